@@ -1,0 +1,9 @@
+export {
+  configSchema,
+  loadConfig,
+  ConfigError,
+  ENV_PREFIX,
+  type Config,
+  type ConfigIssue,
+  type Env,
+} from './config';
