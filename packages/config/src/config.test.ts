@@ -14,6 +14,21 @@ describe('loadConfig', () => {
     expect(config.temporal.address).toBe('127.0.0.1:7233');
     expect(config.http).toEqual({ host: '127.0.0.1', gatewayPort: 8080, apiPort: 8081 });
     expect(config.auth).toEqual({ writeKeys: [], readKeys: [] });
+    expect(config.infra.kafka.given).toBe(false);
+  });
+
+  it('points unset endpoints at the embedded ports and marks given ones', () => {
+    const config = loadConfig({
+      RAPPORT_EMBEDDED_KAFKA_PORT: '19092',
+      RAPPORT_EMBEDDED_REDIS_PORT: '16379',
+      RAPPORT_TEMPORAL_ADDRESS: 'temporal:7233',
+    });
+    expect(config.kafka.brokers).toEqual(['127.0.0.1:19092']);
+    expect(config.redis.url).toBe('redis://127.0.0.1:16379');
+    expect(config.temporal.address).toBe('temporal:7233');
+    expect(config.infra.kafka).toMatchObject({ given: false, port: 19092 });
+    expect(config.infra.redis.given).toBe(false);
+    expect(config.infra.temporal.given).toBe(true);
   });
 
   it('reads RAPPORT_* variables and splits lists', () => {
@@ -52,7 +67,9 @@ describe('loadConfig', () => {
       'RAPPORT_KAFKA_BROKERS',
       'RAPPORT_REDIS_URL',
     ]);
-    expect(configError.message).toMatch(/RAPPORT_KAFKA_BROKERS: expected host:port \(item 0\); got "no-port"/);
+    expect(configError.message).toMatch(
+      /RAPPORT_KAFKA_BROKERS: expected host:port \(item 0\); got "no-port"/,
+    );
     expect(configError.message).toMatch(/RAPPORT_GATEWAY_PORT: .*got "eighty"/);
   });
 });

@@ -1,3 +1,5 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
 /** Every setting is read from an environment variable named `RAPPORT_<NAME>`. */
@@ -6,14 +8,12 @@ export const ENV_PREFIX = 'RAPPORT_';
 export type Env = Readonly<Record<string, string | undefined>>;
 
 const port = z.coerce.number().int().min(1).max(65_535);
-const commaList = z
-  .string()
-  .transform((raw) =>
-    raw
-      .split(',')
-      .map((part) => part.trim())
-      .filter((part) => part.length > 0),
-  );
+const commaList = z.string().transform((raw) =>
+  raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0),
+);
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port');
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
@@ -22,14 +22,14 @@ const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'si
  * local services that `rapport up` starts, so a fresh checkout runs with no configuration.
  */
 const envSchema = z.object({
-  KAFKA_BROKERS: commaList.pipe(z.array(hostPort).min(1)).default(['127.0.0.1:9092']),
+  KAFKA_BROKERS: commaList.pipe(z.array(hostPort).min(1)).optional(),
   KAFKA_CLIENT_ID: z.string().min(1).default('rapport'),
   TOPIC_INTERACTIONS: z.string().min(1).default('rapport.interactions.v1'),
   TOPIC_DLQ: z.string().min(1).default('rapport.interactions.dlq.v1'),
   TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(10_000).default(12),
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   REDIS_KEY_PREFIX: z.string().default('rapport:'),
-  TEMPORAL_ADDRESS: hostPort.default('127.0.0.1:7233'),
+  TEMPORAL_ADDRESS: hostPort.optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('rapport-engagement'),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -38,25 +38,57 @@ const envSchema = z.object({
   WRITE_KEYS: commaList.default([]),
   READ_KEYS: commaList.default([]),
   LOG_LEVEL: logLevel.default('info'),
+  CACHE_DIR: z
+    .string()
+    .min(1)
+    .default(join(homedir(), '.cache', 'rapport')),
+  RUN_DIR: z.string().min(1).default('.rapport/run'),
+  EMBEDDED_KAFKA_PORT: port.default(9092),
+  EMBEDDED_KAFKA_CONTROLLER_PORT: port.default(9093),
+  EMBEDDED_TEMPORAL_PORT: port.default(7233),
+  EMBEDDED_TEMPORAL_UI_PORT: port.default(8233),
+  EMBEDDED_REDIS_PORT: port.default(6379),
 });
 
-/** The parsed configuration, grouped by what it configures. */
+/**
+ * The parsed configuration, grouped by what it configures. An endpoint left unset points at the
+ * embedded runner's port, and `infra.*.given` records that it was unset: `rapport up` and the test
+ * harness start a server only for endpoints nobody gave them.
+ */
 export const configSchema = envSchema.transform((env) => ({
   kafka: {
-    brokers: env.KAFKA_BROKERS,
+    brokers: env.KAFKA_BROKERS ?? [`127.0.0.1:${env.EMBEDDED_KAFKA_PORT}`],
     clientId: env.KAFKA_CLIENT_ID,
     topics: { interactions: env.TOPIC_INTERACTIONS, dlq: env.TOPIC_DLQ },
     partitions: env.TOPIC_PARTITIONS,
   },
-  redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },
+  redis: {
+    url: env.REDIS_URL ?? `redis://127.0.0.1:${env.EMBEDDED_REDIS_PORT}`,
+    keyPrefix: env.REDIS_KEY_PREFIX,
+  },
   temporal: {
-    address: env.TEMPORAL_ADDRESS,
+    address: env.TEMPORAL_ADDRESS ?? `127.0.0.1:${env.EMBEDDED_TEMPORAL_PORT}`,
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
   },
   http: { host: env.HOST, gatewayPort: env.GATEWAY_PORT, apiPort: env.API_PORT },
   auth: { writeKeys: env.WRITE_KEYS, readKeys: env.READ_KEYS },
   logLevel: env.LOG_LEVEL,
+  infra: {
+    cacheDir: resolve(env.CACHE_DIR),
+    runDir: resolve(env.RUN_DIR),
+    kafka: {
+      given: env.KAFKA_BROKERS !== undefined,
+      port: env.EMBEDDED_KAFKA_PORT,
+      controllerPort: env.EMBEDDED_KAFKA_CONTROLLER_PORT,
+    },
+    temporal: {
+      given: env.TEMPORAL_ADDRESS !== undefined,
+      port: env.EMBEDDED_TEMPORAL_PORT,
+      uiPort: env.EMBEDDED_TEMPORAL_UI_PORT,
+    },
+    redis: { given: env.REDIS_URL !== undefined, port: env.EMBEDDED_REDIS_PORT },
+  },
 }));
 
 export type Config = z.output<typeof configSchema>;

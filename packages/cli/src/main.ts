@@ -1,0 +1,54 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '@rapport/config';
+import { InfraError } from '@rapport/infra';
+import { down, fetch, status, up } from './commands';
+
+const USAGE = `Usage: rapport <command> [options]
+
+Commands:
+  up [--detach]   Start Kafka, Temporal and Redis (embedded by default) and the services;
+                  Ctrl-C stops what it started. --detach leaves them running.
+  down            Stop everything \`rapport up\` started (also after --detach or a crash).
+  status          Show each service's endpoint, who runs it, and whether it answers.
+  fetch           Download the embedded infrastructure into the cache (done by \`up\` too).
+
+Configuration comes from RAPPORT_* environment variables; see README.md.`;
+
+async function main(argv: readonly string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: { detach: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+  });
+  const [command] = positionals;
+  if (values.help || command === undefined) {
+    console.log(USAGE);
+    return command === undefined && !values.help ? 2 : 0;
+  }
+  const config = loadConfig();
+  switch (command) {
+    case 'up':
+      return up(config, { detach: values.detach });
+    case 'down':
+      return down(config);
+    case 'status':
+      return status(config);
+    case 'fetch':
+      return fetch(config);
+    default:
+      console.error(`rapport: unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  // Expected failures (bad configuration, a server that will not start) get their message only;
+  // anything else is a bug and keeps its stack.
+  if (error instanceof ConfigError || error instanceof InfraError)
+    console.error(`rapport: ${error.message}`);
+  else if (error instanceof AggregateError) console.error(`rapport: ${error.message}`);
+  else console.error(error);
+  process.exitCode = 1;
+}
