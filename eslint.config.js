@@ -55,7 +55,11 @@ export default tseslint.config(
       'no-restricted-properties': [
         'error',
         { object: 'Date', property: 'now', message: 'Time is passed in; never read the clock.' },
-        { object: 'Math', property: 'random', message: 'Workflow-safe code must be deterministic.' },
+        {
+          object: 'Math',
+          property: 'random',
+          message: 'Workflow-safe code must be deterministic.',
+        },
       ],
     },
   },

@@ -1,5 +1,5 @@
 export { InfraError, type InfraErrorCode } from './errors';
-export { fetchAll, cachedPaths, type CachedBinaries } from './fetch';
+export { fetchAll, fetchTemporal, cachedPaths, type CachedBinaries } from './fetch';
 export {
   provideInfrastructure,
   stopInfrastructure,

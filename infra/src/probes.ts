@@ -24,6 +24,13 @@ export async function probeKafka(brokers: readonly string[], timeoutMs: number):
       'describeCluster timed out',
     );
     if (cluster.brokers.length === 0) throw new Error('the cluster has no brokers yet');
+    // A fresh broker answers metadata before its group coordinator exists (it creates
+    // __consumer_offsets on first use); ready means consumer groups work too.
+    await withTimeout(
+      admin.describeGroups(['rapport-probe']),
+      timeoutMs,
+      'no group coordinator yet',
+    );
   } finally {
     await admin.disconnect().catch(() => undefined);
   }

@@ -1,0 +1,66 @@
+import { readFile } from 'node:fs/promises';
+import { loadConfig } from '@rapport/config';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { composeFile } from './compose';
+import { infraServices } from './services';
+
+// No Docker engine runs on the project's machines, so this checks the file's contract instead:
+// it must offer the same services, on the same default ports, as the native runners.
+const composeSchema = z.object({
+  services: z.record(
+    z.string(),
+    z.object({
+      image: z.string(),
+      ports: z.array(z.string()),
+      healthcheck: z.object({ test: z.union([z.string(), z.array(z.string())]) }),
+    }),
+  ),
+});
+
+/** Resolves `${VAR:-default}` the way docker compose does when VAR is unset. */
+const withDefaults = (text: string) => text.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1');
+
+const hostPorts = (ports: readonly string[]) =>
+  ports.map((mapping) => {
+    const [host, published] = withDefaults(mapping).split(':');
+    expect(host).toBe('127.0.0.1');
+    return Number(published);
+  });
+
+describe('docker-compose.yml', async () => {
+  const compose = composeSchema.parse(parse(await readFile(composeFile, 'utf8')));
+  const config = loadConfig({});
+
+  it('offers every infrastructure service with a healthcheck', () => {
+    for (const service of infraServices) {
+      const entry = compose.services[service.name];
+      expect(entry, service.name).toBeDefined();
+      expect(entry?.healthcheck.test.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('pins the images the native runners mirror', () => {
+    expect(compose.services['kafka']?.image).toMatch(/^apache\/kafka:3\.9\.\d+$/);
+    expect(compose.services['temporal']?.image).toMatch(/^temporalio\/temporal:\d+\.\d+\.\d+$/);
+    expect(compose.services['redis']?.image).toMatch(/^redis:7(\.\d+)*$/);
+  });
+
+  it('publishes the config default ports on loopback', () => {
+    expect(hostPorts(compose.services['kafka']?.ports ?? [])).toEqual([config.infra.kafka.port]);
+    expect(config.kafka.brokers).toEqual([`127.0.0.1:${config.infra.kafka.port}`]);
+    expect(hostPorts(compose.services['temporal']?.ports ?? [])).toEqual([
+      config.infra.temporal.port,
+      config.infra.temporal.uiPort,
+    ]);
+    expect(config.temporal.address).toBe(`127.0.0.1:${config.infra.temporal.port}`);
+    expect(hostPorts(compose.services['redis']?.ports ?? [])).toEqual([config.infra.redis.port]);
+    expect(config.redis.url).toBe(`redis://127.0.0.1:${config.infra.redis.port}`);
+  });
+
+  it('advertises the published Kafka port to clients on the host', async () => {
+    const text = await readFile(composeFile, 'utf8');
+    expect(withDefaults(text)).toContain(`EXTERNAL://127.0.0.1:${config.infra.kafka.port}`);
+  });
+});

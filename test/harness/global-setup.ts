@@ -1,0 +1,88 @@
+import { loadConfig, type Config } from '@rapport/config';
+import {
+  fetchTemporal,
+  provideInfrastructure,
+  stopInfrastructure,
+  type ServiceName,
+} from '@rapport/infra';
+import type { TestProject } from 'vitest/node';
+import { startContainers } from './containers';
+import type { Source, TestInfra } from './endpoints';
+
+/**
+ * Ports and run folder of the native runners under test: apart from `rapport up`'s defaults so
+ * that a developer's running stack and the test suite never meet.
+ */
+const TEST_RUNNER_ENV = {
+  RAPPORT_RUN_DIR: '.rapport/test-run',
+  RAPPORT_EMBEDDED_KAFKA_PORT: '19092',
+  RAPPORT_EMBEDDED_KAFKA_CONTROLLER_PORT: '19093',
+  RAPPORT_EMBEDDED_TEMPORAL_PORT: '17233',
+  RAPPORT_EMBEDDED_REDIS_PORT: '16379',
+};
+
+/**
+ * Gives every integration test real Kafka, Temporal and Redis, in this order of preference:
+ * endpoints given in the environment (RAPPORT_KAFKA_BROKERS, RAPPORT_TEMPORAL_ADDRESS,
+ * RAPPORT_REDIS_URL), else containers when a container runtime answers, else the native runners.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const started = performance.now();
+  const config = loadConfig({ ...process.env, ...TEST_RUNNER_ENV });
+  const missing = (['kafka', 'temporal', 'redis'] as const).filter(
+    (name: ServiceName) => !config.infra[name].given,
+  );
+  const [{ testServer }, provided] = await Promise.all([
+    fetchTemporal(config.infra.cacheDir),
+    provideMissing(config, missing),
+  ]);
+  const infra: TestInfra = {
+    ...provided.endpoints,
+    temporalNamespace: config.temporal.namespace,
+    temporalTestServer: testServer,
+  };
+  project.provide('infra', infra);
+  console.log(
+    `[harness] infrastructure ready in ${((performance.now() - started) / 1000).toFixed(1)} s: ` +
+      `kafka ${infra.kafkaBrokers.join(',')} (${infra.sources.kafka}), ` +
+      `temporal ${infra.temporalAddress} (${infra.sources.temporal}), ` +
+      `redis ${infra.redisUrl} (${infra.sources.redis})`,
+  );
+  return provided.teardown;
+}
+
+type Endpoints = Omit<TestInfra, 'temporalNamespace' | 'temporalTestServer'>;
+
+async function provideMissing(
+  config: Config,
+  missing: readonly ServiceName[],
+): Promise<{ endpoints: Endpoints; teardown: () => Promise<void> }> {
+  const given: Endpoints = {
+    kafkaBrokers: config.kafka.brokers,
+    redisUrl: config.redis.url,
+    temporalAddress: config.temporal.address,
+    sources: sourcesFor(missing, 'env'),
+  };
+  if (missing.length === 0) return { endpoints: given, teardown: () => Promise.resolve() };
+  const containers = await startContainers(missing);
+  if (containers) {
+    return {
+      endpoints: { ...given, ...containers.endpoints, sources: sourcesFor(missing, 'container') },
+      teardown: containers.stop,
+    };
+  }
+  await provideInfrastructure(config, { profile: 'test', docker: 'never' });
+  return {
+    endpoints: { ...given, sources: sourcesFor(missing, 'native') },
+    // The test run folder is the harness's own, so teardown stops everything recorded there,
+    // including servers that a crashed earlier run left behind and this run reused.
+    teardown: async () => {
+      await stopInfrastructure(config);
+    },
+  };
+}
+
+function sourcesFor(missing: readonly ServiceName[], mode: Source): TestInfra['sources'] {
+  const of = (name: ServiceName): Source => (missing.includes(name) ? mode : 'env');
+  return { kafka: of('kafka'), temporal: of('temporal'), redis: of('redis') };
+}
