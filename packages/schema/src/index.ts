@@ -1,1 +1,27 @@
-export {};
+export { instantMs, MAX_INSTANT_MS, MIN_INSTANT_MS } from './instant';
+export {
+  AppealSchema,
+  ChannelSchema,
+  DERIVED_EVENT_TYPES,
+  DirectionSchema,
+  ENGINE_SOURCE,
+  EventTypeSchema,
+  IdSchema,
+  InitiatorSchema,
+  InstantSchema,
+  InteractionSchema,
+  MAX_EVENT_VALUE,
+  OutcomeSchema,
+  SourceSchema,
+  StampedInteractionSchema,
+  type DerivedEventType,
+  type Interaction,
+  type StampedInteraction,
+} from './interaction';
+export {
+  parseInteraction,
+  parseStampedInteraction,
+  parseWith,
+  type Issue,
+  type ParseResult,
+} from './parse';
