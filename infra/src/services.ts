@@ -89,13 +89,13 @@ export const kafka: InfraService = {
       `-Dlog4j.configuration=file:${join(infraRoot, 'kafka', 'log4j.properties')}`,
     ];
     if (!(await exists(join(dataDir, 'meta.properties')))) {
+      // `=` form: a base64url id may begin with '-', which the tool's parser takes for an option.
       const clusterId = randomBytes(16).toString('base64url');
       await run('java', [
         ...java,
         'kafka.tools.StorageTool',
         'format',
-        '-t',
-        clusterId,
+        `--cluster-id=${clusterId}`,
         '-c',
         serverProperties,
         '--ignore-formatted',
