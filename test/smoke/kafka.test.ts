@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Consumer } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testInfra, uniqueNames } from '../harness';
 
@@ -29,7 +29,10 @@ describe('Kafka (real broker)', () => {
     const sent = customers.flatMap((customer) =>
       Array.from({ length: 20 }, (_, seq) => ({ key: customer, value: `${customer}:${seq}` })),
     );
-    const producer = kafka.producer({ idempotent: true });
+    const producer = kafka.producer({
+      idempotent: true,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     await producer.connect();
     await producer.send({ topic, acks: -1, messages: sent });
     await producer.disconnect();

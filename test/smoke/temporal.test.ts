@@ -3,7 +3,9 @@ import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   bundleWorkflowCode,
+  DefaultLogger,
   NativeConnection,
+  Runtime,
   Worker,
   type WorkflowBundle,
 } from '@temporalio/worker';
@@ -24,6 +26,8 @@ const quietLogger = {
 let workflowBundle: WorkflowBundle;
 
 beforeAll(async () => {
+  // Worker lifecycle lines at INFO drown the test report; warnings and errors still show.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
   workflowBundle = await bundleWorkflowCode({
     workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)),
     logger: quietLogger,
