@@ -1,0 +1,221 @@
+import type { Issue } from '@rapport/schema';
+import type { Consumer, EachBatchPayload } from 'kafkajs';
+import type { z } from 'zod';
+import { internalsOf, type RapportKafka } from './client';
+import { ContiguousRun } from './contiguous';
+import { poisonLetter } from './dead-letter';
+import { describeError, KafkaError, KafkaUnavailableError } from './errors';
+import type { KafkaLogger } from './logger';
+import type { InteractionProducer } from './producer';
+import { parseRecord, toConsumedRecord, type ConsumedRecord, type ParsedRecord } from './records';
+
+/** One partition's slice of records, handed to the service's handler. */
+export interface ConsumedBatch<T> {
+  readonly topic: string;
+  readonly partition: number;
+  /** The records that parsed, in offset order; those that did not are already dead-lettered. */
+  readonly records: readonly ParsedRecord<T>[];
+  /**
+   * Marks one record finished before the whole batch is, in any order: if the handler fails or
+   * the group rebalances later in the batch, the finished run from the batch start is kept.
+   * Returning normally finishes every record of the batch.
+   */
+  markDone(record: ParsedRecord<T>): void;
+  /** Call inside long loops: a member silent for the session timeout is evicted from the group. */
+  heartbeat(): Promise<void>;
+}
+
+export interface DeadLetterTarget {
+  readonly producer: Pick<InteractionProducer, 'publishDeadLetters'>;
+  /** Stamped as the letters' `source`, e.g. `projector`. */
+  readonly source: string;
+  /** Default 10 s. */
+  readonly timeoutMs?: number;
+}
+
+export interface BatchConsumerOptions<T> {
+  readonly groupId: string;
+  readonly topic: string;
+  /** Every record value is parsed with it; a record that does not parse is poison. */
+  readonly schema: z.ZodType<T>;
+  readonly handleBatch: (batch: ConsumedBatch<T>) => Promise<void>;
+  /** Where poison goes. Without it a poison record stalls its partition: nothing is dropped. */
+  readonly dlq?: DeadLetterTarget;
+  /** Group events and batch failures; defaults to the logger given to createKafka. */
+  readonly logger?: KafkaLogger;
+  /** Where a group with no committed offset starts (default true: nothing is skipped). */
+  readonly fromBeginning?: boolean;
+  readonly partitionsConsumedConcurrently?: number;
+}
+
+export interface RunningConsumer {
+  readonly groupId: string;
+  /** Finishes the in-flight batch, commits what it resolved, leaves the group and disconnects. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Retry policy of the batch loop. A failing batch (its handler threw, or the dead-letter topic
+ * did not acknowledge) is retried in place, forever, backing off to 10 s: the partition waits
+ * for the downstream to come back. Finite retries would end in a crash, and kafkajs's crash
+ * leaves and rejoins the group, rebalancing every member each time round during an outage. The
+ * 10 s cap stays well inside the 30 s session timeout, since no heartbeat is sent while waiting.
+ */
+const BATCH_RETRY = {
+  initialRetryTime: 300,
+  maxRetryTime: 10_000,
+  factor: 0.2,
+  multiplier: 2,
+  retries: Number.MAX_SAFE_INTEGER,
+  // kafkajs would otherwise not restart after some crashes (a coordinator lost for longer than
+  // the retries), leaving a dead consumer in a live process: loud restarts are better.
+  restartOnFailure: () => Promise.resolve(true),
+} as const;
+
+const DEFAULT_DLQ_TIMEOUT_MS = 10_000;
+
+/**
+ * Runs a consumer-group member over one topic with kafkajs's `eachBatch`, resolving offsets
+ * only for the finished run from each batch's start and committing after every batch.
+ * Delivery is at least once: after a failure, a rebalance or a crash, records past the last
+ * commit come again, so handlers are idempotent (consumers de-duplicate by eventId).
+ */
+export async function runBatchConsumer<T>(
+  kafka: RapportKafka,
+  options: BatchConsumerOptions<T>,
+): Promise<RunningConsumer> {
+  const internals = internalsOf(kafka);
+  const logger = options.logger ?? internals.logger;
+  const { groupId, topic } = options;
+  const consumer = internals.client.consumer({ groupId, retry: BATCH_RETRY });
+  logGroupEvents(consumer, logger, topic);
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: options.fromBeginning ?? true });
+    await consumer.run({
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
+      eachBatch: (payload) => processBatch(payload, options, logger),
+    });
+  } catch (error) {
+    await consumer.disconnect();
+    throw new KafkaUnavailableError(
+      `consumer group ${groupId} could not start on ${topic}: ${describeError(error)}`,
+      { cause: error },
+    );
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    groupId,
+    stop: () => (stopping ??= stopConsumer(consumer, logger, groupId)),
+  };
+}
+
+async function stopConsumer(consumer: Consumer, logger: KafkaLogger, groupId: string) {
+  await consumer.disconnect();
+  logger.info({ event: 'STOPPED', groupId }, `consumer group ${groupId}: stopped`);
+}
+
+async function processBatch<T>(
+  payload: EachBatchPayload,
+  options: BatchConsumerOptions<T>,
+  logger: KafkaLogger,
+): Promise<void> {
+  const { topic, partition } = payload.batch;
+  const records = payload.batch.messages.map((message) =>
+    toConsumedRecord(topic, partition, message),
+  );
+  const run = new ContiguousRun(records.map((record) => record.offset));
+  const finish = (offset: string) => {
+    const resolved = run.finish(offset);
+    if (resolved !== undefined) payload.resolveOffset(resolved);
+  };
+  try {
+    const { parsed, poison } = splitPoison(records, options.schema);
+    if (poison.length > 0) {
+      await deadLetter(poison, options);
+      for (const { record } of poison) finish(record.offset);
+    }
+    if (parsed.length > 0) {
+      await options.handleBatch({
+        topic,
+        partition,
+        records: parsed,
+        markDone: (record) => finish(record.offset),
+        heartbeat: () => payload.heartbeat(),
+      });
+    }
+    for (const record of parsed) finish(record.offset);
+  } catch (error) {
+    const message =
+      `consumer group ${options.groupId}: batch ${topic}/${partition} failed after offset ` +
+      `${run.resolved ?? '(none)'}; the rest will be redelivered: ${describeError(error)}`;
+    logger.error({ event: 'BATCH_FAILED', topic, partition, resolved: run.resolved }, message);
+    // Retriable whatever the cause, so that kafkajs retries in place instead of crashing (see
+    // BATCH_RETRY); the cause keeps the handler's own code.
+    throw new KafkaError('KAFKA_BATCH_FAILED', true, message, { cause: error });
+  }
+}
+
+interface Poison {
+  readonly record: ConsumedRecord;
+  readonly issues: readonly Issue[];
+}
+
+function splitPoison<T>(records: readonly ConsumedRecord[], schema: z.ZodType<T>) {
+  const parsed: ParsedRecord<T>[] = [];
+  const poison: Poison[] = [];
+  for (const record of records) {
+    const result = parseRecord(schema, record);
+    if (result.ok) parsed.push({ ...record, value: result.value });
+    else poison.push({ record, issues: result.issues });
+  }
+  return { parsed, poison };
+}
+
+async function deadLetter<T>(
+  poison: readonly Poison[],
+  options: BatchConsumerOptions<T>,
+): Promise<void> {
+  if (options.dlq === undefined) {
+    const where = poison.map(({ record }) => `${record.partition}@${record.offset}`).join(', ');
+    throw new KafkaError(
+      'KAFKA_POISON_MESSAGE',
+      false,
+      `${options.topic} records ${where} do not parse and this consumer has no dead-letter topic`,
+    );
+  }
+  const origin = {
+    source: options.dlq.source,
+    groupId: options.groupId,
+    receivedAt: new Date().toISOString(),
+  };
+  await options.dlq.producer.publishDeadLetters(
+    poison.map(({ record, issues }) => poisonLetter(record, issues, origin)),
+    { timeoutMs: options.dlq.timeoutMs ?? DEFAULT_DLQ_TIMEOUT_MS },
+  );
+}
+
+function logGroupEvents(consumer: Consumer, logger: KafkaLogger, topic: string): void {
+  const { GROUP_JOIN, REBALANCING, CRASH } = consumer.events;
+  consumer.on(GROUP_JOIN, ({ payload }) => {
+    const partitions = payload.memberAssignment[topic] ?? [];
+    logger.info(
+      { event: 'GROUP_JOIN', groupId: payload.groupId, memberId: payload.memberId, partitions },
+      `consumer group ${payload.groupId}: joined with ${topic} partitions [${partitions.join(',')}]`,
+    );
+  });
+  consumer.on(REBALANCING, ({ payload }) => {
+    logger.info(
+      { event: 'REBALANCING', groupId: payload.groupId, memberId: payload.memberId },
+      `consumer group ${payload.groupId}: rebalancing`,
+    );
+  });
+  consumer.on(CRASH, ({ payload }) => {
+    logger.error(
+      { event: 'CRASH', groupId: payload.groupId, restart: payload.restart, err: payload.error },
+      `consumer group ${payload.groupId}: crashed (${describeError(payload.error)}); ` +
+        (payload.restart ? 'restarting' : 'not restarting'),
+    );
+  });
+}

@@ -1,0 +1,73 @@
+import type { Admin } from 'kafkajs';
+import { internalsOf, type KafkaConfig, type RapportKafka } from './client';
+import { describeError, KafkaUnavailableError } from './errors';
+
+export interface ProvisionedTopics {
+  readonly created: string[];
+  readonly existing: string[];
+  /** Existing topics with fewer partitions than configured: usable, but worth an operator's look. */
+  readonly warnings: string[];
+}
+
+/**
+ * Creates the interaction log and the dead-letter topic (both with the configured partition
+ * count) unless they exist, and waits until every partition of a topic it created has a leader,
+ * so the first publish after start-up does not race leader election. Safe to run from every
+ * service at once: the loser of a creation race finds the topic existing.
+ */
+export async function provisionTopics(
+  kafka: RapportKafka,
+  config: KafkaConfig,
+): Promise<ProvisionedTopics> {
+  const { client, logger } = internalsOf(kafka);
+  const topics = [config.topics.interactions, config.topics.dlq];
+  const admin = client.admin();
+  try {
+    await admin.connect();
+    const created: string[] = [];
+    for (const topic of topics) {
+      // One topic per call: kafkajs answers `false` only when every topic in a call existed.
+      if (await createTopic(admin, topic, config.partitions)) created.push(topic);
+    }
+    const existing = topics.filter((topic) => !created.includes(topic));
+    const warnings = partitionWarnings(await partitionCounts(admin, existing), config.partitions);
+    for (const warning of warnings) logger.warn({ partitions: config.partitions }, warning);
+    return { created, existing, warnings };
+  } catch (error) {
+    throw new KafkaUnavailableError(
+      `could not provision topics ${topics.join(', ')}: ${describeError(error)}`,
+      { cause: error },
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+function createTopic(admin: Admin, topic: string, numPartitions: number): Promise<boolean> {
+  return admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true });
+}
+
+async function partitionCounts(admin: Admin, topics: readonly string[]) {
+  if (topics.length === 0) return new Map<string, number>();
+  const metadata = await admin.fetchTopicMetadata({ topics: [...topics] });
+  return new Map(metadata.topics.map((topic) => [topic.name, topic.partitions.length]));
+}
+
+/**
+ * A topic created earlier with fewer partitions still works (every producer and consumer reads
+ * the real count), but it caps consumer parallelism below what was configured. Raising it is an
+ * operator's decision, because it moves customers to other partitions and breaks per-key order
+ * across the change, so provisioning reports instead of altering the topic.
+ */
+export function partitionWarnings(
+  counts: ReadonlyMap<string, number>,
+  configured: number,
+): string[] {
+  return [...counts]
+    .filter(([, count]) => count < configured)
+    .map(
+      ([topic, count]) =>
+        `topic ${topic} has ${count} partition(s), fewer than the configured ${configured} ` +
+        `(RAPPORT_TOPIC_PARTITIONS); consumers can use at most ${count} in parallel`,
+    );
+}
