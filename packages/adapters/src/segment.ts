@@ -1,0 +1,254 @@
+import { z } from 'zod';
+import { EventTypeSchema, IdSchema, instantMs, InstantSchema, parseWith } from '@rapport/schema';
+import {
+  compact,
+  isRecord,
+  settle,
+  type AdaptContext,
+  type AdapterResult,
+  type Candidate,
+  type Properties,
+} from './adapter';
+import { ProviderIdSchema, slug } from './wire';
+
+/**
+ * Segment's HTTP tracking API spec, mapped to canonical events (README.md has the same table).
+ *
+ * | Segment                                  | canonical                                           |
+ * | ---------------------------------------- | --------------------------------------------------- |
+ * | messageId                                | eventId (required: it is the idempotency key)       |
+ * | userId ?? anonymousId                    | customerId (one of them is required)                |
+ * | context.channel ?? defaultChannel        | channel: browser → web, mobile → app, server → the  |
+ * |                                          | default; anything else slugified                    |
+ * | track `event`                            | type `track.<slug>` ('Order Completed' →            |
+ * |                                          | `track.order_completed`); `properties.rapportType`  |
+ * |                                          | overrides it                                        |
+ * | page / screen                            | `page.viewed` / `screen.viewed`                     |
+ * | identify / group / alias                 | `profile.identified` / `.grouped` / `.aliased`      |
+ * | timestamps                               | occurredAt, corrected for client clock skew         |
+ * | properties (track, page, screen)         | properties, with page/screen `name` and `category`  |
+ * | traits (identify, group)                 | properties (group adds `groupId`)                   |
+ * | previousId (alias)                       | properties.previousId                               |
+ * | properties.value ?? properties.revenue   | value, when a number ≥ 0 (a refund's negative       |
+ * |                                          | revenue is not value given)                         |
+ *
+ * Every call is inbound and initiated by the customer. Clock skew is corrected as Segment does:
+ * with `sentAt` (the device's clock when the batch left), occurredAt = receivedAt − (sentAt −
+ * (timestamp ?? originalTimestamp)); without it, timestamp ?? originalTimestamp ?? receivedAt.
+ * A batch's `sentAt` and `context` apply to the calls that do not carry their own.
+ *
+ * Each call becomes exactly one event, in order, so `events[i]` answers `batch[i]`.
+ */
+
+export const SEGMENT_CALL_TYPES = [
+  'track',
+  'identify',
+  'page',
+  'screen',
+  'group',
+  'alias',
+] as const;
+export type SegmentCallType = (typeof SEGMENT_CALL_TYPES)[number];
+
+const json = z.record(z.string(), z.json());
+const context = z.object({ channel: z.string().optional() });
+
+const common = {
+  messageId: IdSchema,
+  // analytics.js sends `null` for the id it does not know; some server libraries send numbers.
+  userId: ProviderIdSchema.nullish(),
+  anonymousId: ProviderIdSchema.nullish(),
+  timestamp: InstantSchema.optional(),
+  originalTimestamp: InstantSchema.optional(),
+  sentAt: InstantSchema.optional(),
+  context: context.optional(),
+};
+
+const viewed = { ...common, name: z.string().optional(), category: z.string().optional() };
+
+const calls = [
+  z.object({
+    type: z.literal('track'),
+    ...common,
+    event: z.string().min(1),
+    properties: z.object({ rapportType: EventTypeSchema.optional() }).catchall(z.json()).optional(),
+  }),
+  z.object({ type: z.literal('identify'), ...common, traits: json.optional() }),
+  z.object({ type: z.literal('page'), ...viewed, properties: json.optional() }),
+  z.object({ type: z.literal('screen'), ...viewed, properties: json.optional() }),
+  z.object({
+    type: z.literal('group'),
+    ...common,
+    groupId: ProviderIdSchema,
+    traits: json.optional(),
+  }),
+  z.object({ type: z.literal('alias'), ...common, previousId: ProviderIdSchema }),
+] as const;
+
+export const segmentCallSchema = z
+  .discriminatedUnion('type', calls, { error: `expected one of ${SEGMENT_CALL_TYPES.join(', ')}` })
+  .refine((call) => call.userId != null || call.anonymousId != null, {
+    path: ['userId'],
+    message: 'userId or anonymousId is required',
+  });
+export type SegmentCall = z.infer<typeof segmentCallSchema>;
+
+export const segmentBatchSchema = z.object({
+  batch: z.array(segmentCallSchema),
+  sentAt: InstantSchema.optional(),
+  context: context.optional(),
+});
+export type SegmentBatch = z.infer<typeof segmentBatchSchema>;
+
+export interface SegmentContext extends AdaptContext {
+  /** The call type from the endpoint (`/v1/track`); it wins over the body's. Absent for `/v1/batch`. */
+  readonly type?: SegmentCallType;
+  /** The channel of calls from servers, or that name none. */
+  readonly defaultChannel: string;
+}
+
+/**
+ * Maps one Segment call, or a `{ batch: [...] }` when no type is given. Issues carry the path in
+ * the body (`batch.3.userId`). Throws only when the caller passes a `receivedAt` that is not an
+ * instant: that is a bug in the caller, not a bad payload.
+ */
+export function fromSegment(call: unknown, segment: SegmentContext): AdapterResult {
+  if (Number.isNaN(instantMs(segment.receivedAt))) {
+    throw new RangeError(`receivedAt must be an RFC 3339 instant, got ${segment.receivedAt}`);
+  }
+  if (segment.type === undefined && isRecord(call) && 'batch' in call) {
+    const parsed = parseWith(segmentBatchSchema, call);
+    if (!parsed.ok) return { ok: false, issues: [...parsed.issues] };
+    const { batch, ...inherited } = parsed.value;
+    return settle(
+      batch.map((item, index) => toCandidate(item, `batch.${index}`, inherited, segment)),
+    );
+  }
+  const typed =
+    segment.type !== undefined && isRecord(call) ? { ...call, type: segment.type } : call;
+  const parsed = parseWith(segmentCallSchema, typed);
+  if (!parsed.ok) return { ok: false, issues: [...parsed.issues] };
+  return settle([toCandidate(parsed.value, '', {}, segment)]);
+}
+
+interface Inherited {
+  readonly sentAt?: string | undefined;
+  readonly context?: z.infer<typeof context> | undefined;
+}
+
+function toCandidate(
+  call: SegmentCall,
+  at: string,
+  inherited: Inherited,
+  segment: SegmentContext,
+): Candidate {
+  const described = describe(call);
+  const time = occurredAt(call, inherited.sentAt, segment.receivedAt);
+  const worth = valueOf(described.properties);
+  const channel = call.context?.channel ?? inherited.context?.channel;
+  return {
+    at,
+    draft: {
+      eventId: call.messageId,
+      customerId: call.userId ?? call.anonymousId,
+      channel: channelOf(channel, segment.defaultChannel),
+      type: described.type,
+      direction: 'inbound',
+      initiator: 'customer',
+      occurredAt: time.instant,
+      value: worth?.value,
+      properties: described.properties,
+    },
+    sources: {
+      type: described.typeSource,
+      channel: channel === undefined ? undefined : 'context.channel',
+      occurredAt: time.source,
+      value: worth?.source,
+      properties: described.propertiesSource,
+    },
+  };
+}
+
+interface Described {
+  readonly type: string;
+  readonly typeSource?: string;
+  readonly properties: Properties | undefined;
+  readonly propertiesSource?: string;
+}
+
+function describe(call: SegmentCall): Described {
+  switch (call.type) {
+    case 'track': {
+      const rapportType = call.properties?.rapportType;
+      return {
+        ...(rapportType === undefined
+          ? { type: `track.${slug(call.event)}`, typeSource: 'event' }
+          : { type: rapportType, typeSource: 'properties.rapportType' }),
+        properties: call.properties,
+        propertiesSource: 'properties',
+      };
+    }
+    case 'page':
+    case 'screen':
+      return {
+        type: `${call.type}.viewed`,
+        properties: compact({ name: call.name, category: call.category, ...call.properties }),
+        propertiesSource: 'properties',
+      };
+    case 'identify':
+      return { type: 'profile.identified', properties: call.traits, propertiesSource: 'traits' };
+    case 'group':
+      return {
+        type: 'profile.grouped',
+        properties: { ...call.traits, groupId: call.groupId },
+        propertiesSource: 'traits',
+      };
+    case 'alias':
+      return { type: 'profile.aliased', properties: { previousId: call.previousId } };
+  }
+}
+
+/** Segment's `context.channel` names the kind of library, not where the customer was. */
+const SEGMENT_CHANNELS = new Map([
+  ['browser', 'web'],
+  ['mobile', 'app'],
+]);
+
+function channelOf(channel: string | undefined, defaultChannel: string): string {
+  if (channel === undefined || channel === 'server') return defaultChannel;
+  return SEGMENT_CHANNELS.get(channel) ?? slug(channel);
+}
+
+/** The device's time of the call, and the field it came from. */
+function clientTime(call: SegmentCall): { time: string; source: string } | undefined {
+  if (call.timestamp !== undefined) return { time: call.timestamp, source: 'timestamp' };
+  if (call.originalTimestamp === undefined) return undefined;
+  return { time: call.originalTimestamp, source: 'originalTimestamp' };
+}
+
+function occurredAt(
+  call: SegmentCall,
+  batchSentAt: string | undefined,
+  receivedAt: string,
+): { instant: string; source?: string } {
+  const client = clientTime(call);
+  if (client === undefined) return { instant: receivedAt };
+  const sentAt = call.sentAt ?? batchSentAt;
+  if (sentAt === undefined) return { instant: client.time, source: client.source };
+  // Both come from the device's clock, so their difference is exact whatever that clock's skew;
+  // instants the schema accepted keep the result well inside the range a Date can print.
+  const ms = instantMs(receivedAt) - (instantMs(sentAt) - instantMs(client.time));
+  return { instant: new Date(ms).toISOString(), source: client.source };
+}
+
+function valueOf(
+  properties: Properties | undefined,
+): { value: number; source: string } | undefined {
+  for (const key of ['value', 'revenue']) {
+    const candidate = properties?.[key];
+    if (typeof candidate === 'number' && candidate >= 0) {
+      return { value: candidate, source: `properties.${key}` };
+    }
+  }
+  return undefined;
+}
