@@ -18,8 +18,10 @@ import { ProviderIdSchema, slug } from './wire';
  * | ---------------------------------------- | --------------------------------------------------- |
  * | messageId                                | eventId (required: it is the idempotency key)       |
  * | userId ?? anonymousId                    | customerId (one of them is required)                |
- * | context.channel ?? defaultChannel        | channel: browser → web, mobile → app, server → the  |
- * |                                          | default; anything else slugified                    |
+ * | context.channel ?? channel               | channel: browser → web, mobile → app, server (and   |
+ * |   ?? defaultChannel                      | RudderStack's sources) → the default; anything else |
+ * |                                          | slugified. Segment's spec and RudderStack put       |
+ * |                                          | `channel` at the top level, some clients in context |
  * | track `event`                            | type `track.<slug>` ('Order Completed' →            |
  * |                                          | `track.order_completed`); `properties.rapportType`  |
  * |                                          | overrides it                                        |
@@ -61,6 +63,7 @@ const common = {
   timestamp: InstantSchema.optional(),
   originalTimestamp: InstantSchema.optional(),
   sentAt: InstantSchema.optional(),
+  channel: z.string().optional(),
   context: context.optional(),
 };
 
@@ -145,13 +148,13 @@ function toCandidate(
   const described = describe(call);
   const time = occurredAt(call, inherited.sentAt, segment.receivedAt);
   const worth = valueOf(described.properties);
-  const channel = call.context?.channel ?? inherited.context?.channel;
+  const named = namedChannel(call, inherited);
   return {
     at,
     draft: {
       eventId: call.messageId,
       customerId: call.userId ?? call.anonymousId,
-      channel: channelOf(channel, segment.defaultChannel),
+      channel: channelOf(named?.channel, segment.defaultChannel),
       type: described.type,
       direction: 'inbound',
       initiator: 'customer',
@@ -161,7 +164,7 @@ function toCandidate(
     },
     sources: {
       type: described.typeSource,
-      channel: channel === undefined ? undefined : 'context.channel',
+      channel: named?.source,
       occurredAt: time.source,
       value: worth?.source,
       properties: described.propertiesSource,
@@ -208,14 +211,31 @@ function describe(call: SegmentCall): Described {
   }
 }
 
-/** Segment's `context.channel` names the kind of library, not where the customer was. */
+/** The channel the call names, and where; a batch-wide one lies outside the item's path. */
+function namedChannel(
+  call: SegmentCall,
+  inherited: Inherited,
+): { channel: string; source?: string } | undefined {
+  if (call.context?.channel !== undefined) {
+    return { channel: call.context.channel, source: 'context.channel' };
+  }
+  if (call.channel !== undefined) return { channel: call.channel, source: 'channel' };
+  const batchChannel = inherited.context?.channel;
+  return batchChannel === undefined ? undefined : { channel: batchChannel };
+}
+
+/**
+ * Segment's channel names the kind of library, not where the customer was: a server library
+ * speaks for whatever channel the business configured as the default.
+ */
 const SEGMENT_CHANNELS = new Map([
   ['browser', 'web'],
   ['mobile', 'app'],
 ]);
+const SERVER_CHANNELS = new Set(['server', 'sources']);
 
 function channelOf(channel: string | undefined, defaultChannel: string): string {
-  if (channel === undefined || channel === 'server') return defaultChannel;
+  if (channel === undefined || SERVER_CHANNELS.has(channel)) return defaultChannel;
   return SEGMENT_CHANNELS.get(channel) ?? slug(channel);
 }
 
