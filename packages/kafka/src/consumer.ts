@@ -87,7 +87,12 @@ export async function runBatchConsumer<T>(
   const internals = internalsOf(kafka);
   const logger = options.logger ?? internals.logger;
   const { groupId, topic } = options;
-  const consumer = internals.client.consumer({ groupId, retry: BATCH_RETRY });
+  const consumer = internals.client.consumer({
+    groupId,
+    retry: BATCH_RETRY,
+    // A stop waits for the fetch in flight, an empty long poll when idle: 1 s, not kafkajs's 5.
+    maxWaitTimeInMs: 1_000,
+  });
   logGroupEvents(consumer, logger, topic);
   try {
     await consumer.connect();
@@ -167,10 +172,14 @@ function splitPoison<T>(records: readonly ConsumedRecord[], schema: z.ZodType<T>
   const poison: Poison[] = [];
   for (const record of records) {
     const result = parseRecord(schema, record);
-    if (result.ok) parsed.push({ ...record, value: result.value });
+    if (result.ok) parsed.push({ ...withoutValue(record), value: result.value });
     else poison.push({ record, issues: result.issues });
   }
   return { parsed, poison };
+}
+
+function withoutValue({ value: _value, bytes: _bytes, ...rest }: ConsumedRecord) {
+  return rest;
 }
 
 async function deadLetter<T>(

@@ -3,12 +3,13 @@ import { DeadLetterSchema, deadLetterKey, poisonLetter } from './dead-letter';
 import type { ConsumedRecord } from './records';
 
 const origin = { source: 'projector', groupId: 'g', receivedAt: '2024-05-01T00:00:00.000Z' };
-const record = (key: string | null, value: Buffer | null): ConsumedRecord => ({
+const record = (key: string | null, bytes: Buffer | null): ConsumedRecord => ({
   topic: 'rapport.interactions.v1',
   partition: 3,
   offset: '42',
   key,
-  value,
+  value: bytes === null ? null : bytes.toString('utf8'),
+  bytes,
   timestampMs: 0,
 });
 const issues = [{ path: 'occurredAt', message: 'Invalid ISO datetime' }];

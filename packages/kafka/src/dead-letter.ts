@@ -44,7 +44,7 @@ export function poisonLetter(
   issues: readonly Issue[],
   origin: PoisonOrigin,
 ): DeadLetter {
-  const bytes = record.value ?? Buffer.alloc(0);
+  const bytes = record.bytes ?? Buffer.alloc(0);
   const text = decodeUtf8(bytes);
   const customerId = IdSchema.safeParse(record.key);
   const first = issues[0];
@@ -63,7 +63,7 @@ export function poisonLetter(
       partition: record.partition,
       offset: record.offset,
       groupId: origin.groupId,
-      ...(record.value === null ? { tombstone: 'true' } : {}),
+      ...(record.bytes === null ? { tombstone: 'true' } : {}),
       ...(text === undefined ? { encoding: 'base64' } : {}),
     },
   };

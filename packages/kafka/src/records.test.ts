@@ -3,12 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { decodeUtf8, parseRecord, type ConsumedRecord } from './records';
 
-const record = (value: Buffer | null): ConsumedRecord => ({
+const record = (bytes: Buffer | null): ConsumedRecord => ({
   topic: 't',
   partition: 0,
   offset: '7',
   key: 'cus_1',
-  value,
+  value: bytes === null ? null : bytes.toString('utf8'),
+  bytes,
   timestampMs: 0,
 });
 

@@ -9,13 +9,15 @@ export interface ConsumedRecord {
   /** Kafka offsets are 64-bit: kept as the decimal string kafkajs gives. */
   readonly offset: string;
   readonly key: string | null;
-  /** The bytes exactly as stored; `null` for a tombstone. */
-  readonly value: Buffer | null;
+  /** The value as text (bytes that are not UTF-8 show as U+FFFD); `null` for a tombstone. */
+  readonly value: string | null;
+  /** The value's bytes exactly as stored, for what must be kept verbatim (dead letters). */
+  readonly bytes: Buffer | null;
   readonly timestampMs: number;
 }
 
 /** A record whose value parsed with the consumer's schema. */
-export interface ParsedRecord<T> extends Omit<ConsumedRecord, 'value'> {
+export interface ParsedRecord<T> extends Omit<ConsumedRecord, 'value' | 'bytes'> {
   readonly value: T;
 }
 
@@ -29,7 +31,8 @@ export function toConsumedRecord(
     partition,
     offset: message.offset,
     key: message.key === null ? null : message.key.toString('utf8'),
-    value: message.value,
+    value: message.value === null ? null : message.value.toString('utf8'),
+    bytes: message.value,
     timestampMs: Number(message.timestamp),
   };
 }
@@ -47,8 +50,8 @@ export function decodeUtf8(bytes: Uint8Array): string | undefined {
 
 /** Parses a record's value as JSON and then with the schema; every problem comes back as data. */
 export function parseRecord<T>(schema: z.ZodType<T>, record: ConsumedRecord): ParseResult<T> {
-  if (record.value === null) return failure('the record has no value (a tombstone)');
-  const text = decodeUtf8(record.value);
+  if (record.bytes === null) return failure('the record has no value (a tombstone)');
+  const text = decodeUtf8(record.bytes);
   if (text === undefined) return failure('the value is not UTF-8 text');
   let json: unknown;
   try {

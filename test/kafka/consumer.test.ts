@@ -1,0 +1,223 @@
+import {
+  createInteractionProducer,
+  DeadLetterSchema,
+  parseRecord,
+  provisionTopics,
+  runBatchConsumer,
+  type ConsumedBatch,
+  type RunningConsumer,
+} from '@rapport/kafka';
+import { StampedInteractionSchema, type StampedInteraction } from '@rapport/schema';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { testInfra, uniqueNames } from '../harness';
+import {
+  committedOffsets,
+  eventually,
+  kafkaFor,
+  readAll,
+  recordingLogger,
+  stamped,
+  type LogLine,
+} from './helpers';
+
+type Batch = ConsumedBatch<StampedInteraction>;
+
+/** Provisioned topics, a connected producer, and the consumers a test starts (stopped after). */
+async function setup(label: string, partitions: number) {
+  const names = uniqueNames(label);
+  const logger = recordingLogger();
+  const { config, kafka } = kafkaFor(names, partitions, logger);
+  await provisionTopics(kafka, config);
+  const producer = createInteractionProducer(kafka, config);
+  await producer.connect();
+  running.push({ stop: () => producer.disconnect() });
+  const topic = config.topics.interactions;
+  const groupId = names.groupId('g');
+  const start = async (handleBatch: (batch: Batch) => Promise<void>, log = logger) => {
+    const consumer = await runBatchConsumer(kafka, {
+      groupId,
+      topic,
+      schema: StampedInteractionSchema,
+      handleBatch,
+      dlq: { producer, source: 'projector' },
+      logger: log,
+    });
+    running.push(consumer);
+    return consumer;
+  };
+  const publish = (events: StampedInteraction[]) => producer.publish(events, { timeoutMs: 10_000 });
+  return { names, logger, config, kafka, topic, groupId, start, publish };
+}
+
+const running: Pick<RunningConsumer, 'stop'>[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((consumer) => consumer.stop()));
+});
+
+const offsets = (batch: Batch) => batch.records.map((record) => record.offset);
+const messages = (lines: readonly LogLine[], event: string) =>
+  lines.filter((line) => line.fields.event === event);
+
+describe('runBatchConsumer (real broker)', () => {
+  it('commits only the finished run from the batch start; the rest comes again after a restart', async () => {
+    const t = await setup('kafka-consumer-contiguous', 1);
+    const events = Array.from({ length: 10 }, (_, seq) => stamped('c-1', seq));
+    await t.publish(events);
+
+    // Finishes 0, 1, 2 and 4 (not 3), then fails: the commit may only reach 3.
+    const failing = await t.start((batch) => {
+      for (const record of batch.records) {
+        if (['0', '1', '2', '4'].includes(record.offset)) batch.markDone(record);
+      }
+      return Promise.reject(new Error('downstream unavailable'));
+    });
+    await eventually(async () => {
+      expect((await committedOffsets(t.groupId, t.topic)).get(0)).toBe('3');
+      expect(messages(t.logger.lines, 'BATCH_FAILED').length).toBeGreaterThanOrEqual(2);
+    });
+    await failing.stop();
+    expect((await committedOffsets(t.groupId, t.topic)).get(0)).toBe('3');
+
+    const seen: StampedInteraction[] = [];
+    const seenOffsets: string[] = [];
+    await t.start((batch) => {
+      seenOffsets.push(...offsets(batch));
+      seen.push(...batch.records.map((record) => record.value));
+      return Promise.resolve();
+    });
+    await eventually(() => expect(seenOffsets).toEqual(['3', '4', '5', '6', '7', '8', '9']));
+    expect(seen).toEqual(events.slice(3));
+    await eventually(async () =>
+      expect((await committedOffsets(t.groupId, t.topic)).get(0)).toBe('10'),
+    );
+  });
+
+  it('dead-letters poison with the reason and the original bytes, and moves on', async () => {
+    const t = await setup('kafka-consumer-poison', 1);
+    const raw = new Kafka({
+      clientId: t.names.id,
+      brokers: testInfra().kafkaBrokers,
+      logLevel: logLevel.NOTHING,
+    }).producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await raw.connect();
+    const good = [stamped('c-1', 0), stamped('c-1', 1)];
+    const binary = Buffer.from([0xff, 0x00, 0x9c]);
+    await raw.send({
+      topic: t.topic,
+      messages: [
+        { key: 'c-1', value: JSON.stringify(good[0]) },
+        { key: 'c-2', value: 'not json {' },
+        { key: 'c-3', value: JSON.stringify({ eventId: 'e-3', customerId: 'c-3' }) },
+        { key: null, value: binary },
+        { key: 'c-4', value: null },
+        { key: 'c-1', value: JSON.stringify(good[1]) },
+      ],
+    });
+    await raw.disconnect();
+
+    const handled: StampedInteraction[] = [];
+    await t.start((batch) => {
+      handled.push(...batch.records.map((record) => record.value));
+      return Promise.resolve();
+    });
+    await eventually(async () =>
+      expect((await committedOffsets(t.groupId, t.topic)).get(0)).toBe('6'),
+    );
+    expect(handled).toEqual(good);
+
+    const letters = (await readAll(t.kafka, t.config.topics.dlq)).map((record) => {
+      const parsed = parseRecord(DeadLetterSchema, record);
+      if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+      return { key: record.key, letter: parsed.value };
+    });
+    const byOffset = new Map(letters.map((entry) => [entry.letter.context?.offset, entry]));
+    expect([...byOffset.keys()].sort()).toEqual(['1', '2', '3', '4']);
+    expect(byOffset.get('1')).toMatchObject({
+      key: 'c-2',
+      letter: {
+        reason: { code: 'INVALID_RECORD' },
+        source: 'projector',
+        original: 'not json {',
+        customerId: 'c-2',
+        context: { topic: t.topic, partition: 0, groupId: t.groupId },
+      },
+    });
+    expect(byOffset.get('1')?.letter.reason.message).toContain('not JSON');
+    expect(byOffset.get('2')?.letter.reason.issues?.map((issue) => issue.path)).toContain(
+      'occurredAt',
+    );
+    const binaryLetter = byOffset.get('3')?.letter;
+    expect(binaryLetter?.context).toMatchObject({ encoding: 'base64' });
+    expect(Buffer.from(binaryLetter?.original ?? '', 'base64')).toEqual(binary);
+    expect(byOffset.get('4')?.letter.context).toMatchObject({ tombstone: 'true' });
+  });
+
+  it('stops gracefully: finishes the batch in flight, commits it, then takes nothing more', async () => {
+    const t = await setup('kafka-consumer-stop', 1);
+    await t.publish(Array.from({ length: 5 }, (_, seq) => stamped('c-1', seq)));
+    let entered!: () => void;
+    const inFlight = new Promise<void>((resolve) => (entered = resolve));
+    const finished: string[] = [];
+    const consumer = await t.start(async (batch) => {
+      entered();
+      for (const record of batch.records) {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await batch.heartbeat();
+        finished.push(record.offset);
+      }
+    });
+    await inFlight;
+    await consumer.stop();
+    expect(finished).toEqual(['0', '1', '2', '3', '4']);
+    expect((await committedOffsets(t.groupId, t.topic)).get(0)).toBe('5');
+    expect(messages(t.logger.lines, 'STOPPED')).toHaveLength(1);
+
+    await t.publish([stamped('c-1', 5)]);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(finished).toHaveLength(5);
+  });
+
+  it('splits the partitions between two members on a rebalance, without loss or duplicates', async () => {
+    const t = await setup('kafka-consumer-rebalance', 4);
+    const customers = Array.from({ length: 12 }, (_, index) => `c-${index}`);
+    const wave = (seq: number) => customers.map((customer) => stamped(customer, seq));
+    const handled = new Map<string, string[]>();
+    const handler = (member: string) => (batch: Batch) => {
+      for (const offset of offsets(batch)) {
+        const key = `${batch.partition}@${offset}`;
+        handled.set(key, [...(handled.get(key) ?? []), member]);
+      }
+      return Promise.resolve();
+    };
+    const logA = recordingLogger();
+    const logB = recordingLogger();
+    const assignment = (log: typeof logA) => {
+      const joins = messages(log.lines, 'GROUP_JOIN');
+      const last = joins[joins.length - 1]?.fields.partitions;
+      return Array.isArray(last) ? last.map(Number) : [];
+    };
+
+    await t.start(handler('a'), logA);
+    await eventually(() => expect(assignment(logA)).toEqual([0, 1, 2, 3]));
+    await t.publish([...wave(0), ...wave(1)]);
+    await eventually(() => expect(handled.size).toBe(24));
+
+    await t.start(handler('b'), logB);
+    await eventually(() => {
+      const a = assignment(logA);
+      const b = assignment(logB);
+      expect(b.length).toBeGreaterThan(0);
+      expect([...a, ...b].sort()).toEqual([0, 1, 2, 3]);
+    });
+    expect(messages(logA.lines, 'REBALANCING').length).toBeGreaterThan(0);
+
+    await t.publish([...wave(2), ...wave(3)]);
+    await eventually(() => expect(handled.size).toBe(48));
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const duplicates = [...handled].filter(([, members]) => members.length > 1);
+    expect(duplicates).toEqual([]);
+    const members = new Set([...handled.values()].flat());
+    expect(members).toEqual(new Set(['a', 'b']));
+  });
+});

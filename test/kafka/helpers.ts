@@ -1,0 +1,100 @@
+import type { Config } from '@rapport/config';
+import {
+  createKafka,
+  readTopic,
+  type ConsumedRecord,
+  type KafkaLogger,
+  type RapportKafka,
+} from '@rapport/kafka';
+import type { StampedInteraction } from '@rapport/schema';
+import { Kafka, logLevel } from 'kafkajs';
+import { testInfra, type uniqueNames } from '../harness';
+
+export type Names = ReturnType<typeof uniqueNames>;
+
+/** The `kafka` section of the configuration, pointed at this file's own topics. */
+export function kafkaConfig(names: Names, partitions: number): Config['kafka'] {
+  return {
+    brokers: testInfra().kafkaBrokers,
+    clientId: names.id,
+    topics: { interactions: names.topic('interactions'), dlq: names.topic('dlq') },
+    partitions,
+  };
+}
+
+let sequence = 0;
+/** A valid stamped event; `seq` goes into the eventId so order can be checked on the way out. */
+export function stamped(customerId: string, seq: number): StampedInteraction {
+  sequence += 1;
+  return {
+    eventId: `${customerId}:${seq}:${sequence}`,
+    customerId,
+    channel: 'email',
+    type: 'email.replied',
+    direction: 'inbound',
+    occurredAt: '2024-05-01T09:30:00.000Z',
+    receivedAt: '2024-05-01T09:30:01.000Z',
+    source: 'http',
+  };
+}
+
+export interface LogLine {
+  readonly level: 'error' | 'warn' | 'info' | 'debug';
+  readonly fields: Readonly<Record<string, unknown>>;
+  readonly message: string;
+}
+
+/** A logger that keeps its lines, so a test can assert what an operator would have read. */
+export function recordingLogger(): KafkaLogger & { readonly lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const at =
+    (level: LogLine['level']) => (fields: Readonly<Record<string, unknown>>, message: string) =>
+      void lines.push({ level, fields, message });
+  return { lines, error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug') };
+}
+
+export async function readAll(kafka: RapportKafka, topic: string): Promise<ConsumedRecord[]> {
+  const records: ConsumedRecord[] = [];
+  for await (const record of readTopic(kafka, topic)) records.push(record);
+  return records;
+}
+
+/** Polls until the check passes (returns its value) or the time is up (throws its last error). */
+export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+/**
+ * The group's committed offsets per partition, read with a plain kafkajs admin: what the runner
+ * committed is exactly what a test has to check, so it is not read through the runner itself.
+ */
+export async function committedOffsets(
+  groupId: string,
+  topic: string,
+): Promise<Map<number, string>> {
+  const admin = new Kafka({
+    clientId: 'test-inspect',
+    brokers: testInfra().kafkaBrokers,
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return new Map((offsets?.partitions ?? []).map((p) => [p.partition, p.offset]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export function kafkaFor(names: Names, partitions: number, logger?: KafkaLogger) {
+  const config = kafkaConfig(names, partitions);
+  return { config, kafka: createKafka(config, logger === undefined ? {} : { logger }) };
+}
