@@ -92,7 +92,7 @@ describe('fromSegment', () => {
 
   it("takes a single call's type from the endpoint, over the body's", () => {
     const untyped = { ...trackCall, type: undefined };
-    const asPage = { ...untyped, name: 'Checkout' };
+    const asPage = { ...trackCall, name: 'Checkout' };
     expect(eventsOf(fromSegment(untyped, { ...SEGMENT, type: 'track' }))[0]?.type).toBe(
       'track.order_completed',
     );
