@@ -1,1 +1,31 @@
-export {};
+export {
+  CatalogEntrySchema,
+  CatalogPatchSchema,
+  ChannelTraitsPatchSchema,
+  ChannelTraitsSchema,
+  DEFAULT_CATALOG,
+  DEFAULT_CHANNELS,
+  EventKindSchema,
+  MilestoneSchema,
+  OTHER,
+  UNKNOWN_CHANNEL,
+  UNKNOWN_EVENT,
+  type CatalogEntry,
+  type CatalogPatch,
+  type ChannelTraits,
+  type EventKind,
+  type Milestone,
+} from './catalog';
+export { ModelError, type ModelErrorCode } from './errors';
+export { createModel, type Model } from './model';
+export { ModelParamsSchema, type ModelParams, type ModelParamsInput } from './params';
+export {
+  ReadingSchema,
+  StageSchema,
+  StatusSchema,
+  type Reading,
+  type Stage,
+  type Status,
+} from './read';
+export { STATE_VERSION, StateJsonSchema, type StateJson } from './serialize';
+export type { FoldableEvent, State } from './state';

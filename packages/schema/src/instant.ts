@@ -17,14 +17,14 @@ const MS_PER_DAY = 86_400_000;
 /** Epoch milliseconds of `YYYY-MM-DDTHH:MM:SS(.fraction)?(Z|±HH:MM)`; NaN if it is not one. */
 export function instantMs(text: string): number {
   if (text.length < 20 || !separatorsAt(text)) return NaN;
-  const year = digits(text, 0, 4);
-  const month = digits(text, 5, 2);
-  const day = digits(text, 8, 2);
-  const hour = digits(text, 11, 2);
-  const minute = digits(text, 14, 2);
-  const second = digits(text, 17, 2);
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return NaN;
-  if (hour > 23 || minute > 59 || second > 59) return NaN;
+  const year = pair(text, 0) * 100 + pair(text, 2);
+  const month = pair(text, 5);
+  const day = pair(text, 8);
+  const hour = pair(text, 11);
+  const minute = pair(text, 14);
+  const second = pair(text, 17);
+  if (!(month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month))) return NaN;
+  if (!(hour <= 23 && minute <= 59 && second <= 59)) return NaN;
   const fractionEnd = endOfFraction(text);
   const offset = offsetMinutes(text, fractionEnd);
   return (
@@ -35,46 +35,58 @@ export function instantMs(text: string): number {
   );
 }
 
+const DASH = 45;
+const COLON = 58;
+const T = 84;
+const DOT = 46;
+const PLUS = 43;
+const ZULU = 90;
+
 function separatorsAt(text: string): boolean {
   return (
-    text[4] === '-' && text[7] === '-' && text[10] === 'T' && text[13] === ':' && text[16] === ':'
+    text.charCodeAt(4) === DASH &&
+    text.charCodeAt(7) === DASH &&
+    text.charCodeAt(10) === T &&
+    text.charCodeAt(13) === COLON &&
+    text.charCodeAt(16) === COLON
   );
 }
 
-/** The number written by `length` decimal digits at `start`, or NaN if one is not a digit. */
-function digits(text: string, start: number, length: number): number {
-  let value = 0;
-  for (let i = start; i < start + length; i++) {
-    const digit = text.charCodeAt(i) - 48;
-    if (!(digit >= 0 && digit <= 9)) return NaN;
-    value = value * 10 + digit;
-  }
-  return value;
+/** The decimal digit at `at`, or NaN. */
+function digit(text: string, at: number): number {
+  const value = text.charCodeAt(at) - 48;
+  return value >= 0 && value <= 9 ? value : NaN;
 }
 
-/** Index just past the optional `.fraction` that follows the seconds. */
+/** The two-digit number at `at`, or NaN. */
+function pair(text: string, at: number): number {
+  return digit(text, at) * 10 + digit(text, at + 1);
+}
+
+/** Index just past the optional `.fraction` that follows the seconds (NaN if it is empty). */
 function endOfFraction(text: string): number {
-  if (text[19] !== '.') return 19;
+  if (text.charCodeAt(19) !== DOT) return 19;
   let end = 20;
-  while (end < text.length && digits(text, end, 1) >= 0) end++;
+  while (end < text.length && digit(text, end) >= 0) end++;
   return end > 20 ? end : NaN;
 }
 
 /** Milliseconds of the fraction, truncated as `Date.parse` does past the third digit. */
 function milliseconds(text: string, fractionEnd: number): number {
   let value = 0;
-  for (let i = 20; i < 23; i++) value = value * 10 + (i < fractionEnd ? digits(text, i, 1) : 0);
+  for (let at = 20; at < 23; at++) value = value * 10 + (at < fractionEnd ? digit(text, at) : 0);
   return value;
 }
 
 function offsetMinutes(text: string, at: number): number {
-  const sign = text[at];
-  if (sign === 'Z') return at + 1 === text.length ? 0 : NaN;
-  if ((sign !== '+' && sign !== '-') || at + 6 !== text.length || text[at + 3] !== ':') return NaN;
-  const hours = digits(text, at + 1, 2);
-  const minutes = digits(text, at + 4, 2);
-  if (hours > 23 || minutes > 59) return NaN;
-  return (sign === '+' ? 1 : -1) * (hours * 60 + minutes);
+  const sign = text.charCodeAt(at);
+  if (sign === ZULU) return at + 1 === text.length ? 0 : NaN;
+  if (at + 6 !== text.length || text.charCodeAt(at + 3) !== COLON) return NaN;
+  const hours = pair(text, at + 1);
+  const minutes = pair(text, at + 4);
+  if (!(hours <= 23 && minutes <= 59)) return NaN;
+  if (sign === PLUS) return hours * 60 + minutes;
+  return sign === DASH ? -(hours * 60 + minutes) : NaN;
 }
 
 function daysInMonth(year: number, month: number): number {

@@ -1,0 +1,245 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { MAX_INSTANT_MS, MIN_INSTANT_MS } from '@rapport/schema';
+import { DEFAULT_CATALOG, DEFAULT_CHANNELS } from './catalog';
+import { DAY, iso } from './fixtures';
+import { createModel } from './model';
+import type { Reading } from './read';
+import type { StateJson } from './serialize';
+import type { FoldableEvent, State } from './state';
+
+const model = createModel();
+const YEAR = 365 * DAY;
+
+const types = [...Object.keys(DEFAULT_CATALOG), 'custom.thing_done'];
+const channels = [...Object.keys(DEFAULT_CHANNELS), 'kiosk'];
+
+/** Instants inside one window: hours apart, months apart, or anywhere from 1970 to 2100. */
+const instants = fc.constantFrom(DAY, 90 * DAY, 3 * YEAR, MAX_INSTANT_MS - 1).chain((span) =>
+  fc.integer({ min: MIN_INSTANT_MS, max: MAX_INSTANT_MS - 1 - span }).map((start) => ({
+    start,
+    span,
+  })),
+);
+
+function eventAt(window: { start: number; span: number }): fc.Arbitrary<FoldableEvent> {
+  return fc.record(
+    {
+      type: fc.constantFrom(...types),
+      channel: fc.constantFrom(...channels),
+      direction: fc.constantFrom('inbound', 'outbound'),
+      occurredAt: fc
+        .integer({ min: 0, max: window.span })
+        .map((offset) => iso(window.start + offset)),
+      initiator: fc.constantFrom('customer', 'business'),
+      value: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 1e12, noNaN: true })),
+      sentiment: fc.double({ min: -1, max: 1, noNaN: true }),
+      outcome: fc.constantFrom('kept', 'broken'),
+      appeal: fc.constantFrom('ethos', 'pathos', 'logos'),
+    },
+    { requiredKeys: ['type', 'channel', 'direction', 'occurredAt'] },
+  );
+}
+
+const eventLists = (maxLength: number) =>
+  instants.chain((window) => fc.array(eventAt(window), { maxLength }));
+
+const fold = (events: readonly FoldableEvent[], from: State = model.empty()) =>
+  events.reduce((state, event) => model.apply(state, event), from);
+
+/** Equal within 1e-9 relative; `scale` covers sums that cancel (net trust evidence). */
+function close(a: number | null, b: number | null, scale = 0): boolean {
+  if (a === null || b === null) return a === b;
+  return a === b || Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b), scale) + 1e-300;
+}
+
+function expectSameState(actual: State, expected: State): void {
+  const [a, b] = [model.toJSON(actual), model.toJSON(expected)];
+  const evidence = Math.max(...a.r, ...b.r);
+  const mismatch = (what: string) => `${what}\n${JSON.stringify(a)}\n${JSON.stringify(b)}`;
+  expect([a.v, a.n, a.t, a.f, a.z], mismatch('exact fields')).toEqual([b.v, b.n, b.t, b.f, b.z]);
+  for (const key of ['l', 'r', 's'] as const) {
+    expect(
+      a[key].every((x, i) => close(x, b[key][i] ?? NaN)),
+      mismatch(key),
+    ).toBe(true);
+  }
+  for (const key of new Set([...Object.keys(a.k), ...Object.keys(b.k)])) {
+    const [x, y] = [row(a, key), row(b, key)];
+    const same = close(x[0], y[0]) && close(x[1], y[1]) && close(x[2], y[2], evidence);
+    expect(same, mismatch(`types.${key}`)).toBe(true);
+  }
+  expect(a.c).toEqual(b.c);
+}
+
+function row(json: StateJson, key: string): [number, number, number] {
+  const [given = 0, received = 0, evidence = 0] = json.k[key] ?? [];
+  return [given, received, evidence];
+}
+
+/** Every number anywhere in a reading. */
+function numbersIn(value: unknown): number[] {
+  if (typeof value === 'number') return [value];
+  if (value === null || typeof value !== 'object') return [];
+  return Object.values(value).flatMap(numbersIn);
+}
+
+describe('the fold is a commutative monoid over events', () => {
+  it('gives the same state for any order of the same events', () => {
+    fc.assert(
+      fc.property(
+        eventLists(40).chain((events) =>
+          fc.tuple(
+            fc.constant(events),
+            fc.shuffledSubarray(events, { minLength: events.length, maxLength: events.length }),
+          ),
+        ),
+        ([events, shuffled]) => expectSameState(fold(shuffled), fold(events)),
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('merges associatively and commutatively, with empty as identity', () => {
+    fc.assert(
+      fc.property(eventLists(15), eventLists(15), eventLists(15), (x, y, z) => {
+        const [a, b, c] = [fold(x), fold(y), fold(z)];
+        expectSameState(model.merge(model.merge(a, b), c), model.merge(a, model.merge(b, c)));
+        expectSameState(model.merge(a, b), model.merge(b, a));
+        expect(model.toJSON(model.merge(a, model.empty()))).toEqual(model.toJSON(a));
+        expect(model.toJSON(model.merge(model.empty(), a))).toEqual(model.toJSON(a));
+        expectSameState(model.merge(a, b), fold(y, a));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('applies an event exactly as merging its single state', () => {
+    fc.assert(
+      fc.property(
+        eventLists(20).chain((events) => fc.tuple(fc.constant(events), instants.chain(eventAt))),
+        ([events, event]) => {
+          const state = fold(events);
+          expect(model.toJSON(model.apply(state, event))).toEqual(
+            model.toJSON(model.merge(state, model.single(event))),
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('round-trips through JSON exactly', () => {
+    fc.assert(
+      fc.property(eventLists(20), (events) => {
+        const json = model.toJSON(fold(events));
+        const restored = model.fromJSON(JSON.parse(JSON.stringify(json)));
+        expect(model.toJSON(restored)).toEqual(json);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('reading with decay', () => {
+  const threshold = fc.double({ min: 0.001, max: 99.999, noNaN: true });
+
+  it('reaches the threshold at the predicted crossing time', () => {
+    fc.assert(
+      fc.property(eventLists(20), threshold, (events, theta) => {
+        const state = fold(events);
+        const crossing = model.predictedCrossingTime(state, theta);
+        if (crossing === null) {
+          expect(model.at(state, state.t).engagement).toBeLessThan(theta + 1e-9);
+        } else {
+          expect(crossing).toBeGreaterThanOrEqual(state.t);
+          expect(Math.abs(model.at(state, crossing).engagement - theta)).toBeLessThan(1e-6);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('never raises a score between events: magnitudes fall, shares relax toward ½', () => {
+    const magnitudes = (r: Reading) => [
+      r.engagement,
+      r.participation,
+      r.ledger.given,
+      r.ledger.attention,
+      r.ledger.received,
+      r.trust.confidence,
+      r.dimensions.intense,
+      r.dimensions.symmetric,
+      r.dimensions.enduring,
+    ];
+    const certainty = (r: Reading) =>
+      [
+        r.trust.value,
+        r.trust.warmth,
+        r.trust.competence,
+        r.dimensions.voluntary,
+        r.dimensions.positive,
+        r.dimensions.public,
+        r.dimensions.formal,
+      ].map((share) => Math.abs(share - 0.5));
+    fc.assert(
+      fc.property(
+        eventLists(20),
+        fc.integer({ min: 0, max: 200 * DAY }),
+        fc.integer({ min: 0, max: 200 * DAY }),
+        (events, first, second) => {
+          const state = fold(events);
+          const [early, late] = [
+            model.at(state, state.t + first),
+            model.at(state, state.t + first + second),
+          ];
+          for (const pick of [magnitudes, certainty]) {
+            pick(late).forEach((x, i) =>
+              expect(x).toBeLessThanOrEqual((pick(early)[i] ?? NaN) + 1e-12),
+            );
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('stays finite for any instant from 1970 to 2100 and any value up to 1e12', () => {
+    fc.assert(
+      fc.property(
+        eventLists(30),
+        fc.integer({ min: MIN_INSTANT_MS, max: MAX_INSTANT_MS }),
+        (events, t) => {
+          const state = fold(events);
+          for (const reading of [model.at(state, t), model.at(state, MAX_INSTANT_MS)]) {
+            expect(numbersIn(reading).every(Number.isFinite)).toBe(true);
+          }
+          expect(numbersIn(model.toJSON(state)).every(Number.isFinite)).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('folds ten thousand events on one customer, finite and bounded', () => {
+    fc.assert(
+      fc.property(
+        instants.chain((window) =>
+          fc.array(eventAt(window), { minLength: 10_000, maxLength: 10_000 }),
+        ),
+        (events) => {
+          const state = fold(events);
+          expect(state.n).toBe(10_000);
+          expect(numbersIn(model.toJSON(state)).every(Number.isFinite)).toBe(true);
+          for (const t of [MIN_INSTANT_MS, state.t, state.t + 10 * YEAR]) {
+            expect(numbersIn(model.at(state, t)).every(Number.isFinite)).toBe(true);
+          }
+          const json = model.toJSON(state);
+          expect(Object.keys(json.k).length).toBeLessThanOrEqual(model.params.trackedTypes + 1);
+          expect(Object.keys(json.c).length).toBeLessThanOrEqual(channels.length);
+        },
+      ),
+      { numRuns: 5 },
+    );
+  });
+});

@@ -1,0 +1,330 @@
+import { z } from 'zod';
+import { ModelError } from './errors';
+import { MS_PER_DAY, type ModelParams } from './params';
+import {
+  decay,
+  FIRSTS,
+  LASTS,
+  LEDGER,
+  LIFETIME,
+  PARTS,
+  TRUST,
+  type FoldContext,
+  type State,
+} from './state';
+import { ROW, ROW_WIDTH } from './rows';
+import { byKey, columnSum, finiteOrNull, get } from './vectors';
+
+const unit = z.number().min(0).max(1);
+const points = z.number().min(0).max(100);
+const amount = z.number().min(0);
+const count = z.int().min(0);
+const instant = z.number().nullable();
+
+export const StageSchema = z.enum([
+  'prospect',
+  'onboarding',
+  'active',
+  'at_risk',
+  'dormant',
+  'churned',
+]);
+export type Stage = z.infer<typeof StageSchema>;
+export const StatusSchema = z.enum(['engaged', 'cooling', 'at_risk', 'dormant']);
+export type Status = z.infer<typeof StatusSchema>;
+
+const flows = { given: amount, attention: amount, received: amount };
+
+/** What `at(state, t)` returns; instants are epoch milliseconds, `null` when there is none. */
+export const ReadingSchema = z.object({
+  /** The instant read: t, or the latest event if t is before it (the past is not replayable). */
+  asOf: z.number(),
+  engagement: points,
+  participation: points,
+  trust: z.object({ value: unit, confidence: unit, warmth: unit, competence: unit }),
+  ledger: z.object({
+    ...flows,
+    lifetime: z.object(flows),
+    counts: z.object({
+      inbound: count,
+      outbound: count,
+      signals: count,
+      byChannel: z.record(z.string(), count),
+    }),
+  }),
+  dimensions: z.object({
+    voluntary: unit,
+    positive: unit,
+    intense: unit,
+    enduring: unit,
+    public: unit,
+    formal: unit,
+    symmetric: unit,
+  }),
+  stage: StageSchema,
+  status: StatusSchema,
+  /** Shares of outbound value by appeal, among the outbound events that carry one. */
+  appeal: z.object({ ethos: unit, pathos: unit, logos: unit }).nullable(),
+  explanation: z.object({
+    /** Engagement points owed to each type; all of them together add up to the engagement. */
+    engagement: z.array(z.object({ type: z.string(), points: z.number() })),
+    /** Trust moved away from ½ by each type; all of them together add up to trust − ½. */
+    trust: z.array(z.object({ type: z.string(), effect: z.number() })),
+  }),
+  timeline: z.object({ firstSeen: instant, lastInbound: instant, lastEvent: instant }),
+  predictions: z.object({
+    /** When engagement falls below `engaged` if nothing else happens. */
+    coolingAt: instant,
+    /** When engagement falls below `atRisk` if nothing else happens. */
+    atRiskAt: instant,
+    /** When the customer's silence makes them dormant. */
+    dormantAt: instant,
+  }),
+});
+export type Reading = z.infer<typeof ReadingSchema>;
+
+export interface ReadContext extends FoldContext {
+  readonly params: ModelParams;
+}
+
+interface Flows {
+  /** G: substantive value the customer gives. */
+  readonly given: number;
+  /** P: the customer showing up. */
+  readonly attention: number;
+  /** R: value the business gives. */
+  readonly received: number;
+}
+
+export function readState(state: State, t: number, context: ReadContext): Reading {
+  if (!Number.isFinite(t)) throw new ModelError('MODEL_INPUT_INVALID', `not an instant: ${t}`);
+  const { params } = context;
+  const asOf = Math.max(t, state.t);
+  const ledgerDecay = decay(asOf - state.t, context.rates.ledger);
+  const trustDecay = decay(asOf - state.t, context.rates.trust);
+  const now = flowsOf(state, ledgerDecay);
+  const engagement = saturated(reciprocal(now), params.engagementScale) * 100;
+  const dormantAt = predictedDormancy(state, params);
+  const status = statusOf(asOf, dormantAt, engagement, params);
+  return {
+    asOf,
+    engagement,
+    participation: saturated(now.given + now.attention, params.participationScale) * 100,
+    trust: trustOf(state, trustDecay),
+    ledger: { ...now, lifetime: lifetimeOf(state), counts: countsOf(state) },
+    dimensions: dimensionsOf(state, now, ledgerDecay, params),
+    stage: stageOf(state, asOf, status, params),
+    status,
+    appeal: appealOf(state),
+    explanation: {
+      engagement: explainEngagement(state, now, engagement, ledgerDecay, params.explain),
+      trust: explainTrust(state, trustDecay, params.explain),
+    },
+    timeline: {
+      firstSeen: finiteOrNull(get(state.sums, FIRSTS.seen)),
+      lastInbound: finiteOrNull(get(state.sums, LASTS.inbound)),
+      lastEvent: state.n === 0 ? null : state.t,
+    },
+    predictions: {
+      coolingAt: predictedCrossing(state, params.thresholds.engaged, context),
+      atRiskAt: predictedCrossing(state, params.thresholds.atRisk, context),
+      dormantAt,
+    },
+  };
+}
+
+/**
+ * Engagement is 100·(1 − e^(−H/k)) with H the harmonic mean of G and R, and both decay by the
+ * same e^(−λΔt); so H does too, and engagement is θ exactly when H·e^(−λΔt) = H_θ, where
+ * H_θ = −k·ln(1 − θ/100). The instant is t + ln(H/H_θ)/λ = t + h·log2(H/H_θ); null if
+ * engagement is already below θ (or θ is not strictly between 0 and 100).
+ */
+export function predictedCrossing(
+  state: State,
+  threshold: number,
+  context: ReadContext,
+): number | null {
+  if (!(threshold > 0 && threshold < 100)) return null;
+  const reciprocalNow = reciprocal(flowsOf(state, 1));
+  const reciprocalAtThreshold = -context.params.engagementScale * Math.log1p(-threshold / 100);
+  if (!(reciprocalNow >= reciprocalAtThreshold)) return null;
+  return state.t + Math.log(reciprocalNow / reciprocalAtThreshold) / context.rates.ledger;
+}
+
+/**
+ * Silence is the customer's: outbound messages do not count. A customer who never spoke has been
+ * silent since we first saw them.
+ */
+export function predictedDormancy(state: State, params: ModelParams): number | null {
+  const lastInbound = get(state.sums, LASTS.inbound);
+  const since = Number.isFinite(lastInbound) ? lastInbound : get(state.sums, FIRSTS.seen);
+  return Number.isFinite(since) ? since + params.dormantAfterDays * MS_PER_DAY : null;
+}
+
+function flowsOf(state: State, ledgerDecay: number): Flows {
+  return {
+    given: columnSum(state.types, ROW.given, ROW_WIDTH) * ledgerDecay,
+    attention: get(state.sums, LEDGER.attention) * ledgerDecay,
+    received: columnSum(state.types, ROW.received, ROW_WIDTH) * ledgerDecay,
+  };
+}
+
+/** H = 2GR/(G+R): zero when either side gives nothing, written so that G·R cannot overflow. */
+function reciprocal({ given, received }: Flows): number {
+  const total = given + received;
+  return total > 0 ? 2 * given * (received / total) : 0;
+}
+
+/** 1 − e^(−x/k), in [0, 1). */
+function saturated(x: number, scale: number): number {
+  return -Math.expm1(-x / scale);
+}
+
+/** A share with one pseudo-observation on each side, so it starts (and fades back) at ½. */
+function share(part: number, whole: number): number {
+  return (1 + part) / (2 + whole);
+}
+
+function trustOf(state: State, trustDecay: number): Reading['trust'] {
+  const evidence = (index: number) => get(state.sums, index) * trustDecay;
+  const warmth = [evidence(TRUST.warmthPositive), evidence(TRUST.warmthNegative)] as const;
+  const competence = [
+    evidence(TRUST.competencePositive),
+    evidence(TRUST.competenceNegative),
+  ] as const;
+  const positive = warmth[0] + competence[0];
+  const total = positive + warmth[1] + competence[1];
+  return {
+    value: share(positive, total),
+    confidence: total / (2 + total),
+    warmth: share(warmth[0], warmth[0] + warmth[1]),
+    competence: share(competence[0], competence[0] + competence[1]),
+  };
+}
+
+function dimensionsOf(
+  state: State,
+  now: Flows,
+  ledgerDecay: number,
+  params: ModelParams,
+): Reading['dimensions'] {
+  const ledger = (index: number) => get(state.sums, index) * ledgerDecay;
+  const total = now.given + now.attention + now.received;
+  const exchanged = now.given + now.received;
+  const imbalance = exchanged > 0 ? (now.given - now.received) / exchanged : 1;
+  const firstSeen = get(state.sums, FIRSTS.seen);
+  const tenure = Number.isFinite(firstSeen) ? state.t - firstSeen : 0;
+  const sentiment = [ledger(LEDGER.sentimentPositive), ledger(LEDGER.sentimentNegative)] as const;
+  return {
+    voluntary: share(ledger(LEDGER.voluntary), total),
+    positive: share(sentiment[0], sentiment[0] + sentiment[1]),
+    intense: saturated(total, params.intensityScale),
+    enduring: -Math.expm1((-Math.LN2 * tenure) / (params.enduringDays * MS_PER_DAY)),
+    public: share(ledger(LEDGER.public), total),
+    formal: share(ledger(LEDGER.formal), total),
+    symmetric: 1 - imbalance * imbalance,
+  };
+}
+
+function statusOf(
+  asOf: number,
+  dormantAt: number | null,
+  engagement: number,
+  params: ModelParams,
+): Status {
+  if (dormantAt === null || asOf >= dormantAt) return 'dormant';
+  if (engagement >= params.thresholds.engaged) return 'engaged';
+  return engagement >= params.thresholds.atRisk ? 'cooling' : 'at_risk';
+}
+
+/**
+ * Milestones first (a churn after the last conversion ends the relationship), then silence, then
+ * the pre-sales and adoption phases, which low engagement is normal in and must not flag.
+ */
+function stageOf(state: State, asOf: number, status: Status, params: ModelParams): Stage {
+  if (get(state.sums, LASTS.churn) > get(state.sums, LASTS.conversion)) return 'churned';
+  if (status === 'dormant') return 'dormant';
+  const converted = get(state.sums, FIRSTS.conversion);
+  if (!Number.isFinite(converted)) return 'prospect';
+  const activated = Number.isFinite(get(state.sums, FIRSTS.activation));
+  if (!activated && asOf - converted < params.onboardingDays * MS_PER_DAY) return 'onboarding';
+  return status === 'at_risk' ? 'at_risk' : 'active';
+}
+
+/** Decay scales every appeal alike, so the mix is read from the stored sums directly. */
+function appealOf(state: State): Reading['appeal'] {
+  const ethos = get(state.sums, LEDGER.ethos);
+  const pathos = get(state.sums, LEDGER.pathos);
+  const logos = get(state.sums, LEDGER.logos);
+  const total = ethos + pathos + logos;
+  return total > 0 ? { ethos: ethos / total, pathos: pathos / total, logos: logos / total } : null;
+}
+
+/**
+ * Euler's theorem splits H exactly: H = G·∂H/∂G + R·∂H/∂R, with ∂H/∂G = 2r², ∂H/∂R = 2g² for
+ * g, r the shares of G and R. A type's part is its inbound value times 2r² plus its outbound value
+ * times 2g², so a blast the customer never answers earns nothing, as it should.
+ */
+function explainEngagement(
+  state: State,
+  now: Flows,
+  engagement: number,
+  ledgerDecay: number,
+  limit: number,
+): Reading['explanation']['engagement'] {
+  const harmonic = reciprocal(now);
+  if (!(harmonic > 0)) return [];
+  const total = now.given + now.received;
+  const inboundWeight = 2 * (now.received / total) ** 2;
+  const outboundWeight = 2 * (now.given / total) ** 2;
+  const parts = state.types.keys.map((type, k) => {
+    const given = get(state.types.values, k * ROW_WIDTH + ROW.given);
+    const received = get(state.types.values, k * ROW_WIDTH + ROW.received);
+    const part = (given * inboundWeight + received * outboundWeight) * ledgerDecay;
+    return { type, points: (engagement * part) / harmonic };
+  });
+  return largest(parts, (part) => part.points, limit);
+}
+
+/** trust − ½ = (α − β)/(2(α + β)) is linear in the evidence, so each type's share is exact. */
+function explainTrust(
+  state: State,
+  trustDecay: number,
+  limit: number,
+): Reading['explanation']['trust'] {
+  const evidence = state.sums.slice(...PARTS.trust).reduce((sum, part) => sum + part, 0);
+  const scale = trustDecay / (2 * (2 + evidence * trustDecay));
+  const parts = state.types.keys.map((type, k) => ({
+    type,
+    effect: get(state.types.values, k * ROW_WIDTH + ROW.evidence) * scale,
+  }));
+  return largest(parts, (part) => part.effect, limit);
+}
+
+function largest<T extends { type: string }>(
+  items: readonly T[],
+  size: (item: T) => number,
+  limit: number,
+): T[] {
+  return items
+    .filter((item) => size(item) !== 0)
+    .sort((a, b) => Math.abs(size(b)) - Math.abs(size(a)) || (a.type < b.type ? -1 : 1))
+    .slice(0, limit);
+}
+
+function lifetimeOf(state: State): Reading['ledger']['lifetime'] {
+  return {
+    given: get(state.sums, LIFETIME.given),
+    attention: get(state.sums, LIFETIME.attention),
+    received: get(state.sums, LIFETIME.received),
+  };
+}
+
+function countsOf(state: State): Reading['ledger']['counts'] {
+  const inbound = get(state.sums, LIFETIME.inbound);
+  const outbound = get(state.sums, LIFETIME.outbound);
+  const byChannel = Object.fromEntries(
+    state.channels.keys.map((key, k) => [key, get(state.channels.values, k)] as const).sort(byKey),
+  );
+  return { inbound, outbound, signals: state.n - inbound - outbound, byChannel };
+}

@@ -1,0 +1,86 @@
+import { OTHER } from './catalog';
+import { bump, get, rescaledSparse, type Sparse, type SparseDraft } from './vectors';
+
+/** Per type: deep inbound value, outbound value (ledger half-life), net evidence (trust). */
+export const ROW = { given: 0, received: 1, evidence: 2 } as const;
+export const ROW_WIDTH = 3;
+
+/**
+ * Which types get a row of their own. A state keeps at most `limit` named rows; every other type
+ * is pooled under OTHER. Which types are named is decided by a fixed rank, never by arrival:
+ * the named rows are always the best-ranked types the customer has, so the state stays a function
+ * of the event multiset (and its size stays bounded) whatever order events arrive or merge in.
+ */
+export interface RowPolicy {
+  readonly limit: number;
+  /** Lower is more important; types the catalog no longer knows rank last. */
+  readonly rankOf: (key: string) => number;
+}
+
+/** Adds to a column of the key's row, making room for it if it outranks a named row. */
+export function addToRow(
+  rows: SparseDraft,
+  key: string,
+  column: number,
+  amount: number,
+  policy: RowPolicy,
+): void {
+  bump(rows.values, rowFor(rows, key, policy) * ROW_WIDTH + column, amount);
+}
+
+/** a·fa + b·fb row by row, for per-column factors, keeping the best-ranked rows named. */
+export function mergedRows(
+  a: Sparse,
+  fa: readonly number[],
+  b: Sparse,
+  fb: readonly number[],
+  policy: RowPolicy,
+): SparseDraft {
+  const rows = rescaledSparse(a, fa);
+  b.keys.forEach((key, k) => {
+    const at = rowFor(rows, key, policy);
+    for (let c = 0; c < ROW_WIDTH; c++) {
+      bump(rows.values, at * ROW_WIDTH + c, get(b.values, k * ROW_WIDTH + c) * get(fb, c));
+    }
+  });
+  return rows;
+}
+
+function rowFor(rows: SparseDraft, key: string, policy: RowPolicy): number {
+  const at = rows.keys.indexOf(key);
+  if (at >= 0) return at;
+  if (key === OTHER || namedRows(rows) < policy.limit) return appendRow(rows, key);
+  const worst = worstNamed(rows, policy);
+  if (!outranks(key, rows.keys[worst] ?? OTHER, policy)) return rowFor(rows, OTHER, policy);
+  const pool = rowFor(rows, OTHER, policy);
+  for (let c = 0; c < ROW_WIDTH; c++) {
+    bump(rows.values, pool * ROW_WIDTH + c, get(rows.values, worst * ROW_WIDTH + c));
+    rows.values[worst * ROW_WIDTH + c] = 0;
+  }
+  rows.keys[worst] = key;
+  return worst;
+}
+
+function appendRow(rows: SparseDraft, key: string): number {
+  rows.values.push(0, 0, 0);
+  return rows.keys.push(key) - 1;
+}
+
+function namedRows(rows: Sparse): number {
+  return rows.keys.length - (rows.keys.includes(OTHER) ? 1 : 0);
+}
+
+function worstNamed(rows: Sparse, policy: RowPolicy): number {
+  let worst = -1;
+  rows.keys.forEach((key, at) => {
+    if (key !== OTHER && (worst < 0 || outranks(rows.keys[worst] ?? OTHER, key, policy))) {
+      worst = at;
+    }
+  });
+  return worst;
+}
+
+function outranks(a: string, b: string, policy: RowPolicy): boolean {
+  const [ra, rb] = [policy.rankOf(a), policy.rankOf(b)];
+  return ra < rb || (ra === rb && a < b);
+}
