@@ -58,7 +58,7 @@ export type Properties = Record<string, JsonValue>;
  * An event under construction: each canonical field is present in the type (so a builder cannot
  * forget one) but may still be `undefined` (a provider field that was absent).
  */
-export type Draft = { [K in keyof Interaction]: Interaction[K] | undefined };
+type Draft = { [K in keyof Interaction]: Interaction[K] | undefined };
 /** What a provider rule builds; the adapter adds its own channel. */
 export type EventDraft = Omit<Draft, 'channel'>;
 
@@ -132,12 +132,12 @@ export function compact(
   return entries.length === 0 ? undefined : Object.fromEntries(entries);
 }
 
-export function joinPath(...parts: readonly string[]): string {
+function joinPath(...parts: readonly string[]): string {
   return parts.filter((part) => part !== '').join('.');
 }
 
 /** Parses one item of a payload, reporting issues at their path within the whole body. */
-export function parseAt<T>(schema: z.ZodType<T>, value: unknown, at: string): ParseResult<T> {
+function parseAt<T>(schema: z.ZodType<T>, value: unknown, at: string): ParseResult<T> {
   const parsed = parseWith(schema, value);
   if (parsed.ok) return parsed;
   return {

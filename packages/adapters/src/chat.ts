@@ -28,20 +28,18 @@ import { ProviderIdSchema, UnixSecondsSchema } from './wire';
 
 type Role = 'customer' | 'agent' | 'bot';
 
-const ROLES = {
+const AuthorTypeSchema = z.enum(['user', 'lead', 'contact', 'admin', 'team', 'bot']);
+
+const ROLES: Readonly<Record<z.infer<typeof AuthorTypeSchema>, Role>> = {
   user: 'customer',
   lead: 'customer',
   contact: 'customer',
   admin: 'agent',
   team: 'agent',
   bot: 'bot',
-} as const satisfies Record<string, Role>;
+};
 
-const author = z.object({
-  type: z
-    .enum(['user', 'lead', 'contact', 'admin', 'team', 'bot'])
-    .transform((type) => ROLES[type]),
-});
+const author = z.object({ type: AuthorTypeSchema.transform((type) => ROLES[type]) });
 
 const contact = z.object({ id: ProviderIdSchema, external_id: IdSchema.nullish() });
 
@@ -92,11 +90,11 @@ function message(event: Notification, role: Role, type: string): EventDraft {
   };
 }
 
-const REPLY_TYPES = {
+const REPLY_TYPES: Readonly<Record<Role, string>> = {
   customer: 'chat.customer_replied',
   agent: 'chat.agent_replied',
   bot: 'chat.bot_replied',
-} as const satisfies Record<Role, string>;
+};
 
 const started = rule(notification, (event) => {
   const role = event.data.item.source.author.type;

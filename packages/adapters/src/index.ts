@@ -18,7 +18,7 @@ export {
   type ChannelMapping,
   type ChannelMappingResult,
 } from './mapping';
-export { compilePath, type CompiledPath, type PathSegment } from './path';
+export type { CompiledPath, PathSegment } from './path';
 export {
   fromSegment,
   SEGMENT_CALL_TYPES,
