@@ -90,6 +90,7 @@ export async function runBatchConsumer<T>(
   const consumer = internals.client.consumer({
     groupId,
     retry: BATCH_RETRY,
+    allowAutoTopicCreation: false,
     // A stop waits for the fetch in flight, an empty long poll when idle: 1 s, not kafkajs's 5.
     maxWaitTimeInMs: 1_000,
   });
@@ -152,6 +153,9 @@ async function processBatch<T>(
     }
     for (const record of parsed) finish(record.offset);
   } catch (error) {
+    // kafkajs's own signals (heartbeat() seeing a rebalance) go back to it untouched: it rejoins
+    // the group at once, where a wrapped error would make it back off as for a failure.
+    if (isKafkaJSError(error)) throw error;
     const message =
       `consumer group ${options.groupId}: batch ${topic}/${partition} failed after offset ` +
       `${run.resolved ?? '(none)'}; the rest will be redelivered: ${describeError(error)}`;
@@ -160,6 +164,11 @@ async function processBatch<T>(
     // BATCH_RETRY); the cause keeps the handler's own code.
     throw new KafkaError('KAFKA_BATCH_FAILED', true, message, { cause: error });
   }
+}
+
+/** By name: kafkajs does not export its error classes to ESM importers (see errors.ts). */
+function isKafkaJSError(error: unknown): boolean {
+  return error instanceof Error && error.name.startsWith('KafkaJS');
 }
 
 interface Poison {

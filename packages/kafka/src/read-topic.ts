@@ -28,6 +28,7 @@ export async function* readTopic(
   const handoff = new Handoff<ConsumedRecord[]>();
   const consumer = client.consumer({
     groupId,
+    allowAutoTopicCreation: false,
     // Leaving waits for the fetch in flight, an empty long poll at the end: keep that short.
     maxWaitTimeInMs: 100,
     // A reader is a person waiting at a terminal: fail after the client's retries, never loop.

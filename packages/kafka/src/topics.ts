@@ -50,7 +50,9 @@ function createTopic(admin: Admin, topic: string, numPartitions: number): Promis
 async function partitionCounts(admin: Admin, topics: readonly string[]) {
   if (topics.length === 0) return new Map<string, number>();
   const metadata = await admin.fetchTopicMetadata({ topics: [...topics] });
-  return new Map(metadata.topics.map((topic) => [topic.name, topic.partitions.length]));
+  const counts = new Map(metadata.topics.map((topic) => [topic.name, topic.partitions.length]));
+  // In the order asked for (the broker answers in any order), so warnings read the same each time.
+  return new Map<string, number>(topics.map((topic) => [topic, counts.get(topic) ?? 0]));
 }
 
 /**
