@@ -13,7 +13,7 @@ import {
   type State,
 } from './state';
 import { ROW, ROW_WIDTH } from './rows';
-import { byKey, columnSum, finiteOrNull, get } from './vectors';
+import { columnSum, finiteOrNull, get } from './vectors';
 
 const unit = z.number().min(0).max(1);
 const points = z.number().min(0).max(100);
@@ -301,15 +301,18 @@ function explainTrust(
   return largest(parts, (part) => part.effect, limit);
 }
 
+/** The `limit` items of largest non-zero size; ties go to the type name, so output is stable. */
 function largest<T extends { type: string }>(
   items: readonly T[],
   size: (item: T) => number,
   limit: number,
 ): T[] {
   return items
-    .filter((item) => size(item) !== 0)
-    .sort((a, b) => Math.abs(size(b)) - Math.abs(size(a)) || (a.type < b.type ? -1 : 1))
-    .slice(0, limit);
+    .map((item) => ({ item, size: Math.abs(size(item)) }))
+    .filter((entry) => entry.size !== 0)
+    .sort((a, b) => b.size - a.size || (a.item.type < b.item.type ? -1 : 1))
+    .slice(0, limit)
+    .map((entry) => entry.item);
 }
 
 function lifetimeOf(state: State): Reading['ledger']['lifetime'] {
@@ -323,8 +326,7 @@ function lifetimeOf(state: State): Reading['ledger']['lifetime'] {
 function countsOf(state: State): Reading['ledger']['counts'] {
   const inbound = get(state.sums, LIFETIME.inbound);
   const outbound = get(state.sums, LIFETIME.outbound);
-  const byChannel = Object.fromEntries(
-    state.channels.keys.map((key, k) => [key, get(state.channels.values, k)] as const).sort(byKey),
-  );
+  const byChannel: Record<string, number> = {};
+  state.channels.keys.forEach((key, k) => (byChannel[key] = get(state.channels.values, k)));
   return { inbound, outbound, signals: state.n - inbound - outbound, byChannel };
 }

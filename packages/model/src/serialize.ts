@@ -70,8 +70,8 @@ export function stateToJson(state: State): StateJson {
     k: sortedRecord(
       state.types.keys.map((key, k) => [key, trimmed(state.types.values, k * ROW_WIDTH)] as const),
     ),
-    c: sortedRecord(
-      state.channels.keys.map((key, k) => [key, get(state.channels.values, k)] as const),
+    c: Object.fromEntries(
+      state.channels.keys.map((key, k) => [key, get(state.channels.values, k)]),
     ),
   };
 }
@@ -99,7 +99,7 @@ export function stateFromJson(json: unknown): State {
         evidence,
       ]),
     },
-    channels: { keys: Object.keys(c), values: Object.values(c) },
+    channels: channelsOf(c),
   };
 }
 
@@ -110,6 +110,12 @@ function trimmed(values: readonly number[], at: number): Row {
   const evidence = get(values, at + ROW.evidence);
   if (evidence !== 0) return [given, received, evidence];
   return received !== 0 ? [given, received] : [given];
+}
+
+/** Channel keys are kept in order (see addToSparse), whatever order the stored object has. */
+function channelsOf(counts: Readonly<Record<string, number>>): State['channels'] {
+  const entries = Object.entries(counts).sort(byKey);
+  return { keys: entries.map(([key]) => key), values: entries.map(([, count]) => count) };
 }
 
 /** A count in the stored lifetime part, addressed by its position in State.sums. */

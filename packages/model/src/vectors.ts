@@ -30,14 +30,17 @@ export function rescaledSparse(sparse: Sparse, factors: readonly number[]): Spar
   return { keys: sparse.keys.slice(), values };
 }
 
-/** Adds to a one-column key, creating it if needed. */
+/**
+ * Adds to a one-column key, creating it in key order if needed: new keys are rare and reads are
+ * many, so reads never sort.
+ */
 export function addToSparse(sparse: SparseDraft, key: string, amount: number): void {
   const at = sparse.keys.indexOf(key);
-  if (at >= 0) bump(sparse.values, at, amount);
-  else {
-    sparse.keys.push(key);
-    sparse.values.push(amount);
-  }
+  if (at >= 0) return bump(sparse.values, at, amount);
+  let before = 0;
+  while (before < sparse.keys.length && (sparse.keys[before] ?? key) < key) before++;
+  sparse.keys.splice(before, 0, key);
+  sparse.values.splice(before, 0, amount);
 }
 
 /** a + b, key by key, for one-column sparse sums. */
