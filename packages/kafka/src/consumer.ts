@@ -159,7 +159,10 @@ async function processBatch<T>(
     const message =
       `consumer group ${options.groupId}: batch ${topic}/${partition} failed after offset ` +
       `${run.resolved ?? '(none)'}; the rest will be redelivered: ${describeError(error)}`;
-    logger.error({ event: 'BATCH_FAILED', topic, partition, resolved: run.resolved }, message);
+    logger.error(
+      { event: 'BATCH_FAILED', topic, partition, resolved: run.resolved, err: error },
+      message,
+    );
     // Retriable whatever the cause, so that kafkajs retries in place instead of crashing (see
     // BATCH_RETRY); the cause keeps the handler's own code.
     throw new KafkaError('KAFKA_BATCH_FAILED', true, message, { cause: error });
