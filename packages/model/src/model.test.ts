@@ -8,7 +8,7 @@ import {
   UNKNOWN_EVENT,
 } from './catalog';
 import { ModelError } from './errors';
-import { DAY, inbound, outbound } from './fixtures';
+import { busyCustomer, DAY, inbound, outbound } from './fixtures';
 import { createModel, type Model } from './model';
 import type { FoldableEvent } from './state';
 
@@ -112,6 +112,11 @@ describe('the value catalog', () => {
 });
 
 describe('bounded state', () => {
+  it('stores a busy customer (10,000 events, every channel, 23 kinds) in at most 1 KB of JSON', () => {
+    const state = busyCustomer(10_000).reduce((s, event) => model.apply(s, event), model.empty());
+    expect(JSON.stringify(model.toJSON(state)).length).toBeLessThanOrEqual(1024);
+  });
+
   const everyType = Object.keys(DEFAULT_CATALOG).flatMap((type, i) => [
     inbound(type, 'web', START + i * DAY, { value: 1 + i, sentiment: 0.5 }),
     outbound(type, 'email', START + i * DAY, { value: 2 + i }),

@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DAY, HOUR, inbound, outbound } from './fixtures';
+import { createModel } from './model';
+import type { Reading } from './read';
+import type { FoldableEvent } from './state';
+
+/**
+ * The worked example of docs/model.md, computed by the real model: the test renders the table
+ * and fails if the doc does not contain it verbatim, so the doc cannot drift from the code.
+ */
+const model = createModel();
+const START = Date.UTC(2024, 2, 4, 9); // Monday 4 March 2024, 09:00 UTC
+const READ_AT = START + 12 * 7 * DAY; // twelve weeks later
+const weeks = (from: number, to: number) =>
+  Array.from({ length: to - from }, (_, i) => START + (from + i) * 7 * DAY);
+
+const newsletter = (at: number, week: number): FoldableEvent =>
+  outbound('email.sent', 'email', at, { appeal: week % 2 === 0 ? 'pathos' : 'logos' });
+
+const supportThread = (at: number): FoldableEvent[] => [
+  inbound('support.ticket_opened', 'support', at + 2 * HOUR),
+  outbound('sla.met', 'support', at + 3 * HOUR),
+  outbound('support.ticket_replied', 'support', at + 3 * HOUR),
+  inbound('support.ticket_replied', 'support', at + 5 * HOUR, { sentiment: 0.6 }),
+  outbound('support.ticket_resolved', 'support', at + DAY, { outcome: 'kept' }),
+];
+
+const customers: Record<string, FoldableEvent[]> = {
+  'Newsletter only': [
+    ...weeks(0, 12).map(newsletter),
+    ...weeks(0, 4).map((at) => inbound('email.opened', 'email', at + HOUR)),
+    inbound('email.clicked', 'email', START + 7 * DAY + HOUR),
+  ],
+  'Two-way support': [
+    inbound('purchase.completed', 'store', START),
+    ...weeks(0, 12).map(newsletter),
+    ...weeks(0, 12).flatMap(supportThread),
+  ],
+  'Went silent': [
+    inbound('purchase.completed', 'store', START),
+    ...weeks(0, 12).map(newsletter),
+    ...weeks(0, 4).flatMap(supportThread),
+  ],
+};
+
+const fixed = (digits: number) => (x: number) => x.toFixed(digits);
+const score = fixed(1);
+const ratio = fixed(2);
+const when = (ms: number | null) =>
+  ms === null ? '—' : new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+const parts = (items: ReadonlyArray<{ type: string; size: number }>) =>
+  items.length === 0 ? '—' : items.map((item) => `${item.type} ${score(item.size)}`).join(', ');
+
+const rows: ReadonlyArray<[string, (r: Reading) => string]> = [
+  ['engagement (0–100)', (r) => score(r.engagement)],
+  ['participation (0–100)', (r) => score(r.participation)],
+  ['given G / received R', (r) => `${ratio(r.ledger.given)} / ${ratio(r.ledger.received)}`],
+  ['attention P', (r) => ratio(r.ledger.attention)],
+  ['trust (confidence)', (r) => `${ratio(r.trust.value)} (${ratio(r.trust.confidence)})`],
+  ['warmth / competence', (r) => `${ratio(r.trust.warmth)} / ${ratio(r.trust.competence)}`],
+  [
+    'voluntary / positive / intense',
+    (r) =>
+      [r.dimensions.voluntary, r.dimensions.positive, r.dimensions.intense].map(ratio).join(' / '),
+  ],
+  [
+    'enduring / public / formal / symmetric',
+    (r) =>
+      [r.dimensions.enduring, r.dimensions.public, r.dimensions.formal, r.dimensions.symmetric]
+        .map(ratio)
+        .join(' / '),
+  ],
+  ['stage / status', (r) => `${r.stage} / ${r.status}`],
+  [
+    'appeal ethos / pathos / logos',
+    (r) =>
+      r.appeal === null
+        ? '—'
+        : [r.appeal.ethos, r.appeal.pathos, r.appeal.logos].map(ratio).join(' / '),
+  ],
+  [
+    'engagement explained (points)',
+    (r) => parts(r.explanation.engagement.map(({ type, points }) => ({ type, size: points }))),
+  ],
+  [
+    'trust explained (×100)',
+    (r) => parts(r.explanation.trust.map(({ type, effect }) => ({ type, size: effect * 100 }))),
+  ],
+  ['falls below 50 (cooling)', (r) => when(r.predictions.coolingAt)],
+  ['falls below 20 (at risk)', (r) => when(r.predictions.atRiskAt)],
+  ['dormant by silence', (r) => when(r.predictions.dormantAt)],
+];
+
+function table(): string {
+  const readings = Object.values(customers).map((events) =>
+    model.at(
+      events.reduce((state, event) => model.apply(state, event), model.empty()),
+      READ_AT,
+    ),
+  );
+  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
+  return [
+    line([`read at ${when(READ_AT)} UTC`, ...Object.keys(customers)]),
+    line(['---', ...Object.keys(customers).map(() => '---')]),
+    ...rows.map(([label, cell]) => line([label, ...readings.map(cell)])),
+  ].join('\n');
+}
+
+describe('docs/model.md', () => {
+  it('shows the worked example exactly as the model computes it', () => {
+    const doc = readFileSync(new URL('../../../docs/model.md', import.meta.url), 'utf8');
+    const expected = table();
+    expect(doc.includes(expected), `docs/model.md should contain:\n\n${expected}\n`).toBe(true);
+  });
+});
