@@ -1,6 +1,8 @@
 export { InfraError, type InfraErrorCode } from './errors';
 export { fetchAll, fetchTemporal, cachedPaths, type CachedBinaries } from './fetch';
+export { spawnDetached, stopProcess, runningProcess, type ProcessRecord } from './process';
 export {
+  ensureRunning,
   provideInfrastructure,
   stopInfrastructure,
   inspectInfrastructure,
@@ -10,6 +12,6 @@ export {
   type ProvideOptions,
   type Mode,
 } from './provide';
-export { infraServices, type Profile, type ServiceName } from './services';
+export { infraServices, type ManagedProcess, type Profile, type ServiceName } from './services';
 export { dockerEngineAnswers, composeFile } from './compose';
 export { VERSIONS } from './versions';

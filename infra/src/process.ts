@@ -28,6 +28,8 @@ export interface SpawnRequest {
   readonly runDir: string;
   readonly marker: string;
   readonly endpoint: string;
+  /** Added to this process's environment. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -43,6 +45,7 @@ export async function spawnDetached(request: SpawnRequest): Promise<ProcessRecor
     const child = spawn(request.command, request.args, {
       detached: true,
       stdio: ['ignore', log, log],
+      env: { ...process.env, ...request.env },
     });
     const pid = await new Promise<number>((resolve, reject) => {
       child.once('spawn', () => resolve(child.pid ?? 0));

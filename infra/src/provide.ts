@@ -5,13 +5,19 @@ import type { Config } from '@rapport/config';
 import { composeDown, composeUp, dockerEngineAnswers } from './compose';
 import { InfraError } from './errors';
 import { isOurs, runningProcess, stopProcess, tailOf, type ProcessRecord } from './process';
-import { infraServices, type InfraService, type Profile, type ServiceName } from './services';
+import {
+  infraServices,
+  type InfraService,
+  type ManagedProcess,
+  type Profile,
+  type ServiceName,
+} from './services';
 
 /** How a service's endpoint was obtained, in the order of preference. */
 export type Mode = 'given' | 'docker' | 'native';
 
 export interface ServiceStatus {
-  readonly name: ServiceName;
+  readonly name: string;
   readonly label: string;
   readonly endpoint: string;
   readonly mode: Mode;
@@ -67,7 +73,7 @@ export async function provideInfrastructure(
     wanted.map((service) =>
       useDocker
         ? awaitDocker(service, config)
-        : ensureNative(service, config, options.profile, progress),
+        : ensureRunning(service, config, options.profile, progress),
     ),
   );
   const services = [
@@ -111,8 +117,12 @@ async function awaitDocker(service: InfraService, config: Config): Promise<Servi
   return status(service, config, 'docker', 'checked', started);
 }
 
-async function ensureNative(
-  service: InfraService,
+/**
+ * Starts a managed process unless a healthy one is already recorded in the run folder, and waits
+ * until its probe answers. Infrastructure and Rapport's own services both start this way.
+ */
+export async function ensureRunning(
+  service: ManagedProcess,
   config: Config,
   profile: Profile,
   progress: (message: string) => void,
@@ -160,7 +170,7 @@ async function ensureNative(
 
 /** Polls the probe until it answers, the process dies, or the start timeout passes. */
 async function waitHealthy(
-  service: InfraService,
+  service: ManagedProcess,
   config: Config,
   record: ProcessRecord | undefined,
   logHint: string,
@@ -193,7 +203,7 @@ async function waitHealthy(
 }
 
 function status(
-  service: InfraService,
+  service: ManagedProcess,
   config: Config,
   mode: Mode,
   action: ServiceStatus['action'],

@@ -16,17 +16,22 @@ export type Profile = 'dev' | 'test';
 
 export type ServiceName = 'kafka' | 'temporal' | 'redis';
 
-export interface InfraService {
-  readonly name: ServiceName;
+/** A server process the runners start, health-check, record and stop: infrastructure or a service. */
+export interface ManagedProcess {
+  readonly name: string;
   readonly label: string;
-  /** The variable that, when set, points Rapport at an existing server instead. */
-  readonly endpointVariable: string;
   endpoint(config: Config): string;
   probe(config: Config, timeoutMs: number): Promise<void>;
   /** Fetches what is missing (cached) and starts the server; does not wait for it. */
   launch(config: Config, profile: Profile): Promise<ProcessRecord>;
   /** How long a cold start may take on these 2-core machines before it counts as failed. */
   readonly startTimeoutMs: number;
+}
+
+export interface InfraService extends ManagedProcess {
+  readonly name: ServiceName;
+  /** The variable that, when set, points Rapport at an existing server instead. */
+  readonly endpointVariable: string;
 }
 
 const infraRoot = join(dirname(fileURLToPath(import.meta.url)), '..');

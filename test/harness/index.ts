@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { loadConfig, type Config } from '@rapport/config';
 import { inject } from 'vitest';
 import { testInfraSchema, type TestInfra } from './endpoints';
 
@@ -22,4 +23,32 @@ export function uniqueNames(label: string) {
     taskQueue: `test-${id}`,
     groupId: (name: string) => `test-${id}-${name}`,
   };
+}
+
+export type UniqueNames = ReturnType<typeof uniqueNames>;
+
+export const TEST_WRITE_KEY = 'test-write-key';
+export const TEST_READ_KEY = 'test-read-key';
+
+/**
+ * A service configuration on the test servers with this file's private topics and key prefix,
+ * as a service would parse it from its environment.
+ */
+export function testConfig(names: UniqueNames, overrides: Record<string, string> = {}): Config {
+  const infra = testInfra();
+  return loadConfig({
+    RAPPORT_KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+    RAPPORT_REDIS_URL: infra.redisUrl,
+    RAPPORT_TEMPORAL_ADDRESS: infra.temporalAddress,
+    RAPPORT_TEMPORAL_NAMESPACE: infra.temporalNamespace,
+    RAPPORT_TEMPORAL_TASK_QUEUE: names.taskQueue,
+    RAPPORT_TOPIC_INTERACTIONS: names.topic('interactions'),
+    RAPPORT_TOPIC_DLQ: names.topic('dlq'),
+    RAPPORT_TOPIC_PARTITIONS: '3',
+    RAPPORT_REDIS_KEY_PREFIX: names.keyPrefix,
+    RAPPORT_WRITE_KEYS: TEST_WRITE_KEY,
+    RAPPORT_READ_KEYS: TEST_READ_KEY,
+    RAPPORT_LOG_LEVEL: 'silent',
+    ...overrides,
+  });
 }

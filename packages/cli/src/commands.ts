@@ -1,20 +1,42 @@
 import type { Config } from '@rapport/config';
 import {
+  ensureRunning,
   fetchAll,
   inspectInfrastructure,
   provideInfrastructure,
+  runningProcess,
   stopInfrastructure,
+  stopProcess,
   type ServiceStatus,
 } from '@rapport/infra';
+import { appServices, DEV_KEYS, withDevKeys } from './services';
 
 const say = (message: string) => console.log(`rapport: ${message}`);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-export async function up(config: Config, options: { readonly detach: boolean }): Promise<number> {
+export async function up(
+  configured: Config,
+  options: { readonly detach: boolean },
+): Promise<number> {
   const started = performance.now();
+  const config = withDevKeys(configured);
   const infra = await provideInfrastructure(config, { profile: 'dev', onProgress: say });
+  const services: ServiceStatus[] = [];
+  const stopAll = async () => {
+    await stopServices(config);
+    await infra.stop();
+  };
+  try {
+    for (const service of appServices) {
+      services.push(await ensureRunning(service, config, 'dev', say));
+    }
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
   say(`ready in ${seconds(performance.now() - started)}`);
-  printEndpoints(config, infra.services);
+  printEndpoints(config, [...infra.services, ...services]);
+  printKeys(configured);
   if (options.detach) {
     say('left running; stop with `pnpm rapport down`');
     return 0;
@@ -22,7 +44,7 @@ export async function up(config: Config, options: { readonly detach: boolean }):
   say('running; press Ctrl-C to stop');
   const signal = await untilSignalled();
   say(`${signal}: stopping`);
-  await infra.stop();
+  await stopAll();
   say('stopped');
   return 0;
 }
@@ -48,30 +70,45 @@ function untilSignalled(): Promise<NodeJS.Signals> {
 }
 
 function printEndpoints(config: Config, services: readonly ServiceStatus[]): void {
-  const rows = services.map((service) => [
-    service.label,
-    service.endpoint,
-    `${service.mode}${service.action === 'reused' ? ', reused' : ''}`,
-  ]);
-  const temporal = services.find((service) => service.name === 'temporal');
-  if (temporal && temporal.mode !== 'given') {
-    rows.push([
-      'Temporal Web UI',
-      `http://127.0.0.1:${config.infra.temporal.uiPort}`,
-      temporal.mode,
-    ]);
-  }
+  const rows = services.flatMap((service) => {
+    const row = [
+      service.label,
+      service.endpoint,
+      `${service.mode}${service.action === 'reused' ? ', reused' : ''}`,
+    ];
+    if (service.name !== 'temporal' || service.mode === 'given') return [row];
+    const ui = `http://127.0.0.1:${config.infra.temporal.uiPort}`;
+    return [row, ['Temporal Web UI', ui, service.mode]];
+  });
   printTable(['service', 'endpoint', 'run by'], rows);
 }
 
+/** Services first, in reverse start order, so none loses its servers while still working. */
+async function stopServices(config: Config): Promise<string[]> {
+  const stopped: string[] = [];
+  for (const service of [...appServices].reverse()) {
+    if (await stopProcess(config.infra.runDir, service.name)) stopped.push(service.name);
+  }
+  return stopped;
+}
+
+function printKeys(configured: Config): void {
+  if (configured.auth.writeKeys.length === 0) {
+    say(`dev write key: ${DEV_KEYS.write} (set RAPPORT_WRITE_KEYS for real ones)`);
+  }
+  if (configured.auth.readKeys.length === 0) {
+    say(`dev read key: ${DEV_KEYS.read} (set RAPPORT_READ_KEYS for real ones)`);
+  }
+}
+
 export async function down(config: Config): Promise<number> {
-  const stopped = await stopInfrastructure(config);
+  const stopped = [...(await stopServices(config)), ...(await stopInfrastructure(config))];
   say(stopped.length === 0 ? 'nothing was running' : `stopped ${stopped.join(', ')}`);
   return 0;
 }
 
 export async function status(config: Config): Promise<number> {
-  const health = await inspectInfrastructure(config);
+  const health = [...(await inspectInfrastructure(config)), ...(await inspectServices(config))];
   printTable(
     ['service', 'endpoint', 'run by', 'health', 'detail'],
     health.map((service) => [
@@ -91,6 +128,31 @@ export async function fetch(config: Config): Promise<number> {
   say(`cached in ${seconds(performance.now() - started)} under ${config.infra.cacheDir}`);
   for (const [name, path] of Object.entries(binaries)) console.log(`  ${name}: ${path}`);
   return 0;
+}
+
+async function inspectServices(config: Config) {
+  return Promise.all(
+    appServices.map(async (service) => {
+      const record = await runningProcess(config.infra.runDir, service.name);
+      let healthy = false;
+      let detail = record ? `pid ${record.pid}, log ${record.logFile}` : 'not started';
+      if (record) {
+        try {
+          await service.probe(config, 2_000);
+          healthy = true;
+        } catch (error) {
+          detail = `${error instanceof Error ? error.message : String(error)} (log ${record.logFile})`;
+        }
+      }
+      return {
+        label: service.label,
+        endpoint: service.endpoint(config),
+        mode: record ? 'native' : 'not running',
+        healthy,
+        detail,
+      };
+    }),
+  );
 }
 
 function printTable(header: readonly string[], rows: readonly (readonly string[])[]): void {

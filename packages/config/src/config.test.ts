@@ -44,6 +44,14 @@ describe('loadConfig', () => {
     expect(config.http.gatewayPort).toBe(9000);
   });
 
+  it('reads per-channel webhook secrets', () => {
+    const config = loadConfig({ RAPPORT_CHANNEL_SECRETS: 'email=s3cr=t, support=x' });
+    expect(config.gateway.channelSecrets).toEqual({ email: 's3cr=t', support: 'x' });
+    expect(() => loadConfig({ RAPPORT_CHANNEL_SECRETS: 'nosecret' })).toThrow(
+      /RAPPORT_CHANNEL_SECRETS: expected channel=secret/,
+    );
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ RAPPORT_API_PORT: '' }).http.apiPort).toBe(8081);
   });

@@ -15,6 +15,16 @@ const commaList = z.string().transform((raw) =>
     .filter((part) => part.length > 0),
 );
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port');
+/** `channel=secret,channel=secret`: one webhook signing secret per channel. */
+const channelSecrets = commaList.pipe(
+  z
+    .array(z.string().regex(/^[a-z0-9_-]+=.+$/, 'expected channel=secret'))
+    .transform((pairs) =>
+      Object.fromEntries(
+        pairs.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+      ),
+    ),
+);
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 /**
@@ -38,6 +48,12 @@ const envSchema = z.object({
   WRITE_KEYS: commaList.default([]),
   READ_KEYS: commaList.default([]),
   LOG_LEVEL: logLevel.default('info'),
+  CHANNEL_SECRETS: channelSecrets.default({}),
+  CHANNEL_MAPPINGS_DIR: z.string().min(1).optional(),
+  SEGMENT_DEFAULT_CHANNEL: z.string().min(1).default('web'),
+  DEDUP_WINDOW_SECONDS: z.coerce.number().int().min(1).default(86_400),
+  RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).default(5_000),
+  PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
   CACHE_DIR: z
     .string()
     .min(1)
@@ -73,6 +89,15 @@ export const configSchema = envSchema.transform((env) => ({
   },
   http: { host: env.HOST, gatewayPort: env.GATEWAY_PORT, apiPort: env.API_PORT },
   auth: { writeKeys: env.WRITE_KEYS, readKeys: env.READ_KEYS },
+  gateway: {
+    channelSecrets: env.CHANNEL_SECRETS,
+    channelMappingsDir: env.CHANNEL_MAPPINGS_DIR,
+    segmentDefaultChannel: env.SEGMENT_DEFAULT_CHANNEL,
+    dedupWindowSeconds: env.DEDUP_WINDOW_SECONDS,
+    /** Events per second per write key, smoothed over a one-second bucket in Redis. */
+    rateLimitPerSecond: env.RATE_LIMIT_PER_SECOND,
+    publishTimeoutMs: env.PUBLISH_TIMEOUT_MS,
+  },
   logLevel: env.LOG_LEVEL,
   infra: {
     cacheDir: resolve(env.CACHE_DIR),

@@ -1,0 +1,67 @@
+import { ConfigError, loadConfig, type Config } from '@rapport/config';
+import { pino, type Logger } from 'pino';
+
+export type { Logger } from 'pino';
+
+export interface RunningService {
+  /** One line for the start-up log: where the service listens or what it consumes. */
+  readonly description: string;
+  /** Stops taking work, finishes what is in flight, and closes connections. */
+  stop(): Promise<void>;
+}
+
+/** How long a stop may take before the process exits anyway (Kubernetes' default grace is 30 s). */
+const STOP_GRACE_MS = 25_000;
+
+export function createLogger(config: Pick<Config, 'logLevel'>, name: string): Logger {
+  return pino({ name, level: config.logLevel });
+}
+
+/**
+ * Runs a service process: parses the config once, starts the service, and on SIGINT or SIGTERM
+ * stops it gracefully (a second signal while stopping is ignored; the grace timer bounds it).
+ * A start-up failure exits 1 with its message, never a half-started process.
+ */
+export async function runService(
+  name: string,
+  start: (config: Config, logger: Logger) => Promise<RunningService>,
+): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    console.error(`${name}: ${error instanceof ConfigError ? error.message : String(error)}`);
+    process.exit(1);
+  }
+  const logger = createLogger(config, name);
+  let service: RunningService;
+  try {
+    service = await start(config, logger);
+  } catch (error) {
+    logger.fatal(
+      { err: error },
+      `${name} failed to start: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    process.exit(1);
+  }
+  logger.info(`${name} ready: ${service.description}`);
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(`${signal}: stopping ${name}`);
+    setTimeout(() => {
+      logger.error(`${name} did not stop within ${STOP_GRACE_MS} ms; exiting`);
+      process.exit(1);
+    }, STOP_GRACE_MS).unref();
+    service.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, `${name} stopped with an error`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}

@@ -1,0 +1,77 @@
+import type { Issue } from '@rapport/schema';
+
+export type ApiErrorCode =
+  | 'INVALID_JSON'
+  | 'VALIDATION_FAILED'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'BAD_SIGNATURE'
+  | 'UNKNOWN_CHANNEL'
+  | 'NOT_FOUND'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'BATCH_TOO_LARGE'
+  | 'RATE_LIMITED'
+  | 'IN_FLIGHT'
+  | 'KAFKA_UNAVAILABLE'
+  | 'KAFKA_REJECTED'
+  | 'INTERNAL';
+
+/**
+ * An answer the gateway gives on purpose. Its JSON is the one error shape every Rapport HTTP
+ * service uses: `{ "error": { "code", "message", "issues": [{ "path", "message" }] } }`.
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly issues: readonly Issue[] = [],
+    /** Seconds, sent as `Retry-After` on 429 and 503 so well-behaved clients back off. */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  get retriable(): boolean {
+    return this.retryAfterSeconds !== undefined;
+  }
+
+  toJSON() {
+    return { error: { code: this.code, message: this.message, issues: this.issues } };
+  }
+}
+
+/** Prefixes every issue's path, so a batch item's problem reads `batch.3.occurredAt`. */
+export const underPath = (prefix: string, issues: readonly Issue[]): Issue[] =>
+  issues.map((issue) => ({
+    path: [prefix, issue.path].filter((part) => part !== '').join('.'),
+    message: issue.message,
+  }));
+
+/**
+ * A failed publish in the one error shape: a retriable failure (timeout, no broker) is a 503 the
+ * client retries; records the broker refused outright (too large) would fail again, so 422.
+ */
+export const publishFailed = (what: string, cause: unknown): ApiError => {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  const retriable = !(
+    typeof cause === 'object' &&
+    cause !== null &&
+    'retriable' in cause &&
+    cause.retriable === false
+  );
+  return retriable
+    ? new ApiError(
+        503,
+        'KAFKA_UNAVAILABLE',
+        `Kafka did not acknowledge ${what} in time; nothing was accepted, retry the same request (${reason})`,
+        [],
+        5,
+      )
+    : new ApiError(
+        422,
+        'KAFKA_REJECTED',
+        `Kafka refused ${what}; nothing was accepted and a retry will not help (${reason})`,
+      );
+};

@@ -1,0 +1,35 @@
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+/** The gateway's Prometheus metrics, on a registry of its own (tests build many gateways). */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'rapport_gateway_' });
+  return {
+    registry,
+    requests: new Counter({
+      name: 'rapport_gateway_requests_total',
+      help: 'HTTP requests by route and status code',
+      labelNames: ['route', 'status'] as const,
+      registers: [registry],
+    }),
+    events: new Counter({
+      name: 'rapport_gateway_events_total',
+      help: 'Events by source and outcome (accepted, duplicate, dead_lettered)',
+      labelNames: ['source', 'outcome'] as const,
+      registers: [registry],
+    }),
+    rejections: new Counter({
+      name: 'rapport_gateway_rejections_total',
+      help: 'Refused requests by reason (the error code)',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    publishSeconds: new Histogram({
+      name: 'rapport_gateway_publish_seconds',
+      help: 'Time from publish to Kafka acknowledgement',
+      buckets: [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+  };
+}
+export type Metrics = ReturnType<typeof createMetrics>;

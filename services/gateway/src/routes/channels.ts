@@ -1,0 +1,109 @@
+import type { ChannelAdapter } from '@rapport/adapters';
+import type { Interaction, Issue } from '@rapport/schema';
+import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
+import type { RouteContext } from '../app';
+import { requireWriteKey } from '../auth';
+import { ApiError, publishFailed, underPath } from '../errors';
+import { ingest } from '../ingest';
+import { signatureMatches, type SignatureSpec } from '../signature';
+import { futureIssues } from '../validate';
+
+/** The header a channel without a provider-specific scheme signs with (hex HMAC-SHA256). */
+const DEFAULT_SIGNATURE: SignatureSpec = { header: 'x-rapport-signature', encoding: 'hex' };
+
+/**
+ * `POST /v1/channels/:channel`: provider webhooks through the channel's adapter. Providers do not
+ * read error bodies and retry on failure, so a payload that cannot be mapped is dead-lettered with
+ * its reason and answered 202: nothing is lost, and the provider stops retrying it.
+ */
+export const channelRoutes =
+  (context: RouteContext): FastifyPluginCallback =>
+  (app, _options, done) => {
+    const adapters = new Map(context.deps.adapters.map((adapter) => [adapter.channel, adapter]));
+    app.post<{ Params: { channel: string } }>('/v1/channels/:channel', async (request, reply) => {
+      const adapter = adapters.get(request.params.channel);
+      if (!adapter) {
+        throw new ApiError(
+          404,
+          'UNKNOWN_CHANNEL',
+          `no channel "${request.params.channel}"; known: ${[...adapters.keys()].sort().join(', ')}`,
+        );
+      }
+      const source = `webhook:${adapter.channel}`;
+      authenticate(context, adapter, request);
+      const now = context.now();
+      const receivedAt = new Date(now).toISOString();
+      const adapted = adapter.adapt(request.body, { receivedAt });
+      const issues = adapted.ok
+        ? adapted.events.flatMap((event, index) =>
+            underPath(String(index), futureIssues(event, now)),
+          )
+        : adapted.issues;
+      if (issues.length > 0) {
+        await deadLetter(context, source, receivedAt, request.rawBody, issues);
+        return reply.code(202).send({ accepted: 0, duplicates: 0, deadLettered: 1 });
+      }
+      const events: Interaction[] = adapted.ok ? adapted.events : [];
+      const result = await ingest(context, events, { source, writeKey: source });
+      return reply.code(202).send({ ...result, deadLettered: 0 });
+    });
+    done();
+  };
+
+/** A channel with a secret must be signed; one without takes a write key like every route. */
+function authenticate(
+  context: RouteContext,
+  adapter: ChannelAdapter,
+  request: FastifyRequest,
+): void {
+  const secret = context.deps.config.gateway.channelSecrets[adapter.channel];
+  if (secret === undefined) {
+    requireWriteKey(request.headers.authorization, context.deps.config.auth);
+    return;
+  }
+  const spec = adapter.signature ?? DEFAULT_SIGNATURE;
+  const presented = request.headers[spec.header.toLowerCase()];
+  if (
+    !signatureMatches(
+      spec,
+      secret,
+      request.rawBody ?? Buffer.alloc(0),
+      typeof presented === 'string' ? presented : undefined,
+    )
+  ) {
+    throw new ApiError(
+      401,
+      'BAD_SIGNATURE',
+      `missing or wrong ${spec.header} signature for channel "${adapter.channel}"`,
+    );
+  }
+}
+
+async function deadLetter(
+  context: RouteContext,
+  source: string,
+  receivedAt: string,
+  rawBody: Buffer | undefined,
+  issues: readonly Issue[],
+): Promise<void> {
+  try {
+    await context.publisher.publishDeadLetters(
+      [
+        {
+          reason: {
+            code: 'ADAPTER_REJECTED',
+            message: `${issues.length} issue(s), first at ${issues[0]?.path || '(body)'}: ${issues[0]?.message ?? ''}`,
+            issues: [...issues],
+          },
+          source,
+          receivedAt,
+          original: rawBody?.toString('utf8') ?? '',
+        },
+      ],
+      { timeoutMs: context.publishTimeoutMs },
+    );
+  } catch (error) {
+    throw publishFailed('the dead letter', error);
+  }
+  context.metrics.events.inc({ source, outcome: 'dead_lettered' });
+}

@@ -1,0 +1,42 @@
+import { fromSegment, type SegmentCallType } from '@rapport/adapters';
+import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
+import type { RouteContext } from '../app';
+import { requireWriteKey } from '../auth';
+import { ingest } from '../ingest';
+import { checkLimits, futureIssues, itemsOf, throwIfInvalid } from '../validate';
+import { underPath } from '../errors';
+
+const CALLS: readonly SegmentCallType[] = ['track', 'identify', 'page', 'screen', 'group', 'alias'];
+
+/**
+ * Segment's HTTP tracking API (`/v1/track` … `/v1/batch`, write key as HTTP Basic user), so
+ * existing Segment and RudderStack clients and server libraries can point at Rapport unchanged.
+ * The mapping to canonical events lives in @rapport/adapters and is documented there.
+ */
+export const segmentRoutes =
+  (context: RouteContext): FastifyPluginCallback =>
+  (app, _options, done) => {
+    const handle = (type: SegmentCallType | undefined) => async (request: FastifyRequest) => {
+      const writeKey = requireWriteKey(request.headers.authorization, context.deps.config.auth);
+      const { items, pathOf } = itemsOf(request.body);
+      checkLimits(items, request.rawBody?.length ?? 0, pathOf);
+      const now = context.now();
+      const adapted = fromSegment(request.body, {
+        receivedAt: new Date(now).toISOString(),
+        defaultChannel: context.deps.config.gateway.segmentDefaultChannel,
+        ...(type === undefined ? {} : { type }),
+      });
+      if (!adapted.ok) throwIfInvalid(adapted.issues, items.length);
+      const events = adapted.ok ? adapted.events : [];
+      throwIfInvalid(
+        events.flatMap((event, index) => underPath(pathOf(index), futureIssues(event, now))),
+        items.length,
+      );
+      const result = await ingest(context, events, { source: 'segment', writeKey });
+      // Segment's API answers 200 `{ success: true }`; the counts are Rapport's addition.
+      return { success: true, ...result };
+    };
+    for (const call of CALLS) app.post(`/v1/${call}`, handle(call));
+    app.post('/v1/batch', handle(undefined));
+    done();
+  };

@@ -1,0 +1,71 @@
+import { builtInAdapters, type ChannelAdapter } from '@rapport/adapters';
+import type { Config } from '@rapport/config';
+import { createInteractionProducer, createKafka, provisionTopics } from '@rapport/kafka';
+import type { Logger, RunningService } from '@rapport/service';
+import { Redis } from 'ioredis';
+import { buildGateway, type Gateway } from './app';
+import { loadChannelMappings } from './mappings';
+
+export interface StartedGateway extends RunningService {
+  readonly url: string;
+  readonly app: Gateway;
+}
+
+/**
+ * Starts the gateway: topics provisioned, producer connected, Redis reachable, mapping files
+ * valid; only then does it listen, so a gateway that answers is a gateway that can accept.
+ */
+export async function startGateway(
+  config: Config,
+  logger: Logger,
+  options: { readonly port?: number } = {},
+): Promise<StartedGateway> {
+  if (config.auth.writeKeys.length === 0) {
+    throw new Error(
+      'RAPPORT_WRITE_KEYS is empty: set at least one write key (`rapport up` sets dev keys)',
+    );
+  }
+  const adapters: ChannelAdapter[] = [
+    ...builtInAdapters,
+    ...(await loadChannelMappings(config.gateway.channelMappingsDir)),
+  ];
+  const kafka = createKafka(config.kafka, { logger, logLevel: config.logLevel });
+  const topics = await provisionTopics(kafka, config.kafka);
+  if (topics.created.length > 0) logger.info(`created topics ${topics.created.join(', ')}`);
+  for (const warning of topics.warnings) logger.warn(warning);
+  const producer = createInteractionProducer(kafka, config.kafka);
+  await producer.connect();
+  const redis = new Redis(config.redis.url, {
+    maxRetriesPerRequest: 2,
+    enableAutoPipelining: true,
+  });
+  try {
+    await redis.ping();
+    const app = await buildGateway({
+      config,
+      publisher: producer,
+      redis,
+      adapters,
+      kafkaReady: () => kafka.ping(),
+      logger,
+    });
+    const url = await app.listen({
+      host: config.http.host,
+      port: options.port ?? config.http.gatewayPort,
+    });
+    return {
+      url,
+      app,
+      description: `listening on ${url} (channels: ${adapters.map((adapter) => adapter.channel).join(', ')})`,
+      async stop() {
+        await app.close(); // Stops accepting, then waits for in-flight requests to be answered.
+        await producer.disconnect();
+        await redis.quit();
+      },
+    };
+  } catch (error) {
+    await producer.disconnect();
+    redis.disconnect();
+    throw error;
+  }
+}

@@ -1,0 +1,79 @@
+import { parseInteraction, type Interaction, type Issue } from '@rapport/schema';
+import { LIMITS } from './limits';
+import { ApiError, underPath } from './errors';
+
+/** Names item `index` of a request in issue paths: `batch.3`, or `''` for a single event. */
+export type PathOf = (index: number) => string;
+
+/** Events further ahead than this are refused: a clock that far off would distort decay. */
+export const MAX_FUTURE_MS = 5 * 60 * 1000;
+
+/** `{ "batch": [...] }` or one event: the items and how to name each in an issue path. */
+export function itemsOf(body: unknown): { items: unknown[]; pathOf: PathOf } {
+  if (typeof body === 'object' && body !== null && 'batch' in body && Array.isArray(body.batch)) {
+    return { items: body.batch as unknown[], pathOf: (index) => `batch.${index}` };
+  }
+  return { items: [body], pathOf: () => '' };
+}
+
+/** Refuses a batch over the item limit, or any item over 32 KB, before parsing anything. */
+export function checkLimits(items: readonly unknown[], rawBytes: number, pathOf: PathOf): void {
+  if (items.length > LIMITS.batchEvents) {
+    throw new ApiError(
+      400,
+      'BATCH_TOO_LARGE',
+      `the batch has ${items.length} events; at most ${LIMITS.batchEvents} are accepted per request`,
+    );
+  }
+  if (rawBytes <= LIMITS.eventBytes) return; // No item can be larger than the whole body.
+  items.forEach((item, index) => {
+    if (Buffer.byteLength(JSON.stringify(item) ?? '') > LIMITS.eventBytes) {
+      const path = pathOf(index);
+      throw new ApiError(
+        413,
+        'PAYLOAD_TOO_LARGE',
+        `event ${path || '(body)'} is larger than ${LIMITS.eventBytes / 1024} KB`,
+        [{ path, message: `larger than ${LIMITS.eventBytes / 1024} KB` }],
+      );
+    }
+  });
+}
+
+/** Issues for an event dated more than five minutes after `nowMs`. */
+export function futureIssues(event: Interaction, nowMs: number): Issue[] {
+  return Date.parse(event.occurredAt) > nowMs + MAX_FUTURE_MS
+    ? [{ path: 'occurredAt', message: 'is more than 5 minutes in the future' }]
+    : [];
+}
+
+/**
+ * Every item must be a canonical event dated at most five minutes ahead; one bad item refuses
+ * the whole request, with every issue of every item so the client can fix them all at once.
+ */
+export function validateEvents(
+  items: readonly unknown[],
+  pathOf: PathOf,
+  nowMs: number,
+): Interaction[] {
+  const events: Interaction[] = [];
+  const issues: Issue[] = [];
+  items.forEach((item, index) => {
+    const parsed = parseInteraction(item);
+    const itemIssues = parsed.ok ? futureIssues(parsed.value, nowMs) : parsed.issues;
+    if (itemIssues.length > 0) issues.push(...underPath(pathOf(index), itemIssues));
+    else if (parsed.ok) events.push(parsed.value);
+  });
+  throwIfInvalid(issues, items.length);
+  return events;
+}
+
+export function throwIfInvalid(issues: readonly Issue[], total: number): void {
+  if (issues.length === 0) return;
+  const first = issues[0]?.path || '(body)';
+  throw new ApiError(
+    400,
+    'VALIDATION_FAILED',
+    `invalid input, nothing was accepted: ${issues.length} issue(s) in ${total} event(s), first at ${first}`,
+    issues,
+  );
+}
