@@ -35,6 +35,8 @@ export interface EventRef {
  * customer's `{hash tag}` so that with Redis Cluster a customer's keys share a slot.
  */
 export class Guards {
+  private readonly keyIds = new Map<string, string>();
+
   constructor(
     private readonly redis: Redis,
     private readonly options: {
@@ -52,20 +54,35 @@ export class Guards {
   }
 
   /**
-   * Claims each event in one round trip (`SET NX GET`): a new id becomes pending; an acked id is
-   * a duplicate of an acknowledged event; a pending id is being accepted by another request.
+   * Admits a request in one round trip: takes `events.length` from the write key's budget for this
+   * second and claims each event (`SET NX GET`). A new id becomes pending; an acked id is a
+   * duplicate of an acknowledged event; a pending id is being accepted by another request. When
+   * the budget refuses, the claims just made are released and `admitted` is false.
    */
-  async claim(events: readonly EventRef[]): Promise<ClaimOutcome[]> {
+  async admit(
+    writeKey: string,
+    events: readonly EventRef[],
+    nowMs: number,
+  ): Promise<{ admitted: boolean; outcomes: ClaimOutcome[] }> {
     const pipeline = this.redis.pipeline();
+    pipeline.rapportTakeBudget(
+      this.budgetKey(writeKey, nowMs),
+      events.length,
+      this.options.rateLimitPerSecond,
+    );
     for (const event of events) {
       pipeline.set(this.seenKey(event), PENDING, 'PX', this.options.pendingTtlMs, 'NX', 'GET');
     }
-    const results = (await pipeline.exec()) ?? [];
-    return results.map(([error, previous]) => {
+    const [budget, ...claims] = (await pipeline.exec()) ?? [];
+    const outcomes = claims.map(([error, previous]): ClaimOutcome => {
       if (error) throw error;
       if (previous === null) return 'new';
       return previous === ACKED ? 'duplicate' : 'in_flight';
     });
+    if (budget?.[0]) throw budget[0];
+    if (budget?.[1] === 1) return { admitted: true, outcomes };
+    await this.release(events.filter((_, index) => outcomes[index] === 'new'));
+    return { admitted: false, outcomes };
   }
 
   /** After Kafka acknowledged: the ids stay known for the dedup window. */
@@ -92,12 +109,13 @@ export class Guards {
     if (failed?.[0]) throw failed[0];
   }
 
-  /** Takes `count` events from the key's budget for this second; false when over the limit. */
-  async takeBudget(writeKey: string, count: number, nowMs: number): Promise<boolean> {
-    const second = Math.floor(nowMs / 1000);
+  private budgetKey(writeKey: string, nowMs: number): string {
     // A digest, not the key itself: API keys must not show up in `redis-cli --scan`.
-    const keyId = createHash('sha256').update(writeKey).digest('hex').slice(0, 16);
-    const key = `${this.options.keyPrefix}ratelimit:{${keyId}}:${second}`;
-    return (await this.redis.rapportTakeBudget(key, count, this.options.rateLimitPerSecond)) === 1;
+    let keyId = this.keyIds.get(writeKey);
+    if (keyId === undefined) {
+      keyId = createHash('sha256').update(writeKey).digest('hex').slice(0, 16);
+      this.keyIds.set(writeKey, keyId);
+    }
+    return `${this.options.keyPrefix}ratelimit:{${keyId}}:${Math.floor(nowMs / 1000)}`;
   }
 }

@@ -32,7 +32,9 @@ export async function ingest(
   context: { readonly source: string; readonly writeKey: string },
 ): Promise<IngestResult> {
   const now = deps.now();
-  if (!(await deps.guards.takeBudget(context.writeKey, events.length, now))) {
+  const unique = firstOfEachEventId(events);
+  const { admitted, outcomes } = await deps.guards.admit(context.writeKey, unique, now);
+  if (!admitted) {
     throw new ApiError(
       429,
       'RATE_LIMITED',
@@ -41,8 +43,6 @@ export async function ingest(
       1,
     );
   }
-  const unique = firstOfEachEventId(events);
-  const outcomes = await deps.guards.claim(unique);
   const fresh = unique.filter((_, index) => outcomes[index] === 'new');
   if (outcomes.includes('in_flight')) {
     await deps.guards.release(fresh);

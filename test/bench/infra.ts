@@ -1,0 +1,49 @@
+import { loadConfig, type Config } from '@rapport/config';
+import { provideInfrastructure, stopInfrastructure } from '@rapport/infra';
+
+/**
+ * Real servers for a benchmark: the endpoints given in the environment (RAPPORT_KAFKA_BROKERS, …)
+ * when set, else the native runners on ports of the benchmarks' own, stopped afterwards.
+ */
+export async function benchInfrastructure(): Promise<{
+  config: Config;
+  stop: () => Promise<void>;
+}> {
+  const config = loadConfig({
+    RAPPORT_RUN_DIR: '.rapport/bench-run',
+    RAPPORT_EMBEDDED_KAFKA_PORT: '39092',
+    RAPPORT_EMBEDDED_KAFKA_CONTROLLER_PORT: '39093',
+    RAPPORT_EMBEDDED_TEMPORAL_PORT: '37233',
+    RAPPORT_EMBEDDED_REDIS_PORT: '36379',
+    ...process.env,
+    RAPPORT_LOG_LEVEL: 'warn',
+  });
+  const infra = await provideInfrastructure(config, { profile: 'test', docker: 'never' });
+  const startedAny = infra.services.some((service) => service.action === 'started');
+  return {
+    config,
+    stop: async () => {
+      if (startedAny) await stopInfrastructure(config);
+    },
+  };
+}
+
+/** Percentile of a sorted array (nearest rank). */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return (
+    sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN
+  );
+}
+
+export const rate = (count: number, ms: number) => Math.round((count / ms) * 1000);
+
+export function printTable(title: string, rows: readonly (readonly (string | number)[])[]): void {
+  console.log(`\n${title}`);
+  const cells = rows.map((row) => row.map(String));
+  const widths = (cells[0] ?? []).map((_, column) =>
+    Math.max(...cells.map((row) => (row[column] ?? '').length)),
+  );
+  for (const row of cells)
+    console.log(`  ${row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ')}`);
+}
