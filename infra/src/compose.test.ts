@@ -15,6 +15,7 @@ const composeSchema = z.object({
       image: z.string(),
       ports: z.array(z.string()),
       healthcheck: z.object({ test: z.union([z.string(), z.array(z.string())]) }),
+      environment: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
     }),
   ),
 });
@@ -30,7 +31,7 @@ const hostPorts = (ports: readonly string[]) =>
   });
 
 describe('docker-compose.yml', async () => {
-  const compose = composeSchema.parse(parse(await readFile(composeFile, 'utf8')));
+  const compose = composeSchema.parse(parse(await readFile(composeFile, 'utf8'), { merge: true }));
   const config = loadConfig({});
 
   it('offers every infrastructure service with a healthcheck', () => {
@@ -57,6 +58,17 @@ describe('docker-compose.yml', async () => {
     expect(config.temporal.address).toBe(`127.0.0.1:${config.infra.temporal.port}`);
     expect(hostPorts(compose.services['redis']?.ports ?? [])).toEqual([config.infra.redis.port]);
     expect(config.redis.url).toBe(`redis://127.0.0.1:${config.infra.redis.port}`);
+  });
+
+  it('runs the gateway from the project image on its default port, on the in-network endpoints', () => {
+    const gateway = compose.services['gateway'];
+    expect(gateway?.image).toBe('rapport:dev');
+    expect(hostPorts(gateway?.ports ?? [])).toEqual([config.http.gatewayPort]);
+    expect(gateway?.environment).toMatchObject({
+      RAPPORT_KAFKA_BROKERS: 'kafka:19092',
+      RAPPORT_TEMPORAL_ADDRESS: 'temporal:7233',
+      RAPPORT_REDIS_URL: 'redis://redis:6379',
+    });
   });
 
   it('advertises the published Kafka port to clients on the host', async () => {
