@@ -183,7 +183,7 @@ export interface Catalog {
  * per unit of trust evidence (for a typical customer one SLA verdict moves trust about as much
  * as five value points move engagement).
  */
-export function importance(entry: CatalogEntry): number {
+function importance(entry: CatalogEntry): number {
   const evidence = Math.abs(entry.warmth) + Math.abs(entry.competence);
   return Math.max(entry.inbound, entry.outbound, 5 * evidence);
 }

@@ -1,5 +1,5 @@
 import { OTHER } from './catalog';
-import { bump, get, rescaledSparse, type Sparse, type SparseDraft } from './vectors';
+import { bump, get, type Sparse, type SparseDraft } from './vectors';
 
 /** Per type: deep inbound value, outbound value (ledger half-life), net evidence (trust). */
 export const ROW = { given: 0, received: 1, evidence: 2 } as const;
@@ -28,19 +28,37 @@ export function addToRow(
   bump(rows.values, rowFor(rows, key, policy) * ROW_WIDTH + column, amount);
 }
 
-/** a·fa + b·fb row by row, for per-column factors, keeping the best-ranked rows named. */
+/** Decay factors for the value columns (ledger half-life) and the evidence column (trust). */
+export interface RowDecay {
+  readonly value: number;
+  readonly evidence: number;
+}
+
+/** A copy with every row decayed; keys are shared (see SparseDraft). */
+export function rescaledRows(rows: Sparse, decay: RowDecay): SparseDraft {
+  const values = rows.values.slice();
+  for (let at = 0; at < values.length; at += ROW_WIDTH) {
+    values[at + ROW.given] = get(values, at + ROW.given) * decay.value;
+    values[at + ROW.received] = get(values, at + ROW.received) * decay.value;
+    values[at + ROW.evidence] = get(values, at + ROW.evidence) * decay.evidence;
+  }
+  return { keys: rows.keys, values };
+}
+
+/** a·da + b·db row by row, keeping the best-ranked rows named. */
 export function mergedRows(
   a: Sparse,
-  fa: readonly number[],
+  da: RowDecay,
   b: Sparse,
-  fb: readonly number[],
+  db: RowDecay,
   policy: RowPolicy,
 ): SparseDraft {
-  const rows = rescaledSparse(a, fa);
+  const rows = rescaledRows(a, da);
+  const factors = [db.value, db.value, db.evidence];
   b.keys.forEach((key, k) => {
     const at = rowFor(rows, key, policy);
     for (let c = 0; c < ROW_WIDTH; c++) {
-      bump(rows.values, at * ROW_WIDTH + c, get(b.values, k * ROW_WIDTH + c) * get(fb, c));
+      bump(rows.values, at * ROW_WIDTH + c, get(b.values, k * ROW_WIDTH + c) * get(factors, c));
     }
   });
   return rows;
@@ -57,13 +75,14 @@ function rowFor(rows: SparseDraft, key: string, policy: RowPolicy): number {
     bump(rows.values, pool * ROW_WIDTH + c, get(rows.values, worst * ROW_WIDTH + c));
     rows.values[worst * ROW_WIDTH + c] = 0;
   }
-  rows.keys[worst] = key;
+  rows.keys = rows.keys.with(worst, key);
   return worst;
 }
 
 function appendRow(rows: SparseDraft, key: string): number {
   rows.values.push(0, 0, 0);
-  return rows.keys.push(key) - 1;
+  rows.keys = [...rows.keys, key];
+  return rows.keys.length - 1;
 }
 
 function namedRows(rows: Sparse): number {

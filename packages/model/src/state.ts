@@ -1,8 +1,8 @@
 import { instantMs, type Interaction } from '@rapport/schema';
 import type { Catalog, CatalogEntry, Milestone } from './catalog';
 import { ModelError } from './errors';
-import { addToRow, mergedRows, ROW, type RowPolicy } from './rows';
-import { addToSparse, bump, get, mergedSparse, rescaledSparse, type Sparse } from './vectors';
+import { addToRow, mergedRows, rescaledRows, ROW, type RowPolicy } from './rows';
+import { addToSparse, bump, get, mergedSparse, type Sparse, type SparseDraft } from './vectors';
 
 /** What the fold reads from an event; any richer event (stamped, derived) is one. */
 export type FoldableEvent = Pick<
@@ -18,10 +18,9 @@ export type FoldableEvent = Pick<
   | 'appeal'
 >;
 
-/**
- * Positions in State.sums, by how each combines. One flat array, because the fold copies it on
- * every event and one copy is cheaper than five.
- */
+// Positions in State.sums, grouped by how each part combines. One flat array rather than five,
+// because the fold copies it on every event and one copy is cheaper than five.
+
 /** Decayed with the ledger half-life, valued at State.t. */
 export const LEDGER = {
   attention: 0,
@@ -63,16 +62,16 @@ export const PARTS = {
   lasts: [21, 24],
 } as const;
 
-interface Shape<Numbers extends readonly number[], Keys extends readonly string[]> {
+interface Shape<Numbers extends readonly number[], Table> {
   /** Events folded, signals included; 0 only for the empty state. */
   n: number;
   /** Reference instant (epoch ms): the latest event time folded. */
   t: number;
   sums: Numbers;
   /** Rows per event type (see rows.ts); G and R are column sums, so they are not stored twice. */
-  types: Sparse<Keys, Numbers>;
-  /** Lifetime interactions per channel. */
-  channels: Sparse<Keys, Numbers>;
+  types: Table;
+  /** Lifetime interactions per channel, in key order. */
+  channels: Table;
 }
 
 /**
@@ -81,8 +80,8 @@ interface Shape<Numbers extends readonly number[], Keys extends readonly string[
  * the latest event time `t`, so a merge or a later event rescales them by e^(−λΔt) ≤ 1 and
  * nothing can overflow, however far apart 1970 and 2100 are.
  */
-export type State = Readonly<Shape<readonly number[], readonly string[]>>;
-type Draft = Shape<number[], string[]>;
+export type State = Readonly<Shape<readonly number[], Sparse>>;
+type Draft = Shape<number[], SparseDraft>;
 
 /** Decay rates λ = ln 2 / half-life, per millisecond. */
 export interface DecayRates {
@@ -96,13 +95,14 @@ export interface FoldContext {
   readonly rows: RowPolicy;
 }
 
-const EMPTY_SUMS: readonly number[] = Array.from({ length: PARTS.lasts[1] }, (_, i) =>
-  i < PARTS.firsts[0]
-    ? 0
-    : i < PARTS.lasts[0]
-      ? Number.POSITIVE_INFINITY
-      : Number.NEGATIVE_INFINITY,
-);
+const filled = ([start, end]: readonly [number, number], value: number) =>
+  new Array<number>(end - start).fill(value);
+
+const EMPTY_SUMS: readonly number[] = [
+  ...filled([PARTS.ledger[0], PARTS.firsts[0]], 0),
+  ...filled(PARTS.firsts, Number.POSITIVE_INFINITY),
+  ...filled(PARTS.lasts, Number.NEGATIVE_INFINITY),
+];
 
 function emptyDraft(t: number): Draft {
   return {
@@ -133,8 +133,8 @@ function rebased(state: State, t: number, rates: DecayRates): Draft {
     n: state.n,
     t,
     sums,
-    types: rescaledSparse(state.types, [ledger, ledger, trust]),
-    channels: { keys: state.channels.keys.slice(), values: state.channels.values.slice() },
+    types: rescaledRows(state.types, { value: ledger, evidence: trust }),
+    channels: { keys: state.channels.keys, values: state.channels.values.slice() },
   };
 }
 
@@ -159,7 +159,13 @@ export function mergeStates(a: State, b: State, context: FoldContext): State {
     n: a.n + b.n,
     t,
     sums,
-    types: mergedRows(a.types, [la, la, ta], b.types, [lb, lb, tb], context.rows),
+    types: mergedRows(
+      a.types,
+      { value: la, evidence: ta },
+      b.types,
+      { value: lb, evidence: tb },
+      context.rows,
+    ),
     channels: mergedSparse(a.channels, b.channels),
   };
 }
@@ -182,8 +188,9 @@ export function applyEvent(state: State, event: FoldableEvent, context: FoldCont
   draft.n += 1;
   addEvidence(draft, key, entry, event, weights, context.rows);
   if (entry.milestone !== undefined) addMilestone(draft.sums, entry.milestone, at);
-  if (entry.kind !== 'signal')
+  if (entry.kind !== 'signal') {
     addInteraction(draft, key, entry, event, at, weights.ledger, context);
+  }
   return draft;
 }
 

@@ -9,25 +9,21 @@ export function bump(values: number[], index: number, amount: number): void {
 
 /**
  * Numbers for an open but bounded set of keys (event types, channels), a fixed number of
- * columns per key, in insertion order; serialization sorts the keys so that order never shows.
+ * columns per key.
  */
-export interface Sparse<
-  Keys extends readonly string[] = readonly string[],
-  Values extends readonly number[] = readonly number[],
-> {
-  readonly keys: Keys;
-  readonly values: Values;
+export interface Sparse {
+  readonly keys: readonly string[];
+  readonly values: readonly number[];
 }
-export type SparseDraft = Sparse<string[], number[]>;
 
-/** A copy with column c of every key multiplied by factors[c] (so factors.length is the width). */
-export function rescaledSparse(sparse: Sparse, factors: readonly number[]): SparseDraft {
-  const width = factors.length;
-  const values = sparse.values.slice();
-  for (let row = 0; row < values.length; row += width) {
-    for (let c = 0; c < width; c++) values[row + c] = get(values, row + c) * get(factors, c);
-  }
-  return { keys: sparse.keys.slice(), values };
+/**
+ * A sparse table being built by one fold step. Its values are a private copy; its keys are
+ * shared with the state it came from until a key is added, and then replaced, never mutated:
+ * keys change rarely, and not copying them on every event is a good part of the fold's speed.
+ */
+export interface SparseDraft {
+  keys: readonly string[];
+  values: number[];
 }
 
 /**
@@ -39,13 +35,13 @@ export function addToSparse(sparse: SparseDraft, key: string, amount: number): v
   if (at >= 0) return bump(sparse.values, at, amount);
   let before = 0;
   while (before < sparse.keys.length && (sparse.keys[before] ?? key) < key) before++;
-  sparse.keys.splice(before, 0, key);
+  sparse.keys = sparse.keys.toSpliced(before, 0, key);
   sparse.values.splice(before, 0, amount);
 }
 
 /** a + b, key by key, for one-column sparse sums. */
 export function mergedSparse(a: Sparse, b: Sparse): SparseDraft {
-  const out: SparseDraft = { keys: a.keys.slice(), values: a.values.slice() };
+  const out: SparseDraft = { keys: a.keys, values: a.values.slice() };
   b.keys.forEach((key, k) => addToSparse(out, key, get(b.values, k)));
   return out;
 }

@@ -23,8 +23,8 @@ export function instantMs(text: string): number {
   const hour = pair(text, 11);
   const minute = pair(text, 14);
   const second = pair(text, 17);
-  if (!(month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month))) return NaN;
-  if (!(hour <= 23 && minute <= 59 && second <= 59)) return NaN;
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return NaN;
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return NaN;
   const fractionEnd = endOfFraction(text);
   const offset = offsetMinutes(text, fractionEnd);
   return (
@@ -41,6 +41,8 @@ const T = 84;
 const DOT = 46;
 const PLUS = 43;
 const ZULU = 90;
+/** What `pair` returns for a non-digit: negative enough to fail every range check after it. */
+const NOT_DIGITS = -1_000_000;
 
 function separatorsAt(text: string): boolean {
   return (
@@ -52,29 +54,31 @@ function separatorsAt(text: string): boolean {
   );
 }
 
-/** The decimal digit at `at`, or NaN. */
-function digit(text: string, at: number): number {
-  const value = text.charCodeAt(at) - 48;
-  return value >= 0 && value <= 9 ? value : NaN;
+function isDigit(text: string, at: number): boolean {
+  const code = text.charCodeAt(at);
+  return code >= 48 && code <= 57;
 }
 
-/** The two-digit number at `at`, or NaN. */
+/** The two-digit number at `at` (which must be inside the text), or NOT_DIGITS. */
 function pair(text: string, at: number): number {
-  return digit(text, at) * 10 + digit(text, at + 1);
+  if (!isDigit(text, at) || !isDigit(text, at + 1)) return NOT_DIGITS;
+  return (text.charCodeAt(at) - 48) * 10 + text.charCodeAt(at + 1) - 48;
 }
 
 /** Index just past the optional `.fraction` that follows the seconds (NaN if it is empty). */
 function endOfFraction(text: string): number {
   if (text.charCodeAt(19) !== DOT) return 19;
   let end = 20;
-  while (end < text.length && digit(text, end) >= 0) end++;
+  while (end < text.length && isDigit(text, end)) end++;
   return end > 20 ? end : NaN;
 }
 
 /** Milliseconds of the fraction, truncated as `Date.parse` does past the third digit. */
 function milliseconds(text: string, fractionEnd: number): number {
   let value = 0;
-  for (let at = 20; at < 23; at++) value = value * 10 + (at < fractionEnd ? digit(text, at) : 0);
+  for (let at = 20; at < 23; at++) {
+    value = value * 10 + (at < fractionEnd ? text.charCodeAt(at) - 48 : 0);
+  }
   return value;
 }
 
@@ -84,7 +88,7 @@ function offsetMinutes(text: string, at: number): number {
   if (at + 6 !== text.length || text.charCodeAt(at + 3) !== COLON) return NaN;
   const hours = pair(text, at + 1);
   const minutes = pair(text, at + 4);
-  if (!(hours <= 23 && minutes <= 59)) return NaN;
+  if (hours < 0 || hours > 23 || minutes < 0 || minutes > 59) return NaN;
   if (sign === PLUS) return hours * 60 + minutes;
   return sign === DASH ? -(hours * 60 + minutes) : NaN;
 }
