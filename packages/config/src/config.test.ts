@@ -80,4 +80,48 @@ describe('loadConfig', () => {
     );
     expect(configError.message).toMatch(/RAPPORT_GATEWAY_PORT: .*got "eighty"/);
   });
+
+  it('configures the bridge, the worker and what the customer workflow watches for', () => {
+    const config = loadConfig({});
+    expect(config.bridge).toEqual({ port: 8083, groupId: 'rapport-bridge', signalConcurrency: 64 });
+    expect(config.worker).toEqual({ port: 8084, playbooksFile: undefined, webhook: undefined });
+    expect(config.engagement).toEqual({
+      sla: {
+        defaultMs: 86_400_000,
+        byChannel: { chat: 900_000, social: 14_400_000, support: 28_800_000 },
+      },
+      dropThreshold: undefined,
+      relativeDrop: { share: 0.5, windowMs: 30 * 86_400_000 },
+      onboardingSilenceMs: 7 * 86_400_000,
+      trustBreachBelow: 0.5,
+      followUpCooldownMs: 14 * 86_400_000,
+    });
+  });
+
+  it('reads durations, per-channel deadlines and the follow-up webhook', () => {
+    const config = loadConfig({
+      RAPPORT_SLA: 'chat=90s, default=1.5h',
+      RAPPORT_FOLLOWUP_COOLDOWN: '500ms',
+      RAPPORT_DROP_THRESHOLD: '30',
+      RAPPORT_FOLLOWUP_WEBHOOK_URL: 'https://hooks.example.com/rapport',
+      RAPPORT_FOLLOWUP_WEBHOOK_SECRET: '0123456789abcdef',
+    });
+    expect(config.engagement.sla).toEqual({ defaultMs: 5_400_000, byChannel: { chat: 90_000 } });
+    expect(config.engagement.followUpCooldownMs).toBe(500);
+    expect(config.engagement.dropThreshold).toBe(30);
+    expect(config.worker.webhook).toEqual({
+      url: 'https://hooks.example.com/rapport',
+      secret: '0123456789abcdef',
+    });
+    expect(() => loadConfig({ RAPPORT_SLA: 'chat=5x' })).toThrow(
+      /RAPPORT_SLA: expected a duration such as "15m", "8h" or "14d" \(item 0.1\); got "chat=5x"/,
+    );
+    expect(() => loadConfig({ RAPPORT_PEAK_SHARE: '1' })).toThrow(/RAPPORT_PEAK_SHARE/);
+  });
+
+  it('refuses a follow-up webhook without a signing secret', () => {
+    expect(() => loadConfig({ RAPPORT_FOLLOWUP_WEBHOOK_URL: 'http://127.0.0.1:9/hook' })).toThrow(
+      /RAPPORT_FOLLOWUP_WEBHOOK_SECRET: required when RAPPORT_FOLLOWUP_WEBHOOK_URL is set/,
+    );
+  });
 });

@@ -15,17 +15,46 @@ const commaList = z.string().transform((raw) =>
     .filter((part) => part.length > 0),
 );
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port');
-/** `channel=secret,channel=secret`: one webhook signing secret per channel. */
-const channelSecrets = commaList.pipe(
-  z
-    .array(z.string().regex(/^[a-z0-9_-]+=.+$/, 'expected channel=secret'))
-    .transform((pairs) =>
-      Object.fromEntries(
-        pairs.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+/** `channel=value,channel=value` as [channel, value] pairs, in order. */
+const channelPairs = (expected: string) =>
+  commaList.pipe(
+    z
+      .array(z.string().regex(/^[a-z0-9_-]+=.+$/, `expected channel=${expected}`))
+      .transform((pairs) =>
+        pairs.map((pair): [string, string] => [
+          pair.slice(0, pair.indexOf('=')),
+          pair.slice(pair.indexOf('=') + 1),
+        ]),
       ),
-    ),
-);
+  );
+/** `channel=secret,channel=secret`: one webhook signing secret per channel. */
+const channelSecrets = channelPairs('secret').transform((pairs) => Object.fromEntries(pairs));
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+const DURATION_UNITS_MS = new Map([
+  ['ms', 1],
+  ['s', 1_000],
+  ['m', 60_000],
+  ['h', 3_600_000],
+  ['d', 86_400_000],
+]);
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+/** A duration such as `500ms`, `45s`, `15m`, `8h` or `14d`, parsed to milliseconds. */
+export const DurationSchema = z
+  .string()
+  .regex(DURATION, 'expected a duration such as "15m", "8h" or "14d"')
+  .transform((text) => {
+    const [, amount = '', unit = ''] = DURATION.exec(text) ?? [];
+    return Math.round(Number(amount) * (DURATION_UNITS_MS.get(unit) ?? Number.NaN));
+  });
+/** `default=24h,chat=15m`: a response deadline per channel, `default` for the others. */
+const channelDurations = channelPairs('duration')
+  .pipe(z.array(z.tuple([z.string(), DurationSchema])))
+  .transform((pairs) => {
+    const { default: defaultMs = 86_400_000, ...byChannel } = Object.fromEntries(pairs);
+    return { defaultMs, byChannel };
+  });
+const share = z.coerce.number().gt(0).lt(1);
 
 /**
  * The settings, keyed by environment variable name without the prefix. Defaults point at the
@@ -64,6 +93,20 @@ const envSchema = z.object({
   EMBEDDED_TEMPORAL_PORT: port.default(7233),
   EMBEDDED_TEMPORAL_UI_PORT: port.default(8233),
   EMBEDDED_REDIS_PORT: port.default(6379),
+  BRIDGE_PORT: port.default(8083),
+  BRIDGE_GROUP_ID: z.string().min(1).default('rapport-bridge'),
+  BRIDGE_SIGNAL_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(64),
+  WORKER_PORT: port.default(8084),
+  PLAYBOOKS_FILE: z.string().min(1).optional(),
+  FOLLOWUP_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+  FOLLOWUP_WEBHOOK_SECRET: z.string().min(16, 'expected at least 16 characters').optional(),
+  SLA: channelDurations.prefault('default=24h,chat=15m,social=4h,support=8h'),
+  DROP_THRESHOLD: z.coerce.number().gt(0).lt(100).optional(),
+  PEAK_SHARE: share.default(0.5),
+  PEAK_WINDOW: DurationSchema.prefault('30d'),
+  ONBOARDING_SILENCE: DurationSchema.prefault('7d'),
+  TRUST_BREACH_BELOW: share.default(0.5),
+  FOLLOWUP_COOLDOWN: DurationSchema.prefault('14d'),
 });
 
 /**
@@ -71,7 +114,7 @@ const envSchema = z.object({
  * embedded runner's port, and `infra.*.given` records that it was unset: `rapport up` and the test
  * harness start a server only for endpoints nobody gave them.
  */
-export const configSchema = envSchema.transform((env) => ({
+export const configSchema = envSchema.superRefine(requireWebhookSecret).transform((env) => ({
   kafka: {
     brokers: env.KAFKA_BROKERS ?? [`127.0.0.1:${env.EMBEDDED_KAFKA_PORT}`],
     clientId: env.KAFKA_CLIENT_ID,
@@ -98,6 +141,31 @@ export const configSchema = envSchema.transform((env) => ({
     rateLimitPerSecond: env.RATE_LIMIT_PER_SECOND,
     publishTimeoutMs: env.PUBLISH_TIMEOUT_MS,
   },
+  bridge: {
+    port: env.BRIDGE_PORT,
+    groupId: env.BRIDGE_GROUP_ID,
+    /** signalWithStart calls in flight at once, across the customers of the batches in hand. */
+    signalConcurrency: env.BRIDGE_SIGNAL_CONCURRENCY,
+  },
+  worker: {
+    port: env.WORKER_PORT,
+    /** The follow-up playbooks (YAML); the default set in workflows/playbooks when unset. */
+    playbooksFile: env.PLAYBOOKS_FILE,
+    webhook:
+      env.FOLLOWUP_WEBHOOK_URL === undefined || env.FOLLOWUP_WEBHOOK_SECRET === undefined
+        ? undefined
+        : { url: env.FOLLOWUP_WEBHOOK_URL, secret: env.FOLLOWUP_WEBHOOK_SECRET },
+  },
+  /** What the customer workflow watches for; durations in milliseconds. */
+  engagement: {
+    sla: env.SLA,
+    /** Engagement (0–100) whose predicted crossing is a drop; the model's at-risk band if unset. */
+    dropThreshold: env.DROP_THRESHOLD,
+    relativeDrop: { share: env.PEAK_SHARE, windowMs: env.PEAK_WINDOW },
+    onboardingSilenceMs: env.ONBOARDING_SILENCE,
+    trustBreachBelow: env.TRUST_BREACH_BELOW,
+    followUpCooldownMs: env.FOLLOWUP_COOLDOWN,
+  },
   logLevel: env.LOG_LEVEL,
   infra: {
     cacheDir: resolve(env.CACHE_DIR),
@@ -117,6 +185,20 @@ export const configSchema = envSchema.transform((env) => ({
 }));
 
 export type Config = z.output<typeof configSchema>;
+
+/** Follow-up webhooks are signed, so a URL without a secret would send unsigned requests. */
+function requireWebhookSecret(
+  env: { FOLLOWUP_WEBHOOK_URL?: string | undefined; FOLLOWUP_WEBHOOK_SECRET?: string | undefined },
+  context: z.core.$RefinementCtx,
+): void {
+  if (env.FOLLOWUP_WEBHOOK_URL !== undefined && env.FOLLOWUP_WEBHOOK_SECRET === undefined) {
+    context.addIssue({
+      code: 'custom',
+      path: ['FOLLOWUP_WEBHOOK_SECRET'],
+      message: 'required when RAPPORT_FOLLOWUP_WEBHOOK_URL is set (requests are signed with it)',
+    });
+  }
+}
 
 export interface ConfigIssue {
   readonly variable: string;

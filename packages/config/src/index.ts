@@ -1,5 +1,6 @@
 export {
   configSchema,
+  DurationSchema,
   loadConfig,
   ConfigError,
   ENV_PREFIX,
