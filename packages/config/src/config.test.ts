@@ -98,6 +98,29 @@ describe('loadConfig', () => {
     });
   });
 
+  it('configures the projector, the read model and the query API', () => {
+    const config = loadConfig({});
+    expect(config.projector).toEqual({ port: 8082, groupId: 'rapport-projector' });
+    expect(config.readModel).toEqual({
+      historyLength: 50,
+      timelineLength: 20,
+      changeStreamLength: 100_000,
+    });
+    expect(config.api).toEqual({ sseHeartbeatMs: 15_000 });
+    const tuned = loadConfig({
+      RAPPORT_PROJECTOR_PORT: '9182',
+      RAPPORT_PROJECTOR_GROUP_ID: 'p2',
+      RAPPORT_HISTORY_LENGTH: '5',
+      RAPPORT_SSE_HEARTBEAT: '250ms',
+    });
+    expect(tuned.projector).toEqual({ port: 9182, groupId: 'p2' });
+    expect(tuned.readModel.historyLength).toBe(5);
+    expect(tuned.api.sseHeartbeatMs).toBe(250);
+    expect(() => loadConfig({ RAPPORT_CHANGE_STREAM_LENGTH: '10' })).toThrow(
+      /RAPPORT_CHANGE_STREAM_LENGTH/,
+    );
+  });
+
   it('reads durations, per-channel deadlines and the follow-up webhook', () => {
     const config = loadConfig({
       RAPPORT_SLA: 'chat=90s, default=1.5h',

@@ -107,6 +107,12 @@ const envSchema = z.object({
   ONBOARDING_SILENCE: DurationSchema.prefault('7d'),
   TRUST_BREACH_BELOW: share.default(0.5),
   FOLLOWUP_COOLDOWN: DurationSchema.prefault('14d'),
+  PROJECTOR_PORT: port.default(8082),
+  PROJECTOR_GROUP_ID: z.string().min(1).default('rapport-projector'),
+  HISTORY_LENGTH: z.coerce.number().int().min(1).max(10_000).default(50),
+  TIMELINE_LENGTH: z.coerce.number().int().min(1).max(1_000).default(20),
+  CHANGE_STREAM_LENGTH: z.coerce.number().int().min(1_000).default(100_000),
+  SSE_HEARTBEAT: DurationSchema.prefault('15s'),
 });
 
 /**
@@ -165,6 +171,24 @@ export const configSchema = envSchema.superRefine(requireWebhookSecret).transfor
     onboardingSilenceMs: env.ONBOARDING_SILENCE,
     trustBreachBelow: env.TRUST_BREACH_BELOW,
     followUpCooldownMs: env.FOLLOWUP_COOLDOWN,
+  },
+  projector: {
+    /** Its `/healthz`, `/readyz` and `/metrics` listener; it serves nothing else. */
+    port: env.PROJECTOR_PORT,
+    groupId: env.PROJECTOR_GROUP_ID,
+  },
+  /** The Redis read model's capped parts; the per-customer state itself is bounded by the model. */
+  readModel: {
+    /** Snapshots kept per customer for charts. */
+    historyLength: env.HISTORY_LENGTH,
+    /** Recent events kept per customer. */
+    timelineLength: env.TIMELINE_LENGTH,
+    /** State changes kept in the change stream (approximately: trimmed with `MAXLEN ~`). */
+    changeStreamLength: env.CHANGE_STREAM_LENGTH,
+  },
+  api: {
+    /** Comment lines on idle Server-Sent Events connections, so proxies do not close them. */
+    sseHeartbeatMs: env.SSE_HEARTBEAT,
   },
   logLevel: env.LOG_LEVEL,
   infra: {
