@@ -1,13 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_CATALOG, DEFAULT_CHANNELS } from './catalog';
 import { DAY, HOUR, inbound, outbound } from './fixtures';
 import { createModel } from './model';
 import type { Reading } from './read';
 import type { FoldableEvent } from './state';
 
 /**
- * The worked example of docs/model.md, computed by the real model: the test renders the table
- * and fails if the doc does not contain it verbatim, so the doc cannot drift from the code.
+ * docs/model.md shows tables the code determines: the worked example, computed by the real
+ * model, and the default catalogs. These tests render each table and fail if the doc does not
+ * contain it cell for cell, so the doc cannot drift from the code.
  */
 const model = createModel();
 const START = Date.UTC(2024, 2, 4, 9); // Monday 4 March 2024, 09:00 UTC
@@ -92,21 +94,56 @@ const rows: ReadonlyArray<[string, (r: Reading) => string]> = [
   ['dormant by silence', (r) => when(r.predictions.dormantAt)],
 ];
 
-function table(): string {
+function markdownTable(header: readonly string[], body: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...body.map(line)].join('\n');
+}
+
+function exampleTable(): string {
   const states = Object.values(customers).map((events) =>
     events.reduce((state, event) => model.apply(state, event), model.empty()),
   );
   const readings = states.map((state) => model.at(state, READ_AT));
-  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
-  return [
-    line([`read at ${when(READ_AT)} UTC`, ...Object.keys(customers)]),
-    line(['---', ...Object.keys(customers).map(() => '---')]),
-    ...rows.map(([label, cell]) => line([label, ...readings.map(cell)])),
-    line([
-      'stored state (JSON bytes)',
-      ...states.map((state) => String(JSON.stringify(model.toJSON(state)).length)),
+  return markdownTable(
+    [`read at ${when(READ_AT)} UTC`, ...Object.keys(customers)],
+    [
+      ...rows.map(([label, cell]) => [label, ...readings.map(cell)]),
+      [
+        'stored state (JSON bytes)',
+        ...states.map((state) => String(JSON.stringify(model.toJSON(state)).length)),
+      ],
+    ],
+  );
+}
+
+const signed = (x: number) => String(x).replace('-', '−');
+
+function catalogTable(): string {
+  return markdownTable(
+    ['type', 'kind', 'inbound', 'outbound', 'warmth', 'competence', 'initiator', 'milestone'],
+    Object.entries(DEFAULT_CATALOG).map(([type, entry]) => [
+      `\`${type}\``,
+      entry.kind,
+      String(entry.inbound),
+      String(entry.outbound),
+      signed(entry.warmth),
+      signed(entry.competence),
+      entry.initiator ?? '',
+      entry.milestone ?? '',
     ]),
-  ].join('\n');
+  );
+}
+
+function channelTable(): string {
+  const yesNo = (flag: boolean) => (flag ? 'yes' : 'no');
+  return markdownTable(
+    ['channel', 'public', 'formal'],
+    Object.entries(DEFAULT_CHANNELS).map(([channel, traits]) => [
+      channel,
+      yesNo(traits.public),
+      yesNo(traits.formal),
+    ]),
+  );
 }
 
 /** Prettier pads table cells to align columns; compare cell by cell instead. */
@@ -125,10 +162,17 @@ function normalized(markdown: string): string {
 }
 
 describe('docs/model.md', () => {
-  it('shows the worked example exactly as the model computes it', () => {
-    const doc = readFileSync(new URL('../../../docs/model.md', import.meta.url), 'utf8');
-    const expected = table();
-    const found = normalized(doc).includes(normalized(expected));
-    expect(found, `docs/model.md should contain:\n\n${expected}\n`).toBe(true);
+  const doc = normalized(readFileSync(new URL('../../../docs/model.md', import.meta.url), 'utf8'));
+
+  it.each([
+    ['the worked example, exactly as the model computes it', exampleTable],
+    ['the default value catalog', catalogTable],
+    ['the default channel catalog', channelTable],
+  ])('shows %s', (_what, render) => {
+    const expected = render();
+    expect(
+      doc.includes(normalized(expected)),
+      `docs/model.md should contain:\n\n${expected}\n`,
+    ).toBe(true);
   });
 });
