@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { instantMs, MAX_INSTANT_MS, MIN_INSTANT_MS } from './instant';
 
-/** Largest `value` an event may carry: a trillion value points keeps every decayed sum exact-ish. */
+/** Largest `value` one event may carry: the range the model is tested on (docs/model.md §2). */
 export const MAX_EVENT_VALUE = 1e12;
 
 const SEGMENT = '[a-z0-9]+(?:[-_][a-z0-9]+)*';
