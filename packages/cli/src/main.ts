@@ -2,6 +2,9 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '@rapport/config';
 import { InfraError } from '@rapport/infra';
 import { down, fetch, status, up } from './commands';
+import { dlqCommand } from './dlq';
+import { importCommand } from './import';
+import { sendCommand } from './send';
 
 const USAGE = `Usage: rapport <command> [options]
 
@@ -11,10 +14,27 @@ Commands:
   down            Stop everything \`rapport up\` started (also after --detach or a crash).
   status          Show each service's endpoint, who runs it, and whether it answers.
   fetch           Download the embedded infrastructure into the cache (done by \`up\` too).
+  import <file.csv> [--channel <slug>] [--mapping <file>]
+                  Stream a CSV of offline interactions through the gateway; rejected rows go
+                  to the dead-letter topic and <file.csv>.rejects.jsonl. Exit 1 if any was.
+  send --customer <id> --type <dotted> --direction inbound|outbound --channel <slug> ...
+                  Send one event and print the gateway's answer.
+  dlq list|replay List dead letters; re-submit them once their cause is fixed.
+
+Each of import, send and dlq takes --help.
 
 Configuration comes from RAPPORT_* environment variables; see README.md.`;
 
+/** Commands with flags of their own parse the rest of the line (and load the config) themselves. */
+const ownFlags: Readonly<Record<string, (args: readonly string[]) => Promise<number>>> = {
+  import: importCommand,
+  send: sendCommand,
+  dlq: dlqCommand,
+};
+
 async function main(argv: readonly string[]): Promise<number> {
+  const own = argv[0] === undefined ? undefined : ownFlags[argv[0]];
+  if (own !== undefined) return own(argv.slice(1));
   const { positionals, values } = parseArgs({
     args: [...argv],
     allowPositionals: true,

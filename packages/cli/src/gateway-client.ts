@@ -1,0 +1,177 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Config } from '@rapport/config';
+import type { Interaction, Issue } from '@rapport/schema';
+import { CliError } from './cli-errors';
+import { DEV_KEYS } from './services';
+import { parseApiError, parseCounts, retryAfterMs, type ApiErrorBody, type Counts } from './wire';
+
+/** Where the CLI sends events: every accepted event goes through the gateway's HTTP API. */
+export interface GatewayTarget {
+  readonly url: string;
+  readonly key: string;
+}
+
+/**
+ * `--gateway` else the configured host and port; `--key` else the first configured write key,
+ * else the dev key `rapport up` gives its gateway when none is configured.
+ */
+export function gatewayTarget(
+  config: Config,
+  flags: { readonly gateway?: string | undefined; readonly key?: string | undefined },
+): GatewayTarget {
+  return {
+    url: (flags.gateway ?? `http://${config.http.host}:${config.http.gatewayPort}`).replace(
+      /\/+$/,
+      '',
+    ),
+    key: flags.key ?? config.auth.writeKeys[0] ?? DEV_KEYS.write,
+  };
+}
+
+export interface RetryPolicy {
+  /** Attempts per request, the first included, before giving up with a clear error. */
+  readonly attempts: number;
+  /** Longest wait between attempts, whatever Retry-After asks for. */
+  readonly maxWaitMs: number;
+  /** How long one request may take before it counts as a failed attempt. */
+  readonly requestTimeoutMs: number;
+}
+
+/**
+ * A rate limit answers `Retry-After: 1` and a Kafka outage `Retry-After: 5`: ten attempts ride
+ * out a short broker restart or a sustained rate limit, and still end within a minute.
+ */
+export const DEFAULT_RETRY: RetryPolicy = {
+  attempts: 10,
+  maxWaitMs: 10_000,
+  requestTimeoutMs: 30_000,
+};
+
+/** Statuses the gateway answers with Retry-After: rate limited, claimed by another request, Kafka down. */
+const RETRY_STATUSES = new Set([409, 429, 503]);
+/** Back-off when the gateway cannot be reached at all (a restart); no Retry-After to follow. */
+const UNREACHABLE_WAIT_MS = 500;
+
+/** What the gateway answered once retries are over: its counts, or its error. */
+export type GatewayAnswer =
+  | { readonly ok: true; readonly status: number; readonly counts: Counts }
+  | { readonly ok: false; readonly status: number; readonly error: ApiErrorBody };
+
+/** A batch the gateway refused as invalid (400), with its issues (`batch.<index>.<field>`). */
+export type BatchOutcome =
+  | { readonly ok: true; readonly counts: Counts }
+  | { readonly ok: false; readonly issues: readonly Issue[] };
+
+export class GatewayClient {
+  readonly #target: GatewayTarget;
+  readonly #retry: RetryPolicy;
+
+  constructor(target: GatewayTarget, retry: RetryPolicy = DEFAULT_RETRY) {
+    this.#target = target;
+    this.#retry = retry;
+  }
+
+  get url(): string {
+    return this.#target.url;
+  }
+
+  /**
+   * `POST /v1/interactions` with `{ batch }`. A 400 comes back as data so the caller can set the
+   * refused rows aside and resend the rest; any other refusal cannot be fixed row by row.
+   */
+  async postBatch(events: readonly Interaction[]): Promise<BatchOutcome> {
+    const answer = await this.post('/v1/interactions', JSON.stringify({ batch: events }));
+    if (answer.ok) return { ok: true, counts: answer.counts };
+    if (answer.status === 400 && answer.error.issues.length > 0) {
+      return { ok: false, issues: answer.error.issues };
+    }
+    throw refused(answer);
+  }
+
+  /** `POST /v1/interactions` with one event; every answer is returned for the caller to print. */
+  postEvent(event: Interaction): Promise<GatewayAnswer> {
+    return this.post('/v1/interactions', JSON.stringify(event));
+  }
+
+  /**
+   * POSTs a JSON body with the write key (plus `headers`), waiting out 409/429/503 as Retry-After
+   * says and a gateway that cannot be reached, up to the policy's attempts.
+   */
+  async post(
+    path: string,
+    body: string,
+    headers: Readonly<Record<string, string>> = {},
+  ): Promise<GatewayAnswer> {
+    let last = '';
+    for (let attempt = 1; attempt <= this.#retry.attempts; attempt += 1) {
+      let response: Response;
+      try {
+        response = await fetch(`${this.#target.url}${path}`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${this.#target.key}`,
+            ...headers,
+          },
+          body,
+          signal: AbortSignal.timeout(this.#retry.requestTimeoutMs),
+        });
+      } catch (error) {
+        last = describeFetchError(error);
+        if (attempt < this.#retry.attempts) await sleep(UNREACHABLE_WAIT_MS);
+        continue;
+      }
+      const answer = await readAnswer(response);
+      const wait = retryAfterMs(response.headers.get('retry-after'));
+      if (answer.ok || !RETRY_STATUSES.has(response.status) || wait === undefined) return answer;
+      last = `${answer.status} ${answer.error.code}: ${answer.error.message}`;
+      if (attempt < this.#retry.attempts) await sleep(Math.min(wait, this.#retry.maxWaitMs));
+      if (attempt === this.#retry.attempts) {
+        throw new CliError(
+          'GATEWAY_BUSY',
+          true,
+          `the gateway at ${this.#target.url} still answered ${last} after ${attempt} attempts`,
+        );
+      }
+    }
+    throw new CliError(
+      'GATEWAY_UNREACHABLE',
+      true,
+      `cannot reach the gateway at ${this.#target.url} (${last}); is \`rapport up\` running? --gateway names another`,
+    );
+  }
+}
+
+async function readAnswer(response: Response): Promise<GatewayAnswer> {
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  const counts = response.ok ? parseCounts(body) : undefined;
+  if (counts !== undefined) return { ok: true, status: response.status, counts };
+  const error = parseApiError(body) ?? {
+    code: `HTTP_${response.status}`,
+    message: `unexpected answer: ${text.slice(0, 200)}`,
+    issues: [],
+  };
+  return { ok: false, status: response.status, error };
+}
+
+function describeFetchError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  // undici reports "fetch failed" and keeps the reason (ECONNREFUSED, ...) in `cause`.
+  const cause: unknown = error.cause;
+  return cause instanceof Error ? `${error.message}: ${cause.message}` : error.message;
+}
+
+/** A refusal that retrying or fixing single rows cannot cure: bad key, request too large, ... */
+export function refused(answer: Extract<GatewayAnswer, { ok: false }>): CliError {
+  return new CliError(
+    'GATEWAY_REFUSED',
+    false,
+    `the gateway refused the request: ${answer.status} ${answer.error.code}: ${answer.error.message}`,
+  );
+}
