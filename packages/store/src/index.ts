@@ -1,1 +1,42 @@
-export {};
+export { GenerationMovedError, StoreError, type StoreErrorCode } from './errors';
+export { extrasFolder } from './extras';
+export { KeySpace, type CustomerKeys, type IndexKeys } from './keys';
+export {
+  Projection,
+  type PositionedEvent,
+  type ProjectionOptions,
+  type ProjectionResult,
+} from './projection';
+export {
+  PointerSchema,
+  ReadModel,
+  readModelOptions,
+  type ChangeEntry,
+  type CommitOutcome,
+  type CustomerWrite,
+  type IndexEntry,
+  type ListIndex,
+  type ListPage,
+  type ListQuery,
+  type Pointer,
+  type ReadModelOptions,
+} from './read-model';
+export { EMPTY_EXTRAS, ExtrasSchema, type Extras, type StoredCustomer } from './record';
+export {
+  ChangeSchema,
+  CustomerListSchema,
+  CustomerSummarySchema,
+  CustomerViewSchema,
+  HistorySchema,
+  SnapshotSchema,
+  TimelineEntrySchema,
+  TimelineSchema,
+  customerSummary,
+  customerView,
+  type Change,
+  type CustomerList,
+  type CustomerSummary,
+  type CustomerView,
+  type Snapshot,
+  type TimelineEntry,
+} from './views';

@@ -1,1 +1,2 @@
-export {};
+export { startProjector, type StartedProjector } from './start';
+export { Follower } from './follower';

@@ -1,0 +1,37 @@
+export type StoreErrorCode =
+  /** A stored value does not parse: written by something else, or by an incompatible version. */
+  | 'STORE_RECORD_INVALID'
+  /** A customer kept changing under the projector (concurrent writers) past the retry budget. */
+  | 'STORE_CONFLICT'
+  /** `rapport replay` moved readers to another generation while a batch was being projected. */
+  | 'STORE_GENERATION_MOVED'
+  /** A list cursor that this API did not issue, or issued for another query. */
+  | 'STORE_CURSOR_INVALID';
+
+/** Every error this package throws: a stable `code` and whether the same call may succeed later. */
+export class StoreError extends Error {
+  constructor(
+    readonly code: StoreErrorCode,
+    readonly retriable: boolean,
+    message: string,
+    options: { readonly cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? {} : { cause: options.cause });
+    this.name = 'StoreError';
+  }
+}
+
+/** The pointer names another generation now: a live projector must follow it (see Projection). */
+export class GenerationMovedError extends StoreError {
+  constructor(
+    readonly from: string,
+    readonly to: { readonly generation: string; readonly groupId: string },
+  ) {
+    super(
+      'STORE_GENERATION_MOVED',
+      true,
+      `readers moved from generation ${from} to ${to.generation} (consumer group ${to.groupId})`,
+    );
+    this.name = 'GenerationMovedError';
+  }
+}

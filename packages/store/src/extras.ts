@@ -1,0 +1,45 @@
+import {
+  DEFAULT_CATALOG,
+  DEFAULT_CHANNELS,
+  OTHER,
+  UNKNOWN_EVENT,
+  type FoldableEvent,
+  type Model,
+} from '@rapport/model';
+import { instantMs } from '@rapport/schema';
+import type { Extras } from './record';
+
+/** Derived bookkeeping the read model counts beside the model's own fold. */
+const FOLLOWUP_STARTED = 'followup.started';
+const FOLLOWUP_FINISHED = 'followup.finished';
+const DROP_DETECTED = 'engagement.drop_detected';
+
+const later = (stored: number | null, at: number) => (stored === null ? at : Math.max(stored, at));
+
+/**
+ * Folds one event into the extras: like the model's fold, only counts and latest instants, so
+ * the order of events does not matter. Channels are keyed as the model keys them (catalog
+ * channels by name, the others pooled as `*`), so the extras stay bounded too.
+ */
+export function extrasFolder(model: Model): (extras: Extras, event: FoldableEvent) => Extras {
+  const known = new Set([...Object.keys(DEFAULT_CHANNELS), ...Object.keys(model.params.channels)]);
+  const kindOf = (type: string) =>
+    model.params.catalog[type]?.kind ?? DEFAULT_CATALOG[type]?.kind ?? UNKNOWN_EVENT.kind;
+  return (extras, event) => {
+    const at = instantMs(event.occurredAt);
+    if (event.type === FOLLOWUP_STARTED) {
+      const [started, finished, lastStarted, lastFinished] = extras.fu;
+      return { ...extras, fu: [started + 1, finished, later(lastStarted, at), lastFinished] };
+    }
+    if (event.type === FOLLOWUP_FINISHED) {
+      const [started, finished, lastStarted, lastFinished] = extras.fu;
+      return { ...extras, fu: [started, finished + 1, lastStarted, later(lastFinished, at)] };
+    }
+    if (event.type === DROP_DETECTED) {
+      return { ...extras, dr: [extras.dr[0] + 1, later(extras.dr[1], at)] };
+    }
+    if (kindOf(event.type) === 'signal') return extras;
+    const channel = known.has(event.channel) ? event.channel : OTHER;
+    return { ...extras, ch: { ...extras.ch, [channel]: later(extras.ch[channel] ?? null, at) } };
+  };
+}

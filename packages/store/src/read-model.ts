@@ -1,0 +1,388 @@
+import type { Config } from '@rapport/config';
+import type { Model } from '@rapport/model';
+import type { ChainableCommander, Redis } from 'ioredis';
+import { z } from 'zod';
+import { StoreError } from './errors';
+import { KeySpace } from './keys';
+import { decodeRecord, RECORD_FIELDS, type StoredCustomer } from './record';
+import { defineScripts } from './scripts';
+import {
+  ChangeSchema,
+  snapshotOf,
+  StoredSnapshotSchema,
+  TimelineEntrySchema,
+  type Change,
+  type Snapshot,
+  type TimelineEntry,
+} from './views';
+
+export interface ReadModelOptions {
+  readonly keyPrefix: string;
+  readonly historyLength: number;
+  readonly timelineLength: number;
+  readonly changeStreamLength: number;
+  /** The consumer group that feeds generation 0, the one before any replay. */
+  readonly groupId: string;
+}
+
+/** Which generation readers use, and the consumer group whose offsets match it. */
+export const PointerSchema = z.object({
+  generation: z.string().regex(/^\d+$/),
+  groupId: z.string().min(1),
+});
+export type Pointer = z.infer<typeof PointerSchema>;
+
+export interface CustomerWrite {
+  readonly customerId: string;
+  /** The revision read before folding; 0 for a customer not stored yet. */
+  readonly expectedRevision: number;
+  readonly partition: number;
+  /** The largest offset among the events folded in. */
+  readonly offset: number;
+  readonly data: string;
+  readonly snapshot: string;
+  /** Oldest first; at most the timeline length. */
+  readonly timeline: readonly string[];
+}
+
+export type CommitOutcome =
+  | { readonly outcome: 'applied'; readonly revision: number }
+  /** Everything up to this offset was already applied (redelivery, replay, zombie). */
+  | { readonly outcome: 'stale'; readonly revision: number }
+  /** Someone wrote the customer since it was read: read again and fold again. */
+  | { readonly outcome: 'conflict'; readonly revision: number };
+
+const CommitReplySchema = z.tuple([z.literal([1, 0, -1]), z.int()]);
+const OUTCOMES = { 1: 'applied', 0: 'stale', [-1]: 'conflict' } as const;
+
+export interface IndexEntry {
+  readonly customerId: string;
+  readonly revision: number;
+  readonly coolingAt: number | null;
+  readonly atRiskAt: number | null;
+  readonly dormantAt: number | null;
+  /** The change's payload (see changePayload), appended if the index moves; '' for none. */
+  readonly change: string;
+}
+
+export type ListIndex = 'at_risk' | 'dormant';
+
+export interface ListQuery {
+  readonly index: ListIndex;
+  readonly status: '' | 'engaged' | 'cooling' | 'at_risk' | 'dormant';
+  readonly order: 'asc' | 'desc';
+  readonly now: number;
+  readonly after?: { readonly score: string; readonly customerId: string } | undefined;
+  readonly wanted: number;
+  /** Index entries looked at, at most, so a rare filter cannot make one call walk everything. */
+  readonly budget: number;
+}
+
+export interface ListPage {
+  readonly found: readonly { readonly customerId: string; readonly score: string }[];
+  /** Where the walk stopped; undefined when the index is exhausted. */
+  readonly next?: { readonly score: string; readonly customerId: string };
+}
+
+const ListReplySchema = z.tuple([z.array(z.string()), z.string(), z.string()]);
+const StreamEntriesSchema = z.array(z.tuple([z.string(), z.array(z.string())]));
+
+export interface ChangeEntry {
+  readonly id: string;
+  readonly change: Change;
+}
+
+/** `null` for -∞ (never, or already past) keeps the score order of the index. */
+const score = (instant: number | null) => (instant === null ? '-inf' : String(instant));
+
+/**
+ * The Redis read model: customers' states behind guarded writes, the indexes, the history and
+ * timeline lists, the change stream and the generation pointer. Every read parses.
+ */
+export class ReadModel {
+  readonly keys: KeySpace;
+
+  constructor(
+    readonly redis: Redis,
+    readonly model: Model,
+    readonly options: ReadModelOptions,
+  ) {
+    this.keys = new KeySpace(options.keyPrefix);
+    defineScripts(redis);
+  }
+
+  /** The generation readers use: generation 0 and the configured group until a replay switched. */
+  async pointer(): Promise<Pointer> {
+    return this.parsePointer(await this.redis.get(this.keys.pointer));
+  }
+
+  /**
+   * The stored state of each customer, in one round trip. With `follow`, the pointer is read in
+   * the same round trip, so a live projector notices a replay's switch before it writes.
+   */
+  async load(
+    generation: string,
+    customerIds: readonly string[],
+  ): Promise<{ pointer: Pointer; customers: Map<string, StoredCustomer | undefined> }> {
+    const pipeline = this.redis.pipeline().get(this.keys.pointer);
+    for (const id of customerIds) {
+      pipeline.hmget(this.keys.customer(generation, id).record, ...RECORD_FIELDS);
+    }
+    const [pointer, ...records] = await run(pipeline);
+    const customers = new Map<string, StoredCustomer | undefined>();
+    customerIds.forEach((id, index) => {
+      const fields = z.array(z.string().nullable()).parse(records[index]);
+      customers.set(
+        id,
+        decodeRecord(this.model, this.keys.customer(generation, id).record, fields),
+      );
+    });
+    return { pointer: this.parsePointer(pointer), customers };
+  }
+
+  /** The guarded writes, in one round trip; one outcome per write, in order. */
+  async commit(generation: string, writes: readonly CustomerWrite[]): Promise<CommitOutcome[]> {
+    if (writes.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const write of writes) {
+      const keys = this.keys.customer(generation, write.customerId);
+      pipeline.rapportCommit(
+        keys.record,
+        keys.history,
+        keys.timeline,
+        write.expectedRevision,
+        write.partition,
+        write.offset,
+        write.data,
+        this.options.historyLength,
+        this.options.timelineLength,
+        write.snapshot,
+        ...write.timeline,
+      );
+    }
+    return (await run(pipeline)).map((reply) => {
+      const [code, revision] = CommitReplySchema.parse(reply);
+      return { outcome: OUTCOMES[code], revision };
+    });
+  }
+
+  /**
+   * The index updates and the projector's progress, in one round trip. Returns the stream id of
+   * each change appended (undefined where the index already had that revision).
+   */
+  async index(
+    generation: string,
+    entries: readonly IndexEntry[],
+    now: number,
+    progress?: { readonly groupId: string; readonly partition: number; readonly offset: number },
+  ): Promise<(string | undefined)[]> {
+    const keys = this.keys.index(generation);
+    const pipeline = this.redis.pipeline();
+    for (const entry of entries) {
+      pipeline.rapportIndex(
+        keys.schedule,
+        keys.atRisk,
+        keys.dormant,
+        this.keys.changes,
+        entry.customerId,
+        entry.revision,
+        score(entry.coolingAt),
+        score(entry.atRiskAt),
+        score(entry.dormantAt),
+        now,
+        this.options.changeStreamLength,
+        entry.change,
+      );
+    }
+    if (progress !== undefined) {
+      pipeline.rapportAdvance(
+        this.keys.progress(generation, progress.groupId),
+        progress.partition,
+        progress.offset,
+      );
+    }
+    const replies = await run(pipeline);
+    return replies
+      .slice(0, entries.length)
+      .map((reply) => z.string().nullable().parse(reply) || undefined);
+  }
+
+  async customer(generation: string, customerId: string): Promise<StoredCustomer | undefined> {
+    const key = this.keys.customer(generation, customerId).record;
+    const fields = await this.redis.hmget(key, ...RECORD_FIELDS);
+    return decodeRecord(this.model, key, fields);
+  }
+
+  /** Several customers in one round trip, in the order asked. */
+  async customers(
+    generation: string,
+    customerIds: readonly string[],
+  ): Promise<(StoredCustomer | undefined)[]> {
+    const { customers } = await this.load(generation, customerIds);
+    return customerIds.map((id) => customers.get(id));
+  }
+
+  /** Oldest first. */
+  async history(generation: string, customerId: string): Promise<Snapshot[]> {
+    const entries = await this.redis.lrange(
+      this.keys.customer(generation, customerId).history,
+      0,
+      -1,
+    );
+    return entries
+      .map((entry) => snapshotOf(StoredSnapshotSchema.parse(JSON.parse(entry))))
+      .sort((a, b) => a.at.localeCompare(b.at));
+  }
+
+  /** Newest first. */
+  async timeline(generation: string, customerId: string, limit: number): Promise<TimelineEntry[]> {
+    const key = this.keys.customer(generation, customerId).timeline;
+    const entries = await this.redis.lrange(key, 0, limit - 1);
+    return entries.map((entry) => TimelineEntrySchema.parse(JSON.parse(entry)));
+  }
+
+  /** One walk of an index at `now` (see the LIST script). */
+  async list(generation: string, query: ListQuery): Promise<ListPage> {
+    const keys = this.keys.index(generation);
+    const reply = await this.redis.rapportList(
+      keys.schedule,
+      query.index === 'at_risk' ? keys.atRisk : keys.dormant,
+      keys.atRisk,
+      query.index,
+      query.status,
+      query.now,
+      query.order,
+      query.after?.score ?? '',
+      query.after?.customerId ?? '',
+      query.wanted,
+      query.budget,
+    );
+    const [pairs, nextScore, nextId] = ListReplySchema.parse(reply);
+    const found: { customerId: string; score: string }[] = [];
+    for (let i = 0; i + 1 < pairs.length; i += 2) {
+      found.push({ customerId: pairs[i] ?? '', score: pairs[i + 1] ?? '' });
+    }
+    return nextScore === '' ? { found } : { found, next: { score: nextScore, customerId: nextId } };
+  }
+
+  /** Changes after `afterId` (exclusive), oldest first; `'0'` from the start of the stream. */
+  async changesAfter(afterId: string, count: number): Promise<ChangeEntry[]> {
+    const entries = await this.redis.xrange(this.keys.changes, `(${afterId}`, '+', 'COUNT', count);
+    return parseEntries(entries);
+  }
+
+  /**
+   * Waits up to `blockMs` for changes after `afterId` (`$`: only new ones) on a connection of
+   * the caller's: a blocking read holds its connection, so it must not be the shared one.
+   */
+  async waitForChanges(
+    connection: Redis,
+    afterId: string,
+    options: { readonly count: number; readonly blockMs: number },
+  ): Promise<ChangeEntry[]> {
+    const reply = await connection.xread(
+      'COUNT',
+      options.count,
+      'BLOCK',
+      options.blockMs,
+      'STREAMS',
+      this.keys.changes,
+      afterId,
+    );
+    if (reply === null) return [];
+    return reply.flatMap(([, entries]) => parseEntries(entries));
+  }
+
+  /** The id of the oldest change still in the stream; undefined when it is empty. */
+  async oldestChangeId(): Promise<string | undefined> {
+    const [first] = await this.redis.xrange(this.keys.changes, '-', '+', 'COUNT', 1);
+    return first?.[0];
+  }
+
+  /** The id of the newest change, `0-0` when there is none: where a new subscriber starts. */
+  async newestChangeId(): Promise<string> {
+    const [last] = await this.redis.xrevrange(this.keys.changes, '+', '-', 'COUNT', 1);
+    return last?.[0] ?? '0-0';
+  }
+
+  /** Last offset applied per partition by a consumer group into a generation. */
+  async progress(generation: string, groupId: string): Promise<Map<number, number>> {
+    const stored = await this.redis.hgetall(this.keys.progress(generation, groupId));
+    return new Map(
+      Object.entries(stored).map(([partition, offset]) => [Number(partition), Number(offset)]),
+    );
+  }
+
+  /** A generation number never used before, for a replay to build into. */
+  async allocateGeneration(): Promise<string> {
+    const { generation } = await this.pointer();
+    const next = await this.redis.incr(this.keys.generationCounter);
+    if (next > Number(generation)) return String(next);
+    await this.redis.set(this.keys.generationCounter, generation);
+    return String(await this.redis.incr(this.keys.generationCounter));
+  }
+
+  /** Moves readers and live projectors to another generation. */
+  async switchTo(pointer: Pointer): Promise<void> {
+    await this.redis.set(this.keys.pointer, JSON.stringify(PointerSchema.parse(pointer)));
+  }
+
+  /** Deletes every key of a generation (a replaced one, or an abandoned build); returns how many. */
+  async dropGeneration(generation: string): Promise<number> {
+    let deleted = 0;
+    for (const match of this.keys.generationPatterns(generation)) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await this.redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+        if (keys.length > 0) deleted += await this.redis.unlink(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+    }
+    return deleted;
+  }
+
+  private parsePointer(value: unknown): Pointer {
+    if (value === null || value === undefined) {
+      return { generation: '0', groupId: this.options.groupId };
+    }
+    try {
+      return PointerSchema.parse(JSON.parse(z.string().parse(value)));
+    } catch (error) {
+      throw new StoreError(
+        'STORE_RECORD_INVALID',
+        false,
+        `${this.keys.pointer} is not a generation pointer: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    }
+  }
+}
+
+async function run(pipeline: ChainableCommander): Promise<unknown[]> {
+  const replies = (await pipeline.exec()) ?? [];
+  return replies.map(([error, reply]) => {
+    if (error) throw error;
+    return reply;
+  });
+}
+
+function parseEntries(entries: unknown): ChangeEntry[] {
+  return StreamEntriesSchema.parse(entries).map(([id, fields]) => {
+    const values = new Map<string, string>();
+    for (let i = 0; i + 1 < fields.length; i += 2) values.set(fields[i] ?? '', fields[i + 1] ?? '');
+    const change = ChangeSchema.parse({
+      customerId: values.get('c'),
+      ...z.record(z.string(), z.unknown()).parse(JSON.parse(values.get('v') ?? '{}')),
+    });
+    return { id, change };
+  });
+}
+
+/** The read model's options as configured (one config, parsed once at start-up). */
+export function readModelOptions(config: Config): ReadModelOptions {
+  return {
+    keyPrefix: config.redis.keyPrefix,
+    ...config.readModel,
+    groupId: config.projector.groupId,
+  };
+}

@@ -1,0 +1,44 @@
+import { createModel } from '@rapport/model';
+import { describe, expect, it } from 'vitest';
+import { StoreError } from './errors';
+import { decodeRecord, EMPTY_EXTRAS, encodeData } from './record';
+
+const model = createModel();
+
+describe('customer records', () => {
+  const state = model.apply(model.empty(), {
+    type: 'email.replied',
+    channel: 'email',
+    direction: 'inbound',
+    occurredAt: '2026-01-05T10:00:00.000Z',
+  });
+
+  it('round-trips the state, extras, revision and positions', () => {
+    const data = encodeData(model, state, EMPTY_EXTRAS, 1_700_000_000_000);
+    const stored = decodeRecord(model, 'k', ['4', '0:17,3:9', data]);
+    expect(stored?.revision).toBe(4);
+    expect([...(stored?.offsets ?? [])]).toEqual([
+      [0, 17],
+      [3, 9],
+    ]);
+    expect(model.toJSON(stored?.state ?? model.empty())).toEqual(model.toJSON(state));
+    expect(stored?.extras).toEqual(EMPTY_EXTRAS);
+  });
+
+  it('is undefined for a customer never written', () => {
+    expect(decodeRecord(model, 'k', [null, null, null])).toBeUndefined();
+  });
+
+  it('refuses what it cannot read, naming the key', () => {
+    const data = encodeData(model, state, EMPTY_EXTRAS, 0);
+    for (const fields of [
+      ['x', '0:1', data],
+      ['1', '0-1', data],
+      ['1', '0:1', '{"m":{},"x":{},"u":0}'],
+      ['1', '0:1', 'not json'],
+    ]) {
+      expect(() => decodeRecord(model, 'rapport:0:{c}', fields)).toThrow(StoreError);
+    }
+    expect(() => decodeRecord(model, 'rapport:0:{c}', ['x', '', data])).toThrow(/rapport:0:\{c\}/);
+  });
+});

@@ -1,0 +1,214 @@
+import type { Redis, Result } from 'ioredis';
+
+/**
+ * The guarded write of one customer (its own hash slot). Applies only if the position is newer
+ * than the one stored for that partition, and only if nobody wrote since the caller read.
+ *
+ * - `offset <= stored offset of that partition`: `stale` (0). Everything up to that offset is
+ *   already in the state; a redelivery, a replay or a zombie consumer lands here and counts
+ *   nothing twice.
+ * - revision changed since the read: `conflict` (-1). Someone else folded events in meanwhile
+ *   (a zombie after a rebalance, or another partition after the partition count grew); the
+ *   caller re-reads and folds again, so nobody's events are overwritten.
+ * - otherwise: applied (1), revision + 1, history and timeline appended and capped.
+ *
+ * KEYS: record, history, timeline.
+ * ARGV: expected revision, partition, offset, data, history length, timeline length, snapshot,
+ * then the timeline entries, oldest first.
+ * Returns {outcome, revision}; the revision is the stored one unless applied.
+ */
+const COMMIT = `
+local fields = redis.call('HMGET', KEYS[1], 'r', 'o')
+local revision = tonumber(fields[1] or '0')
+local partition, offset = ARGV[2], tonumber(ARGV[3])
+local positions, found = {}, false
+for p, o in string.gmatch(fields[2] or '', '(%d+):(%d+)') do
+  if p == partition then
+    if offset <= tonumber(o) then return {0, revision} end
+    found, o = true, ARGV[3]
+  end
+  positions[#positions + 1] = p .. ':' .. o
+end
+if revision ~= tonumber(ARGV[1]) then return {-1, revision} end
+if not found then positions[#positions + 1] = partition .. ':' .. ARGV[3] end
+revision = revision + 1
+redis.call('HSET', KEYS[1], 'r', revision, 'o', table.concat(positions, ','), 'd', ARGV[4])
+redis.call('LPUSH', KEYS[2], ARGV[7])
+redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[5]) - 1)
+if #ARGV > 7 then
+  redis.call('LPUSH', KEYS[3], unpack(ARGV, 8))
+  redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[6]) - 1)
+end
+return {1, revision}`;
+
+/** Parses a score as Redis writes it (`-inf`, `inf`, `%.17g`); Lua's tonumber cannot. */
+const NUMBER = `
+local function num(text)
+  if text == '-inf' then return -math.huge end
+  if text == 'inf' or text == '+inf' then return math.huge end
+  return tonumber(text)
+end`;
+
+/**
+ * The index update of one customer (the index slot), applied only for a revision newer than the
+ * one indexed: two writers of one customer may reach the index in either order, and the later
+ * revision must win. Appends the change to the stream in the same step, so every indexed
+ * revision is announced exactly once, also when the update comes from a redelivery after a crash.
+ *
+ * KEYS: schedule, at_risk, dormant, changes.
+ * ARGV: customerId, revision, coolingAt, atRiskAt, dormantAt (numbers or ±inf), now, stream
+ * length, change payload ('' to announce nothing: a replay building a generation nobody reads).
+ * Returns the change's stream id ('' when not announced), or nil when the index already had this
+ * revision.
+ */
+const INDEX = `
+${NUMBER}
+local indexed = redis.call('HGET', KEYS[1], ARGV[1])
+if indexed and tonumber(string.match(indexed, '^%d+')) >= tonumber(ARGV[2]) then return false end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. '|' .. ARGV[3] .. '|' .. ARGV[4] .. '|' .. ARGV[5])
+if num(ARGV[5]) > num(ARGV[6]) then
+  redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
+else
+  redis.call('ZREM', KEYS[2], ARGV[1])
+end
+redis.call('ZADD', KEYS[3], ARGV[5], ARGV[1])
+if ARGV[8] == '' then return '' end
+return redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[7], '*', 'c', ARGV[1], 'v', ARGV[8])`;
+
+/**
+ * One page of a list, read at instant `now` from the schedule every customer's index entry
+ * records (status is a step function of time between writes: engaged until coolingAt, cooling
+ * until atRiskAt, at risk until dormantAt, then dormant), so a customer who merely went quiet is
+ * listed correctly without anything being rewritten. Customers found dormant while walking the
+ * at-risk index leave it (they stay dormant until their next write, which re-adds them), so
+ * walks do not slow down as dormant customers pile up.
+ *
+ * KEYS: schedule, the index walked, at_risk.
+ * ARGV: 'at_risk' | 'dormant' (which index), status ('' for any), now, 'asc' | 'desc',
+ * cursor score ('' from the start), cursor member, wanted, budget (entries looked at, at most).
+ * Returns {{member, score, ...}, next score, next member}; next score '' when the walk ended.
+ */
+const LIST = `
+${NUMBER}
+local schedule, walked, atRisk = KEYS[1], KEYS[2], KEYS[3]
+local index, status, nowText, order = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local now = tonumber(nowText)
+local cursorScore, cursorMember = ARGV[5], ARGV[6]
+local wanted, budget = tonumber(ARGV[7]), tonumber(ARGV[8])
+
+local function statusOf(entry)
+  local _, c, a, d = string.match(entry, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
+  c, a, d = num(c), num(a), num(d)
+  if now >= d then return 'dormant' end
+  if now <= c then return 'engaged' end
+  if now <= a then return 'cooling' end
+  return 'at_risk'
+end
+
+-- Bytewise, as Redis orders members of equal score (Lua's < follows the locale).
+local function compare(x, y)
+  for i = 1, math.min(#x, #y) do
+    local a, b = string.byte(x, i), string.byte(y, i)
+    if a ~= b then return a < b and -1 or 1 end
+  end
+  if #x == #y then return 0 end
+  return #x < #y and -1 or 1
+end
+
+local low, high = '-inf', '+inf'
+if index == 'at_risk' then
+  if status == 'at_risk' then high = '(' .. nowText
+  elseif status ~= '' then low = nowText end
+else
+  if status == 'dormant' then high = nowText
+  elseif status ~= '' then low = '(' .. nowText end
+end
+
+local skipThrough = false
+local offset = 0
+if cursorScore ~= '' then
+  if order == 'asc' then low = cursorScore else high = cursorScore end
+  local current = redis.call('ZSCORE', walked, cursorMember)
+  if current and num(current) == num(cursorScore) then
+    if order == 'asc' then
+      offset = redis.call('ZRANK', walked, cursorMember) - redis.call('ZCOUNT', walked, '-inf', '(' .. cursorScore) + 1
+    else
+      offset = redis.call('ZREVRANK', walked, cursorMember) - redis.call('ZCOUNT', walked, '(' .. cursorScore, '+inf') + 1
+    end
+  else
+    skipThrough = true
+  end
+end
+
+local found, scanned, done = {}, 0, false
+local lastScore, lastMember = '', ''
+while #found < wanted * 2 and scanned < budget do
+  local size = math.min(200, budget - scanned)
+  local chunk
+  if order == 'asc' then
+    chunk = redis.call('ZRANGE', walked, low, high, 'BYSCORE', 'LIMIT', offset, size, 'WITHSCORES')
+  else
+    chunk = redis.call('ZRANGE', walked, high, low, 'BYSCORE', 'REV', 'LIMIT', offset, size, 'WITHSCORES')
+  end
+  if #chunk == 0 then done = true break end
+  for i = 1, #chunk, 2 do
+    local member, score = chunk[i], chunk[i + 1]
+    offset, scanned = offset + 1, scanned + 1
+    lastScore, lastMember = score, member
+    local passed = skipThrough and num(score) == num(cursorScore)
+      and compare(member, cursorMember) * (order == 'asc' and 1 or -1) <= 0
+    if not passed then
+      local entry = redis.call('HGET', schedule, member)
+      local current = entry and statusOf(entry)
+      if current == 'dormant' and index == 'at_risk' then
+        redis.call('ZREM', atRisk, member)
+        offset = offset - 1
+      elseif current and (status == '' or current == status) then
+        found[#found + 1] = member
+        found[#found + 1] = score
+      end
+    end
+    if #found >= wanted * 2 or scanned >= budget then break end
+  end
+end
+if done then return {found, '', ''} end
+return {found, lastScore, lastMember}`;
+
+/** Progress is a high-water mark: a zombie's late write must not move it back. */
+const ADVANCE = `
+local stored = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '-1')
+if tonumber(ARGV[2]) > stored then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+return 1`;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    rapportCommit(
+      record: string,
+      history: string,
+      timeline: string,
+      ...args: (string | number)[]
+    ): Result<[number, number], Context>;
+    rapportIndex(
+      schedule: string,
+      atRisk: string,
+      dormant: string,
+      changes: string,
+      ...args: (string | number)[]
+    ): Result<string | null, Context>;
+    rapportList(
+      schedule: string,
+      walked: string,
+      atRisk: string,
+      ...args: (string | number)[]
+    ): Result<[string[], string, string], Context>;
+    rapportAdvance(progress: string, partition: number, offset: number): Result<number, Context>;
+  }
+}
+
+/** Registers the scripts on a connection (EVALSHA, loaded on first use by ioredis). */
+export function defineScripts(redis: Redis): void {
+  redis.defineCommand('rapportCommit', { numberOfKeys: 3, lua: COMMIT });
+  redis.defineCommand('rapportIndex', { numberOfKeys: 4, lua: INDEX });
+  redis.defineCommand('rapportList', { numberOfKeys: 3, lua: LIST });
+  redis.defineCommand('rapportAdvance', { numberOfKeys: 1, lua: ADVANCE });
+}

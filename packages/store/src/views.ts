@@ -1,0 +1,241 @@
+import { ReadingSchema, StageSchema, StatusSchema, type Model, type Reading } from '@rapport/model';
+import { StampedInteractionSchema } from '@rapport/schema';
+import { z } from 'zod';
+import type { StoredCustomer } from './record';
+
+/**
+ * The read model's wire forms: what the query API answers and what the CLI and other clients
+ * parse. Instants are ISO-8601 strings; scores are exact doubles (decay applied at `asOf`).
+ */
+const iso = z.iso.datetime({ offset: true });
+const isoOrNull = iso.nullable();
+
+const isoOf = (ms: number) => new Date(ms).toISOString();
+const isoOrNullOf = (ms: number | null) => (ms === null ? null : isoOf(ms));
+
+export const CustomerViewSchema = z.object({
+  customerId: z.string(),
+  /** The instant read: the request's, or the latest event if that is later. */
+  asOf: iso,
+  engagement: ReadingSchema.shape.engagement,
+  participation: ReadingSchema.shape.participation,
+  trust: ReadingSchema.shape.trust,
+  ledger: ReadingSchema.shape.ledger,
+  dimensions: ReadingSchema.shape.dimensions,
+  stage: StageSchema,
+  status: StatusSchema,
+  appeal: ReadingSchema.shape.appeal,
+  explanation: ReadingSchema.shape.explanation,
+  predictions: z.object({ coolingAt: isoOrNull, atRiskAt: isoOrNull, dormantAt: isoOrNull }),
+  activity: z.object({ firstSeen: isoOrNull, lastInbound: isoOrNull, lastEvent: isoOrNull }),
+  /** Per channel: lifetime interactions and the latest one (channels outside the catalog: `*`). */
+  channels: z.array(
+    z.object({ channel: z.string(), interactions: z.int().min(0), lastAt: isoOrNull }),
+  ),
+  followUps: z.object({
+    started: z.int().min(0),
+    finished: z.int().min(0),
+    /** A follow-up started and not yet reported finished. */
+    active: z.boolean(),
+    lastStartedAt: isoOrNull,
+    lastFinishedAt: isoOrNull,
+  }),
+  drops: z.object({ detected: z.int().min(0), lastAt: isoOrNull }),
+  /** Events folded, signals included. */
+  events: z.int().min(0),
+  revision: z.int().min(1),
+  updatedAt: iso,
+});
+export type CustomerView = z.infer<typeof CustomerViewSchema>;
+
+export function customerView(
+  customerId: string,
+  stored: StoredCustomer,
+  model: Model,
+  at: number,
+): CustomerView {
+  const reading = model.at(stored.state, at);
+  const [started, finished, lastStarted, lastFinished] = stored.extras.fu;
+  const channels = new Set([
+    ...Object.keys(reading.ledger.counts.byChannel),
+    ...Object.keys(stored.extras.ch),
+  ]);
+  return {
+    customerId,
+    asOf: isoOf(reading.asOf),
+    engagement: reading.engagement,
+    participation: reading.participation,
+    trust: reading.trust,
+    ledger: reading.ledger,
+    dimensions: reading.dimensions,
+    stage: reading.stage,
+    status: reading.status,
+    appeal: reading.appeal,
+    explanation: reading.explanation,
+    predictions: {
+      coolingAt: isoOrNullOf(reading.predictions.coolingAt),
+      atRiskAt: isoOrNullOf(reading.predictions.atRiskAt),
+      dormantAt: isoOrNullOf(reading.predictions.dormantAt),
+    },
+    activity: {
+      firstSeen: isoOrNullOf(reading.timeline.firstSeen),
+      lastInbound: isoOrNullOf(reading.timeline.lastInbound),
+      lastEvent: isoOrNullOf(reading.timeline.lastEvent),
+    },
+    channels: [...channels].sort().map((channel) => ({
+      channel,
+      interactions: reading.ledger.counts.byChannel[channel] ?? 0,
+      lastAt: isoOrNullOf(stored.extras.ch[channel] ?? null),
+    })),
+    followUps: {
+      started,
+      finished,
+      active: started > finished,
+      lastStartedAt: isoOrNullOf(lastStarted),
+      lastFinishedAt: isoOrNullOf(lastFinished),
+    },
+    drops: { detected: stored.extras.dr[0], lastAt: isoOrNullOf(stored.extras.dr[1]) },
+    events: stored.state.n,
+    revision: stored.revision,
+    updatedAt: isoOf(stored.updatedAt),
+  };
+}
+
+/** One row of a list: enough to triage, with the instants the list can be sorted by. */
+export const CustomerSummarySchema = z.object({
+  customerId: z.string(),
+  status: StatusSchema,
+  stage: StageSchema,
+  engagement: ReadingSchema.shape.engagement,
+  participation: ReadingSchema.shape.participation,
+  trust: z.number().min(0).max(1),
+  predictions: CustomerViewSchema.shape.predictions,
+  lastEvent: isoOrNull,
+});
+export type CustomerSummary = z.infer<typeof CustomerSummarySchema>;
+
+export function customerSummary(customerId: string, reading: Reading): CustomerSummary {
+  return {
+    customerId,
+    status: reading.status,
+    stage: reading.stage,
+    engagement: reading.engagement,
+    participation: reading.participation,
+    trust: reading.trust.value,
+    predictions: {
+      coolingAt: isoOrNullOf(reading.predictions.coolingAt),
+      atRiskAt: isoOrNullOf(reading.predictions.atRiskAt),
+      dormantAt: isoOrNullOf(reading.predictions.dormantAt),
+    },
+    lastEvent: isoOrNullOf(reading.timeline.lastEvent),
+  };
+}
+
+export const CustomerListSchema = z.object({
+  asOf: iso,
+  items: z.array(CustomerSummarySchema),
+  /** Pass as `cursor` for the next page; null at the end. */
+  nextCursor: z.string().nullable(),
+});
+export type CustomerList = z.infer<typeof CustomerListSchema>;
+
+const round = (value: number, digits: number) => Number(value.toFixed(digits));
+
+/**
+ * A history point, stored compactly (there are many per customer):
+ * `[at, engagement, participation, trust, status, stage]`, read at the state's latest event.
+ */
+export const StoredSnapshotSchema = z.tuple([
+  z.number(),
+  z.number(),
+  z.number(),
+  z.number(),
+  StatusSchema,
+  StageSchema,
+]);
+
+export function storedSnapshot(reading: Reading): string {
+  return JSON.stringify([
+    reading.asOf,
+    round(reading.engagement, 2),
+    round(reading.participation, 2),
+    round(reading.trust.value, 4),
+    reading.status,
+    reading.stage,
+  ] satisfies z.infer<typeof StoredSnapshotSchema>);
+}
+
+export const SnapshotSchema = z.object({
+  at: iso,
+  engagement: z.number(),
+  participation: z.number(),
+  trust: z.number(),
+  status: StatusSchema,
+  stage: StageSchema,
+});
+export type Snapshot = z.infer<typeof SnapshotSchema>;
+
+export function snapshotOf([at, engagement, participation, trust, status, stage]: z.infer<
+  typeof StoredSnapshotSchema
+>): Snapshot {
+  return { at: isoOf(at), engagement, participation, trust, status, stage };
+}
+
+/** An event as the timeline keeps it: the stamped event without its customer and properties. */
+export const TimelineEntrySchema = StampedInteractionSchema.omit({
+  customerId: true,
+  properties: true,
+});
+export type TimelineEntry = z.infer<typeof TimelineEntrySchema>;
+
+export const HistorySchema = z.object({
+  customerId: z.string(),
+  /** Oldest first, for a chart; at most the configured history length. */
+  snapshots: z.array(SnapshotSchema),
+});
+
+export const TimelineSchema = z.object({
+  customerId: z.string(),
+  /** Newest first, in the order the projector applied them. */
+  events: z.array(TimelineEntrySchema),
+});
+
+/** What the change stream carries per state change (the stream entry id is its SSE id). */
+export const ChangeSchema = z.object({
+  customerId: z.string(),
+  revision: z.int().min(1),
+  status: StatusSchema,
+  stage: StageSchema,
+  engagement: z.number(),
+  participation: z.number(),
+  trust: z.number(),
+  /** When the projector wrote the change; status and scores are read at this instant. */
+  changedAt: iso,
+  lastEvent: isoOrNull,
+  events: z.int().min(0),
+  /** The newest event (by log position) the write applied. */
+  eventId: z.string().nullable(),
+});
+export type Change = z.infer<typeof ChangeSchema>;
+
+/** The stream entry's payload: the change without its customer, which is its own field. */
+export function changePayload(
+  revision: number,
+  reading: Reading,
+  changedAt: number,
+  events: number,
+  eventId: string | null,
+): string {
+  return JSON.stringify({
+    revision,
+    status: reading.status,
+    stage: reading.stage,
+    engagement: round(reading.engagement, 2),
+    participation: round(reading.participation, 2),
+    trust: round(reading.trust.value, 4),
+    changedAt: isoOf(changedAt),
+    lastEvent: isoOrNullOf(reading.timeline.lastEvent),
+    events,
+    eventId,
+  } satisfies Omit<Change, 'customerId'>);
+}

@@ -1,0 +1,84 @@
+import { once } from 'node:events';
+import type { Config } from '@rapport/config';
+import { createInteractionProducer, createKafka, provisionTopics } from '@rapport/kafka';
+import { createModel } from '@rapport/model';
+import type { Logger, RunningService } from '@rapport/service';
+import { ReadModel, readModelOptions } from '@rapport/store';
+import { Redis } from 'ioredis';
+import { Follower } from './follower';
+import { healthServer } from './health';
+import { createMetrics } from './metrics';
+
+export interface StartedProjector extends RunningService {
+  /** Where `/healthz`, `/readyz` and `/metrics` answer. */
+  readonly url: string;
+  readonly follower: Follower;
+}
+
+/**
+ * Starts the projector: topics provisioned (it may start before the gateway), Redis reachable,
+ * the consumer group of the current generation joined; then its health listener answers.
+ */
+export async function startProjector(
+  config: Config,
+  logger: Logger,
+  options: { readonly port?: number; readonly now?: () => number } = {},
+): Promise<StartedProjector> {
+  const kafka = createKafka(config.kafka, { logger, logLevel: config.logLevel });
+  const topics = await provisionTopics(kafka, config.kafka);
+  for (const warning of topics.warnings) logger.warn(warning);
+  const producer = createInteractionProducer(kafka, config.kafka);
+  await producer.connect();
+  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 2 });
+  const metrics = createMetrics();
+  let follower: Follower | undefined;
+  try {
+    await redis.ping();
+    const model = createModel();
+    const store = new ReadModel(redis, model, readModelOptions(config));
+    follower = new Follower({
+      config,
+      kafka,
+      producer,
+      store,
+      model,
+      metrics,
+      logger,
+      now: options.now ?? Date.now,
+    });
+    await follower.start();
+    const running = follower;
+    const server = healthServer({
+      registry: metrics.registry,
+      checks: {
+        kafka: () => kafka.ping(),
+        redis: async () => void (await redis.ping()),
+        consumer: () =>
+          running.running
+            ? Promise.resolve()
+            : Promise.reject(new Error('not in a consumer group (following a replay?)')),
+      },
+    });
+    server.listen(options.port ?? config.projector.port, config.http.host);
+    await once(server, 'listening');
+    const address = server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : options.port;
+    const url = `http://${config.http.host}:${port}`;
+    return {
+      url,
+      follower: running,
+      description: `consuming ${config.kafka.topics.interactions} into generation ${running.pointer?.generation} (group ${running.pointer?.groupId}); health on ${url}`,
+      async stop() {
+        server.close();
+        await running.stop(); // Finishes the batch in flight and commits what it resolved.
+        await producer.disconnect();
+        await redis.quit();
+      },
+    };
+  } catch (error) {
+    await follower?.stop();
+    await producer.disconnect();
+    redis.disconnect();
+    throw error;
+  }
+}

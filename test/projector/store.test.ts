@@ -1,0 +1,166 @@
+import { Projection, type PositionedEvent } from '@rapport/store';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectFolded, model, randomEvents, setup, type Setup } from './helpers';
+
+/** Events as they would sit on one partition from `offset` on. */
+const positioned = (
+  events: ReturnType<typeof randomEvents>,
+  partition: number,
+  offset = 0,
+): PositionedEvent[] =>
+  events.map((value, index) => ({ partition, offset: String(offset + index), value }));
+
+// The guarded write and the projection against real Redis, without Kafka: every interleaving a
+// consumer group can produce (redelivery, overlap, zombies, partitions added) played on purpose.
+describe('the guarded projection', () => {
+  let t: Setup;
+  const projection = (generation = '0', announce = true) =>
+    new Projection(t.store, model, { generation, groupId: 'g', follow: false, announce });
+
+  beforeAll(async () => {
+    t = await setup('store', { RAPPORT_HISTORY_LENGTH: '3', RAPPORT_TIMELINE_LENGTH: '4' });
+  });
+  afterAll(() => t.close());
+
+  it('applies a batch once: the same batch again changes nothing and announces nothing', async () => {
+    const events = randomEvents(200, 20, 1);
+    const batch = positioned(events, 0);
+    const first = await projection('1').project(0, batch, Date.now());
+    expect(first).toMatchObject({ events: 200, duplicates: 0, customers: 20, conflicts: 0 });
+    expect(first.changes).toHaveLength(20);
+    const again = await projection('1').project(0, batch, Date.now());
+    expect(again).toMatchObject({ events: 200, duplicates: 200, changes: [] });
+    await expectFolded(t.store, '1', events);
+    const stored = await t.store.customer('1', events[0]?.customerId ?? '');
+    expect(stored?.revision).toBe(1);
+  });
+
+  it('folds only what is newer than the stored position when batches overlap', async () => {
+    const events = randomEvents(300, 10, 2);
+    const all = positioned(events, 0);
+    await projection('2').project(0, all.slice(0, 120), Date.now());
+    const overlapping = await projection('2').project(0, all.slice(60, 300), Date.now());
+    expect(overlapping.duplicates).toBe(60);
+    await expectFolded(t.store, '2', events);
+  });
+
+  it('counts each event once when a zombie and the new owner project the same records at once', async () => {
+    const events = randomEvents(400, 8, 3);
+    const all = positioned(events, 1);
+    const results = await Promise.all([
+      projection('3').project(1, all.slice(0, 250), Date.now()),
+      projection('3').project(1, all.slice(100, 400), Date.now()),
+      projection('3').project(1, all, Date.now()),
+    ]);
+    expect(results.reduce((sum, result) => sum + result.conflicts, 0)).toBeGreaterThan(0);
+    await expectFolded(t.store, '3', events);
+  });
+
+  it('keeps both partitions of a customer after the partition count grew', async () => {
+    const events = randomEvents(300, 5, 4);
+    const before = positioned(events.slice(0, 150), 0, 1_000);
+    const after = positioned(events.slice(150), 2, 0);
+    await Promise.all([
+      projection('4').project(0, before, Date.now()),
+      projection('4').project(2, after, Date.now()),
+    ]);
+    // Redelivery of either partition is still recognised, each by its own position.
+    const again = await Promise.all([
+      projection('4').project(0, before, Date.now()),
+      projection('4').project(2, after, Date.now()),
+    ]);
+    expect(again.map((result) => result.duplicates)).toEqual([150, 150]);
+    await expectFolded(t.store, '4', events);
+    const stored = await t.store.customer('4', events[0]?.customerId ?? '');
+    expect([...(stored?.offsets.keys() ?? [])].sort()).toEqual([0, 2]);
+  });
+
+  it('re-indexes and announces once when a crash came between the write and the index', async () => {
+    const [event] = randomEvents(1, 1, 5);
+    if (!event) throw new Error('no event');
+    const state = model.apply(model.empty(), event);
+    const keys = t.store.keys;
+    // What a projector that died right after its guarded write leaves behind.
+    const [outcome] = await t.store.commit('5', [
+      {
+        customerId: event.customerId,
+        expectedRevision: 0,
+        partition: 0,
+        offset: 7,
+        data: JSON.stringify({
+          m: model.toJSON(state),
+          x: { ch: {}, fu: [0, 0, null, null], dr: [0, null] },
+          u: 0,
+        }),
+        snapshot: '[0,0,0,0.5,"dormant","prospect"]',
+        timeline: [],
+      },
+    ]);
+    expect(outcome).toEqual({ outcome: 'applied', revision: 1 });
+    expect(await t.redis.hget(keys.index('5').schedule, event.customerId)).toBeNull();
+
+    const redelivered = await projection('5').project(
+      0,
+      [{ partition: 0, offset: '7', value: event }],
+      Date.now(),
+    );
+    expect(redelivered).toMatchObject({ duplicates: 1 });
+    expect(redelivered.changes).toHaveLength(1);
+    expect(await t.redis.hget(keys.index('5').schedule, event.customerId)).toMatch(/^1\|/);
+    const again = await projection('5').project(
+      0,
+      [{ partition: 0, offset: '7', value: event }],
+      Date.now(),
+    );
+    expect(again.changes).toEqual([]);
+  });
+
+  it('refuses an older position and a stale revision in the script itself', async () => {
+    const write = {
+      customerId: 'guarded',
+      expectedRevision: 0,
+      partition: 3,
+      offset: 10,
+      data: '{}',
+      snapshot: '[]',
+      timeline: [],
+    };
+    expect(await t.store.commit('6', [write])).toEqual([{ outcome: 'applied', revision: 1 }]);
+    expect(await t.store.commit('6', [{ ...write, expectedRevision: 1, offset: 10 }])).toEqual([
+      { outcome: 'stale', revision: 1 },
+    ]);
+    expect(await t.store.commit('6', [{ ...write, expectedRevision: 0, offset: 11 }])).toEqual([
+      { outcome: 'conflict', revision: 1 },
+    ]);
+    expect(await t.store.commit('6', [{ ...write, expectedRevision: 1, offset: 11 }])).toEqual([
+      { outcome: 'applied', revision: 2 },
+    ]);
+  });
+
+  it('caps history and timeline and keeps the newest', async () => {
+    const events = randomEvents(10, 1, 6);
+    for (let index = 0; index < events.length; index += 1) {
+      await projection('7').project(
+        0,
+        positioned(events.slice(index, index + 1), 0, index),
+        Date.now(),
+      );
+    }
+    const id = events[0]?.customerId ?? '';
+    expect(await t.store.history('7', id)).toHaveLength(3);
+    const timeline = await t.store.timeline('7', id, 100);
+    expect(timeline.map((entry) => entry.eventId)).toEqual(
+      events
+        .slice(-4)
+        .reverse()
+        .map((event) => event.eventId),
+    );
+  });
+
+  it('announces nothing while building a generation nobody reads', async () => {
+    const events = randomEvents(50, 5, 8);
+    const result = await projection('8', false).project(0, positioned(events, 0), Date.now());
+    expect(result.changes).toEqual([]);
+    await expectFolded(t.store, '8', events);
+  });
+});
