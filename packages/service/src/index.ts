@@ -65,3 +65,4 @@ export async function runService(
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }
+export { ApiError, presentedKey, requireKey, type HttpIssue, type KeySets } from './http';

@@ -3,7 +3,7 @@ import type { Config } from '@rapport/config';
 import type { DeadLetter } from '@rapport/kafka';
 import Fastify, { LogController, type FastifyError } from 'fastify';
 import type { Redis } from 'ioredis';
-import type { Logger } from '@rapport/service';
+import { ApiError as HttpApiError, type Logger } from '@rapport/service';
 import { ApiError } from './errors';
 import { LIMITS } from './limits';
 import { Guards } from './guards';
@@ -85,7 +85,7 @@ export async function buildGateway(deps: GatewayDeps) {
       status: reply.statusCode,
     });
   });
-  app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
+  app.setErrorHandler((error: FastifyError | HttpApiError, request, reply) => {
     const apiError = toApiError(error);
     metrics.rejections.inc({ reason: apiError.code });
     if (apiError.status >= 500 && apiError.code === 'INTERNAL') request.log.error(error);
@@ -108,9 +108,12 @@ export async function buildGateway(deps: GatewayDeps) {
 
 export type Gateway = Awaited<ReturnType<typeof buildGateway>>;
 
-/** Fastify's own errors (body too large, wrong media type) in the one error shape. */
-function toApiError(error: FastifyError | ApiError): ApiError {
-  if (error instanceof ApiError) return error;
+/**
+ * Fastify's own errors (body too large, wrong media type) in the one error shape; answers thrown
+ * on purpose (the gateway's, and the shared key check's) pass as they are.
+ */
+function toApiError(error: FastifyError | HttpApiError): HttpApiError {
+  if (error instanceof HttpApiError) return error;
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return new ApiError(
       413,

@@ -1,4 +1,5 @@
 import type { Issue } from '@rapport/schema';
+import { ApiError as HttpApiError } from '@rapport/service';
 
 export type ApiErrorCode =
   | 'INVALID_JSON'
@@ -16,31 +17,8 @@ export type ApiErrorCode =
   | 'KAFKA_REJECTED'
   | 'INTERNAL';
 
-/**
- * An answer the gateway gives on purpose. Its JSON is the one error shape every Rapport HTTP
- * service uses: `{ "error": { "code", "message", "issues": [{ "path", "message" }] } }`.
- */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: ApiErrorCode,
-    message: string,
-    readonly issues: readonly Issue[] = [],
-    /** Seconds, sent as `Retry-After` on 429 and 503 so well-behaved clients back off. */
-    readonly retryAfterSeconds?: number,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-
-  get retriable(): boolean {
-    return this.retryAfterSeconds !== undefined;
-  }
-
-  toJSON() {
-    return { error: { code: this.code, message: this.message, issues: this.issues } };
-  }
-}
+/** An answer the gateway gives on purpose, in the shared error shape (see @rapport/service). */
+export class ApiError extends HttpApiError<ApiErrorCode> {}
 
 /** Prefixes every issue's path, so a batch item's problem reads `batch.3.occurredAt`. */
 export const underPath = (prefix: string, issues: readonly Issue[]): Issue[] =>
