@@ -74,4 +74,11 @@ export const appServices: readonly ManagedProcess[] = [
     'services/gateway/src/main.ts',
     (config) => config.http.gatewayPort,
   ),
+  httpService(
+    'projector',
+    'Projector',
+    'services/projector/src/main.ts',
+    (config) => config.projector.port,
+  ),
+  httpService('api', 'Query API', 'services/api/src/main.ts', (config) => config.http.apiPort),
 ];

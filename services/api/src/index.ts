@@ -1,1 +1,3 @@
-export {};
+export { buildApi, type Api, type ApiDeps } from './app';
+export { startApi, type StartedApi } from './start';
+export { openApiDocument } from './openapi';

@@ -1,0 +1,135 @@
+import type { Logger } from '@rapport/service';
+import type { ChangeEntry, ReadModel } from '@rapport/store';
+import type { Redis } from 'ioredis';
+
+/** Stream ids are `<ms>-<seq>`; compared as numbers, never as text (`9-0` < `10-0`). */
+export function compareIds(a: string, b: string): number {
+  const [aMs = 0, aSeq = 0] = a.split('-').map(Number);
+  const [bMs = 0, bSeq = 0] = b.split('-').map(Number);
+  return aMs - bMs || aSeq - bSeq;
+}
+
+export const STREAM_ID = /^\d+-\d+$/;
+
+export interface Subscriber {
+  deliver(entry: ChangeEntry): void;
+  /** The changes after the client's Last-Event-ID may be gone (the stream is capped). */
+  gap(oldestId: string): void;
+}
+
+const READ_COUNT = 500;
+const BLOCK_MS = 1_000;
+const RETRY_MS = 1_000;
+
+interface Registration {
+  readonly subscriber: Subscriber;
+  /** Changes that arrived live while the subscriber was still catching up from Redis. */
+  buffered: ChangeEntry[] | undefined;
+  lastId: string;
+}
+
+/**
+ * One blocking reader of the change stream per API process, fanned out to every Server-Sent
+ * Events client; a client resuming from Last-Event-ID first catches up from the stream itself.
+ * Nothing is missed across the hand-over: the client is registered (buffering live changes)
+ * before it catches up, and afterwards only changes newer than the last one sent go out.
+ */
+export class ChangeFeed {
+  readonly #registrations = new Set<Registration>();
+  #reading: Promise<void> | undefined;
+  #closed = false;
+
+  constructor(
+    private readonly store: ReadModel,
+    private readonly connect: () => Redis,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Starts delivering; returns the function that stops it. */
+  async subscribe(subscriber: Subscriber, lastEventId: string | undefined): Promise<() => void> {
+    const registration: Registration = {
+      subscriber,
+      buffered: lastEventId === undefined ? undefined : [],
+      lastId: lastEventId ?? '0-0',
+    };
+    this.#registrations.add(registration);
+    const unsubscribe = () => void this.#registrations.delete(registration);
+    try {
+      await this.#ensureReading();
+      if (lastEventId !== undefined) await this.#catchUp(registration, lastEventId);
+    } catch (error) {
+      unsubscribe();
+      throw error;
+    }
+    return unsubscribe;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#registrations.clear();
+    await this.#reading;
+  }
+
+  async #catchUp(registration: Registration, lastEventId: string): Promise<void> {
+    const oldest = await this.store.oldestChangeId();
+    if (oldest !== undefined && compareIds(oldest, lastEventId) > 0) {
+      registration.subscriber.gap(oldest);
+    }
+    for (;;) {
+      const entries = await this.store.changesAfter(registration.lastId, READ_COUNT);
+      for (const entry of entries) this.#send(registration, entry);
+      if (entries.length < READ_COUNT) break;
+    }
+    const buffered = registration.buffered ?? [];
+    registration.buffered = undefined;
+    for (const entry of buffered) this.#send(registration, entry);
+  }
+
+  #send(registration: Registration, entry: ChangeEntry): void {
+    if (compareIds(entry.id, registration.lastId) <= 0) return;
+    registration.lastId = entry.id;
+    registration.subscriber.deliver(entry);
+  }
+
+  /** The reader starts with the first subscriber, at the newest change there is then. */
+  async #ensureReading(): Promise<void> {
+    if (this.#reading !== undefined) return;
+    const startId = await this.store.newestChangeId();
+    this.#reading ??= this.#read(startId).finally(() => {
+      this.#reading = undefined;
+      // A client that subscribed while the reader was leaving would otherwise wait forever.
+      if (!this.#closed && this.#registrations.size > 0) {
+        this.#ensureReading().catch((error: unknown) =>
+          this.logger.error({ err: error }, 'could not restart the change stream reader'),
+        );
+      }
+    });
+  }
+
+  async #read(startId: string): Promise<void> {
+    const connection = this.connect();
+    let afterId = startId;
+    try {
+      while (!this.#closed && this.#registrations.size > 0) {
+        try {
+          const entries = await this.store.waitForChanges(connection, afterId, {
+            count: READ_COUNT,
+            blockMs: BLOCK_MS,
+          });
+          for (const entry of entries) {
+            afterId = entry.id;
+            for (const registration of this.#registrations) {
+              if (registration.buffered) registration.buffered.push(entry);
+              else this.#send(registration, entry);
+            }
+          }
+        } catch (error) {
+          this.logger.warn({ err: error }, 'reading the change stream failed; retrying');
+          await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+        }
+      }
+    } finally {
+      connection.disconnect();
+    }
+  }
+}

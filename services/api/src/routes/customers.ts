@@ -1,0 +1,69 @@
+import type { FastifyPluginCallback } from 'fastify';
+import { IdSchema, InstantSchema, instantMs } from '@rapport/schema';
+import { ApiError } from '@rapport/service';
+import { customerView } from '@rapport/store';
+import { z } from 'zod';
+import type { ApiContext } from '../app';
+import { listCustomers, ListQuerySchema } from '../list';
+import { parseOrThrow } from '../validate';
+
+const ParamsSchema = z.object({ id: IdSchema });
+const ReadQuerySchema = z.strictObject({
+  /** Read at this instant instead of now (decay applied up to it; never before the last event). */
+  at: InstantSchema.optional(),
+});
+const TimelineQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(1_000).optional(),
+});
+
+const notFound = (id: string) =>
+  new ApiError(
+    404,
+    'CUSTOMER_NOT_FOUND',
+    `no customer ${JSON.stringify(id)} in the read model: no event for this id has been projected`,
+  );
+
+/**
+ * The customer routes. Everything is read at the request's instant: decay is applied at read
+ * time, so a customer who went quiet reads lower now than when their last event was projected.
+ */
+export const customerRoutes =
+  (context: ApiContext): FastifyPluginCallback =>
+  (app, _options, done) => {
+    const { store, model } = context;
+
+    app.get('/v1/customers/:id', async (request) => {
+      const { id } = parseOrThrow(ParamsSchema, request.params, 'path');
+      const { at } = parseOrThrow(ReadQuerySchema, request.query);
+      const stored = await store.customer(await context.generation(), id);
+      if (stored === undefined) throw notFound(id);
+      return customerView(id, stored, model, at === undefined ? context.now() : instantMs(at));
+    });
+
+    app.get('/v1/customers', async (request) => {
+      const query = parseOrThrow(ListQuerySchema, request.query);
+      return listCustomers(store, model, await context.generation(), query, context.now());
+    });
+
+    app.get('/v1/customers/:id/history', async (request) => {
+      const { id } = parseOrThrow(ParamsSchema, request.params, 'path');
+      const generation = await context.generation();
+      const snapshots = await store.history(generation, id);
+      if (snapshots.length === 0 && (await store.customer(generation, id)) === undefined) {
+        throw notFound(id);
+      }
+      return { customerId: id, snapshots };
+    });
+
+    app.get('/v1/customers/:id/timeline', async (request) => {
+      const { id } = parseOrThrow(ParamsSchema, request.params, 'path');
+      const { limit } = parseOrThrow(TimelineQuerySchema, request.query);
+      const generation = await context.generation();
+      const events = await store.timeline(generation, id, limit ?? 1_000);
+      if (events.length === 0 && (await store.customer(generation, id)) === undefined) {
+        throw notFound(id);
+      }
+      return { customerId: id, events };
+    });
+    done();
+  };

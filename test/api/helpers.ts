@@ -1,0 +1,108 @@
+import { startApi, type StartedApi } from '@rapport/api';
+import { Projection, type PositionedEvent } from '@rapport/store';
+import type { StampedInteraction } from '@rapport/schema';
+import { z } from 'zod';
+import { TEST_READ_KEY } from '../harness';
+import { model, setup, silent, type Setup } from '../projector/helpers';
+
+export interface TestApi extends Setup {
+  readonly api: StartedApi;
+  get(path: string, headers?: Record<string, string>): Promise<Response>;
+  /** Projects events straight into the live generation, as the projector would. */
+  project(events: readonly StampedInteraction[], now?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+let offset = 0;
+
+export async function startTestApi(
+  label: string,
+  overrides: Record<string, string> = {},
+  now?: () => number,
+): Promise<TestApi> {
+  const t = await setup(label, overrides);
+  const api = await startApi(t.config, silent(t.config), { port: 0, ...(now ? { now } : {}) });
+  const projection = new Projection(t.store, model, {
+    generation: '0',
+    groupId: t.config.projector.groupId,
+    follow: true,
+    announce: true,
+  });
+  return {
+    ...t,
+    api,
+    get: (path, headers = {}) =>
+      fetch(`${api.url}${path}`, {
+        headers: { authorization: `Bearer ${TEST_READ_KEY}`, ...headers },
+      }),
+    async project(events, now = Date.now()) {
+      const positioned: PositionedEvent[] = events.map((value) => ({
+        partition: 0,
+        offset: String(offset++),
+        value,
+      }));
+      await projection.project(0, positioned, now);
+    },
+    async stop() {
+      await api.stop();
+      await t.close();
+    },
+  };
+}
+
+export interface SseEvent {
+  readonly id?: string;
+  readonly event?: string;
+  readonly data?: string;
+}
+
+/**
+ * A Server-Sent Events client over fetch: frames as they arrive, comments (heartbeats) counted,
+ * `close()` drops the connection as a network failure would.
+ */
+export async function openStream(url: string, headers: Record<string, string>) {
+  const controller = new AbortController();
+  const response = await fetch(url, { headers, signal: controller.signal });
+  const events: SseEvent[] = [];
+  let comments = 0;
+  const decoder = new TextDecoder();
+  const pump = (async () => {
+    let buffer = '';
+    try {
+      for await (const chunk of response.body ?? []) {
+        buffer += decoder.decode(z.instanceof(Uint8Array).parse(chunk), { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const frame = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const fields: Record<string, string> = {};
+          for (const line of frame.split('\n')) {
+            if (line.startsWith(':')) comments += 1;
+            const colon = line.indexOf(': ');
+            if (colon > 0) fields[line.slice(0, colon)] = line.slice(colon + 2);
+          }
+          if (fields.event !== undefined || fields.data !== undefined) events.push(fields);
+        }
+      }
+    } catch {
+      // Aborted by close().
+    }
+  })();
+  return {
+    response,
+    events,
+    heartbeats: () => comments,
+    async close() {
+      controller.abort();
+      await pump;
+    },
+  };
+}
+
+export async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
