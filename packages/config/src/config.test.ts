@@ -84,7 +84,12 @@ describe('loadConfig', () => {
   it('configures the bridge, the worker and what the customer workflow watches for', () => {
     const config = loadConfig({});
     expect(config.bridge).toEqual({ port: 8083, groupId: 'rapport-bridge', signalConcurrency: 64 });
-    expect(config.worker).toEqual({ port: 8084, playbooksFile: undefined, webhook: undefined });
+    expect(config.worker).toEqual({
+      port: 8084,
+      playbooksFile: undefined,
+      workflowBundle: undefined,
+      webhook: { url: undefined, secret: undefined },
+    });
     expect(config.engagement).toEqual({
       sla: {
         defaultMs: 86_400_000,

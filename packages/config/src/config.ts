@@ -98,6 +98,7 @@ const envSchema = z.object({
   BRIDGE_SIGNAL_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(64),
   WORKER_PORT: port.default(8084),
   PLAYBOOKS_FILE: z.string().min(1).optional(),
+  WORKFLOW_BUNDLE: z.string().min(1).optional(),
   FOLLOWUP_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
   FOLLOWUP_WEBHOOK_SECRET: z.string().min(16, 'expected at least 16 characters').optional(),
   SLA: channelDurations.prefault('default=24h,chat=15m,social=4h,support=8h'),
@@ -157,10 +158,10 @@ export const configSchema = envSchema.superRefine(requireWebhookSecret).transfor
     port: env.WORKER_PORT,
     /** The follow-up playbooks (YAML); the default set in workflows/playbooks when unset. */
     playbooksFile: env.PLAYBOOKS_FILE,
-    webhook:
-      env.FOLLOWUP_WEBHOOK_URL === undefined || env.FOLLOWUP_WEBHOOK_SECRET === undefined
-        ? undefined
-        : { url: env.FOLLOWUP_WEBHOOK_URL, secret: env.FOLLOWUP_WEBHOOK_SECRET },
+    /** A workflow bundle built ahead of time (`pnpm --filter @rapport/workflows bundle`). */
+    workflowBundle: env.WORKFLOW_BUNDLE,
+    /** Where notify steps without a URL of their own post, and the key that signs every post. */
+    webhook: { url: env.FOLLOWUP_WEBHOOK_URL, secret: env.FOLLOWUP_WEBHOOK_SECRET },
   },
   /** What the customer workflow watches for; durations in milliseconds. */
   engagement: {

@@ -1,0 +1,147 @@
+import type { Config } from '@rapport/config';
+import { createKafka, readTopic } from '@rapport/kafka';
+import { StampedInteractionSchema, type StampedInteraction } from '@rapport/schema';
+import { createLogger } from '@rapport/service';
+import {
+  buildWorkflowBundle,
+  DEFAULT_PLAYBOOKS_FILE,
+  describeCustomer,
+  loadPlaybooks,
+  signalCustomer,
+  startWorker,
+  type CustomerDescription,
+  type EngagementSettingsInput,
+  type StartedWorker,
+} from '@rapport/workflows';
+import type { Client } from '@temporalio/client';
+import { DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
+import { testConfig, uniqueNames, type UniqueNames } from '../harness';
+
+export const MINUTE = 60_000;
+export const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;
+
+let bundle: Promise<WorkflowBundle> | undefined;
+/** One bundle per test file (a few seconds of webpack), shared by its workers. */
+export function workflowBundle(): Promise<WorkflowBundle> {
+  // Worker lifecycle lines at INFO drown the test report; warnings and errors still show.
+  if (bundle === undefined) Runtime.install({ logger: new DefaultLogger('WARN') });
+  bundle ??= buildWorkflowBundle();
+  return bundle;
+}
+
+/** Settings for tests: the defaults of the configuration, with what a test changes. */
+export const baseSettings = {
+  sla: { defaultMs: 4 * HOUR, byChannel: { chat: 15 * MINUTE } },
+  relativeDrop: { share: 0.1, windowMs: 30 * DAY },
+  onboardingSilenceMs: 7 * DAY,
+  trustBreachBelow: 0.5,
+  followUpCooldownMs: 14 * DAY,
+} satisfies EngagementSettingsInput;
+
+/** A worker (started the way `rapport up` starts it) and a client, on one Temporal server. */
+export interface Rig {
+  readonly names: UniqueNames;
+  readonly config: Config;
+  readonly client: Client;
+  readonly worker: StartedWorker;
+  /** Signals events as the bridge would: partition 0, offsets counting up per customer. */
+  deliver(customerId: string, events: readonly StampedInteraction[]): Promise<void>;
+  /** The workflow's state and follow-ups once `accept` holds (polled, bounded). */
+  until(
+    customerId: string,
+    accept: (description: CustomerDescription) => boolean,
+    timeoutMs?: number,
+  ): Promise<CustomerDescription>;
+  describe(customerId: string): Promise<CustomerDescription>;
+  /** Every derived event the engine published for the customer so far. */
+  derived(customerId: string): Promise<StampedInteraction[]>;
+  stop(): Promise<void>;
+}
+
+export async function startRig(options: {
+  readonly label: string;
+  readonly client: Client;
+  readonly temporalAddress: string;
+  readonly settings: EngagementSettingsInput;
+  readonly overrides?: Record<string, string>;
+}): Promise<Rig> {
+  const names = uniqueNames(options.label);
+  const config = testConfig(names, {
+    RAPPORT_TEMPORAL_ADDRESS: options.temporalAddress,
+    ...options.overrides,
+  });
+  const worker = await startWorker(config, createLogger(config, 'worker'), {
+    port: 0,
+    settings: { playbooks: await loadPlaybooks(DEFAULT_PLAYBOOKS_FILE), ...options.settings },
+    workflowBundle: await workflowBundle(),
+  });
+  const kafka = createKafka(config.kafka);
+  const offsets = new Map<string, number>();
+  const describe = async (customerId: string) => {
+    // Bounded: the time-skipping server never answers a query that races a continue-as-new.
+    const found = await options.client.connection.withDeadline(Date.now() + 2_000, () =>
+      describeCustomer(options.client, customerId),
+    );
+    if (found === null) throw new Error(`no workflow for ${customerId}`);
+    return found;
+  };
+  return {
+    names,
+    config,
+    client: options.client,
+    worker,
+    async deliver(customerId, events) {
+      const first = offsets.get(customerId) ?? 0;
+      offsets.set(customerId, first + events.length);
+      await signalCustomer(
+        options.client,
+        config.temporal.taskQueue,
+        customerId,
+        events.map((event, index) => ({ partition: 0, offset: String(first + index), event })),
+      );
+    },
+    describe,
+    async until(customerId, accept, timeoutMs = 10_000) {
+      const deadline = performance.now() + timeoutMs;
+      for (;;) {
+        const found = await describe(customerId).catch(() => undefined);
+        if (found !== undefined && accept(found)) return found;
+        if (performance.now() > deadline) {
+          throw new Error(
+            `${customerId}: condition not met within ${timeoutMs} ms; last: ${JSON.stringify(found?.view.drops)} ${JSON.stringify(found?.followUps)}`,
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    async derived(customerId) {
+      const found: StampedInteraction[] = [];
+      for await (const record of readTopic(kafka, config.kafka.topics.interactions)) {
+        if (record.key !== customerId || record.value === null) continue;
+        found.push(StampedInteractionSchema.parse(JSON.parse(record.value)));
+      }
+      return found;
+    },
+    stop: () => worker.stop(),
+  };
+}
+
+let sequence = 0;
+/** A stamped event as it sits on the log; `at` is epoch ms (workflow time in these tests). */
+export function interaction(
+  customerId: string,
+  at: number,
+  fields: Partial<StampedInteraction> & Pick<StampedInteraction, 'type' | 'direction'>,
+): StampedInteraction {
+  sequence += 1;
+  return {
+    eventId: `evt-${process.pid}-${sequence}`,
+    customerId,
+    channel: 'email',
+    occurredAt: new Date(at).toISOString(),
+    receivedAt: new Date(at).toISOString(),
+    source: 'http',
+    ...fields,
+  };
+}

@@ -1,0 +1,14 @@
+import {
+  createEngagementActivities,
+  type EngagementActivityDeps,
+} from './customer-engagement/activities';
+import { createFollowUpActivities, type FollowUpActivityDeps } from './follow-up/activities';
+
+export type ActivityDeps = EngagementActivityDeps & FollowUpActivityDeps;
+
+/** Every activity the worker registers, built from its dependencies (Temporal samples' style). */
+export function createActivities(deps: ActivityDeps) {
+  return { ...createEngagementActivities(deps), ...createFollowUpActivities(deps) };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

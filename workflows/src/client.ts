@@ -1,0 +1,66 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { z } from 'zod';
+import type { customerEngagement } from './customer-engagement/workflow';
+import {
+  CustomerViewSchema,
+  eventsSignal,
+  FollowUpRecordSchema,
+  followUpsQuery,
+  stateQuery,
+  type CustomerView,
+  type Delivery,
+  type FollowUpRecord,
+} from './shared/definitions';
+import { customerWorkflowId } from './shared/ids';
+
+/** The workflow type name, as registered by the worker's bundle. */
+export const CUSTOMER_ENGAGEMENT_WORKFLOW = 'customerEngagement';
+
+/**
+ * Delivers a customer's events to their workflow, starting it if it is not running (the bridge's
+ * one call per customer per batch). Resolves when the server has accepted the signal.
+ */
+export async function signalCustomer(
+  client: Client,
+  taskQueue: string,
+  customerId: string,
+  deliveries: readonly Delivery[],
+): Promise<void> {
+  await client.workflow.signalWithStart<typeof customerEngagement, [{ deliveries: Delivery[] }]>(
+    CUSTOMER_ENGAGEMENT_WORKFLOW,
+    {
+      workflowId: customerWorkflowId(customerId),
+      taskQueue,
+      args: [{ customerId }],
+      signal: eventsSignal,
+      signalArgs: [{ deliveries: [...deliveries] }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    },
+  );
+}
+
+export interface CustomerDescription {
+  readonly view: CustomerView;
+  readonly followUps: FollowUpRecord[];
+}
+
+/** The customer workflow's state and follow-ups; `null` when there is no such workflow. */
+export async function describeCustomer(
+  client: Client,
+  customerId: string,
+): Promise<CustomerDescription | null> {
+  const handle = client.workflow.getHandle(customerWorkflowId(customerId));
+  try {
+    const [view, followUps] = await Promise.all([
+      handle.query(stateQuery),
+      handle.query(followUpsQuery),
+    ]);
+    return {
+      view: CustomerViewSchema.parse(view),
+      followUps: z.array(FollowUpRecordSchema).parse(followUps),
+    };
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return null;
+    throw error;
+  }
+}

@@ -1,0 +1,66 @@
+import { Context } from '@temporalio/activity';
+import { z } from 'zod';
+import type { ActivityMetrics } from '../shared/activity-metrics';
+import { activityFailure } from '../shared/failures';
+import { NotificationSchema, postWebhook } from './webhook';
+
+export interface FollowUpActivityDeps {
+  readonly webhook: {
+    /** Where steps without a URL of their own post; such steps are skipped when unset. */
+    readonly url: string | undefined;
+    /** Signs every post. */
+    readonly secret: string | undefined;
+  };
+  /** One attempt's limit; Temporal retries with back-off after it. Default 10 s. */
+  readonly requestTimeoutMs?: number;
+  readonly metrics?: Pick<ActivityMetrics, 'notified'>;
+}
+
+export const NotifyRequestSchema = z.object({
+  /** The step's own URL, else the configured one. */
+  url: z.string().optional(),
+  /** The same on every attempt: the follow-up id and the step, so receivers de-duplicate. */
+  idempotencyKey: z.string(),
+  notification: NotificationSchema,
+});
+export type NotifyRequest = z.infer<typeof NotifyRequestSchema>;
+
+export type NotifyResult =
+  | { readonly delivered: true; readonly status: number }
+  | { readonly delivered: false; readonly reason: string };
+
+export function createFollowUpActivities(deps: FollowUpActivityDeps) {
+  return {
+    /**
+     * Posts a notification to the follow-up webhook, signed (HMAC-SHA256) and with an
+     * idempotency key. A 4xx answer fails for good (non-retryable); anything else is retried by
+     * Temporal with back-off. Nothing to post to is an expected outcome, returned as data.
+     */
+    async notify(request: NotifyRequest): Promise<NotifyResult> {
+      const { url, idempotencyKey, notification } = NotifyRequestSchema.parse(request);
+      const target = url ?? deps.webhook.url;
+      if (target === undefined || deps.webhook.secret === undefined) {
+        deps.metrics?.notified('skipped');
+        const missing = target === undefined ? 'URL' : 'SECRET';
+        return { delivered: false, reason: `RAPPORT_FOLLOWUP_WEBHOOK_${missing} is not set` };
+      }
+      try {
+        const status = await postWebhook({
+          url: target,
+          secret: deps.webhook.secret,
+          idempotencyKey,
+          notification,
+          timeoutMs: deps.requestTimeoutMs ?? 10_000,
+          signal: Context.current().cancellationSignal,
+        });
+        deps.metrics?.notified('delivered');
+        return { delivered: true, status };
+      } catch (error) {
+        deps.metrics?.notified('failed');
+        throw activityFailure(error);
+      }
+    },
+  };
+}
+
+export type FollowUpActivities = ReturnType<typeof createFollowUpActivities>;

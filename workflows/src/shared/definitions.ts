@@ -1,0 +1,187 @@
+import { ReadingSchema, StageSchema, StateJsonSchema } from '@rapport/model';
+import { IdSchema, StampedInteractionSchema } from '@rapport/schema';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { z } from 'zod';
+import {
+  EngagementSettingsSchema,
+  FollowUpOutcomeSchema,
+  PlaybookSchema,
+  TriggerSchema,
+} from './settings';
+
+/**
+ * The contract between the bridge, the workflows and whoever queries them: signal and query
+ * definitions with zod schemas for every payload, because each one crosses a process boundary
+ * (and, across versions of this code, time).
+ */
+
+/** A Kafka offset: 64-bit, kept as the decimal string the client gives. */
+export const OffsetSchema = z.string().regex(/^(0|[1-9]\d{0,19})$/, 'expected a Kafka offset');
+
+/** One event as the bridge read it from the log: where it was, and what it was. */
+export const DeliverySchema = z.object({
+  partition: z.int().min(0),
+  offset: OffsetSchema,
+  event: StampedInteractionSchema,
+});
+export type Delivery = z.infer<typeof DeliverySchema>;
+
+/** One signal per customer per consumed batch: that customer's events in offset order. */
+export const EventsSignalSchema = z.object({ deliveries: z.array(DeliverySchema).min(1) });
+export type EventsSignal = z.infer<typeof EventsSignalSchema>;
+export const eventsSignal = defineSignal<[EventsSignal]>('events');
+
+/** From a follow-up to its customer workflow, whichever run of it is current. */
+export const FollowUpFinishedSchema = z.object({
+  followUpId: z.string(),
+  outcome: FollowUpOutcomeSchema,
+  at: z.number(),
+});
+export type FollowUpFinished = z.infer<typeof FollowUpFinishedSchema>;
+export const followUpFinishedSignal = defineSignal<[FollowUpFinished]>('followUpFinished');
+
+/** From the customer workflow to its running follow-up: the customer gave value again. */
+export const ReengagedSchema = z.object({ eventId: z.string(), at: z.number() });
+export type Reengaged = z.infer<typeof ReengagedSchema>;
+export const reengagedSignal = defineSignal<[Reengaged]>('reengaged');
+
+export const DecisionSchema = z.enum(['started', 'running', 'cooldown', 'no_playbook']);
+export type Decision = z.infer<typeof DecisionSchema>;
+
+/** A detected drop (or trust breach) and what was done about it. */
+export const DropRecordSchema = z.object({
+  trigger: TriggerSchema,
+  /** The instant that mattered: the predicted crossing, the end of the silence, the verdict. */
+  at: z.number(),
+  detectedAt: z.number(),
+  /** The lifecycle stage just before `at`, which chose the playbook. */
+  stage: StageSchema,
+  engagement: z.number(),
+  trust: z.number(),
+  decision: DecisionSchema,
+  followUpId: z.string().nullable(),
+});
+export type DropRecord = z.infer<typeof DropRecordSchema>;
+
+export const FollowUpRecordSchema = z.object({
+  id: z.string(),
+  trigger: TriggerSchema,
+  stage: StageSchema,
+  playbook: z.string(),
+  dropAt: z.number(),
+  startedAt: z.number(),
+  reengagedAt: z.number().nullable(),
+  cancelRequested: z.boolean(),
+  finishedAt: z.number().nullable(),
+  outcome: FollowUpOutcomeSchema.nullable(),
+});
+export type FollowUpRecord = z.infer<typeof FollowUpRecordSchema>;
+
+/** A request the business must answer, and by when. */
+export const OpenRequestSchema = z.object({
+  threadId: z.string(),
+  requestEventId: z.string(),
+  channel: z.string(),
+  openedAt: z.number(),
+  deadline: z.number(),
+});
+export type OpenRequest = z.infer<typeof OpenRequestSchema>;
+
+export const CountsSchema = z.object({
+  /** Events folded into the model. */
+  applied: z.int().min(0),
+  /** Redeliveries (at or below a partition's watermark) and repeated eventIds, skipped. */
+  duplicates: z.int().min(0),
+  /** Deliveries refused: another customer's event, or a signal payload that did not parse. */
+  rejected: z.int().min(0),
+});
+export type Counts = z.infer<typeof CountsSchema>;
+
+/**
+ * Everything a run hands to the next one when it continues as new. Timers are carried as the
+ * absolute instants they wait for (SLA deadlines here; drop instants follow from the model
+ * state), so the next run re-arms exactly the same ones.
+ */
+export const SnapshotSchema = z.object({
+  customerId: IdSchema,
+  model: StateJsonSchema,
+  /** Per partition, the last offset applied: a redelivered event is at or below it. */
+  watermarks: z.record(z.string(), OffsetSchema),
+  /** The latest applied eventIds, oldest first: the log itself can hold an event twice. */
+  recentIds: z.array(z.string()),
+  /** [instant, engagement] after recent updates, for the relative drop's peak. */
+  peaks: z.array(z.tuple([z.number(), z.number()])),
+  openRequests: z.array(OpenRequestSchema),
+  /** Per trigger, the latest instant already acted on, so one drop fires once. */
+  spent: z.partialRecord(TriggerSchema, z.number()),
+  drops: z.array(DropRecordSchema),
+  followUps: z.array(FollowUpRecordSchema),
+  /** Derived events not yet acknowledged by Kafka. */
+  outbox: z.array(StampedInteractionSchema),
+  counts: CountsSchema,
+});
+export type Snapshot = z.infer<typeof SnapshotSchema>;
+
+export const CustomerEngagementInputSchema = z.object({
+  customerId: IdSchema,
+  /** Fixed settings (tests); otherwise each run loads the worker's current ones. */
+  settings: EngagementSettingsSchema.optional(),
+  snapshot: SnapshotSchema.optional(),
+});
+export type CustomerEngagementInput = z.input<typeof CustomerEngagementInputSchema>;
+
+export const NextCheckSchema = z.object({
+  reason: z.union([TriggerSchema, z.literal('sla')]),
+  at: z.number(),
+});
+export type NextCheck = z.infer<typeof NextCheckSchema>;
+
+/** The `state` query: the model state read at workflow time, and the engine's bookkeeping. */
+export const CustomerViewSchema = z.object({
+  customerId: z.string(),
+  /** Workflow time of the read. */
+  asOf: z.number(),
+  reading: ReadingSchema,
+  state: StateJsonSchema,
+  counts: CountsSchema,
+  watermarks: z.record(z.string(), OffsetSchema),
+  openRequests: z.array(OpenRequestSchema),
+  /** The instant the workflow sleeps until, and why. */
+  nextCheck: NextCheckSchema.nullable(),
+  drops: z.array(DropRecordSchema),
+  activeFollowUp: z.string().nullable(),
+  /** Derived events waiting for Kafka's acknowledgement. */
+  unpublished: z.int().min(0),
+});
+export type CustomerView = z.infer<typeof CustomerViewSchema>;
+export const stateQuery = defineQuery<CustomerView>('state');
+export const followUpsQuery = defineQuery<FollowUpRecord[]>('followUps');
+
+export const FollowUpInputSchema = z.object({
+  followUpId: z.string(),
+  customerId: IdSchema,
+  /** The customer workflow's id (no run id: a signal reaches whichever run is current). */
+  parentWorkflowId: z.string(),
+  trigger: TriggerSchema,
+  stage: StageSchema,
+  dropAt: z.number(),
+  playbook: PlaybookSchema,
+});
+export type FollowUpInput = z.input<typeof FollowUpInputSchema>;
+
+export const StepResultSchema = z.object({
+  index: z.int().min(0),
+  kind: z.enum(['notify', 'escalate', 'wait', 'close']),
+  startedAt: z.number(),
+  /** What happened: `delivered`, `skipped: …`, `failed: …`, `re_engaged`, `timed_out`. */
+  result: z.string(),
+});
+export type StepResult = z.infer<typeof StepResultSchema>;
+
+export const FollowUpProgressSchema = z.object({
+  steps: z.array(StepResultSchema),
+  reengagedAt: z.number().nullable(),
+  outcome: FollowUpOutcomeSchema.nullable(),
+});
+export type FollowUpProgress = z.infer<typeof FollowUpProgressSchema>;
+export const progressQuery = defineQuery<FollowUpProgress>('progress');

@@ -1,0 +1,82 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '@rapport/config';
+import { describe, expect, it } from 'vitest';
+import { choosePlaybook } from '../shared/settings';
+import {
+  DEFAULT_PLAYBOOKS_FILE,
+  engagementSettings,
+  loadPlaybooks,
+  PlaybooksError,
+} from './settings';
+
+async function file(text: string): Promise<string> {
+  const path = join(await mkdtemp(join(tmpdir(), 'playbooks-')), 'playbooks.yaml');
+  await writeFile(path, text);
+  return path;
+}
+
+describe('playbooks', () => {
+  it('the default set covers a cooling active customer, a silent onboarding one and a trust breach', async () => {
+    const playbooks = await loadPlaybooks(DEFAULT_PLAYBOOKS_FILE);
+    expect(choosePlaybook(playbooks, 'threshold', 'active')?.name).toBe('cooling-active');
+    expect(choosePlaybook(playbooks, 'silence', 'onboarding')?.name).toBe('silent-onboarding');
+    expect(choosePlaybook(playbooks, 'trust_breach', 'prospect')?.name).toBe('trust-breach');
+    expect(choosePlaybook(playbooks, 'silence', 'prospect')).toBeUndefined();
+    expect(playbooks[0]?.steps[1]).toEqual({ kind: 'wait', upToMs: 3 * 86_400_000 });
+  });
+
+  it('refuses a file with every problem named by its path', async () => {
+    const path = await file(
+      [
+        'playbooks:',
+        '  - name: Bad Name',
+        '    when: { triggers: [sometimes] }',
+        '    steps:',
+        '      - { kind: wait, upTo: soon }',
+        '      - { kind: notify }',
+      ].join('\n'),
+    );
+    const error = await loadPlaybooks(path).catch((caught: unknown) => caught);
+    if (!(error instanceof PlaybooksError))
+      throw new Error(`expected PlaybooksError: ${String(error)}`);
+    expect(error).toMatchObject({ code: 'PLAYBOOKS_INVALID', retriable: false });
+    const paths = error.issues.map((issue) => issue.path);
+    expect(paths).toEqual(
+      expect.arrayContaining(['playbooks.0.name', 'playbooks.0.when.triggers.0']),
+    );
+    expect(paths.some((where) => where.startsWith('playbooks.0.steps.0'))).toBe(true);
+    expect(paths.some((where) => where.startsWith('playbooks.0.steps.1'))).toBe(true);
+  });
+
+  it('refuses duplicate names, YAML that does not parse, and a missing file', async () => {
+    const step = '    steps: [{ kind: close, outcome: no_response }]';
+    const twice = [
+      'playbooks:',
+      ...['a', 'a'].flatMap((name) => [
+        `  - name: ${name}`,
+        '    when: { triggers: [silence] }',
+        step,
+      ]),
+    ];
+    await expect(loadPlaybooks(await file(twice.join('\n')))).rejects.toThrow(/unique/);
+    await expect(loadPlaybooks(await file('playbooks: [\n'))).rejects.toThrow(/not YAML/);
+    await expect(loadPlaybooks('/nonexistent/playbooks.yaml')).rejects.toThrow(/cannot read/);
+  });
+});
+
+describe('engagementSettings', () => {
+  it('maps the configuration onto the workflow settings', async () => {
+    const config = loadConfig({ RAPPORT_SLA: 'default=2h,chat=5m', RAPPORT_DROP_THRESHOLD: '35' });
+    const settings = engagementSettings(config, await loadPlaybooks(DEFAULT_PLAYBOOKS_FILE));
+    expect(settings).toMatchObject({
+      sla: { defaultMs: 7_200_000, byChannel: { chat: 300_000 } },
+      dropThreshold: 35,
+      relativeDrop: { share: 0.5, windowMs: 30 * 86_400_000 },
+      followUpCooldownMs: 14 * 86_400_000,
+      lateArrivalGraceMs: 60_000,
+    });
+    expect(settings.playbooks).toHaveLength(3);
+  });
+});
