@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliError } from '../../packages/cli/src/cli-errors';
 import { importCsv, type ImportSummary } from '../../packages/cli/src/import';
@@ -204,6 +205,29 @@ fields:
     ]);
   });
 
+  it('gives up with a clear error when the gateway keeps asking to retry', async () => {
+    // A claim left pending, as by a gateway that died between claiming an event and publishing
+    // it (services/gateway/src/guards.ts): every request with that event is answered 409 with
+    // Retry-After until the claim expires.
+    const redis = new Redis(t.config.redis.url);
+    await redis.set(`${t.config.redis.keyPrefix}{cus_1}:seen:stuck-1`, 'pending', 'PX', 30_000);
+    await redis.quit();
+    const file = await fileIn(
+      dir,
+      'stuck.csv',
+      [HEADER, `stuck-1,cus_1,${minutesFromNow(-1)},store.visited,,,,`].join('\n'),
+    );
+    const importing = importCsv(t.config, {
+      file,
+      channel: 'store',
+      target: targetOf(t),
+      retry: { attempts: 2, maxWaitMs: 1_000, requestTimeoutMs: 5_000 },
+    });
+    await expect(importing).rejects.toThrow(
+      /still answered 409 IN_FLIGHT: .* after 2 attempts\n {2}stopped near line 2: 0 accepted/,
+    );
+  });
+
   it('stops with a clear error when the gateway refuses the key, saying how far it got', async () => {
     const file = await fileIn(
       dir,
@@ -246,6 +270,37 @@ fields:
     expect(summary).toMatchObject({ accepted: 2, rejected: 0 });
     const landed = (await interactions(t)).filter((event) => event.eventId.startsWith('ch-'));
     expect(landed.map((event) => event.channel).sort()).toEqual(['field_sales', 'phone']);
+  });
+});
+
+describe('rapport import against a rate-limited gateway', () => {
+  let limited: TestGateway;
+  beforeAll(async () => {
+    limited = await startTestGateway('cli-ratelimit', { RAPPORT_RATE_LIMIT_PER_SECOND: '500' });
+  });
+  afterAll(async () => {
+    await limited.gateway.stop();
+  });
+  const visits = (prefix: string, count: number) => {
+    const past = minutesFromNow(-10);
+    const rows = Array.from(
+      { length: count },
+      (_, i) => `${prefix}-${i},cus_${i % 5},${past},store.visited,,,,`,
+    );
+    return [HEADER, ...rows].join('\n');
+  };
+
+  it('waits out 429s as Retry-After says and resends the same batch', async () => {
+    // 4 batches of 250 in flight against 500 events/s: half of each round is refused at first.
+    const file = await fileIn(dir, 'limited.csv', visits('rl', 1_500));
+    const summary = await importCsv(limited.config, {
+      file,
+      channel: 'store',
+      target: targetOf(limited),
+      batchSize: 250,
+    });
+    expect(summary).toMatchObject({ rows: 1_500, accepted: 1_500, duplicates: 0, rejected: 0 });
+    expect(summary.elapsedMs).toBeGreaterThan(1_000);
   });
 });
 

@@ -11,8 +11,14 @@ export const GATEWAY_FLAGS = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies FlagsConfig;
 
-export const GATEWAY_USAGE = `  --gateway URL     the gateway (default http://$RAPPORT_HOST:$RAPPORT_GATEWAY_PORT)
-  --key KEY         write key (default the first of RAPPORT_WRITE_KEYS, else dev-write-key)`;
+/** The lines of --help for GATEWAY_FLAGS, descriptions starting at `column`. */
+export const gatewayUsage = (column: number) =>
+  [
+    ['--gateway URL', 'the gateway (default http://$RAPPORT_HOST:$RAPPORT_GATEWAY_PORT)'],
+    ['--key KEY', 'write key (default the first of RAPPORT_WRITE_KEYS, else dev-write-key)'],
+  ]
+    .map(([flag = '', text]) => `  ${flag.padEnd(column - 2)}${text}`)
+    .join('\n');
 
 /** Strict flag parsing; a mistake is a usage error rather than a stack trace. */
 export function parseFlags<const O extends FlagsConfig>(args: readonly string[], options: O) {

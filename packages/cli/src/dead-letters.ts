@@ -52,7 +52,7 @@ export class DeadLetterSink {
       throw new CliError(
         'DLQ_UNAVAILABLE',
         true,
-        `could not dead-letter ${letters.length} rejected row(s) to ${this.topic}: ${error instanceof Error ? error.message : String(error)}`,
+        `could not dead-letter ${letters.length} rejected row(s) to ${this.topic} (the rejects file has them): ${error instanceof Error ? error.message : String(error)}`,
         { cause: error },
       );
     }

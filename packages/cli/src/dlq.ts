@@ -20,7 +20,7 @@ import {
 } from '@rapport/kafka';
 import type { Interaction, Issue } from '@rapport/schema';
 import { CliError, usageError } from './cli-errors';
-import { GATEWAY_FLAGS, GATEWAY_USAGE, parseFlags, runCommand } from './command';
+import { GATEWAY_FLAGS, gatewayUsage, parseFlags, runCommand } from './command';
 import {
   GatewayClient,
   gatewayTarget,
@@ -304,10 +304,12 @@ class WebhookReplay {
       };
     }
     if ((answer.counts.deadLettered ?? 0) > 0) {
-      return {
-        ok: false,
-        reason: 'the gateway dead-lettered it again (its adapter differs from this one)',
-      };
+      // Checked here first, so the gateway's adapter for the channel is not the one this CLI has.
+      const why =
+        adapter === undefined
+          ? 'this CLI does not know the channel: give it the gateway’s RAPPORT_CHANNEL_MAPPINGS_DIR'
+          : 'its adapter for the channel differs from this CLI’s (another mappings folder?)';
+      return { ok: false, reason: `the gateway dead-lettered it again: ${why}` };
     }
     return { ok: true, accepted: answer.counts.accepted, duplicates: answer.counts.duplicates };
   }
@@ -383,7 +385,7 @@ replay   re-submit dead letters through the gateway once their cause is fixed: w
   --source S        csv, webhook:email, or webhook for every channel
   --limit N         list: how many (default 20)
   --mapping FILE    replay: the mapping for csv letters
-${GATEWAY_USAGE}
+${gatewayUsage(20)}
 
 Exit code: 0; replay: 1 when any letter still fails; 2 on a usage error.`;
 

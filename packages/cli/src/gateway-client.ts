@@ -49,7 +49,11 @@ export const DEFAULT_RETRY: RetryPolicy = {
 
 /** Statuses the gateway answers with Retry-After: rate limited, claimed by another request, Kafka down. */
 const RETRY_STATUSES = new Set([409, 429, 503]);
-/** Back-off when the gateway cannot be reached at all (a restart); no Retry-After to follow. */
+/**
+ * A gateway that cannot be reached at all (restarting, or not running) gets a few quick retries:
+ * enough for a blip, short enough that a forgotten `rapport up` is reported at once.
+ */
+const UNREACHABLE_ATTEMPTS = 4;
 const UNREACHABLE_WAIT_MS = 500;
 
 /** What the gateway answered once retries are over: its counts, or its error. */
@@ -103,6 +107,7 @@ export class GatewayClient {
     headers: Readonly<Record<string, string>> = {},
   ): Promise<GatewayAnswer> {
     let last = '';
+    let unreachable = 0;
     for (let attempt = 1; attempt <= this.#retry.attempts; attempt += 1) {
       let response: Response;
       try {
@@ -118,7 +123,9 @@ export class GatewayClient {
         });
       } catch (error) {
         last = describeFetchError(error);
-        if (attempt < this.#retry.attempts) await sleep(UNREACHABLE_WAIT_MS);
+        unreachable += 1;
+        if (unreachable >= UNREACHABLE_ATTEMPTS || attempt === this.#retry.attempts) break;
+        await sleep(UNREACHABLE_WAIT_MS);
         continue;
       }
       const answer = await readAnswer(response);

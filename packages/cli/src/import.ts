@@ -7,7 +7,7 @@ import { loadConfig, type Config } from '@rapport/config';
 import type { DeadLetter } from '@rapport/kafka';
 import { ChannelSchema, parseWith, type Interaction, type Issue } from '@rapport/schema';
 import { CliError, usageError } from './cli-errors';
-import { GATEWAY_FLAGS, GATEWAY_USAGE, parseFlags, runCommand } from './command';
+import { GATEWAY_FLAGS, gatewayUsage, parseFlags, runCommand } from './command';
 import { readCsvRecords } from './csv-rows';
 import { DeadLetterSink } from './dead-letters';
 import {
@@ -296,7 +296,7 @@ gateway, in batches of 500 with at most 4 requests in flight, in constant memory
                     (packages/adapters/mappings/csv.yaml)
   --rejects FILE    where rejected rows go, one JSON line each with its line number and
                     issues (default <file.csv>.rejects.jsonl)
-${GATEWAY_USAGE}
+${gatewayUsage(20)}
 
 Rejected rows also go to the dead-letter topic (\`rapport dlq list --source csv\`); fix the
 mapping and \`rapport dlq replay --source csv --mapping FILE\`. Importing a file again is safe:

@@ -26,14 +26,14 @@ Each of import, send and dlq takes --help.
 Configuration comes from RAPPORT_* environment variables; see README.md.`;
 
 /** Commands with flags of their own parse the rest of the line (and load the config) themselves. */
-const ownFlags: Readonly<Record<string, (args: readonly string[]) => Promise<number>>> = {
-  import: importCommand,
-  send: sendCommand,
-  dlq: dlqCommand,
-};
+const ownFlags = new Map<string, (args: readonly string[]) => Promise<number>>([
+  ['import', importCommand],
+  ['send', sendCommand],
+  ['dlq', dlqCommand],
+]);
 
 async function main(argv: readonly string[]): Promise<number> {
-  const own = argv[0] === undefined ? undefined : ownFlags[argv[0]];
+  const own = ownFlags.get(argv[0] ?? '');
   if (own !== undefined) return own(argv.slice(1));
   const { positionals, values } = parseArgs({
     args: [...argv],

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { loadConfig } from '@rapport/config';
 import { parseInteraction, type Interaction, type Issue, type ParseResult } from '@rapport/schema';
 import { CliError, usageError } from './cli-errors';
-import { GATEWAY_FLAGS, GATEWAY_USAGE, parseFlags, runCommand } from './command';
+import { GATEWAY_FLAGS, gatewayUsage, parseFlags, runCommand } from './command';
 import {
   GatewayClient,
   gatewayTarget,
@@ -131,17 +131,17 @@ const USAGE = `Usage: rapport send --customer <id> --type <dotted> --direction i
 
 Sends one interaction event to the gateway and prints its answer.
 
-  --event-id ID         idempotency key (default a random UUID)
-  --occurred-at ISO     when it happened, with an offset (default now)
+  --event-id ID          idempotency key (default a random UUID)
+  --occurred-at ISO      when it happened, with an offset (default now)
   --initiator customer|business
-  --value N             value points, overriding the catalog weight
-  --sentiment N         -1 to 1
-  --thread ID           conversation the event belongs to
-  --expects-response    a request the business must answer
-  --outcome kept|broken promise evidence
+  --value N              value points, overriding the catalog weight
+  --sentiment N          -1 to 1
+  --thread ID            conversation the event belongs to
+  --expects-response     a request the business must answer
+  --outcome kept|broken  promise evidence
   --appeal ethos|pathos|logos
-  --properties JSON     an object of extra properties
-${GATEWAY_USAGE}
+  --properties JSON      an object of extra properties
+${gatewayUsage(25)}
 
 Exit code: 0 accepted or a duplicate, 1 refused by the gateway, 2 on a usage error (a flag
 the canonical schema refuses is one).`;
