@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startGateway, type StartedGateway } from '@rapport/gateway';
@@ -35,6 +35,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await t.gateway.stop();
+  await rm(dir, { recursive: true, force: true });
 });
 
 describe('rapport send', () => {

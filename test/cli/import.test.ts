@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
@@ -21,6 +21,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await t.gateway.stop();
+  await rm(dir, { recursive: true, force: true });
 });
 
 const HEADER = 'eventId,customerId,occurredAt,type,direction,value,sentiment,Store name';

@@ -1,7 +1,7 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliError } from './cli-errors';
 import { createRowMapper, loadCsvMapping, MAX_EVENT_BYTES, type MappedRow } from './rows';
 
@@ -27,8 +27,16 @@ const eventOf = (mapped: MappedRow) => {
 };
 const issuesOf = (mapped: MappedRow) => (mapped.ok ? [] : mapped.issues);
 
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'rapport-rows-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
 async function mappingFile(text: string): Promise<string> {
-  const file = join(await mkdtemp(join(tmpdir(), 'rapport-rows-')), 'mapping.yaml');
+  const file = join(dir, 'mapping.yaml');
   await writeFile(file, text);
   return file;
 }
