@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { GENERIC_SIGNATURE } from '@rapport/adapters';
 import { describe, expect, it } from 'vitest';
-import { describeListed, matchesSource, signatureHeader } from './dlq';
+import { signatureHeader } from '@rapport/gateway';
+import { describeListed, matchesSource } from './dlq';
 
 describe('matchesSource', () => {
   it('matches a source exactly, or every channel under a prefix', () => {

@@ -1,14 +1,4 @@
-import { createHmac } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import {
-  adapterFromMapping,
-  builtInAdapters,
-  GENERIC_SIGNATURE,
-  parseChannelMapping,
-  type ChannelAdapter,
-  type WebhookSignature,
-} from '@rapport/adapters';
+import { GENERIC_SIGNATURE, type ChannelAdapter } from '@rapport/adapters';
 import { loadConfig, type Config } from '@rapport/config';
 import {
   createKafka,
@@ -18,8 +8,9 @@ import {
   type ConsumedRecord,
   type DeadLetter,
 } from '@rapport/kafka';
-import type { Interaction, Issue } from '@rapport/schema';
-import { CliError, usageError } from './cli-errors';
+import { futureIssues, type Interaction, type Issue } from '@rapport/schema';
+import { channelAdapters, signatureHeader } from '@rapport/gateway';
+import { usageError } from './cli-errors';
 import { GATEWAY_FLAGS, gatewayUsage, parseFlags, runCommand } from './command';
 import {
   GatewayClient,
@@ -27,13 +18,7 @@ import {
   type GatewayTarget,
   type RetryPolicy,
 } from './gateway-client';
-import {
-  createRowMapper,
-  loadCsvMapping,
-  MAX_FUTURE_MS,
-  type CsvMapping,
-  type RowMapper,
-} from './rows';
+import { createRowMapper, loadCsvMapping, type CsvMapping, type RowMapper } from './rows';
 import { submitBatch } from './submit';
 import { parseRow } from './wire';
 
@@ -180,7 +165,11 @@ export async function replayDeadLetters(
   const now = options.now ?? Date.now;
   const client = new GatewayClient(options.target, options.retry);
   const csv = new CsvReplay(await loadCsvMapping(options.mappingFile));
-  const webhooks = new WebhookReplay(config, client, await channelAdapters(config));
+  const webhooks = new WebhookReplay(
+    config,
+    client,
+    new Map((await channelAdapters(config)).map((adapter) => [adapter.channel, adapter])),
+  );
   const stillFailing: ReplayFailure[] = [];
   const skipped: ReplayFailure[] = [];
   const totals = { letters: 0, resubmitted: 0, accepted: 0, duplicates: 0 };
@@ -326,43 +315,8 @@ function adaptIssues(adapter: ChannelAdapter, original: string, nowMs: number): 
   const adapted = adapter.adapt(body, { receivedAt: new Date(nowMs).toISOString() });
   if (!adapted.ok) return adapted.issues;
   return adapted.events.flatMap((event, index) =>
-    Date.parse(event.occurredAt) > nowMs + MAX_FUTURE_MS
-      ? [{ path: `${index}.occurredAt`, message: 'is more than 5 minutes in the future' }]
-      : [],
+    futureIssues(event, nowMs).map((issue) => ({ ...issue, path: `${index}.${issue.path}` })),
   );
-}
-
-/** The gateway checks an HMAC-SHA256 of the raw body under the channel's secret, in this header. */
-export function signatureHeader(
-  spec: WebhookSignature,
-  secret: string,
-  body: string,
-): Record<string, string> {
-  const digest = createHmac('sha256', secret).update(body).digest(spec.encoding);
-  return { [spec.header]: `${spec.prefix ?? ''}${digest}` };
-}
-
-/**
- * The channels the gateway serves, as it builds them (services/gateway/src/start.ts): the
- * built-in adapters, then the mapping files of RAPPORT_CHANNEL_MAPPINGS_DIR, a later one winning.
- */
-async function channelAdapters(config: Config): Promise<Map<string, ChannelAdapter>> {
-  const adapters = new Map(builtInAdapters.map((adapter) => [adapter.channel, adapter]));
-  const dir = config.gateway.channelMappingsDir;
-  if (dir === undefined) return adapters;
-  const files = (await readdir(dir)).filter((file) => /\.(json|ya?ml)$/.test(file)).sort();
-  for (const file of files) {
-    const parsed = parseChannelMapping(await readFile(join(dir, file), 'utf8'), file);
-    if (!parsed.ok) {
-      throw new CliError(
-        'INPUT_INVALID',
-        false,
-        `invalid mapping:\n  ${parsed.errors.join('\n  ')}`,
-      );
-    }
-    adapters.set(parsed.mapping.channel, adapterFromMapping(parsed.mapping));
-  }
-  return adapters;
 }
 
 function describe(issues: readonly Issue[]): string {

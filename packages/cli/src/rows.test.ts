@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliError } from './cli-errors';
-import { createRowMapper, loadCsvMapping, MAX_EVENT_BYTES, type MappedRow } from './rows';
+import { INGEST_LIMITS } from '@rapport/schema';
+import { createRowMapper, loadCsvMapping, type MappedRow } from './rows';
 
 const NOW = Date.parse('2024-05-01T12:00:00.000Z');
 
@@ -102,7 +103,7 @@ describe('the default CSV mapping', async () => {
 
   it('refuses an event larger than the gateway takes', () => {
     const mapped = createRowMapper(csv, 'store')(
-      row({ 'Store name': 'é'.repeat(MAX_EVENT_BYTES / 2) }),
+      row({ 'Store name': 'é'.repeat(INGEST_LIMITS.eventBytes / 2) }),
       NOW,
     );
     expect(issuesOf(mapped)).toEqual([

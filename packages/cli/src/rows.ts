@@ -7,7 +7,14 @@ import {
   type ChannelAdapter,
   type ChannelMapping,
 } from '@rapport/adapters';
-import { ChannelSchema, parseWith, type Interaction, type Issue } from '@rapport/schema';
+import {
+  ChannelSchema,
+  futureIssues,
+  INGEST_LIMITS,
+  parseWith,
+  type Interaction,
+  type Issue,
+} from '@rapport/schema';
 import { CliError } from './cli-errors';
 import type { Row } from './wire';
 
@@ -20,11 +27,6 @@ export const DEFAULT_CSV_MAPPING = join(
   'mappings',
   'csv.yaml',
 );
-
-/** The gateway refuses events dated further ahead than this; rows are held to the same rule. */
-export const MAX_FUTURE_MS = 5 * 60 * 1000;
-/** The gateway's per-event limit (Segment's 32 KB), in bytes of the event's JSON. */
-export const MAX_EVENT_BYTES = 32 * 1024;
 
 export interface CsvMapping {
   readonly mapping: ChannelMapping;
@@ -91,14 +93,13 @@ export function createRowMapper(csv: CsvMapping, channel: string | undefined): R
     if (event === undefined || more.length > 0) {
       return failed('', `a row must map to one event; the mapping made ${adapted.events.length}`);
     }
-    if (Date.parse(event.occurredAt) > nowMs + MAX_FUTURE_MS) {
-      return failed('occurredAt', 'is more than 5 minutes in the future');
-    }
+    const tooLate = futureIssues(event, nowMs);
+    if (tooLate.length > 0) return { ok: false, issues: tooLate };
     const bytes = Buffer.byteLength(JSON.stringify(event));
-    if (bytes > MAX_EVENT_BYTES) {
+    if (bytes > INGEST_LIMITS.eventBytes) {
       return failed(
         '',
-        `the event is ${bytes} bytes; the gateway takes at most ${MAX_EVENT_BYTES}`,
+        `the event is ${bytes} bytes; the gateway takes at most ${INGEST_LIMITS.eventBytes}`,
       );
     }
     return { ok: true, event, bytes };

@@ -25,3 +25,4 @@ export {
   type Issue,
   type ParseResult,
 } from './parse';
+export { futureIssues, INGEST_LIMITS } from './limits';

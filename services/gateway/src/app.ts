@@ -5,7 +5,7 @@ import Fastify, { LogController, type FastifyError } from 'fastify';
 import type { Redis } from 'ioredis';
 import { ApiError as HttpApiError, type Logger } from '@rapport/service';
 import { ApiError } from './errors';
-import { LIMITS } from './limits';
+import { INGEST_LIMITS as LIMITS } from '@rapport/schema';
 import { Guards } from './guards';
 import type { IngestDeps, Publisher } from './ingest';
 import { createMetrics } from './metrics';

@@ -1,6 +1,12 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { adapterFromMapping, parseChannelMapping, type ChannelAdapter } from '@rapport/adapters';
+import {
+  adapterFromMapping,
+  builtInAdapters,
+  parseChannelMapping,
+  type ChannelAdapter,
+} from '@rapport/adapters';
+import type { Config } from '@rapport/config';
 
 /** Declarative channels: every `*.json`, `*.yaml` or `*.yml` file in the mappings folder. */
 export async function loadChannelMappings(dir: string | undefined): Promise<ChannelAdapter[]> {
@@ -19,4 +25,17 @@ export async function loadChannelMappings(dir: string | undefined): Promise<Chan
     );
   }
   return adapters;
+}
+
+/**
+ * The channels a gateway with this configuration serves: the built-in adapters, then the mapping
+ * files, a later one replacing an earlier one of the same channel. `rapport dlq replay` asks the
+ * same question, so both get the same answer.
+ */
+export async function channelAdapters(config: Config): Promise<ChannelAdapter[]> {
+  const all = [
+    ...builtInAdapters,
+    ...(await loadChannelMappings(config.gateway.channelMappingsDir)),
+  ];
+  return [...new Map(all.map((adapter) => [adapter.channel, adapter])).values()];
 }

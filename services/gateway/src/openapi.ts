@@ -1,6 +1,6 @@
 import { InteractionSchema } from '@rapport/schema';
 import { z } from 'zod';
-import { LIMITS } from './limits';
+import { INGEST_LIMITS as LIMITS } from '@rapport/schema';
 
 const IngestResultSchema = z.object({
   accepted: z.number().int().describe('events published and acknowledged by Kafka'),

@@ -6,6 +6,16 @@ export interface SignatureSpec {
   readonly prefix?: string;
 }
 
+/** The header a sender adds: HMAC-SHA256 of the exact body under the channel's secret. */
+export function signatureHeader(
+  spec: SignatureSpec,
+  secret: string,
+  body: string | Buffer,
+): Record<string, string> {
+  const digest = createHmac('sha256', secret).update(body).digest(spec.encoding);
+  return { [spec.header]: `${spec.prefix ?? ''}${digest}` };
+}
+
 /** HMAC-SHA256 over the raw body, compared in constant time. */
 export function signatureMatches(
   spec: SignatureSpec,

@@ -1,10 +1,9 @@
-import { builtInAdapters, type ChannelAdapter } from '@rapport/adapters';
 import type { Config } from '@rapport/config';
 import { createInteractionProducer, createKafka, provisionTopics } from '@rapport/kafka';
 import type { Logger, RunningService } from '@rapport/service';
 import { Redis } from 'ioredis';
 import { buildGateway, type Gateway } from './app';
-import { loadChannelMappings } from './mappings';
+import { channelAdapters } from './mappings';
 
 export interface StartedGateway extends RunningService {
   readonly url: string;
@@ -25,10 +24,7 @@ export async function startGateway(
       'RAPPORT_WRITE_KEYS is empty: set at least one write key (`rapport up` sets dev keys)',
     );
   }
-  const adapters: ChannelAdapter[] = [
-    ...builtInAdapters,
-    ...(await loadChannelMappings(config.gateway.channelMappingsDir)),
-  ];
+  const adapters = await channelAdapters(config);
   const kafka = createKafka(config.kafka, { logger, logLevel: config.logLevel });
   const topics = await provisionTopics(kafka, config.kafka);
   if (topics.created.length > 0) logger.info(`created topics ${topics.created.join(', ')}`);

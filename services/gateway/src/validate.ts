@@ -1,12 +1,14 @@
-import { parseInteraction, type Interaction, type Issue } from '@rapport/schema';
-import { LIMITS } from './limits';
+import {
+  futureIssues,
+  INGEST_LIMITS as LIMITS,
+  parseInteraction,
+  type Interaction,
+  type Issue,
+} from '@rapport/schema';
 import { ApiError, underPath } from './errors';
 
 /** Names item `index` of a request in issue paths: `batch.3`, or `''` for a single event. */
 export type PathOf = (index: number) => string;
-
-/** Events further ahead than this are refused: a clock that far off would distort decay. */
-export const MAX_FUTURE_MS = 5 * 60 * 1000;
 
 /** `{ "batch": [...] }` or one event: the items and how to name each in an issue path. */
 export function itemsOf(body: unknown): { items: unknown[]; pathOf: PathOf } {
@@ -37,13 +39,6 @@ export function checkLimits(items: readonly unknown[], rawBytes: number, pathOf:
       );
     }
   });
-}
-
-/** Issues for an event dated more than five minutes after `nowMs`. */
-export function futureIssues(event: Interaction, nowMs: number): Issue[] {
-  return Date.parse(event.occurredAt) > nowMs + MAX_FUTURE_MS
-    ? [{ path: 'occurredAt', message: 'is more than 5 minutes in the future' }]
-    : [];
 }
 
 /**

@@ -1,15 +1,11 @@
-import type { ChannelAdapter } from '@rapport/adapters';
-import type { Interaction, Issue } from '@rapport/schema';
+import { GENERIC_SIGNATURE, type ChannelAdapter } from '@rapport/adapters';
+import { futureIssues, type Interaction, type Issue } from '@rapport/schema';
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import type { RouteContext } from '../app';
 import { requireWriteKey } from '../auth';
 import { ApiError, publishFailed, underPath } from '../errors';
 import { ingest } from '../ingest';
-import { signatureMatches, type SignatureSpec } from '../signature';
-import { futureIssues } from '../validate';
-
-/** The header a channel without a provider-specific scheme signs with (hex HMAC-SHA256). */
-const DEFAULT_SIGNATURE: SignatureSpec = { header: 'x-rapport-signature', encoding: 'hex' };
+import { signatureMatches } from '../signature';
 
 /**
  * `POST /v1/channels/:channel`: provider webhooks through the channel's adapter. Providers do not
@@ -61,7 +57,7 @@ function authenticate(
     requireWriteKey(request.headers.authorization, context.deps.config.auth);
     return;
   }
-  const spec = adapter.signature ?? DEFAULT_SIGNATURE;
+  const spec = adapter.signature ?? GENERIC_SIGNATURE;
   const presented = request.headers[spec.header.toLowerCase()];
   if (
     !signatureMatches(

@@ -3,7 +3,8 @@ import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import type { RouteContext } from '../app';
 import { requireWriteKey } from '../auth';
 import { ingest } from '../ingest';
-import { checkLimits, futureIssues, itemsOf, throwIfInvalid } from '../validate';
+import { futureIssues } from '@rapport/schema';
+import { checkLimits, itemsOf, throwIfInvalid } from '../validate';
 import { underPath } from '../errors';
 
 const CALLS: readonly SegmentCallType[] = ['track', 'identify', 'page', 'screen', 'group', 'alias'];
