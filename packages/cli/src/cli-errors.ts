@@ -10,7 +10,11 @@ export type CliErrorCode =
   /** The gateway refused a request in a way a retry cannot fix (bad key, request too large). */
   | 'GATEWAY_REFUSED'
   /** Rejected rows could not be dead-lettered (their lines are in the rejects file). */
-  | 'DLQ_UNAVAILABLE';
+  | 'DLQ_UNAVAILABLE'
+  /** The query API could not be reached. */
+  | 'API_UNREACHABLE'
+  /** The query API refused the request (bad key, unknown customer) or answered unexpectedly. */
+  | 'API_REFUSED';
 
 /** An expected failure of a `rapport` command: printed as its message, exit code 1 (2 for usage). */
 export class CliError extends Error {

@@ -9,6 +9,7 @@ import {
   stopProcess,
   type ServiceStatus,
 } from '@rapport/infra';
+import { demoOnUp } from './demo';
 import { appServices, DEV_KEYS, withDevKeys } from './services';
 
 const say = (message: string) => console.log(`rapport: ${message}`);
@@ -16,7 +17,7 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 export async function up(
   configured: Config,
-  options: { readonly detach: boolean },
+  options: { readonly detach: boolean; readonly demo?: boolean },
 ): Promise<number> {
   const started = performance.now();
   const config = withDevKeys(configured);
@@ -37,16 +38,31 @@ export async function up(
   say(`ready in ${seconds(performance.now() - started)}`);
   printEndpoints(config, [...infra.services, ...services]);
   printKeys(configured);
+  const demo = new AbortController();
+  // With --detach the demo plays its history and returns; otherwise it runs until Ctrl-C.
+  const demoRun = options.demo ? playDemo(config, demo.signal, !options.detach) : undefined;
   if (options.detach) {
+    await demoRun;
     say('left running; stop with `pnpm rapport down`');
     return 0;
   }
   say('running; press Ctrl-C to stop');
   const signal = await untilSignalled();
   say(`${signal}: stopping`);
+  demo.abort();
+  await demoRun;
   await stopAll();
   say('stopped');
   return 0;
+}
+
+/** The demo next to the services; its failure is reported, and the services keep running. */
+async function playDemo(config: Config, signal: AbortSignal, live: boolean): Promise<void> {
+  try {
+    await demoOnUp(config, signal, live);
+  } catch (error) {
+    say(`demo stopped: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /**

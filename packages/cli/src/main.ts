@@ -2,15 +2,20 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '@rapport/config';
 import { InfraError } from '@rapport/infra';
 import { down, fetch, status, up } from './commands';
+import { demoCommand } from './demo';
 import { dlqCommand } from './dlq';
 import { importCommand } from './import';
+import { atRiskCommand, showCommand, tailCommand } from './read-commands';
+import { replayCommand } from './replay';
 import { sendCommand } from './send';
 
 const USAGE = `Usage: rapport <command> [options]
 
 Commands:
-  up [--detach]   Start Kafka, Temporal and Redis (embedded by default) and the services;
-                  Ctrl-C stops what it started. --detach leaves them running.
+  up [--detach] [--demo]
+                  Start Kafka, Temporal and Redis (embedded by default) and the services;
+                  Ctrl-C stops what it started. --detach leaves them running. --demo feeds
+                  them a simulated population once they are ready (see demo).
   down            Stop everything \`rapport up\` started (also after --detach or a crash).
   status          Show each service's endpoint, who runs it, and whether it answers.
   fetch           Download the embedded infrastructure into the cache (done by \`up\` too).
@@ -20,8 +25,13 @@ Commands:
   send --customer <id> --type <dotted> --direction inbound|outbound --channel <slug> ...
                   Send one event and print the gateway's answer.
   dlq list|replay List dead letters; re-submit them once their cause is fixed.
+  show <id>       One customer's engagement, trust, ledger and predictions, read now.
+  at-risk         Customers at risk now, and those who will cross next.
+  tail            State changes as they happen (--customer, --status filter them).
+  demo            Feed the gateway a simulated population (90 days played in 2 minutes).
+  replay          Rebuild the read model from the log's start, then switch readers to it.
 
-Each of import, send and dlq takes --help.
+Each of import, send, dlq, show, at-risk, tail, demo and replay takes --help.
 
 Configuration comes from RAPPORT_* environment variables; see README.md.`;
 
@@ -30,6 +40,11 @@ const ownFlags = new Map<string, (args: readonly string[]) => Promise<number>>([
   ['import', importCommand],
   ['send', sendCommand],
   ['dlq', dlqCommand],
+  ['show', showCommand],
+  ['at-risk', atRiskCommand],
+  ['tail', tailCommand],
+  ['demo', demoCommand],
+  ['replay', replayCommand],
 ]);
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -38,7 +53,11 @@ async function main(argv: readonly string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: [...argv],
     allowPositionals: true,
-    options: { detach: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      detach: { type: 'boolean', default: false },
+      demo: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   const [command] = positionals;
   if (values.help || command === undefined) {
@@ -48,7 +67,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const config = loadConfig();
   switch (command) {
     case 'up':
-      return up(config, { detach: values.detach });
+      return up(config, { detach: values.detach, demo: values.demo });
     case 'down':
       return down(config);
     case 'status':

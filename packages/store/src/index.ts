@@ -8,6 +8,7 @@ export {
   type ProjectionResult,
 } from './projection';
 export {
+  connectReadModel,
   PointerSchema,
   ReadModel,
   readModelOptions,

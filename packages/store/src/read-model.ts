@@ -1,6 +1,6 @@
 import type { Config } from '@rapport/config';
 import type { Model } from '@rapport/model';
-import type { ChainableCommander, Redis } from 'ioredis';
+import { Redis, type ChainableCommander } from 'ioredis';
 import { z } from 'zod';
 import { StoreError } from './errors';
 import { KeySpace } from './keys';
@@ -109,6 +109,11 @@ export class ReadModel {
   ) {
     this.keys = new KeySpace(options.keyPrefix);
     defineScripts(redis);
+  }
+
+  /** Closes the connection once the commands sent are answered. */
+  async close(): Promise<void> {
+    await this.redis.quit();
   }
 
   /** The generation readers use: generation 0 and the configured group until a replay switched. */
@@ -376,6 +381,23 @@ function parseEntries(entries: unknown): ChangeEntry[] {
     });
     return { id, change };
   });
+}
+
+/**
+ * A read model on its own connection to the configured Redis. Auto-pipelining batches the
+ * commands of concurrent requests into one round trip (for the API); a projector pipelines
+ * explicitly and does not need it.
+ */
+export function connectReadModel(
+  config: Config,
+  model: Model,
+  options: { readonly autoPipelining?: boolean } = {},
+): ReadModel {
+  const redis = new Redis(config.redis.url, {
+    maxRetriesPerRequest: 2,
+    enableAutoPipelining: options.autoPipelining ?? false,
+  });
+  return new ReadModel(redis, model, readModelOptions(config));
 }
 
 /** The read model's options as configured (one config, parsed once at start-up). */

@@ -1,8 +1,7 @@
 import type { Config } from '@rapport/config';
 import { createModel } from '@rapport/model';
 import type { Logger, RunningService } from '@rapport/service';
-import { ReadModel, readModelOptions } from '@rapport/store';
-import { Redis } from 'ioredis';
+import { connectReadModel } from '@rapport/store';
 import { buildApi, type Api } from './app';
 import { ChangeFeed } from './feed';
 import { GenerationCache } from './generation';
@@ -23,18 +22,13 @@ export async function startApi(
       'RAPPORT_READ_KEYS is empty: set at least one read key (`rapport up` sets dev keys)',
     );
   }
-  const connect = () => new Redis(config.redis.url, { maxRetriesPerRequest: 2 });
-  const redis = new Redis(config.redis.url, {
-    maxRetriesPerRequest: 2,
-    enableAutoPipelining: true,
-  });
+  const model = createModel();
+  const store = connectReadModel(config, model, { autoPipelining: true });
   try {
-    await redis.ping();
-    const model = createModel();
-    const store = new ReadModel(redis, model, readModelOptions(config));
+    await store.redis.ping();
     const generations = new GenerationCache(store);
-    // The feed's blocking reads hold a connection each: never the shared one.
-    const feed = new ChangeFeed(store, connect, logger);
+    // The feed's blocking reads hold a connection of their own: never the shared one.
+    const feed = new ChangeFeed(store, () => store.redis.duplicate(), logger);
     const app = await buildApi({
       config,
       store,
@@ -55,11 +49,11 @@ export async function startApi(
       async stop() {
         await app.close(); // Ends open streams, then waits for requests in flight.
         await feed.close();
-        await redis.quit();
+        await store.close();
       },
     };
   } catch (error) {
-    redis.disconnect();
+    store.redis.disconnect();
     throw error;
   }
 }

@@ -3,8 +3,7 @@ import type { Config } from '@rapport/config';
 import { createInteractionProducer, createKafka, provisionTopics } from '@rapport/kafka';
 import { createModel } from '@rapport/model';
 import type { Logger, RunningService } from '@rapport/service';
-import { ReadModel, readModelOptions } from '@rapport/store';
-import { Redis } from 'ioredis';
+import { connectReadModel } from '@rapport/store';
 import { Follower } from './follower';
 import { healthServer } from './health';
 import { createMetrics } from './metrics';
@@ -29,13 +28,12 @@ export async function startProjector(
   for (const warning of topics.warnings) logger.warn(warning);
   const producer = createInteractionProducer(kafka, config.kafka);
   await producer.connect();
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 2 });
+  const model = createModel();
+  const store = connectReadModel(config, model);
   const metrics = createMetrics();
   let follower: Follower | undefined;
   try {
-    await redis.ping();
-    const model = createModel();
-    const store = new ReadModel(redis, model, readModelOptions(config));
+    await store.redis.ping();
     follower = new Follower({
       config,
       kafka,
@@ -52,7 +50,7 @@ export async function startProjector(
       registry: metrics.registry,
       checks: {
         kafka: () => kafka.ping(),
-        redis: async () => void (await redis.ping()),
+        redis: async () => void (await store.redis.ping()),
         consumer: () =>
           running.running
             ? Promise.resolve()
@@ -72,13 +70,13 @@ export async function startProjector(
         server.close();
         await running.stop(); // Finishes the batch in flight and commits what it resolved.
         await producer.disconnect();
-        await redis.quit();
+        await store.close();
       },
     };
   } catch (error) {
     await follower?.stop();
     await producer.disconnect();
-    redis.disconnect();
+    store.redis.disconnect();
     throw error;
   }
 }
