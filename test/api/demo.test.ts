@@ -116,6 +116,9 @@ describe('rapport demo, show and at-risk', () => {
     expect(code).toBe(0);
     expect(tailed).toMatch(/demo-goes-silent-01\s+at_risk/);
     const lines = tailed.trim().split('\n');
-    expect(lines.every((line) => /^\S+\s+\S+\s+at_risk\s/.test(line)), tailed).toBe(true);
+    expect(
+      lines.every((line) => /^\S+\s+\S+\s+at_risk\s/.test(line)),
+      tailed,
+    ).toBe(true);
   });
 });

@@ -7,7 +7,7 @@ import {
   type RapportKafka,
 } from '@rapport/kafka';
 import type { StampedInteraction } from '@rapport/schema';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { testInfra, type uniqueNames } from '../harness';
 
 export type Names = ReturnType<typeof uniqueNames>;
@@ -73,13 +73,10 @@ export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 20_
 }
 
 /**
- * The group's committed offsets per partition, read with a plain kafkajs admin: what the runner
- * committed is exactly what a test has to check, so it is not read through the runner itself.
+ * Runs `inspect` with a plain kafkajs admin: what the runner wrote is exactly what a test has to
+ * check, so it is not read back through the package under test.
  */
-export async function committedOffsets(
-  groupId: string,
-  topic: string,
-): Promise<Map<number, string>> {
+export async function withInspectingAdmin<T>(inspect: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = new Kafka({
     clientId: 'test-inspect',
     brokers: testInfra().kafkaBrokers,
@@ -87,11 +84,18 @@ export async function committedOffsets(
   }).admin();
   await admin.connect();
   try {
-    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return new Map((offsets?.partitions ?? []).map((p) => [p.partition, p.offset]));
+    return await inspect(admin);
   } finally {
     await admin.disconnect();
   }
+}
+
+/** The group's committed offsets per partition. */
+export function committedOffsets(groupId: string, topic: string): Promise<Map<number, string>> {
+  return withInspectingAdmin(async (admin) => {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return new Map((offsets?.partitions ?? []).map((p) => [p.partition, p.offset]));
+  });
 }
 
 export function kafkaFor(names: Names, partitions: number, logger?: KafkaLogger) {

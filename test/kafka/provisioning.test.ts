@@ -1,22 +1,13 @@
 import { createKafka, KafkaUnavailableError, provisionTopics } from '@rapport/kafka';
-import { Kafka, logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { testInfra, uniqueNames } from '../harness';
-import { kafkaFor, recordingLogger } from './helpers';
+import { uniqueNames } from '../harness';
+import { kafkaFor, recordingLogger, withInspectingAdmin } from './helpers';
 
-async function partitionCounts(topics: string[]) {
-  const admin = new Kafka({
-    clientId: 'test-inspect',
-    brokers: testInfra().kafkaBrokers,
-    logLevel: logLevel.NOTHING,
-  }).admin();
-  await admin.connect();
-  try {
+function partitionCounts(topics: string[]) {
+  return withInspectingAdmin(async (admin) => {
     const metadata = await admin.fetchTopicMetadata({ topics });
     return Object.fromEntries(metadata.topics.map((t) => [t.name, t.partitions.length]));
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
 
 describe('provisionTopics (real broker)', () => {
