@@ -86,7 +86,7 @@ describe('the query API', () => {
     const invalid = await t.get('/v1/customers?status=happy&limit=0');
     expect(invalid.status).toBe(400);
     const body = (await invalid.json()) as { error: { issues: { path: string }[] } };
-    expect(body.error.issues.map((issue) => issue.path).sort()).toEqual(['limit', 'status']);
+    expect(body.error.issues.map((issue) => issue.path).sort()).toEqual(['limit', 'status.0']);
   });
 
   it('reads a customer at the request instant, decay applied, exactly as at(state, t)', async () => {
@@ -146,6 +146,13 @@ describe('the query API', () => {
       );
       expect(items.length, stage).toBeGreaterThan(0);
     }
+    // Who crosses into at-risk next: engaged and cooling customers, soonest first.
+    const next = await pages('status=engaged,cooling&sort=at_risk_at', 10);
+    expect(next.map((item) => item.customerId).sort()).toEqual(
+      idsWhere((reading) => reading.status === 'engaged' || reading.status === 'cooling').sort(),
+    );
+    const soonest = next.map((item) => Date.parse(item.predictions.atRiskAt ?? ''));
+    expect(soonest).toEqual([...soonest].sort((a, b) => a - b));
     // Sorting by the at-risk crossing lists the customers who are not dormant, soonest first.
     const byCrossing = await pages('sort=at_risk_at', 100);
     expect(byCrossing.map((item) => item.customerId).sort()).toEqual(

@@ -20,8 +20,8 @@ ${API_USAGE}`;
 
 const AT_RISK_USAGE = `Usage: rapport at-risk [--limit N] [--json]
 
-Customers at risk now, longest at risk first (by the instant engagement crossed the at-risk
-band), then the customers who will cross next.
+Customers at risk now, the most recently crossed first (those never above the at-risk band
+last), then the customers who will cross next, soonest first.
 
 ${API_USAGE}`;
 
@@ -32,7 +32,8 @@ State changes as they happen (Ctrl-C stops); a dropped connection resumes where 
 ${API_USAGE}`;
 
 const fixed = (value: number, digits = 1) => value.toFixed(digits);
-const day = (iso: string | null) => (iso === null ? '—' : iso.slice(0, 16).replace('T', ' '));
+/** An instant to the minute, in UTC as the API gives it. */
+const day = (iso: string | null) => (iso === null ? '—' : `${iso.slice(0, 16).replace('T', ' ')}Z`);
 
 export function formatCustomer(view: CustomerView): string {
   const { trust, ledger, dimensions, predictions } = view;
@@ -128,8 +129,14 @@ export async function atRiskCommand(args: readonly string[]): Promise<number> {
     }
     const client = new ApiClient(apiTarget(loadConfig(), values));
     const [atRisk, next] = await Promise.all([
-      client.get(`/v1/customers?status=at_risk&sort=at_risk_at&limit=${limit}`, CustomerListSchema),
-      client.get(`/v1/customers?status=cooling&sort=at_risk_at&limit=${limit}`, CustomerListSchema),
+      client.get(
+        `/v1/customers?status=at_risk&sort=-at_risk_at&limit=${limit}`,
+        CustomerListSchema,
+      ),
+      client.get(
+        `/v1/customers?status=engaged,cooling&sort=at_risk_at&limit=${limit}`,
+        CustomerListSchema,
+      ),
     ]);
     if (values.json) {
       console.log(JSON.stringify({ atRisk: atRisk.items, next: next.items }, null, 2));

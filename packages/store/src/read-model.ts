@@ -1,5 +1,5 @@
 import type { Config } from '@rapport/config';
-import type { Model } from '@rapport/model';
+import type { Model, Status } from '@rapport/model';
 import { Redis, type ChainableCommander } from 'ioredis';
 import { z } from 'zod';
 import { StoreError } from './errors';
@@ -69,7 +69,8 @@ export type ListIndex = 'at_risk' | 'dormant';
 
 export interface ListQuery {
   readonly index: ListIndex;
-  readonly status: '' | 'engaged' | 'cooling' | 'at_risk' | 'dormant';
+  /** The statuses listed; empty for any. */
+  readonly statuses: readonly Status[];
   readonly order: 'asc' | 'desc';
   readonly now: number;
   readonly after?: { readonly score: string; readonly customerId: string } | undefined;
@@ -254,7 +255,7 @@ export class ReadModel {
       query.index === 'at_risk' ? keys.atRisk : keys.dormant,
       keys.atRisk,
       query.index,
-      query.status,
+      query.statuses.join(','),
       query.now,
       query.order,
       query.after?.score ?? '',

@@ -84,14 +84,18 @@ return redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[7], '*', 'c', ARGV[1], 'v
  * walks do not slow down as dormant customers pile up.
  *
  * KEYS: schedule, the index walked, at_risk.
- * ARGV: 'at_risk' | 'dormant' (which index), status ('' for any), now, 'asc' | 'desc',
+ * ARGV: 'at_risk' | 'dormant' (which index), statuses (comma-separated, '' for any), now,
+ * 'asc' | 'desc',
  * cursor score ('' from the start), cursor member, wanted, budget (entries looked at, at most).
  * Returns {{member, score, ...}, next score, next member}; next score '' when the walk ended.
  */
 const LIST = `
 ${NUMBER}
 local schedule, walked, atRisk = KEYS[1], KEYS[2], KEYS[3]
-local index, status, nowText, order = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local index, statuses, nowText, order = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local listed = {}
+for name in string.gmatch(statuses, '[^,]+') do listed[name] = true end
+local any = statuses == ''
 local now = tonumber(nowText)
 local cursorScore, cursorMember = ARGV[5], ARGV[6]
 local wanted, budget = tonumber(ARGV[7]), tonumber(ARGV[8])
@@ -116,12 +120,14 @@ local function compare(x, y)
 end
 
 local low, high = '-inf', '+inf'
+-- Narrow the walk to where the wanted statuses can be: at risk means crossed before now,
+-- engaged and cooling mean crossing at or after now; dormant means dormancy reached.
 if index == 'at_risk' then
-  if status == 'at_risk' then high = '(' .. nowText
-  elseif status ~= '' then low = nowText end
+  if statuses == 'at_risk' then high = '(' .. nowText
+  elseif not any and not listed['at_risk'] then low = nowText end
 else
-  if status == 'dormant' then high = nowText
-  elseif status ~= '' then low = '(' .. nowText end
+  if statuses == 'dormant' then high = nowText
+  elseif not any and not listed['dormant'] then low = '(' .. nowText end
 end
 
 local skipThrough = false
@@ -163,7 +169,7 @@ while #found < wanted * 2 and scanned < budget do
       if current == 'dormant' and index == 'at_risk' then
         redis.call('ZREM', atRisk, member)
         offset = offset - 1
-      elseif current and (status == '' or current == status) then
+      elseif current and (any or listed[current]) then
         found[#found + 1] = member
         found[#found + 1] = score
       end

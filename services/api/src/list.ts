@@ -12,17 +12,25 @@ import { z } from 'zod';
 
 export const SORTS = ['at_risk_at', '-at_risk_at', 'dormant_at', '-dormant_at'] as const;
 
+/** `a,b,c`: any of several values. */
+const anyOf = <T extends string>(item: z.ZodType<T, string>) =>
+  z
+    .string()
+    .transform((text) => text.split(',').map((part) => part.trim()))
+    .pipe(z.array(item).min(1));
+
 export const ListQuerySchema = z.strictObject({
-  /** Status at the request's instant. */
-  status: StatusSchema.optional(),
-  /** Lifecycle stage at the request's instant. */
-  stage: StageSchema.optional(),
+  /** Status at the request's instant; several comma-separated for any of them. */
+  status: anyOf(StatusSchema).optional(),
+  /** Lifecycle stage at the request's instant; several comma-separated for any of them. */
+  stage: anyOf(StageSchema).optional(),
   /** Customers who interacted on this channel (catalog channels; others are `*`). */
   channel: z.union([ChannelSchema, z.literal('*')]).optional(),
   /**
-   * `at_risk_at`: by predicted crossing into at-risk, soonest first (customers not dormant);
-   * `dormant_at`: by when silence makes them dormant. `-` reverses. Default: `at_risk_at` for
-   * engaged, cooling and at-risk lists, `-dormant_at` (most recently active first) otherwise.
+   * `at_risk_at`: by predicted crossing into at-risk, soonest first (customers not dormant;
+   * `status=engaged,cooling&sort=at_risk_at` is who crosses next); `dormant_at`: by when silence
+   * makes them dormant. `-` reverses. Default: `at_risk_at` when only engaged, cooling or at-risk
+   * customers are asked for, `-dormant_at` (most recently active first) otherwise.
    */
   sort: z.enum(SORTS).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -44,7 +52,12 @@ const CursorSchema = z.object({
 
 /** The filters a cursor is bound to (not the limit: pages may differ in size). */
 const querySignature = (request: ListRequest, sort: string) =>
-  [request.status ?? '', request.stage ?? '', request.channel ?? '', sort].join('|');
+  [
+    request.status?.join(',') ?? '',
+    request.stage?.join(',') ?? '',
+    request.channel ?? '',
+    sort,
+  ].join('|');
 
 function encodeCursor(signature: string, after: { score: string; customerId: string }): string {
   return Buffer.from(
@@ -75,10 +88,8 @@ function decodeCursor(cursor: string, signature: string) {
 
 function sortOf(request: ListRequest): (typeof SORTS)[number] {
   if (request.sort !== undefined) return request.sort;
-  const status = request.status;
-  return status === 'engaged' || status === 'cooling' || status === 'at_risk'
-    ? 'at_risk_at'
-    : '-dormant_at';
+  const statuses = request.status ?? [];
+  return statuses.length > 0 && !statuses.includes('dormant') ? 'at_risk_at' : '-dormant_at';
 }
 
 /**
@@ -95,7 +106,10 @@ export async function listCustomers(
 ): Promise<CustomerList> {
   const sort = sortOf(request);
   const index: ListIndex = sort.endsWith('at_risk_at') ? 'at_risk' : 'dormant';
-  if (index === 'at_risk' && (request.status === 'dormant' || request.stage === 'dormant')) {
+  if (
+    index === 'at_risk' &&
+    (request.status?.includes('dormant') || request.stage?.includes('dormant'))
+  ) {
     throw new ApiError(
       400,
       'VALIDATION_FAILED',
@@ -109,7 +123,7 @@ export async function listCustomers(
   for (let call = 0; call < CALLS && items.length < request.limit; call += 1) {
     const page = await store.list(generation, {
       index,
-      status: request.status ?? '',
+      statuses: request.status ?? [],
       order: sort.startsWith('-') ? 'desc' : 'asc',
       now,
       after,
@@ -126,8 +140,8 @@ export async function listCustomers(
       if (customer === undefined) continue;
       const reading = model.at(customer.state, now);
       // The index agrees with the model except within a rounding of a crossing instant.
-      if (request.status !== undefined && reading.status !== request.status) continue;
-      if (request.stage !== undefined && reading.stage !== request.stage) continue;
+      if (request.status && !request.status.includes(reading.status)) continue;
+      if (request.stage && !request.stage.includes(reading.stage)) continue;
       if (request.channel !== undefined && !(reading.ledger.counts.byChannel[request.channel] ?? 0))
         continue;
       items.push(customerSummary(entry.customerId, reading));

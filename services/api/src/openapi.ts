@@ -37,7 +37,7 @@ function queryParameters(type: z.ZodObject) {
     name,
     in: 'query',
     required: false,
-    schema: schema(field as z.ZodType),
+    schema: z.toJSONSchema(field as z.ZodType, { target: 'openapi-3.0', io: 'input' }),
   }));
 }
 
