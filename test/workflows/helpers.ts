@@ -75,6 +75,7 @@ export async function startRig(options: {
   const names = uniqueNames(options.label);
   const config = testConfig(names, {
     RAPPORT_TEMPORAL_ADDRESS: options.temporalAddress,
+    RAPPORT_BRIDGE_GROUP_ID: names.groupId('bridge'),
     ...options.overrides,
   });
   const worker = await startWorker(config, createLogger(config, 'worker'), {

@@ -1,0 +1,153 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ConsumedBatch, DeadLetter } from '@rapport/kafka';
+import type { StampedInteraction } from '@rapport/schema';
+import type { Logger } from '@rapport/service';
+import type { Delivery } from '@rapport/workflows';
+import { isGrpcServiceError, ServiceError } from '@temporalio/client';
+import { coalesce, type CustomerDeliveries } from './coalesce';
+import type { Limiter } from './limiter';
+import type { Metrics } from './metrics';
+
+export interface DeliveryDeps {
+  /** Resolves when Temporal accepted the signal; rejects (aborted) when `calls` aborts. */
+  readonly signal: (customerId: string, deliveries: readonly Delivery[]) => Promise<void>;
+  /** Parks events Temporal refused for good; rejects if Kafka did not take them. */
+  readonly deadLetter: (letters: readonly DeadLetter[]) => Promise<void>;
+  readonly limiter: Limiter;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly groupId: string;
+  /** Aborted when the bridge stops: no more retries. */
+  readonly stopping: AbortSignal;
+  readonly heartbeatMs?: number;
+  readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
+}
+
+const DEFAULT_BACKOFF = { initialMs: 100, maxMs: 5_000 };
+/** kafkajs' own heartbeat interval: calling more often is throttled by it anyway. */
+const DEFAULT_HEARTBEAT_MS = 3_000;
+
+/**
+ * Delivers one partition's batch: one signal per customer (more only past the size cap, sent
+ * one after the other), customers in parallel under the shared limit. Returns only when every
+ * signal was accepted, so the consumer commits the batch's offsets only then; a crash before
+ * that redelivers the batch and each workflow skips what it has by its partition watermark.
+ * Heartbeats while it waits, so a long Temporal outage does not cost the partition.
+ */
+export async function deliverBatch(
+  batch: ConsumedBatch<StampedInteraction>,
+  deps: DeliveryDeps,
+): Promise<void> {
+  const started = performance.now();
+  const rebalance = new AbortController();
+  const abort = AbortSignal.any([deps.stopping, rebalance.signal]);
+  const heartbeats = setInterval(() => {
+    batch.heartbeat().catch((error: unknown) => rebalance.abort(error));
+  }, deps.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
+  try {
+    await Promise.all(
+      coalesce(batch.records).map((customer) => deliverCustomer(customer, batch, deps, abort)),
+    );
+  } catch (error) {
+    // A rebalance seen by heartbeat() goes back to kafkajs as it came, so it rejoins at once.
+    throw rebalance.signal.aborted ? rebalance.signal.reason : error;
+  } finally {
+    clearInterval(heartbeats);
+  }
+  const newest = batch.records.at(-1);
+  if (newest !== undefined) {
+    deps.metrics.lagSeconds.set(
+      { partition: String(batch.partition) },
+      Math.max(0, Date.now() - newest.timestampMs) / 1000,
+    );
+  }
+  deps.metrics.batchSeconds.observe((performance.now() - started) / 1000);
+}
+
+async function deliverCustomer(
+  customer: CustomerDeliveries,
+  batch: ConsumedBatch<StampedInteraction>,
+  deps: DeliveryDeps,
+  abort: AbortSignal,
+): Promise<void> {
+  // One after the other: never two signals in flight for one customer.
+  for (const deliveries of customer.signals) {
+    await deps.limiter.run(() =>
+      signalWithRetry(customer.customerId, deliveries, batch, deps, abort),
+    );
+  }
+}
+
+async function signalWithRetry(
+  customerId: string,
+  deliveries: readonly Delivery[],
+  batch: ConsumedBatch<StampedInteraction>,
+  deps: DeliveryDeps,
+  abort: AbortSignal,
+): Promise<void> {
+  const stopTimer = deps.metrics.signalSeconds.startTimer();
+  const backoff = deps.backoff ?? DEFAULT_BACKOFF;
+  for (let attempt = 0; ; attempt += 1) {
+    abort.throwIfAborted();
+    try {
+      await deps.signal(customerId, deliveries);
+      deps.metrics.delivered(deliveries.length);
+      stopTimer();
+      return;
+    } catch (error) {
+      abort.throwIfAborted();
+      if (refusedForGood(error)) {
+        await deps.deadLetter(refusedLetters(deliveries, batch, deps.groupId, error));
+        deps.metrics.deadLettered.inc(deliveries.length);
+        deps.logger.error(
+          { err: error, customerId, events: deliveries.length },
+          `Temporal refused the signal for ${customerId}; its events went to the dead-letter topic`,
+        );
+        return;
+      }
+      deps.metrics.retries.inc();
+      // Loud at first, then every tenth attempt: an outage must show without flooding the log.
+      if (attempt % 10 === 0) {
+        deps.logger.warn(
+          { err: error, customerId, attempt },
+          `signal for ${customerId} failed; retrying with back-off (the batch is not committed)`,
+        );
+      }
+      const delay = Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(attempt, 16));
+      // An aborted sleep rejects with a bare AbortError: rethrow why it was aborted instead.
+      await sleep(delay * (0.8 + 0.4 * Math.random()), undefined, { signal: abort }).catch(() =>
+        abort.throwIfAborted(),
+      );
+    }
+  }
+}
+
+/**
+ * Only a request Temporal finds invalid (a payload over its size limit) fails for good: that
+ * signal can never succeed. Everything else (unavailable, overloaded, a namespace not yet
+ * registered, a permission fixed by an operator) is about the environment and is waited out.
+ */
+export function refusedForGood(error: unknown): boolean {
+  const cause = error instanceof ServiceError ? error.cause : error;
+  return isGrpcServiceError(cause) && Number(cause.code) === GRPC_INVALID_ARGUMENT;
+}
+
+const GRPC_INVALID_ARGUMENT = 3;
+
+function refusedLetters(
+  deliveries: readonly Delivery[],
+  batch: ConsumedBatch<StampedInteraction>,
+  groupId: string,
+  error: unknown,
+): DeadLetter[] {
+  const receivedAt = new Date().toISOString();
+  const message = error instanceof Error ? error.message : String(error);
+  return deliveries.map(({ partition, offset, event }) => ({
+    reason: { code: 'SIGNAL_REFUSED', message: `Temporal refused the signal: ${message}` },
+    source: 'bridge',
+    receivedAt,
+    original: JSON.stringify(event),
+    customerId: event.customerId,
+    context: { topic: batch.topic, partition, offset, groupId },
+  }));
+}

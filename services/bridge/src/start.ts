@@ -1,0 +1,109 @@
+import type { Config } from '@rapport/config';
+import {
+  createInteractionProducer,
+  createKafka,
+  provisionTopics,
+  runBatchConsumer,
+  type RunningConsumer,
+} from '@rapport/kafka';
+import { StampedInteractionSchema } from '@rapport/schema';
+import type { Logger, RunningService } from '@rapport/service';
+import { signalCustomer, startOpsServer, type OpsServer } from '@rapport/workflows';
+import { Client, Connection } from '@temporalio/client';
+import { deliverBatch } from './deliver';
+import { Limiter } from './limiter';
+import { createMetrics, type Metrics } from './metrics';
+
+export interface StartedBridge extends RunningService {
+  /** The ops listener: /healthz, /readyz, /metrics. */
+  readonly url: string;
+  readonly metrics: Metrics;
+}
+
+/** How long a stop lets the batches in hand finish before it cuts their calls. */
+const STOP_GRACE_MS = 5_000;
+const DLQ_TIMEOUT_MS = 10_000;
+
+/**
+ * Starts the bridge: consumes the interaction log in its own consumer group and delivers each
+ * customer's events to their workflow with signalWithStart. Temporal and Kafka must answer at
+ * start-up (a misconfigured endpoint fails now, not at the first event).
+ */
+export async function startBridge(
+  config: Config,
+  logger: Logger,
+  options: { readonly port?: number } = {},
+): Promise<StartedBridge> {
+  const kafka = createKafka(config.kafka, { logger, logLevel: config.logLevel });
+  await provisionTopics(kafka, config.kafka);
+  const producer = createInteractionProducer(kafka, config.kafka);
+  await producer.connect();
+  const metrics = createMetrics();
+  const stopping = new AbortController();
+  const calls = new AbortController();
+  let connection: Connection | undefined;
+  let consumer: RunningConsumer | undefined;
+  let ops: OpsServer | undefined;
+  try {
+    connection = await Connection.connect({ address: config.temporal.address });
+    const temporal = connection;
+    const client = new Client({ connection: temporal, namespace: config.temporal.namespace });
+    const limiter = new Limiter(config.bridge.signalConcurrency);
+    consumer = await runBatchConsumer(kafka, {
+      groupId: config.bridge.groupId,
+      topic: config.kafka.topics.interactions,
+      schema: StampedInteractionSchema,
+      dlq: { producer, source: 'bridge' },
+      logger,
+      // Partitions in parallel; the limiter bounds the calls in flight across all of them.
+      partitionsConsumedConcurrently: config.kafka.partitions,
+      handleBatch: (batch) =>
+        deliverBatch(batch, {
+          signal: (customerId, deliveries) =>
+            temporal.withAbortSignal(calls.signal, () =>
+              signalCustomer(client, config.temporal.taskQueue, customerId, deliveries),
+            ),
+          deadLetter: (letters) =>
+            producer.publishDeadLetters(letters, { timeoutMs: DLQ_TIMEOUT_MS }),
+          limiter,
+          metrics,
+          logger,
+          groupId: config.bridge.groupId,
+          stopping: stopping.signal,
+        }),
+    });
+    ops = await startOpsServer({
+      host: config.http.host,
+      port: options.port ?? config.bridge.port,
+      ready: async () => {
+        await Promise.all([kafka.ping(), temporal.healthService.check({})]);
+      },
+      metrics: () => metrics.registry.metrics(),
+    });
+  } catch (error) {
+    await consumer?.stop();
+    await connection?.close();
+    await producer.disconnect();
+    throw error;
+  }
+  const running = { consumer, ops, connection };
+  return {
+    url: ops.url,
+    metrics,
+    description:
+      `delivering ${config.kafka.topics.interactions} (group ${config.bridge.groupId}) to ` +
+      `${config.temporal.address} task queue ${config.temporal.taskQueue}; ops on ${ops.url}`,
+    async stop() {
+      stopping.abort(new Error('the bridge is stopping'));
+      const cut = setTimeout(() => calls.abort(new Error('the bridge stopped')), STOP_GRACE_MS);
+      try {
+        await running.consumer.stop();
+      } finally {
+        clearTimeout(cut);
+        await running.ops.close();
+        await producer.disconnect();
+        await running.connection.close();
+      }
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import { createModel } from '@rapport/model';
+import type { StampedInteraction } from '@rapport/schema';
+import { startBridge, type StartedBridge } from '@rapport/bridge';
+import { createLogger } from '@rapport/service';
+import { customerWorkflowId, eventsSignal } from '@rapport/workflows';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { interaction, MINUTE } from '../workflows/helpers';
+import { startStack, type Stack } from './helpers';
+
+const model = createModel();
+let stack: Stack;
+let bridge: StartedBridge;
+
+beforeAll(async () => {
+  stack = await startStack('bridge');
+  bridge = await startBridge(stack.rig.config, createLogger(stack.rig.config, 'bridge'), {
+    port: 0,
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await bridge?.stop();
+  await stack?.stop();
+});
+
+describe('bridge (dev server, Kafka)', () => {
+  it('delivers events from the topic to the right workflows, coalesced, and derived events come back once', async () => {
+    const now = Date.now() - MINUTE;
+    const customers = ['a', 'b', 'c', 'd', 'e'].map((name) => `${name}-${stack.rig.names.id}`);
+    const events: StampedInteraction[] = [];
+    for (let index = 0; index < 40; index += 1) {
+      const customerId = customers[index % customers.length] ?? '';
+      events.push(
+        interaction(customerId, now + index, {
+          type: index % 2 === 0 ? 'email.replied' : 'email.sent',
+          direction: index % 2 === 0 ? 'inbound' : 'outbound',
+        }),
+      );
+    }
+    // One customer asks and is answered in time: the engine's verdict comes back through the log.
+    const asker = customers[0] ?? '';
+    const request = interaction(asker, now + 100, {
+      type: 'chat.message',
+      direction: 'inbound',
+      channel: 'chat',
+      threadId: 'q',
+      expectsResponse: true,
+    });
+    const reply = interaction(asker, now + 200, {
+      type: 'chat.message',
+      direction: 'outbound',
+      channel: 'chat',
+      threadId: 'q',
+    });
+    events.push(request, reply);
+    await stack.produce(events);
+
+    for (const customerId of customers) {
+      const own = events.filter((event) => event.customerId === customerId);
+      const expected = own.length + (customerId === asker ? 1 : 0);
+      const { view } = await stack.rig.until(
+        customerId,
+        ({ view }) => view.counts.applied === expected,
+        20_000,
+      );
+      const derived = customerId === asker ? await stack.rig.derived(customerId) : [];
+      expect(
+        derived.filter((event) => event.source === 'engine').map((event) => event.type),
+      ).toEqual(customerId === asker ? ['sla.met'] : []);
+      const all = [...own, ...derived.filter((event) => event.source === 'engine')];
+      expect(view.state).toEqual(
+        model.toJSON(all.reduce((state, event) => model.apply(state, event), model.empty())),
+      );
+      expect(view.counts).toEqual({ applied: expected, duplicates: 0, rejected: 0 });
+      expect(view.drops).toEqual([]);
+    }
+
+    // Coalesced: fewer signals than events, and one workflow saw its events in few signals.
+    const history = await stack.rig.client.workflow
+      .getHandle(customerWorkflowId(customers[1] ?? ''))
+      .fetchHistory();
+    const signals = (history.events ?? []).filter(
+      (event) => event.workflowExecutionSignaledEventAttributes?.signalName === eventsSignal.name,
+    );
+    expect(signals.length).toBeLessThan(8);
+    const metrics = await (await fetch(`${bridge.url}/metrics`)).text();
+    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1]);
+    expect(value('rapport_bridge_events_total')).toBe(events.length + 1);
+    expect(value('rapport_bridge_signals_total')).toBeLessThan(events.length);
+    expect(metrics).toMatch(/rapport_bridge_lag_seconds\{partition="\d"\}/);
+    expect(metrics).toMatch(/rapport_bridge_events_per_second /);
+    expect(metrics).toMatch(/rapport_bridge_signals_per_second /);
+    expect(metrics).toMatch(/rapport_bridge_events_per_signal_bucket/);
+  });
+
+  it('answers /healthz and /readyz; the worker too', async () => {
+    for (const url of [bridge.url, stack.rig.worker.url]) {
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      const ready = await fetch(`${url}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toEqual({ status: 'ready' });
+      expect((await fetch(`${url}/nope`)).status).toBe(404);
+    }
+    expect(await (await fetch(`${stack.rig.worker.url}/metrics`)).text()).toMatch(
+      /rapport_worker_running 1/,
+    );
+  });
+});

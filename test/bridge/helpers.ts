@@ -1,0 +1,55 @@
+import { createInteractionProducer, createKafka, type InteractionProducer } from '@rapport/kafka';
+import type { StampedInteraction } from '@rapport/schema';
+import { Client, Connection } from '@temporalio/client';
+import { testInfra } from '../harness';
+import { baseSettings, startRig, workflowBundle, type Rig } from '../workflows/helpers';
+
+/** A worker on the shared dev server, a client, and a producer to this file's topic. */
+export interface Stack {
+  readonly rig: Rig;
+  readonly producer: InteractionProducer;
+  produce(events: readonly StampedInteraction[]): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(label: string, overrides: Record<string, string> = {}) {
+  await workflowBundle();
+  const infra = testInfra();
+  const connection = await Connection.connect({ address: infra.temporalAddress });
+  const client = new Client({ connection, namespace: infra.temporalNamespace });
+  const rig = await startRig({
+    label,
+    client,
+    temporalAddress: infra.temporalAddress,
+    settings: baseSettings,
+    overrides,
+  });
+  const producer = createInteractionProducer(createKafka(rig.config.kafka), rig.config.kafka);
+  await producer.connect();
+  const stack: Stack = {
+    rig,
+    producer,
+    produce: (events) => producer.publish(events, { timeoutMs: 10_000 }),
+    async stop() {
+      await rig.stop();
+      await producer.disconnect();
+      await connection.close();
+    },
+  };
+  return stack;
+}
+
+/** A free loopback port for a child process's ops listener. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address !== null
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
+    });
+  });
+}

@@ -1,0 +1,105 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { startBridge } from '@rapport/bridge';
+import { createModel } from '@rapport/model';
+import type { StampedInteraction } from '@rapport/schema';
+import { createLogger } from '@rapport/service';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testInfra } from '../harness';
+import { interaction, MINUTE } from '../workflows/helpers';
+import { freePort, startStack, type Stack } from './helpers';
+
+const model = createModel();
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+let stack: Stack;
+let child: ChildProcess | undefined;
+
+beforeAll(async () => {
+  // One partition: everything produced below is one batch, so a kill lands inside it.
+  stack = await startStack('bridge-restart', { RAPPORT_TOPIC_PARTITIONS: '1' });
+}, 60_000);
+
+afterAll(async () => {
+  child?.kill('SIGKILL');
+  await stack?.stop();
+});
+
+/** The bridge as `rapport up` runs it: its own process, killable without a goodbye. */
+async function spawnBridge(): Promise<ChildProcess> {
+  const { config } = stack.rig;
+  const process_ = spawn(process.execPath, ['--import', 'tsx', 'services/bridge/src/main.ts'], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      ...process.env,
+      RAPPORT_KAFKA_BROKERS: config.kafka.brokers.join(','),
+      RAPPORT_TEMPORAL_ADDRESS: testInfra().temporalAddress,
+      RAPPORT_TEMPORAL_NAMESPACE: config.temporal.namespace,
+      RAPPORT_TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
+      RAPPORT_TOPIC_INTERACTIONS: config.kafka.topics.interactions,
+      RAPPORT_TOPIC_DLQ: config.kafka.topics.dlq,
+      RAPPORT_TOPIC_PARTITIONS: '1',
+      RAPPORT_BRIDGE_GROUP_ID: config.bridge.groupId,
+      RAPPORT_BRIDGE_PORT: String(await freePort()),
+      // One signal at a time makes the batch last long enough to be cut in the middle.
+      RAPPORT_BRIDGE_SIGNAL_CONCURRENCY: '1',
+      RAPPORT_LOG_LEVEL: 'error',
+    },
+  });
+  return process_;
+}
+
+describe('bridge killed mid-batch (dev server, Kafka)', () => {
+  it('counts every event exactly once after a restart', async () => {
+    const now = Date.now() - MINUTE;
+    const customers = Array.from({ length: 120 }, (_, index) => `k${index}-${stack.rig.names.id}`);
+    const events: StampedInteraction[] = [];
+    for (let index = 0; index < 600; index += 1) {
+      events.push(
+        interaction(customers[index % customers.length] ?? '', now + index, {
+          type: index % 3 === 0 ? 'email.sent' : 'chat.message',
+          direction: index % 3 === 0 ? 'outbound' : 'inbound',
+          channel: 'chat',
+        }),
+      );
+    }
+    await stack.produce(events);
+
+    child = await spawnBridge();
+    // Customers are signalled in the order they first appear: once the third has its events,
+    // the batch is under way and nothing of it is committed.
+    const third = customers[2] ?? '';
+    await stack.rig.until(third, ({ view }) => view.counts.applied > 0, 30_000);
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child?.once('exit', resolve));
+    const last = customers.at(-1) ?? '';
+    const lastBefore = await stack.rig.describe(last).catch(() => undefined);
+    expect(lastBefore?.view.counts.applied ?? 0).toBe(0);
+
+    const bridge = await startBridge(stack.rig.config, createLogger(stack.rig.config, 'bridge'), {
+      port: 0,
+    });
+    try {
+      // The new member gets the partition once the killed one's session times out (30 s).
+      const own = (customerId: string) => events.filter((event) => event.customerId === customerId);
+      await stack.rig.until(last, ({ view }) => view.counts.applied === own(last).length, 90_000);
+      let duplicates = 0;
+      for (const customerId of customers) {
+        const { view } = await stack.rig.until(
+          customerId,
+          ({ view }) => view.counts.applied === own(customerId).length,
+        );
+        expect(view.state).toEqual(
+          model.toJSON(
+            own(customerId).reduce((state, event) => model.apply(state, event), model.empty()),
+          ),
+        );
+        duplicates += view.counts.duplicates;
+      }
+      // The restarted bridge redelivered what the killed one had signalled: skipped, not counted.
+      expect(duplicates).toBeGreaterThan(0);
+    } finally {
+      await bridge.stop();
+    }
+  });
+});
