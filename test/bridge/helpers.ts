@@ -12,15 +12,18 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(label: string, overrides: Record<string, string> = {}) {
+export async function startStack(
+  label: string,
+  overrides: Record<string, string> = {},
+  temporalAddress = testInfra().temporalAddress,
+) {
   await workflowBundle();
-  const infra = testInfra();
-  const connection = await Connection.connect({ address: infra.temporalAddress });
-  const client = new Client({ connection, namespace: infra.temporalNamespace });
+  const connection = await Connection.connect({ address: temporalAddress });
+  const client = new Client({ connection, namespace: testInfra().temporalNamespace });
   const rig = await startRig({
     label,
     client,
-    temporalAddress: infra.temporalAddress,
+    temporalAddress,
     settings: baseSettings,
     overrides,
   });
@@ -39,11 +42,13 @@ export async function startStack(label: string, overrides: Record<string, string
   return stack;
 }
 
-/** A free loopback port for a child process's ops listener. */
-export async function freePort(): Promise<number> {
+/** A loopback port free now (the OS picks it), or `port` itself if given and free. */
+export async function freePort(port = 0): Promise<number> {
   const { createServer } = await import('node:net');
   return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address();
       server.close(() =>
         typeof address === 'object' && address !== null
@@ -52,4 +57,18 @@ export async function freePort(): Promise<number> {
       );
     });
   });
+}
+
+/** Two consecutive free ports (a Temporal dev server takes its port and the next, for HTTP). */
+export async function freePortPair(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (
+      await freePort(port + 1).then(
+        () => true,
+        () => false,
+      )
+    )
+      return port;
+  }
 }

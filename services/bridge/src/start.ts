@@ -23,6 +23,7 @@ export interface StartedBridge extends RunningService {
 /** How long a stop lets the batches in hand finish before it cuts their calls. */
 const STOP_GRACE_MS = 5_000;
 const DLQ_TIMEOUT_MS = 10_000;
+const READY_TIMEOUT_MS = 2_000;
 
 /**
  * Starts the bridge: consumes the interaction log in its own consumer group and delivers each
@@ -45,7 +46,12 @@ export async function startBridge(
   let consumer: RunningConsumer | undefined;
   let ops: OpsServer | undefined;
   try {
-    connection = await Connection.connect({ address: config.temporal.address });
+    connection = await Connection.connect({
+      address: config.temporal.address,
+      // No client-side retries: a failed attempt comes back at once to the bridge's own loop,
+      // which backs off, counts retries in /metrics, heartbeats Kafka and stops when told.
+      interceptors: [],
+    });
     const temporal = connection;
     const client = new Client({ connection: temporal, namespace: config.temporal.namespace });
     const limiter = new Limiter(config.bridge.signalConcurrency);
@@ -76,7 +82,12 @@ export async function startBridge(
       host: config.http.host,
       port: options.port ?? config.bridge.port,
       ready: async () => {
-        await Promise.all([kafka.ping(), temporal.healthService.check({})]);
+        await Promise.all([
+          kafka.ping(),
+          temporal.withDeadline(Date.now() + READY_TIMEOUT_MS, () =>
+            temporal.healthService.check({}),
+          ),
+        ]);
       },
       metrics: () => metrics.registry.metrics(),
     });

@@ -1,0 +1,95 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBridge, type StartedBridge } from '@rapport/bridge';
+import { loadConfig, type Config } from '@rapport/config';
+import { provideInfrastructure, stopInfrastructure } from '@rapport/infra';
+import type { StampedInteraction } from '@rapport/schema';
+import { createLogger } from '@rapport/service';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testInfra } from '../harness';
+import { interaction, MINUTE } from '../workflows/helpers';
+import { freePort, freePortPair, startStack, type Stack } from './helpers';
+
+// A Temporal of this file's own, so stopping it cannot disturb other suites: the same native
+// runner as `rapport up` (dev profile, so its workflows survive the restart).
+let runDir: string;
+let temporalConfig: Config;
+let stack: Stack;
+let bridge: StartedBridge;
+
+beforeAll(async () => {
+  const infra = testInfra();
+  runDir = await mkdtemp(join(tmpdir(), 'rapport-temporal-outage-'));
+  const port = await freePortPair();
+  let uiPort = await freePort();
+  while (uiPort === port || uiPort === port + 1) uiPort = await freePort();
+  temporalConfig = loadConfig({
+    RAPPORT_RUN_DIR: runDir,
+    RAPPORT_EMBEDDED_TEMPORAL_PORT: String(port),
+    RAPPORT_EMBEDDED_TEMPORAL_UI_PORT: String(uiPort),
+    RAPPORT_KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+    RAPPORT_REDIS_URL: infra.redisUrl,
+  });
+  await provideInfrastructure(temporalConfig, { profile: 'dev', docker: 'never' });
+  stack = await startStack('bridge-outage', {}, temporalConfig.temporal.address);
+  bridge = await startBridge(stack.rig.config, createLogger(stack.rig.config, 'bridge'), {
+    port: 0,
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await bridge?.stop();
+  await stack?.stop();
+  await stopInfrastructure(temporalConfig);
+  await rm(runDir, { recursive: true, force: true });
+});
+
+const metric = async (name: string) => {
+  const text = await (await fetch(`${bridge.url}/metrics`)).text();
+  return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+};
+
+describe('Temporal stopped, then back', () => {
+  it('the bridge waits with back-off, commits nothing, and then delivers every event once', async () => {
+    const customers = ['a', 'b', 'c'].map((name) => `${name}-${stack.rig.names.id}`);
+    const events: StampedInteraction[] = [];
+    const produce = async (count: number) => {
+      const batch = Array.from({ length: count }, (_, index) =>
+        interaction(customers[index % 3] ?? '', Date.now() - MINUTE, {
+          type: 'email.replied',
+          direction: 'inbound',
+        }),
+      );
+      events.push(...batch);
+      await stack.produce(batch);
+    };
+    const delivered = async () => {
+      for (const customerId of customers) {
+        const own = events.filter((event) => event.customerId === customerId).length;
+        const { view } = await stack.rig.until(
+          customerId,
+          ({ view }) => view.counts.applied === own,
+          30_000,
+        );
+        expect(view.counts).toEqual({ applied: own, duplicates: 0, rejected: 0 });
+      }
+    };
+    await produce(9);
+    await delivered();
+
+    await stopInfrastructure(temporalConfig);
+    await produce(12);
+    await expect
+      .poll(() => metric('rapport_bridge_signal_retries_total'), { timeout: 20_000 })
+      .toBeGreaterThan(0);
+    expect(await metric('rapport_bridge_events_total')).toBe(9);
+    const ready = await fetch(`${bridge.url}/readyz`);
+    expect(ready.status).toBe(503);
+
+    await provideInfrastructure(temporalConfig, { profile: 'dev', docker: 'never' });
+    await delivered();
+    expect(await metric('rapport_bridge_events_total')).toBe(21);
+    expect((await fetch(`${bridge.url}/readyz`)).status).toBe(200);
+  });
+});
