@@ -1,0 +1,193 @@
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '@rapport/config';
+import { fetchTemporal } from '@rapport/infra';
+import { createModel } from '@rapport/model';
+import type { StampedInteraction } from '@rapport/schema';
+import { customerWorkflowId, type EngagementSettingsInput } from '@rapport/workflows';
+import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { baseSettings, interaction, startRig, workflowBundle, type Rig } from './helpers';
+
+/** Histories recorded from real runs; later code must replay them (see docs/workflows.md). */
+const HISTORIES = fileURLToPath(new URL('./histories', import.meta.url));
+/** A small suggestion threshold makes the server ask for continue-as-new within the test. */
+const SUGGEST_AT = 40;
+
+const model = createModel();
+let env: TestWorkflowEnvironment;
+let rig: Rig;
+
+/** The dev server's HTTP API takes a port of its own: keep it clear of other servers. */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address !== null
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+// Real-time durations short enough for a test: a one-second SLA and a playbook of seconds.
+const settings = {
+  ...baseSettings,
+  sla: { defaultMs: 3_600_000, byChannel: { chat: 1_000 } },
+  lateArrivalGraceMs: 0,
+  playbooks: [
+    {
+      name: 'trust-breach',
+      when: { triggers: ['trust_breach'] },
+      steps: [
+        { kind: 'notify', message: 'A request went unanswered.' },
+        { kind: 'wait', upToMs: 300 },
+        { kind: 'escalate', message: 'Still no answer.' },
+        { kind: 'close', outcome: 'no_response' },
+      ],
+    },
+  ],
+} satisfies EngagementSettingsInput;
+
+beforeAll(async () => {
+  const { cli } = await fetchTemporal(loadConfig().infra.cacheDir);
+  await workflowBundle();
+  // A private dev server: dynamic configuration is read only when a server starts.
+  env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: cli },
+      log: { format: 'pretty', level: 'error' },
+      extraArgs: [
+        '--http-port',
+        String(await freePort()),
+        '--dynamic-config-value',
+        `limit.historyCount.suggestContinueAsNew=${SUGGEST_AT}`,
+      ],
+    },
+  });
+  rig = await startRig({
+    label: 'wf-dev-server',
+    client: env.client,
+    temporalAddress: env.address,
+    settings,
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await rig?.stop();
+  await env?.teardown();
+});
+
+async function replay(histories: { workflowId: string; history: unknown }[]) {
+  const results = [];
+  for await (const result of Worker.runReplayHistories(
+    { workflowBundle: await workflowBundle() },
+    histories.map(({ workflowId, history }) => ({ workflowId, history: historyFromJSON(history) })),
+  )) {
+    results.push({ workflowId: result.workflowId, error: result.error?.message });
+  }
+  return results;
+}
+
+describe('customer engagement on a real dev server', () => {
+  it('continues as new when the server suggests it, keeps its state, and its histories replay', async () => {
+    const customer = `replay-${rig.names.id}`;
+    const delivered: StampedInteraction[] = [];
+    const send = async (fields: Parameters<typeof interaction>[2]) => {
+      const event = interaction(customer, Date.now(), fields);
+      delivered.push(event);
+      await rig.deliver(customer, [event]);
+    };
+    await send({ type: 'purchase.completed', direction: 'inbound' });
+    // Unanswered for a second: a missed SLA, a trust breach, and a follow-up that runs through.
+    await send({
+      type: 'chat.message',
+      direction: 'inbound',
+      channel: 'chat',
+      threadId: 'r',
+      expectsResponse: true,
+    });
+    const { followUps } = await rig.until(
+      customer,
+      ({ followUps }) => followUps[0]?.outcome != null,
+      20_000,
+    );
+    expect(followUps[0]).toMatchObject({ trigger: 'trust_breach', outcome: 'no_response' });
+
+    const first = await env.client.workflow.getHandle(customerWorkflowId(customer)).describe();
+    for (let index = 0; index < 30; index += 1) {
+      await send({
+        type: index % 2 ? 'email.sent' : 'email.replied',
+        direction: index % 2 ? 'outbound' : 'inbound',
+      });
+    }
+    const { view } = await rig.until(
+      customer,
+      ({ view }) => view.counts.applied === delivered.length,
+      20_000,
+    );
+    const firstRun = env.client.workflow.getHandle(customerWorkflowId(customer), first.runId);
+    expect((await firstRun.describe()).status.name).toBe('CONTINUED_AS_NEW');
+    expect(view.state).toEqual(
+      model.toJSON(delivered.reduce((state, event) => model.apply(state, event), model.empty())),
+    );
+    expect(view.drops).toHaveLength(1);
+
+    const recorded = [
+      {
+        file: 'customer-engagement.json',
+        workflowId: customerWorkflowId(customer),
+        history: await firstRun.fetchHistory(),
+      },
+      {
+        file: 'follow-up.json',
+        workflowId: followUps[0]?.id ?? '',
+        history: await env.client.workflow.getHandle(followUps[0]?.id ?? '').fetchHistory(),
+      },
+    ].map(({ file, workflowId, history }) => ({
+      file,
+      workflowId,
+      history: JSON.parse(historyToJSON(history)) as unknown,
+    }));
+    expect(await replay(recorded)).toEqual(
+      recorded.map(({ workflowId }) => ({ workflowId, error: undefined })),
+    );
+
+    // RAPPORT_RECORD_HISTORIES=1 refreshes the committed histories (after a deliberate,
+    // patched() change of workflow code, never to make a failing replay pass).
+    if (process.env['RAPPORT_RECORD_HISTORIES'] === '1') {
+      await mkdir(HISTORIES, { recursive: true });
+      for (const { file, workflowId, history } of recorded) {
+        await writeFile(
+          join(HISTORIES, file),
+          `${JSON.stringify({ workflowId, history }, null, 1)}\n`,
+        );
+      }
+    }
+  });
+
+  it('the committed histories replay on the current workflow code', async () => {
+    const files = (await readdir(HISTORIES)).filter((file) => file.endsWith('.json'));
+    expect(files.length).toBeGreaterThanOrEqual(2);
+    const histories = await Promise.all(
+      files.map(async (file) => {
+        const { workflowId, history } = JSON.parse(
+          await readFile(join(HISTORIES, file), 'utf8'),
+        ) as {
+          workflowId: string;
+          history: unknown;
+        };
+        return { workflowId, history };
+      }),
+    );
+    expect(await replay(histories)).toEqual(
+      histories.map(({ workflowId }) => ({ workflowId, error: undefined })),
+    );
+  });
+});
