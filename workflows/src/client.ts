@@ -1,4 +1,4 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import type { customerEngagement } from './customer-engagement/workflow';
 import {
@@ -62,5 +62,25 @@ export async function describeCustomer(
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) return null;
     throw error;
+  }
+}
+
+/**
+ * The same, over a connection of its own (for `rapport workflow`). A query is answered by a
+ * worker: with none polling, it would wait for the server's own timeout, so it is bounded here.
+ */
+export async function describeCustomerAt(
+  temporal: { readonly address: string; readonly namespace: string },
+  customerId: string,
+  timeoutMs = 10_000,
+): Promise<CustomerDescription | null> {
+  const connection = await Connection.connect({ address: temporal.address });
+  try {
+    const client = new Client({ connection, namespace: temporal.namespace });
+    return await connection.withDeadline(Date.now() + timeoutMs, () =>
+      describeCustomer(client, customerId),
+    );
+  } finally {
+    await connection.close();
   }
 }

@@ -2,6 +2,7 @@ export { createActivities, type Activities, type ActivityDeps } from './activiti
 export {
   CUSTOMER_ENGAGEMENT_WORKFLOW,
   describeCustomer,
+  describeCustomerAt,
   signalCustomer,
   type CustomerDescription,
 } from './client';

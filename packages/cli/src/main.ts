@@ -8,6 +8,7 @@ import { importCommand } from './import';
 import { atRiskCommand, showCommand, tailCommand } from './read-commands';
 import { replayCommand } from './replay';
 import { sendCommand } from './send';
+import { workflowCommand } from './workflow-command';
 
 const USAGE = `Usage: rapport <command> [options]
 
@@ -30,8 +31,9 @@ Commands:
   tail            State changes as they happen (--customer, --status filter them).
   demo            Feed the gateway a simulated population (90 days played in 2 minutes).
   replay          Rebuild the read model from the log's start, then switch readers to it.
+  workflow <id>   The customer's engagement workflow: state, timers, drops, follow-ups.
 
-Each of import, send, dlq, show, at-risk, tail, demo and replay takes --help.
+Each of import, send, dlq, show, at-risk, tail, demo, replay and workflow takes --help.
 
 Configuration comes from RAPPORT_* environment variables; see README.md.`;
 
@@ -45,6 +47,7 @@ const ownFlags = new Map<string, (args: readonly string[]) => Promise<number>>([
   ['tail', tailCommand],
   ['demo', demoCommand],
   ['replay', replayCommand],
+  ['workflow', workflowCommand],
 ]);
 
 async function main(argv: readonly string[]): Promise<number> {

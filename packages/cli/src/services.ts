@@ -81,4 +81,12 @@ export const appServices: readonly ManagedProcess[] = [
     (config) => config.projector.port,
   ),
   httpService('api', 'Query API', 'services/api/src/main.ts', (config) => config.http.apiPort),
+  // No HTTP API: their ops listeners (/healthz, /readyz, /metrics) are what `up` probes.
+  httpService(
+    'worker',
+    'Temporal worker',
+    'workflows/src/worker/main.ts',
+    (config) => config.worker.port,
+  ),
+  httpService('bridge', 'Bridge', 'services/bridge/src/main.ts', (config) => config.bridge.port),
 ];
