@@ -60,16 +60,26 @@ describe('docker-compose.yml', async () => {
     expect(config.redis.url).toBe(`redis://127.0.0.1:${config.infra.redis.port}`);
   });
 
-  it('runs the gateway from the project image on its default port, on the in-network endpoints', () => {
-    const gateway = compose.services['gateway'];
-    expect(gateway?.image).toBe('rapport:dev');
-    expect(hostPorts(gateway?.ports ?? [])).toEqual([config.http.gatewayPort]);
-    expect(gateway?.environment).toMatchObject({
-      RAPPORT_KAFKA_BROKERS: 'kafka:19092',
-      RAPPORT_TEMPORAL_ADDRESS: 'temporal:7233',
-      RAPPORT_REDIS_URL: 'redis://redis:6379',
-    });
-  });
+  it.each([
+    ['gateway', config.http.gatewayPort],
+    ['projector', config.projector.port],
+    ['api', config.http.apiPort],
+    ['worker', config.worker.port],
+    ['bridge', config.bridge.port],
+  ])(
+    'runs %s from the project image on its default port, on the in-network endpoints',
+    (name, port) => {
+      const service = compose.services[name];
+      expect(service?.image).toBe('rapport:dev');
+      expect(hostPorts(service?.ports ?? [])).toEqual([port]);
+      expect(service?.healthcheck.test).toContain(String(port));
+      expect(service?.environment).toMatchObject({
+        RAPPORT_KAFKA_BROKERS: 'kafka:19092',
+        RAPPORT_TEMPORAL_ADDRESS: 'temporal:7233',
+        RAPPORT_REDIS_URL: 'redis://redis:6379',
+      });
+    },
+  );
 
   it('advertises the published Kafka port to clients on the host', async () => {
     const text = await readFile(composeFile, 'utf8');
