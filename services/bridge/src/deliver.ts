@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConsumedBatch, DeadLetter } from '@rapport/kafka';
 import type { StampedInteraction } from '@rapport/schema';
@@ -39,20 +40,32 @@ export async function deliverBatch(
   deps: DeliveryDeps,
 ): Promise<void> {
   const started = performance.now();
-  const rebalance = new AbortController();
-  const abort = AbortSignal.any([deps.stopping, rebalance.signal]);
+  // One abort for the batch: the bridge stopping, or kafkajs seeing a rebalance. Listeners are
+  // removed at the end, so a long-lived bridge does not pile them up on its stop signal.
+  const abort = new AbortController();
+  setMaxListeners(deps.limiter.limit + 16, abort.signal);
+  let rebalance: { readonly error: unknown } | undefined;
+  const onStop = () => abort.abort(deps.stopping.reason);
+  deps.stopping.addEventListener('abort', onStop, { once: true });
+  if (deps.stopping.aborted) onStop();
   const heartbeats = setInterval(() => {
-    batch.heartbeat().catch((error: unknown) => rebalance.abort(error));
+    batch.heartbeat().catch((error: unknown) => {
+      rebalance ??= { error };
+      abort.abort(error);
+    });
   }, deps.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
   try {
     await Promise.all(
-      coalesce(batch.records).map((customer) => deliverCustomer(customer, batch, deps, abort)),
+      coalesce(batch.records).map((customer) =>
+        deliverCustomer(customer, batch, deps, abort.signal),
+      ),
     );
   } catch (error) {
     // A rebalance seen by heartbeat() goes back to kafkajs as it came, so it rejoins at once.
-    throw rebalance.signal.aborted ? rebalance.signal.reason : error;
+    throw rebalance === undefined ? error : rebalance.error;
   } finally {
     clearInterval(heartbeats);
+    deps.stopping.removeEventListener('abort', onStop);
   }
   const newest = batch.records.at(-1);
   if (newest !== undefined) {

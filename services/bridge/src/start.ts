@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Config } from '@rapport/config';
 import {
   createInteractionProducer,
@@ -42,6 +43,9 @@ export async function startBridge(
   const metrics = createMetrics();
   const stopping = new AbortController();
   const calls = new AbortController();
+  // Every call in flight listens on `calls` (through `cuttable`), every batch in hand on `stopping`.
+  setMaxListeners(config.bridge.signalConcurrency + 16, calls.signal);
+  setMaxListeners(config.kafka.partitions + 16, stopping.signal);
   let connection: Connection | undefined;
   let consumer: RunningConsumer | undefined;
   let ops: OpsServer | undefined;
@@ -66,8 +70,10 @@ export async function startBridge(
       handleBatch: (batch) =>
         deliverBatch(batch, {
           signal: (customerId, deliveries) =>
-            temporal.withAbortSignal(calls.signal, () =>
-              signalCustomer(client, config.temporal.taskQueue, customerId, deliveries),
+            cuttable(calls.signal, (signal) =>
+              temporal.withAbortSignal(signal, () =>
+                signalCustomer(client, config.temporal.taskQueue, customerId, deliveries),
+              ),
             ),
           deadLetter: (letters) =>
             producer.publishDeadLetters(letters, { timeoutMs: DLQ_TIMEOUT_MS }),
@@ -117,4 +123,25 @@ export async function startBridge(
       }
     },
   };
+}
+
+/**
+ * Runs one call with a signal of its own that follows `cut`. @temporalio/client adds an abort
+ * listener per RPC and never removes it, so one long-lived signal given to every call gathered
+ * thousands of listeners (and made every addEventListener slower); a per-call signal is
+ * collected with its call, and the one listener on `cut` is removed here.
+ */
+async function cuttable<T>(
+  cut: AbortSignal,
+  call: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const own = new AbortController();
+  const follow = () => own.abort(cut.reason);
+  cut.addEventListener('abort', follow, { once: true });
+  if (cut.aborted) follow();
+  try {
+    return await call(own.signal);
+  } finally {
+    cut.removeEventListener('abort', follow);
+  }
 }

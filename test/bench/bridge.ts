@@ -1,0 +1,399 @@
+/**
+ * `pnpm --filter @rapport/test bench:bridge`: the bridge against the real dev server, beside a
+ * plain loop of signalWithStart calls on the same server.
+ *
+ * - baseline: one signalWithStart per event, 64 in flight (the bridge's default concurrency),
+ *   customers drawn from Zipf(1.1) over 10,000: the signals/s the server takes from one client.
+ * - backlog: that many events already on the topic, then the bridge starts and drains them:
+ *   events/s, signals/s and events per signal while it works flat out.
+ * - live: events produced at a fixed rate, faster than the baseline's signals/s; the bridge must
+ *   keep up (its lag stays bounded) by coalescing more events into each signal.
+ * - follow-up delay: customers whose predicted crossing is seconds away (a model with a short
+ *   half-life); from each predicted instant to the moment the follow-up workflow started.
+ *
+ * The bridge runs as its own process, as `rapport up` runs it; the load and the measurements come
+ * from this one. No worker polls the throughput phases' task queue: both paths are measured on
+ * what they control, the signals the server accepts (a worker catching up on thousands of new
+ * workflows would take the same CPU from either). The follow-up phase has its own worker.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig, type Config } from '@rapport/config';
+import { createInteractionProducer, createKafka, provisionTopics } from '@rapport/kafka';
+import type { StampedInteraction } from '@rapport/schema';
+import { createLogger } from '@rapport/service';
+import {
+  customerWorkflowId,
+  describeCustomer,
+  signalCustomer,
+  startWorker,
+  type EngagementSettingsInput,
+} from '@rapport/workflows';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { benchInfrastructure, percentile, printTable, rate } from './infra';
+
+const CUSTOMERS = 10_000;
+const ZIPF_EXPONENT = 1.1;
+const BASELINE_SIGNALS = Number(process.env['BENCH_SIGNALS'] ?? 5_000);
+const BACKLOG_EVENTS = Number(process.env['BENCH_EVENTS'] ?? 40_000);
+const LIVE_RATE = Number(process.env['BENCH_LIVE_RATE'] ?? 2_000);
+const LIVE_SECONDS = 20;
+const FOLLOW_UPS = 20;
+const CONCURRENCY = 64;
+const BRIDGE_PORT = 18_083;
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const runId = randomUUID().slice(0, 8);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Zipf(s) over 1..n by inverse CDF: customer 1 is the busiest. */
+function zipf(n: number, s: number): () => number {
+  const cdf = new Float64Array(n);
+  let sum = 0;
+  for (let rank = 1; rank <= n; rank += 1) cdf[rank - 1] = sum += rank ** -s;
+  return () => {
+    const target = Math.random() * sum;
+    let low = 0;
+    let high = n - 1;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if ((cdf[middle] ?? 0) < target) low = middle + 1;
+      else high = middle;
+    }
+    return low + 1;
+  };
+}
+const drawCustomer = zipf(CUSTOMERS, ZIPF_EXPONENT);
+
+let sequence = 0;
+/** The same customers in both passes of the loop (`base-`) and in both bridge phases (`br-`). */
+function event(prefix: string): StampedInteraction {
+  sequence += 1;
+  const at = new Date(Date.now() - 1_000).toISOString();
+  const inbound = sequence % 2 === 0;
+  return {
+    eventId: `bench-${runId}-${sequence}`,
+    customerId: `${prefix}-${drawCustomer()}`,
+    channel: 'email',
+    type: inbound ? 'email.replied' : 'email.sent',
+    direction: inbound ? 'inbound' : 'outbound',
+    occurredAt: at,
+    receivedAt: at,
+    source: 'http',
+  };
+}
+
+function serviceEnv(config: Config, port: number): Record<string, string> {
+  return {
+    ...Object.fromEntries(
+      Object.entries(process.env).filter((entry): entry is [string, string] => !!entry[1]),
+    ),
+    RAPPORT_KAFKA_BROKERS: config.kafka.brokers.join(','),
+    RAPPORT_TEMPORAL_ADDRESS: config.temporal.address,
+    RAPPORT_TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
+    RAPPORT_TOPIC_INTERACTIONS: config.kafka.topics.interactions,
+    RAPPORT_TOPIC_DLQ: config.kafka.topics.dlq,
+    RAPPORT_BRIDGE_GROUP_ID: config.bridge.groupId,
+    RAPPORT_BRIDGE_PORT: String(port),
+    RAPPORT_LOG_LEVEL: 'warn',
+  };
+}
+
+async function startProcess(entry: string, config: Config, port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, entry)], {
+    env: serviceEnv(config, port),
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ready) return child;
+    await sleep(200);
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${entry} did not become ready within 90 s`);
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** The bridge's counters and per-partition lag, read from its /metrics. */
+async function bridgeCounters() {
+  const text = await (await fetch(`http://127.0.0.1:${BRIDGE_PORT}/metrics`)).text();
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  const lags = [...text.matchAll(/^rapport_bridge_lag_seconds\{[^}]*\} (\S+)$/gm)].map((match) =>
+    Number(match[1]),
+  );
+  return {
+    events: value('rapport_bridge_events_total'),
+    signals: value('rapport_bridge_signals_total'),
+    retries: value('rapport_bridge_signal_retries_total'),
+    signalSeconds: value('rapport_bridge_signal_seconds_sum'),
+    lag: Math.max(0, ...lags),
+  };
+}
+
+/** Polls the bridge until it has delivered `events`; the instant of its first and last progress. */
+async function drained(events: number, timeoutMs: number) {
+  let first: number | undefined;
+  let last = performance.now();
+  let previous = -1;
+  let maxLag = 0;
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const counters = await bridgeCounters();
+    const now = performance.now();
+    maxLag = Math.max(maxLag, counters.lag);
+    if (counters.events > 0) first ??= now;
+    if (counters.events !== previous) last = now;
+    previous = counters.events;
+    if (counters.events >= events) return { first: first ?? now, last, counters, maxLag };
+    if (now > deadline) throw new Error(`bridge delivered ${counters.events} of ${events}`);
+    await sleep(100);
+  }
+}
+
+/** signalWithStart in a loop, `limit` in flight: the server's rate for one client. */
+async function baseline(client: Client, taskQueue: string): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < BASELINE_SIGNALS) {
+        next += 1;
+        const item = event('base');
+        await signalCustomer(client, taskQueue, item.customerId, [
+          { partition: 0, offset: String(next), event: item },
+        ]);
+      }
+    }),
+  );
+  return performance.now() - started;
+}
+
+/** Settings where engagement halves in ten seconds: a crossing a few seconds after the events. */
+const fastSettings = {
+  model: { halfLifeDays: 10 / 86_400 },
+  sla: { defaultMs: 3_600_000 },
+  relativeDrop: { share: 0.01, windowMs: 3_600_000 },
+  onboardingSilenceMs: 3_600_000,
+  trustBreachBelow: 0.01,
+  followUpCooldownMs: 0,
+  playbooks: [
+    {
+      name: 'bench',
+      when: { triggers: ['threshold'] },
+      steps: [{ kind: 'close', outcome: 'no_response' }],
+    },
+  ],
+} satisfies EngagementSettingsInput;
+
+const eventMs = (time: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
+  Number(time?.seconds ?? 0) * 1000 + Math.floor((time?.nanos ?? 0) / 1e6);
+
+/**
+ * From each predicted crossing to the follow-up's start: when the durable timer fired (the
+ * customer workflow's TimerFired event) and when the follow-up workflow started (its
+ * WorkflowExecutionStarted event).
+ */
+async function followUpDelays(config: Config, client: Client) {
+  const taskQueue = `${config.temporal.taskQueue}-followups`;
+  const worker = await startWorker(
+    { ...config, temporal: { ...config.temporal, taskQueue } },
+    createLogger({ logLevel: 'warn' }, 'bench-worker'),
+    { port: 0, settings: fastSettings },
+  );
+  try {
+    const customers = Array.from({ length: FOLLOW_UPS }, (_, index) => `fu-${runId}-${index}`);
+    await Promise.all(
+      customers.map(async (customerId, index) => {
+        await sleep(index * 200);
+        const at = new Date().toISOString();
+        const base = {
+          customerId,
+          channel: 'call',
+          occurredAt: at,
+          receivedAt: at,
+          source: 'http',
+        };
+        await signalCustomer(client, taskQueue, customerId, [
+          {
+            partition: 0,
+            offset: '0',
+            event: {
+              ...base,
+              eventId: `${customerId}-in`,
+              type: 'call.completed',
+              direction: 'inbound',
+            },
+          },
+          {
+            partition: 0,
+            offset: '1',
+            event: {
+              ...base,
+              eventId: `${customerId}-out`,
+              type: 'call.completed',
+              direction: 'outbound',
+            },
+          },
+        ]);
+      }),
+    );
+    const fired: number[] = [];
+    const started: number[] = [];
+    for (const customerId of customers) {
+      const deadline = Date.now() + 120_000;
+      for (;;) {
+        const followUp = (await describeCustomer(client, customerId))?.followUps[0];
+        if (followUp !== undefined) {
+          const parent = await client.workflow
+            .getHandle(customerWorkflowId(customerId))
+            .fetchHistory();
+          const events = parent.events ?? [];
+          const initiated = events.findIndex(
+            (item) => item.startChildWorkflowExecutionInitiatedEventAttributes,
+          );
+          const timer = events
+            .slice(0, initiated)
+            .findLast((item) => item.timerFiredEventAttributes);
+          const child = await client.workflow.getHandle(followUp.id).fetchHistory();
+          fired.push(eventMs(timer?.eventTime) - followUp.dropAt);
+          started.push(eventMs(child.events?.[0]?.eventTime) - followUp.dropAt);
+          break;
+        }
+        if (Date.now() > deadline) throw new Error(`no follow-up for ${customerId}`);
+        await sleep(250);
+      }
+    }
+    return { fired: fired.sort((a, b) => a - b), started: started.sort((a, b) => a - b) };
+  } finally {
+    await worker.stop();
+  }
+}
+
+Runtime.install({ logger: new DefaultLogger('WARN') });
+const infra = await benchInfrastructure();
+const config = loadConfig({
+  ...process.env,
+  RAPPORT_KAFKA_BROKERS: infra.config.kafka.brokers.join(','),
+  RAPPORT_TEMPORAL_ADDRESS: infra.config.temporal.address,
+  RAPPORT_REDIS_URL: infra.config.redis.url,
+  RAPPORT_TOPIC_INTERACTIONS: `bench.${runId}.interactions`,
+  RAPPORT_TOPIC_DLQ: `bench.${runId}.dlq`,
+  RAPPORT_TEMPORAL_TASK_QUEUE: `bench-${runId}`,
+  RAPPORT_BRIDGE_GROUP_ID: `bench-${runId}-bridge`,
+  RAPPORT_LOG_LEVEL: 'warn',
+});
+const kafka = createKafka(config.kafka);
+await provisionTopics(kafka, config.kafka);
+const producer = createInteractionProducer(kafka, config.kafka);
+await producer.connect();
+const connection = await Connection.connect({ address: config.temporal.address });
+const client = new Client({ connection, namespace: config.temporal.namespace });
+let bridge: ChildProcess | undefined;
+try {
+  // The machine is shared: the load average says how much of it the figures had.
+  const load = () =>
+    loadavg()
+      .map((value) => value.toFixed(1))
+      .join(' ');
+  console.log(
+    `bridge: Zipf(${ZIPF_EXPONENT}) over ${CUSTOMERS} customers, ${config.kafka.partitions} ` +
+      `partitions, ${config.bridge.signalConcurrency} signals in flight; Temporal ` +
+      `${config.temporal.address}; load average ${load()}`,
+  );
+  // Twice over the same customers: the first pass starts most workflows, the second finds them.
+  const coldMs = await baseline(client, config.temporal.taskQueue);
+  const warmMs = await baseline(client, config.temporal.taskQueue);
+
+  const produce = (events: StampedInteraction[]) => producer.publish(events, { timeoutMs: 30_000 });
+  for (let sent = 0; sent < BACKLOG_EVENTS; sent += 1_000) {
+    await produce(
+      Array.from({ length: Math.min(1_000, BACKLOG_EVENTS - sent) }, () => event('br')),
+    );
+  }
+  bridge = await startProcess('services/bridge/src/main.ts', config, BRIDGE_PORT);
+  const backlog = await drained(BACKLOG_EVENTS, 600_000);
+  const backlogMs = backlog.last - backlog.first;
+
+  const liveStarted = performance.now();
+  const before = await bridgeCounters();
+  let produced = 0;
+  while (performance.now() - liveStarted < LIVE_SECONDS * 1000) {
+    const due = Math.floor(((performance.now() - liveStarted) / 1000) * LIVE_RATE) - produced;
+    if (due > 0) {
+      await produce(Array.from({ length: due }, () => event('br')));
+      produced += due;
+    }
+    await sleep(20);
+  }
+  const live = await drained(BACKLOG_EVENTS + produced, 600_000);
+  const liveMs = live.last - liveStarted;
+  const liveEvents = live.counters.events - before.events;
+  const liveSignals = live.counters.signals - before.signals;
+  const delays = await followUpDelays(config, client);
+
+  const coldRate = rate(BASELINE_SIGNALS, coldMs);
+  const warmRate = rate(BASELINE_SIGNALS, warmMs);
+  printTable('signals/s on the same server (higher is better)', [
+    ['path', 'signals', 'signals/s', 'events/s', 'events/signal'],
+    ['plain signalWithStart loop, 1st pass', BASELINE_SIGNALS, coldRate, coldRate, '1.0'],
+    ['plain signalWithStart loop, 2nd pass', BASELINE_SIGNALS, warmRate, warmRate, '1.0'],
+    [
+      'bridge, backlog drain (new customers)',
+      backlog.counters.signals,
+      rate(backlog.counters.signals, backlogMs),
+      rate(BACKLOG_EVENTS, backlogMs),
+      (BACKLOG_EVENTS / backlog.counters.signals).toFixed(1),
+    ],
+    [
+      `bridge, live at ${LIVE_RATE} events/s (same customers)`,
+      liveSignals,
+      rate(liveSignals, liveMs),
+      rate(liveEvents, liveMs),
+      (liveEvents / liveSignals).toFixed(1),
+    ],
+  ]);
+  const meanMs = (seconds: number, signals: number) => ((seconds / signals) * 1000).toFixed(0);
+  printTable('bridge (its /metrics)', [
+    ['phase', 'max lag s', 'mean signal ms', 'retries'],
+    [
+      'backlog drain',
+      backlog.maxLag.toFixed(1),
+      meanMs(backlog.counters.signalSeconds, backlog.counters.signals),
+      backlog.counters.retries,
+    ],
+    [
+      `live ${LIVE_SECONDS} s`,
+      live.maxLag.toFixed(1),
+      meanMs(live.counters.signalSeconds - backlog.counters.signalSeconds, liveSignals),
+      live.counters.retries,
+    ],
+  ]);
+  console.log(`\nload average at the end: ${load()}`);
+  const ms = (values: readonly number[]) => [
+    percentile(values, 50).toFixed(0),
+    percentile(values, 99).toFixed(0),
+    (values.at(-1) ?? Number.NaN).toFixed(0),
+  ];
+  printTable(`after the predicted crossing (${FOLLOW_UPS} customers, ms)`, [
+    ['event', 'p50', 'p99', 'max'],
+    ['drop timer fired', ...ms(delays.fired)],
+    ['follow-up started', ...ms(delays.started)],
+  ]);
+} finally {
+  if (bridge !== undefined) await stopProcess(bridge);
+  await producer.disconnect();
+  await connection.close();
+  await infra.stop();
+}
