@@ -3,13 +3,18 @@ import type { AddressInfo } from 'node:net';
 import { createModel } from '@rapport/model';
 import type { StampedInteraction } from '@rapport/schema';
 import {
+  CUSTOMER_ENGAGEMENT_WORKFLOW,
+  customerWorkflowId,
+  DEFAULT_PLAYBOOKS_FILE,
   FollowUpProgressSchema,
+  loadPlaybooks,
   IDEMPOTENCY_HEADER,
   NotificationSchema,
   progressQuery,
   SIGNATURE_HEADER,
   TIMESTAMP_HEADER,
   verifyWebhook,
+  type customerEngagement,
   type followUp,
 } from '@rapport/workflows';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -245,5 +250,52 @@ describe('follow-ups (time-skipping server)', () => {
     const cancelled = await rig.until(customer, ({ followUps }) => followUps[0]?.outcome !== null);
     expect(cancelled.followUps[0]).toMatchObject({ outcome: 'cancelled', cancelRequested: true });
     expect(cancelled.view.reading.stage).toBe('churned');
+  });
+
+  it('outlives the customer workflow continuing as new, and the two still hear each other', async () => {
+    const customer = `handover-${rig.names.id}`;
+    const workflowId = customerWorkflowId(customer);
+    const first = await env.client.workflow.start<typeof customerEngagement>(
+      CUSTOMER_ENGAGEMENT_WORKFLOW,
+      {
+        workflowId,
+        taskQueue: rig.config.temporal.taskQueue,
+        args: [
+          {
+            customerId: customer,
+            settings: {
+              ...baseSettings,
+              playbooks: await loadPlaybooks(DEFAULT_PLAYBOOKS_FILE),
+              historyLimit: 20,
+            },
+          },
+        ],
+      },
+    );
+    const delivered: StampedInteraction[] = [];
+    await deliverNow(
+      customer,
+      [{ type: 'support.complaint', direction: 'inbound', channel: 'support' }],
+      delivered,
+    );
+    const { followUps } = await rig.until(customer, ({ followUps }) => followUps.length === 1);
+    const id = followUps[0]?.id ?? '';
+    // Outbound mail only (no value from the customer), until the workflow hands over; no query
+    // in between, since the time-skipping server never answers one that races the hand-over.
+    const now = await env.currentTimeMs();
+    for (let batch = 0; batch < 12; batch += 1) {
+      const event = interaction(customer, now, { type: 'email.sent', direction: 'outbound' });
+      delivered.push(event);
+      await rig.deliver(customer, [event]);
+    }
+    await rig.until(customer, ({ view }) => view.counts.applied === delivered.length);
+    const firstRun = env.client.workflow.getHandle(workflowId, first.firstExecutionRunId);
+    expect((await firstRun.describe()).status.name).toBe('CONTINUED_AS_NEW');
+    expect((await env.client.workflow.getHandle(id).describe()).status.name).toBe('RUNNING');
+
+    await deliverNow(customer, [{ type: 'email.replied', direction: 'inbound' }], delivered);
+    const closed = await rig.until(customer, ({ followUps }) => followUps[0]?.outcome !== null);
+    expect(closed.followUps[0]).toMatchObject({ id, outcome: 're_engaged' });
+    expect((await progress(id)).reengagedAt).toBe(Date.parse(delivered.at(-1)?.occurredAt ?? ''));
   });
 });
