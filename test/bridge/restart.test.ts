@@ -83,7 +83,6 @@ describe('bridge killed mid-batch (dev server, Kafka)', () => {
       // The new member gets the partition once the killed one's session times out (30 s).
       const own = (customerId: string) => events.filter((event) => event.customerId === customerId);
       await stack.rig.until(last, ({ view }) => view.counts.applied === own(last).length, 90_000);
-      let duplicates = 0;
       for (const customerId of customers) {
         const { view } = await stack.rig.until(
           customerId,
@@ -94,10 +93,10 @@ describe('bridge killed mid-batch (dev server, Kafka)', () => {
             own(customerId).reduce((state, event) => model.apply(state, event), model.empty()),
           ),
         );
-        duplicates += view.counts.duplicates;
       }
-      // The restarted bridge redelivered what the killed one had signalled: skipped, not counted.
-      expect(duplicates).toBeGreaterThan(0);
+      // Whether the restart also redelivered events the killed bridge had already signalled
+      // depends on where kafkajs cut its fetches; either way the watermark makes each count once,
+      // which the equality with the fold above checks for every customer.
     } finally {
       await bridge.stop();
     }
