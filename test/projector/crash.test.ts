@@ -55,10 +55,10 @@ describe('a projector killed with SIGKILL mid-stream', () => {
   it('restarts and leaves every customer exactly as the fold: no double count, no loss', async () => {
     const port = await freePort();
     const env = testEnv(t.names, { RAPPORT_PROJECTOR_PORT: String(port) });
-    const events = randomEvents(15_000, 300, 21);
-    // A backlog of several fetches per partition, so that the kill lands while batches of some
-    // partitions are written and others are not; more events arrive while it is down.
-    const [backlog, later] = [events.slice(0, 12_000), events.slice(12_000)];
+    const events = randomEvents(33_000, 300, 21);
+    // A backlog of several fetches (about 9,000 events each here), so that the kill lands while
+    // the next fetch is being written; more events arrive while it is down.
+    const [backlog, later] = [events.slice(0, 30_000), events.slice(30_000)];
     await t.publish(backlog);
 
     const child = spawnProjector(env);

@@ -1,4 +1,4 @@
-import { Projection, type PositionedEvent } from '@rapport/store';
+import { EMPTY_EXTRAS, encodeData, Projection, type PositionedEvent } from '@rapport/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectFolded, model, randomEvents, setup, type Setup } from './helpers';
 
@@ -75,6 +75,30 @@ describe('the guarded projection', () => {
     expect([...(stored?.offsets.keys() ?? [])].sort()).toEqual([0, 2]);
   });
 
+  it('projects several partitions in one go, a customer on two of them included', async () => {
+    const events = randomEvents(600, 30, 9);
+    const [first, second, third] = [
+      events.slice(0, 200),
+      events.slice(200, 400),
+      events.slice(400),
+    ];
+    const result = await projection('9').projectAll(
+      [
+        { partition: 0, events: positioned(first, 0) },
+        { partition: 1, events: positioned(second, 1) },
+        { partition: 2, events: positioned(third, 2) },
+      ],
+      Date.now(),
+    );
+    expect(result).toMatchObject({ events: 600, duplicates: 0 });
+    await expectFolded(t.store, '9', events);
+    expect([...(await t.store.progress('9', 'g'))].sort()).toEqual([
+      [0, 199],
+      [1, 199],
+      [2, 199],
+    ]);
+  });
+
   it('re-indexes and announces once when a crash came between the write and the index', async () => {
     const [event] = randomEvents(1, 1, 5);
     if (!event) throw new Error('no event');
@@ -87,11 +111,7 @@ describe('the guarded projection', () => {
         expectedRevision: 0,
         partition: 0,
         offset: 7,
-        data: JSON.stringify({
-          m: model.toJSON(state),
-          x: { ch: {}, fu: [0, 0, null, null], dr: [0, null] },
-          u: 0,
-        }),
+        data: encodeData(model, state, EMPTY_EXTRAS, 0),
         snapshot: '[0,0,0,0.5,"dormant","prospect"]',
         timeline: [],
       },

@@ -3,6 +3,7 @@ export { extrasFolder } from './extras';
 export { KeySpace, type CustomerKeys, type IndexKeys } from './keys';
 export {
   Projection,
+  type PartitionBatch,
   type PositionedEvent,
   type ProjectionOptions,
   type ProjectionResult,
@@ -22,7 +23,8 @@ export {
   type Pointer,
   type ReadModelOptions,
 } from './read-model';
-export { EMPTY_EXTRAS, ExtrasSchema, type Extras, type StoredCustomer } from './record';
+export { EMPTY_EXTRAS, encodeData, ExtrasSchema, type Extras, type StoredCustomer } from './record';
+export { WRITE_SCRIPTS } from './scripts';
 export {
   ChangeSchema,
   CustomerListSchema,

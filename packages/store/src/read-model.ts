@@ -23,7 +23,12 @@ export interface ReadModelOptions {
   readonly changeStreamLength: number;
   /** The consumer group that feeds generation 0, the one before any replay. */
   readonly groupId: string;
+  /** Decoded customers kept in memory (see #decode), about 1 KB of heap each; default 20,000. */
+  readonly cacheSize?: number;
 }
+
+/** About 20 MB of heap. */
+const DEFAULT_CACHE_SIZE = 20_000;
 
 /** Which generation readers use, and the consumer group whose offsets match it. */
 export const PointerSchema = z.object({
@@ -39,7 +44,7 @@ export interface CustomerWrite {
   readonly partition: number;
   /** The largest offset among the events folded in. */
   readonly offset: number;
-  readonly data: string;
+  readonly data: Buffer | string;
   readonly snapshot: string;
   /** Oldest first; at most the timeline length. */
   readonly timeline: readonly string[];
@@ -86,6 +91,11 @@ export interface ListPage {
 }
 
 const ListReplySchema = z.tuple([z.array(z.string()), z.string(), z.string()]);
+// Built once: a zod schema costs far more to build than to run.
+const FieldsSchema = z.array(z.instanceof(Buffer).nullable());
+const IndexReplySchema = z.string().nullable();
+const TextSchema = z.string();
+const PayloadSchema = z.record(z.string(), z.unknown());
 const StreamEntriesSchema = z.array(z.tuple([z.string(), z.array(z.string())]));
 
 export interface ChangeEntry {
@@ -102,6 +112,7 @@ const score = (instant: number | null) => (instant === null ? '-inf' : String(in
  */
 export class ReadModel {
   readonly keys: KeySpace;
+  readonly #cache = new Map<string, StoredCustomer>();
 
   constructor(
     readonly redis: Redis,
@@ -132,16 +143,13 @@ export class ReadModel {
   ): Promise<{ pointer: Pointer; customers: Map<string, StoredCustomer | undefined> }> {
     const pipeline = this.redis.pipeline().get(this.keys.pointer);
     for (const id of customerIds) {
-      pipeline.hmget(this.keys.customer(generation, id).record, ...RECORD_FIELDS);
+      pipeline.hmgetBuffer(this.keys.customer(generation, id).record, ...RECORD_FIELDS);
     }
     const [pointer, ...records] = await run(pipeline);
     const customers = new Map<string, StoredCustomer | undefined>();
     customerIds.forEach((id, index) => {
-      const fields = z.array(z.string().nullable()).parse(records[index]);
-      customers.set(
-        id,
-        decodeRecord(this.model, this.keys.customer(generation, id).record, fields),
-      );
+      const key = this.keys.customer(generation, id).record;
+      customers.set(id, this.#decode(key, FieldsSchema.parse(records[index])));
     });
     return { pointer: this.parsePointer(pointer), customers };
   }
@@ -180,7 +188,11 @@ export class ReadModel {
     generation: string,
     entries: readonly IndexEntry[],
     now: number,
-    progress?: { readonly groupId: string; readonly partition: number; readonly offset: number },
+    progress: readonly {
+      readonly groupId: string;
+      readonly partition: number;
+      readonly offset: number;
+    }[] = [],
   ): Promise<(string | undefined)[]> {
     const keys = this.keys.index(generation);
     const pipeline = this.redis.pipeline();
@@ -200,23 +212,18 @@ export class ReadModel {
         entry.change,
       );
     }
-    if (progress !== undefined) {
-      pipeline.rapportAdvance(
-        this.keys.progress(generation, progress.groupId),
-        progress.partition,
-        progress.offset,
-      );
+    for (const { groupId, partition, offset } of progress) {
+      pipeline.rapportAdvance(this.keys.progress(generation, groupId), partition, offset);
     }
     const replies = await run(pipeline);
     return replies
       .slice(0, entries.length)
-      .map((reply) => z.string().nullable().parse(reply) || undefined);
+      .map((reply) => IndexReplySchema.parse(reply) || undefined);
   }
 
   async customer(generation: string, customerId: string): Promise<StoredCustomer | undefined> {
     const key = this.keys.customer(generation, customerId).record;
-    const fields = await this.redis.hmget(key, ...RECORD_FIELDS);
-    return decodeRecord(this.model, key, fields);
+    return this.#decode(key, await this.redis.hmgetBuffer(key, ...RECORD_FIELDS));
   }
 
   /** Several customers in one round trip, in the order asked. */
@@ -347,12 +354,57 @@ export class ReadModel {
     return deleted;
   }
 
+  /** What a guarded write just stored, so that reading it back costs no decoding. */
+  remember(generation: string, customerId: string, stored: StoredCustomer): void {
+    this.#keep(this.keys.customer(generation, customerId).record, stored);
+  }
+
+  /**
+   * The customer as last remembered or read, without asking Redis: only for a writer whose
+   * guarded write will refuse it if it is not the stored revision any more.
+   */
+  recall(generation: string, customerId: string): StoredCustomer | undefined {
+    return this.#cache.get(this.keys.customer(generation, customerId).record);
+  }
+
+  forget(generation: string, customerId: string): void {
+    this.#cache.delete(this.keys.customer(generation, customerId).record);
+  }
+
+  /**
+   * Decoding a state (inflate, JSON, zod, the model's own check) is most of the CPU a read or a
+   * projection spends per customer; a customer whose revision has not moved decodes to the same
+   * thing, so recently decoded customers are kept, least recently used first out.
+   */
+  #decode(key: string, fields: readonly (Buffer | null)[]): StoredCustomer | undefined {
+    const revision = fields[0]?.toString('utf8');
+    const cached = this.#cache.get(key);
+    if (cached !== undefined) this.#cache.delete(key);
+    if (revision === undefined) return undefined;
+    if (cached !== undefined && String(cached.revision) === revision) {
+      this.#cache.set(key, cached);
+      return cached;
+    }
+    const decoded = decodeRecord(this.model, key, fields);
+    if (decoded !== undefined) this.#keep(key, decoded);
+    return decoded;
+  }
+
+  #keep(key: string, stored: StoredCustomer): void {
+    this.#cache.delete(key);
+    this.#cache.set(key, stored);
+    if (this.#cache.size > (this.options.cacheSize ?? DEFAULT_CACHE_SIZE)) {
+      const oldest = this.#cache.keys().next();
+      if (!oldest.done) this.#cache.delete(oldest.value);
+    }
+  }
+
   private parsePointer(value: unknown): Pointer {
     if (value === null || value === undefined) {
       return { generation: '0', groupId: this.options.groupId };
     }
     try {
-      return PointerSchema.parse(JSON.parse(z.string().parse(value)));
+      return PointerSchema.parse(JSON.parse(TextSchema.parse(value)));
     } catch (error) {
       throw new StoreError(
         'STORE_RECORD_INVALID',
@@ -378,7 +430,7 @@ function parseEntries(entries: unknown): ChangeEntry[] {
     for (let i = 0; i + 1 < fields.length; i += 2) values.set(fields[i] ?? '', fields[i + 1] ?? '');
     const change = ChangeSchema.parse({
       customerId: values.get('c'),
-      ...z.record(z.string(), z.unknown()).parse(JSON.parse(values.get('v') ?? '{}')),
+      ...PayloadSchema.parse(JSON.parse(values.get('v') ?? '{}')),
     });
     return { id, change };
   });
@@ -392,13 +444,17 @@ function parseEntries(entries: unknown): ChangeEntry[] {
 export function connectReadModel(
   config: Config,
   model: Model,
-  options: { readonly autoPipelining?: boolean } = {},
+  options: { readonly autoPipelining?: boolean; readonly cacheSize?: number } = {},
 ): ReadModel {
   const redis = new Redis(config.redis.url, {
     maxRetriesPerRequest: 2,
     enableAutoPipelining: options.autoPipelining ?? false,
   });
-  return new ReadModel(redis, model, readModelOptions(config));
+  const { cacheSize } = options;
+  return new ReadModel(redis, model, {
+    ...readModelOptions(config),
+    ...(cacheSize === undefined ? {} : { cacheSize }),
+  });
 }
 
 /** The read model's options as configured (one config, parsed once at start-up). */

@@ -1,5 +1,6 @@
 import { createModel } from '@rapport/model';
 import { describe, expect, it } from 'vitest';
+import { encodeBlob } from './codec';
 import { StoreError } from './errors';
 import { decodeRecord, EMPTY_EXTRAS, encodeData } from './record';
 
@@ -15,7 +16,7 @@ describe('customer records', () => {
 
   it('round-trips the state, extras, revision and positions', () => {
     const data = encodeData(model, state, EMPTY_EXTRAS, 1_700_000_000_000);
-    const stored = decodeRecord(model, 'k', ['4', '0:17,3:9', data]);
+    const stored = decodeRecord(model, 'k', [Buffer.from('4'), Buffer.from('0:17,3:9'), data]);
     expect(stored?.revision).toBe(4);
     expect([...(stored?.offsets ?? [])]).toEqual([
       [0, 17],
@@ -31,14 +32,18 @@ describe('customer records', () => {
 
   it('refuses what it cannot read, naming the key', () => {
     const data = encodeData(model, state, EMPTY_EXTRAS, 0);
+    const text = (...values: string[]) => values.map((value) => Buffer.from(value));
     for (const fields of [
-      ['x', '0:1', data],
-      ['1', '0-1', data],
-      ['1', '0:1', '{"m":{},"x":{},"u":0}'],
-      ['1', '0:1', 'not json'],
+      [...text('x', '0:1'), data],
+      [...text('1', '0-1'), data],
+      text('1', '0:1', '{"m":{},"x":{},"u":0}'),
+      [...text('1', '0:1'), encodeBlob('{"m":{},"x":{},"u":0}')],
+      [...text('1', '0:1'), encodeBlob('not json')],
     ]) {
       expect(() => decodeRecord(model, 'rapport:0:{c}', fields)).toThrow(StoreError);
     }
-    expect(() => decodeRecord(model, 'rapport:0:{c}', ['x', '', data])).toThrow(/rapport:0:\{c\}/);
+    expect(() => decodeRecord(model, 'rapport:0:{c}', [...text('x', ''), data])).toThrow(
+      /rapport:0:\{c\}/,
+    );
   });
 });

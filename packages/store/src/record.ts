@@ -1,6 +1,7 @@
 import type { Model, State } from '@rapport/model';
 import { parseWith } from '@rapport/schema';
 import { z } from 'zod';
+import { decodeBlob, encodeBlob } from './codec';
 import { StoreError } from './errors';
 
 const instant = z.number().nullable();
@@ -48,6 +49,12 @@ const OffsetsSchema = z
   );
 
 const RevisionSchema = z.coerce.number().int().min(1);
+/** Built once: a zod schema costs far more to build than to run. */
+const RecordSchema = z.object({
+  revision: RevisionSchema,
+  offsets: OffsetsSchema,
+  data: DataSchema,
+});
 
 /** A customer as stored: its revision, the positions applied, and the state they fold to. */
 export interface StoredCustomer {
@@ -62,24 +69,26 @@ export interface StoredCustomer {
 /** The hash fields in the order `HMGET` asks for them. */
 export const RECORD_FIELDS = ['r', 'o', 'd'] as const;
 
-export function encodeData(model: Model, state: State, extras: Extras, updatedAt: number): string {
-  return JSON.stringify({ m: model.toJSON(state), x: extras, u: updatedAt });
+/** The `d` field: compressed (see codec.ts), since it is most of a customer's memory. */
+export function encodeData(model: Model, state: State, extras: Extras, updatedAt: number): Buffer {
+  return encodeBlob(JSON.stringify({ m: model.toJSON(state), x: extras, u: updatedAt }));
 }
 
 /** Parses `HMGET r o d`; undefined for a customer never written. Throws StoreError if corrupt. */
 export function decodeRecord(
   model: Model,
   key: string,
-  fields: readonly (string | null)[],
+  fields: readonly (Buffer | null)[],
 ): StoredCustomer | undefined {
   const [revision, offsets, data] = fields;
   if (revision === null || revision === undefined) return undefined;
   try {
-    const json: unknown = JSON.parse(data ?? 'null');
-    const parsed = parseWith(
-      z.object({ revision: RevisionSchema, offsets: OffsetsSchema, data: DataSchema }),
-      { revision, offsets: offsets ?? '', data: json },
-    );
+    const json: unknown = data ? JSON.parse(decodeBlob(data)) : null;
+    const parsed = parseWith(RecordSchema, {
+      revision: revision.toString('utf8'),
+      offsets: offsets?.toString('utf8') ?? '',
+      data: json,
+    });
     if (!parsed.ok) throw new Error(parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; '));
     const { m, x, u } = parsed.value.data;
     return {

@@ -192,7 +192,7 @@ declare module 'ioredis' {
       record: string,
       history: string,
       timeline: string,
-      ...args: (string | number)[]
+      ...args: (string | number | Buffer)[]
     ): Result<[number, number], Context>;
     rapportIndex(
       schedule: string,
@@ -218,3 +218,6 @@ export function defineScripts(redis: Redis): void {
   redis.defineCommand('rapportList', { numberOfKeys: 3, lua: LIST });
   redis.defineCommand('rapportAdvance', { numberOfKeys: 1, lua: ADVANCE });
 }
+
+/** The Lua of the two writes, for a baseline that runs them without the projector (benchmarks). */
+export const WRITE_SCRIPTS = { commit: COMMIT, index: INDEX } as const;

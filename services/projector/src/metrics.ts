@@ -29,7 +29,7 @@ export function createMetrics() {
     }),
     batchSeconds: new Histogram({
       name: 'rapport_projector_batch_seconds',
-      help: 'Time to project one batch (read, fold, guarded write, index)',
+      help: 'Time to project the batches of one fetch (read, fold, guarded write, index)',
       buckets: [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),

@@ -1,0 +1,506 @@
+/**
+ * `pnpm bench:project`: the projector's throughput on a backlog (BENCH_EVENTS events over
+ * BENCH_CUSTOMERS customers, default 1,000,000 over 100,000), beside `redis-benchmark` running
+ * the same number of the projector's own EVALSHA calls pipelined on the same Redis (how close to
+ * Redis's own limit the projector is); then the freshness from the gateway's acknowledgement to
+ * the change on the stream at a steady 2,000 events/s; and Redis memory per customer.
+ * The projector and the gateway run as their own processes, as in production.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { execFile } from 'node:child_process';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Redis } from 'ioredis';
+import { createModel } from '@rapport/model';
+import { KeySpace, ReadModel, readModelOptions, WRITE_SCRIPTS } from '@rapport/store';
+import { loadConfig, type Config } from '@rapport/config';
+import { benchInfrastructure, percentile, printTable, rate } from './infra';
+
+const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 1_000_000);
+const CUSTOMERS = Number(process.env['BENCH_CUSTOMERS'] ?? 100_000);
+const FRESHNESS_RATE = 2_000;
+const FRESHNESS_SECONDS = 15;
+const WRITE_KEY = 'bench-write-key';
+const DAY = 86_400_000;
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const run = promisify(execFile);
+
+const runId = randomUUID().slice(0, 8);
+const names = {
+  topic: `bench.${runId}.project`,
+  prefix: `bench:${runId}:`,
+  group: `bench-${runId}-projector`,
+};
+
+const TYPES = [
+  ['email.sent', 'email', 'outbound'],
+  ['email.opened', 'email', 'inbound'],
+  ['email.replied', 'email', 'inbound'],
+  ['email.replied', 'email', 'outbound'],
+  ['support.ticket_opened', 'support', 'inbound'],
+  ['support.ticket_replied', 'support', 'outbound'],
+  ['support.ticket_resolved', 'support', 'outbound'],
+  ['chat.message', 'chat', 'inbound'],
+  ['chat.message', 'chat', 'outbound'],
+  ['page.viewed', 'web', 'inbound'],
+  ['app.opened', 'app', 'inbound'],
+  ['purchase.completed', 'store', 'inbound'],
+  ['sla.met', 'support', 'outbound'],
+] as const;
+
+/** A realistic mix over the last 60 days, the customer drawn at random (mulberry32, seeded). */
+function* events(count: number, customers: number, seed: number, now: number) {
+  let a = seed;
+  const next = () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+  const receivedAt = new Date(now).toISOString();
+  for (let index = 0; index < count; index += 1) {
+    const [type, channel, direction] = TYPES[Math.floor(next() * TYPES.length)] ?? TYPES[0];
+    yield {
+      eventId: `bench-${runId}-${seed}-${index}`,
+      customerId: `customer-${Math.floor(next() * customers)}`,
+      channel,
+      type,
+      direction,
+      occurredAt: new Date(now - Math.floor(next() * 60 * DAY)).toISOString(),
+      receivedAt,
+      source: type.startsWith('sla.') ? 'engine' : 'http',
+      ...(next() < 0.3 ? { sentiment: Math.round((next() * 2 - 1) * 100) / 100 } : {}),
+    };
+  }
+}
+
+/** The backlog, written with a plain kafkajs producer (acks=-1, idempotent), keyed by customer. */
+async function produce(config: Config): Promise<number> {
+  const kafka = new Kafka({
+    clientId: 'bench',
+    brokers: config.kafka.brokers,
+    logLevel: logLevel.WARN,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({
+    topics: [
+      { topic: names.topic, numPartitions: 12 },
+      { topic: `${names.topic}.dlq`, numPartitions: 1 },
+    ],
+    waitForLeaders: true,
+  });
+  await admin.disconnect();
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  await producer.connect();
+  const started = performance.now();
+  let batch: { key: string; value: string }[] = [];
+  const inFlight: Promise<unknown>[] = [];
+  for (const event of events(EVENTS, CUSTOMERS, 1, Date.now())) {
+    batch.push({ key: event.customerId, value: JSON.stringify(event) });
+    if (batch.length === 2_000) {
+      inFlight.push(producer.send({ topic: names.topic, acks: -1, messages: batch }));
+      batch = [];
+      if (inFlight.length >= 4) await inFlight.shift();
+    }
+  }
+  inFlight.push(producer.send({ topic: names.topic, acks: -1, messages: batch }));
+  await Promise.all(inFlight);
+  await producer.disconnect();
+  return performance.now() - started;
+}
+
+function serviceEnv(config: Config, extra: Record<string, string>): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    RAPPORT_KAFKA_BROKERS: config.kafka.brokers.join(','),
+    RAPPORT_REDIS_URL: config.redis.url,
+    RAPPORT_TEMPORAL_ADDRESS: config.temporal.address,
+    RAPPORT_TOPIC_INTERACTIONS: names.topic,
+    RAPPORT_TOPIC_DLQ: `${names.topic}.dlq`,
+    RAPPORT_TOPIC_PARTITIONS: '12',
+    RAPPORT_REDIS_KEY_PREFIX: names.prefix,
+    RAPPORT_PROJECTOR_GROUP_ID: names.group,
+    RAPPORT_WRITE_KEYS: WRITE_KEY,
+    RAPPORT_READ_KEYS: 'bench-read-key',
+    RAPPORT_RATE_LIMIT_PER_SECOND: '10000000',
+    RAPPORT_LOG_LEVEL: 'warn',
+    ...extra,
+  };
+}
+
+async function startService(entry: string, env: NodeJS.ProcessEnv, port: number) {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, entry)], {
+    env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
+    if (
+      await fetch(`http://127.0.0.1:${port}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return child;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${entry} did not become ready within 60 s`);
+}
+
+const metric = async (port: number, name: string) => {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+};
+
+/** Time from the projector's start to every event applied, and from its first batch. */
+async function projectBacklog(config: Config, store: ReadModel) {
+  const port = 18_382;
+  const started = performance.now();
+  const projector = await startService(
+    'services/projector/src/main.ts',
+    serviceEnv(config, { RAPPORT_PROJECTOR_PORT: String(port) }),
+    port,
+  );
+  let first = Number.NaN;
+  for (;;) {
+    const progress = await store.progress('0', names.group);
+    const done = [...progress.values()].reduce((sum, offset) => sum + offset + 1, 0);
+    if (done > 0 && Number.isNaN(first)) first = performance.now();
+    if (done >= EVENTS) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const finished = performance.now();
+  const writes = await metric(port, 'rapport_projector_customer_writes_total');
+  return { projector, port, totalMs: finished - started, steadyMs: finished - first, writes };
+}
+
+/** redis-benchmark running the projector's two scripts `calls` times each, pipelined. */
+async function redisBenchmark(config: Config, redis: Redis, calls: number, data: string) {
+  const url = new URL(config.redis.url);
+  const commitSha = String(await redis.script('LOAD', WRITE_SCRIPTS.commit));
+  const indexSha = String(await redis.script('LOAD', WRITE_SCRIPTS.index));
+  const base = [
+    '-h',
+    url.hostname,
+    '-p',
+    url.port || '6379',
+    '-n',
+    String(calls),
+    '-P',
+    '16',
+    '-r',
+    '1000000000',
+    '-q',
+  ];
+  const customer = `${names.prefix}rb:{__rand_int__}`;
+  const timelineEntry = JSON.stringify({
+    eventId: 'bench-0000-1-123456',
+    channel: 'email',
+    type: 'email.replied',
+    direction: 'inbound',
+    occurredAt: new Date().toISOString(),
+    receivedAt: new Date().toISOString(),
+    source: 'http',
+  });
+  const commit = [
+    ...base,
+    'EVALSHA',
+    commitSha,
+    '3',
+    customer,
+    `${customer}:h`,
+    `${customer}:e`,
+    '0',
+    '0',
+    '__rand_int__',
+    data,
+    '50',
+    '20',
+    '[1767225600000,41.27,55.1,0.6123,"cooling","active"]',
+    timelineEntry,
+  ];
+  const keys = new KeySpace(`${names.prefix}rb:`);
+  const index = keys.index('0');
+  const change =
+    '{"revision":1,"status":"cooling","stage":"active","engagement":41.27,"participation":55.1,"trust":0.6123,"changedAt":"2026-01-01T00:00:00.000Z","lastEvent":"2026-01-01T00:00:00.000Z","events":9,"eventId":"bench-0000-1-123456"}';
+  const indexArgs = [
+    ...base,
+    'EVALSHA',
+    indexSha,
+    '4',
+    index.schedule,
+    index.atRisk,
+    index.dormant,
+    `${names.prefix}rb:{index}:changes`,
+    'customer-__rand_int__',
+    '1',
+    '1767225600000.5',
+    '1768225600000.5',
+    '1769225600000.5',
+    String(Date.now()),
+    '100000',
+    change,
+  ];
+  const perSecond = async (args: string[]) => {
+    const { stdout } = await run('redis-benchmark', args, { maxBuffer: 1 << 26 });
+    return Number(/([\d.]+) requests per second/.exec(stdout.split('\r').at(-1) ?? stdout)?.[1]);
+  };
+  return { commit: await perSecond(commit), index: await perSecond(indexArgs) };
+}
+
+/** Gateway acknowledgement → change on the stream, for single events at a steady rate. */
+async function freshness(config: Config, keys: KeySpace) {
+  const port = 18_380;
+  const gateway = await startService(
+    'services/gateway/src/main.ts',
+    serviceEnv(config, { RAPPORT_GATEWAY_PORT: String(port) }),
+    port,
+  );
+  const reader = new Redis(config.redis.url);
+  const acked = new Map<string, number>();
+  const arrived = new Map<string, number>();
+  let reading = true;
+  let lastId = '$';
+  const consume = (async () => {
+    while (reading) {
+      const reply = await reader.xread(
+        'COUNT',
+        1000,
+        'BLOCK',
+        200,
+        'STREAMS',
+        keys.changes,
+        lastId,
+      );
+      const at = performance.now();
+      for (const [, entries] of reply ?? []) {
+        for (const [id, fields] of entries) {
+          lastId = id;
+          // A write that folded several events names its newest; the others are not matched.
+          const eventId = /"eventId":"([^"]+)"/.exec(fields[3] ?? '')?.[1];
+          if (eventId !== undefined) arrived.set(eventId, at);
+        }
+      }
+    }
+  })();
+  // Batches of 10 every 5 ms: how SDKs send, and what keeps 2,000 events/s to 200 requests/s.
+  const batches = [...events(FRESHNESS_RATE * FRESHNESS_SECONDS, CUSTOMERS, 2, Date.now())].map(
+    ({ receivedAt: _receivedAt, source: _source, ...event }) => event,
+  );
+  const perBatch = 10;
+  const interval = (1000 * perBatch) / FRESHNESS_RATE;
+  const agent = new HttpAgent({ keepAlive: true, maxSockets: 16 });
+  const started = performance.now();
+  const inFlight = new Set<Promise<void>>();
+  let sent = 0;
+  for (let index = 0; index < batches.length; index += perBatch) {
+    const batch = batches.slice(index, index + perBatch);
+    const wait = started + (index / perBatch) * interval - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    sent += batch.length;
+    const request = post(agent, port, JSON.stringify({ batch })).then((status) => {
+      const at = performance.now();
+      if (status === 202) for (const event of batch) acked.set(event.eventId, at);
+    });
+    inFlight.add(request);
+    void request.finally(() => inFlight.delete(request));
+  }
+  await Promise.all(inFlight);
+  const elapsed = performance.now() - started;
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  reading = false;
+  await consume;
+  reader.disconnect();
+  gateway.kill('SIGTERM');
+  const latencies = [...acked]
+    .flatMap(([eventId, ackedAt]) => {
+      const at = arrived.get(eventId);
+      return at === undefined ? [] : [at - ackedAt];
+    })
+    .sort((a, b) => a - b);
+  return {
+    sent,
+    rate: rate(sent, elapsed),
+    acked: acked.size,
+    matched: latencies.length,
+    latencies,
+  };
+}
+
+/** A POST on a keep-alive agent (fetch would open a connection per request in flight). */
+function post(agent: HttpAgent, port: number, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/v1/interactions',
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${WRITE_KEY}` },
+      },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode ?? 0));
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+async function usedMemory(redis: Redis): Promise<number> {
+  const info = await redis.info('memory');
+  return Number(/used_memory:(\d+)/.exec(info)?.[1]);
+}
+
+/** MEMORY USAGE of each kind of key, over a sample of customers. */
+async function memoryPerCustomer(redis: Redis, keys: KeySpace) {
+  const sample = Array.from(
+    { length: 2_000 },
+    (_, index) => `customer-${Math.floor((index * CUSTOMERS) / 2_000)}`,
+  );
+  const usage = async (key: string) =>
+    Number((await redis.memory('USAGE', key, 'SAMPLES', '0')) ?? 0);
+  const sums = { record: 0, history: 0, timeline: 0 };
+  for (const id of sample) {
+    const customer = keys.customer('0', id);
+    sums.record += await usage(customer.record);
+    sums.history += await usage(customer.history);
+    sums.timeline += await usage(customer.timeline);
+  }
+  const index = keys.index('0');
+  const indexBytes =
+    (await usage(index.schedule)) + (await usage(index.atRisk)) + (await usage(index.dormant));
+  return {
+    record: sums.record / sample.length,
+    history: sums.history / sample.length,
+    timeline: sums.timeline / sample.length,
+    index: indexBytes / CUSTOMERS,
+  };
+}
+
+const { config: infraConfig, stop } = await benchInfrastructure();
+const config = loadConfig({
+  ...process.env,
+  RAPPORT_KAFKA_BROKERS: infraConfig.kafka.brokers.join(','),
+  RAPPORT_REDIS_URL: infraConfig.redis.url,
+  RAPPORT_REDIS_KEY_PREFIX: names.prefix,
+  RAPPORT_LOG_LEVEL: 'warn',
+});
+const redis = new Redis(config.redis.url);
+const store = new ReadModel(redis, createModel(), readModelOptions(config));
+const children: ChildProcess[] = [];
+try {
+  console.log(
+    `projection benchmark: ${EVENTS.toLocaleString('en-US')} events over ${CUSTOMERS.toLocaleString('en-US')} customers, 12 partitions, one projector process`,
+  );
+  const memoryBefore = await usedMemory(redis);
+  const produceMs = await produce(config);
+  console.log(
+    `  backlog written in ${(produceMs / 1000).toFixed(1)} s (${rate(EVENTS, produceMs)} events/s)`,
+  );
+  const projected = await projectBacklog(config, store);
+  children.push(projected.projector);
+  const memoryAfter = await usedMemory(redis);
+  const perCustomer = await memoryPerCustomer(redis, store.keys);
+  const evalshas = projected.writes * 2;
+  const sampleData = (await redis.hget(store.keys.customer('0', 'customer-1').record, 'd')) ?? '{}';
+  const baseline = await redisBenchmark(config, redis, projected.writes, sampleData);
+  const baselineRate = 2 / (1 / baseline.commit + 1 / baseline.index);
+  const projectorEvalRate = rate(evalshas, projected.steadyMs);
+  printTable(
+    'projection (events/s; EVALSHA/s = one guarded write and one index update per customer per batch)',
+    [
+      ['run', 'events/s', 'EVALSHA/s', 'ratio'],
+      [
+        `projector, from its first batch (${(projected.steadyMs / 1000).toFixed(1)} s)`,
+        rate(EVENTS, projected.steadyMs),
+        projectorEvalRate,
+        (projectorEvalRate / baselineRate).toFixed(2),
+      ],
+      [
+        `projector, from process start (${(projected.totalMs / 1000).toFixed(1)} s)`,
+        rate(EVENTS, projected.totalMs),
+        rate(evalshas, projected.totalMs),
+        '',
+      ],
+      [
+        `redis-benchmark, same ${evalshas.toLocaleString('en-US')} EVALSHA, -P 16`,
+        '',
+        Math.round(baselineRate),
+        '1.00',
+      ],
+      [
+        '  of which the guarded write / the index update',
+        '',
+        `${Math.round(baseline.commit)} / ${Math.round(baseline.index)}`,
+        '',
+      ],
+    ],
+  );
+  console.log(
+    `  ${projected.writes.toLocaleString('en-US')} customer writes for ${EVENTS.toLocaleString('en-US')} events (${(EVENTS / projected.writes).toFixed(2)} events per write)`,
+  );
+
+  const totalPerCustomer = (memoryAfter - memoryBefore) / CUSTOMERS;
+  printTable('Redis memory per customer (bytes; MEMORY USAGE over 2,000 customers)', [
+    ['part', 'bytes'],
+    ['customer hash (state, position, revision)', Math.round(perCustomer.record)],
+    ['its share of the indexes (schedule, at_risk, dormant)', Math.round(perCustomer.index)],
+    ['  = read model without history', Math.round(perCustomer.record + perCustomer.index)],
+    ['history list (capped at 50 snapshots)', Math.round(perCustomer.history)],
+    ['timeline list (capped at 20 events)', Math.round(perCustomer.timeline)],
+    [
+      'used_memory growth / customers (everything, incl. change stream)',
+      Math.round(totalPerCustomer),
+    ],
+  ]);
+
+  const fresh = await freshness(config, store.keys);
+  if (process.env['BENCH_DEBUG']) {
+    const text = await (await fetch(`http://127.0.0.1:${projected.port}/metrics`)).text();
+    console.log(
+      text
+        .split('\n')
+        .filter((line) => /freshness|batch_seconds|event_loop_lag_seconds\b/.test(line))
+        .join('\n'),
+    );
+  }
+  printTable(
+    `freshness: gateway acknowledgement → change on the stream, single events at ${FRESHNESS_RATE}/s for ${FRESHNESS_SECONDS} s`,
+    [
+      ['sent', 'rate', 'acked', 'matched', 'p50 ms', 'p99 ms', 'max ms'],
+      [
+        fresh.sent,
+        fresh.rate,
+        fresh.acked,
+        fresh.matched,
+        percentile(fresh.latencies, 50).toFixed(1),
+        percentile(fresh.latencies, 99).toFixed(1),
+        (fresh.latencies.at(-1) ?? Number.NaN).toFixed(1),
+      ],
+    ],
+  );
+} finally {
+  for (const child of children) child.kill('SIGTERM');
+  for (const pattern of [`${names.prefix}*`]) {
+    let cursor = '0';
+    do {
+      const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 5_000);
+      if (found.length > 0) await redis.unlink(...found);
+      cursor = next;
+    } while (cursor !== '0');
+  }
+  redis.disconnect();
+  await stop();
+}
