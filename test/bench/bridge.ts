@@ -142,8 +142,11 @@ async function bridgeCounters() {
   };
 }
 
-/** Polls the bridge until it has delivered `events`; the instant of its first and last progress. */
-async function drained(events: number, timeoutMs: number) {
+/**
+ * Polls the bridge until it has delivered `events` in all; the instants of its first progress
+ * past `from` and of its last progress.
+ */
+async function drained(from: number, events: number, timeoutMs: number) {
   let first: number | undefined;
   let last = performance.now();
   let previous = -1;
@@ -153,7 +156,7 @@ async function drained(events: number, timeoutMs: number) {
     const counters = await bridgeCounters();
     const now = performance.now();
     maxLag = Math.max(maxLag, counters.lag);
-    if (counters.events > 0) first ??= now;
+    if (counters.events > from) first ??= now;
     if (counters.events !== previous) last = now;
     previous = counters.events;
     if (counters.events >= events) return { first: first ?? now, last, counters, maxLag };
@@ -162,15 +165,22 @@ async function drained(events: number, timeoutMs: number) {
   }
 }
 
-/** signalWithStart in a loop, `limit` in flight: the server's rate for one client. */
-async function baseline(client: Client, taskQueue: string): Promise<number> {
+/**
+ * signalWithStart in a loop, CONCURRENCY in flight: the server's rate for one client. `draw`
+ * picks the customers: Zipf, or every signal a customer of its own (each one starts a workflow).
+ */
+async function baseline(
+  client: Client,
+  taskQueue: string,
+  draw: () => StampedInteraction,
+): Promise<number> {
   let next = 0;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < BASELINE_SIGNALS) {
         next += 1;
-        const item = event('base');
+        const item = draw();
         await signalCustomer(client, taskQueue, item.customerId, [
           { partition: 0, offset: String(next), event: item },
         ]);
@@ -312,19 +322,35 @@ try {
       `partitions, ${config.bridge.signalConcurrency} signals in flight; Temporal ` +
       `${config.temporal.address}; load average ${load()}`,
   );
-  // Twice over the same customers: the first pass starts most workflows, the second finds them.
-  const coldMs = await baseline(client, config.temporal.taskQueue);
-  const warmMs = await baseline(client, config.temporal.taskQueue);
-
   const produce = (events: StampedInteraction[]) => producer.publish(events, { timeoutMs: 30_000 });
-  for (let sent = 0; sent < BACKLOG_EVENTS; sent += 1_000) {
-    await produce(
-      Array.from({ length: Math.min(1_000, BACKLOG_EVENTS - sent) }, () => event('br')),
-    );
-  }
+  const produceBacklog = async () => {
+    for (let sent = 0; sent < BACKLOG_EVENTS; sent += 1_000) {
+      await produce(
+        Array.from({ length: Math.min(1_000, BACKLOG_EVENTS - sent) }, () => event('br')),
+      );
+    }
+  };
+  await produceBacklog();
   bridge = await startProcess('services/bridge/src/main.ts', config, BRIDGE_PORT);
-  const backlog = await drained(BACKLOG_EVENTS, 600_000);
+  const backlog = await drained(0, BACKLOG_EVENTS, 600_000);
   const backlogMs = backlog.last - backlog.first;
+
+  // The loops run while the bridge idles between its phases (neither gets a fresher server), and
+  // twice over the same customers: the first pass starts most workflows, the second finds them.
+  const coldMs = await baseline(client, config.temporal.taskQueue, () => event('base'));
+  const warmMs = await baseline(client, config.temporal.taskQueue, () => event('base'));
+  let fresh = 0;
+  const newMs = await baseline(client, config.temporal.taskQueue, () => ({
+    ...event('new'),
+    customerId: `new-${runId}-${(fresh += 1)}`,
+  }));
+
+  // The same again with the bridge running: a burst on customers whose workflows exist.
+  const burst = drained(BACKLOG_EVENTS, 2 * BACKLOG_EVENTS, 600_000);
+  await produceBacklog();
+  const warm = await burst;
+  const warmBacklogMs = warm.last - warm.first;
+  const warmSignals = warm.counters.signals - backlog.counters.signals;
 
   const liveStarted = performance.now();
   const before = await bridgeCounters();
@@ -337,7 +363,7 @@ try {
     }
     await sleep(20);
   }
-  const live = await drained(BACKLOG_EVENTS + produced, 600_000);
+  const live = await drained(2 * BACKLOG_EVENTS, 2 * BACKLOG_EVENTS + produced, 600_000);
   const liveMs = live.last - liveStarted;
   const liveEvents = live.counters.events - before.events;
   const liveSignals = live.counters.signals - before.signals;
@@ -350,11 +376,25 @@ try {
     ['plain signalWithStart loop, 1st pass', BASELINE_SIGNALS, coldRate, coldRate, '1.0'],
     ['plain signalWithStart loop, 2nd pass', BASELINE_SIGNALS, warmRate, warmRate, '1.0'],
     [
+      'plain loop, every signal a new customer',
+      BASELINE_SIGNALS,
+      rate(BASELINE_SIGNALS, newMs),
+      rate(BASELINE_SIGNALS, newMs),
+      '1.0',
+    ],
+    [
       'bridge, backlog drain (new customers)',
       backlog.counters.signals,
       rate(backlog.counters.signals, backlogMs),
       rate(BACKLOG_EVENTS, backlogMs),
       (BACKLOG_EVENTS / backlog.counters.signals).toFixed(1),
+    ],
+    [
+      'bridge, burst on the same customers',
+      warmSignals,
+      rate(warmSignals, warmBacklogMs),
+      rate(BACKLOG_EVENTS, warmBacklogMs),
+      (BACKLOG_EVENTS / warmSignals).toFixed(1),
     ],
     [
       `bridge, live at ${LIVE_RATE} events/s (same customers)`,
@@ -374,9 +414,15 @@ try {
       backlog.counters.retries,
     ],
     [
+      'burst, same customers',
+      warm.maxLag.toFixed(1),
+      meanMs(warm.counters.signalSeconds - backlog.counters.signalSeconds, warmSignals),
+      warm.counters.retries,
+    ],
+    [
       `live ${LIVE_SECONDS} s`,
       live.maxLag.toFixed(1),
-      meanMs(live.counters.signalSeconds - backlog.counters.signalSeconds, liveSignals),
+      meanMs(live.counters.signalSeconds - warm.counters.signalSeconds, liveSignals),
       live.counters.retries,
     ],
   ]);
