@@ -1,5 +1,6 @@
 import { loadConfig } from '@rapport/config';
-// By path: @rapport/workflows is not yet a dependency of the CLI (it needs a pnpm install).
+// By path until @rapport/workflows is a dependency of the CLI; then '@rapport/workflows/client'
+// (the client alone: the package's index also loads the worker and its native library).
 import { describeCustomerAt, type CustomerDescription } from '../../../workflows/src/client';
 import { usageError } from './cli-errors';
 import { parseFlags, runCommand } from './command';
