@@ -9,7 +9,9 @@ import {
 } from '@rapport/kafka';
 import { StampedInteractionSchema } from '@rapport/schema';
 import type { Logger, RunningService } from '@rapport/service';
-import { signalCustomer, startOpsServer, type OpsServer } from '@rapport/workflows';
+// The client and the ops listener only: the package's index also loads the Temporal worker.
+import { signalCustomer } from '@rapport/workflows/client';
+import { startOpsServer, type OpsServer } from '@rapport/workflows/ops';
 import { Client, Connection } from '@temporalio/client';
 import { deliverBatch } from './deliver';
 import { Limiter } from './limiter';
