@@ -109,13 +109,30 @@ export const kafka: InfraService = {
     return spawnDetached({
       name: 'kafka',
       command: 'java',
-      args: ['-Xms512m', '-Xmx1g', ...java, 'kafka.Kafka', serverProperties],
+      args: [...KAFKA_JVM_OPTIONS, ...java, 'kafka.Kafka', serverProperties],
       runDir: config.infra.runDir,
       marker: serverProperties,
       endpoint: kafka.endpoint(config),
     });
   },
 };
+
+/**
+ * What kafka-server-start.sh passes the broker (KAFKA_HEAP_OPTS, KAFKA_JVM_PERFORMANCE_OPTS), but a
+ * 512 MB starting heap. Without them the JVM's G1 aims at 200 ms pauses, and its young
+ * collections (about 22 ms each under load, measured) showed up in every producer's p99.
+ */
+const KAFKA_JVM_OPTIONS = [
+  '-Xms512m',
+  '-Xmx1g',
+  '-server',
+  '-XX:+UseG1GC',
+  '-XX:MaxGCPauseMillis=20',
+  '-XX:InitiatingHeapOccupancyPercent=35',
+  '-XX:+ExplicitGCInvokesConcurrent',
+  '-XX:MaxInlineLevel=15',
+  '-Djava.awt.headless=true',
+];
 
 export const temporal: InfraService = {
   name: 'temporal',

@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import { loadConfig, type Config } from '@rapport/config';
 import { provideInfrastructure, stopInfrastructure } from '@rapport/infra';
 
@@ -46,4 +47,14 @@ export function printTable(title: string, rows: readonly (readonly (string | num
   );
   for (const row of cells)
     console.log(`  ${row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ')}`);
+}
+
+/** Deletes every key under `prefix`: a run leaves the shared Redis as it found it. */
+export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5_000);
+    if (keys.length > 0) await redis.unlink(...keys);
+    cursor = next;
+  } while (cursor !== '0');
 }

@@ -1,22 +1,21 @@
 /**
- * `pnpm bench:ingest`: events/s through the gateway (POST /v1/interactions, batches of 500) beside
- * a raw kafkajs producer sending the same records to the same broker with the same guarantees
- * (acks=-1, idempotent), and p50/p99 latency of single events at a fixed 1,000 per second, again
- * through the gateway beside the raw producer. The gateway runs as its own process, as in
- * production; the load comes from this one.
+ * `pnpm bench:ingest`: p50/p99 latency of single events at a fixed 1,000 per second through the
+ * gateway (POST /v1/interactions), beside the same gateway's GET /healthz at that rate (the HTTP
+ * floor: what the load generator and HTTP cost alone) and a raw kafkajs producer sending the same
+ * records to the same broker with the same guarantees (acks=-1, idempotent); then events/s in
+ * batches of 500, through the gateway beside the raw producer. The gateway runs as its own
+ * process, as in production; the load comes from this one.
  *
- * Latency is measured open-loop: sends are spaced evenly and each latency counts from the instant
- * the send was due, so a stall is charged to every request it delayed (no coordinated omission).
- * autocannon's rate limiter fires each second's requests in bursts and reported several times the
- * latency of evenly spaced load, which is what clients send.
+ * Latency is measured open-loop (see `openLoop`): sends are spaced evenly and each latency counts
+ * from the instant the send was due. autocannon's rate limiter fires each second's requests in
+ * bursts and reported several times the latency of evenly spaced load, which is what clients send.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import type { Config } from '@rapport/config';
-import { benchInfrastructure, percentile, printTable, rate } from './infra';
+import { benchInfrastructure, printTable, rate } from './infra';
+import { expectStatus, httpClient, latencyRow, openLoop } from './load';
+import { startService } from './service';
 
 const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 200_000);
 const BATCH = 500;
@@ -24,9 +23,9 @@ const CONCURRENCY = 8;
 const CUSTOMERS = 10_000;
 const LATENCY_RATE = 1_000;
 const LATENCY_SECONDS = 10;
+const WARM_UP_SECONDS = 5;
 const WRITE_KEY = 'bench-write-key';
 const GATEWAY_PORT = 18_080;
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const runId = randomUUID().slice(0, 8);
 const event = (index: number) => ({
@@ -56,7 +55,7 @@ const batches = <T>(offset: number, make: (index: number) => T): T[][] =>
 async function timed<T>(
   items: readonly T[],
   limit: number,
-  work: (item: T) => Promise<void>,
+  work: (item: T) => Promise<unknown>,
 ): Promise<number> {
   const started = performance.now();
   let next = 0;
@@ -68,60 +67,18 @@ async function timed<T>(
   return performance.now() - started;
 }
 
-/** Sends `send(i)` at `perSecond`, evenly spaced; each latency counts from its due instant. */
-async function openLoop(
-  perSecond: number,
-  seconds: number,
-  send: (index: number) => Promise<void>,
-): Promise<number[]> {
-  const total = perSecond * seconds;
-  const latencies: number[] = [];
-  const pending: Promise<void>[] = [];
-  const started = performance.now();
-  for (let sent = 0; sent < total;) {
-    const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * perSecond));
-    for (; sent < due; sent += 1) {
-      const dueAt = started + (sent / perSecond) * 1000;
-      pending.push(send(sent).then(() => void latencies.push(performance.now() - dueAt)));
-    }
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-  await Promise.all(pending);
-  return latencies.sort((a, b) => a - b);
-}
-
-async function startGatewayProcess(config: Config, topic: string): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(repoRoot, 'services/gateway/src/main.ts')],
-    {
-      env: {
-        ...process.env,
-        RAPPORT_KAFKA_BROKERS: config.kafka.brokers.join(','),
-        RAPPORT_REDIS_URL: config.redis.url,
-        RAPPORT_TOPIC_INTERACTIONS: topic,
-        RAPPORT_TOPIC_DLQ: `${topic}.dlq`,
-        RAPPORT_REDIS_KEY_PREFIX: `bench:${runId}:`,
-        RAPPORT_WRITE_KEYS: WRITE_KEY,
-        RAPPORT_RATE_LIMIT_PER_SECOND: '10000000',
-        RAPPORT_GATEWAY_PORT: String(GATEWAY_PORT),
-        RAPPORT_LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    },
-  );
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const ready = await fetch(`http://127.0.0.1:${GATEWAY_PORT}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ready) return child;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  child.kill('SIGKILL');
-  throw new Error('the gateway did not become ready within 60 s');
-}
+const gatewayEnv = (config: Config, topic: string): NodeJS.ProcessEnv => ({
+  ...process.env,
+  RAPPORT_KAFKA_BROKERS: config.kafka.brokers.join(','),
+  RAPPORT_REDIS_URL: config.redis.url,
+  RAPPORT_TOPIC_INTERACTIONS: topic,
+  RAPPORT_TOPIC_DLQ: `${topic}.dlq`,
+  RAPPORT_REDIS_KEY_PREFIX: `bench:${runId}:`,
+  RAPPORT_WRITE_KEYS: WRITE_KEY,
+  RAPPORT_RATE_LIMIT_PER_SECOND: '10000000',
+  RAPPORT_GATEWAY_PORT: String(GATEWAY_PORT),
+  RAPPORT_LOG_LEVEL: 'warn',
+});
 
 async function rawProducer(config: Config, topic: string): Promise<Producer> {
   const kafka = new Kafka({
@@ -145,64 +102,57 @@ async function rawProducer(config: Config, topic: string): Promise<Producer> {
   return producer;
 }
 
-const post = async (url: string, body: unknown) => {
-  const response = await fetch(`${url}/v1/interactions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${WRITE_KEY}` },
-    body: JSON.stringify(body),
-  });
-  if (response.status !== 202)
-    throw new Error(`gateway answered ${response.status}: ${await response.text()}`);
-  await response.arrayBuffer();
-};
-
-const latencyRow = (path: string, latencies: readonly number[]) => [
-  path,
-  latencies.length,
-  percentile(latencies, 50).toFixed(1),
-  percentile(latencies, 99).toFixed(1),
-  (latencies.at(-1) ?? Number.NaN).toFixed(1),
-];
+const accepted = expectStatus(202);
+const ok = expectStatus(200);
 
 const { config, stop } = await benchInfrastructure();
-const gateway = await startGatewayProcess(config, `bench.${runId}.gateway`);
-const url = `http://127.0.0.1:${GATEWAY_PORT}`;
+const gateway = await startService(
+  'services/gateway/src/main.ts',
+  gatewayEnv(config, `bench.${runId}.gateway`),
+  GATEWAY_PORT,
+);
+const http = httpClient(gateway.url, { authorization: `Bearer ${WRITE_KEY}` });
+const post = (body: unknown) =>
+  http.send('POST', '/v1/interactions', JSON.stringify(body)).then(accepted);
 const rawTopic = `bench.${runId}.raw`;
 const producer = await rawProducer(config, rawTopic);
+const sendRaw = (messages: { key: string; value: string }[]) =>
+  producer.send({ topic: rawTopic, acks: -1, messages });
 try {
   console.log(
-    `ingest: ${EVENTS} events in batches of ${BATCH}, ${CONCURRENCY} in flight, ${CUSTOMERS} customers`,
+    `ingest: single events at ${LATENCY_RATE}/s for ${LATENCY_SECONDS} s, then ${EVENTS} events in batches of ${BATCH}, ${CONCURRENCY} in flight, ${CUSTOMERS} customers`,
   );
+  // Latency first, on a broker not yet busy writing out the throughput runs' data; each path
+  // warmed up at the same rate first (JIT, connections, the producer's first batches).
+  const single = (index: number) => post(event(10_000_000 + index));
+  const floor = () => http.send('GET', '/healthz').then(ok);
+  const raw = (index: number) => sendRaw([stampedRecord(20_000_000 + index)]);
+  await openLoop(LATENCY_RATE, WARM_UP_SECONDS, (index) => single(index + 1_000_000));
+  const viaGateway = await openLoop(LATENCY_RATE, LATENCY_SECONDS, single);
+  const httpFloor = await openLoop(LATENCY_RATE, LATENCY_SECONDS, floor);
+  await openLoop(LATENCY_RATE, WARM_UP_SECONDS, (index) => raw(index + 1_000_000));
+  const viaRaw = await openLoop(LATENCY_RATE, LATENCY_SECONDS, raw);
+
   const gatewayBatches = batches(0, event);
-  await timed(batches(EVENTS, event), CONCURRENCY, (batch) => post(url, { batch })); // Warm-up.
-  const gatewayMs = await timed(gatewayBatches, CONCURRENCY, (batch) => post(url, { batch }));
-  const rawMs = await timed(batches(0, stampedRecord), CONCURRENCY, async (messages) => {
-    await producer.send({ topic: rawTopic, acks: -1, messages });
-  });
-  const viaGateway = await openLoop(LATENCY_RATE, LATENCY_SECONDS, (index) =>
-    post(url, event(10_000_000 + index)),
-  );
-  const viaRaw = await openLoop(LATENCY_RATE, LATENCY_SECONDS, async (index) => {
-    await producer.send({
-      topic: rawTopic,
-      acks: -1,
-      messages: [stampedRecord(20_000_000 + index)],
-    });
-  });
+  await timed(batches(EVENTS, event), CONCURRENCY, (batch) => post({ batch })); // Warm-up.
+  const gatewayMs = await timed(gatewayBatches, CONCURRENCY, (batch) => post({ batch }));
+  const rawMs = await timed(batches(0, stampedRecord), CONCURRENCY, sendRaw);
   const gatewayRate = rate(EVENTS, gatewayMs);
   const rawRate = rate(EVENTS, rawMs);
+  printTable(`single events at ${LATENCY_RATE}/s for ${LATENCY_SECONDS} s, open loop (ms)`, [
+    ['path', 'events', 'p50', 'p99', 'max'],
+    latencyRow('gateway POST /v1/interactions', viaGateway),
+    latencyRow('gateway GET /healthz (HTTP floor)', httpFloor),
+    latencyRow('raw kafkajs producer send', viaRaw),
+  ]);
   printTable('throughput (events/s)', [
     ['path', 'events/s', 'ratio'],
     ['gateway POST /v1/interactions', gatewayRate, (gatewayRate / rawRate).toFixed(2)],
     ['raw kafkajs producer', rawRate, '1.00'],
   ]);
-  printTable(`single events at ${LATENCY_RATE}/s for ${LATENCY_SECONDS} s, open loop (ms)`, [
-    ['path', 'events', 'p50', 'p99', 'max'],
-    latencyRow('gateway POST /v1/interactions', viaGateway),
-    latencyRow('raw kafkajs producer send', viaRaw),
-  ]);
 } finally {
   await producer.disconnect();
-  gateway.kill('SIGTERM');
+  http.close();
+  await gateway.stop();
   await stop();
 }

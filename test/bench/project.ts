@@ -22,6 +22,8 @@ import { benchInfrastructure, percentile, printTable, rate } from './infra';
 
 const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 1_000_000);
 const CUSTOMERS = Number(process.env['BENCH_CUSTOMERS'] ?? 100_000);
+/** Projector processes in the group (one per core is the most a machine can use). */
+const PROJECTORS = Number(process.env['BENCH_PROJECTORS'] ?? 1);
 const FRESHNESS_RATE = 2_000;
 const FRESHNESS_SECONDS = 15;
 const WRITE_KEY = 'bench-write-key';
@@ -138,7 +140,10 @@ function serviceEnv(config: Config, extra: Record<string, string>): NodeJS.Proce
 }
 
 async function startService(entry: string, env: NodeJS.ProcessEnv, port: number) {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, entry)], {
+  const profile = process.env['BENCH_PROFILE_DIR'];
+  const flags =
+    profile && entry.includes('projector') ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', join(repoRoot, entry)], {
     env,
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -156,6 +161,8 @@ async function startService(entry: string, env: NodeJS.ProcessEnv, port: number)
   throw new Error(`${entry} did not become ready within 60 s`);
 }
 
+const CPU_SECONDS = 'rapport_projector_process_cpu_seconds_total';
+
 const metric = async (port: number, name: string) => {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   return Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
@@ -163,24 +170,44 @@ const metric = async (port: number, name: string) => {
 
 /** Time from the projector's start to every event applied, and from its first batch. */
 async function projectBacklog(config: Config, store: ReadModel) {
-  const port = 18_382;
+  const ports = Array.from({ length: PROJECTORS }, (_, index) => 18_382 + index * 10);
+  const total = (name: string) =>
+    Promise.all(ports.map((port) => metric(port, name))).then((values) =>
+      values.reduce((sum, value) => sum + value, 0),
+    );
   const started = performance.now();
-  const projector = await startService(
-    'services/projector/src/main.ts',
-    serviceEnv(config, { RAPPORT_PROJECTOR_PORT: String(port) }),
-    port,
+  const projectors = await Promise.all(
+    ports.map((port) =>
+      startService(
+        'services/projector/src/main.ts',
+        serviceEnv(config, { RAPPORT_PROJECTOR_PORT: String(port) }),
+        port,
+      ),
+    ),
   );
   let first = Number.NaN;
+  let cpuAtFirst = Number.NaN;
   for (;;) {
     const progress = await store.progress('0', names.group);
     const done = [...progress.values()].reduce((sum, offset) => sum + offset + 1, 0);
-    if (done > 0 && Number.isNaN(first)) first = performance.now();
+    if (done > 0 && Number.isNaN(first)) {
+      first = performance.now();
+      cpuAtFirst = await total(CPU_SECONDS);
+    }
     if (done >= EVENTS) break;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const finished = performance.now();
-  const writes = await metric(port, 'rapport_projector_customer_writes_total');
-  return { projector, port, totalMs: finished - started, steadyMs: finished - first, writes };
+  const writes = await total('rapport_projector_customer_writes_total');
+  // CPU the projector processes used, which competing processes on the machine do not inflate.
+  const cpuSeconds = (await total(CPU_SECONDS)) - cpuAtFirst;
+  return {
+    projectors,
+    totalMs: finished - started,
+    steadyMs: finished - first,
+    writes,
+    cpuSeconds,
+  };
 }
 
 /** redis-benchmark running the projector's two scripts `calls` times each, pipelined. */
@@ -402,7 +429,7 @@ const store = new ReadModel(redis, createModel(), readModelOptions(config));
 const children: ChildProcess[] = [];
 try {
   console.log(
-    `projection benchmark: ${EVENTS.toLocaleString('en-US')} events over ${CUSTOMERS.toLocaleString('en-US')} customers, 12 partitions, one projector process`,
+    `projection benchmark: ${EVENTS.toLocaleString('en-US')} events over ${CUSTOMERS.toLocaleString('en-US')} customers, 12 partitions, ${PROJECTORS} projector process(es)`,
   );
   const memoryBefore = await usedMemory(redis);
   const produceMs = await produce(config);
@@ -410,11 +437,14 @@ try {
     `  backlog written in ${(produceMs / 1000).toFixed(1)} s (${rate(EVENTS, produceMs)} events/s)`,
   );
   const projected = await projectBacklog(config, store);
-  children.push(projected.projector);
+  children.push(...projected.projectors);
   const memoryAfter = await usedMemory(redis);
   const perCustomer = await memoryPerCustomer(redis, store.keys);
   const evalshas = projected.writes * 2;
-  const sampleData = (await redis.hget(store.keys.customer('0', 'customer-1').record, 'd')) ?? '{}';
+  // As many bytes as a real record: what Redis does with a value does not depend on its bytes,
+  // and a command line cannot carry the record's own (they include NULs).
+  const sampleBytes = await redis.hgetBuffer(store.keys.customer('0', 'customer-1').record, 'd');
+  const sampleData = 'x'.repeat(sampleBytes?.length ?? 256);
   const baseline = await redisBenchmark(config, redis, projected.writes, sampleData);
   const baselineRate = 2 / (1 / baseline.commit + 1 / baseline.index);
   const projectorEvalRate = rate(evalshas, projected.steadyMs);
@@ -449,6 +479,9 @@ try {
     ],
   );
   console.log(
+    `  projector CPU: ${projected.cpuSeconds.toFixed(1)} s, ${((projected.cpuSeconds * 1e6) / EVENTS).toFixed(0)} µs per event (${rate(EVENTS, projected.cpuSeconds * 1000)} events per CPU-second)`,
+  );
+  console.log(
     `  ${projected.writes.toLocaleString('en-US')} customer writes for ${EVENTS.toLocaleString('en-US')} events (${(EVENTS / projected.writes).toFixed(2)} events per write)`,
   );
 
@@ -467,15 +500,6 @@ try {
   ]);
 
   const fresh = await freshness(config, store.keys);
-  if (process.env['BENCH_DEBUG']) {
-    const text = await (await fetch(`http://127.0.0.1:${projected.port}/metrics`)).text();
-    console.log(
-      text
-        .split('\n')
-        .filter((line) => /freshness|batch_seconds|event_loop_lag_seconds\b/.test(line))
-        .join('\n'),
-    );
-  }
   printTable(
     `freshness: gateway acknowledgement → change on the stream, single events at ${FRESHNESS_RATE}/s for ${FRESHNESS_SECONDS} s`,
     [

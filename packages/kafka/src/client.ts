@@ -1,5 +1,7 @@
 import type { Config } from '@rapport/config';
-import { Kafka } from 'kafkajs';
+import { connect } from 'node:net';
+import { connect as connectTls } from 'node:tls';
+import { Kafka, type ISocketFactory } from 'kafkajs';
 import { describeError, KafkaUnavailableError } from './errors';
 import {
   kafkajsLevel,
@@ -52,6 +54,20 @@ export const CLIENT_RETRY = {
 /** A broker that accepted the connection but has not answered in this long is treated as gone. */
 const REQUEST_TIMEOUT_MS = 10_000;
 
+/**
+ * kafkajs's own socket factory, with Nagle's algorithm off (as the Java client and the broker have
+ * it): a request larger than one segment otherwise leaves its tail waiting for the broker's
+ * delayed acknowledgement.
+ */
+const noDelaySocket: ISocketFactory = ({ host, port, ssl, onConnect }) => {
+  const socket = ssl
+    ? connectTls({ host, port, ...ssl }, onConnect)
+    : connect({ host, port }, onConnect);
+  socket.setKeepAlive(true, 60_000);
+  socket.setNoDelay(true);
+  return socket;
+};
+
 export function createKafka(config: KafkaConfig, options: CreateKafkaOptions = {}): RapportKafka {
   const logger = options.logger ?? silentLogger;
   const client = new Kafka({
@@ -61,6 +77,7 @@ export function createKafka(config: KafkaConfig, options: CreateKafkaOptions = {
     logCreator: kafkajsLogCreator(logger),
     retry: CLIENT_RETRY,
     requestTimeout: REQUEST_TIMEOUT_MS,
+    socketFactory: noDelaySocket,
   });
   const kafka: RapportKafka = {
     clientId: config.clientId,

@@ -1,0 +1,62 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** A Rapport service in its own process, as in production, answering on 127.0.0.1:`port`. */
+export interface ServiceProcess {
+  readonly child: ChildProcess;
+  readonly url: string;
+  /** A sample's value from the service's /metrics (the first series of that name), else NaN. */
+  metric(name: string): Promise<number>;
+  /** SIGTERM, then waits for the graceful shutdown to finish. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `entry` (a path from the repository root) with `env` and waits for its /readyz.
+ * BENCH_PROFILE_DIR=<dir> writes a V8 CPU profile of every service started to that folder.
+ */
+export async function startService(
+  entry: string,
+  env: NodeJS.ProcessEnv,
+  port: number,
+  readyWithinMs = 90_000,
+): Promise<ServiceProcess> {
+  const profileDir = process.env['BENCH_PROFILE_DIR'];
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(repoRoot, entry)], {
+    cwd: repoRoot,
+    env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const service: ServiceProcess = {
+    child,
+    url,
+    metric: async (name) => {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      const sample = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
+      return Number(sample?.[1] ?? Number.NaN);
+    },
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+  for (const deadline = Date.now() + readyWithinMs; Date.now() < deadline;) {
+    if (child.exitCode !== null) throw new Error(`${entry} exited with ${child.exitCode}`);
+    const ready = await fetch(`${url}/readyz`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ready) return service;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${entry} did not become ready within ${readyWithinMs / 1000} s`);
+}
