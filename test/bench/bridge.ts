@@ -16,11 +16,8 @@
  * what they control, the signals the server accepts (a worker catching up on thousands of new
  * workflows would take the same CPU from either). The follow-up phase has its own worker.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadConfig, type Config } from '@rapport/config';
 import { createInteractionProducer, createKafka, provisionTopics } from '@rapport/kafka';
 import type { StampedInteraction } from '@rapport/schema';
@@ -35,6 +32,7 @@ import {
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { benchInfrastructure, percentile, printTable, rate } from './infra';
+import { startService, type ServiceProcess } from './service';
 
 const CUSTOMERS = 10_000;
 const ZIPF_EXPONENT = 1.1;
@@ -45,7 +43,6 @@ const LIVE_SECONDS = 20;
 const FOLLOW_UPS = 20;
 const CONCURRENCY = 64;
 const BRIDGE_PORT = 18_083;
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const runId = randomUUID().slice(0, 8);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -86,11 +83,9 @@ function event(prefix: string): StampedInteraction {
   };
 }
 
-function serviceEnv(config: Config, port: number): Record<string, string> {
+function serviceEnv(config: Config, port: number): NodeJS.ProcessEnv {
   return {
-    ...Object.fromEntries(
-      Object.entries(process.env).filter((entry): entry is [string, string] => !!entry[1]),
-    ),
+    ...process.env,
     RAPPORT_KAFKA_BROKERS: config.kafka.brokers.join(','),
     RAPPORT_TEMPORAL_ADDRESS: config.temporal.address,
     RAPPORT_TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
@@ -102,33 +97,13 @@ function serviceEnv(config: Config, port: number): Record<string, string> {
   };
 }
 
-async function startProcess(entry: string, config: Config, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, entry)], {
-    env: serviceEnv(config, port),
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ready) return child;
-    await sleep(200);
-  }
-  child.kill('SIGKILL');
-  throw new Error(`${entry} did not become ready within 90 s`);
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
-
-/** The bridge's counters and per-partition lag, read from its /metrics. */
-async function bridgeCounters() {
-  const text = await (await fetch(`http://127.0.0.1:${BRIDGE_PORT}/metrics`)).text();
+/**
+ * The bridge's counters and per-partition lag from one read of its /metrics: all the figures of a
+ * poll from the same instant (`ServiceProcess.metric` reads /metrics once per series), and the
+ * lag is the largest of the labelled series, where `metric` gives the first.
+ */
+async function bridgeCounters(bridge: ServiceProcess) {
+  const text = await (await fetch(`${bridge.url}/metrics`)).text();
   const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
   const lags = [...text.matchAll(/^rapport_bridge_lag_seconds\{[^}]*\} (\S+)$/gm)].map((match) =>
     Number(match[1]),
@@ -146,14 +121,14 @@ async function bridgeCounters() {
  * Polls the bridge until it has delivered `events` in all; the instants of its first progress
  * past `from` and of its last progress.
  */
-async function drained(from: number, events: number, timeoutMs: number) {
+async function drained(bridge: ServiceProcess, from: number, events: number, timeoutMs: number) {
   let first: number | undefined;
   let last = performance.now();
   let previous = -1;
   let maxLag = 0;
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    const counters = await bridgeCounters();
+    const counters = await bridgeCounters(bridge);
     const now = performance.now();
     maxLag = Math.max(maxLag, counters.lag);
     if (counters.events > from) first ??= now;
@@ -310,7 +285,7 @@ const producer = createInteractionProducer(kafka, config.kafka);
 await producer.connect();
 const connection = await Connection.connect({ address: config.temporal.address });
 const client = new Client({ connection, namespace: config.temporal.namespace });
-let bridge: ChildProcess | undefined;
+let bridge: ServiceProcess | undefined;
 try {
   // The machine is shared: the load average says how much of it the figures had.
   const load = () =>
@@ -331,8 +306,12 @@ try {
     }
   };
   await produceBacklog();
-  bridge = await startProcess('services/bridge/src/main.ts', config, BRIDGE_PORT);
-  const backlog = await drained(0, BACKLOG_EVENTS, 600_000);
+  bridge = await startService(
+    'services/bridge/src/main.ts',
+    serviceEnv(config, BRIDGE_PORT),
+    BRIDGE_PORT,
+  );
+  const backlog = await drained(bridge, 0, BACKLOG_EVENTS, 600_000);
   const backlogMs = backlog.last - backlog.first;
 
   // The loops run while the bridge idles between its phases (neither gets a fresher server), and
@@ -346,14 +325,14 @@ try {
   }));
 
   // The same again with the bridge running: a burst on customers whose workflows exist.
-  const burst = drained(BACKLOG_EVENTS, 2 * BACKLOG_EVENTS, 600_000);
+  const burst = drained(bridge, BACKLOG_EVENTS, 2 * BACKLOG_EVENTS, 600_000);
   await produceBacklog();
   const warm = await burst;
   const warmBacklogMs = warm.last - warm.first;
   const warmSignals = warm.counters.signals - backlog.counters.signals;
 
   const liveStarted = performance.now();
-  const before = await bridgeCounters();
+  const before = await bridgeCounters(bridge);
   let produced = 0;
   while (performance.now() - liveStarted < LIVE_SECONDS * 1000) {
     const due = Math.floor(((performance.now() - liveStarted) / 1000) * LIVE_RATE) - produced;
@@ -363,7 +342,7 @@ try {
     }
     await sleep(20);
   }
-  const live = await drained(2 * BACKLOG_EVENTS, 2 * BACKLOG_EVENTS + produced, 600_000);
+  const live = await drained(bridge, 2 * BACKLOG_EVENTS, 2 * BACKLOG_EVENTS + produced, 600_000);
   const liveMs = live.last - liveStarted;
   const liveEvents = live.counters.events - before.events;
   const liveSignals = live.counters.signals - before.signals;
@@ -438,7 +417,7 @@ try {
     ['follow-up started', ...ms(delays.started)],
   ]);
 } finally {
-  if (bridge !== undefined) await stopProcess(bridge);
+  await bridge?.stop();
   await producer.disconnect();
   await connection.close();
   await infra.stop();

@@ -9,7 +9,7 @@
  * BENCH_ROWS=100000,1000000 (default) sets the sizes; files are generated once into the temp
  * folder and reused. One row in a thousand is invalid, so the rejects file and the DLQ work too.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { access, rm, stat } from 'node:fs/promises';
@@ -22,7 +22,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import type { Config } from '@rapport/config';
 import { readCsvRecords } from '../../packages/cli/src/csv-rows';
 import { createRowMapper, loadCsvMapping } from '../../packages/cli/src/rows';
-import { benchInfrastructure, printTable, rate } from './infra';
+import { benchInfrastructure, deleteKeys, printTable, rate } from './infra';
+import { startService } from './service';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SIZES = (process.env['BENCH_ROWS'] ?? '100000,1000000').split(',').map(Number);
@@ -124,27 +125,6 @@ function gatewayEnv(config: Config, runId: string, port: number): NodeJS.Process
   };
 }
 
-async function startGateway(env: NodeJS.ProcessEnv, url: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'services/gateway/src/main.ts'], {
-    cwd: repoRoot,
-    env,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (
-      await fetch(`${url}/readyz`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return child;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  child.kill('SIGKILL');
-  throw new Error('the gateway did not become ready within 60 s');
-}
-
 /** Leaves the shared servers as they were: the run's topics and dedup keys go. */
 async function cleanUp(config: Config, runId: string): Promise<void> {
   const admin = new Kafka({ brokers: config.kafka.brokers, logLevel: logLevel.NOTHING }).admin();
@@ -152,12 +132,7 @@ async function cleanUp(config: Config, runId: string): Promise<void> {
   await admin.deleteTopics({ topics: [`bench.${runId}.interactions`, `bench.${runId}.dlq`] });
   await admin.disconnect();
   const redis = new Redis(config.redis.url);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `bench:${runId}:*`, 'COUNT', 5_000);
-    if (keys.length > 0) await redis.unlink(...keys);
-    cursor = next;
-  } while (cursor !== '0');
+  await deleteKeys(redis, `bench:${runId}:`);
   await redis.quit();
 }
 
@@ -165,9 +140,8 @@ async function main(): Promise<void> {
   const { config, stop } = await benchInfrastructure();
   const runId = randomUUID().slice(0, 8);
   const port = 28_180;
-  const url = `http://127.0.0.1:${port}`;
   const env = gatewayEnv(config, runId, port);
-  const gateway = await startGateway(env, url);
+  const gateway = await startService('services/gateway/src/main.ts', env, port);
   const table: (string | number)[][] = [
     ['rows', 'file MB', 'run', 's', 'rows/s', 'CPU s', 'peak RSS MB', 'exit', 'outcome'],
   ];
@@ -195,7 +169,7 @@ async function main(): Promise<void> {
         '--channel',
         'store',
         '--gateway',
-        url,
+        gateway.url,
         '--key',
         WRITE_KEY,
         '--rejects',
@@ -222,8 +196,7 @@ async function main(): Promise<void> {
       await rm(`${rejects}.capped`, { force: true });
     }
   } finally {
-    gateway.kill('SIGTERM');
-    await once(gateway, 'exit');
+    await gateway.stop();
     await cleanUp(config, runId);
     await stop();
   }

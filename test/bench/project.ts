@@ -6,19 +6,17 @@
  * the change on the stream at a steady 2,000 events/s; and Redis memory per customer.
  * The projector and the gateway run as their own processes, as in production.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { createModel } from '@rapport/model';
 import { KeySpace, ReadModel, readModelOptions, WRITE_SCRIPTS } from '@rapport/store';
 import { loadConfig, type Config } from '@rapport/config';
-import { benchInfrastructure, percentile, printTable, rate } from './infra';
+import { benchInfrastructure, deleteKeys, printTable, rate } from './infra';
+import { httpClient, latencyRow, openLoop } from './load';
+import { startService, type ServiceProcess } from './service';
 
 const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 1_000_000);
 const CUSTOMERS = Number(process.env['BENCH_CUSTOMERS'] ?? 100_000);
@@ -28,7 +26,6 @@ const FRESHNESS_RATE = 2_000;
 const FRESHNESS_SECONDS = 15;
 const WRITE_KEY = 'bench-write-key';
 const DAY = 86_400_000;
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const run = promisify(execFile);
 
 const runId = randomUUID().slice(0, 8);
@@ -139,50 +136,26 @@ function serviceEnv(config: Config, extra: Record<string, string>): NodeJS.Proce
   };
 }
 
-async function startService(entry: string, env: NodeJS.ProcessEnv, port: number) {
-  const profile = process.env['BENCH_PROFILE_DIR'];
-  const flags =
-    profile && entry.includes('projector') ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
-  const child = spawn(process.execPath, [...flags, '--import', 'tsx', join(repoRoot, entry)], {
-    env,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
-    if (
-      await fetch(`http://127.0.0.1:${port}/readyz`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return child;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`${entry} did not become ready within 60 s`);
-}
-
 const CPU_SECONDS = 'rapport_projector_process_cpu_seconds_total';
 
-const metric = async (port: number, name: string) => {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  return Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
-};
-
-/** Time from the projector's start to every event applied, and from its first batch. */
-async function projectBacklog(config: Config, store: ReadModel) {
+/**
+ * Time from the projector's start to every event applied, and from its first batch. The started
+ * processes go into `projectors` as they come up, for the caller to stop whatever happens.
+ */
+async function projectBacklog(config: Config, store: ReadModel, projectors: ServiceProcess[]) {
   const ports = Array.from({ length: PROJECTORS }, (_, index) => 18_382 + index * 10);
   const total = (name: string) =>
-    Promise.all(ports.map((port) => metric(port, name))).then((values) =>
+    Promise.all(projectors.map((projector) => projector.metric(name))).then((values) =>
       values.reduce((sum, value) => sum + value, 0),
     );
   const started = performance.now();
-  const projectors = await Promise.all(
+  await Promise.all(
     ports.map((port) =>
       startService(
         'services/projector/src/main.ts',
         serviceEnv(config, { RAPPORT_PROJECTOR_PORT: String(port) }),
         port,
-      ),
+      ).then((projector) => void projectors.push(projector)),
     ),
   );
   let first = Number.NaN;
@@ -202,7 +175,6 @@ async function projectBacklog(config: Config, store: ReadModel) {
   // CPU the projector processes used, which competing processes on the machine do not inflate.
   const cpuSeconds = (await total(CPU_SECONDS)) - cpuAtFirst;
   return {
-    projectors,
     totalMs: finished - started,
     steadyMs: finished - first,
     writes,
@@ -292,6 +264,7 @@ async function freshness(config: Config, keys: KeySpace) {
     serviceEnv(config, { RAPPORT_GATEWAY_PORT: String(port) }),
     port,
   );
+  const http = httpClient(gateway.url, { authorization: `Bearer ${WRITE_KEY}` });
   const reader = new Redis(config.redis.url);
   const acked = new Map<string, number>();
   const arrived = new Map<string, number>();
@@ -319,70 +292,40 @@ async function freshness(config: Config, keys: KeySpace) {
       }
     }
   })();
-  // Batches of 10 every 5 ms: how SDKs send, and what keeps 2,000 events/s to 200 requests/s.
-  const batches = [...events(FRESHNESS_RATE * FRESHNESS_SECONDS, CUSTOMERS, 2, Date.now())].map(
-    ({ receivedAt: _receivedAt, source: _source, ...event }) => event,
-  );
-  const perBatch = 10;
-  const interval = (1000 * perBatch) / FRESHNESS_RATE;
-  const agent = new HttpAgent({ keepAlive: true, maxSockets: 16 });
-  const started = performance.now();
-  const inFlight = new Set<Promise<void>>();
-  let sent = 0;
-  for (let index = 0; index < batches.length; index += perBatch) {
-    const batch = batches.slice(index, index + perBatch);
-    const wait = started + (index / perBatch) * interval - performance.now();
-    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-    sent += batch.length;
-    const request = post(agent, port, JSON.stringify({ batch })).then((status) => {
+  try {
+    // Batches of 10 every 5 ms: how SDKs send, and what keeps 2,000 events/s to 200 requests/s.
+    const interactions = [
+      ...events(FRESHNESS_RATE * FRESHNESS_SECONDS, CUSTOMERS, 2, Date.now()),
+    ].map(({ receivedAt: _receivedAt, source: _source, ...event }) => event);
+    const perBatch = 10;
+    const started = performance.now();
+    await openLoop(FRESHNESS_RATE / perBatch, FRESHNESS_SECONDS, async (index) => {
+      const batch = interactions.slice(index * perBatch, (index + 1) * perBatch);
+      const status = await http.send('POST', '/v1/interactions', JSON.stringify({ batch }));
       const at = performance.now();
       if (status === 202) for (const event of batch) acked.set(event.eventId, at);
     });
-    inFlight.add(request);
-    void request.finally(() => inFlight.delete(request));
+    const elapsed = performance.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const latencies = [...acked]
+      .flatMap(([eventId, ackedAt]) => {
+        const at = arrived.get(eventId);
+        return at === undefined ? [] : [at - ackedAt];
+      })
+      .sort((a, b) => a - b);
+    return {
+      sent: interactions.length,
+      rate: rate(interactions.length, elapsed),
+      acked: acked.size,
+      latencies,
+    };
+  } finally {
+    reading = false;
+    await consume;
+    reader.disconnect();
+    http.close();
+    await gateway.stop();
   }
-  await Promise.all(inFlight);
-  const elapsed = performance.now() - started;
-  await new Promise((resolve) => setTimeout(resolve, 2_000));
-  reading = false;
-  await consume;
-  reader.disconnect();
-  gateway.kill('SIGTERM');
-  const latencies = [...acked]
-    .flatMap(([eventId, ackedAt]) => {
-      const at = arrived.get(eventId);
-      return at === undefined ? [] : [at - ackedAt];
-    })
-    .sort((a, b) => a - b);
-  return {
-    sent,
-    rate: rate(sent, elapsed),
-    acked: acked.size,
-    matched: latencies.length,
-    latencies,
-  };
-}
-
-/** A POST on a keep-alive agent (fetch would open a connection per request in flight). */
-function post(agent: HttpAgent, port: number, body: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const request = httpRequest(
-      {
-        host: '127.0.0.1',
-        port,
-        path: '/v1/interactions',
-        method: 'POST',
-        agent,
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${WRITE_KEY}` },
-      },
-      (response) => {
-        response.resume();
-        response.on('end', () => resolve(response.statusCode ?? 0));
-      },
-    );
-    request.on('error', reject);
-    request.end(body);
-  });
 }
 
 async function usedMemory(redis: Redis): Promise<number> {
@@ -426,7 +369,7 @@ const config = loadConfig({
 });
 const redis = new Redis(config.redis.url);
 const store = new ReadModel(redis, createModel(), readModelOptions(config));
-const children: ChildProcess[] = [];
+const projectors: ServiceProcess[] = [];
 try {
   console.log(
     `projection benchmark: ${EVENTS.toLocaleString('en-US')} events over ${CUSTOMERS.toLocaleString('en-US')} customers, 12 partitions, ${PROJECTORS} projector process(es)`,
@@ -436,8 +379,7 @@ try {
   console.log(
     `  backlog written in ${(produceMs / 1000).toFixed(1)} s (${rate(EVENTS, produceMs)} events/s)`,
   );
-  const projected = await projectBacklog(config, store);
-  children.push(...projected.projectors);
+  const projected = await projectBacklog(config, store, projectors);
   const memoryAfter = await usedMemory(redis);
   const perCustomer = await memoryPerCustomer(redis, store.keys);
   const evalshas = projected.writes * 2;
@@ -504,27 +446,12 @@ try {
     `freshness: gateway acknowledgement → change on the stream, single events at ${FRESHNESS_RATE}/s for ${FRESHNESS_SECONDS} s`,
     [
       ['sent', 'rate', 'acked', 'matched', 'p50 ms', 'p99 ms', 'max ms'],
-      [
-        fresh.sent,
-        fresh.rate,
-        fresh.acked,
-        fresh.matched,
-        percentile(fresh.latencies, 50).toFixed(1),
-        percentile(fresh.latencies, 99).toFixed(1),
-        (fresh.latencies.at(-1) ?? Number.NaN).toFixed(1),
-      ],
+      [fresh.sent, fresh.rate, fresh.acked, ...latencyRow('matched', fresh.latencies).slice(1)],
     ],
   );
 } finally {
-  for (const child of children) child.kill('SIGTERM');
-  for (const pattern of [`${names.prefix}*`]) {
-    let cursor = '0';
-    do {
-      const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 5_000);
-      if (found.length > 0) await redis.unlink(...found);
-      cursor = next;
-    } while (cursor !== '0');
-  }
+  await Promise.all(projectors.map((projector) => projector.stop()));
+  await deleteKeys(redis, names.prefix);
   redis.disconnect();
   await stop();
 }
