@@ -105,7 +105,11 @@ describe('loadConfig', () => {
 
   it('configures the projector, the read model and the query API', () => {
     const config = loadConfig({});
-    expect(config.projector).toEqual({ port: 8082, groupId: 'rapport-projector' });
+    expect(config.projector).toEqual({
+      port: 8082,
+      groupId: 'rapport-projector',
+      cacheSize: 200_000,
+    });
     expect(config.readModel).toEqual({
       historyLength: 50,
       timelineLength: 20,
@@ -115,10 +119,11 @@ describe('loadConfig', () => {
     const tuned = loadConfig({
       RAPPORT_PROJECTOR_PORT: '9182',
       RAPPORT_PROJECTOR_GROUP_ID: 'p2',
+      RAPPORT_PROJECTOR_CACHE_SIZE: '0',
       RAPPORT_HISTORY_LENGTH: '5',
       RAPPORT_SSE_HEARTBEAT: '250ms',
     });
-    expect(tuned.projector).toEqual({ port: 9182, groupId: 'p2' });
+    expect(tuned.projector).toEqual({ port: 9182, groupId: 'p2', cacheSize: 0 });
     expect(tuned.readModel.historyLength).toBe(5);
     expect(tuned.api.sseHeartbeatMs).toBe(250);
     expect(() => loadConfig({ RAPPORT_CHANGE_STREAM_LENGTH: '10' })).toThrow(

@@ -110,6 +110,7 @@ const envSchema = z.object({
   FOLLOWUP_COOLDOWN: DurationSchema.prefault('14d'),
   PROJECTOR_PORT: port.default(8082),
   PROJECTOR_GROUP_ID: z.string().min(1).default('rapport-projector'),
+  PROJECTOR_CACHE_SIZE: z.coerce.number().int().min(0).default(200_000),
   HISTORY_LENGTH: z.coerce.number().int().min(1).max(10_000).default(50),
   TIMELINE_LENGTH: z.coerce.number().int().min(1).max(1_000).default(20),
   CHANGE_STREAM_LENGTH: z.coerce.number().int().min(1_000).default(100_000),
@@ -177,6 +178,8 @@ export const configSchema = envSchema.superRefine(requireWebhookSecret).transfor
     /** Its `/healthz`, `/readyz` and `/metrics` listener; it serves nothing else. */
     port: env.PROJECTOR_PORT,
     groupId: env.PROJECTOR_GROUP_ID,
+    /** Customers whose last written state the projector keeps decoded in memory (LRU). */
+    cacheSize: env.PROJECTOR_CACHE_SIZE,
   },
   /** The Redis read model's capped parts; the per-customer state itself is bounded by the model. */
   readModel: {

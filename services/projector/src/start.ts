@@ -31,7 +31,7 @@ export async function startProjector(
   const model = createModel();
   // A projector owns its partitions' customers: keeping the last state it wrote for each spares
   // decoding it on the next batch (about 1 KB of heap each).
-  const store = connectReadModel(config, model, { cacheSize: 200_000 });
+  const store = connectReadModel(config, model, { cacheSize: config.projector.cacheSize });
   const metrics = createMetrics();
   let follower: Follower | undefined;
   try {
