@@ -89,7 +89,7 @@ async function produce(config: Config): Promise<number> {
   await admin.createTopics({
     topics: [
       { topic: names.topic, numPartitions: 12 },
-      { topic: `${names.topic}.dlq`, numPartitions: 1 },
+      { topic: `${names.topic}.dlq`, numPartitions: 12 },
     ],
     waitForLeaders: true,
   });

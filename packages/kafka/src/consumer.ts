@@ -2,6 +2,7 @@ import type { Issue } from '@rapport/schema';
 import type { Consumer, EachBatchPayload } from 'kafkajs';
 import type { z } from 'zod';
 import { internalsOf, type RapportKafka } from './client';
+import { CommitCoalescer } from './commits';
 import { ContiguousRun } from './contiguous';
 import { poisonLetter } from './dead-letter';
 import { describeError, KafkaError, KafkaUnavailableError } from './errors';
@@ -76,7 +77,8 @@ const DEFAULT_DLQ_TIMEOUT_MS = 10_000;
 
 /**
  * Runs a consumer-group member over one topic with kafkajs's `eachBatch`, resolving offsets
- * only for the finished run from each batch's start and committing after every batch.
+ * only for the finished run from each batch's start and committing after every batch (batches
+ * that finish together share one commit, see CommitCoalescer).
  * Delivery is at least once: after a failure, a rebalance or a crash, records past the last
  * commit come again, so handlers are idempotent (consumers de-duplicate by eventId).
  */
@@ -95,13 +97,16 @@ export async function runBatchConsumer<T>(
     maxWaitTimeInMs: 1_000,
   });
   logGroupEvents(consumer, logger, topic);
+  const commits = new CommitCoalescer();
   try {
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: options.fromBeginning ?? true });
     await consumer.run({
       eachBatchAutoResolve: false,
+      // processBatch commits, through `commits`.
+      autoCommit: false,
       partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
-      eachBatch: (payload) => processBatch(payload, options, logger),
+      eachBatch: (payload) => processBatch(payload, options, logger, commits),
     });
   } catch (error) {
     await consumer.disconnect();
@@ -126,8 +131,10 @@ async function processBatch<T>(
   payload: EachBatchPayload,
   options: BatchConsumerOptions<T>,
   logger: KafkaLogger,
+  commits: CommitCoalescer,
 ): Promise<void> {
   const { topic, partition } = payload.batch;
+  const commitResolved = () => payload.commitOffsetsIfNecessary(payload.uncommittedOffsets());
   const records = payload.batch.messages.map((message) =>
     toConsumedRecord(topic, partition, message),
   );
@@ -152,10 +159,14 @@ async function processBatch<T>(
       });
     }
     for (const record of parsed) finish(record.offset);
+    await commits.commit(commitResolved);
   } catch (error) {
-    // kafkajs's own signals (heartbeat() seeing a rebalance) go back to it untouched: it rejoins
-    // the group at once, where a wrapped error would make it back off as for a failure.
+    // kafkajs's own signals (heartbeat() or a commit seeing a rebalance) go back to it untouched:
+    // it rejoins the group at once, where a wrapped error would make it back off as for a failure.
     if (isKafkaJSError(error)) throw error;
+    // Keep the finished run (markDone) before the rest is retried; the batch's error is the one
+    // to report, so a commit that fails too only means those records come again.
+    await commits.commit(commitResolved).catch(() => undefined);
     const message =
       `consumer group ${options.groupId}: batch ${topic}/${partition} failed after offset ` +
       `${run.resolved ?? '(none)'}; the rest will be redelivered: ${describeError(error)}`;

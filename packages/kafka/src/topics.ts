@@ -13,7 +13,8 @@ export interface ProvisionedTopics {
  * Creates the interaction log and the dead-letter topic (both with the configured partition
  * count) unless they exist, and waits until every partition of a topic it created has a leader,
  * so the first publish after start-up does not race leader election. Safe to run from every
- * service at once: the loser of a creation race finds the topic existing.
+ * service at once: the loser of a creation race finds the topic existing. Logs what it created
+ * and any partition warning, so the services that call it need not.
  */
 export async function provisionTopics(
   kafka: RapportKafka,
@@ -24,11 +25,14 @@ export async function provisionTopics(
   const admin = client.admin();
   try {
     await admin.connect();
+    // Listed first: asked to create a topic that exists, kafkajs logs an error for it.
+    const listed = new Set(await admin.listTopics());
     const created: string[] = [];
-    for (const topic of topics) {
+    for (const topic of topics.filter((name) => !listed.has(name))) {
       // One topic per call: kafkajs answers `false` only when every topic in a call existed.
       if (await createTopic(admin, topic, config.partitions)) created.push(topic);
     }
+    if (created.length > 0) logger.info({ created }, `created topics ${created.join(', ')}`);
     const existing = topics.filter((topic) => !created.includes(topic));
     const warnings = partitionWarnings(await partitionCounts(admin, existing), config.partitions);
     for (const warning of warnings) logger.warn({ partitions: config.partitions }, warning);

@@ -26,9 +26,7 @@ export async function startGateway(
   }
   const adapters = await channelAdapters(config);
   const kafka = createKafka(config.kafka, { logger, logLevel: config.logLevel });
-  const topics = await provisionTopics(kafka, config.kafka);
-  if (topics.created.length > 0) logger.info(`created topics ${topics.created.join(', ')}`);
-  for (const warning of topics.warnings) logger.warn(warning);
+  await provisionTopics(kafka, config.kafka);
   const producer = createInteractionProducer(kafka, config.kafka);
   await producer.connect();
   const redis = new Redis(config.redis.url, {

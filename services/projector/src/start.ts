@@ -24,8 +24,7 @@ export async function startProjector(
   options: { readonly port?: number; readonly now?: () => number } = {},
 ): Promise<StartedProjector> {
   const kafka = createKafka(config.kafka, { logger, logLevel: config.logLevel });
-  const topics = await provisionTopics(kafka, config.kafka);
-  for (const warning of topics.warnings) logger.warn(warning);
+  await provisionTopics(kafka, config.kafka);
   const producer = createInteractionProducer(kafka, config.kafka);
   await producer.connect();
   const model = createModel();
