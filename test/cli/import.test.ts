@@ -103,6 +103,7 @@ describe('rapport import', () => {
 
     const landed = (await interactions(t)).filter((event) => event.eventId.startsWith('mix-'));
     expect(landed.map((event) => event.eventId).sort()).toEqual(['mix-1', 'mix-2', 'mix-5']);
+    expect(new Set(landed.map((event) => event.source))).toEqual(new Set(['http:csv']));
     expect(landed.find((event) => event.eventId === 'mix-5')).toMatchObject({
       channel: 'store',
       customerId: 'cus_5',
@@ -160,7 +161,7 @@ fields:
       direction: 'outbound',
       occurredAt: new Date(started * 1000).toISOString(),
       properties: { agent: 'a-8' },
-      source: 'http',
+      source: 'http:csv',
     });
   });
 

@@ -54,6 +54,25 @@ describe('POST /v1/interactions', () => {
     }
   });
 
+  it('stamps the source a client names under http:, and refuses a name that is not a slug', async () => {
+    const sent = event('cust-named-source');
+    const response = await t.post('/v1/interactions', sent, { 'x-rapport-source': 'csv' });
+    expect(await response.json()).toEqual({ accepted: 1, duplicates: 0 });
+    const [record] = (await t.records(t.config.kafka.topics.interactions)).filter(
+      (r) => r.key === 'cust-named-source',
+    );
+    expect(StampedInteractionSchema.parse(record?.value).source).toBe('http:csv');
+
+    const refused = await t.post('/v1/interactions', event('cust-spoofed-source'), {
+      'x-rapport-source': 'Engine!',
+    });
+    expect(refused.status).toBe(400);
+    expect(await errorOf(refused)).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      issues: [{ path: 'headers.x-rapport-source' }],
+    });
+  });
+
   it('publishes an eventId repeated inside one batch once', async () => {
     const once = event('cust-repeat');
     const response = await t.post('/v1/interactions', { batch: [once, once] });

@@ -264,7 +264,7 @@ function liveRound(customers: number, days: number, round: number, now: number):
 
 export async function runDemo(target: GatewayTarget, options: DemoOptions): Promise<DemoResult> {
   const clock = options.now ?? Date.now;
-  const client = new GatewayClient(target);
+  const client = new GatewayClient(target, { source: 'demo' });
   const startedAt = clock();
   const history = plan(options.customers, options.days, startedAt);
   const span = options.days * DAY;

@@ -163,7 +163,7 @@ export async function replayDeadLetters(
   options: ReplayOptions,
 ): Promise<ReplaySummary> {
   const now = options.now ?? Date.now;
-  const client = new GatewayClient(options.target, options.retry);
+  const client = new GatewayClient(options.target, { source: 'dlq-replay', retry: options.retry });
   const csv = new CsvReplay(await loadCsvMapping(options.mappingFile));
   const webhooks = new WebhookReplay(
     config,

@@ -66,13 +66,21 @@ export type BatchOutcome =
   | { readonly ok: true; readonly counts: Counts }
   | { readonly ok: false; readonly issues: readonly Issue[] };
 
+export interface GatewayClientOptions {
+  /** Stamped on what this client posts to `/v1/interactions` as `source: http:<name>`. */
+  readonly source: string;
+  readonly retry?: RetryPolicy | undefined;
+}
+
 export class GatewayClient {
   readonly #target: GatewayTarget;
   readonly #retry: RetryPolicy;
+  readonly #source: string;
 
-  constructor(target: GatewayTarget, retry: RetryPolicy = DEFAULT_RETRY) {
+  constructor(target: GatewayTarget, options: GatewayClientOptions) {
     this.#target = target;
-    this.#retry = retry;
+    this.#retry = options.retry ?? DEFAULT_RETRY;
+    this.#source = options.source;
   }
 
   get url(): string {
@@ -116,6 +124,7 @@ export class GatewayClient {
           headers: {
             'content-type': 'application/json',
             authorization: `Bearer ${this.#target.key}`,
+            'x-rapport-source': this.#source,
             ...headers,
           },
           body,

@@ -86,7 +86,7 @@ export async function importCsv(config: Config, options: ImportOptions): Promise
   const totalBytes = await sizeOf(file);
   const rejects = new RejectsFile(resolve(options.rejectsFile ?? `${options.file}.rejects.jsonl`));
   const deadLetters = new DeadLetterSink(config);
-  const client = new GatewayClient(options.target, options.retry);
+  const client = new GatewayClient(options.target, { source: 'csv', retry: options.retry });
   const input = createReadStream(file);
 
   const counts = { rows: 0, accepted: 0, duplicates: 0, rejected: 0, line: 0 };

@@ -122,7 +122,7 @@ export async function sendFromFlags(
   return {
     ok: true,
     event: event.value,
-    answer: await new GatewayClient(target).postEvent(event.value),
+    answer: await new GatewayClient(target, { source: 'cli' }).postEvent(event.value),
   };
 }
 

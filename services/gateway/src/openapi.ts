@@ -1,6 +1,6 @@
-import { InteractionSchema } from '@rapport/schema';
+import { INGEST_LIMITS as LIMITS, InteractionSchema } from '@rapport/schema';
 import { z } from 'zod';
-import { INGEST_LIMITS as LIMITS } from '@rapport/schema';
+import { SOURCE_HEADER } from './validate';
 
 const IngestResultSchema = z.object({
   accepted: z.number().int().describe('events published and acknowledged by Kafka'),
@@ -69,6 +69,16 @@ export function openApiDocument() {
         post: {
           summary: 'Ingest one canonical event or a batch',
           security: [{ writeKey: [] }],
+          parameters: [
+            {
+              name: SOURCE_HEADER,
+              in: 'header',
+              required: false,
+              description:
+                'Names the sending tool; events are stamped `source: http:<value>` instead of `http`.',
+              schema: { type: 'string', example: 'csv' },
+            },
+          ],
           requestBody: {
             required: true,
             content: {

@@ -2,6 +2,7 @@ import {
   futureIssues,
   INGEST_LIMITS as LIMITS,
   parseInteraction,
+  SourceSchema,
   type Interaction,
   type Issue,
 } from '@rapport/schema';
@@ -70,5 +71,25 @@ export function throwIfInvalid(issues: readonly Issue[], total: number): void {
     'VALIDATION_FAILED',
     `invalid input, nothing was accepted: ${issues.length} issue(s) in ${total} event(s), first at ${first}`,
     issues,
+  );
+}
+
+/** The header a client of `POST /v1/interactions` names itself with, e.g. `csv`. */
+export const SOURCE_HEADER = 'x-rapport-source';
+
+/**
+ * The `source` stamped on events posted to `/v1/interactions`: `http`, or `http:<name>` when the
+ * client names itself (`rapport import` sends `csv`). Kept under `http:` so that no client can
+ * pass its events off as the engine's, Segment's or a webhook's.
+ */
+export function httpSource(header: string | string[] | undefined): string {
+  if (header === undefined) return 'http';
+  const source = `http:${String(header)}`;
+  if (typeof header === 'string' && SourceSchema.safeParse(source).success) return source;
+  throw new ApiError(
+    400,
+    'VALIDATION_FAILED',
+    `${SOURCE_HEADER} must be one lowercase slug such as "csv", not ${JSON.stringify(header)}`,
+    [{ path: `headers.${SOURCE_HEADER}`, message: 'expected a lowercase slug such as "csv"' }],
   );
 }
