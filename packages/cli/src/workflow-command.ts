@@ -1,7 +1,6 @@
 import { loadConfig } from '@rapport/config';
-// By path until @rapport/workflows is a dependency of the CLI; then '@rapport/workflows/client'
-// (the client alone: the package's index also loads the worker and its native library).
-import { describeCustomerAt, type CustomerDescription } from '../../../workflows/src/client';
+// The client alone: the package's index also loads the worker and its native library.
+import { describeCustomerAt, type CustomerDescription } from '@rapport/workflows/client';
 import { usageError } from './cli-errors';
 import { parseFlags, runCommand } from './command';
 
