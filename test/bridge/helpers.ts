@@ -18,7 +18,10 @@ export async function startStack(
   temporalAddress = testInfra().temporalAddress,
 ) {
   await workflowBundle();
-  const connection = await Connection.connect({ address: temporalAddress });
+  // No client-side retries (`until` polls anyway): @temporalio/client does not clear a retry's
+  // timer when a call's deadline cuts it or the connection closes, and a retry firing after
+  // close() throws "Channel has been shut down" outside any test, failing the run.
+  const connection = await Connection.connect({ address: temporalAddress, interceptors: [] });
   const client = new Client({ connection, namespace: testInfra().temporalNamespace });
   const rig = await startRig({
     label,
