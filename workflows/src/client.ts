@@ -74,7 +74,10 @@ export async function describeCustomerAt(
   customerId: string,
   timeoutMs = 10_000,
 ): Promise<CustomerDescription | null> {
-  const connection = await Connection.connect({ address: temporal.address });
+  // No client-side retries: @temporalio/client leaves a retry's timer running when the deadline
+  // cuts the call, and it would fire after close() and crash the command with "Channel has been
+  // shut down". A Temporal that does not answer is reported at once instead.
+  const connection = await Connection.connect({ address: temporal.address, interceptors: [] });
   try {
     const client = new Client({ connection, namespace: temporal.namespace });
     return await connection.withDeadline(Date.now() + timeoutMs, () =>
