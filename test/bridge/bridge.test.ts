@@ -94,11 +94,15 @@ describe('bridge (dev server, Kafka)', () => {
   });
 
   it('answers /healthz and /readyz; the worker too', async () => {
-    for (const url of [bridge.url, stack.rig.worker.url]) {
+    const expected = [
+      [bridge.url, { kafka: 'ok', temporal: 'ok' }],
+      [stack.rig.worker.url, { worker: 'ok' }],
+    ] as const;
+    for (const [url, checks] of expected) {
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
       const ready = await fetch(`${url}/readyz`);
       expect(ready.status).toBe(200);
-      expect(await ready.json()).toEqual({ status: 'ready' });
+      expect(await ready.json()).toEqual({ status: 'ready', checks });
       expect((await fetch(`${url}/nope`)).status).toBe(404);
     }
     expect(await (await fetch(`${stack.rig.worker.url}/metrics`)).text()).toMatch(

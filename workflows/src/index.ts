@@ -63,7 +63,6 @@ export {
   type Trigger,
 } from './shared/settings';
 export { buildWorkflowBundle, WORKFLOWS_PATH } from './worker/bundle';
-export { startOpsServer, type OpsServer, type OpsServerOptions } from './worker/ops-server';
 export {
   DEFAULT_PLAYBOOKS_FILE,
   engagementSettings,

@@ -66,3 +66,11 @@ export async function runService(
   process.on('SIGTERM', stop);
 }
 export { ApiError, presentedKey, requireKey, type HttpIssue, type KeySets } from './http';
+export {
+  readiness,
+  startOpsServer,
+  type OpsServer,
+  type OpsServerOptions,
+  type Readiness,
+  type ReadinessChecks,
+} from './ops';

@@ -8,10 +8,9 @@ import {
   type RunningConsumer,
 } from '@rapport/kafka';
 import { StampedInteractionSchema } from '@rapport/schema';
-import type { Logger, RunningService } from '@rapport/service';
-// The client and the ops listener only: the package's index also loads the Temporal worker.
+import { startOpsServer, type Logger, type OpsServer, type RunningService } from '@rapport/service';
+// The client only: the package's index also loads the Temporal worker.
 import { signalCustomer } from '@rapport/workflows/client';
-import { startOpsServer, type OpsServer } from '@rapport/workflows/ops';
 import { Client, Connection } from '@temporalio/client';
 import { deliverBatch } from './deliver';
 import { Limiter } from './limiter';
@@ -89,13 +88,12 @@ export async function startBridge(
     ops = await startOpsServer({
       host: config.http.host,
       port: options.port ?? config.bridge.port,
-      ready: async () => {
-        await Promise.all([
-          kafka.ping(),
+      checks: {
+        kafka: () => kafka.ping(),
+        temporal: () =>
           temporal.withDeadline(Date.now() + READY_TIMEOUT_MS, () =>
             temporal.healthService.check({}),
           ),
-        ]);
       },
       metrics: () => metrics.registry.metrics(),
     });

@@ -1,11 +1,9 @@
-import { once } from 'node:events';
 import type { Config } from '@rapport/config';
 import { createInteractionProducer, createKafka, provisionTopics } from '@rapport/kafka';
 import { createModel } from '@rapport/model';
-import type { Logger, RunningService } from '@rapport/service';
+import { startOpsServer, type Logger, type RunningService } from '@rapport/service';
 import { connectReadModel } from '@rapport/store';
 import { Follower } from './follower';
-import { healthServer } from './health';
 import { createMetrics } from './metrics';
 
 export interface StartedProjector extends RunningService {
@@ -47,8 +45,10 @@ export async function startProjector(
     });
     await follower.start();
     const running = follower;
-    const server = healthServer({
-      registry: metrics.registry,
+    const ops = await startOpsServer({
+      host: config.http.host,
+      port: options.port ?? config.projector.port,
+      metrics: () => metrics.registry.metrics(),
       checks: {
         kafka: () => kafka.ping(),
         redis: async () => void (await store.redis.ping()),
@@ -58,17 +58,13 @@ export async function startProjector(
             : Promise.reject(new Error('not in a consumer group (following a replay?)')),
       },
     });
-    server.listen(options.port ?? config.projector.port, config.http.host);
-    await once(server, 'listening');
-    const address = server.address();
-    const port = typeof address === 'object' && address !== null ? address.port : options.port;
-    const url = `http://${config.http.host}:${port}`;
+    const { url } = ops;
     return {
       url,
       follower: running,
       description: `consuming ${config.kafka.topics.interactions} into generation ${running.pointer?.generation} (group ${running.pointer?.groupId}); health on ${url}`,
       async stop() {
-        server.close();
+        await ops.close();
         await running.stop(); // Finishes the batch in flight and commits what it resolved.
         await producer.disconnect();
         await store.close();

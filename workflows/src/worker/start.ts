@@ -1,12 +1,11 @@
 import type { Config } from '@rapport/config';
 import { createInteractionProducer, createKafka, provisionTopics } from '@rapport/kafka';
-import type { Logger, RunningService } from '@rapport/service';
+import { startOpsServer, type Logger, type RunningService } from '@rapport/service';
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { EngagementSettingsSchema, type EngagementSettingsInput } from '../shared/settings';
 import { buildWorkflowBundle } from './bundle';
 import { WorkerMetrics } from './metrics';
-import { startOpsServer } from './ops-server';
 import { DEFAULT_PLAYBOOKS_FILE, engagementSettings, loadPlaybooks } from './settings';
 
 export interface StartWorkerOptions {
@@ -83,10 +82,12 @@ export async function startWorker(
     const ops = await startOpsServer({
       host: config.http.host,
       port: options.port ?? config.worker.port,
-      ready: () =>
-        worker.getState() === 'RUNNING'
-          ? Promise.resolve()
-          : Promise.reject(new Error(`worker is ${worker.getState()}`)),
+      checks: {
+        worker: () =>
+          worker.getState() === 'RUNNING'
+            ? Promise.resolve()
+            : Promise.reject(new Error(`worker is ${worker.getState()}`)),
+      },
       metrics: () => Promise.resolve(metrics.render(worker.getStatus())),
     });
     const workerConnection = connection;

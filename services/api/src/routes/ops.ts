@@ -1,4 +1,5 @@
 import type { FastifyPluginCallback } from 'fastify';
+import { readiness } from '@rapport/service';
 import type { ApiContext } from '../app';
 import { openApiDocument } from '../openapi';
 
@@ -9,13 +10,8 @@ export const opsRoutes =
     const document = openApiDocument();
     app.get('/healthz', () => ({ status: 'ok' }));
     app.get('/readyz', async (_request, reply) => {
-      try {
-        await context.store.redis.ping();
-        return reply.send({ status: 'ready', checks: { redis: 'ok' } });
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        return reply.code(503).send({ status: 'not_ready', checks: { redis: reason } });
-      }
+      const body = await readiness({ redis: () => context.store.redis.ping() });
+      return reply.code(body.status === 'ready' ? 200 : 503).send(body);
     });
     app.get('/metrics', async (_request, reply) =>
       reply

@@ -1,4 +1,5 @@
 import type { FastifyPluginCallback } from 'fastify';
+import { readiness } from '@rapport/service';
 import type { RouteContext } from '../app';
 import { openApiDocument } from '../openapi';
 
@@ -9,13 +10,11 @@ export const opsRoutes =
     const document = openApiDocument();
     app.get('/healthz', () => ({ status: 'ok' }));
     app.get('/readyz', async (_request, reply) => {
-      const [kafka, redis] = await Promise.allSettled([
-        context.deps.kafkaReady(),
-        context.deps.redis.ping(),
-      ]);
-      const checks = { kafka: describe(kafka), redis: describe(redis) };
-      const ready = kafka.status === 'fulfilled' && redis.status === 'fulfilled';
-      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
+      const body = await readiness({
+        kafka: () => context.deps.kafkaReady(),
+        redis: () => context.deps.redis.ping(),
+      });
+      return reply.code(body.status === 'ready' ? 200 : 503).send(body);
     });
     app.get('/metrics', async (_request, reply) =>
       reply
@@ -25,10 +24,3 @@ export const opsRoutes =
     app.get('/openapi.json', () => document);
     done();
   };
-
-const describe = (result: PromiseSettledResult<unknown>) =>
-  result.status === 'fulfilled'
-    ? 'ok'
-    : result.reason instanceof Error
-      ? result.reason.message
-      : String(result.reason);
