@@ -44,34 +44,3 @@ export async function startStack(
   };
   return stack;
 }
-
-/** A loopback port free now (the OS picks it), or `port` itself if given and free. */
-export async function freePort(port = 0): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address !== null
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
-/** Two consecutive free ports (a Temporal dev server takes its port and the next, for HTTP). */
-export async function freePortPair(): Promise<number> {
-  for (;;) {
-    const port = await freePort();
-    if (
-      await freePort(port + 1).then(
-        () => true,
-        () => false,
-      )
-    )
-      return port;
-  }
-}

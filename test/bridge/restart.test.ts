@@ -5,9 +5,9 @@ import { createModel } from '@rapport/model';
 import type { StampedInteraction } from '@rapport/schema';
 import { createLogger } from '@rapport/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testInfra } from '../harness';
+import { freePort, testInfra } from '../harness';
 import { interaction, MINUTE } from '../workflows/helpers';
-import { freePort, startStack, type Stack } from './helpers';
+import { startStack, type Stack } from './helpers';
 
 const model = createModel();
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));

@@ -1,26 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@rapport/config';
 import { provideInfrastructure, stopInfrastructure } from '@rapport/infra';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testInfra } from '../harness';
+import { freePorts, testInfra } from '../harness';
 import { event, startTestGateway, type TestGateway } from './helpers';
-
-/** A free loopback port pair for a private broker (its client and controller listeners). */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 // A broker of this file's own, so stopping it cannot disturb other suites: started by the same
 // native runner as `rapport up` (dev profile, so its topics survive the restart).
@@ -32,10 +17,12 @@ describe('Kafka stopped, then back', () => {
 
   beforeAll(async () => {
     runDir = await mkdtemp(join(tmpdir(), 'rapport-outage-'));
+    // The broker's client and controller listeners.
+    const [kafkaPort, controllerPort] = await freePorts(2);
     brokerConfig = loadConfig({
       RAPPORT_RUN_DIR: runDir,
-      RAPPORT_EMBEDDED_KAFKA_PORT: String(await freePort()),
-      RAPPORT_EMBEDDED_KAFKA_CONTROLLER_PORT: String(await freePort()),
+      RAPPORT_EMBEDDED_KAFKA_PORT: String(kafkaPort),
+      RAPPORT_EMBEDDED_KAFKA_CONTROLLER_PORT: String(controllerPort),
       RAPPORT_TEMPORAL_ADDRESS: infra.temporalAddress,
       RAPPORT_REDIS_URL: infra.redisUrl,
     });

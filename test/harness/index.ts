@@ -4,6 +4,7 @@ import { inject } from 'vitest';
 import { testInfraSchema, type TestInfra } from './endpoints';
 
 export type { TestInfra } from './endpoints';
+export { freePort, freePortPair, freePorts } from './ports';
 
 /** The real servers the global setup provided, parsed like any other boundary input. */
 export function testInfra(): TestInfra {

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../harness';
 import {
   expectFolded,
-  freePort,
   projected,
   randomEvents,
   setup,

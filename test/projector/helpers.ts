@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import type { Config } from '@rapport/config';
 import {
   createInteractionProducer,
@@ -216,20 +215,6 @@ export async function projected(
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-}
-
-/** A free loopback port, for a child process whose port the test must know. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,5 +1,4 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@rapport/config';
@@ -11,6 +10,7 @@ import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-uti
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../harness';
 import { baseSettings, interaction, startRig, workflowBundle, type Rig } from './helpers';
 
 /** Histories recorded from real runs; later code must replay them (see docs/workflows.md). */
@@ -21,20 +21,6 @@ const SUGGEST_AT = 40;
 const model = createModel();
 let env: TestWorkflowEnvironment;
 let rig: Rig;
-
-/** The dev server's HTTP API takes a port of its own: keep it clear of other servers. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address !== null
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 // Real-time durations short enough for a test: a one-second SLA and a playbook of seconds.
 const settings = {
