@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { Redis } from 'ioredis';
-import { createModel } from '@rapport/model';
+import { createModel, seededRandom } from '@rapport/model';
 import { KeySpace, ReadModel, readModelOptions, WRITE_SCRIPTS } from '@rapport/store';
 import { loadConfig, type Config } from '@rapport/config';
 import { benchInfrastructure, deleteKeys, printTable, rate } from './infra';
@@ -53,15 +53,9 @@ const TYPES = [
   ['sla.met', 'support', 'outbound'],
 ] as const;
 
-/** A realistic mix over the last 60 days, the customer drawn at random (mulberry32, seeded). */
+/** A realistic mix over the last 60 days, the customer drawn at random (seeded). */
 function* events(count: number, customers: number, seed: number, now: number) {
-  let a = seed;
-  const next = () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  const next = seededRandom(seed);
   const receivedAt = new Date(now).toISOString();
   for (let index = 0; index < count; index += 1) {
     const [type, channel, direction] = TYPES[Math.floor(next() * TYPES.length)] ?? TYPES[0];

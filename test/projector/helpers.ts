@@ -5,7 +5,13 @@ import {
   provisionTopics,
   type InteractionProducer,
 } from '@rapport/kafka';
-import { createModel, DEFAULT_CHANNELS, type Model, type State } from '@rapport/model';
+import {
+  createModel,
+  DEFAULT_CHANNELS,
+  seededRandom,
+  type Model,
+  type State,
+} from '@rapport/model';
 import type { StampedInteraction } from '@rapport/schema';
 import { createLogger } from '@rapport/service';
 import { ReadModel, readModelOptions } from '@rapport/store';
@@ -74,17 +80,6 @@ export function testEnv(names: UniqueNames, overrides: Record<string, string> = 
   };
 }
 
-/** Deterministic (mulberry32), so a failure reproduces. */
-export function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 const TYPES = [
   ['email.sent', 'outbound'],
   ['email.opened', 'inbound'],
@@ -118,7 +113,7 @@ export function randomEvents(
   seed: number,
   now = Date.now(),
 ): StampedInteraction[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
   return Array.from({ length: count }, (_, index) => {
     const [type, direction] = pick(TYPES);
@@ -142,7 +137,7 @@ export function randomEvents(
 
 /** The model's fold of each customer's events, in a shuffled order (the fold ignores order). */
 export function expectedStates(events: readonly StampedInteraction[]): Map<string, State> {
-  const next = random(7);
+  const next = seededRandom(7);
   const shuffled = [...events].sort(() => next() - 0.5);
   const states = new Map<string, State>();
   for (const event of shuffled) {

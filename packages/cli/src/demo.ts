@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig, type Config } from '@rapport/config';
+import { seededRandom } from '@rapport/model';
 import type { Interaction } from '@rapport/schema';
 import { CliError, usageError } from './cli-errors';
 import { GATEWAY_FLAGS, gatewayUsage, parseFlags, runCommand } from './command';
@@ -50,17 +51,6 @@ interface Planned {
   readonly at: number;
   readonly customerId: string;
   readonly draft: Draft;
-}
-
-/** Deterministic (mulberry32), so every demo plays the same story. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 const inbound = (type: string, channel: string, extra: Partial<Draft> = {}): Draft => ({
@@ -240,7 +230,7 @@ function dayOf(
 
 /** The compressed history: every customer's events over `days` days ending at `end`, in time order. */
 export function plan(customers: number, days: number, end: number): Planned[] {
-  const next = random(20_260_301);
+  const next = seededRandom(20_260_301);
   const start = end - days * DAY;
   const planned: Planned[] = [];
   for (let day = 0; day < days; day += 1) {
@@ -254,7 +244,7 @@ export function plan(customers: number, days: number, end: number): Planned[] {
 
 /** One round of the present: what each customer would do on the next simulated day, now. */
 function liveRound(customers: number, days: number, round: number, now: number): Planned[] {
-  const next = random(round + 1);
+  const next = seededRandom(round + 1);
   return dayOf(customers, days + round, days, next).map(({ customerId, draft }) => ({
     customerId,
     draft,

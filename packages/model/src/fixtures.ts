@@ -1,4 +1,5 @@
 import type { FoldableEvent } from './state';
+import { seededRandom } from './random';
 
 /**
  * Building blocks for the tests, the worked examples and the benchmark: events at epoch-ms
@@ -31,24 +32,13 @@ export function outbound(
   return { type, channel, direction: 'outbound', occurredAt: iso(at), ...extra };
 }
 
-/** Deterministic, so every run measures the same stream (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /**
  * A busy customer over three years on every default channel: browsing and app use, newsletters,
  * support threads with SLA verdicts, chat, calls, social, purchases and renewals; in time order,
  * as a log mostly is.
  */
 export function busyCustomer(count: number): FoldableEvent[] {
-  const next = random(42);
+  const next = seededRandom(42);
   const pick = <T>(items: readonly [T, ...T[]]): T =>
     items[Math.floor(next() * items.length)] ?? items[0];
   const start = Date.UTC(2023, 0, 1);

@@ -27,5 +27,6 @@ export {
   type Stage,
   type Status,
 } from './read';
+export { seededRandom } from './random';
 export { STATE_VERSION, StateJsonSchema, type StateJson } from './serialize';
 export type { FoldableEvent, State } from './state';
