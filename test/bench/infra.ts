@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { loadConfig, type Config } from '@rapport/config';
 import { provideInfrastructure, stopInfrastructure } from '@rapport/infra';
 
@@ -57,4 +58,35 @@ export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
     if (keys.length > 0) await redis.unlink(...keys);
     cursor = next;
   } while (cursor !== '0');
+}
+
+/**
+ * A plain kafkajs producer with Rapport's guarantees (acks=-1 is the caller's, idempotent, one
+ * request in flight), connected, after creating `topics` with `partitions` each: the baseline a
+ * benchmark compares with, or how it writes a backlog.
+ */
+export async function rawProducer(
+  config: Config,
+  topics: readonly string[],
+  partitions: number,
+): Promise<Producer> {
+  const kafka = new Kafka({
+    clientId: 'bench-raw',
+    brokers: config.kafka.brokers,
+    logLevel: logLevel.WARN,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({
+    topics: topics.map((topic) => ({ topic, numPartitions: partitions })),
+    waitForLeaders: true,
+  });
+  await admin.disconnect();
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  await producer.connect();
+  return producer;
 }

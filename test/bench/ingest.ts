@@ -11,9 +11,8 @@
  * bursts and reported several times the latency of evenly spaced load, which is what clients send.
  */
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import type { Config } from '@rapport/config';
-import { benchInfrastructure, printTable, rate } from './infra';
+import { benchInfrastructure, printTable, rate, rawProducer } from './infra';
 import { expectStatus, httpClient, latencyRow, openLoop } from './load';
 import { startService } from './service';
 
@@ -80,28 +79,6 @@ const gatewayEnv = (config: Config, topic: string): NodeJS.ProcessEnv => ({
   RAPPORT_LOG_LEVEL: 'warn',
 });
 
-async function rawProducer(config: Config, topic: string): Promise<Producer> {
-  const kafka = new Kafka({
-    clientId: 'bench-raw',
-    brokers: config.kafka.brokers,
-    logLevel: logLevel.WARN,
-  });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({
-    topics: [{ topic, numPartitions: config.kafka.partitions }],
-    waitForLeaders: true,
-  });
-  await admin.disconnect();
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
-  await producer.connect();
-  return producer;
-}
-
 const accepted = expectStatus(202);
 const ok = expectStatus(200);
 
@@ -115,7 +92,7 @@ const http = httpClient(gateway.url, { authorization: `Bearer ${WRITE_KEY}` });
 const post = (body: unknown) =>
   http.send('POST', '/v1/interactions', JSON.stringify(body)).then(accepted);
 const rawTopic = `bench.${runId}.raw`;
-const producer = await rawProducer(config, rawTopic);
+const producer = await rawProducer(config, [rawTopic], config.kafka.partitions);
 const sendRaw = (messages: { key: string; value: string }[]) =>
   producer.send({ topic: rawTopic, acks: -1, messages });
 try {
