@@ -1,6 +1,7 @@
 import { createInteractionProducer, createKafka, type InteractionProducer } from '@rapport/kafka';
 import type { StampedInteraction } from '@rapport/schema';
-import { Client, Connection } from '@temporalio/client';
+import { connectWithoutRetries } from '@rapport/workflows/client';
+import { Client } from '@temporalio/client';
 import { testInfra } from '../harness';
 import { baseSettings, startRig, workflowBundle, type Rig } from '../workflows/helpers';
 
@@ -18,10 +19,8 @@ export async function startStack(
   temporalAddress = testInfra().temporalAddress,
 ) {
   await workflowBundle();
-  // No client-side retries (`until` polls anyway): @temporalio/client does not clear a retry's
-  // timer when a call's deadline cuts it or the connection closes, and a retry firing after
-  // close() throws "Channel has been shut down" outside any test, failing the run.
-  const connection = await Connection.connect({ address: temporalAddress, interceptors: [] });
+  // `describe` bounds its queries with a deadline, and `until` polls anyway.
+  const connection = await connectWithoutRetries(temporalAddress);
   const client = new Client({ connection, namespace: testInfra().temporalNamespace });
   const rig = await startRig({
     label,

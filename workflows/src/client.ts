@@ -66,6 +66,16 @@ export async function describeCustomer(
 }
 
 /**
+ * A connection without @temporalio/client's retry interceptor, for callers that bound their calls
+ * with a deadline or retry on their own. The interceptor retries on a timer that neither a
+ * call's deadline nor `close()` clears; fired after `close()`, it throws "Channel has been shut
+ * down" outside any caller and crashes the process (or fails a test run).
+ */
+export function connectWithoutRetries(address: string): Promise<Connection> {
+  return Connection.connect({ address, interceptors: [] });
+}
+
+/**
  * The same, over a connection of its own (for `rapport workflow`). A query is answered by a
  * worker: with none polling, it would wait for the server's own timeout, so it is bounded here.
  */
@@ -74,10 +84,8 @@ export async function describeCustomerAt(
   customerId: string,
   timeoutMs = 10_000,
 ): Promise<CustomerDescription | null> {
-  // No client-side retries: @temporalio/client leaves a retry's timer running when the deadline
-  // cuts the call, and it would fire after close() and crash the command with "Channel has been
-  // shut down". A Temporal that does not answer is reported at once instead.
-  const connection = await Connection.connect({ address: temporal.address, interceptors: [] });
+  // A Temporal that does not answer is reported at once, not retried past the deadline.
+  const connection = await connectWithoutRetries(temporal.address);
   try {
     const client = new Client({ connection, namespace: temporal.namespace });
     return await connection.withDeadline(Date.now() + timeoutMs, () =>

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '@rapport/config';
-import type { Interaction, Issue } from '@rapport/schema';
+import { SOURCE_HEADER, type Interaction, type Issue } from '@rapport/schema';
 import { CliError } from './cli-errors';
 import { DEV_KEYS } from './services';
 import { parseApiError, parseCounts, retryAfterMs, type ApiErrorBody, type Counts } from './wire';
@@ -124,7 +124,7 @@ export class GatewayClient {
           headers: {
             'content-type': 'application/json',
             authorization: `Bearer ${this.#target.key}`,
-            'x-rapport-source': this.#source,
+            [SOURCE_HEADER]: this.#source,
             ...headers,
           },
           body,

@@ -12,6 +12,7 @@ export {
   InteractionSchema,
   MAX_EVENT_VALUE,
   OutcomeSchema,
+  SOURCE_HEADER,
   SourceSchema,
   StampedInteractionSchema,
   type DerivedEventType,

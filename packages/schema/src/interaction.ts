@@ -32,6 +32,12 @@ export const EventTypeSchema = z
   );
 
 /** Who stamped the event onto the log, such as `http`, `segment`, `csv` or `engine`. */
+/**
+ * The header a client of the gateway's `POST /v1/interactions` names itself with (e.g. `csv`);
+ * its events are then stamped `source: http:<name>`.
+ */
+export const SOURCE_HEADER = 'x-rapport-source';
+
 export const SourceSchema = z
   .string()
   .max(64)

@@ -68,6 +68,7 @@ export async function runService(
 export { ApiError, presentedKey, requireKey, type HttpIssue, type KeySets } from './http';
 export {
   readiness,
+  readinessStatus,
   startOpsServer,
   type OpsServer,
   type OpsServerOptions,

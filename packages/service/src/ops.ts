@@ -24,6 +24,10 @@ export async function readiness(checks: ReadinessChecks): Promise<Readiness> {
   return { status: ready ? 'ready' : 'not_ready', checks: described };
 }
 
+/** The HTTP status `/readyz` answers with: 503 while any check fails. */
+export const readinessStatus = (body: Readiness): 200 | 503 =>
+  body.status === 'ready' ? 200 : 503;
+
 export interface OpsServerOptions {
   readonly host: string;
   /** 0 picks a free port (tests). */
@@ -79,7 +83,7 @@ async function answer(
       return json(response, 200, { status: 'ok' });
     case '/readyz': {
       const body = await readiness(options.checks);
-      return json(response, body.status === 'ready' ? 200 : 503, body);
+      return json(response, readinessStatus(body), body);
     }
     case '/metrics':
       try {

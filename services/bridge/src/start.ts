@@ -10,8 +10,8 @@ import {
 import { StampedInteractionSchema } from '@rapport/schema';
 import { startOpsServer, type Logger, type OpsServer, type RunningService } from '@rapport/service';
 // The client only: the package's index also loads the Temporal worker.
-import { signalCustomer } from '@rapport/workflows/client';
-import { Client, Connection } from '@temporalio/client';
+import { connectWithoutRetries, signalCustomer } from '@rapport/workflows/client';
+import { Client, type Connection } from '@temporalio/client';
 import { deliverBatch } from './deliver';
 import { Limiter } from './limiter';
 import { createMetrics, type Metrics } from './metrics';
@@ -51,12 +51,9 @@ export async function startBridge(
   let consumer: RunningConsumer | undefined;
   let ops: OpsServer | undefined;
   try {
-    connection = await Connection.connect({
-      address: config.temporal.address,
-      // No client-side retries: a failed attempt comes back at once to the bridge's own loop,
-      // which backs off, counts retries in /metrics, heartbeats Kafka and stops when told.
-      interceptors: [],
-    });
+    // A failed attempt comes back at once to the bridge's own loop, which backs off, counts
+    // retries in /metrics, heartbeats Kafka and stops when told.
+    connection = await connectWithoutRetries(config.temporal.address);
     const temporal = connection;
     const client = new Client({ connection: temporal, namespace: config.temporal.namespace });
     const limiter = new Limiter(config.bridge.signalConcurrency);

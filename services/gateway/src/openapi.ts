@@ -1,6 +1,5 @@
-import { INGEST_LIMITS as LIMITS, InteractionSchema } from '@rapport/schema';
+import { INGEST_LIMITS as LIMITS, InteractionSchema, SOURCE_HEADER } from '@rapport/schema';
 import { z } from 'zod';
-import { SOURCE_HEADER } from './validate';
 
 const IngestResultSchema = z.object({
   accepted: z.number().int().describe('events published and acknowledged by Kafka'),

@@ -2,6 +2,7 @@ import {
   futureIssues,
   INGEST_LIMITS as LIMITS,
   parseInteraction,
+  SOURCE_HEADER,
   SourceSchema,
   type Interaction,
   type Issue,
@@ -74,9 +75,6 @@ export function throwIfInvalid(issues: readonly Issue[], total: number): void {
   );
 }
 
-/** The header a client of `POST /v1/interactions` names itself with, e.g. `csv`. */
-export const SOURCE_HEADER = 'x-rapport-source';
-
 /**
  * The `source` stamped on events posted to `/v1/interactions`: `http`, or `http:<name>` when the
  * client names itself (`rapport import` sends `csv`). Kept under `http:` so that no client can
@@ -84,8 +82,8 @@ export const SOURCE_HEADER = 'x-rapport-source';
  */
 export function httpSource(header: string | string[] | undefined): string {
   if (header === undefined) return 'http';
-  const source = `http:${String(header)}`;
-  if (typeof header === 'string' && SourceSchema.safeParse(source).success) return source;
+  const parsed = SourceSchema.safeParse(typeof header === 'string' ? `http:${header}` : undefined);
+  if (parsed.success) return parsed.data;
   throw new ApiError(
     400,
     'VALIDATION_FAILED',

@@ -1,5 +1,5 @@
 import type { FastifyPluginCallback } from 'fastify';
-import { readiness } from '@rapport/service';
+import { readiness, readinessStatus } from '@rapport/service';
 import type { ApiContext } from '../app';
 import { openApiDocument } from '../openapi';
 
@@ -11,7 +11,7 @@ export const opsRoutes =
     app.get('/healthz', () => ({ status: 'ok' }));
     app.get('/readyz', async (_request, reply) => {
       const body = await readiness({ redis: () => context.store.redis.ping() });
-      return reply.code(body.status === 'ready' ? 200 : 503).send(body);
+      return reply.code(readinessStatus(body)).send(body);
     });
     app.get('/metrics', async (_request, reply) =>
       reply

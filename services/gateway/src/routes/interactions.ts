@@ -2,7 +2,8 @@ import type { FastifyPluginCallback } from 'fastify';
 import type { RouteContext } from '../app';
 import { requireWriteKey } from '../auth';
 import { ingest } from '../ingest';
-import { checkLimits, httpSource, itemsOf, SOURCE_HEADER, validateEvents } from '../validate';
+import { SOURCE_HEADER } from '@rapport/schema';
+import { checkLimits, httpSource, itemsOf, validateEvents } from '../validate';
 
 /** `POST /v1/interactions`: one canonical event or `{ "batch": [...] }`; 202 once Kafka acked. */
 export const interactionRoutes =

@@ -1,5 +1,5 @@
 import type { FastifyPluginCallback } from 'fastify';
-import { readiness } from '@rapport/service';
+import { readiness, readinessStatus } from '@rapport/service';
 import type { RouteContext } from '../app';
 import { openApiDocument } from '../openapi';
 
@@ -14,7 +14,7 @@ export const opsRoutes =
         kafka: () => context.deps.kafkaReady(),
         redis: () => context.deps.redis.ping(),
       });
-      return reply.code(body.status === 'ready' ? 200 : 503).send(body);
+      return reply.code(readinessStatus(body)).send(body);
     });
     app.get('/metrics', async (_request, reply) =>
       reply
