@@ -1,44 +1,18 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../harness';
 import {
   expectFolded,
+  killHard,
   projected,
   randomEvents,
   setup,
   sleep,
+  spawnProjector,
   testEnv,
+  untilReady,
   type Setup,
 } from './helpers';
-
-/** The projector as `rapport up` runs it: its own process, so SIGKILL is a real crash. */
-function spawnProjector(env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'services/projector/src/main.ts'], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  children.push(child);
-  return child;
-}
-
-async function ready(port: number, timeoutMs = 45_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return;
-    } catch {
-      // Not listening yet.
-    }
-    if (Date.now() > deadline) throw new Error(`projector not ready on ${port}`);
-    await sleep(200);
-  }
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  child.kill('SIGKILL');
-  if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
-}
 
 const children: ChildProcess[] = [];
 
@@ -48,7 +22,7 @@ describe('a projector killed with SIGKILL mid-stream', () => {
     t = await setup('crash');
   });
   afterAll(async () => {
-    await Promise.all(children.map(kill));
+    await Promise.all(children.map(killHard));
     await t.close();
   });
 
@@ -62,21 +36,23 @@ describe('a projector killed with SIGKILL mid-stream', () => {
     await t.publish(backlog);
 
     const child = spawnProjector(env);
+    children.push(child);
     let done = 0;
     for (const deadline = Date.now() + 45_000; done === 0 && Date.now() < deadline;) {
       done = await projectedCount();
       await sleep(5);
     }
-    await kill(child);
+    await killHard(child);
     expect(done).toBeGreaterThan(0);
     expect(done).toBeLessThan(backlog.length);
 
     await t.publish(later);
-    spawnProjector(env);
-    await ready(port);
+    children.push(spawnProjector(env));
+    await untilReady(port);
+    // The killed workers hold their partitions in the group until their 30 s sessions expire.
     await projected(t.store, '0', events, 90_000);
     await expectFolded(t.store, '0', events);
-  });
+  }, 120_000);
 
   async function projectedCount(): Promise<number> {
     const offsets = await t.store.progress('0', t.config.projector.groupId);

@@ -1,3 +1,5 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import type { Config } from '@rapport/config';
 import {
   createInteractionProducer,
@@ -213,3 +215,32 @@ export async function projected(
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The projector as `rapport up` runs it: its own process (a pool of them unless told), so
+ * SIGKILL is a real crash. */
+export function spawnProjector(env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'services/projector/src/main.ts'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+/** Resolves with `/readyz`'s body once it answers 200. */
+export async function untilReady(port: number, timeoutMs = 45_000): Promise<unknown> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/readyz`);
+      if (response.ok) return await response.json();
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) throw new Error(`projector not ready on ${port}`);
+    await sleep(200);
+  }
+}
+
+export async function killHard(child: ChildProcess): Promise<void> {
+  child.kill('SIGKILL');
+  if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
+}

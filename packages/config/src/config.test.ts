@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config';
 
@@ -109,6 +110,7 @@ describe('loadConfig', () => {
       port: 8082,
       groupId: 'rapport-projector',
       cacheSize: 200_000,
+      processes: availableParallelism(),
     });
     expect(config.readModel).toEqual({
       historyLength: 50,
@@ -120,14 +122,18 @@ describe('loadConfig', () => {
       RAPPORT_PROJECTOR_PORT: '9182',
       RAPPORT_PROJECTOR_GROUP_ID: 'p2',
       RAPPORT_PROJECTOR_CACHE_SIZE: '0',
+      RAPPORT_PROJECTOR_PROCESSES: '3',
       RAPPORT_HISTORY_LENGTH: '5',
       RAPPORT_SSE_HEARTBEAT: '250ms',
     });
-    expect(tuned.projector).toEqual({ port: 9182, groupId: 'p2', cacheSize: 0 });
+    expect(tuned.projector).toEqual({ port: 9182, groupId: 'p2', cacheSize: 0, processes: 3 });
     expect(tuned.readModel.historyLength).toBe(5);
     expect(tuned.api.sseHeartbeatMs).toBe(250);
     expect(() => loadConfig({ RAPPORT_CHANGE_STREAM_LENGTH: '10' })).toThrow(
       /RAPPORT_CHANGE_STREAM_LENGTH/,
+    );
+    expect(() => loadConfig({ RAPPORT_PROJECTOR_PROCESSES: 'many' })).toThrow(
+      /RAPPORT_PROJECTOR_PROCESSES/,
     );
   });
 

@@ -1,4 +1,4 @@
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -111,6 +111,10 @@ const envSchema = z.object({
   PROJECTOR_PORT: port.default(8082),
   PROJECTOR_GROUP_ID: z.string().min(1).default('rapport-projector'),
   PROJECTOR_CACHE_SIZE: z.coerce.number().int().min(0).default(200_000),
+  PROJECTOR_PROCESSES: z
+    .union([z.literal('auto'), z.coerce.number().int().min(1).max(64)])
+    .default('auto')
+    .transform((processes) => (processes === 'auto' ? availableParallelism() : processes)),
   HISTORY_LENGTH: z.coerce.number().int().min(1).max(10_000).default(50),
   TIMELINE_LENGTH: z.coerce.number().int().min(1).max(1_000).default(20),
   CHANGE_STREAM_LENGTH: z.coerce.number().int().min(1_000).default(100_000),
@@ -180,6 +184,11 @@ export const configSchema = envSchema.superRefine(requireWebhookSecret).transfor
     groupId: env.PROJECTOR_GROUP_ID,
     /** Customers whose last written state the projector keeps decoded in memory (LRU). */
     cacheSize: env.PROJECTOR_CACHE_SIZE,
+    /**
+     * Worker processes, each consuming its share of the partitions (`auto`: one per core).
+     * Projection is CPU-bound in the projector, so one process leaves the other cores idle.
+     */
+    processes: env.PROJECTOR_PROCESSES,
   },
   /** The Redis read model's capped parts; the per-customer state itself is bounded by the model. */
   readModel: {

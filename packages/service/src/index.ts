@@ -66,12 +66,13 @@ export async function runService(
   process.on('SIGTERM', stop);
 }
 export { ApiError, presentedKey, requireKey, type HttpIssue, type KeySets } from './http';
+export { startOpsServer, type OpsServer, type OpsServerOptions } from './ops';
+export { startProcessPool, type ProcessPool, type ProcessPoolOptions } from './pool';
+export { answerPrimary } from './pool-worker';
 export {
+  mergeReadiness,
   readiness,
   readinessStatus,
-  startOpsServer,
-  type OpsServer,
-  type OpsServerOptions,
   type Readiness,
   type ReadinessChecks,
-} from './ops';
+} from './readiness';

@@ -1,22 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { readiness, startOpsServer, type OpsServer } from './ops';
-
-describe('readiness', () => {
-  it('is ready when every check passes, and names each failing check with its reason', async () => {
-    expect(
-      await readiness({ kafka: () => Promise.resolve(), redis: () => Promise.resolve('PONG') }),
-    ).toEqual({
-      status: 'ready',
-      checks: { kafka: 'ok', redis: 'ok' },
-    });
-    expect(
-      await readiness({
-        kafka: () => Promise.reject(new Error('broker down')),
-        redis: () => Promise.resolve(),
-      }),
-    ).toEqual({ status: 'not_ready', checks: { kafka: 'broker down', redis: 'ok' } });
-  });
-});
+import { startOpsServer, type OpsServer } from './ops';
 
 describe('startOpsServer', () => {
   let server: OpsServer | undefined;

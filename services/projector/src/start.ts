@@ -1,7 +1,14 @@
+import cluster from 'node:cluster';
 import type { Config } from '@rapport/config';
 import { createInteractionProducer, createKafka, provisionTopics } from '@rapport/kafka';
 import { createModel } from '@rapport/model';
-import { startOpsServer, type Logger, type RunningService } from '@rapport/service';
+import {
+  answerPrimary,
+  startOpsServer,
+  type Logger,
+  type ReadinessChecks,
+  type RunningService,
+} from '@rapport/service';
 import { connectReadModel } from '@rapport/store';
 import { Follower } from './follower';
 import { createMetrics } from './metrics';
@@ -45,19 +52,23 @@ export async function startProjector(
     });
     await follower.start();
     const running = follower;
-    const ops = await startOpsServer({
-      host: config.http.host,
-      port: options.port ?? config.projector.port,
-      metrics: () => metrics.registry.metrics(),
-      checks: {
-        kafka: () => kafka.ping(),
-        redis: async () => void (await store.redis.ping()),
-        consumer: () =>
-          running.running
-            ? Promise.resolve()
-            : Promise.reject(new Error('not in a consumer group (following a replay?)')),
-      },
-    });
+    const checks: ReadinessChecks = {
+      kafka: () => kafka.ping(),
+      redis: async () => void (await store.redis.ping()),
+      consumer: () =>
+        running.running
+          ? Promise.resolve()
+          : Promise.reject(new Error('not in a consumer group (following a replay?)')),
+    };
+    // In a worker of a process pool (main.ts), the pool's primary serves the port for all.
+    const ops = cluster.isWorker
+      ? answerPrimary(checks, metrics.registry)
+      : await startOpsServer({
+          host: config.http.host,
+          port: options.port ?? config.projector.port,
+          metrics: () => metrics.registry.metrics(),
+          checks,
+        });
     const { url } = ops;
     return {
       url,
