@@ -19,8 +19,8 @@ import { startService, type ServiceProcess } from './service';
 
 const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 1_000_000);
 const CUSTOMERS = Number(process.env['BENCH_CUSTOMERS'] ?? 100_000);
-/** Projector processes in the group (one per core is the most a machine can use). */
-const PROJECTORS = Number(process.env['BENCH_PROJECTORS'] ?? 1);
+/** The projector's RAPPORT_PROJECTOR_PROCESSES: `auto` (one per core, the default) or a count. */
+const PROCESSES = process.env['BENCH_PROJECTOR_PROCESSES'] ?? 'auto';
 const FRESHNESS_RATE = 2_000;
 const FRESHNESS_SECONDS = 15;
 /** Not measured: the gateway starts cold, and the projector has just drained the backlog. */
@@ -116,24 +116,21 @@ const WRITES = 'rapport_projector_customer_writes_total';
 
 /**
  * Time from the projector's start to every event applied, and from its first batch. The started
- * processes go into `projectors` as they come up, for the caller to stop whatever happens.
+ * process (a pool's primary, whose /metrics sums its workers') goes into `projectors` as soon as
+ * it is up, for the caller to stop whatever happens.
  */
 async function projectBacklog(config: Config, store: ReadModel, projectors: ServiceProcess[]) {
-  const ports = Array.from({ length: PROJECTORS }, (_, index) => 18_382 + index * 10);
-  const total = (name: string) =>
-    Promise.all(projectors.map((projector) => projector.metric(name))).then((values) =>
-      values.reduce((sum, value) => sum + value, 0),
-    );
+  const port = 18_382;
   const started = performance.now();
-  await Promise.all(
-    ports.map((port) =>
-      startService(
-        'services/projector/src/main.ts',
-        serviceEnv(config, { RAPPORT_PROJECTOR_PORT: String(port) }),
-        port,
-      ).then((projector) => void projectors.push(projector)),
-    ),
+  const projector = await startService(
+    'services/projector/src/main.ts',
+    serviceEnv(config, {
+      RAPPORT_PROJECTOR_PORT: String(port),
+      RAPPORT_PROJECTOR_PROCESSES: PROCESSES,
+    }),
+    port,
   );
+  projectors.push(projector);
   // The projector may be well into the backlog by the time it answers /readyz: what it did before
   // the first look is left out of the steady rate (events and CPU alike).
   let first = Number.NaN;
@@ -145,16 +142,19 @@ async function projectBacklog(config: Config, store: ReadModel, projectors: Serv
     const done = [...progress.values()].reduce((sum, offset) => sum + offset + 1, 0);
     if (done > 0 && Number.isNaN(first)) {
       first = performance.now();
-      [cpuAtFirst, writesAtFirst] = await Promise.all([total(CPU_SECONDS), total(WRITES)]);
+      [cpuAtFirst, writesAtFirst] = await Promise.all([
+        projector.metric(CPU_SECONDS),
+        projector.metric(WRITES),
+      ]);
       doneAtFirst = done;
     }
     if (done >= EVENTS) break;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const finished = performance.now();
-  const writes = await total(WRITES);
+  const writes = await projector.metric(WRITES);
   // CPU the projector processes used, which competing processes on the machine do not inflate.
-  const cpuSeconds = (await total(CPU_SECONDS)) - cpuAtFirst;
+  const cpuSeconds = (await projector.metric(CPU_SECONDS)) - cpuAtFirst;
   return {
     totalMs: finished - started,
     steadyMs: finished - first,
@@ -366,7 +366,7 @@ const store = new ReadModel(redis, createModel(), readModelOptions(config));
 const projectors: ServiceProcess[] = [];
 try {
   console.log(
-    `projection benchmark: ${EVENTS.toLocaleString('en-US')} events over ${CUSTOMERS.toLocaleString('en-US')} customers, 12 partitions, ${PROJECTORS} projector process(es)`,
+    `projection benchmark: ${EVENTS.toLocaleString('en-US')} events over ${CUSTOMERS.toLocaleString('en-US')} customers, 12 partitions, RAPPORT_PROJECTOR_PROCESSES=${PROCESSES}`,
   );
   const memoryBefore = await usedMemory(redis);
   const produceMs = await produce(config);
