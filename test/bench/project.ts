@@ -114,15 +114,10 @@ function serviceEnv(config: Config, extra: Record<string, string>): NodeJS.Proce
 const CPU_SECONDS = 'rapport_projector_process_cpu_seconds_total';
 const WRITES = 'rapport_projector_customer_writes_total';
 
-/**
- * Time from the projector's start to every event applied, and from its first batch. The started
- * process (a pool's primary, whose /metrics sums its workers') goes into `projectors` as soon as
- * it is up, for the caller to stop whatever happens.
- */
-async function projectBacklog(config: Config, store: ReadModel, projectors: ServiceProcess[]) {
+/** The projector: one process, a pool's primary whose /metrics sums its workers'. */
+function startProjector(config: Config): Promise<ServiceProcess> {
   const port = 18_382;
-  const started = performance.now();
-  const projector = await startService(
+  return startService(
     'services/projector/src/main.ts',
     serviceEnv(config, {
       RAPPORT_PROJECTOR_PORT: String(port),
@@ -130,7 +125,10 @@ async function projectBacklog(config: Config, store: ReadModel, projectors: Serv
     }),
     port,
   );
-  projectors.push(projector);
+}
+
+/** Time from the projector's start (`started`) to every event applied, and from its first batch. */
+async function projectBacklog(store: ReadModel, projector: ServiceProcess, started: number) {
   // The projector may be well into the backlog by the time it answers /readyz: what it did before
   // the first look is left out of the steady rate (events and CPU alike).
   let first = Number.NaN;
@@ -363,7 +361,7 @@ const config = loadConfig({
 });
 const redis = new Redis(config.redis.url);
 const store = new ReadModel(redis, createModel(), readModelOptions(config));
-const projectors: ServiceProcess[] = [];
+let projector: ServiceProcess | undefined;
 try {
   console.log(
     `projection benchmark: ${EVENTS.toLocaleString('en-US')} events over ${CUSTOMERS.toLocaleString('en-US')} customers, 12 partitions, RAPPORT_PROJECTOR_PROCESSES=${PROCESSES}`,
@@ -373,7 +371,9 @@ try {
   console.log(
     `  backlog written in ${(produceMs / 1000).toFixed(1)} s (${rate(EVENTS, produceMs)} events/s)`,
   );
-  const projected = await projectBacklog(config, store, projectors);
+  const projectorStarted = performance.now();
+  projector = await startProjector(config);
+  const projected = await projectBacklog(store, projector, projectorStarted);
   const memoryAfter = await usedMemory(redis);
   const perCustomer = await memoryPerCustomer(redis, store.keys);
   const evalshas = projected.writes * 2;
@@ -450,7 +450,7 @@ try {
     ],
   );
 } finally {
-  await Promise.all(projectors.map((projector) => projector.stop()));
+  await projector?.stop();
   await deleteKeys(redis, names.prefix);
   redis.disconnect();
   await stop();

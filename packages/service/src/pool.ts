@@ -46,33 +46,30 @@ export interface ProcessPool extends RunningService {
 export async function startProcessPool(options: ProcessPoolOptions): Promise<ProcessPool> {
   const { name, processes, logger } = options;
   const workers = new Set<Worker>();
-  const pending = new Map<number, (answer: Answer & { type: 'rapport:ops!' }) => void>();
+  const pending = new Map<number, (answer: OpsAnswer) => void>();
   let nextId = 0;
   let stopping = false;
 
   const fork = (): Promise<Worker> => {
     const worker = cluster.fork();
     workers.add(worker);
-    worker.on('message', (message: unknown) => {
-      const answer = AnswerSchema.safeParse(message);
-      if (answer.success && answer.data.type === 'rapport:ops!') {
-        pending.get(answer.data.id)?.(answer.data);
-      }
-    });
     return new Promise((resolve, reject) => {
-      const started = (message: unknown) => {
-        if (AnswerSchema.safeParse(message).data?.type !== 'rapport:started') return;
-        worker.off('message', started);
-        worker.off('exit', failed);
-        worker.on('exit', (code, signal) => replace(worker, code, signal));
-        resolve(worker);
-      };
       const failed = (code: number | null, signal: string | null) => {
         workers.delete(worker);
         reject(new Error(`${name} worker ${worker.id} ${exitOf(code, signal)} before it started`));
       };
-      worker.on('message', started);
       worker.once('exit', failed);
+      worker.on('message', (message: unknown) => {
+        const answer = AnswerSchema.safeParse(message);
+        if (!answer.success) return;
+        if (answer.data.type === 'rapport:ops!') {
+          pending.get(answer.data.id)?.(answer.data);
+          return;
+        }
+        worker.off('exit', failed);
+        worker.on('exit', (code, signal) => replace(worker, code, signal));
+        resolve(worker);
+      });
     });
   };
 
@@ -92,28 +89,29 @@ export async function startProcessPool(options: ProcessPoolOptions): Promise<Pro
     }, RESTART_DELAY_MS).unref();
 
   const ask = (worker: Worker, want: Question['want']) =>
-    new Promise<Answer & { type: 'rapport:ops!' }>((resolve, reject) => {
+    new Promise<OpsAnswer>((resolve, reject) => {
       const id = nextId++;
-      const timer = setTimeout(() => {
-        pending.delete(id);
-        reject(new Error(`worker ${worker.id} did not answer within ${ANSWER_TIMEOUT_MS} ms`));
-      }, ANSWER_TIMEOUT_MS);
-      pending.set(id, (answer) => {
+      const settle = (answer: OpsAnswer | Error) => {
         clearTimeout(timer);
         pending.delete(id);
-        resolve(answer);
-      });
-      // A worker that just died may not have been reaped yet: its channel refuses the question.
-      const failed = (error: Error | null) => {
-        if (error === null) return;
-        clearTimeout(timer);
-        pending.delete(id);
-        reject(error);
+        if (answer instanceof Error) reject(answer);
+        else resolve(answer);
       };
-      if (worker.isConnected())
-        worker.send({ type: 'rapport:ops?', id, want } satisfies Question, failed);
-      else failed(new Error(`worker ${worker.id} is not connected`));
+      const timer = setTimeout(
+        () =>
+          settle(new Error(`worker ${worker.id} did not answer within ${ANSWER_TIMEOUT_MS} ms`)),
+        ANSWER_TIMEOUT_MS,
+      );
+      pending.set(id, settle);
+      // A worker that just died may not have been reaped yet: its channel refuses the question.
+      if (!worker.isConnected()) settle(new Error(`worker ${worker.id} is not connected`));
+      else
+        worker.send({ type: 'rapport:ops?', id, want } satisfies Question, (error) => {
+          if (error !== null) settle(error);
+        });
     });
+  const askRunning = (want: Question['want']) =>
+    [...workers].filter((worker) => !worker.isDead()).map((worker) => ask(worker, want));
 
   const stopWorkers = async () => {
     stopping = true;
@@ -136,8 +134,7 @@ export async function startProcessPool(options: ProcessPoolOptions): Promise<Pro
 
   const ops: OpsServer = await listenForOps(options.host, options.port, {
     readiness: async () => {
-      const running = [...workers].filter((worker) => !worker.isDead());
-      const answers = await Promise.allSettled(running.map((worker) => ask(worker, 'readiness')));
+      const answers = await Promise.allSettled(askRunning('readiness'));
       return mergeReadiness(
         processes,
         answers.map((answer) =>
@@ -146,8 +143,7 @@ export async function startProcessPool(options: ProcessPoolOptions): Promise<Pro
       );
     },
     metrics: async () => {
-      const running = [...workers].filter((worker) => !worker.isDead());
-      const answers = await Promise.all(running.map((worker) => ask(worker, 'metrics')));
+      const answers = await Promise.all(askRunning('metrics'));
       // prom-client's own aggregation (sum, or what each metric declares), as its cluster mode.
       return AggregatorRegistry.aggregate(
         answers.map((answer) => (answer.metrics ?? []) as never),
@@ -164,6 +160,8 @@ export async function startProcessPool(options: ProcessPoolOptions): Promise<Pro
     },
   };
 }
+
+type OpsAnswer = Extract<Answer, { type: 'rapport:ops!' }>;
 
 const exitOf = (code: number | null, signal: string | null) =>
   signal ? `was killed by ${signal}` : `exited with code ${code ?? '?'}`;
