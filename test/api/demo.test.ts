@@ -4,8 +4,8 @@ import { startGateway, type StartedGateway } from '@rapport/gateway';
 import { startProjector, type StartedProjector } from '@rapport/projector';
 import { CustomerListSchema, CustomerViewSchema } from '@rapport/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_READ_KEY, TEST_WRITE_KEY } from '../harness';
-import { silent, sleep, testEnv } from '../projector/helpers';
+import { sleep, TEST_READ_KEY, TEST_WRITE_KEY } from '../harness';
+import { silent, testEnv } from '../projector/helpers';
 import { startTestApi, type TestApi } from './helpers';
 
 /** A `rapport` command in its own process, as a user types it. */

@@ -4,7 +4,8 @@
  * floor: what the load generator and HTTP cost alone) and a raw kafkajs producer sending the same
  * records to the same broker with the same guarantees (acks=-1, idempotent); then events/s in
  * batches of 500, through the gateway beside the raw producer. The gateway runs as its own
- * process, as in production; the load comes from this one.
+ * process, as in production (a pool of BENCH_GATEWAY_PROCESSES workers, `auto` by default); the
+ * load comes from this one.
  *
  * Latency is measured open-loop (see `openLoop`): sends are spaced evenly and each latency counts
  * from the instant the send was due. autocannon's rate limiter fires each second's requests in
@@ -25,6 +26,8 @@ const LATENCY_SECONDS = 10;
 const WARM_UP_SECONDS = 5;
 const WRITE_KEY = 'bench-write-key';
 const GATEWAY_PORT = 18_080;
+/** The gateway's RAPPORT_GATEWAY_PROCESSES: `auto` (one per core, the default) or a count. */
+const PROCESSES = process.env['BENCH_GATEWAY_PROCESSES'] ?? 'auto';
 
 const runId = randomUUID().slice(0, 8);
 const event = (index: number) => ({
@@ -76,6 +79,7 @@ const gatewayEnv = (config: Config, topic: string): NodeJS.ProcessEnv => ({
   RAPPORT_WRITE_KEYS: WRITE_KEY,
   RAPPORT_RATE_LIMIT_PER_SECOND: '10000000',
   RAPPORT_GATEWAY_PORT: String(GATEWAY_PORT),
+  RAPPORT_GATEWAY_PROCESSES: PROCESSES,
   RAPPORT_LOG_LEVEL: 'warn',
 });
 
@@ -97,7 +101,7 @@ const sendRaw = (messages: { key: string; value: string }[]) =>
   producer.send({ topic: rawTopic, acks: -1, messages });
 try {
   console.log(
-    `ingest: single events at ${LATENCY_RATE}/s for ${LATENCY_SECONDS} s, then ${EVENTS} events in batches of ${BATCH}, ${CONCURRENCY} in flight, ${CUSTOMERS} customers`,
+    `ingest: single events at ${LATENCY_RATE}/s for ${LATENCY_SECONDS} s, then ${EVENTS} events in batches of ${BATCH}, ${CONCURRENCY} in flight, ${CUSTOMERS} customers; RAPPORT_GATEWAY_PROCESSES=${PROCESSES}`,
   );
   // Latency first, on a broker not yet busy writing out the throughput runs' data; each path
   // warmed up at the same rate first (JIT, connections, the producer's first batches).

@@ -1,6 +1,6 @@
 import { createLogger } from '@rapport/service';
 import { startGateway, type StartedGateway } from '@rapport/gateway';
-import { createKafka, readTopic } from '@rapport/kafka';
+import { createKafka, readTopic, type RapportKafka } from '@rapport/kafka';
 import type { Config } from '@rapport/config';
 import { TEST_WRITE_KEY, testConfig, uniqueNames, type UniqueNames } from '../harness';
 
@@ -36,18 +36,21 @@ export async function startTestGateway(
         },
         body: typeof body === 'string' ? body : JSON.stringify(body),
       }),
-    async records(topic) {
-      const found: { key: string; value: unknown; partition: number }[] = [];
-      for await (const record of readTopic(kafka, topic)) {
-        found.push({
-          key: record.key ?? '',
-          value: JSON.parse(record.value ?? 'null') as unknown,
-          partition: record.partition,
-        });
-      }
-      return found;
-    },
+    records: (topic) => topicRecords(kafka, topic),
   };
+}
+
+/** Every record on a topic now, in partition then offset order, the values parsed. */
+export async function topicRecords(kafka: RapportKafka, topic: string) {
+  const found: { key: string; value: unknown; partition: number }[] = [];
+  for await (const record of readTopic(kafka, topic)) {
+    found.push({
+      key: record.key ?? '',
+      value: JSON.parse(record.value ?? 'null') as unknown,
+      partition: record.partition,
+    });
+  }
+  return found;
 }
 
 let sequence = 0;

@@ -5,6 +5,15 @@ import { testInfraSchema, type TestInfra } from './endpoints';
 
 export type { TestInfra } from './endpoints';
 export { freePort, freePortPair, freePorts } from './ports';
+export {
+  isAlive,
+  killHard,
+  sleep,
+  spawnService,
+  untilNotReady,
+  untilReady,
+  workerPids,
+} from './processes';
 
 /** The real servers the global setup provided, parsed like any other boundary input. */
 export function testInfra(): TestInfra {
@@ -36,8 +45,16 @@ export const TEST_READ_KEY = 'test-read-key';
  * as a service would parse it from its environment.
  */
 export function testConfig(names: UniqueNames, overrides: Record<string, string> = {}): Config {
+  return loadConfig(testEnvironment(names, overrides));
+}
+
+/** The environment `testConfig` parses, for a service started as its own process. */
+export function testEnvironment(
+  names: UniqueNames,
+  overrides: Record<string, string> = {},
+): Record<string, string> {
   const infra = testInfra();
-  return loadConfig({
+  return {
     RAPPORT_KAFKA_BROKERS: infra.kafkaBrokers.join(','),
     RAPPORT_REDIS_URL: infra.redisUrl,
     RAPPORT_TEMPORAL_ADDRESS: infra.temporalAddress,
@@ -51,5 +68,5 @@ export function testConfig(names: UniqueNames, overrides: Record<string, string>
     RAPPORT_READ_KEYS: TEST_READ_KEY,
     RAPPORT_LOG_LEVEL: 'silent',
     ...overrides,
-  });
+  };
 }

@@ -1,16 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../harness';
+import { freePort, killHard, sleep, untilReady } from '../harness';
 import {
   expectFolded,
-  killHard,
   projected,
   randomEvents,
   setup,
-  sleep,
   spawnProjector,
   testEnv,
-  untilReady,
   type Setup,
 } from './helpers';
 

@@ -1,5 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import type { Config } from '@rapport/config';
 import {
   createInteractionProducer,
@@ -19,7 +17,13 @@ import { createLogger } from '@rapport/service';
 import { ReadModel, readModelOptions } from '@rapport/store';
 import { Redis } from 'ioredis';
 import { expect } from 'vitest';
-import { testConfig, testInfra, uniqueNames, type UniqueNames } from '../harness';
+import {
+  spawnService,
+  testConfig,
+  testEnvironment,
+  uniqueNames,
+  type UniqueNames,
+} from '../harness';
 
 export const model: Model = createModel();
 export const silent = (config: Config) => createLogger(config, 'test');
@@ -66,21 +70,12 @@ export async function setup(label: string, overrides: Record<string, string> = {
 }
 
 /** The variables a projector process reads, for the same servers and names as testConfig. */
-export function testEnv(names: UniqueNames, overrides: Record<string, string> = {}) {
-  const infra = testInfra();
-  return {
-    RAPPORT_KAFKA_BROKERS: infra.kafkaBrokers.join(','),
-    RAPPORT_REDIS_URL: infra.redisUrl,
-    RAPPORT_TEMPORAL_ADDRESS: infra.temporalAddress,
-    RAPPORT_TOPIC_INTERACTIONS: names.topic('interactions'),
-    RAPPORT_TOPIC_DLQ: names.topic('dlq'),
-    RAPPORT_TOPIC_PARTITIONS: '3',
-    RAPPORT_REDIS_KEY_PREFIX: names.keyPrefix,
+export const testEnv = (names: UniqueNames, overrides: Record<string, string> = {}) =>
+  testEnvironment(names, {
     RAPPORT_PROJECTOR_GROUP_ID: names.groupId('projector'),
     RAPPORT_LOG_LEVEL: 'warn',
     ...overrides,
-  };
-}
+  });
 
 const TYPES = [
   ['email.sent', 'outbound'],
@@ -214,33 +209,5 @@ export async function projected(
   }
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The projector as `rapport up` runs it: its own process (a pool of them unless told), so
- * SIGKILL is a real crash. */
-export function spawnProjector(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'services/projector/src/main.ts'], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
-
-/** Resolves with `/readyz`'s body once it answers 200. */
-export async function untilReady(port: number, timeoutMs = 45_000): Promise<unknown> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const response = await fetch(`http://127.0.0.1:${port}/readyz`);
-      if (response.ok) return await response.json();
-    } catch {
-      // Not listening yet.
-    }
-    if (Date.now() > deadline) throw new Error(`projector not ready on ${port}`);
-    await sleep(200);
-  }
-}
-
-export async function killHard(child: ChildProcess): Promise<void> {
-  child.kill('SIGKILL');
-  if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
-}
+export const PROJECTOR_ENTRY = 'services/projector/src/main.ts';
+export const spawnProjector = (env: Record<string, string>) => spawnService(PROJECTOR_ENTRY, env);

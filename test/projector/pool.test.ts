@@ -1,44 +1,17 @@
 import type { ChildProcess } from 'node:child_process';
-import { execFile } from 'node:child_process';
 import { once } from 'node:events';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../harness';
+import { freePort, isAlive, killHard, untilNotReady, untilReady, workerPids } from '../harness';
 import {
   expectFolded,
-  killHard,
   projected,
   randomEvents,
   setup,
-  sleep,
+  PROJECTOR_ENTRY,
   spawnProjector,
   testEnv,
-  untilReady,
   type Setup,
 } from './helpers';
-
-/** The pool's workers: the primary's children running the same entry point (tsx has others). */
-async function workerPids(primary: ChildProcess): Promise<number[]> {
-  const { stdout } = await promisify(execFile)('ps', [
-    '-o',
-    'pid=,args=',
-    '--ppid',
-    String(primary.pid),
-  ]);
-  return stdout
-    .split('\n')
-    .filter((line) => line.includes('services/projector/src/main.ts'))
-    .map((line) => Number.parseInt(line.trim(), 10));
-}
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('the projector as a pool of worker processes', () => {
   let t: Setup;
@@ -60,7 +33,7 @@ describe('the projector as a pool of worker processes', () => {
       status: 'ready',
       checks: { kafka: 'ok', redis: 'ok', consumer: 'ok', workers: 'ok' },
     });
-    const workers = await workerPids(primary);
+    const workers = await workerPids(primary, PROJECTOR_ENTRY);
     expect(workers).toHaveLength(2);
 
     const events = randomEvents(4_000, 200, 5);
@@ -74,18 +47,12 @@ describe('the projector as a pool of worker processes', () => {
 
     // A worker that dies is replaced; meanwhile the pool says it is short of one.
     process.kill(workers[0] ?? 0, 'SIGKILL');
-    let short: unknown;
-    for (const deadline = Date.now() + 5_000; short === undefined && Date.now() < deadline;) {
-      const response = await fetch(`http://127.0.0.1:${port}/readyz`);
-      if (response.status === 503) short = await response.json();
-      await sleep(20);
-    }
-    expect(short).toMatchObject({
+    expect(await untilNotReady(port)).toMatchObject({
       status: 'not_ready',
       checks: { workers: '1 of 2 workers running and answering' },
     });
     await untilReady(port);
-    const replaced = await workerPids(primary);
+    const replaced = await workerPids(primary, PROJECTOR_ENTRY);
     expect(replaced).toHaveLength(2);
     expect(replaced).toContain(workers[1]);
 
@@ -98,7 +65,7 @@ describe('the projector as a pool of worker processes', () => {
     primary.kill('SIGTERM');
     const [code] = (await once(primary, 'exit')) as [number | null];
     expect(code).toBe(0);
-    expect(replaced.filter(alive)).toEqual([]);
+    expect(replaced.filter(isAlive)).toEqual([]);
     primary = undefined;
   }, 120_000);
 });

@@ -1,6 +1,7 @@
+import { sleep } from '../harness';
 import { startProjector, type StartedProjector } from '@rapport/projector';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { expectFolded, projected, randomEvents, setup, silent, sleep, type Setup } from './helpers';
+import { expectFolded, projected, randomEvents, setup, silent, type Setup } from './helpers';
 
 describe('the projector on Kafka and Redis', () => {
   let t: Setup;

@@ -1,3 +1,4 @@
+import { sleep } from '../harness';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { startProjector, type StartedProjector } from '@rapport/projector';
@@ -8,7 +9,6 @@ import {
   randomEvents,
   setup,
   silent,
-  sleep,
   testEnv,
   type Setup,
 } from './helpers';

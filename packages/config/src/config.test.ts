@@ -38,11 +38,17 @@ describe('loadConfig', () => {
       RAPPORT_TOPIC_PARTITIONS: '3',
       RAPPORT_WRITE_KEYS: 'w1,w2',
       RAPPORT_GATEWAY_PORT: '9000',
+      RAPPORT_GATEWAY_PROCESSES: '1',
     });
     expect(config.kafka.brokers).toEqual(['a:1', 'b:2']);
     expect(config.kafka.partitions).toBe(3);
     expect(config.auth.writeKeys).toEqual(['w1', 'w2']);
     expect(config.http.gatewayPort).toBe(9000);
+    expect(config.gateway.processes).toBe(1);
+    expect(loadConfig({}).gateway.processes).toBe(availableParallelism());
+    expect(() => loadConfig({ RAPPORT_GATEWAY_PROCESSES: '0' })).toThrow(
+      /RAPPORT_GATEWAY_PROCESSES/,
+    );
   });
 
   it('reads per-channel webhook secrets', () => {

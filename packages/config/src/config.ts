@@ -55,6 +55,11 @@ const channelDurations = channelPairs('duration')
     return { defaultMs, byChannel };
   });
 const share = z.coerce.number().gt(0).lt(1);
+/** Worker processes of a service that can use every core: `auto` (one per core) or a count. */
+const processes = z
+  .union([z.literal('auto'), z.coerce.number().int().min(1).max(64)])
+  .default('auto')
+  .transform((count) => (count === 'auto' ? availableParallelism() : count));
 
 /**
  * The settings, keyed by environment variable name without the prefix. Defaults point at the
@@ -83,6 +88,7 @@ const envSchema = z.object({
   DEDUP_WINDOW_SECONDS: z.coerce.number().int().min(1).default(86_400),
   RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).default(5_000),
   PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  GATEWAY_PROCESSES: processes,
   CACHE_DIR: z
     .string()
     .min(1)
@@ -111,10 +117,7 @@ const envSchema = z.object({
   PROJECTOR_PORT: port.default(8082),
   PROJECTOR_GROUP_ID: z.string().min(1).default('rapport-projector'),
   PROJECTOR_CACHE_SIZE: z.coerce.number().int().min(0).default(200_000),
-  PROJECTOR_PROCESSES: z
-    .union([z.literal('auto'), z.coerce.number().int().min(1).max(64)])
-    .default('auto')
-    .transform((processes) => (processes === 'auto' ? availableParallelism() : processes)),
+  PROJECTOR_PROCESSES: processes,
   HISTORY_LENGTH: z.coerce.number().int().min(1).max(10_000).default(50),
   TIMELINE_LENGTH: z.coerce.number().int().min(1).max(1_000).default(20),
   CHANGE_STREAM_LENGTH: z.coerce.number().int().min(1_000).default(100_000),
@@ -152,6 +155,11 @@ export const configSchema = envSchema.superRefine(requireWebhookSecret).transfor
     /** Events per second per write key, smoothed over a one-second bucket in Redis. */
     rateLimitPerSecond: env.RATE_LIMIT_PER_SECOND,
     publishTimeoutMs: env.PUBLISH_TIMEOUT_MS,
+    /**
+     * Worker processes sharing the gateway's port (`auto`: one per core). Parsing, validation
+     * and Kafka encoding are CPU-bound, so one process leaves the other cores idle.
+     */
+    processes: env.GATEWAY_PROCESSES,
   },
   bridge: {
     port: env.BRIDGE_PORT,

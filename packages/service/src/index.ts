@@ -66,9 +66,9 @@ export async function runService(
   process.on('SIGTERM', stop);
 }
 export { ApiError, presentedKey, requireKey, type HttpIssue, type KeySets } from './http';
-export { startOpsServer, type OpsServer, type OpsServerOptions } from './ops';
+export { startOpsServer, type OpsServer, type OpsServerOptions, type OpsSources } from './ops';
 export { startProcessPool, type ProcessPool, type ProcessPoolOptions } from './pool';
-export { answerPrimary } from './pool-worker';
+export { answerPrimary, type PoolMember } from './pool-worker';
 export {
   mergeReadiness,
   readiness,

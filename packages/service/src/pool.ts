@@ -2,24 +2,31 @@ import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { RunningService } from './index';
-import { listenForOps, type OpsServer } from './ops';
-import { AnswerSchema, type Answer, type Question } from './pool-worker';
-import { mergeReadiness } from './readiness';
+import { listenForOps, type OpsServer, type OpsSources } from './ops';
+import {
+  ANSWER_TIMEOUT_MS,
+  Replies,
+  WorkerMessageSchema,
+  type PrimaryMessage,
+  type Question,
+  type WorkerMessage,
+} from './pool-worker';
+import { mergeReadiness, reasonOf } from './readiness';
 
 /**
- * One service over several processes (node:cluster), so that a CPU-bound consumer uses every
- * core: each worker is the whole service (joins the consumer group, takes its share of the
- * partitions), and the primary only supervises them and serves their `/healthz`, `/readyz` and
- * `/metrics` on the service's one port, aggregated: counters summed across workers, readiness
- * ready only when every worker is running and ready.
+ * One service over several processes (node:cluster), so that a CPU-bound service uses every
+ * core: each worker is the whole service (a consumer joins the group and takes its share of the
+ * partitions; an HTTP service listens on the port the workers share, where the primary hands out
+ * the connections), and the primary only supervises them. For a consumer, the primary serves
+ * `/healthz`, `/readyz` and `/metrics` on the service's ops port, aggregated: counters summed
+ * across workers, readiness ready only when every worker is running and ready. An HTTP service
+ * serves its own ops routes, and any worker's `/metrics` asks the primary for the same sum.
  *
  * A worker that dies is started again after a pause; a worker that dies before it started fails
  * the whole start (its own log says why). SIGKILL of the primary ends the workers too: a cluster
  * worker exits as soon as its primary's channel closes.
  */
 
-/** How long the primary waits for a worker's answer before calling it unresponsive. */
-const ANSWER_TIMEOUT_MS = 5_000;
 /** The pause before a worker that died is started again (a crash loop stays slow and visible). */
 const RESTART_DELAY_MS = 1_000;
 
@@ -28,13 +35,13 @@ export interface ProcessPoolOptions {
   readonly name: string;
   readonly processes: number;
   readonly logger: Logger;
-  readonly host: string;
-  readonly port: number;
+  /** Where the primary serves the aggregated ops routes; unset when the workers serve them. */
+  readonly ops?: { readonly host: string; readonly port: number };
 }
 
 export interface ProcessPool extends RunningService {
-  /** Where the aggregated `/healthz`, `/readyz` and `/metrics` answer. */
-  readonly url: string;
+  /** Where the aggregated `/healthz`, `/readyz` and `/metrics` answer, if the primary serves them. */
+  readonly url: string | undefined;
   /** The workers' process ids, for tests and operators. */
   pids(): number[];
 }
@@ -46,8 +53,9 @@ export interface ProcessPool extends RunningService {
 export async function startProcessPool(options: ProcessPoolOptions): Promise<ProcessPool> {
   const { name, processes, logger } = options;
   const workers = new Set<Worker>();
-  const pending = new Map<number, (answer: OpsAnswer) => void>();
-  let nextId = 0;
+  /** Those of `workers` that said they started: the ones asked for readiness and metrics. */
+  const started = new Set<Worker>();
+  const replies = new Replies<OpsAnswer, Worker>(ANSWER_TIMEOUT_MS);
   let stopping = false;
 
   const fork = (): Promise<Worker> => {
@@ -59,15 +67,15 @@ export async function startProcessPool(options: ProcessPoolOptions): Promise<Pro
         reject(new Error(`${name} worker ${worker.id} ${exitOf(code, signal)} before it started`));
       };
       worker.once('exit', failed);
-      worker.on('message', (message: unknown) => {
-        const answer = AnswerSchema.safeParse(message);
-        if (!answer.success) return;
-        if (answer.data.type === 'rapport:ops!') {
-          pending.get(answer.data.id)?.(answer.data);
-          return;
-        }
+      worker.on('message', (raw: unknown) => {
+        const parsed = WorkerMessageSchema.safeParse(raw);
+        if (!parsed.success) return;
+        const message = parsed.data;
+        if (message.type === 'rapport:ops!') return replies.answer(message.id, message);
+        if (message.type === 'rapport:pool?') return answerWorker(worker, message.id, message.want);
         worker.off('exit', failed);
         worker.on('exit', (code, signal) => replace(worker, code, signal));
+        started.add(worker);
         resolve(worker);
       });
     });
@@ -75,6 +83,8 @@ export async function startProcessPool(options: ProcessPoolOptions): Promise<Pro
 
   const replace = (worker: Worker, code: number | null, signal: string | null) => {
     workers.delete(worker);
+    started.delete(worker);
+    replies.failAll(worker, new Error(`worker ${worker.id} ${exitOf(code, signal)}`));
     if (stopping) return;
     logger.error(`${name} worker ${worker.id} ${exitOf(code, signal)}; starting another`);
     restartLater();
@@ -89,29 +99,52 @@ export async function startProcessPool(options: ProcessPoolOptions): Promise<Pro
     }, RESTART_DELAY_MS).unref();
 
   const ask = (worker: Worker, want: Question['want']) =>
-    new Promise<OpsAnswer>((resolve, reject) => {
-      const id = nextId++;
-      const settle = (answer: OpsAnswer | Error) => {
-        clearTimeout(timer);
-        pending.delete(id);
-        if (answer instanceof Error) reject(answer);
-        else resolve(answer);
-      };
-      const timer = setTimeout(
-        () =>
-          settle(new Error(`worker ${worker.id} did not answer within ${ANSWER_TIMEOUT_MS} ms`)),
-        ANSWER_TIMEOUT_MS,
-      );
-      pending.set(id, settle);
-      // A worker that just died may not have been reaped yet: its channel refuses the question.
-      if (!worker.isConnected()) settle(new Error(`worker ${worker.id} is not connected`));
-      else
-        worker.send({ type: 'rapport:ops?', id, want } satisfies Question, (error) => {
-          if (error !== null) settle(error);
-        });
-    });
+    replies.ask(
+      worker,
+      (id, fail) => {
+        // A worker that just died may not have been reaped yet: its channel refuses the
+        // question, or takes it and its exit comes instead of an answer (see `replace`).
+        if (!worker.isConnected()) fail(new Error(`worker ${worker.id} is not connected`));
+        else
+          worker.send({ type: 'rapport:ops?', id, want } satisfies Question, (error) => {
+            if (error !== null) fail(error);
+          });
+      },
+      `worker ${worker.id} did not answer`,
+    );
   const askRunning = (want: Question['want']) =>
-    [...workers].filter((worker) => !worker.isDead()).map((worker) => ask(worker, want));
+    [...started].filter((worker) => !worker.isDead()).map((worker) => ask(worker, want));
+
+  /** The whole pool's ops answers: for the primary's ops port, or for a worker that asks. */
+  const pool: OpsSources = {
+    readiness: async () => {
+      const answers = await Promise.allSettled(askRunning('readiness'));
+      return mergeReadiness(
+        processes,
+        answers.map((answer) =>
+          answer.status === 'fulfilled' ? answer.value.readiness : undefined,
+        ),
+      );
+    },
+    metrics: async () => {
+      const answers = await Promise.all(askRunning('metrics'));
+      // prom-client's own aggregation (sum, or what each metric declares), as its cluster mode.
+      return AggregatorRegistry.aggregate(
+        answers.map((answer) => (answer.metrics ?? []) as never),
+      ).metrics();
+    },
+  };
+  const answerWorker = (worker: Worker, id: number, want: Question['want']) =>
+    void (
+      want === 'readiness'
+        ? pool.readiness().then((readiness) => ({ readiness }))
+        : pool.metrics().then((text) => ({ text }))
+    )
+      .catch((error: unknown) => ({ error: reasonOf(error) }))
+      .then((answer) => {
+        if (worker.isConnected())
+          worker.send({ type: 'rapport:pool!', id, ...answer } satisfies PrimaryMessage);
+      });
 
   const stopWorkers = async () => {
     stopping = true;
@@ -132,36 +165,22 @@ export async function startProcessPool(options: ProcessPoolOptions): Promise<Pro
     throw error;
   }
 
-  const ops: OpsServer = await listenForOps(options.host, options.port, {
-    readiness: async () => {
-      const answers = await Promise.allSettled(askRunning('readiness'));
-      return mergeReadiness(
-        processes,
-        answers.map((answer) =>
-          answer.status === 'fulfilled' ? answer.value.readiness : undefined,
-        ),
-      );
-    },
-    metrics: async () => {
-      const answers = await Promise.all(askRunning('metrics'));
-      // prom-client's own aggregation (sum, or what each metric declares), as its cluster mode.
-      return AggregatorRegistry.aggregate(
-        answers.map((answer) => (answer.metrics ?? []) as never),
-      ).metrics();
-    },
-  });
+  const ops: OpsServer | undefined =
+    options.ops && (await listenForOps(options.ops.host, options.ops.port, pool));
   return {
-    url: ops.url,
-    description: `${processes} worker processes; aggregated health and metrics on ${ops.url}`,
+    url: ops?.url,
+    description: ops
+      ? `${processes} worker processes; aggregated health and metrics on ${ops.url}`
+      : `${processes} worker processes sharing the service's port`,
     pids: () => [...workers].flatMap((worker) => worker.process.pid ?? []),
     async stop() {
-      await ops.close();
+      await ops?.close();
       await stopWorkers();
     },
   };
 }
 
-type OpsAnswer = Extract<Answer, { type: 'rapport:ops!' }>;
+type OpsAnswer = Extract<WorkerMessage, { type: 'rapport:ops!' }>;
 
 const exitOf = (code: number | null, signal: string | null) =>
   signal ? `was killed by ${signal}` : `exited with code ${code ?? '?'}`;

@@ -3,12 +3,12 @@ import type { Config } from '@rapport/config';
 import type { DeadLetter } from '@rapport/kafka';
 import Fastify, { LogController, type FastifyError } from 'fastify';
 import type { Redis } from 'ioredis';
-import { ApiError as HttpApiError, type Logger } from '@rapport/service';
+import { ApiError as HttpApiError, type Logger, type OpsSources } from '@rapport/service';
 import { ApiError } from './errors';
 import { INGEST_LIMITS as LIMITS } from '@rapport/schema';
 import { Guards } from './guards';
 import type { IngestDeps, Publisher } from './ingest';
-import { createMetrics } from './metrics';
+import type { Metrics } from './metrics';
 import { channelRoutes } from './routes/channels';
 import { interactionRoutes } from './routes/interactions';
 import { opsRoutes } from './routes/ops';
@@ -23,8 +23,9 @@ export interface GatewayDeps {
   readonly publisher: GatewayPublisher;
   readonly redis: Redis;
   readonly adapters: readonly ChannelAdapter[];
-  /** Throws when Kafka cannot be reached; `/readyz` reports it. */
-  readonly kafkaReady: () => Promise<void>;
+  readonly metrics: Metrics;
+  /** What `/readyz` and `/metrics` answer: this process's own, or its process pool's. */
+  readonly ops: OpsSources;
   readonly now?: () => number;
   readonly logger: Logger;
 }
@@ -48,7 +49,7 @@ export async function buildGateway(deps: GatewayDeps) {
     logController: new LogController({ disableRequestLogging: true }),
     loggerInstance: deps.logger,
   });
-  const metrics = createMetrics();
+  const { metrics } = deps;
   const context: RouteContext = {
     deps,
     metrics,

@@ -1,9 +1,18 @@
+import cluster from 'node:cluster';
 import type { Config } from '@rapport/config';
 import { createInteractionProducer, createKafka, provisionTopics } from '@rapport/kafka';
-import type { Logger, RunningService } from '@rapport/service';
+import {
+  answerPrimary,
+  readiness,
+  type Logger,
+  type PoolMember,
+  type ReadinessChecks,
+  type RunningService,
+} from '@rapport/service';
 import { Redis } from 'ioredis';
 import { buildGateway, type Gateway } from './app';
 import { channelAdapters } from './mappings';
+import { createMetrics } from './metrics';
 
 export interface StartedGateway extends RunningService {
   readonly url: string;
@@ -13,6 +22,7 @@ export interface StartedGateway extends RunningService {
 /**
  * Starts the gateway: topics provisioned, producer connected, Redis reachable, mapping files
  * valid; only then does it listen, so a gateway that answers is a gateway that can accept.
+ * In a worker of a process pool (main.ts), it listens on the port the workers share.
  */
 export async function startGateway(
   config: Config,
@@ -35,23 +45,34 @@ export async function startGateway(
   });
   try {
     await redis.ping();
+    const metrics = createMetrics();
+    const checks: ReadinessChecks = { kafka: () => kafka.ping(), redis: () => redis.ping() };
+    // Set once a pool's worker listens (no request reaches it before): then its ops routes
+    // answer for the whole pool, as the projector pool's primary does on its ops port.
+    let member: PoolMember | undefined;
     const app = await buildGateway({
       config,
       publisher: producer,
       redis,
       adapters,
-      kafkaReady: () => kafka.ping(),
+      metrics,
+      ops: {
+        readiness: () => member?.pool.readiness() ?? readiness(checks),
+        metrics: () => member?.pool.metrics() ?? metrics.registry.metrics(),
+      },
       logger,
     });
     const url = await app.listen({
       host: config.http.host,
       port: options.port ?? config.http.gatewayPort,
     });
+    if (cluster.isWorker) member = answerPrimary(checks, metrics.registry);
     return {
       url,
       app,
       description: `listening on ${url} (channels: ${adapters.map((adapter) => adapter.channel).join(', ')})`,
       async stop() {
+        await member?.close();
         await app.close(); // Stops accepting, then waits for in-flight requests to be answered.
         await producer.disconnect();
         await redis.quit();

@@ -10,8 +10,7 @@ await runService('projector', (config, logger) =>
         name: 'projector',
         processes: config.projector.processes,
         logger,
-        host: config.http.host,
-        port: config.projector.port,
+        ops: { host: config.http.host, port: config.projector.port },
       })
     : startProjector(config, logger),
 );

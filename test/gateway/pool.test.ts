@@ -1,0 +1,95 @@
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createKafka } from '@rapport/kafka';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  freePort,
+  isAlive,
+  killHard,
+  spawnService,
+  TEST_WRITE_KEY,
+  testConfig,
+  testEnvironment,
+  uniqueNames,
+  untilNotReady,
+  untilReady,
+  workerPids,
+} from '../harness';
+import { event, topicRecords } from './helpers';
+
+const GATEWAY_ENTRY = 'services/gateway/src/main.ts';
+
+describe('the gateway as a pool of worker processes', () => {
+  let primary: ChildProcess | undefined;
+  afterAll(async () => {
+    if (primary) await killHard(primary);
+  });
+
+  it('shares its port, answers readiness and metrics for the whole pool, replaces a dead worker and stops them all', async () => {
+    const names = uniqueNames('gateway-pool');
+    const port = await freePort();
+    primary = spawnService(
+      GATEWAY_ENTRY,
+      testEnvironment(names, {
+        RAPPORT_GATEWAY_PORT: String(port),
+        RAPPORT_GATEWAY_PROCESSES: '2',
+        RAPPORT_LOG_LEVEL: 'warn',
+      }),
+    );
+    const url = `http://127.0.0.1:${port}`;
+    expect(await untilReady(port)).toEqual({
+      status: 'ready',
+      checks: { kafka: 'ok', redis: 'ok', workers: 'ok' },
+    });
+    const workers = await workerPids(primary, GATEWAY_ENTRY);
+    expect(workers).toHaveLength(2);
+
+    // Concurrent requests open several connections, which the primary hands out in turn.
+    const post = (body: unknown) =>
+      fetch(`${url}/v1/interactions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_WRITE_KEY}` },
+        body: JSON.stringify(body),
+      });
+    const sent = Array.from({ length: 40 }, (_, index) => event(`pool-${index % 4}`));
+    const statuses = await Promise.all(sent.map(async (one) => (await post(one)).status));
+    expect(statuses).toEqual(sent.map(() => 202));
+
+    // Whichever worker answers, /metrics is the pool's sum: each worker counted its own share.
+    const accepted = new RegExp(
+      `^rapport_gateway_events_total\\{source="http",outcome="accepted"\\} ${sent.length}$`,
+      'm',
+    );
+    const scrapes = await Promise.all(
+      Array.from({ length: 4 }, async () => (await fetch(`${url}/metrics`)).text()),
+    );
+    for (const text of scrapes) expect(text).toMatch(accepted);
+
+    // A worker that dies is replaced; meanwhile every worker's /readyz says the pool is short.
+    process.kill(workers[0] ?? 0, 'SIGKILL');
+    expect(await untilNotReady(port)).toMatchObject({
+      status: 'not_ready',
+      checks: { workers: '1 of 2 workers running and answering' },
+    });
+    await untilReady(port);
+    const replaced = await workerPids(primary, GATEWAY_ENTRY);
+    expect(replaced).toHaveLength(2);
+    expect(replaced).toContain(workers[1]);
+    const more = Array.from({ length: 10 }, (_, index) => event(`pool-${index % 4}`));
+    expect((await post({ batch: more })).status).toBe(202);
+
+    // Every accepted event is on the topic once, whichever worker took it.
+    const kafka = createKafka(testConfig(names).kafka);
+    const records = await topicRecords(kafka, names.topic('interactions'));
+    expect(records.map((record) => (record.value as { eventId: string }).eventId).sort()).toEqual(
+      [...sent, ...more].map((one) => one.eventId).sort(),
+    );
+
+    // SIGTERM stops every worker gracefully, then the primary.
+    primary.kill('SIGTERM');
+    const [code] = (await once(primary, 'exit')) as [number | null];
+    expect(code).toBe(0);
+    expect(replaced.filter(isAlive)).toEqual([]);
+    primary = undefined;
+  }, 90_000);
+});

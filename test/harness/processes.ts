@@ -1,0 +1,71 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { promisify } from 'node:util';
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A service as `rapport up` runs it: `entry` (a path from the repository root) in its own
+ * process (a pool of them unless the environment says otherwise), so SIGKILL is a real crash.
+ */
+export function spawnService(entry: string, env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', entry], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+/** Resolves with `/readyz`'s body once it answers 200 on 127.0.0.1:`port`. */
+export async function untilReady(port: number, timeoutMs = 45_000): Promise<unknown> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/readyz`);
+      if (response.ok) return await response.json();
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) throw new Error(`nothing ready on port ${port}`);
+    await sleep(200);
+  }
+}
+
+/**
+ * Resolves with `/readyz`'s body once it answers 503 (a pool short of a worker, say). A kept-alive
+ * connection to a process just killed fails; the next request opens another.
+ */
+export async function untilNotReady(port: number, timeoutMs = 5_000): Promise<unknown> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(20)) {
+    const response = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
+    if (response?.status === 503) return await response.json();
+  }
+  throw new Error(`port ${port} did not answer 503 within ${timeoutMs} ms`);
+}
+
+export async function killHard(child: ChildProcess): Promise<void> {
+  child.kill('SIGKILL');
+  if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
+}
+
+/** A pool's workers: the primary's children running the same entry point (tsx has others). */
+export async function workerPids(primary: ChildProcess, entry: string): Promise<number[]> {
+  const { stdout } = await promisify(execFile)('ps', [
+    '-o',
+    'pid=,args=',
+    '--ppid',
+    String(primary.pid),
+  ]);
+  return stdout
+    .split('\n')
+    .filter((line) => line.includes(entry))
+    .map((line) => Number.parseInt(line.trim(), 10));
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
