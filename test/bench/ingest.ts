@@ -83,6 +83,8 @@ const gatewayEnv = (config: Config, topic: string): NodeJS.ProcessEnv => ({
   RAPPORT_LOG_LEVEL: 'warn',
 });
 
+/** Summed over the pool's workers by its /metrics. */
+const GATEWAY_CPU = 'rapport_gateway_process_cpu_seconds_total';
 const accepted = expectStatus(202);
 const ok = expectStatus(200);
 
@@ -116,7 +118,9 @@ try {
 
   const gatewayBatches = batches(0, event);
   await timed(batches(EVENTS, event), CONCURRENCY, (batch) => post({ batch })); // Warm-up.
+  const cpuBefore = await gateway.metric(GATEWAY_CPU);
   const gatewayMs = await timed(gatewayBatches, CONCURRENCY, (batch) => post({ batch }));
+  const cpuPerEvent = ((await gateway.metric(GATEWAY_CPU)) - cpuBefore) / EVENTS;
   const rawMs = await timed(batches(0, stampedRecord), CONCURRENCY, sendRaw);
   const gatewayRate = rate(EVENTS, gatewayMs);
   const rawRate = rate(EVENTS, rawMs);
@@ -131,6 +135,9 @@ try {
     ['gateway POST /v1/interactions', gatewayRate, (gatewayRate / rawRate).toFixed(2)],
     ['raw kafkajs producer', rawRate, '1.00'],
   ]);
+  console.log(
+    `  gateway CPU (every worker): ${(cpuPerEvent * 1e6).toFixed(1)} µs per event in batches`,
+  );
 } finally {
   await producer.disconnect();
   http.close();
