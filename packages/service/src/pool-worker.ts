@@ -135,10 +135,12 @@ export function answerPrimary(checks: ReadinessChecks, registry: Registry): Pool
   const pool: OpsSources = {
     // Not ready, with the reason, when the primary cannot say: never a 500 from /readyz.
     readiness: () =>
-      askPool('readiness').then(
-        (answer) => answerOf(answer, 'readiness'),
-        (error: unknown) => ({ status: 'not_ready', checks: { workers: reasonOf(error) } }),
-      ),
+      askPool('readiness')
+        .then((answer) => answerOf(answer, 'readiness'))
+        .catch((error: unknown) => ({
+          status: 'not_ready' as const,
+          checks: { workers: reasonOf(error) },
+        })),
     metrics: async () => answerOf(await askPool('metrics'), 'text'),
   };
   process.on('message', onMessage);
@@ -158,7 +160,7 @@ function answerOf<K extends 'readiness' | 'text'>(
   part: K,
 ): NonNullable<PoolAnswer[K]> {
   const value = answer[part];
-  if (value === undefined || value === null) {
+  if (value === undefined) {
     throw new Error(answer.error ?? `the pool primary sent no ${part}`);
   }
   return value;
