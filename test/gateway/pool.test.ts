@@ -1,19 +1,17 @@
 import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { createKafka } from '@rapport/kafka';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  expectPoolStops,
+  expectWorkerReplaced,
   freePort,
-  isAlive,
   killHard,
   spawnService,
   TEST_WRITE_KEY,
   testConfig,
   testEnvironment,
   uniqueNames,
-  untilNotReady,
   untilReady,
-  workerPids,
 } from '../harness';
 import { event, topicRecords } from './helpers';
 
@@ -41,8 +39,6 @@ describe('the gateway as a pool of worker processes', () => {
       status: 'ready',
       checks: { kafka: 'ok', redis: 'ok', workers: 'ok' },
     });
-    const workers = await workerPids(primary, GATEWAY_ENTRY);
-    expect(workers).toHaveLength(2);
 
     // Concurrent requests open several connections, which the primary hands out in turn.
     const post = (body: unknown) =>
@@ -66,15 +62,7 @@ describe('the gateway as a pool of worker processes', () => {
     for (const text of scrapes) expect(text).toMatch(accepted);
 
     // A worker that dies is replaced; meanwhile every worker's /readyz says the pool is short.
-    process.kill(workers[0] ?? 0, 'SIGKILL');
-    expect(await untilNotReady(port)).toMatchObject({
-      status: 'not_ready',
-      checks: { workers: '1 of 2 workers running and answering' },
-    });
-    await untilReady(port);
-    const replaced = await workerPids(primary, GATEWAY_ENTRY);
-    expect(replaced).toHaveLength(2);
-    expect(replaced).toContain(workers[1]);
+    const workers = await expectWorkerReplaced(primary, GATEWAY_ENTRY, port);
     const more = Array.from({ length: 10 }, (_, index) => event(`pool-${index % 4}`));
     expect((await post({ batch: more })).status).toBe(202);
 
@@ -85,11 +73,7 @@ describe('the gateway as a pool of worker processes', () => {
       [...sent, ...more].map((one) => one.eventId).sort(),
     );
 
-    // SIGTERM stops every worker gracefully, then the primary.
-    primary.kill('SIGTERM');
-    const [code] = (await once(primary, 'exit')) as [number | null];
-    expect(code).toBe(0);
-    expect(replaced.filter(isAlive)).toEqual([]);
+    await expectPoolStops(primary, workers);
     primary = undefined;
   }, 90_000);
 });

@@ -4,16 +4,9 @@ import { inject } from 'vitest';
 import { testInfraSchema, type TestInfra } from './endpoints';
 
 export type { TestInfra } from './endpoints';
+export { expectPoolStops, expectWorkerReplaced } from './pools';
 export { freePort, freePortPair, freePorts } from './ports';
-export {
-  isAlive,
-  killHard,
-  sleep,
-  spawnService,
-  untilNotReady,
-  untilReady,
-  workerPids,
-} from './processes';
+export { killHard, sleep, spawnService, untilReady } from './processes';
 
 /** The real servers the global setup provided, parsed like any other boundary input. */
 export function testInfra(): TestInfra {

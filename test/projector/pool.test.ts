@@ -1,7 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, isAlive, killHard, untilNotReady, untilReady, workerPids } from '../harness';
+import { expectPoolStops, expectWorkerReplaced, freePort, killHard, untilReady } from '../harness';
 import {
   expectFolded,
   projected,
@@ -33,8 +32,6 @@ describe('the projector as a pool of worker processes', () => {
       status: 'ready',
       checks: { kafka: 'ok', redis: 'ok', consumer: 'ok', workers: 'ok' },
     });
-    const workers = await workerPids(primary, PROJECTOR_ENTRY);
-    expect(workers).toHaveLength(2);
 
     const events = randomEvents(4_000, 200, 5);
     const [first, second] = [events.slice(0, 2_000), events.slice(2_000)];
@@ -46,26 +43,14 @@ describe('the projector as a pool of worker processes', () => {
     );
 
     // A worker that dies is replaced; meanwhile the pool says it is short of one.
-    process.kill(workers[0] ?? 0, 'SIGKILL');
-    expect(await untilNotReady(port)).toMatchObject({
-      status: 'not_ready',
-      checks: { workers: '1 of 2 workers running and answering' },
-    });
-    await untilReady(port);
-    const replaced = await workerPids(primary, PROJECTOR_ENTRY);
-    expect(replaced).toHaveLength(2);
-    expect(replaced).toContain(workers[1]);
+    const workers = await expectWorkerReplaced(primary, PROJECTOR_ENTRY, port);
 
     // The killed worker holds its partitions in the group until its 30 s session expires.
     await t.publish(second);
     await projected(t.store, '0', events, 90_000);
     await expectFolded(t.store, '0', events);
 
-    // SIGTERM stops every worker gracefully, then the primary.
-    primary.kill('SIGTERM');
-    const [code] = (await once(primary, 'exit')) as [number | null];
-    expect(code).toBe(0);
-    expect(replaced.filter(isAlive)).toEqual([]);
+    await expectPoolStops(primary, workers);
     primary = undefined;
   }, 120_000);
 });

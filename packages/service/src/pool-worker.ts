@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { OpsServer, OpsSources } from './ops';
-import { readiness, reasonOf, type ReadinessChecks } from './readiness';
+import { readiness, ReadinessSchema, reasonOf, type ReadinessChecks } from './readiness';
 
 /** The messages between a process pool's primary (pool.ts) and its workers. */
 
@@ -12,10 +12,6 @@ export const ANSWER_TIMEOUT_MS = 5_000;
 const POOL_ANSWER_TIMEOUT_MS = 2 * ANSWER_TIMEOUT_MS;
 
 const want = z.enum(['readiness', 'metrics']);
-const ReadinessSchema = z.object({
-  status: z.enum(['ready', 'not_ready']),
-  checks: z.record(z.string(), z.string()),
-});
 
 /** From the primary: its questions about a worker, and its answers about the whole pool. */
 export const PrimaryMessageSchema = z.discriminatedUnion('type', [

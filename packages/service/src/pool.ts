@@ -39,18 +39,11 @@ export interface ProcessPoolOptions {
   readonly ops?: { readonly host: string; readonly port: number };
 }
 
-export interface ProcessPool extends RunningService {
-  /** Where the aggregated `/healthz`, `/readyz` and `/metrics` answer, if the primary serves them. */
-  readonly url: string | undefined;
-  /** The workers' process ids, for tests and operators. */
-  pids(): number[];
-}
-
 /**
  * In the primary: forks the workers (each runs the service's entry point again, where
  * `cluster.isWorker` holds), waits until every one has started, then serves their ops endpoints.
  */
-export async function startProcessPool(options: ProcessPoolOptions): Promise<ProcessPool> {
+export async function startProcessPool(options: ProcessPoolOptions): Promise<RunningService> {
   const { name, processes, logger } = options;
   const workers = new Set<Worker>();
   /** Those of `workers` that said they started: the ones asked for readiness and metrics. */
@@ -112,8 +105,7 @@ export async function startProcessPool(options: ProcessPoolOptions): Promise<Pro
       },
       `worker ${worker.id} did not answer`,
     );
-  const askRunning = (want: Question['want']) =>
-    [...started].filter((worker) => !worker.isDead()).map((worker) => ask(worker, want));
+  const askRunning = (want: Question['want']) => [...started].map((worker) => ask(worker, want));
 
   /** The whole pool's ops answers: for the primary's ops port, or for a worker that asks. */
   const pool: OpsSources = {
@@ -168,11 +160,9 @@ export async function startProcessPool(options: ProcessPoolOptions): Promise<Pro
   const ops: OpsServer | undefined =
     options.ops && (await listenForOps(options.ops.host, options.ops.port, pool));
   return {
-    url: ops?.url,
     description: ops
       ? `${processes} worker processes; aggregated health and metrics on ${ops.url}`
       : `${processes} worker processes sharing the service's port`,
-    pids: () => [...workers].flatMap((worker) => worker.process.pid ?? []),
     async stop() {
       await ops?.close();
       await stopWorkers();

@@ -1,11 +1,16 @@
+import { z } from 'zod';
+
 /** What a process needs to do its work, by name; each check rejects with a readable reason. */
 export type ReadinessChecks = Readonly<Record<string, () => Promise<unknown>>>;
 
 /** `/readyz`'s body: every check's `ok` or its reason, whatever the answer's status. */
-export interface Readiness {
-  readonly status: 'ready' | 'not_ready';
-  readonly checks: Readonly<Record<string, string>>;
-}
+export const ReadinessSchema = z
+  .object({
+    status: z.enum(['ready', 'not_ready']),
+    checks: z.record(z.string(), z.string()).readonly(),
+  })
+  .readonly();
+export type Readiness = z.infer<typeof ReadinessSchema>;
 
 /** Runs every check at once; ready when all of them passed. */
 export async function readiness(checks: ReadinessChecks): Promise<Readiness> {
