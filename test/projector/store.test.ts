@@ -111,7 +111,7 @@ describe('the guarded projection', () => {
         expectedRevision: 0,
         partition: 0,
         offset: 7,
-        data: encodeData(model, state, EMPTY_EXTRAS, 0),
+        data: encodeData(state, EMPTY_EXTRAS, 0),
         snapshot: '[0,0,0,0.5,"dormant","prospect"]',
         timeline: [],
       },

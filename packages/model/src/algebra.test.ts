@@ -1,11 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAX_INSTANT_MS, MIN_INSTANT_MS } from '@rapport/schema';
+import { ByteReader, ByteWriter } from './bytes';
 import { DEFAULT_CATALOG, DEFAULT_CHANNELS } from './catalog';
 import { DAY, iso } from './fixtures';
 import { createModel } from './model';
 import type { Reading } from './read';
 import type { StateJson } from './serialize';
+import { decodeState, encodeState } from './state-bytes';
 import type { FoldableEvent, State } from './state';
 
 const model = createModel();
@@ -135,6 +137,21 @@ describe('the fold is a commutative monoid over events', () => {
         const json = model.toJSON(fold(events));
         const restored = model.fromJSON(JSON.parse(JSON.stringify(json)));
         expect(model.toJSON(restored)).toEqual(json);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('round-trips through bytes exactly, to the state JSON gives', () => {
+    fc.assert(
+      fc.property(eventLists(20), (events) => {
+        const state = fold(events);
+        const writer = new ByteWriter();
+        encodeState(writer, state);
+        const reader = new ByteReader(writer.finish());
+        const restored = decodeState(reader);
+        reader.end();
+        expect(restored).toEqual(model.fromJSON(JSON.parse(JSON.stringify(model.toJSON(state)))));
       }),
       { numRuns: 200 },
     );

@@ -30,3 +30,5 @@ export {
 export { seededRandom } from './random';
 export { STATE_VERSION, StateJsonSchema, type StateJson } from './serialize';
 export type { FoldableEvent, State } from './state';
+export { ByteReader, BytesError, ByteWriter } from './bytes';
+export { decodeState, encodeState, STATE_BYTES_VERSION } from './state-bytes';

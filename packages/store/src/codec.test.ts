@@ -1,28 +1,69 @@
+import { createModel } from '@rapport/model';
 import { describe, expect, it } from 'vitest';
-import { decodeBlob, encodeBlob } from './codec';
+import { decodeData, encodeData } from './codec';
+import { EMPTY_EXTRAS, extrasFolder, type Extras } from './extras';
 
-describe('the record codec', () => {
-  const json = JSON.stringify({
-    m: {
-      v: 1,
-      n: 3,
-      t: 1767225600000,
-      l: [0.5, 0, 0, 1.25, 0, 0, 0, 0, 0],
-      k: { 'email.replied': [3] },
-    },
-    x: { ch: { email: 1767225600000 }, fu: [0, 0, null, null], dr: [0, null] },
-    u: 1767225600123,
-  });
+const model = createModel();
+const fold = extrasFolder(model);
+const events = [
+  ['email.replied', 'email', 'inbound', '2026-01-05T10:00:00.000Z'],
+  ['support.ticket_resolved', 'support', 'outbound', '2026-01-06T11:30:00.000Z'],
+  ['purchase.completed', 'store', 'inbound', '2026-01-07T09:15:00.000Z'],
+  ['acme.custom_thing', 'kiosk', 'inbound', '2026-01-08T08:00:00.000Z'],
+  ['followup.started', 'email', 'outbound', '2026-01-09T08:00:00.000Z'],
+] as const;
+let state = model.empty();
+let extras: Extras = EMPTY_EXTRAS;
+for (const [type, channel, direction, occurredAt] of events) {
+  const event = {
+    type,
+    channel,
+    direction,
+    occurredAt,
+    ...(type === 'email.replied' ? { sentiment: 0.5 } : {}),
+  };
+  state = model.apply(state, event);
+  extras = fold(extras, event);
+}
 
-  it('round-trips and is much smaller than the JSON', () => {
-    const blob = encodeBlob(json);
-    expect(decodeBlob(blob)).toBe(json);
+/**
+ * The same customer as written by format 1 (JSON deflated with a dictionary) before format 2:
+ * records already in Redis stay readable.
+ */
+const V1_RECORD = Buffer.from(
+  'AX2US47DQAhE7zNCiH/BYeYoc/eo49hyHE/YQbMoSvX6KiZfYgoTWbLqpYujOzHTYQo1myQFR60BMkxGlITAYeox4ZU9' +
+    'ZUbCkQWflhG4KqSut3F0alh7p413RaxXHrRlS8PSzPO4Xp2Ek5Kc9DCgUALbFK8OgG/dmymFzvm2dmuUMULCuzPCG2LP' +
+    'Ez5l/9I9acOZM+ruHmJWa/H/D04ouFpGJds0ZXQ+3Vh5epL3c4HqjpYLH0f+z6ad812oGdnnOwJnt7bcn9zcEVgheM/P' +
+    'FxYKstffAw==',
+  'base64',
+);
+
+describe("the customer's data field", () => {
+  it('round-trips state, extras and time exactly, in under half the JSON', () => {
+    const blob = encodeData(state, extras, 1_767_000_000_000);
+    expect(blob[0]).toBe(2);
+    const data = decodeData(model, blob);
+    expect(model.toJSON(data.state)).toEqual(model.toJSON(state));
+    expect(data.extras).toEqual(extras);
+    expect(data.updatedAt).toBe(1_767_000_000_000);
+    const json = JSON.stringify({ m: model.toJSON(state), x: extras, u: data.updatedAt });
     expect(blob.length).toBeLessThan(json.length / 2);
   });
 
-  it('refuses a format it does not know', () => {
-    const blob = encodeBlob(json);
-    blob[0] = 9;
-    expect(() => decodeBlob(blob)).toThrow(/unknown record format 9/);
+  it('still reads format 1, to the same customer', () => {
+    const v1 = decodeData(model, V1_RECORD);
+    const v2 = decodeData(model, encodeData(state, extras, 1_767_000_000_000));
+    expect(v1).toEqual(v2);
+  });
+
+  it('refuses an unknown format, bytes cut short and bytes left over', () => {
+    const blob = encodeData(state, extras, 0);
+    const unknown = Buffer.from(blob);
+    unknown[0] = 9;
+    expect(() => decodeData(model, unknown)).toThrow(/unknown record format 9/);
+    expect(() => decodeData(model, blob.subarray(0, blob.length - 1))).toThrow(/ends early/);
+    expect(() => decodeData(model, Buffer.concat([blob, Buffer.of(0)]))).toThrow(
+      /format 2: 1 bytes left over/,
+    );
   });
 });

@@ -1,13 +1,89 @@
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import {
+  ByteReader,
+  BytesError,
+  ByteWriter,
+  decodeState,
+  encodeState,
+  type Model,
+  type State,
+} from '@rapport/model';
+import { parseWith } from '@rapport/schema';
+import { inflateRawSync } from 'node:zlib';
+import { z } from 'zod';
+import { ExtrasSchema, type Extras } from './extras';
+
+/** What a customer's `d` field holds. */
+export interface RecordData {
+  readonly state: State;
+  readonly extras: Extras;
+  /** When the projector wrote it (epoch ms). */
+  readonly updatedAt: number;
+}
 
 /**
- * How a customer's data is stored: deflated with a preset dictionary of what every record
- * repeats (field names, catalog types, channels), behind a format byte. Measured on customers of
- * about ten events: 611 bytes of JSON become about 220, which is what keeps a customer's whole
- * read model under 1 KB of Redis; deflating costs about 14 µs a write, inflating 7 µs a read.
+ * Formats of the `d` field, named by its first byte. Both keep a customer's whole read model
+ * under 1 KB of Redis (about 250 bytes for a customer of ten events).
  *
+ * - V1 (read only): `{m, x, u}` as JSON, deflated with DICTIONARY_V1. Deflating with a
+ *   dictionary cost 14–20 µs a write (zlib's set-up per call), inflating, parsing and
+ *   validating about 45 µs a read.
+ * - V2 (written): binary (ByteWriter): u, the extras, then the model's encodeState. About 2 µs
+ *   each way.
+ */
+const V1 = 1;
+const V2 = 2;
+
+/** One writer reused for every record: a write allocates only its result. */
+const writer = new ByteWriter();
+
+export function encodeData(state: State, extras: Extras, updatedAt: number): Buffer {
+  writer.reset().byte(V2).uint(updatedAt);
+  const channels = Object.entries(extras.ch);
+  writer.uint(channels.length);
+  for (const [channel, at] of channels) writer.word(channel).number(at);
+  const [started, finished, lastStarted, lastFinished] = extras.fu;
+  writer.uint(started).uint(finished).number(lastStarted).number(lastFinished);
+  writer.uint(extras.dr[0]).number(extras.dr[1]);
+  encodeState(writer, state);
+  const bytes = writer.finish();
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Reads either format; throws on anything else (the caller names the key). */
+export function decodeData(model: Model, blob: Buffer): RecordData {
+  if (blob[0] === V2) return decodeV2(blob);
+  if (blob[0] === V1) return decodeV1(model, blob);
+  throw new Error(`unknown record format ${blob[0]}`);
+}
+
+const anyName = () => true;
+
+function decodeV2(blob: Buffer): RecordData {
+  const reader = new ByteReader(blob.subarray(1));
+  try {
+    const updatedAt = reader.uint();
+    const ch: Record<string, number> = {};
+    for (let count = reader.uint(); count > 0; count--) {
+      ch[reader.word(anyName)] = reader.finite('a channel instant');
+    }
+    const fu: Extras['fu'] = [
+      reader.uint(),
+      reader.uint(),
+      reader.instant('last follow-up started'),
+      reader.instant('last follow-up finished'),
+    ];
+    const dr: Extras['dr'] = [reader.uint(), reader.instant('last drop')];
+    const state = decodeState(reader);
+    reader.end();
+    return { state, extras: { ch, fu, dr }, updatedAt };
+  } catch (error) {
+    if (error instanceof BytesError) throw new Error(`format 2: ${error.message}`);
+    throw error;
+  }
+}
+
+/**
  * FROZEN: records written with a dictionary can only be read with exactly that dictionary.
- * A different one needs a new format byte (and this one kept for reading).
  */
 const DICTIONARY_V1 = Buffer.from(
   [
@@ -35,21 +111,18 @@ const DICTIONARY_V1 = Buffer.from(
     '"f":[17,null,null],"z":[17,null,null],"k":{"email.replied":[0.',
   ].join(''),
 );
+const V1_OPTIONS = { dictionary: DICTIONARY_V1, windowBits: 11 } as const;
 
-const V1 = 1;
-const OPTIONS = {
-  dictionary: DICTIONARY_V1,
-  windowBits: 11,
-  memLevel: 4,
-  chunkSize: 1024,
-} as const;
+/** V1's JSON; the state inside is validated by the model's fromJSON. */
+const DataV1Schema = z.strictObject({ m: z.unknown(), x: ExtrasSchema, u: z.number() });
 
-export function encodeBlob(json: string): Buffer {
-  return Buffer.concat([Buffer.of(V1), deflateRawSync(json, OPTIONS)]);
-}
-
-/** The JSON text of a stored blob; throws on a format it does not know. */
-export function decodeBlob(blob: Buffer): string {
-  if (blob[0] !== V1) throw new Error(`unknown record format ${blob[0]}`);
-  return inflateRawSync(blob.subarray(1), OPTIONS).toString('utf8');
+function decodeV1(model: Model, blob: Buffer): RecordData {
+  const json: unknown = JSON.parse(inflateRawSync(blob.subarray(1), V1_OPTIONS).toString('utf8'));
+  const parsed = parseWith(DataV1Schema, json);
+  if (!parsed.ok) throw new Error(parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; '));
+  return {
+    state: model.fromJSON(parsed.value.m),
+    extras: parsed.value.x,
+    updatedAt: parsed.value.u,
+  };
 }

@@ -1,7 +1,6 @@
 import { createModel } from '@rapport/model';
 import { describe, expect, it } from 'vitest';
-import { extrasFolder } from './extras';
-import { EMPTY_EXTRAS } from './record';
+import { EMPTY_EXTRAS, extrasFolder } from './extras';
 
 const fold = extrasFolder(createModel({ channels: { kiosk: { public: true } } }));
 const event = (type: string, channel: string, occurredAt: string) => ({

@@ -7,7 +7,26 @@ import {
   type Model,
 } from '@rapport/model';
 import { instantMs } from '@rapport/schema';
-import type { Extras } from './record';
+import { z } from 'zod';
+
+const instant = z.number().nullable();
+const count = z.int().min(0);
+
+/**
+ * What the read model keeps beside the model's state, all of it order-independent (counts and
+ * latest instants) so that it, too, is the same whatever order the log is folded in.
+ */
+export const ExtrasSchema = z.strictObject({
+  /** Latest interaction per channel (epoch ms); channels outside the catalog pooled as `*`. */
+  ch: z.record(z.string(), z.number()),
+  /** Follow-ups the engine reported: [started, finished, last started at, last finished at]. */
+  fu: z.tuple([count, count, instant, instant]),
+  /** Engagement drops the engine detected: [count, last at]. */
+  dr: z.tuple([count, instant]),
+});
+export type Extras = z.infer<typeof ExtrasSchema>;
+
+export const EMPTY_EXTRAS: Extras = { ch: {}, fu: [0, 0, null, null], dr: [0, null] };
 
 /** Derived bookkeeping the read model counts beside the model's own fold. */
 const FOLLOWUP_STARTED = 'followup.started';

@@ -1,5 +1,6 @@
 export { GenerationMovedError, StoreError, type StoreErrorCode } from './errors';
-export { extrasFolder } from './extras';
+export { EMPTY_EXTRAS, ExtrasSchema, extrasFolder, type Extras } from './extras';
+export { encodeData } from './codec';
 export { KeySpace, type CustomerKeys, type IndexKeys } from './keys';
 export {
   Projection,
@@ -23,7 +24,7 @@ export {
   type Pointer,
   type ReadModelOptions,
 } from './read-model';
-export { EMPTY_EXTRAS, encodeData, ExtrasSchema, type Extras, type StoredCustomer } from './record';
+export type { StoredCustomer } from './record';
 export { WRITE_SCRIPTS } from './scripts';
 export {
   ChangeSchema,

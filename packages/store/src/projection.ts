@@ -1,9 +1,10 @@
 import type { Model, State } from '@rapport/model';
 import type { StampedInteraction } from '@rapport/schema';
 import { GenerationMovedError, StoreError } from './errors';
-import { extrasFolder } from './extras';
+import { encodeData } from './codec';
+import { EMPTY_EXTRAS, extrasFolder, type Extras } from './extras';
 import type { CommitOutcome, CustomerWrite, IndexEntry, ReadModel } from './read-model';
-import { EMPTY_EXTRAS, encodeData, type Extras, type StoredCustomer } from './record';
+import type { StoredCustomer } from './record';
 import { changePayload, storedSnapshot } from './views';
 
 /** One event from the log with its position. */
@@ -247,7 +248,7 @@ export class Projection {
         expectedRevision: stored?.revision ?? 0,
         partition,
         offset,
-        data: encodeData(this.model, state, extras, now),
+        data: encodeData(state, extras, now),
         snapshot: storedSnapshot(this.model.at(state, state.t)),
         timeline: fresh.slice(-this.store.options.timelineLength).map(timelineEntry),
       },

@@ -1,36 +1,9 @@
 import type { Model, State } from '@rapport/model';
 import { parseWith } from '@rapport/schema';
 import { z } from 'zod';
-import { decodeBlob, encodeBlob } from './codec';
+import { decodeData } from './codec';
 import { StoreError } from './errors';
-
-const instant = z.number().nullable();
-const count = z.int().min(0);
-
-/**
- * What the read model keeps beside the model's state, all of it order-independent (counts and
- * latest instants) so that it, too, is the same whatever order the log is folded in.
- */
-export const ExtrasSchema = z.strictObject({
-  /** Latest interaction per channel (epoch ms); channels outside the catalog pooled as `*`. */
-  ch: z.record(z.string(), z.number()),
-  /** Follow-ups the engine reported: [started, finished, last started at, last finished at]. */
-  fu: z.tuple([count, count, instant, instant]),
-  /** Engagement drops the engine detected: [count, last at]. */
-  dr: z.tuple([count, instant]),
-});
-export type Extras = z.infer<typeof ExtrasSchema>;
-
-export const EMPTY_EXTRAS: Extras = { ch: {}, fu: [0, 0, null, null], dr: [0, null] };
-
-/** The `d` field of a customer's hash: the model's state (parsed by the model), extras, time. */
-const DataSchema = z.strictObject({
-  /** `model.toJSON(state)`; validated by `model.fromJSON`. */
-  m: z.unknown(),
-  x: ExtrasSchema,
-  /** When the projector wrote it (epoch ms). */
-  u: z.number(),
-});
+import type { Extras } from './extras';
 
 /** `partition:offset,…`: the last offset applied from each partition the customer lived on. */
 const OffsetsSchema = z
@@ -50,11 +23,7 @@ const OffsetsSchema = z
 
 const RevisionSchema = z.coerce.number().int().min(1);
 /** Built once: a zod schema costs far more to build than to run. */
-const RecordSchema = z.object({
-  revision: RevisionSchema,
-  offsets: OffsetsSchema,
-  data: DataSchema,
-});
+const RecordSchema = z.object({ revision: RevisionSchema, offsets: OffsetsSchema });
 
 /** A customer as stored: its revision, the positions applied, and the state they fold to. */
 export interface StoredCustomer {
@@ -66,13 +35,8 @@ export interface StoredCustomer {
   readonly updatedAt: number;
 }
 
-/** The hash fields in the order `HMGET` asks for them. */
+/** The hash fields in the order `HMGET` asks for them: revision, offsets, data (codec.ts). */
 export const RECORD_FIELDS = ['r', 'o', 'd'] as const;
-
-/** The `d` field: compressed (see codec.ts), since it is most of a customer's memory. */
-export function encodeData(model: Model, state: State, extras: Extras, updatedAt: number): Buffer {
-  return encodeBlob(JSON.stringify({ m: model.toJSON(state), x: extras, u: updatedAt }));
-}
 
 /** Parses `HMGET r o d`; undefined for a customer never written. Throws StoreError if corrupt. */
 export function decodeRecord(
@@ -83,21 +47,13 @@ export function decodeRecord(
   const [revision, offsets, data] = fields;
   if (revision === null || revision === undefined) return undefined;
   try {
-    const json: unknown = data ? JSON.parse(decodeBlob(data)) : null;
     const parsed = parseWith(RecordSchema, {
       revision: revision.toString('utf8'),
       offsets: offsets?.toString('utf8') ?? '',
-      data: json,
     });
     if (!parsed.ok) throw new Error(parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; '));
-    const { m, x, u } = parsed.value.data;
-    return {
-      revision: parsed.value.revision,
-      offsets: parsed.value.offsets,
-      state: model.fromJSON(m),
-      extras: x,
-      updatedAt: u,
-    };
+    if (!data) throw new Error('no data field');
+    return { ...parsed.value, ...decodeData(model, data) };
   } catch (error) {
     throw new StoreError(
       'STORE_RECORD_INVALID',

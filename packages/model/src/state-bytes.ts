@@ -1,0 +1,126 @@
+import { ChannelSchema, EventTypeSchema } from '@rapport/schema';
+import type { z } from 'zod';
+import type { ByteReader} from './bytes';
+import { BytesError, type ByteWriter } from './bytes';
+import { OTHER } from './catalog';
+import { invalid } from './errors';
+import { LIFETIME, PARTS, type State } from './state';
+import { ROW_WIDTH } from './rows';
+import { get } from './vectors';
+
+/** Bumped on any change a reader of the previous layout would misread; readers refuse others. */
+export const STATE_BYTES_VERSION = 1;
+
+/** The pooled key, or a name the schema accepts. */
+const acceptedBy =
+  (schema: z.ZodType<string>) =>
+  (name: string): boolean =>
+    name === OTHER || schema.safeParse(name).success;
+const isTypeName = acceptedBy(EventTypeSchema);
+const isChannelName = acceptedBy(ChannelSchema);
+
+/**
+ * Appends the state's binary form: the same content as stateToJson, in State's own layout (sums
+ * in PARTS order with ±Infinity for instants never reached), rows in key order so that equal
+ * states are equal bytes and a decoded state sums its rows in the same order as one read from
+ * JSON.
+ */
+export function encodeState(writer: ByteWriter, state: State): void {
+  writer.byte(STATE_BYTES_VERSION).uint(state.n).number(state.t);
+  for (const value of state.sums) writer.number(value);
+  const { keys, values } = state.types;
+  writer.uint(keys.length);
+  for (const k of keyOrder(keys)) {
+    writer.word(keys[k] ?? OTHER);
+    for (let c = 0; c < ROW_WIDTH; c++) writer.number(get(values, k * ROW_WIDTH + c));
+  }
+  writer.uint(state.channels.keys.length);
+  state.channels.keys.forEach((key, k) => writer.word(key).uint(get(state.channels.values, k)));
+}
+
+/**
+ * Reads what encodeState wrote, checking what StateJsonSchema checks of the JSON form; throws
+ * ModelError MODEL_STATE_INVALID (it is the caller's to check that no bytes are left over).
+ */
+export function decodeState(reader: ByteReader): State {
+  try {
+    return readStateBytes(reader);
+  } catch (error) {
+    if (!(error instanceof BytesError)) throw error;
+    throw invalid('MODEL_STATE_INVALID', 'Not a model state', [
+      { path: '(bytes)', message: error.message },
+    ]);
+  }
+}
+
+function readStateBytes(reader: ByteReader): State {
+  const version = reader.byte();
+  if (version !== STATE_BYTES_VERSION) throw new BytesError(`unknown state layout ${version}`);
+  const n = reader.uint();
+  const t = reader.finite('t');
+  const sums = [
+    ...repeat(PARTS.firsts[0], (i) => reader.finite(`sums[${i}]`, 0)),
+    ...repeat(width(PARTS.firsts), () => instantOr(reader, Number.POSITIVE_INFINITY)),
+    ...repeat(width(PARTS.lasts), () => instantOr(reader, Number.NEGATIVE_INFINITY)),
+  ];
+  const inbound = get(sums, LIFETIME.inbound);
+  const outbound = get(sums, LIFETIME.outbound);
+  if (n < inbound + outbound) throw new BytesError('fewer events than interactions');
+  const typeKeys: string[] = [];
+  const rows: number[] = [];
+  for (let count = reader.uint(); count > 0; count--) {
+    const key = reader.word(isTypeName);
+    typeKeys.push(key);
+    rows.push(
+      reader.finite(`${key} given`, 0),
+      reader.finite(`${key} received`, 0),
+      reader.finite(`${key} evidence`),
+    );
+  }
+  const channelKeys: string[] = [];
+  const counts: number[] = [];
+  for (let count = reader.uint(); count > 0; count--) {
+    channelKeys.push(reader.word(isChannelName));
+    counts.push(positive(reader.uint(), 'a channel count'));
+  }
+  ascending(typeKeys, 'event types');
+  ascending(channelKeys, 'channels');
+  return {
+    n,
+    t,
+    sums,
+    types: { keys: typeKeys, values: rows },
+    channels: { keys: channelKeys, values: counts },
+  };
+}
+
+/** Indexes of `keys` in key order. */
+function keyOrder(keys: readonly string[]): number[] {
+  return keys.map((_, k) => k).sort((a, b) => ((keys[a] ?? '') < (keys[b] ?? '') ? -1 : 1));
+}
+
+function width([start, end]: readonly [number, number]): number {
+  return end - start;
+}
+
+function repeat<T>(count: number, read: (index: number) => T): T[] {
+  return Array.from({ length: count }, (_, index) => read(index));
+}
+
+/** An instant, or `never` (the ±Infinity of an instant not reached yet). */
+function instantOr(reader: ByteReader, never: number): number {
+  const value = reader.number();
+  if (value === never || (value !== null && Number.isFinite(value))) return value;
+  throw new BytesError(`expected an instant or ${never}, got ${value}`);
+}
+
+function positive(value: number, what: string): number {
+  if (value < 1) throw new BytesError(`${what} must be at least 1`);
+  return value;
+}
+
+function ascending(keys: readonly string[], what: string): void {
+  for (let k = 1; k < keys.length; k++) {
+    if ((keys[k - 1] ?? '') >= (keys[k] ?? '')) throw new BytesError(`${what} out of order`);
+  }
+}
