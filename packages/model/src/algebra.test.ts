@@ -5,7 +5,7 @@ import { ByteReader, ByteWriter } from './bytes';
 import { DEFAULT_CATALOG, DEFAULT_CHANNELS } from './catalog';
 import { DAY, iso } from './fixtures';
 import { createModel } from './model';
-import type { Reading } from './read';
+import { HeadlineSchema, type Reading } from './read';
 import type { StateJson } from './serialize';
 import { decodeState, encodeState } from './state-bytes';
 import type { FoldableEvent, State } from './state';
@@ -160,6 +160,20 @@ describe('the fold is a commutative monoid over events', () => {
 
 describe('reading with decay', () => {
   const threshold = fc.double({ min: 0.001, max: 99.999, noNaN: true });
+
+  it("gives as the headline exactly the reading's own figures", () => {
+    fc.assert(
+      fc.property(eventLists(20), fc.integer({ min: 0, max: 5 * YEAR }), (events, later) => {
+        const state = fold(events);
+        const t = Math.min(state.t + later, MAX_INSTANT_MS);
+        expect(model.at(state, t)).toMatchObject(model.headline(state, t));
+        expect(Object.keys(model.headline(state, t)).sort()).toEqual(
+          Object.keys(HeadlineSchema.shape).sort(),
+        );
+      }),
+      { numRuns: 300 },
+    );
+  });
 
   it('reaches the threshold at the predicted crossing time', () => {
     fc.assert(

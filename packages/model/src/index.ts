@@ -20,9 +20,11 @@ export { ModelError, type ModelErrorCode } from './errors';
 export { createModel, type Model } from './model';
 export { ModelParamsSchema, type ModelParams, type ModelParamsInput } from './params';
 export {
+  HeadlineSchema,
   ReadingSchema,
   StageSchema,
   StatusSchema,
+  type Headline,
   type Reading,
   type Stage,
   type Status,

@@ -2,7 +2,14 @@ import { parseWith } from '@rapport/schema';
 import { compileCatalog } from './catalog';
 import { invalid } from './errors';
 import { MS_PER_DAY, ModelParamsSchema, type ModelParams, type ModelParamsInput } from './params';
-import { predictedCrossing, predictedDormancy, readState, type Reading } from './read';
+import {
+  headlineOf,
+  predictedCrossing,
+  predictedDormancy,
+  readState,
+  type Headline,
+  type Reading,
+} from './read';
 import { stateFromJson, stateToJson, type StateJson } from './serialize';
 import { applyEvent, emptyState, mergeStates, type FoldableEvent, type State } from './state';
 
@@ -23,6 +30,8 @@ export interface Model {
   merge(a: State, b: State): State;
   /** The read view at instant t, with decay applied up to t. */
   at(state: State, t: number): Reading;
+  /** The part of `at` that places the customer (see Headline), much cheaper. */
+  headline(state: State, t: number): Headline;
   /** When engagement falls below `threshold` (0–100) if nothing else happens; see read.ts. */
   predictedCrossingTime(state: State, threshold: number): number | null;
   /** When the customer's silence makes them dormant; null with no interactions. */
@@ -53,6 +62,7 @@ export function createModel(input: ModelParamsInput = {}): Model {
     apply: (state, event) => applyEvent(state, event, context),
     merge: (a, b) => mergeStates(a, b, context),
     at: (state, t) => readState(state, t, context),
+    headline: (state, t) => headlineOf(state, t, context),
     predictedCrossingTime: (state, threshold) => predictedCrossing(state, threshold, context),
     predictedDormancyTime: (state) => predictedDormancy(state, params),
     toJSON: stateToJson,

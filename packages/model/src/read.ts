@@ -83,6 +83,24 @@ export const ReadingSchema = z.object({
 });
 export type Reading = z.infer<typeof ReadingSchema>;
 
+/**
+ * The part of a reading that places a customer (status, stage, the headline figures, the
+ * predicted instants), without the ledger, dimensions and explanation: what lists, indexes and
+ * change announcements need, at a fraction of a full reading's cost (a projector takes two per
+ * write).
+ */
+export const HeadlineSchema = ReadingSchema.pick({
+  asOf: true,
+  engagement: true,
+  participation: true,
+  trust: true,
+  stage: true,
+  status: true,
+  timeline: true,
+  predictions: true,
+});
+export type Headline = z.infer<typeof HeadlineSchema>;
+
 export interface ReadContext extends FoldContext {
   readonly params: ModelParams;
 }
@@ -96,13 +114,11 @@ interface Flows {
   readonly received: number;
 }
 
-export function readState(state: State, t: number, context: ReadContext): Reading {
+export function headlineOf(state: State, t: number, context: ReadContext): Headline {
   if (!Number.isFinite(t)) throw new ModelError('MODEL_INPUT_INVALID', `not an instant: ${t}`);
   const { params } = context;
   const asOf = Math.max(t, state.t);
-  const ledgerDecay = decay(asOf - state.t, context.rates.ledger);
-  const trustDecay = decay(asOf - state.t, context.rates.trust);
-  const now = flowsOf(state, ledgerDecay);
+  const now = flowsOf(state, decay(asOf - state.t, context.rates.ledger));
   const engagement = saturated(reciprocal(now), params.engagementScale) * 100;
   const dormantAt = predictedDormancy(state, params);
   const status = statusOf(asOf, dormantAt, engagement, params);
@@ -110,16 +126,9 @@ export function readState(state: State, t: number, context: ReadContext): Readin
     asOf,
     engagement,
     participation: saturated(now.given + now.attention, params.participationScale) * 100,
-    trust: trustOf(state, trustDecay),
-    ledger: { ...now, lifetime: lifetimeOf(state), counts: countsOf(state) },
-    dimensions: dimensionsOf(state, now, ledgerDecay, params),
+    trust: trustOf(state, decay(asOf - state.t, context.rates.trust)),
     stage: stageOf(state, asOf, status, params),
     status,
-    appeal: appealOf(state),
-    explanation: {
-      engagement: explainEngagement(state, now, engagement, ledgerDecay, params.explain),
-      trust: explainTrust(state, trustDecay, params.explain),
-    },
     timeline: {
       firstSeen: finiteOrNull(get(state.sums, FIRSTS.seen)),
       lastInbound: finiteOrNull(get(state.sums, LASTS.inbound)),
@@ -129,6 +138,24 @@ export function readState(state: State, t: number, context: ReadContext): Readin
       coolingAt: predictedCrossing(state, params.thresholds.engaged, context),
       atRiskAt: predictedCrossing(state, params.thresholds.atRisk, context),
       dormantAt,
+    },
+  };
+}
+
+export function readState(state: State, t: number, context: ReadContext): Reading {
+  const headline = headlineOf(state, t, context);
+  const { params } = context;
+  const ledgerDecay = decay(headline.asOf - state.t, context.rates.ledger);
+  const trustDecay = decay(headline.asOf - state.t, context.rates.trust);
+  const now = flowsOf(state, ledgerDecay);
+  return {
+    ...headline,
+    ledger: { ...now, lifetime: lifetimeOf(state), counts: countsOf(state) },
+    dimensions: dimensionsOf(state, now, ledgerDecay, params),
+    appeal: appealOf(state),
+    explanation: {
+      engagement: explainEngagement(state, now, headline.engagement, ledgerDecay, params.explain),
+      trust: explainTrust(state, trustDecay, params.explain),
     },
   };
 }

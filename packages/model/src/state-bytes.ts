@@ -1,7 +1,6 @@
 import { ChannelSchema, EventTypeSchema } from '@rapport/schema';
 import type { z } from 'zod';
-import type { ByteReader} from './bytes';
-import { BytesError, type ByteWriter } from './bytes';
+import { BytesError, type ByteReader, type ByteWriter } from './bytes';
 import { OTHER } from './catalog';
 import { invalid } from './errors';
 import { LIFETIME, PARTS, type State } from './state';

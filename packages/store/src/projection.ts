@@ -249,7 +249,7 @@ export class Projection {
         partition,
         offset,
         data: encodeData(state, extras, now),
-        snapshot: storedSnapshot(this.model.at(state, state.t)),
+        snapshot: storedSnapshot(this.model.headline(state, state.t)),
         timeline: fresh.slice(-this.store.options.timelineLength).map(timelineEntry),
       },
       entry: this.indexEntry(customerId, revision, state, now, newest?.value.eventId ?? null),
@@ -264,7 +264,7 @@ export class Projection {
     now: number,
     eventId: string | null,
   ): IndexEntry {
-    const reading = this.model.at(state, now);
+    const reading = this.model.headline(state, now);
     return {
       customerId,
       revision,

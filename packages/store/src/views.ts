@@ -1,4 +1,10 @@
-import { ReadingSchema, StageSchema, StatusSchema, type Model, type Reading } from '@rapport/model';
+import {
+  ReadingSchema,
+  StageSchema,
+  StatusSchema,
+  type Headline,
+  type Model,
+} from '@rapport/model';
 import { StampedInteractionSchema } from '@rapport/schema';
 import { z } from 'zod';
 import type { StoredCustomer } from './record';
@@ -114,7 +120,7 @@ export const CustomerSummarySchema = z.object({
 });
 export type CustomerSummary = z.infer<typeof CustomerSummarySchema>;
 
-export function customerSummary(customerId: string, reading: Reading): CustomerSummary {
+export function customerSummary(customerId: string, reading: Headline): CustomerSummary {
   return {
     customerId,
     status: reading.status,
@@ -154,7 +160,7 @@ export const StoredSnapshotSchema = z.tuple([
   StageSchema,
 ]);
 
-export function storedSnapshot(reading: Reading): string {
+export function storedSnapshot(reading: Headline): string {
   return JSON.stringify([
     reading.asOf,
     round(reading.engagement, 2),
@@ -221,7 +227,7 @@ export type Change = z.infer<typeof ChangeSchema>;
 /** The stream entry's payload: the change without its customer, which is its own field. */
 export function changePayload(
   revision: number,
-  reading: Reading,
+  reading: Headline,
   changedAt: number,
   events: number,
   eventId: string | null,
