@@ -11,6 +11,7 @@ export {
 } from './projection';
 export {
   connectReadModel,
+  INDEX_CHUNK,
   PointerSchema,
   ReadModel,
   readModelOptions,
@@ -22,6 +23,7 @@ export {
   type ListPage,
   type ListQuery,
   type Pointer,
+  type Progress,
   type ReadModelOptions,
 } from './read-model';
 export type { StoredCustomer } from './record';

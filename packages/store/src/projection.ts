@@ -107,18 +107,14 @@ export class Projection {
       conflicts += result.conflicts;
       customers += layer.size;
     }
-    const progress = batches.flatMap(({ partition, events }) => {
+    const offsets = batches.flatMap(({ partition, events }) => {
       const last = events.at(-1);
-      return last
-        ? [{ groupId: this.options.groupId, partition, offset: Number(last.offset) }]
-        : [];
+      return last ? [{ partition, offset: Number(last.offset) }] : [];
     });
-    const announced = await this.store.index(
-      this.options.generation,
-      [...entries.values()],
-      now,
-      progress,
-    );
+    const announced = await this.store.index(this.options.generation, [...entries.values()], now, {
+      groupId: this.options.groupId,
+      offsets,
+    });
     return {
       events: batches.reduce((sum, batch) => sum + batch.events.length, 0),
       duplicates,

@@ -70,6 +70,18 @@ export interface IndexEntry {
   readonly change: string;
 }
 
+/** How far a consumer group has projected into a generation: the last offset per partition. */
+export interface Progress {
+  readonly groupId: string;
+  readonly offsets: readonly { readonly partition: number; readonly offset: number }[];
+}
+
+/**
+ * Customers per index script call: a call's own cost is shared by many, and Redis, which runs a
+ * script without interruption, is never held for more than a few milliseconds.
+ */
+export const INDEX_CHUNK = 256;
+
 export type ListIndex = 'at_risk' | 'dormant';
 
 export interface ListQuery {
@@ -93,7 +105,7 @@ export interface ListPage {
 const ListReplySchema = z.tuple([z.array(z.string()), z.string(), z.string()]);
 // Built once: a zod schema costs far more to build than to run.
 const FieldsSchema = z.array(z.instanceof(Buffer).nullable());
-const IndexReplySchema = z.string().nullable();
+const IndexReplySchema = z.array(z.string().nullable());
 const TextSchema = z.string();
 const PayloadSchema = z.record(z.string(), z.unknown());
 const StreamEntriesSchema = z.array(z.tuple([z.string(), z.array(z.string())]));
@@ -181,44 +193,48 @@ export class ReadModel {
   }
 
   /**
-   * The index updates and the projector's progress, in one round trip. Returns the stream id of
-   * each change appended (undefined where the index already had that revision).
+   * The index updates and the projector's progress, in one round trip of one script call per
+   * INDEX_CHUNK customers (progress with the last). Returns the stream id of each change
+   * appended (undefined where the index already had that revision).
    */
   async index(
     generation: string,
     entries: readonly IndexEntry[],
     now: number,
-    progress: readonly {
-      readonly groupId: string;
-      readonly partition: number;
-      readonly offset: number;
-    }[] = [],
+    progress?: Progress,
   ): Promise<(string | undefined)[]> {
+    const offsets = progress?.offsets ?? [];
+    if (entries.length === 0 && offsets.length === 0) return [];
     const keys = this.keys.index(generation);
+    const progressKey = this.keys.progress(generation, progress?.groupId ?? this.options.groupId);
     const pipeline = this.redis.pipeline();
-    for (const entry of entries) {
+    const calls = Math.max(1, Math.ceil(entries.length / INDEX_CHUNK));
+    for (let call = 0; call < calls; call++) {
+      const chunk = entries.slice(call * INDEX_CHUNK, (call + 1) * INDEX_CHUNK);
       pipeline.rapportIndex(
         keys.schedule,
         keys.atRisk,
         keys.dormant,
         this.keys.changes,
-        entry.customerId,
-        entry.revision,
-        score(entry.coolingAt),
-        score(entry.atRiskAt),
-        score(entry.dormantAt),
+        progressKey,
         now,
         this.options.changeStreamLength,
-        entry.change,
+        chunk.length,
+        ...chunk.flatMap((entry) => [
+          entry.customerId,
+          entry.revision,
+          score(entry.coolingAt),
+          score(entry.atRiskAt),
+          score(entry.dormantAt),
+          entry.change,
+        ]),
+        ...(call === calls - 1
+          ? offsets.flatMap(({ partition, offset }) => [partition, offset])
+          : []),
       );
     }
-    for (const { groupId, partition, offset } of progress) {
-      pipeline.rapportAdvance(this.keys.progress(generation, groupId), partition, offset);
-    }
     const replies = await run(pipeline);
-    return replies
-      .slice(0, entries.length)
-      .map((reply) => IndexReplySchema.parse(reply) || undefined);
+    return replies.flatMap((reply) => IndexReplySchema.parse(reply).map((id) => id || undefined));
   }
 
   async customer(generation: string, customerId: string): Promise<StoredCustomer | undefined> {

@@ -50,30 +50,52 @@ local function num(text)
 end`;
 
 /**
- * The index update of one customer (the index slot), applied only for a revision newer than the
- * one indexed: two writers of one customer may reach the index in either order, and the later
- * revision must win. Appends the change to the stream in the same step, so every indexed
- * revision is announced exactly once, also when the update comes from a redelivery after a crash.
+ * The index updates of a batch of customers, and the projector's progress (all in the index
+ * slot): one call for many customers, since a call's own cost (in Redis and in the client) is
+ * most of what one customer's update costs. Each customer's update applies only for a revision
+ * newer than the one indexed: two writers of one customer may reach the index in either order,
+ * and the later revision must win. It appends the change to the stream in the same step, so every
+ * indexed revision is announced exactly once, also when the update comes from a redelivery after
+ * a crash. Progress is a high-water mark: a zombie's late call must not move it back.
  *
- * KEYS: schedule, at_risk, dormant, changes.
- * ARGV: customerId, revision, coolingAt, atRiskAt, dormantAt (numbers or ±inf), now, stream
- * length, change payload ('' to announce nothing: a replay building a generation nobody reads).
- * Returns the change's stream id ('' when not announced), or nil when the index already had this
- * revision.
+ * KEYS: schedule, at_risk, dormant, changes, progress.
+ * ARGV: now, stream length, the number of customers, then six per customer: customerId,
+ * revision, coolingAt, atRiskAt, dormantAt (numbers or ±inf), change payload ('' to announce
+ * nothing: a replay building a generation nobody reads); then partition, offset pairs.
+ * Returns per customer the change's stream id ('' when not announced), or false (nil) when the
+ * index already had this revision.
  */
 const INDEX = `
 ${NUMBER}
-local indexed = redis.call('HGET', KEYS[1], ARGV[1])
-if indexed and tonumber(string.match(indexed, '^%d+')) >= tonumber(ARGV[2]) then return false end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. '|' .. ARGV[3] .. '|' .. ARGV[4] .. '|' .. ARGV[5])
-if num(ARGV[5]) > num(ARGV[6]) then
-  redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
-else
-  redis.call('ZREM', KEYS[2], ARGV[1])
+local schedule, atRisk, dormant, changes, progress = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local now, streamLength, customers = num(ARGV[1]), ARGV[2], tonumber(ARGV[3])
+local ids = {}
+for at = 4, 3 + customers * 6, 6 do
+  local id, revision = ARGV[at], ARGV[at + 1]
+  local coolingAt, atRiskAt, dormantAt, change = ARGV[at + 2], ARGV[at + 3], ARGV[at + 4], ARGV[at + 5]
+  local indexed = redis.call('HGET', schedule, id)
+  if indexed and tonumber(string.match(indexed, '^%d+')) >= tonumber(revision) then
+    ids[#ids + 1] = false
+  else
+    redis.call('HSET', schedule, id, revision .. '|' .. coolingAt .. '|' .. atRiskAt .. '|' .. dormantAt)
+    if num(dormantAt) > now then
+      redis.call('ZADD', atRisk, atRiskAt, id)
+    else
+      redis.call('ZREM', atRisk, id)
+    end
+    redis.call('ZADD', dormant, dormantAt, id)
+    if change == '' then
+      ids[#ids + 1] = ''
+    else
+      ids[#ids + 1] = redis.call('XADD', changes, 'MAXLEN', '~', streamLength, '*', 'c', id, 'v', change)
+    end
+  end
 end
-redis.call('ZADD', KEYS[3], ARGV[5], ARGV[1])
-if ARGV[8] == '' then return '' end
-return redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[7], '*', 'c', ARGV[1], 'v', ARGV[8])`;
+for at = 4 + customers * 6, #ARGV - 1, 2 do
+  local stored = tonumber(redis.call('HGET', progress, ARGV[at]) or '-1')
+  if tonumber(ARGV[at + 1]) > stored then redis.call('HSET', progress, ARGV[at], ARGV[at + 1]) end
+end
+return ids`;
 
 /**
  * One page of a list, read at instant `now` from the schedule every customer's index entry
@@ -180,12 +202,6 @@ end
 if done then return {found, '', ''} end
 return {found, lastScore, lastMember}`;
 
-/** Progress is a high-water mark: a zombie's late write must not move it back. */
-const ADVANCE = `
-local stored = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '-1')
-if tonumber(ARGV[2]) > stored then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
-return 1`;
-
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     rapportCommit(
@@ -199,24 +215,23 @@ declare module 'ioredis' {
       atRisk: string,
       dormant: string,
       changes: string,
+      progress: string,
       ...args: (string | number)[]
-    ): Result<string | null, Context>;
+    ): Result<(string | null)[], Context>;
     rapportList(
       schedule: string,
       walked: string,
       atRisk: string,
       ...args: (string | number)[]
     ): Result<[string[], string, string], Context>;
-    rapportAdvance(progress: string, partition: number, offset: number): Result<number, Context>;
   }
 }
 
 /** Registers the scripts on a connection (EVALSHA, loaded on first use by ioredis). */
 export function defineScripts(redis: Redis): void {
   redis.defineCommand('rapportCommit', { numberOfKeys: 3, lua: COMMIT });
-  redis.defineCommand('rapportIndex', { numberOfKeys: 4, lua: INDEX });
+  redis.defineCommand('rapportIndex', { numberOfKeys: 5, lua: INDEX });
   redis.defineCommand('rapportList', { numberOfKeys: 3, lua: LIST });
-  redis.defineCommand('rapportAdvance', { numberOfKeys: 1, lua: ADVANCE });
 }
 
 /** The Lua of the two writes, for a baseline that runs them without the projector (benchmarks). */
