@@ -17,7 +17,8 @@ export interface ServiceProcess {
 
 /**
  * Starts `entry` (a path from the repository root) with `env` and waits for its /readyz.
- * BENCH_PROFILE_DIR=<dir> writes a V8 CPU profile of every service started to that folder.
+ * BENCH_PROFILE_DIR=<dir> writes a V8 CPU profile of every service started to that folder;
+ * BENCH_NODE_FLAGS="<flags>" starts them with those Node/V8 flags (garbage-collector trials).
  */
 export async function startService(
   entry: string,
@@ -27,11 +28,16 @@ export async function startService(
 ): Promise<ServiceProcess> {
   const profileDir = process.env['BENCH_PROFILE_DIR'];
   const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(repoRoot, entry)], {
-    cwd: repoRoot,
-    env,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const flags = process.env['BENCH_NODE_FLAGS']?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(
+    process.execPath,
+    [...profile, ...flags, '--import', 'tsx', join(repoRoot, entry)],
+    {
+      cwd: repoRoot,
+      env,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
   const url = `http://127.0.0.1:${port}`;
   const service: ServiceProcess = {
     child,

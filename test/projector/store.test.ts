@@ -1,4 +1,10 @@
-import { EMPTY_EXTRAS, encodeData, Projection, type PositionedEvent } from '@rapport/store';
+import {
+  EMPTY_EXTRAS,
+  encodeData,
+  INDEX_CHUNK,
+  Projection,
+  type PositionedEvent,
+} from '@rapport/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectFolded, model, randomEvents, setup, type Setup } from './helpers';
 
@@ -133,6 +139,45 @@ describe('the guarded projection', () => {
       Date.now(),
     );
     expect(again.changes).toEqual([]);
+  });
+
+  it('indexes many customers per script call: the later revision wins, progress never moves back', async () => {
+    const now = Date.now();
+    const entry = (index: number, revision: number) => ({
+      customerId: `many-${index}`,
+      revision,
+      coolingAt: now + index,
+      atRiskAt: now + 2 * index,
+      dormantAt: now + 3 * index + 1,
+      change: JSON.stringify({ revision }),
+    });
+    const count = INDEX_CHUNK * 2 + 10;
+    const first = Array.from({ length: count }, (_, index) => entry(index, 2));
+    const ids = await t.store.index('7', first, now, {
+      groupId: 'g',
+      offsets: [{ partition: 3, offset: 40 }],
+    });
+    expect(ids.filter((id) => id !== undefined)).toHaveLength(count);
+    // A slower writer's older revision reaches the index afterwards: nothing moves or is announced.
+    const older = await t.store.index(
+      '7',
+      [entry(5, 1), entry(count - 1, 1), entry(count, 1)],
+      now,
+      {
+        groupId: 'g',
+        offsets: [{ partition: 3, offset: 12 }],
+      },
+    );
+    expect(older.map((id) => id !== undefined)).toEqual([false, false, true]);
+    const keys = t.store.keys.index('7');
+    expect(await t.redis.hget(keys.schedule, 'many-5')).toBe(
+      `2|${now + 5}|${now + 10}|${now + 16}`,
+    );
+    expect(await t.redis.zcard(keys.dormant)).toBe(count + 1);
+    expect(await t.redis.zscore(keys.atRisk, `many-${count - 1}`)).toBe(
+      String(now + 2 * (count - 1)),
+    );
+    expect(await t.store.progress('7', 'g')).toEqual(new Map([[3, 40]]));
   });
 
   it('refuses an older position and a stale revision in the script itself', async () => {
