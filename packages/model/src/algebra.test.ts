@@ -148,7 +148,7 @@ describe('the fold is a commutative monoid over events', () => {
         const state = fold(events);
         const writer = new ByteWriter();
         encodeState(writer, state);
-        const reader = new ByteReader(writer.finish());
+        const reader = new ByteReader(writer.written());
         const restored = decodeState(reader);
         reader.end();
         expect(restored).toEqual(model.fromJSON(JSON.parse(JSON.stringify(model.toJSON(state)))));

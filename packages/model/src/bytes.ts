@@ -57,8 +57,8 @@ export class BytesError extends Error {
 }
 
 /**
- * Appends to one growing buffer; `reset` reuses it, so a writer kept per codec allocates only
- * the copy `finish` returns.
+ * Appends to one growing buffer; `reset` reuses it, so a writer kept per codec allocates
+ * nothing per record (the caller copies what it keeps).
  */
 export class ByteWriter {
   #bytes = new Uint8Array(1024);
@@ -70,9 +70,9 @@ export class ByteWriter {
     return this;
   }
 
-  /** A copy of what was written. */
-  finish(): Uint8Array {
-    return this.#bytes.slice(0, this.#length);
+  /** What was written: a view of the writer's own buffer, valid until the next reset. */
+  written(): Uint8Array {
+    return this.#bytes.subarray(0, this.#length);
   }
 
   byte(value: number): this {

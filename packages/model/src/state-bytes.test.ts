@@ -17,7 +17,7 @@ const state = [
 function encoded(): Uint8Array {
   const writer = new ByteWriter();
   encodeState(writer, state);
-  return writer.finish();
+  return writer.written();
 }
 
 function decodeError(bytes: Uint8Array): ModelError {
@@ -57,7 +57,7 @@ describe("the state's binary form", () => {
     const write = (fill: (writer: ByteWriter) => void) => {
       const writer = new ByteWriter();
       fill(writer);
-      return writer.finish();
+      return writer.written();
     };
     const sums = (writer: ByteWriter, first: number, inbound = 0) => {
       writer.number(first);

@@ -33,7 +33,11 @@ export interface RecordData {
 const V1 = 1;
 const V2 = 2;
 
-/** One writer reused for every record: a write allocates only its result. */
+/**
+ * One writer reused for every record; each result is copied out of it into Node's shared pool
+ * of small buffers, so a write does not make an ArrayBuffer of its own (each one is work for
+ * the garbage collector's young-generation pauses).
+ */
 const writer = new ByteWriter();
 
 export function encodeData(state: State, extras: Extras, updatedAt: number): Buffer {
@@ -45,8 +49,7 @@ export function encodeData(state: State, extras: Extras, updatedAt: number): Buf
   writer.uint(started).uint(finished).number(lastStarted).number(lastFinished);
   writer.uint(extras.dr[0]).number(extras.dr[1]);
   encodeState(writer, state);
-  const bytes = writer.finish();
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Buffer.from(writer.written());
 }
 
 /** Reads either format; throws on anything else (the caller names the key). */
