@@ -201,14 +201,6 @@ export class ByteReader {
     return value;
   }
 
-  /** A non-negative integer written with `number` (a count). */
-  count(what: string): number {
-    const value = this.finite(what, 0);
-    if (!Number.isSafeInteger(value))
-      throw new BytesError(`${what}: expected a count, got ${value}`);
-    return value;
-  }
-
   /** A name; one spelled out (not in the word list) must pass `accept`. */
   word(accept: (name: string) => boolean): string {
     const code = this.uint();

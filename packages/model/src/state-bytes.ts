@@ -5,7 +5,7 @@ import { OTHER } from './catalog';
 import { invalid } from './errors';
 import { LIFETIME, PARTS, type State } from './state';
 import { ROW_WIDTH } from './rows';
-import { get } from './vectors';
+import { byKey, get } from './vectors';
 
 /** Bumped on any change a reader of the previous layout would misread; readers refuse others. */
 export const STATE_BYTES_VERSION = 1;
@@ -93,9 +93,12 @@ function readStateBytes(reader: ByteReader): State {
   };
 }
 
-/** Indexes of `keys` in key order. */
+/** Indexes of `keys` in key order (the order stateToJson writes them in). */
 function keyOrder(keys: readonly string[]): number[] {
-  return keys.map((_, k) => k).sort((a, b) => ((keys[a] ?? '') < (keys[b] ?? '') ? -1 : 1));
+  return keys
+    .map((key, k) => [key, k] as const)
+    .sort(byKey)
+    .map(([, k]) => k);
 }
 
 function width([start, end]: readonly [number, number]): number {

@@ -67,7 +67,7 @@ export async function runService(
 }
 export { ApiError, presentedKey, requireKey, type HttpIssue, type KeySets } from './http';
 export { startOpsServer, type OpsServer, type OpsServerOptions, type OpsSources } from './ops';
-export { startProcessPool, type ProcessPoolOptions } from './pool';
+export { startPooled, type ProcessPoolOptions } from './pool';
 export { answerPrimary, type PoolMember } from './pool-worker';
 export {
   mergeReadiness,

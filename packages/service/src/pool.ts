@@ -40,6 +40,18 @@ export interface ProcessPoolOptions {
 }
 
 /**
+ * The service as one process (`startOne` here), or as a pool of `pool.processes` when there are
+ * several: the entry point runs once as the pool's primary, which forks the workers, and once in
+ * each worker (`cluster.isWorker`), where `startOne` runs.
+ */
+export function startPooled(
+  pool: ProcessPoolOptions,
+  startOne: () => Promise<RunningService>,
+): Promise<RunningService> {
+  return cluster.isPrimary && pool.processes > 1 ? startProcessPool(pool) : startOne();
+}
+
+/**
  * In the primary: forks the workers (each runs the service's entry point again, where
  * `cluster.isWorker` holds), waits until every one has started, then serves their ops endpoints.
  */

@@ -201,12 +201,12 @@ export class ReadModel {
     generation: string,
     entries: readonly IndexEntry[],
     now: number,
-    progress?: Progress,
+    progress: Progress,
   ): Promise<(string | undefined)[]> {
-    const offsets = progress?.offsets ?? [];
+    const { offsets } = progress;
     if (entries.length === 0 && offsets.length === 0) return [];
     const keys = this.keys.index(generation);
-    const progressKey = this.keys.progress(generation, progress?.groupId ?? this.options.groupId);
+    const progressKey = this.keys.progress(generation, progress.groupId);
     const pipeline = this.redis.pipeline();
     const calls = Math.max(1, Math.ceil(entries.length / INDEX_CHUNK));
     for (let call = 0; call < calls; call++) {
