@@ -11,12 +11,15 @@ export async function benchInfrastructure(): Promise<{
   config: Config;
   stop: () => Promise<void>;
 }> {
+  // Below Linux's ephemeral range (32768–60999): a health probe polling a port in that range
+  // before the server listens can be handed that very port as its own and connect to itself,
+  // and the server then fails to bind ("Address already in use") until the TIME_WAIT ends.
   const config = loadConfig({
     RAPPORT_RUN_DIR: '.rapport/bench-run',
-    RAPPORT_EMBEDDED_KAFKA_PORT: '39092',
-    RAPPORT_EMBEDDED_KAFKA_CONTROLLER_PORT: '39093',
-    RAPPORT_EMBEDDED_TEMPORAL_PORT: '37233',
-    RAPPORT_EMBEDDED_REDIS_PORT: '36379',
+    RAPPORT_EMBEDDED_KAFKA_PORT: '29092',
+    RAPPORT_EMBEDDED_KAFKA_CONTROLLER_PORT: '29093',
+    RAPPORT_EMBEDDED_TEMPORAL_PORT: '27233',
+    RAPPORT_EMBEDDED_REDIS_PORT: '26379',
     ...process.env,
     RAPPORT_LOG_LEVEL: 'warn',
   });
