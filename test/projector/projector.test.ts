@@ -1,4 +1,5 @@
 import { sleep } from '../harness';
+import { eventually, withInspectingAdmin } from '../kafka/helpers';
 import { startProjector, type StartedProjector } from '@rapport/projector';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { expectFolded, projected, randomEvents, setup, silent, type Setup } from './helpers';
@@ -49,5 +50,14 @@ describe('the projector on Kafka and Redis', () => {
     await projected(t.store, '0', events);
     await expectFolded(t.store, '0', events);
     expect(second.follower.running).toBe(true);
+    // One member per projector: none started a second consumer of its own while joining.
+    await eventually(async () => expect(await groupMembers(t.config.projector.groupId)).toBe(1));
   });
 });
+
+function groupMembers(groupId: string): Promise<number> {
+  return withInspectingAdmin(async (admin) => {
+    const { groups } = await admin.describeGroups([groupId]);
+    return groups[0]?.members.length ?? 0;
+  });
+}

@@ -47,12 +47,9 @@ export class Follower {
   #consumer: RunningConsumer | undefined;
   #moving: Promise<void> | undefined;
   #stopped = false;
-  readonly #poll: NodeJS.Timeout;
+  #poll: NodeJS.Timeout | undefined;
 
-  constructor(private readonly deps: FollowerDeps) {
-    this.#poll = setInterval(() => void this.#checkPointer(), POINTER_POLL_MS);
-    this.#poll.unref();
-  }
+  constructor(private readonly deps: FollowerDeps) {}
 
   get pointer(): Pointer | undefined {
     return this.#pointer;
@@ -64,6 +61,12 @@ export class Follower {
 
   async start(): Promise<void> {
     await this.#follow(await this.deps.store.pointer());
+    // Polled only once the first consumer has joined: joining can take seconds while the group
+    // rebalances, and a poll in that time saw no consumer yet and started a second one, a group
+    // member of its own that held partitions and was never stopped.
+    if (this.#stopped) return;
+    this.#poll = setInterval(() => void this.#checkPointer(), POINTER_POLL_MS);
+    this.#poll.unref();
   }
 
   async stop(): Promise<void> {
