@@ -1,14 +1,23 @@
 import { createServer, type Server } from 'node:net';
 
 /**
- * Loopback ports free now, all different, for child processes whose ports a test must know.
- * Each is held until all are picked: closed at once, a port can come back from the next pick
- * (a private broker once got the same port for its client and controller listeners).
+ * Ports for child processes whose ports a test must know, taken from below Linux's ephemeral
+ * range (32768–60999), never from it. A port the kernel hands out and takes back can go to an
+ * outgoing connection (a Kafka or Redis client's) before the child binds it; and a readiness poll
+ * that connects before the child listens can be given that very port as its own source and
+ * connect to itself. Either way the child fails to bind. Each vitest worker (VITEST_POOL_ID)
+ * walks a block of its own, so test files running side by side never pick the same port.
  */
+const BLOCK = 500;
+const BLOCKS = 24; // 20,000–31,999
+const blockStart = 20_000 + (Number(process.env['VITEST_POOL_ID'] ?? 0) % BLOCKS) * BLOCK;
+let cursor = 0;
+
+/** Loopback ports free now, all different. Each is held until all are picked. */
 export async function freePorts(count: number): Promise<number[]> {
   const servers: Server[] = [];
   try {
-    for (let index = 0; index < count; index += 1) servers.push(await listen(0));
+    for (let index = 0; index < count; index += 1) servers.push(await nextFree(1));
     return servers.map(portOf);
   } finally {
     await Promise.all(servers.map(close));
@@ -23,16 +32,29 @@ export async function freePort(): Promise<number> {
 
 /** Two consecutive free ports (a Temporal dev server takes its port and the next, for HTTP). */
 export async function freePortPair(): Promise<number> {
-  for (;;) {
-    const first = await listen(0);
-    const port = portOf(first);
-    const second = await listen(port + 1).catch(() => undefined);
+  const first = await nextFree(2);
+  const port = portOf(first);
+  await close(first);
+  return port;
+}
+
+/** The next port of this worker's block with `span` free ports from it; the first held open. */
+async function nextFree(span: number): Promise<Server> {
+  for (let tries = 0; tries < BLOCK; tries += 1) {
+    const port = blockStart + (cursor % (BLOCK - span + 1));
+    cursor += span;
+    const first = await listen(port).catch(() => undefined);
+    if (first === undefined) continue;
+    const rest = await Promise.all(
+      Array.from({ length: span - 1 }, (_, index) =>
+        listen(port + 1 + index).catch(() => undefined),
+      ),
+    );
+    await Promise.all(rest.flatMap((server) => (server ? [close(server)] : [])));
+    if (rest.every((server) => server !== undefined)) return first;
     await close(first);
-    if (second !== undefined) {
-      await close(second);
-      return port;
-    }
   }
+  throw new Error(`no free port in ${blockStart}–${blockStart + BLOCK - 1}`);
 }
 
 function listen(port: number): Promise<Server> {
