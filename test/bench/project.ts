@@ -2,9 +2,10 @@
  * `pnpm bench:project`: the projector's throughput on a backlog (BENCH_EVENTS events over
  * BENCH_CUSTOMERS customers, default 1,000,000 over 100,000), beside `redis-benchmark` running
  * the projector's own scripts for as many customer writes, pipelined, on the same Redis (how
- * close to Redis's own limit the projector is); then the freshness from the gateway's acknowledgement to
- * the change on the stream at a steady 2,000 events/s; and Redis memory per customer.
- * The projector and the gateway run as their own processes, as in production.
+ * close to Redis's own limit the projector is); then the freshness from the gateway's
+ * acknowledgement to the change on the stream at a steady 2,000 events/s, through the gateway as
+ * its default pool and as one process; and Redis memory per customer. The projector and the
+ * gateway run as their own processes, as in production.
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -25,6 +26,14 @@ const FRESHNESS_RATE = 2_000;
 const FRESHNESS_SECONDS = 15;
 /** Not measured: the gateway starts cold, and the projector has just drained the backlog. */
 const FRESHNESS_WARMUP_SECONDS = 5;
+/**
+ * The gateway's RAPPORT_GATEWAY_PROCESSES in each freshness pass: its default pool, then one
+ * process, which at this rate leaves more of the two cores to the rest of the pipeline.
+ */
+const FRESHNESS_GATEWAYS = [
+  { processes: 'auto', label: 'pool (auto, the default)' },
+  { processes: '1', label: 'one process' },
+] as const;
 const WRITE_KEY = 'bench-write-key';
 const DAY = 86_400_000;
 const run = promisify(execFile);
@@ -242,12 +251,18 @@ async function redisBenchmark(config: Config, redis: Redis, writes: number, data
   };
 }
 
-/** Gateway acknowledgement → change on the stream, for single events at a steady rate. */
-async function freshness(config: Config, keys: KeySpace) {
+/**
+ * Gateway acknowledgement → change on the stream, for single events at a steady rate, through a
+ * gateway of `processes` workers; `seed` keeps each pass's events apart from the others'.
+ */
+async function freshness(config: Config, keys: KeySpace, processes: string, seed: number) {
   const port = 18_380;
   const gateway = await startService(
     'services/gateway/src/main.ts',
-    serviceEnv(config, { RAPPORT_GATEWAY_PORT: String(port) }),
+    serviceEnv(config, {
+      RAPPORT_GATEWAY_PORT: String(port),
+      RAPPORT_GATEWAY_PROCESSES: processes,
+    }),
     port,
   );
   const http = httpClient(gateway.url, { authorization: `Bearer ${WRITE_KEY}` });
@@ -291,8 +306,8 @@ async function freshness(config: Config, keys: KeySpace) {
       [...events(FRESHNESS_RATE * seconds, CUSTOMERS, seed, Date.now())].map(
         ({ receivedAt: _receivedAt, source: _source, ...event }) => event,
       );
-    const warmUp = withoutStamps(2, FRESHNESS_WARMUP_SECONDS);
-    const interactions = withoutStamps(3, FRESHNESS_SECONDS);
+    const warmUp = withoutStamps(seed, FRESHNESS_WARMUP_SECONDS);
+    const interactions = withoutStamps(seed + 1, FRESHNESS_SECONDS);
     const slice = (all: typeof interactions, index: number) =>
       all.slice(index * perBatch, (index + 1) * perBatch);
     await openLoop(FRESHNESS_RATE / perBatch, FRESHNESS_WARMUP_SECONDS, (index) =>
@@ -446,13 +461,20 @@ try {
     ],
   ]);
 
-  const fresh = await freshness(config, store.keys);
+  const freshRows: (string | number)[][] = [];
+  for (const [pass, gateway] of FRESHNESS_GATEWAYS.entries()) {
+    const fresh = await freshness(config, store.keys, gateway.processes, 2 + 2 * pass);
+    freshRows.push([
+      gateway.label,
+      fresh.sent,
+      fresh.rate,
+      fresh.acked,
+      ...latencyRow('matched', fresh.latencies).slice(1),
+    ]);
+  }
   printTable(
     `freshness: gateway acknowledgement → change on the stream, ${FRESHNESS_RATE} events/s in batches of 10 for ${FRESHNESS_SECONDS} s after ${FRESHNESS_WARMUP_SECONDS} s of warm-up`,
-    [
-      ['sent', 'rate', 'acked', 'matched', 'p50 ms', 'p99 ms', 'max ms'],
-      [fresh.sent, fresh.rate, fresh.acked, ...latencyRow('matched', fresh.latencies).slice(1)],
-    ],
+    [['gateway', 'sent', 'rate', 'acked', 'matched', 'p50 ms', 'p99 ms', 'max ms'], ...freshRows],
   );
 } finally {
   await projector?.stop();
