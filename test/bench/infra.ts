@@ -13,13 +13,14 @@ export async function benchInfrastructure(): Promise<{
 }> {
   // Below Linux's ephemeral range (32768–60999): a health probe polling a port in that range
   // before the server listens can be handed that very port as its own and connect to itself,
-  // and the server then fails to bind ("Address already in use") until the TIME_WAIT ends.
+  // and the server then fails to bind ("Address already in use") until the TIME_WAIT ends. Apart
+  // from the test harness's ports (19xxx, 22000–31999) and the dev stack's in development.md.
   const config = loadConfig({
     RAPPORT_RUN_DIR: '.rapport/bench-run',
-    RAPPORT_EMBEDDED_KAFKA_PORT: '29092',
-    RAPPORT_EMBEDDED_KAFKA_CONTROLLER_PORT: '29093',
-    RAPPORT_EMBEDDED_TEMPORAL_PORT: '27233',
-    RAPPORT_EMBEDDED_REDIS_PORT: '26379',
+    RAPPORT_EMBEDDED_KAFKA_PORT: '21092',
+    RAPPORT_EMBEDDED_KAFKA_CONTROLLER_PORT: '21093',
+    RAPPORT_EMBEDDED_TEMPORAL_PORT: '21233',
+    RAPPORT_EMBEDDED_REDIS_PORT: '21379',
     ...process.env,
     RAPPORT_LOG_LEVEL: 'warn',
   });

@@ -9,8 +9,8 @@ import { createServer, type Server } from 'node:net';
  * walks a block of its own, so test files running side by side never pick the same port.
  */
 const BLOCK = 500;
-const BLOCKS = 24; // 20,000–31,999
-const blockStart = 20_000 + (Number(process.env['VITEST_POOL_ID'] ?? 0) % BLOCKS) * BLOCK;
+const BLOCKS = 20; // 22,000–31,999
+const blockStart = 22_000 + (Number(process.env['VITEST_POOL_ID'] ?? 0) % BLOCKS) * BLOCK;
 let cursor = 0;
 
 /** Loopback ports free now, all different. Each is held until all are picked. */
