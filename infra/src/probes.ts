@@ -1,3 +1,4 @@
+import { connect, type Socket } from 'node:net';
 import { Connection } from '@temporalio/client';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
@@ -64,6 +65,38 @@ export async function probeTemporal(address: string, timeoutMs: number): Promise
   } finally {
     await connection.close();
   }
+}
+
+/**
+ * Whether a server listens at host:port, asked before a freshly launched server is probed with
+ * its client. While nothing listens on a port inside the ephemeral range, a connection to it can
+ * be given that very port as its source and connect to itself (TCP's simultaneous open), and the
+ * server then cannot bind its port. Such a connection is reset at once, leaving no TIME_WAIT to
+ * hold the port, and counts as nothing listening.
+ */
+export function listening(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve(false);
+    }, timeoutMs);
+    socket.on('error', () => {
+      clearTimeout(timer); // Refused: nothing listens yet.
+      resolve(false);
+    });
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      const self = isSelfConnection(socket);
+      if (self) socket.resetAndDestroy();
+      else socket.destroy();
+      resolve(!self);
+    });
+  });
+}
+
+export function isSelfConnection(socket: Socket): boolean {
+  return socket.localPort === socket.remotePort && socket.localAddress === socket.remoteAddress;
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {

@@ -5,6 +5,7 @@ import type { Config } from '@rapport/config';
 import { composeDown, composeUp, dockerEngineAnswers } from './compose';
 import { InfraError } from './errors';
 import { isOurs, runningProcess, stopProcess, tailOf, type ProcessRecord } from './process';
+import { listening } from './probes';
 import {
   infraServices,
   type InfraService,
@@ -177,8 +178,10 @@ async function waitHealthy(
 ): Promise<void> {
   const deadline = performance.now() + service.startTimeoutMs;
   let lastError: unknown;
+  const { host, port } = service.address(config);
   while (performance.now() < deadline) {
     try {
+      if (!(await listening(host, port, 2_000))) throw new Error(`nothing listens on ${port} yet`);
       await service.probe(config, 2_000);
       return;
     } catch (error) {

@@ -21,6 +21,8 @@ export interface ManagedProcess {
   readonly name: string;
   readonly label: string;
   endpoint(config: Config): string;
+  /** Where a launched process listens: checked for a real listener before `probe` runs. */
+  address(config: Config): { readonly host: string; readonly port: number };
   probe(config: Config, timeoutMs: number): Promise<void>;
   /** Fetches what is missing (cached) and starts the server; does not wait for it. */
   launch(config: Config, profile: Profile): Promise<ProcessRecord>;
@@ -33,6 +35,9 @@ export interface InfraService extends ManagedProcess {
   /** The variable that, when set, points Rapport at an existing server instead. */
   readonly endpointVariable: string;
 }
+
+/** The embedded servers listen on loopback only. */
+const LOOPBACK = '127.0.0.1';
 
 const infraRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -58,6 +63,7 @@ export const kafka: InfraService = {
   label: 'Kafka',
   endpointVariable: 'RAPPORT_KAFKA_BROKERS',
   endpoint: (config) => config.kafka.brokers.join(','),
+  address: (config) => ({ host: LOOPBACK, port: config.infra.kafka.port }),
   probe: (config, timeoutMs) => probeKafka(config.kafka.brokers, timeoutMs),
   startTimeoutMs: 90_000,
   async launch(config, profile) {
@@ -139,6 +145,7 @@ export const temporal: InfraService = {
   label: 'Temporal',
   endpointVariable: 'RAPPORT_TEMPORAL_ADDRESS',
   endpoint: (config) => config.temporal.address,
+  address: (config) => ({ host: LOOPBACK, port: config.infra.temporal.port }),
   probe: (config, timeoutMs) => probeTemporal(config.temporal.address, timeoutMs),
   startTimeoutMs: 60_000,
   async launch(config, profile) {
@@ -189,6 +196,7 @@ export const redis: InfraService = {
   label: 'Redis',
   endpointVariable: 'RAPPORT_REDIS_URL',
   endpoint: (config) => config.redis.url,
+  address: (config) => ({ host: LOOPBACK, port: config.infra.redis.port }),
   probe: (config, timeoutMs) => probeRedis(config.redis.url, timeoutMs),
   startTimeoutMs: 15_000,
   async launch(config, profile) {

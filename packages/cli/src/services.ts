@@ -45,6 +45,7 @@ function httpService(
     name,
     label,
     endpoint: url,
+    address: (config) => ({ host: config.http.host, port: port(config) }),
     startTimeoutMs: 60_000,
     async probe(config, timeoutMs) {
       const response = await fetch(`${url(config)}/readyz`, {
