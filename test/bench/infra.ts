@@ -11,10 +11,9 @@ export async function benchInfrastructure(): Promise<{
   config: Config;
   stop: () => Promise<void>;
 }> {
-  // Below Linux's ephemeral range (32768–60999): a health probe polling a port in that range
-  // before the server listens can be handed that very port as its own and connect to itself,
-  // and the server then fails to bind ("Address already in use") until the TIME_WAIT ends. Apart
-  // from the test harness's ports (19xxx, 22000–31999) and the dev stack's in development.md.
+  // Below Linux's ephemeral range (32768–60999), where no outgoing connection can be holding a
+  // server's port when it binds (the infra's own probe no longer connects to itself: `listening`);
+  // apart from the test harness's ports (19xxx, 22000–31999) and the dev stack's in development.md.
   const config = loadConfig({
     RAPPORT_RUN_DIR: '.rapport/bench-run',
     RAPPORT_EMBEDDED_KAFKA_PORT: '21092',
