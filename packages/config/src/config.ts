@@ -190,7 +190,7 @@ export const configSchema = envSchema.superRefine(requireWebhookSecret).transfor
     /** Its `/healthz`, `/readyz` and `/metrics` listener; it serves nothing else. */
     port: env.PROJECTOR_PORT,
     groupId: env.PROJECTOR_GROUP_ID,
-    /** Customers whose last written state the projector keeps decoded in memory (LRU). */
+    /** Customers whose last write the projector keeps in memory, encoded (LRU; 0 = none). */
     cacheSize: env.PROJECTOR_CACHE_SIZE,
     /**
      * Worker processes, each consuming its share of the partitions (`auto`: one per core).

@@ -3,7 +3,14 @@ import type { StampedInteraction } from '@rapport/schema';
 import { GenerationMovedError, StoreError } from './errors';
 import { encodeData } from './codec';
 import { EMPTY_EXTRAS, extrasFolder, type Extras } from './extras';
-import type { CommitOutcome, CustomerWrite, IndexEntry, ReadModel } from './read-model';
+import type {
+  CommitOutcome,
+  CustomerWrite,
+  IndexEntry,
+  ReadModel,
+  Recalled,
+  WrittenRecord,
+} from './read-model';
 import type { StoredCustomer } from './record';
 import { changePayload, storedSnapshot } from './views';
 
@@ -54,11 +61,20 @@ export interface ProjectionResult {
 const MAX_ATTEMPTS = 5;
 /** Customers folded and sent per pipeline. */
 const CHUNK = 256;
+/**
+ * Chunks whose writes may be in flight at once. Redis runs one chunk's writes while the next is
+ * folded; a bound keeps each chunk's objects (states, commands, index entries) short-lived,
+ * where folding a whole fetch before the first reply kept everything of it alive until the end,
+ * and the garbage collector copied all of it, twice, into the old generation.
+ */
+const WINDOW = 4;
+/** An index update that records no progress: that comes once the whole batch is indexed. */
+const NO_PROGRESS = (groupId: string) => ({ groupId, offsets: [] });
 
 interface Plan {
   readonly write?: CustomerWrite;
-  /** What the write stores, if it applies: remembered, so the next batch need not decode it. */
-  readonly written?: StoredCustomer;
+  /** What the write stores, if it applies: remembered, so the next batch need not read it. */
+  readonly written?: WrittenRecord;
   readonly entry: IndexEntry;
   readonly duplicates: number;
 }
@@ -66,10 +82,10 @@ interface Plan {
 /**
  * Folds a batch of one partition into the read model, exactly once in effect per customer:
  * reads every touched customer in one round trip, folds the events it does not have yet (by
- * position, never by eventId), writes them back through the guarded script in one round trip,
- * re-folds those that conflicted, then updates the indexes, the change stream and the progress
- * in one more round trip. A crash anywhere leaves nothing half-applied: a redelivery skips what
- * was written and (re-)indexes it.
+ * position, never by eventId) chunk by chunk, writes each chunk back through the guarded
+ * script and, once that is answered, updates the chunk's indexes and the change stream; re-folds
+ * those that conflicted; records the progress last. A crash anywhere leaves nothing
+ * half-applied: a redelivery skips what was written and (re-)indexes it.
  */
 export class Projection {
   readonly #fold: (extras: Extras, event: StampedInteraction) => Extras;
@@ -92,17 +108,17 @@ export class Projection {
   }
 
   /**
-   * Several partitions' batches at once, in the same three round trips: a projector hands over
-   * every partition its fetch returned, so small batches (a steady trickle over 12 partitions)
-   * cost three round trips per fetch instead of three per partition.
+   * Several partitions' batches at once, in the same round trips: a projector hands over every
+   * partition its fetch returned, so small batches (a steady trickle over 12 partitions) cost
+   * the round trips of one fetch instead of those of each partition.
    */
   async projectAll(batches: readonly PartitionBatch[], now: number): Promise<ProjectionResult> {
-    const entries = new Map<string, IndexEntry>();
+    const changes: string[] = [];
     let duplicates = 0;
     let conflicts = 0;
     let customers = 0;
     for (const layer of layersOf(batches)) {
-      const result = await this.#write(layer, now, entries);
+      const result = await this.#write(layer, now, changes);
       duplicates += result.duplicates;
       conflicts += result.conflicts;
       customers += layer.size;
@@ -111,7 +127,8 @@ export class Projection {
       const last = events.at(-1);
       return last ? [{ partition, offset: Number(last.offset) }] : [];
     });
-    const announced = await this.store.index(this.options.generation, [...entries.values()], now, {
+    // Once every customer of the batch is written and indexed: progress never runs ahead.
+    await this.store.index(this.options.generation, [], now, {
       groupId: this.options.groupId,
       offsets,
     });
@@ -120,17 +137,20 @@ export class Projection {
       duplicates,
       customers,
       conflicts,
-      changes: announced.filter((id) => id !== undefined),
+      changes,
     };
   }
 
-  /** The guarded writes of one layer (each customer once), conflicts folded again and retried. */
+  /**
+   * The guarded writes of one layer (each customer once), each chunk indexed as soon as its
+   * writes are answered, conflicts folded again and retried. Adds the changes announced.
+   */
   async #write(
     layer: ReadonlyMap<string, PartitionBatch>,
     now: number,
-    entries: Map<string, IndexEntry>,
+    changes: string[],
   ): Promise<{ duplicates: number; conflicts: number }> {
-    const { generation } = this.options;
+    const { generation, groupId } = this.options;
     let pending = [...layer.keys()];
     let duplicates = 0;
     let conflicts = 0;
@@ -144,7 +164,7 @@ export class Projection {
       }
       // What this projector wrote last is trusted without reading it back: the guarded write
       // compares revisions, so if anyone wrote since, it conflicts and the retry reads.
-      const remembered = new Map(
+      const remembered = new Map<string, Recalled>(
         attempt === 1
           ? pending.flatMap((id) => {
               const stored = this.store.recall(generation, id);
@@ -158,7 +178,8 @@ export class Projection {
         throw new GenerationMovedError(generation, pointer);
       }
       const conflicted = new Set<string>();
-      const settle = (plans: Map<string, Plan>, outcomes: readonly CommitOutcome[]) => {
+      /** A chunk's outcomes: what is known now, what was a duplicate, the applied indexed. */
+      const settle = async (plans: Map<string, Plan>, outcomes: readonly CommitOutcome[]) => {
         const writes = [...plans.values()].flatMap((plan) => (plan.write ? [plan.write] : []));
         outcomes.forEach((outcome, index) => {
           const id = writes[index]?.customerId ?? '';
@@ -172,29 +193,36 @@ export class Projection {
           plans.delete(id);
           duplicates += layer.get(id)?.events.length ?? 0;
         });
+        const entries: IndexEntry[] = [];
         for (const [id, plan] of plans) {
           if (conflicted.has(id)) continue;
-          entries.set(id, plan.entry);
+          entries.push(plan.entry);
           duplicates += plan.duplicates;
         }
+        const announced = await this.store.index(generation, entries, now, NO_PROGRESS(groupId));
+        for (const id of announced) if (id !== undefined) changes.push(id);
       };
-      // Each chunk's writes leave as soon as it is folded, so Redis runs them while the next
-      // chunk is being folded: the two processes work side by side instead of taking turns.
-      const sent: Promise<void>[] = [];
+      const inFlight: Promise<void>[] = [];
       for (let start = 0; start < pending.length; start += CHUNK) {
         const plans = new Map(
           pending.slice(start, start + CHUNK).map((id) => {
             const { partition, events } = layer.get(id) ?? { partition: 0, events: [] };
-            const stored = remembered.get(id) ?? customers.get(id);
+            // Decoded only now, chunk by chunk: a state lives while its chunk is folded.
+            const stored = remembered.get(id)?.decode() ?? customers.get(id);
             return [id, this.plan(id, stored, events, partition, now)];
           }),
         );
         const writes = [...plans.values()].flatMap((plan) => (plan.write ? [plan.write] : []));
-        sent.push(
-          this.store.commit(generation, writes).then((outcomes) => settle(plans, outcomes)),
-        );
+        const chunk = this.store
+          .commit(generation, writes)
+          .then((outcomes) => settle(plans, outcomes));
+        // Handled here so that a chunk failing while an earlier one is awaited is not an
+        // unhandled rejection; the failure itself surfaces when this chunk is awaited.
+        chunk.catch(() => undefined);
+        inFlight.push(chunk);
+        if (inFlight.length >= WINDOW) await inFlight.shift();
       }
-      await Promise.all(sent);
+      await Promise.all(inFlight);
       conflicts += conflicted.size;
       pending = [...conflicted];
     }
@@ -231,20 +259,19 @@ export class Projection {
     }
     const revision = (stored?.revision ?? 0) + 1;
     const offset = Number(newest?.offset ?? -1);
+    const data = encodeData(state, extras, now);
     return {
       written: {
         revision,
         offsets: new Map([...(stored?.offsets ?? []), [partition, offset]]),
-        state,
-        extras,
-        updatedAt: now,
+        data,
       },
       write: {
         customerId,
         expectedRevision: stored?.revision ?? 0,
         partition,
         offset,
-        data: encodeData(state, extras, now),
+        data,
         snapshot: storedSnapshot(this.model.headline(state, state.t)),
         timeline: fresh.slice(-this.store.options.timelineLength).map(timelineEntry),
       },

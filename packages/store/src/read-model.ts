@@ -4,6 +4,7 @@ import { Redis, type ChainableCommander } from 'ioredis';
 import { z } from 'zod';
 import { StoreError } from './errors';
 import { KeySpace } from './keys';
+import { decodeData } from './codec';
 import { decodeRecord, RECORD_FIELDS, type StoredCustomer } from './record';
 import { defineScripts } from './scripts';
 import {
@@ -23,12 +24,28 @@ export interface ReadModelOptions {
   readonly changeStreamLength: number;
   /** The consumer group that feeds generation 0, the one before any replay. */
   readonly groupId: string;
-  /** Decoded customers kept in memory (see #decode), about 1 KB of heap each; default 20,000. */
+  /** Customers whose last write is kept (see remember), about 400 bytes of heap each. */
   readonly cacheSize?: number;
 }
 
-/** About 20 MB of heap. */
 const DEFAULT_CACHE_SIZE = 20_000;
+
+/** What a guarded write stored: its revision and positions, and the `d` field (codec.ts). */
+export interface WrittenRecord {
+  readonly revision: number;
+  readonly offsets: ReadonlyMap<number, number>;
+  readonly data: Buffer;
+}
+
+interface Cached extends Omit<WrittenRecord, 'data'> {
+  /** The `d` field's bytes as a latin1 string. */
+  readonly data: string;
+}
+
+/** A remembered customer, decoded when asked for. */
+export interface Recalled {
+  decode(): StoredCustomer;
+}
 
 /** Which generation readers use, and the consumer group whose offsets match it. */
 export const PointerSchema = z.object({
@@ -124,7 +141,8 @@ const score = (instant: number | null) => (instant === null ? '-inf' : String(in
  */
 export class ReadModel {
   readonly keys: KeySpace;
-  readonly #cache = new Map<string, StoredCustomer>();
+  /** What this process last wrote per customer, encoded, least recently written first out. */
+  readonly #cache = new Map<string, Cached>();
 
   constructor(
     readonly redis: Redis,
@@ -161,7 +179,7 @@ export class ReadModel {
     const customers = new Map<string, StoredCustomer | undefined>();
     customerIds.forEach((id, index) => {
       const key = this.keys.customer(generation, id).record;
-      customers.set(id, this.#decode(key, FieldsSchema.parse(records[index])));
+      customers.set(id, decodeRecord(this.model, key, FieldsSchema.parse(records[index])));
     });
     return { pointer: this.parsePointer(pointer), customers };
   }
@@ -239,7 +257,7 @@ export class ReadModel {
 
   async customer(generation: string, customerId: string): Promise<StoredCustomer | undefined> {
     const key = this.keys.customer(generation, customerId).record;
-    return this.#decode(key, await this.redis.hmgetBuffer(key, ...RECORD_FIELDS));
+    return decodeRecord(this.model, key, await this.redis.hmgetBuffer(key, ...RECORD_FIELDS));
   }
 
   /** Several customers in one round trip, in the order asked. */
@@ -370,49 +388,39 @@ export class ReadModel {
     return deleted;
   }
 
-  /** What a guarded write just stored, so that reading it back costs no decoding. */
-  remember(generation: string, customerId: string, stored: StoredCustomer): void {
-    this.#keep(this.keys.customer(generation, customerId).record, stored);
-  }
-
-  /**
-   * The customer as last remembered or read, without asking Redis: only for a writer whose
-   * guarded write will refuse it if it is not the stored revision any more.
-   */
-  recall(generation: string, customerId: string): StoredCustomer | undefined {
-    return this.#cache.get(this.keys.customer(generation, customerId).record);
-  }
-
-  forget(generation: string, customerId: string): void {
-    this.#cache.delete(this.keys.customer(generation, customerId).record);
-  }
-
-  /**
-   * Decoding a state (inflate, JSON, zod, the model's own check) is most of the CPU a read or a
-   * projection spends per customer; a customer whose revision has not moved decodes to the same
-   * thing, so recently decoded customers are kept, least recently used first out.
-   */
-  #decode(key: string, fields: readonly (Buffer | null)[]): StoredCustomer | undefined {
-    const revision = fields[0]?.toString('utf8');
-    const cached = this.#cache.get(key);
-    if (cached !== undefined) this.#cache.delete(key);
-    if (revision === undefined) return undefined;
-    if (cached !== undefined && String(cached.revision) === revision) {
-      this.#cache.set(key, cached);
-      return cached;
-    }
-    const decoded = decodeRecord(this.model, key, fields);
-    if (decoded !== undefined) this.#keep(key, decoded);
-    return decoded;
-  }
-
-  #keep(key: string, stored: StoredCustomer): void {
+  /** What a guarded write just stored, so that the next write need not read it back. */
+  remember(generation: string, customerId: string, record: WrittenRecord): void {
+    const key = this.keys.customer(generation, customerId).record;
     this.#cache.delete(key);
-    this.#cache.set(key, stored);
+    // As a one-byte string: a few hundred bytes the garbage collector moves as one, where the
+    // decoded state is dozens of objects, and a Buffer would pin a slab of Node's buffer pool.
+    this.#cache.set(key, { ...record, data: record.data.toString('latin1') });
     if (this.#cache.size > (this.options.cacheSize ?? DEFAULT_CACHE_SIZE)) {
       const oldest = this.#cache.keys().next();
       if (!oldest.done) this.#cache.delete(oldest.value);
     }
+  }
+
+  /**
+   * The customer as last remembered, without asking Redis: only for a writer whose guarded
+   * write will refuse it if it is not the stored revision any more. Decoded on each call, so
+   * that the state lives only as long as the caller needs it.
+   */
+  recall(generation: string, customerId: string): Recalled | undefined {
+    const key = this.keys.customer(generation, customerId).record;
+    const cached = this.#cache.get(key);
+    if (cached === undefined) return undefined;
+    return {
+      decode: () => ({
+        revision: cached.revision,
+        offsets: cached.offsets,
+        ...decodeData(this.model, Buffer.from(cached.data, 'latin1')),
+      }),
+    };
+  }
+
+  forget(generation: string, customerId: string): void {
+    this.#cache.delete(this.keys.customer(generation, customerId).record);
   }
 
   private parsePointer(value: unknown): Pointer {

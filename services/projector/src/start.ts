@@ -33,8 +33,8 @@ export async function startProjector(
   const producer = createInteractionProducer(kafka, config.kafka);
   await producer.connect();
   const model = createModel();
-  // A projector owns its partitions' customers: keeping the last state it wrote for each spares
-  // decoding it on the next batch (about 1 KB of heap each).
+  // A projector owns its partitions' customers: keeping the last record it wrote for each spares
+  // reading it back on the next batch (about 400 bytes of heap each).
   const store = connectReadModel(config, model, { cacheSize: config.projector.cacheSize });
   const metrics = createMetrics();
   let follower: Follower | undefined;
