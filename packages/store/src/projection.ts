@@ -8,7 +8,7 @@ import type {
   CustomerWrite,
   IndexEntry,
   ReadModel,
-  Recalled,
+  Remembered,
   WrittenRecord,
 } from './read-model';
 import type { StoredCustomer } from './record';
@@ -68,8 +68,6 @@ const CHUNK = 256;
  * and the garbage collector copied all of it, twice, into the old generation.
  */
 const WINDOW = 4;
-/** An index update that records no progress: that comes once the whole batch is indexed. */
-const NO_PROGRESS = (groupId: string) => ({ groupId, offsets: [] });
 
 interface Plan {
   readonly write?: CustomerWrite;
@@ -164,7 +162,7 @@ export class Projection {
       }
       // What this projector wrote last is trusted without reading it back: the guarded write
       // compares revisions, so if anyone wrote since, it conflicts and the retry reads.
-      const remembered = new Map<string, Recalled>(
+      const remembered = new Map<string, Remembered>(
         attempt === 1
           ? pending.flatMap((id) => {
               const stored = this.store.recall(generation, id);
@@ -178,9 +176,14 @@ export class Projection {
         throw new GenerationMovedError(generation, pointer);
       }
       const conflicted = new Set<string>();
+      // The chunks' index updates record no progress: that comes once the whole batch is indexed.
+      const noProgress = { groupId, offsets: [] };
       /** A chunk's outcomes: what is known now, what was a duplicate, the applied indexed. */
-      const settle = async (plans: Map<string, Plan>, outcomes: readonly CommitOutcome[]) => {
-        const writes = [...plans.values()].flatMap((plan) => (plan.write ? [plan.write] : []));
+      const settle = async (
+        plans: Map<string, Plan>,
+        writes: readonly CustomerWrite[],
+        outcomes: readonly CommitOutcome[],
+      ) => {
         outcomes.forEach((outcome, index) => {
           const id = writes[index]?.customerId ?? '';
           const written = plans.get(id)?.written;
@@ -199,7 +202,7 @@ export class Projection {
           entries.push(plan.entry);
           duplicates += plan.duplicates;
         }
-        const announced = await this.store.index(generation, entries, now, NO_PROGRESS(groupId));
+        const announced = await this.store.index(generation, entries, now, noProgress);
         for (const id of announced) if (id !== undefined) changes.push(id);
       };
       const inFlight: Promise<void>[] = [];
@@ -208,14 +211,15 @@ export class Projection {
           pending.slice(start, start + CHUNK).map((id) => {
             const { partition, events } = layer.get(id) ?? { partition: 0, events: [] };
             // Decoded only now, chunk by chunk: a state lives while its chunk is folded.
-            const stored = remembered.get(id)?.decode() ?? customers.get(id);
+            const known = remembered.get(id);
+            const stored = known ? this.store.decodeRemembered(known) : customers.get(id);
             return [id, this.plan(id, stored, events, partition, now)];
           }),
         );
         const writes = [...plans.values()].flatMap((plan) => (plan.write ? [plan.write] : []));
         const chunk = this.store
           .commit(generation, writes)
-          .then((outcomes) => settle(plans, outcomes));
+          .then((outcomes) => settle(plans, writes, outcomes));
         // Handled here so that a chunk failing while an earlier one is awaited is not an
         // unhandled rejection; the failure itself surfaces when this chunk is awaited.
         chunk.catch(() => undefined);

@@ -37,14 +37,9 @@ export interface WrittenRecord {
   readonly data: Buffer;
 }
 
-interface Cached extends Omit<WrittenRecord, 'data'> {
-  /** The `d` field's bytes as a latin1 string. */
+/** A remembered write: as written, but the `d` field's bytes kept as a latin1 string. */
+export interface Remembered extends Omit<WrittenRecord, 'data'> {
   readonly data: string;
-}
-
-/** A remembered customer, decoded when asked for. */
-export interface Recalled {
-  decode(): StoredCustomer;
 }
 
 /** Which generation readers use, and the consumer group whose offsets match it. */
@@ -142,7 +137,7 @@ const score = (instant: number | null) => (instant === null ? '-inf' : String(in
 export class ReadModel {
   readonly keys: KeySpace;
   /** What this process last wrote per customer, encoded, least recently written first out. */
-  readonly #cache = new Map<string, Cached>();
+  readonly #cache = new Map<string, Remembered>();
 
   constructor(
     readonly redis: Redis,
@@ -403,20 +398,15 @@ export class ReadModel {
 
   /**
    * The customer as last remembered, without asking Redis: only for a writer whose guarded
-   * write will refuse it if it is not the stored revision any more. Decoded on each call, so
-   * that the state lives only as long as the caller needs it.
+   * write will refuse it if it is not the stored revision any more. Still encoded: decode it
+   * (decodeRemembered) when it is needed, so that the state lives only as long as that.
    */
-  recall(generation: string, customerId: string): Recalled | undefined {
-    const key = this.keys.customer(generation, customerId).record;
-    const cached = this.#cache.get(key);
-    if (cached === undefined) return undefined;
-    return {
-      decode: () => ({
-        revision: cached.revision,
-        offsets: cached.offsets,
-        ...decodeData(this.model, Buffer.from(cached.data, 'latin1')),
-      }),
-    };
+  recall(generation: string, customerId: string): Remembered | undefined {
+    return this.#cache.get(this.keys.customer(generation, customerId).record);
+  }
+
+  decodeRemembered({ revision, offsets, data }: Remembered): StoredCustomer {
+    return { revision, offsets, ...decodeData(this.model, Buffer.from(data, 'latin1')) };
   }
 
   forget(generation: string, customerId: string): void {
