@@ -7,6 +7,7 @@ import type {
   CommitOutcome,
   CustomerWrite,
   IndexEntry,
+  Progress,
   ReadModel,
   Remembered,
   WrittenRecord,
@@ -115,21 +116,25 @@ export class Projection {
     let duplicates = 0;
     let conflicts = 0;
     let customers = 0;
-    for (const layer of layersOf(batches)) {
-      const result = await this.#write(layer, now, changes);
+    const progress: Progress = {
+      groupId: this.options.groupId,
+      offsets: batches.flatMap(({ partition, events }) => {
+        const last = events.at(-1);
+        return last ? [{ partition, offset: Number(last.offset) }] : [];
+      }),
+    };
+    let recorded = false;
+    const layers = layersOf(batches);
+    for (const [index, layer] of layers.entries()) {
+      const last = index === layers.length - 1;
+      const result = await this.#write(layer, now, changes, last ? progress : undefined);
       duplicates += result.duplicates;
       conflicts += result.conflicts;
       customers += layer.size;
+      recorded = result.recorded;
     }
-    const offsets = batches.flatMap(({ partition, events }) => {
-      const last = events.at(-1);
-      return last ? [{ partition, offset: Number(last.offset) }] : [];
-    });
     // Once every customer of the batch is written and indexed: progress never runs ahead.
-    await this.store.index(this.options.generation, [], now, {
-      groupId: this.options.groupId,
-      offsets,
-    });
+    if (!recorded) await this.store.index(this.options.generation, [], now, progress);
     return {
       events: batches.reduce((sum, batch) => sum + batch.events.length, 0),
       duplicates,
@@ -142,16 +147,21 @@ export class Projection {
   /**
    * The guarded writes of one layer (each customer once), each chunk indexed as soon as its
    * writes are answered, conflicts folded again and retried. Adds the changes announced.
+   * `progress`, given for the batch's last layer, rides with the index update of a chunk that
+   * is the last thing written (the layer's only chunk, without conflicts): a steady trickle's
+   * batch is one chunk, and that spares it a round trip. `recorded` says whether it did.
    */
   async #write(
     layer: ReadonlyMap<string, PartitionBatch>,
     now: number,
     changes: string[],
-  ): Promise<{ duplicates: number; conflicts: number }> {
+    progress: Progress | undefined,
+  ): Promise<{ duplicates: number; conflicts: number; recorded: boolean }> {
     const { generation, groupId } = this.options;
     let pending = [...layer.keys()];
     let duplicates = 0;
     let conflicts = 0;
+    let recorded = false;
     for (let attempt = 1; pending.length > 0; attempt += 1) {
       if (attempt > MAX_ATTEMPTS) {
         throw new StoreError(
@@ -176,8 +186,9 @@ export class Projection {
         throw new GenerationMovedError(generation, pointer);
       }
       const conflicted = new Set<string>();
-      // The chunks' index updates record no progress: that comes once the whole batch is indexed.
+      // Other chunks' index updates record no progress: that comes once the batch is indexed.
       const noProgress = { groupId, offsets: [] };
+      const alone = pending.length <= CHUNK;
       /** A chunk's outcomes: what is known now, what was a duplicate, the applied indexed. */
       const settle = async (
         plans: Map<string, Plan>,
@@ -202,7 +213,14 @@ export class Projection {
           entries.push(plan.entry);
           duplicates += plan.duplicates;
         }
-        const announced = await this.store.index(generation, entries, now, noProgress);
+        const carries = progress !== undefined && alone && conflicted.size === 0;
+        const announced = await this.store.index(
+          generation,
+          entries,
+          now,
+          carries ? progress : noProgress,
+        );
+        recorded = carries;
         for (const id of announced) if (id !== undefined) changes.push(id);
       };
       const inFlight: Promise<void>[] = [];
@@ -230,7 +248,7 @@ export class Projection {
       conflicts += conflicted.size;
       pending = [...conflicted];
     }
-    return { duplicates, conflicts };
+    return { duplicates, conflicts, recorded };
   }
 
   /**
