@@ -123,18 +123,20 @@ export class Projection {
         return last ? [{ partition, offset: Number(last.offset) }] : [];
       }),
     };
-    let recorded = false;
     const layers = layersOf(batches);
-    for (const [index, layer] of layers.entries()) {
-      const last = index === layers.length - 1;
-      const result = await this.#write(layer, now, changes, last ? progress : undefined);
+    const last = layers.at(-1);
+    // Progress never runs ahead: it is recorded once every customer is written and indexed.
+    // A last layer of one chunk (a steady trickle's batch) carries it in that chunk's index
+    // update, sparing a round trip; otherwise it is a call of its own after the last chunk.
+    const carried = last !== undefined && last.size <= CHUNK;
+    for (const layer of layers) {
+      const carries = carried && layer === last;
+      const result = await this.#write(layer, now, changes, carries ? progress : undefined);
       duplicates += result.duplicates;
       conflicts += result.conflicts;
       customers += layer.size;
-      recorded = result.recorded;
     }
-    // Once every customer of the batch is written and indexed: progress never runs ahead.
-    if (!recorded) await this.store.index(this.options.generation, [], now, progress);
+    if (!carried) await this.store.index(this.options.generation, [], now, progress);
     return {
       events: batches.reduce((sum, batch) => sum + batch.events.length, 0),
       duplicates,
@@ -147,21 +149,19 @@ export class Projection {
   /**
    * The guarded writes of one layer (each customer once), each chunk indexed as soon as its
    * writes are answered, conflicts folded again and retried. Adds the changes announced.
-   * `progress`, given for the batch's last layer, rides with the index update of a chunk that
-   * is the last thing written (the layer's only chunk, without conflicts): a steady trickle's
-   * batch is one chunk, and that spares it a round trip. `recorded` says whether it did.
+   * `progress`, given only for a layer of one chunk, goes with that chunk's index update once
+   * nothing of it conflicted: the final attempt's, so after every customer is written.
    */
   async #write(
     layer: ReadonlyMap<string, PartitionBatch>,
     now: number,
     changes: string[],
     progress: Progress | undefined,
-  ): Promise<{ duplicates: number; conflicts: number; recorded: boolean }> {
+  ): Promise<{ duplicates: number; conflicts: number }> {
     const { generation, groupId } = this.options;
     let pending = [...layer.keys()];
     let duplicates = 0;
     let conflicts = 0;
-    let recorded = false;
     for (let attempt = 1; pending.length > 0; attempt += 1) {
       if (attempt > MAX_ATTEMPTS) {
         throw new StoreError(
@@ -188,7 +188,6 @@ export class Projection {
       const conflicted = new Set<string>();
       // Other chunks' index updates record no progress: that comes once the batch is indexed.
       const noProgress = { groupId, offsets: [] };
-      const alone = pending.length <= CHUNK;
       /** A chunk's outcomes: what is known now, what was a duplicate, the applied indexed. */
       const settle = async (
         plans: Map<string, Plan>,
@@ -213,14 +212,9 @@ export class Projection {
           entries.push(plan.entry);
           duplicates += plan.duplicates;
         }
-        const carries = progress !== undefined && alone && conflicted.size === 0;
-        const announced = await this.store.index(
-          generation,
-          entries,
-          now,
-          carries ? progress : noProgress,
-        );
-        recorded = carries;
+        // With nothing left to retry, the layer's only chunk is the batch's last write.
+        const recording = conflicted.size === 0 ? progress : undefined;
+        const announced = await this.store.index(generation, entries, now, recording ?? noProgress);
         for (const id of announced) if (id !== undefined) changes.push(id);
       };
       const inFlight: Promise<void>[] = [];
@@ -248,7 +242,7 @@ export class Projection {
       conflicts += conflicted.size;
       pending = [...conflicted];
     }
-    return { duplicates, conflicts, recorded };
+    return { duplicates, conflicts };
   }
 
   /**
