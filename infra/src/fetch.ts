@@ -126,6 +126,20 @@ export async function fetchTemporal(
 }
 
 /**
+ * vegeta, the HTTP load generator the benchmarks measure latency with, built from the Go module
+ * proxy by `go install` into the cache. Only the benchmarks need it, so `fetchAll` does not.
+ */
+export async function fetchVegeta(cacheDir: string): Promise<string> {
+  const target = join(cacheDir, `vegeta-${VERSIONS.vegeta}`, 'vegeta');
+  await fillOnce(dirname(target), 'vegeta', async (workDir) => {
+    await run('go', ['install', `github.com/tsenart/vegeta/v12@v${VERSIONS.vegeta}`], {
+      env: { ...process.env, GOBIN: workDir },
+    });
+  });
+  return target;
+}
+
+/**
  * Redis comes from the machine: a `redis-server` already on PATH, else Debian's package (which
  * needs root, as on these machines). It is not cached per project because apt owns it.
  */

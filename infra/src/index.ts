@@ -1,5 +1,5 @@
 export { InfraError, type InfraErrorCode } from './errors';
-export { fetchAll, fetchTemporal, cachedPaths, type CachedBinaries } from './fetch';
+export { fetchAll, fetchTemporal, fetchVegeta, cachedPaths, type CachedBinaries } from './fetch';
 export { spawnDetached, stopProcess, runningProcess, type ProcessRecord } from './process';
 export {
   ensureRunning,

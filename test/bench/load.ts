@@ -62,34 +62,6 @@ export async function openLoop(
   return latencies.sort((a, b) => a - b);
 }
 
-/**
- * `connections` callers, each calling `send` again as soon as the last call answered, for
- * `seconds`: the most the server answers. Returns the calls per second and sorted latencies.
- */
-export async function closedLoop(
-  connections: number,
-  seconds: number,
-  send: () => Promise<unknown>,
-): Promise<{ perSecond: number; latencies: number[] }> {
-  const latencies: number[] = [];
-  const started = performance.now();
-  const end = started + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: connections }, async () => {
-      while (performance.now() < end) {
-        const at = performance.now();
-        await send();
-        latencies.push(performance.now() - at);
-      }
-    }),
-  );
-  const elapsed = performance.now() - started;
-  return {
-    perSecond: Math.round((latencies.length / elapsed) * 1000),
-    latencies: latencies.sort((a, b) => a - b),
-  };
-}
-
 /** A table row: name, count, p50, p99 and max in milliseconds. */
 export const latencyRow = (name: string, latencies: readonly number[]) => [
   name,

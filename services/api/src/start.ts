@@ -23,7 +23,7 @@ export async function startApi(
     );
   }
   const model = createModel();
-  const store = connectReadModel(config, model, { autoPipelining: true });
+  const store = connectReadModel(config, model);
   try {
     await store.redis.ping();
     const generations = new GenerationCache(store);
