@@ -11,6 +11,7 @@ import { loadConfig } from '@rapport/config';
 import { createModel } from '@rapport/model';
 import { Projection, ReadModel, readModelOptions, type PositionedEvent } from '@rapport/store';
 import { benchInfrastructure, deleteKeys, printTable } from './infra';
+import { API_NODE_FLAGS } from '../../packages/cli/src/services';
 import { httpLoad, type HttpLoad } from './vegeta';
 import { startService, type ServiceProcess } from './service';
 
@@ -96,6 +97,7 @@ try {
       RAPPORT_LOG_LEVEL: 'warn',
     },
     port,
+    API_NODE_FLAGS,
   );
   const load = {
     cacheDir: config.infra.cacheDir,

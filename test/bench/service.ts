@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+const READY_WITHIN_MS = 90_000;
+
 /** A Rapport service in its own process, as in production, answering on 127.0.0.1:`port`. */
 export interface ServiceProcess {
   readonly child: ChildProcess;
@@ -24,14 +26,15 @@ export async function startService(
   entry: string,
   env: NodeJS.ProcessEnv,
   port: number,
-  readyWithinMs = 90_000,
+  /** The service's own Node flags, as `rapport up` starts it (e.g. API_NODE_FLAGS). */
+  nodeFlags: readonly string[] = [],
 ): Promise<ServiceProcess> {
   const profileDir = process.env['BENCH_PROFILE_DIR'];
   const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const flags = process.env['BENCH_NODE_FLAGS']?.split(' ').filter(Boolean) ?? [];
   const child = spawn(
     process.execPath,
-    [...profile, ...flags, '--import', 'tsx', join(repoRoot, entry)],
+    [...profile, ...nodeFlags, ...flags, '--import', 'tsx', join(repoRoot, entry)],
     {
       cwd: repoRoot,
       env,
@@ -54,7 +57,7 @@ export async function startService(
       await exited;
     },
   };
-  for (const deadline = Date.now() + readyWithinMs; Date.now() < deadline;) {
+  for (const deadline = Date.now() + READY_WITHIN_MS; Date.now() < deadline;) {
     if (child.exitCode !== null) throw new Error(`${entry} exited with ${child.exitCode}`);
     const ready = await fetch(`${url}/readyz`).then(
       (response) => response.ok,
@@ -64,5 +67,5 @@ export async function startService(
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   child.kill('SIGKILL');
-  throw new Error(`${entry} did not become ready within ${readyWithinMs / 1000} s`);
+  throw new Error(`${entry} did not become ready within ${READY_WITHIN_MS / 1000} s`);
 }

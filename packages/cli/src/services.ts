@@ -33,12 +33,21 @@ export function withDevKeys(config: Config): Config {
   };
 }
 
+/**
+ * The query API's Node flags: its old generation starts at 128 MB. Its live heap is about 19 MB,
+ * and V8, sizing the old generation to it, ran a mark-compact every ~3 s at 2,000 requests/s
+ * (HTTP's short-lived garbage is promoted at 2–3 MB/s); each one stalled 14–39 requests for up to
+ * 19 ms, which was the whole of the p99 tail (5.2 ms median over six runs, 3.4–3.6 with this).
+ */
+export const API_NODE_FLAGS = ['--initial-old-space-size=128'] as const;
+
 /** An HTTP service of this repository, run as its own process with `tsx`. */
 function httpService(
   name: string,
   label: string,
   entry: string,
   port: (config: Config) => number,
+  nodeFlags: readonly string[] = [],
 ): ManagedProcess {
   const url = (config: Config) => `http://${config.http.host}:${port(config)}`;
   return {
@@ -58,7 +67,7 @@ function httpService(
       spawnDetached({
         name,
         command: process.execPath,
-        args: ['--import', 'tsx', join(repoRoot, entry)],
+        args: [...nodeFlags, '--import', 'tsx', join(repoRoot, entry)],
         runDir: config.infra.runDir,
         marker: entry,
         endpoint: url(config),
@@ -81,7 +90,13 @@ export const appServices: readonly ManagedProcess[] = [
     'services/projector/src/main.ts',
     (config) => config.projector.port,
   ),
-  httpService('api', 'Query API', 'services/api/src/main.ts', (config) => config.http.apiPort),
+  httpService(
+    'api',
+    'Query API',
+    'services/api/src/main.ts',
+    (config) => config.http.apiPort,
+    API_NODE_FLAGS,
+  ),
   // No HTTP API: their ops listeners (/healthz, /readyz, /metrics) are what `up` probes.
   httpService(
     'worker',
