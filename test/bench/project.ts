@@ -7,13 +7,12 @@
  * its default pool and as one process; and Redis memory per customer. The projector and the
  * gateway run as their own processes, as in production.
  */
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { createModel, seededRandom } from '@rapport/model';
 import { INDEX_CHUNK, KeySpace, ReadModel, readModelOptions, WRITE_SCRIPTS } from '@rapport/store';
 import { loadConfig, type Config } from '@rapport/config';
+import { run } from '@rapport/infra';
 import { benchInfrastructure, deleteKeys, printTable, rate, rawProducer } from './infra';
 import { httpClient, latencyRow, openLoop } from './load';
 import { startService, type ServiceProcess } from './service';
@@ -41,7 +40,6 @@ const FRESHNESS_GATEWAYS = [
 ] as const;
 const WRITE_KEY = 'bench-write-key';
 const DAY = 86_400_000;
-const run = promisify(execFile);
 
 const runId = randomUUID().slice(0, 8);
 const names = {
@@ -247,7 +245,7 @@ async function redisBenchmark(config: Config, redis: Redis, writes: number, data
     ]).flat(),
   ];
   const perSecond = async (args: string[]) => {
-    const { stdout } = await run('redis-benchmark', args, { maxBuffer: 1 << 26 });
+    const { stdout } = await run('redis-benchmark', args);
     return Number(/([\d.]+) requests per second/.exec(stdout.split('\r').at(-1) ?? stdout)?.[1]);
   };
   return {

@@ -1,12 +1,8 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { z } from 'zod';
-import { fetchVegeta } from '@rapport/infra';
-
-const run = promisify(execFile);
+import { run } from '@rapport/infra';
 
 /** The part of `vegeta report -type=json` a benchmark prints; durations in nanoseconds. */
 const VegetaReport = z.object({
@@ -32,24 +28,23 @@ export interface HttpLoad {
 }
 
 /**
- * HTTP GETs from vegeta, a Go load generator in its own process, on keep-alive connections.
- * `rate` per second is an open loop (requests leave on schedule whatever the answers do, on as
- * many connections as that takes); `rate: 'max'` is a closed loop of `connections` callers, each
- * asking again as soon as it has its answer. A load generator in Node measured its own timers
+ * HTTP GETs from vegeta (`fetchVegeta`'s binary), a Go load generator in its own process, on
+ * keep-alive connections. A `rate` per second is an open loop (requests leave on schedule
+ * whatever the answers do, on as many connections as that takes); `{ connections }` is a closed
+ * loop of that many callers, each asking again as soon as it has its answer. A load generator in Node measured its own timers
  * and event loop: for the same empty route at 2,000/s in one run, its p50 was 1.5 ms and
  * vegeta's 0.25. Rejects unless every answer was 200: a benchmark must not time errors.
  */
 export async function httpLoad(options: {
-  readonly cacheDir: string;
+  readonly vegeta: string;
   readonly baseUrl: string;
   readonly headers: Readonly<Record<string, string>>;
   /** Paths, asked in turn. */
   readonly paths: readonly string[];
-  readonly rate: number | 'max';
+  readonly rate: number | { readonly connections: number };
   readonly seconds: number;
-  readonly connections?: number;
 }): Promise<HttpLoad> {
-  const vegeta = await fetchVegeta(options.cacheDir);
+  const { vegeta } = options;
   const dir = await mkdtemp(join(tmpdir(), 'rapport-vegeta-'));
   try {
     const headers = Object.entries(options.headers).map(([name, value]) => `${name}: ${value}`);
@@ -58,9 +53,9 @@ export async function httpLoad(options: {
     );
     await writeFile(join(dir, 'targets'), targets.join('\n'));
     const rate =
-      options.rate === 'max'
-        ? ['-rate=0', `-max-workers=${options.connections ?? 32}`]
-        : [`-rate=${options.rate}/1s`];
+      typeof options.rate === 'number'
+        ? [`-rate=${options.rate}/1s`]
+        : ['-rate=0', `-max-workers=${options.rate.connections}`];
     await run(vegeta, [
       'attack',
       `-targets=${join(dir, 'targets')}`,
@@ -68,9 +63,7 @@ export async function httpLoad(options: {
       ...rate,
       `-output=${join(dir, 'results')}`,
     ]);
-    const { stdout } = await run(vegeta, ['report', '-type=json', join(dir, 'results')], {
-      maxBuffer: 1 << 28, // Its errors list each failed request.
-    });
+    const { stdout } = await run(vegeta, ['report', '-type=json', join(dir, 'results')]);
     const report = VegetaReport.parse(JSON.parse(stdout));
     const statuses = Object.keys(report.status_codes);
     if (statuses.some((status) => status !== '200') || (report.errors ?? []).length > 0) {
