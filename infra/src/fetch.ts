@@ -140,6 +140,29 @@ export async function fetchVegeta(cacheDir: string): Promise<string> {
 }
 
 /**
+ * Schemathesis, the OpenAPI fuzzer the test suite runs against the HTTP services, installed from
+ * PyPI into a virtual environment of its own in the cache, so no Python environment of the machine
+ * changes. A venv's scripts name its folder in their first line, and this one is built in a
+ * temporary folder and renamed, so the venv's Python is what is returned: run
+ * `<python> -m schemathesis.cli` (the venv's Python finds its packages wherever the venv lies).
+ */
+export async function fetchSchemathesis(cacheDir: string): Promise<string> {
+  const venv = join(cacheDir, `schemathesis-${VERSIONS.schemathesis}`);
+  await fillOnce(venv, 'schemathesis', async (workDir) => {
+    await run('python3', ['-m', 'venv', workDir]);
+    await run(join(workDir, 'bin', 'python'), [
+      '-m',
+      'pip',
+      'install',
+      '-q',
+      '--disable-pip-version-check',
+      `schemathesis==${VERSIONS.schemathesis}`,
+    ]);
+  });
+  return join(venv, 'bin', 'python');
+}
+
+/**
  * Redis comes from the machine: a `redis-server` already on PATH, else Debian's package (which
  * needs root, as on these machines). It is not cached per project because apt owns it.
  */
@@ -167,12 +190,18 @@ export async function ensureRedisServer(): Promise<string> {
   return 'redis-server';
 }
 
-/** Everything the native runners need, fetched in parallel; a no-op once cached. */
-export async function fetchAll(cacheDir: string): Promise<CachedBinaries> {
-  const [kafkaLibs, temporal, redisServer] = await Promise.all([
+/**
+ * Everything the native runners and the test suite (its fuzzer) need, fetched in parallel; a
+ * no-op once cached. `rapport fetch`, and so `infra/setup.sh`, runs it.
+ */
+export async function fetchAll(
+  cacheDir: string,
+): Promise<CachedBinaries & { readonly schemathesisPython: string }> {
+  const [kafkaLibs, temporal, redisServer, schemathesisPython] = await Promise.all([
     fetchKafka(cacheDir),
     fetchTemporal(cacheDir),
     ensureRedisServer(),
+    fetchSchemathesis(cacheDir),
   ]);
   await writeFile(join(cacheDir, 'README'), 'Cache of `rapport` (infra/): safe to delete.\n');
   return {
@@ -180,5 +209,6 @@ export async function fetchAll(cacheDir: string): Promise<CachedBinaries> {
     temporalCli: temporal.cli,
     temporalTestServer: temporal.testServer,
     redisServer,
+    schemathesisPython,
   };
 }

@@ -1,6 +1,13 @@
 export { InfraError, type InfraErrorCode } from './errors';
 export { run } from './exec';
-export { fetchAll, fetchTemporal, fetchVegeta, cachedPaths, type CachedBinaries } from './fetch';
+export {
+  fetchAll,
+  fetchTemporal,
+  fetchVegeta,
+  fetchSchemathesis,
+  cachedPaths,
+  type CachedBinaries,
+} from './fetch';
 export { spawnDetached, stopProcess, runningProcess, type ProcessRecord } from './process';
 export {
   ensureRunning,

@@ -1,6 +1,9 @@
 import { connect, type Socket } from 'node:net';
+import type { Config } from '@rapport/config';
+import { kafkaSecurity } from '@rapport/kafka';
+import { connectRedis } from '@rapport/store';
+import { temporalConnectionOptions } from '@rapport/workflows/connection';
 import { Connection } from '@temporalio/client';
-import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 
 /**
@@ -8,17 +11,18 @@ import { Kafka, logLevel } from 'kafkajs';
  * talk to it", not merely "the port is open". Each probe answers within `timeoutMs` and throws
  * with the client's own reason otherwise.
  */
-export async function probeKafka(brokers: readonly string[], timeoutMs: number): Promise<void> {
+export async function probeKafka(kafka: Config['kafka'], timeoutMs: number): Promise<void> {
   const admin = new Kafka({
     clientId: 'rapport-probe',
-    brokers: [...brokers],
+    brokers: [...kafka.brokers],
     connectionTimeout: timeoutMs,
     requestTimeout: timeoutMs,
     retry: { retries: 0 },
     logLevel: logLevel.NOTHING,
+    ...kafkaSecurity(kafka),
   }).admin();
   try {
-    await withTimeout(admin.connect(), timeoutMs, `no answer from ${brokers.join(',')}`);
+    await withTimeout(admin.connect(), timeoutMs, `no answer from ${kafka.brokers.join(',')}`);
     const cluster = await withTimeout(
       admin.describeCluster(),
       timeoutMs,
@@ -37,8 +41,8 @@ export async function probeKafka(brokers: readonly string[], timeoutMs: number):
   }
 }
 
-export async function probeRedis(url: string, timeoutMs: number): Promise<void> {
-  const redis = new Redis(url, {
+export async function probeRedis(redisConfig: Config['redis'], timeoutMs: number): Promise<void> {
+  const redis = connectRedis(redisConfig, {
     lazyConnect: true,
     connectTimeout: timeoutMs,
     maxRetriesPerRequest: 0,
@@ -54,8 +58,14 @@ export async function probeRedis(url: string, timeoutMs: number): Promise<void> 
   }
 }
 
-export async function probeTemporal(address: string, timeoutMs: number): Promise<void> {
-  const connection = await Connection.connect({ address, connectTimeout: timeoutMs });
+export async function probeTemporal(
+  temporal: Config['temporal'],
+  timeoutMs: number,
+): Promise<void> {
+  const connection = await Connection.connect({
+    ...temporalConnectionOptions(temporal),
+    connectTimeout: timeoutMs,
+  });
   try {
     await withTimeout(
       connection.workflowService.getSystemInfo({}),

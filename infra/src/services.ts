@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { access, mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Config } from '@rapport/config';
+import { maskPassword, type Config } from '@rapport/config';
 import { run } from './exec';
 import { ensureRedisServer, fetchKafka, fetchTemporal } from './fetch';
 import { probeKafka, probeRedis, probeTemporal } from './probes';
@@ -58,70 +58,88 @@ const properties = (entries: Record<string, string | number | boolean>) =>
     .map(([key, value]) => `${key}=${value}`)
     .join('\n')}\n`;
 
-export const kafka: InfraService = {
-  name: 'kafka',
-  label: 'Kafka',
-  endpointVariable: 'RAPPORT_KAFKA_BROKERS',
-  endpoint: (config) => config.kafka.brokers.join(','),
-  address: (config) => ({ host: LOOPBACK, port: config.infra.kafka.port }),
-  probe: (config, timeoutMs) => probeKafka(config.kafka.brokers, timeoutMs),
-  startTimeoutMs: 90_000,
-  async launch(config, profile) {
-    const { port, controllerPort } = config.infra.kafka;
-    const libs = await fetchKafka(config.infra.cacheDir);
-    const dir = await freshDir(join(config.infra.runDir, 'kafka'), profile);
-    const dataDir = join(dir, 'data');
-    const serverProperties = join(dir, 'server.properties');
-    await writeFile(
-      serverProperties,
-      properties({
-        'process.roles': 'broker,controller',
-        'node.id': 1,
-        'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
-        listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-        'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
-        'controller.listener.names': 'CONTROLLER',
-        'inter.broker.listener.name': 'PLAINTEXT',
-        'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
-        'log.dirs': dataDir,
-        'offsets.topic.replication.factor': 1,
-        'transaction.state.log.replication.factor': 1,
-        'transaction.state.log.min.isr': 1,
-        // One node: a 50-partition offsets topic and a 3 s first-join delay only slow start-up.
-        'offsets.topic.num.partitions': 1,
-        'group.initial.rebalance.delay.ms': 0,
-        // Topics are provisioned explicitly with the configured partition count.
-        'auto.create.topics.enable': false,
-      }),
-    );
-    const java = [
-      '-cp',
-      `${libs}/*`,
-      `-Dlog4j.configuration=file:${join(infraRoot, 'kafka', 'log4j.properties')}`,
-    ];
-    if (!(await exists(join(dataDir, 'meta.properties')))) {
-      // `=` form: a base64url id may begin with '-', which the tool's parser takes for an option.
-      const clusterId = randomBytes(16).toString('base64url');
-      await run('java', [
-        ...java,
-        'kafka.tools.StorageTool',
-        'format',
-        `--cluster-id=${clusterId}`,
-        '-c',
+/**
+ * What a broker gets on top of the runner's own settings: server properties that add to or
+ * replace them (listeners, SASL), and arguments of the storage format (SCRAM users: KRaft keeps
+ * them in its metadata log, which the format writes first).
+ */
+export interface KafkaBrokerOptions {
+  readonly properties?: Readonly<Record<string, string | number | boolean>>;
+  readonly formatArgs?: readonly string[];
+}
+
+/** Kafka in KRaft combined mode from the cached jars; `rapport up` runs it with no options. */
+export function kafkaBroker(options: KafkaBrokerOptions = {}): InfraService {
+  const broker: InfraService = {
+    name: 'kafka',
+    label: 'Kafka',
+    endpointVariable: 'RAPPORT_KAFKA_BROKERS',
+    endpoint: (config) => config.kafka.brokers.join(','),
+    address: (config) => ({ host: LOOPBACK, port: config.infra.kafka.port }),
+    probe: (config, timeoutMs) => probeKafka(config.kafka, timeoutMs),
+    startTimeoutMs: 90_000,
+    async launch(config, profile) {
+      const { port, controllerPort } = config.infra.kafka;
+      const libs = await fetchKafka(config.infra.cacheDir);
+      const dir = await freshDir(join(config.infra.runDir, 'kafka'), profile);
+      const dataDir = join(dir, 'data');
+      const serverProperties = join(dir, 'server.properties');
+      await writeFile(
         serverProperties,
-        '--ignore-formatted',
-      ]);
-    }
-    return spawnDetached({
-      name: 'kafka',
-      command: 'java',
-      args: [...KAFKA_JVM_OPTIONS, ...java, 'kafka.Kafka', serverProperties],
-      runDir: config.infra.runDir,
-      marker: serverProperties,
-      endpoint: kafka.endpoint(config),
-    });
-  },
-};
+        properties({
+          'process.roles': 'broker,controller',
+          'node.id': 1,
+          'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
+          listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+          'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
+          'controller.listener.names': 'CONTROLLER',
+          'inter.broker.listener.name': 'PLAINTEXT',
+          'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+          'log.dirs': dataDir,
+          'offsets.topic.replication.factor': 1,
+          'transaction.state.log.replication.factor': 1,
+          'transaction.state.log.min.isr': 1,
+          // One node: a 50-partition offsets topic and a 3 s first-join delay only slow start-up.
+          'offsets.topic.num.partitions': 1,
+          'group.initial.rebalance.delay.ms': 0,
+          // Topics are provisioned explicitly with the configured partition count.
+          'auto.create.topics.enable': false,
+          ...options.properties,
+        }),
+      );
+      const java = [
+        '-cp',
+        `${libs}/*`,
+        `-Dlog4j.configuration=file:${join(infraRoot, 'kafka', 'log4j.properties')}`,
+      ];
+      if (!(await exists(join(dataDir, 'meta.properties')))) {
+        // `=` form: a base64url id may begin with '-', which the tool's parser takes for an option.
+        const clusterId = randomBytes(16).toString('base64url');
+        await run('java', [
+          ...java,
+          'kafka.tools.StorageTool',
+          'format',
+          `--cluster-id=${clusterId}`,
+          '-c',
+          serverProperties,
+          '--ignore-formatted',
+          ...(options.formatArgs ?? []),
+        ]);
+      }
+      return spawnDetached({
+        name: 'kafka',
+        command: 'java',
+        args: [...KAFKA_JVM_OPTIONS, ...java, 'kafka.Kafka', serverProperties],
+        runDir: config.infra.runDir,
+        marker: serverProperties,
+        endpoint: broker.endpoint(config),
+      });
+    },
+  };
+  return broker;
+}
+
+export const kafka = kafkaBroker();
 
 /**
  * What kafka-server-start.sh passes the broker (KAFKA_HEAP_OPTS, KAFKA_JVM_PERFORMANCE_OPTS), but a
@@ -146,7 +164,7 @@ export const temporal: InfraService = {
   endpointVariable: 'RAPPORT_TEMPORAL_ADDRESS',
   endpoint: (config) => config.temporal.address,
   address: (config) => ({ host: LOOPBACK, port: config.infra.temporal.port }),
-  probe: (config, timeoutMs) => probeTemporal(config.temporal.address, timeoutMs),
+  probe: (config, timeoutMs) => probeTemporal(config.temporal, timeoutMs),
   startTimeoutMs: 60_000,
   async launch(config, profile) {
     const { port, uiPort } = config.infra.temporal;
@@ -195,9 +213,10 @@ export const redis: InfraService = {
   name: 'redis',
   label: 'Redis',
   endpointVariable: 'RAPPORT_REDIS_URL',
-  endpoint: (config) => config.redis.url,
+  // Shown by `rapport up` and `status` and in errors: an ACL user's password stays out of them.
+  endpoint: (config) => maskPassword(config.redis.url),
   address: (config) => ({ host: LOOPBACK, port: config.infra.redis.port }),
-  probe: (config, timeoutMs) => probeRedis(config.redis.url, timeoutMs),
+  probe: (config, timeoutMs) => probeRedis(config.redis, timeoutMs),
   startTimeoutMs: 15_000,
   async launch(config, profile) {
     const { port } = config.infra.redis;

@@ -11,4 +11,6 @@ export const VERSIONS = {
   temporalTestServer: '1.40.0',
   /** Go module `github.com/tsenart/vegeta/v12`: the benchmarks' open-loop HTTP load generator. */
   vegeta: '12.12.0',
+  /** PyPI `schemathesis`: the fuzzer `pnpm fuzz` and test/fuzz run against the HTTP services. */
+  schemathesis: '4.32.5',
 } as const;

@@ -9,7 +9,7 @@ import {
 } from '@rapport/store';
 import type { Stage, Status } from '@rapport/model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_WRITE_KEY } from '../harness';
+import { TEST_ADMIN_KEY, TEST_WRITE_KEY } from '../harness';
 import { expectedStates, model, randomEvents } from '../projector/helpers';
 import { openStream, startTestApi, until, type TestApi } from './helpers';
 
@@ -183,7 +183,7 @@ describe('the query API', () => {
 
   it('streams changes; a client that reconnects with Last-Event-ID misses nothing', async () => {
     const url = `${t.api.url}/v1/stream`;
-    const auth = { authorization: `Bearer ${t.config.auth.readKeys[0]}` };
+    const auth = { authorization: `Bearer ${t.config.auth.read[0]}` };
     const batch = (label: string) =>
       randomEvents(40, 10, label.length * 97, NOW).map((event) => ({
         ...event,
@@ -216,7 +216,7 @@ describe('the query API', () => {
 
   it('filters the stream by customer and status', async () => {
     const stream = await openStream(`${t.api.url}/v1/stream?customer=loyal-3&status=engaged`, {
-      authorization: `Bearer ${t.config.auth.readKeys[0]}`,
+      authorization: `Bearer ${t.config.auth.read[0]}`,
     });
     await t.project(
       [...loyal('loyal-3'), ...loyal('other')].map((event) => ({
@@ -236,9 +236,15 @@ describe('the query API', () => {
   it('serves health, readiness, metrics and its OpenAPI document', async () => {
     expect((await fetch(`${t.api.url}/healthz`)).status).toBe(200);
     expect(await (await fetch(`${t.api.url}/readyz`)).json()).toMatchObject({ status: 'ready' });
-    expect(await (await fetch(`${t.api.url}/metrics`)).text()).toMatch(
+    const admin = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
+    expect(await (await fetch(`${t.api.url}/metrics`, { headers: admin })).text()).toMatch(
       /rapport_api_requests_total/,
     );
+    expect((await fetch(`${t.api.url}/metrics`)).status).toBe(401);
+    expect(await (await fetch(`${t.api.url}/readyz`, { headers: admin })).json()).toEqual({
+      status: 'ready',
+      checks: { redis: 'ok' },
+    });
     const document = (await (await fetch(`${t.api.url}/openapi.json`)).json()) as {
       paths: Record<string, unknown>;
     };

@@ -20,7 +20,7 @@ export async function startStack(
 ) {
   await workflowBundle();
   // `describe` bounds its queries with a deadline, and `until` polls anyway.
-  const connection = await connectWithoutRetries(temporalAddress);
+  const connection = await connectWithoutRetries({ address: temporalAddress });
   const client = new Client({ connection, namespace: testInfra().temporalNamespace });
   const rig = await startRig({
     label,

@@ -32,6 +32,7 @@ export type UniqueNames = ReturnType<typeof uniqueNames>;
 
 export const TEST_WRITE_KEY = 'test-write-key';
 export const TEST_READ_KEY = 'test-read-key';
+export const TEST_ADMIN_KEY = 'test-admin-key';
 
 /**
  * A service configuration on the test servers with this file's private topics and key prefix,
@@ -59,6 +60,7 @@ export function testEnvironment(
     RAPPORT_REDIS_KEY_PREFIX: names.keyPrefix,
     RAPPORT_WRITE_KEYS: TEST_WRITE_KEY,
     RAPPORT_READ_KEYS: TEST_READ_KEY,
+    RAPPORT_ADMIN_KEYS: TEST_ADMIN_KEY,
     RAPPORT_LOG_LEVEL: 'silent',
     ...overrides,
   };

@@ -265,7 +265,7 @@ describe('follow-ups (time-skipping server)', () => {
             customerId: customer,
             settings: {
               ...baseSettings,
-              playbooks: await loadPlaybooks(DEFAULT_PLAYBOOKS_FILE),
+              playbooks: (await loadPlaybooks(DEFAULT_PLAYBOOKS_FILE)).playbooks,
               historyLimit: 20,
             },
           },

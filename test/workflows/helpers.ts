@@ -14,7 +14,7 @@ import {
   type StartedWorker,
 } from '@rapport/workflows';
 import type { Client } from '@temporalio/client';
-import { DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type LogEntry, type WorkflowBundle } from '@temporalio/worker';
 import { testConfig, uniqueNames, type UniqueNames } from '../harness';
 
 export const MINUTE = 60_000;
@@ -22,15 +22,28 @@ export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
 
 let bundle: Promise<WorkflowBundle> | undefined;
-/** One bundle per test file (a few seconds of webpack), shared by its workers. */
-export function workflowBundle(): Promise<WorkflowBundle> {
+/**
+ * One bundle per test file (a few seconds of webpack), shared by its workers. The first call
+ * installs the SDK's runtime; given `logs`, every line of the SDK, its core and the workflows from
+ * DEBUG up goes there instead of the console, for a test of what is logged.
+ */
+export function workflowBundle(logs?: (entry: LogEntry) => void): Promise<WorkflowBundle> {
   // Expected failures (a webhook answering 500 on purpose) are logged at WARN by the SDK and its
   // core; errors still show.
   if (bundle === undefined) {
-    Runtime.install({
-      logger: new DefaultLogger('ERROR'),
-      telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } },
-    });
+    Runtime.install(
+      logs === undefined
+        ? {
+            logger: new DefaultLogger('ERROR'),
+            telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } },
+          }
+        : {
+            logger: new DefaultLogger('DEBUG', logs),
+            telemetryOptions: {
+              logging: { filter: { core: 'DEBUG', other: 'DEBUG' }, forward: {} },
+            },
+          },
+    );
   }
   bundle ??= buildWorkflowBundle();
   return bundle;
@@ -69,7 +82,7 @@ export async function startRig(options: {
   readonly label: string;
   readonly client: Client;
   readonly temporalAddress: string;
-  readonly settings: EngagementSettingsInput;
+  readonly settings?: EngagementSettingsInput;
   readonly overrides?: Record<string, string>;
 }): Promise<Rig> {
   const names = uniqueNames(options.label);
@@ -80,7 +93,15 @@ export async function startRig(options: {
   });
   const worker = await startWorker(config, createLogger(config, 'worker'), {
     port: 0,
-    settings: { playbooks: await loadPlaybooks(DEFAULT_PLAYBOOKS_FILE), ...options.settings },
+    // Without settings, the worker reads them as `rapport up` does: configuration and playbook file.
+    ...(options.settings === undefined
+      ? {}
+      : {
+          settings: {
+            playbooks: (await loadPlaybooks(DEFAULT_PLAYBOOKS_FILE)).playbooks,
+            ...options.settings,
+          },
+        }),
     workflowBundle: await workflowBundle(),
   });
   const kafka = createKafka(config.kafka);

@@ -1,5 +1,7 @@
+import type { Config } from '@rapport/config';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
+import { temporalConnectionOptions, type TemporalConnectionOptions } from './connection';
 import type { customerEngagement } from './customer-engagement/workflow';
 import {
   CustomerViewSchema,
@@ -71,8 +73,8 @@ export async function describeCustomer(
  * call's deadline nor `close()` clears; fired after `close()`, it throws "Channel has been shut
  * down" outside any caller and crashes the process (or fails a test run).
  */
-export function connectWithoutRetries(address: string): Promise<Connection> {
-  return Connection.connect({ address, interceptors: [] });
+export function connectWithoutRetries(options: TemporalConnectionOptions): Promise<Connection> {
+  return Connection.connect({ ...options, interceptors: [] });
 }
 
 /**
@@ -80,12 +82,12 @@ export function connectWithoutRetries(address: string): Promise<Connection> {
  * worker: with none polling, it would wait for the server's own timeout, so it is bounded here.
  */
 export async function describeCustomerAt(
-  temporal: { readonly address: string; readonly namespace: string },
+  temporal: Config['temporal'],
   customerId: string,
   timeoutMs = 10_000,
 ): Promise<CustomerDescription | null> {
   // A Temporal that does not answer is reported at once, not retried past the deadline.
-  const connection = await connectWithoutRetries(temporal.address);
+  const connection = await connectWithoutRetries(temporalConnectionOptions(temporal));
   try {
     const client = new Client({ connection, namespace: temporal.namespace });
     return await connection.withDeadline(Date.now() + timeoutMs, () =>

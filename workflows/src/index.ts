@@ -7,6 +7,11 @@ export {
   type CustomerDescription,
 } from './client';
 export { Engagement, type Detection } from './customer-engagement/engine';
+export {
+  createFollowUpActivities,
+  type NotifyRequest,
+  type StepUrls,
+} from './follow-up/activities';
 export type { customerEngagement } from './customer-engagement/workflow';
 export {
   IDEMPOTENCY_HEADER,
@@ -68,5 +73,6 @@ export {
   engagementSettings,
   loadPlaybooks,
   PlaybooksError,
+  type PlaybookFile,
 } from './worker/settings';
 export { startWorker, type StartedWorker, type StartWorkerOptions } from './worker/start';

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { EventTypeSchema, IdSchema, instantMs, InstantSchema, parseWith } from '@rapport/schema';
+import {
+  ClientEventTypeSchema,
+  IdSchema,
+  instantMs,
+  InstantSchema,
+  parseWith,
+} from '@rapport/schema';
 import {
   compact,
   isRecord,
@@ -74,7 +80,10 @@ const calls = [
     type: z.literal('track'),
     ...common,
     event: z.string().min(1),
-    properties: z.object({ rapportType: EventTypeSchema.optional() }).catchall(z.json()).optional(),
+    properties: z
+      .object({ rapportType: ClientEventTypeSchema.optional() })
+      .catchall(z.json())
+      .optional(),
   }),
   z.object({ type: z.literal('identify'), ...common, traits: json.optional() }),
   z.object({ type: z.literal('page'), ...viewed, properties: json.optional() }),

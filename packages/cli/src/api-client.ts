@@ -19,7 +19,7 @@ export function apiTarget(
 ): ApiTarget {
   return {
     url: (flags.api ?? `http://${config.http.host}:${config.http.apiPort}`).replace(/\/+$/, ''),
-    key: flags.key ?? config.auth.readKeys[0] ?? DEV_KEYS.read,
+    key: flags.key ?? config.auth.read[0] ?? DEV_KEYS.read,
   };
 }
 

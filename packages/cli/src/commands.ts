@@ -10,7 +10,7 @@ import {
   type ServiceStatus,
 } from '@rapport/infra';
 import { demoOnUp } from './demo';
-import { appServices, DEV_KEYS, withDevKeys } from './services';
+import { appServices, DEV_KEYS, isEmbeddedDefault, unsetKeyClasses, withDevKeys } from './services';
 
 const say = (message: string) => console.log(`rapport: ${message}`);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -109,11 +109,10 @@ async function stopServices(config: Config): Promise<string[]> {
 }
 
 function printKeys(configured: Config): void {
-  if (configured.auth.writeKeys.length === 0) {
-    say(`dev write key: ${DEV_KEYS.write} (set RAPPORT_WRITE_KEYS for real ones)`);
-  }
-  if (configured.auth.readKeys.length === 0) {
-    say(`dev read key: ${DEV_KEYS.read} (set RAPPORT_READ_KEYS for real ones)`);
+  if (!isEmbeddedDefault(configured)) return;
+  for (const keyClass of unsetKeyClasses(configured)) {
+    const variable = `RAPPORT_${keyClass.toUpperCase()}_KEYS`;
+    say(`dev ${keyClass} key: ${DEV_KEYS[keyClass]} (set ${variable} for real ones)`);
   }
 }
 

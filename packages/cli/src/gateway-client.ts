@@ -24,7 +24,7 @@ export function gatewayTarget(
       /\/+$/,
       '',
     ),
-    key: flags.key ?? config.auth.writeKeys[0] ?? DEV_KEYS.write,
+    key: flags.key ?? config.auth.write[0] ?? DEV_KEYS.write,
   };
 }
 

@@ -19,7 +19,8 @@ Commands:
                   them a simulated population once they are ready (see demo).
   down            Stop everything \`rapport up\` started (also after --detach or a crash).
   status          Show each service's endpoint, who runs it, and whether it answers.
-  fetch           Download the embedded infrastructure into the cache (done by \`up\` too).
+  fetch           Download the embedded infrastructure (done by \`up\` too) and the test
+                  suite's fuzzer into the cache.
   import <file.csv> [--channel <slug>] [--mapping <file>]
                   Stream a CSV of offline interactions through the gateway; rejected rows go
                   to the dead-letter topic and <file.csv>.rejects.jsonl. Exit 1 if any was.

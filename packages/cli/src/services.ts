@@ -1,12 +1,22 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Config } from '@rapport/config';
+import { KEY_CLASSES, type Config, type KeyClass } from '@rapport/config';
 import { spawnDetached, type ManagedProcess } from '@rapport/infra';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
-/** Keys `rapport up` uses when none are configured, printed so a new user can call the APIs. */
-export const DEV_KEYS = { write: 'dev-write-key', read: 'dev-read-key' } as const;
+/**
+ * Keys `rapport up` uses when none are configured and it runs the embedded default (no endpoint
+ * given), printed so a new user can call the APIs. Against given servers, a deployment, keys
+ * must be configured: a forgotten variable must not leave a public dev key in place.
+ */
+export const DEV_KEYS = {
+  write: 'dev-write-key',
+  read: 'dev-read-key',
+  admin: 'dev-admin-key',
+} as const satisfies Record<KeyClass, string>;
+
+const KEY_VARIABLES = { write: 'WRITE_KEYS', read: 'READ_KEYS', admin: 'ADMIN_KEYS' } as const;
 
 /**
  * The environment a service process gets: the endpoints `rapport up` resolved (started or given)
@@ -17,20 +27,42 @@ export function serviceEnv(config: Config): Record<string, string> {
     RAPPORT_KAFKA_BROKERS: config.kafka.brokers.join(','),
     RAPPORT_TEMPORAL_ADDRESS: config.temporal.address,
     RAPPORT_REDIS_URL: config.redis.url,
-    RAPPORT_WRITE_KEYS: config.auth.writeKeys.join(','),
-    RAPPORT_READ_KEYS: config.auth.readKeys.join(','),
+    ...Object.fromEntries(
+      KEY_CLASSES.map((keyClass) => [
+        `RAPPORT_${KEY_VARIABLES[keyClass]}`,
+        config.auth[keyClass].join(','),
+      ]),
+    ),
   };
 }
 
-/** The config with dev keys filled in where none are set (only for `rapport up`). */
+/** Whether `rapport up` runs every server itself: the only case where dev keys are used. */
+export const isEmbeddedDefault = (config: Config): boolean =>
+  !config.infra.kafka.given && !config.infra.temporal.given && !config.infra.redis.given;
+
+/** The key classes nobody configured. */
+export const unsetKeyClasses = (config: Config): KeyClass[] =>
+  KEY_CLASSES.filter((keyClass) => config.auth[keyClass].length === 0);
+
+/**
+ * The config with dev keys filled in where none are set, on the embedded default only; against
+ * given servers an unset write or read key stops `rapport up` with the variable to set.
+ */
 export function withDevKeys(config: Config): Config {
-  return {
-    ...config,
-    auth: {
-      writeKeys: config.auth.writeKeys.length > 0 ? config.auth.writeKeys : [DEV_KEYS.write],
-      readKeys: config.auth.readKeys.length > 0 ? config.auth.readKeys : [DEV_KEYS.read],
-    },
-  };
+  const unset = unsetKeyClasses(config);
+  if (!isEmbeddedDefault(config)) {
+    const required = unset.filter((keyClass) => keyClass !== 'admin');
+    if (required.length > 0) {
+      throw new Error(
+        `set ${required.map((keyClass) => `RAPPORT_${KEY_VARIABLES[keyClass]}`).join(' and ')}: ` +
+          'dev keys are only used when `rapport up` runs its embedded servers',
+      );
+    }
+    return config;
+  }
+  const auth = { ...config.auth };
+  for (const keyClass of unset) auth[keyClass] = [DEV_KEYS[keyClass]];
+  return { ...config, auth };
 }
 
 /**
@@ -57,8 +89,11 @@ function httpService(
     address: (config) => ({ host: config.http.host, port: port(config) }),
     startTimeoutMs: 60_000,
     async probe(config, timeoutMs) {
+      // With an admin key /readyz says which check failed, not only that one did.
+      const admin = config.auth.admin[0];
       const response = await fetch(`${url(config)}/readyz`, {
         signal: AbortSignal.timeout(timeoutMs),
+        headers: admin === undefined ? {} : { authorization: `Bearer ${admin}` },
       });
       if (!response.ok)
         throw new Error(`/readyz answered ${response.status}: ${await response.text()}`);

@@ -13,8 +13,13 @@ describe('loadConfig', () => {
     expect(config.kafka.partitions).toBe(12);
     expect(config.redis.url).toBe('redis://127.0.0.1:6379');
     expect(config.temporal.address).toBe('127.0.0.1:7233');
-    expect(config.http).toEqual({ host: '127.0.0.1', gatewayPort: 8080, apiPort: 8081 });
-    expect(config.auth).toEqual({ writeKeys: [], readKeys: [] });
+    expect(config.http).toEqual({
+      host: '127.0.0.1',
+      gatewayPort: 8080,
+      apiPort: 8081,
+      requestTimeoutMs: 20_000,
+    });
+    expect(config.auth).toEqual({ write: [], read: [], admin: [] });
     expect(config.infra.kafka.given).toBe(false);
   });
 
@@ -36,13 +41,13 @@ describe('loadConfig', () => {
     const config = loadConfig({
       RAPPORT_KAFKA_BROKERS: 'a:1, b:2',
       RAPPORT_TOPIC_PARTITIONS: '3',
-      RAPPORT_WRITE_KEYS: 'w1,w2',
+      RAPPORT_WRITE_KEYS: 'write-key-one,write-key-two',
       RAPPORT_GATEWAY_PORT: '9000',
       RAPPORT_GATEWAY_PROCESSES: '1',
     });
     expect(config.kafka.brokers).toEqual(['a:1', 'b:2']);
     expect(config.kafka.partitions).toBe(3);
-    expect(config.auth.writeKeys).toEqual(['w1', 'w2']);
+    expect(config.auth.write).toEqual(['write-key-one', 'write-key-two']);
     expect(config.http.gatewayPort).toBe(9000);
     expect(config.gateway.processes).toBe(1);
     expect(loadConfig({}).gateway.processes).toBe(availableParallelism());
@@ -51,11 +56,36 @@ describe('loadConfig', () => {
     );
   });
 
+  it('refuses short keys, keys with spaces, and one key in two classes, never quoting them', () => {
+    const refusal = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        return (error as ConfigError).message;
+      }
+      throw new Error('accepted');
+    };
+    expect(refusal({ RAPPORT_READ_KEYS: 'short' })).toMatch(
+      /RAPPORT_READ_KEYS: each key needs at least 12 characters.*\(value hidden\)/,
+    );
+    expect(refusal({ RAPPORT_ADMIN_KEYS: 'has a space in it' })).toMatch(/printable ASCII/);
+    const shared = refusal({
+      RAPPORT_WRITE_KEYS: 'the-same-key-twice',
+      RAPPORT_ADMIN_KEYS: 'the-same-key-twice',
+    });
+    expect(shared).toMatch(/RAPPORT_ADMIN_KEYS: a key of RAPPORT_WRITE_KEYS is also listed here/);
+    for (const message of [shared, refusal({ RAPPORT_WRITE_KEYS: 'tiny' })]) {
+      expect(message).not.toMatch(/the-same-key-twice|tiny/);
+    }
+    expect(refusal({ RAPPORT_CHANNEL_SECRETS: 'nosecret-at-all' })).not.toMatch(/nosecret/);
+    expect(refusal({ RAPPORT_REDIS_URL: 'redis://:hunter2@' })).not.toMatch(/hunter2/);
+  });
+
   it('reads per-channel webhook secrets', () => {
     const config = loadConfig({ RAPPORT_CHANNEL_SECRETS: 'email=s3cr=t, support=x' });
     expect(config.gateway.channelSecrets).toEqual({ email: 's3cr=t', support: 'x' });
     expect(() => loadConfig({ RAPPORT_CHANNEL_SECRETS: 'nosecret' })).toThrow(
-      /RAPPORT_CHANNEL_SECRETS: expected channel=secret/,
+      /RAPPORT_CHANNEL_SECRETS: expected channel=secret.*\(value hidden\)/,
     );
   });
 
@@ -123,7 +153,7 @@ describe('loadConfig', () => {
       timelineLength: 20,
       changeStreamLength: 100_000,
     });
-    expect(config.api).toEqual({ sseHeartbeatMs: 15_000 });
+    expect(config.api).toEqual({ sseHeartbeatMs: 15_000, maxStreams: 1_000, maxStreamsPerKey: 32 });
     const tuned = loadConfig({
       RAPPORT_PROJECTOR_PORT: '9182',
       RAPPORT_PROJECTOR_GROUP_ID: 'p2',

@@ -1,6 +1,14 @@
 import { availableParallelism, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import {
+  connectionEnvSchema,
+  kafkaConnection,
+  redisConnection,
+  requireConsistentConnections,
+  temporalConnection,
+} from './connections';
+import { WebhookUrlSchema } from './webhook-url';
 
 /** Every setting is read from an environment variable named `RAPPORT_<NAME>`. */
 export const ENV_PREFIX = 'RAPPORT_';
@@ -27,6 +35,25 @@ const channelPairs = (expected: string) =>
         ]),
       ),
   );
+/**
+ * Who may call an HTTP route: `write` keys ingest (they sit in browsers and apps), `read` keys see
+ * customer data, `admin` keys operate the service (metrics, readiness details, and later erase
+ * and replay). The classes never overlap: a key of one class is refused everywhere else.
+ */
+export const KEY_CLASSES = ['write', 'read', 'admin'] as const;
+export type KeyClass = (typeof KEY_CLASSES)[number];
+
+/** Shorter keys are guessable; the dev keys `rapport up` prints are the shortest accepted. */
+export const MIN_KEY_LENGTH = 12;
+/** Comma-separated API keys: printable ASCII without spaces, so `Authorization` carries them. */
+const apiKeys = commaList.pipe(
+  z.array(
+    z
+      .string()
+      .min(MIN_KEY_LENGTH, `each key needs at least ${MIN_KEY_LENGTH} characters`)
+      .regex(/^[\x21-\x7e]+$/, 'keys are printable ASCII without spaces'),
+  ),
+);
 /** `channel=secret,channel=secret`: one webhook signing secret per channel. */
 const channelSecrets = channelPairs('secret').transform((pairs) => Object.fromEntries(pairs));
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
@@ -76,11 +103,18 @@ const envSchema = z.object({
   TEMPORAL_ADDRESS: hostPort.optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('rapport-engagement'),
+  /** TLS and credentials of the connections to Kafka, Redis and Temporal (connections.ts). */
+  ...connectionEnvSchema.shape,
   HOST: z.string().min(1).default('127.0.0.1'),
   GATEWAY_PORT: port.default(8080),
   API_PORT: port.default(8081),
-  WRITE_KEYS: commaList.default([]),
-  READ_KEYS: commaList.default([]),
+  WRITE_KEYS: apiKeys.default([]),
+  READ_KEYS: apiKeys.default([]),
+  ADMIN_KEYS: apiKeys.default([]),
+  HTTP_REQUEST_TIMEOUT: DurationSchema.prefault('20s'),
+  CLIENT_SOURCES: commaList
+    .pipe(z.array(z.string().regex(/^[a-z0-9]+(?:[-_][a-z0-9]+)*$/, 'expected lowercase slugs')))
+    .prefault('cli,csv,demo,dlq-replay'),
   LOG_LEVEL: logLevel.default('info'),
   CHANNEL_SECRETS: channelSecrets.default({}),
   CHANNEL_MAPPINGS_DIR: z.string().min(1).optional(),
@@ -105,7 +139,7 @@ const envSchema = z.object({
   WORKER_PORT: port.default(8084),
   PLAYBOOKS_FILE: z.string().min(1).optional(),
   WORKFLOW_BUNDLE: z.string().min(1).optional(),
-  FOLLOWUP_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+  FOLLOWUP_WEBHOOK_URL: WebhookUrlSchema.optional(),
   FOLLOWUP_WEBHOOK_SECRET: z.string().min(16, 'expected at least 16 characters').optional(),
   SLA: channelDurations.prefault('default=24h,chat=15m,social=4h,support=8h'),
   DROP_THRESHOLD: z.coerce.number().gt(0).lt(100).optional(),
@@ -122,6 +156,8 @@ const envSchema = z.object({
   TIMELINE_LENGTH: z.coerce.number().int().min(1).max(1_000).default(20),
   CHANGE_STREAM_LENGTH: z.coerce.number().int().min(1_000).default(100_000),
   SSE_HEARTBEAT: DurationSchema.prefault('15s'),
+  SSE_MAX_STREAMS: z.coerce.number().int().min(1).default(1_000),
+  SSE_MAX_STREAMS_PER_KEY: z.coerce.number().int().min(1).default(32),
 });
 
 /**
@@ -129,105 +165,124 @@ const envSchema = z.object({
  * embedded runner's port, and `infra.*.given` records that it was unset: `rapport up` and the test
  * harness start a server only for endpoints nobody gave them.
  */
-export const configSchema = envSchema.superRefine(requireWebhookSecret).transform((env) => ({
-  kafka: {
-    brokers: env.KAFKA_BROKERS ?? [`127.0.0.1:${env.EMBEDDED_KAFKA_PORT}`],
-    clientId: env.KAFKA_CLIENT_ID,
-    topics: { interactions: env.TOPIC_INTERACTIONS, dlq: env.TOPIC_DLQ },
-    partitions: env.TOPIC_PARTITIONS,
-  },
-  redis: {
-    url: env.REDIS_URL ?? `redis://127.0.0.1:${env.EMBEDDED_REDIS_PORT}`,
-    keyPrefix: env.REDIS_KEY_PREFIX,
-  },
-  temporal: {
-    address: env.TEMPORAL_ADDRESS ?? `127.0.0.1:${env.EMBEDDED_TEMPORAL_PORT}`,
-    namespace: env.TEMPORAL_NAMESPACE,
-    taskQueue: env.TEMPORAL_TASK_QUEUE,
-  },
-  http: { host: env.HOST, gatewayPort: env.GATEWAY_PORT, apiPort: env.API_PORT },
-  auth: { writeKeys: env.WRITE_KEYS, readKeys: env.READ_KEYS },
-  gateway: {
-    channelSecrets: env.CHANNEL_SECRETS,
-    channelMappingsDir: env.CHANNEL_MAPPINGS_DIR,
-    segmentDefaultChannel: env.SEGMENT_DEFAULT_CHANNEL,
-    dedupWindowSeconds: env.DEDUP_WINDOW_SECONDS,
-    /** Events per second per write key, smoothed over a one-second bucket in Redis. */
-    rateLimitPerSecond: env.RATE_LIMIT_PER_SECOND,
-    publishTimeoutMs: env.PUBLISH_TIMEOUT_MS,
-    /**
-     * Worker processes sharing the gateway's port (`auto`: one per core). Parsing, validation
-     * and Kafka encoding are CPU-bound, so one process leaves the other cores idle.
-     */
-    processes: env.GATEWAY_PROCESSES,
-  },
-  bridge: {
-    port: env.BRIDGE_PORT,
-    groupId: env.BRIDGE_GROUP_ID,
-    /** signalWithStart calls in flight at once, across the customers of the batches in hand. */
-    signalConcurrency: env.BRIDGE_SIGNAL_CONCURRENCY,
-  },
-  worker: {
-    port: env.WORKER_PORT,
-    /** The follow-up playbooks (YAML); the default set in workflows/playbooks when unset. */
-    playbooksFile: env.PLAYBOOKS_FILE,
-    /** A workflow bundle built ahead of time (`pnpm --filter @rapport/workflows bundle`). */
-    workflowBundle: env.WORKFLOW_BUNDLE,
-    /** Where notify steps without a URL of their own post, and the key that signs every post. */
-    webhook: { url: env.FOLLOWUP_WEBHOOK_URL, secret: env.FOLLOWUP_WEBHOOK_SECRET },
-  },
-  /** What the customer workflow watches for; durations in milliseconds. */
-  engagement: {
-    sla: env.SLA,
-    /** Engagement (0–100) whose predicted crossing is a drop; the model's at-risk band if unset. */
-    dropThreshold: env.DROP_THRESHOLD,
-    relativeDrop: { share: env.PEAK_SHARE, windowMs: env.PEAK_WINDOW },
-    onboardingSilenceMs: env.ONBOARDING_SILENCE,
-    trustBreachBelow: env.TRUST_BREACH_BELOW,
-    followUpCooldownMs: env.FOLLOWUP_COOLDOWN,
-  },
-  projector: {
-    /** Its `/healthz`, `/readyz` and `/metrics` listener; it serves nothing else. */
-    port: env.PROJECTOR_PORT,
-    groupId: env.PROJECTOR_GROUP_ID,
-    /** Customers whose last write the projector keeps in memory, encoded (LRU; 0 = none). */
-    cacheSize: env.PROJECTOR_CACHE_SIZE,
-    /**
-     * Worker processes, each consuming its share of the partitions (`auto`: one per core).
-     * Projection is CPU-bound in the projector, so one process leaves the other cores idle.
-     */
-    processes: env.PROJECTOR_PROCESSES,
-  },
-  /** The Redis read model's capped parts; the per-customer state itself is bounded by the model. */
-  readModel: {
-    /** Snapshots kept per customer for charts. */
-    historyLength: env.HISTORY_LENGTH,
-    /** Recent events kept per customer. */
-    timelineLength: env.TIMELINE_LENGTH,
-    /** State changes kept in the change stream (approximately: trimmed with `MAXLEN ~`). */
-    changeStreamLength: env.CHANGE_STREAM_LENGTH,
-  },
-  api: {
-    /** Comment lines on idle Server-Sent Events connections, so proxies do not close them. */
-    sseHeartbeatMs: env.SSE_HEARTBEAT,
-  },
-  logLevel: env.LOG_LEVEL,
-  infra: {
-    cacheDir: resolve(env.CACHE_DIR),
-    runDir: resolve(env.RUN_DIR),
+export const configSchema = envSchema
+  .superRefine(requireWebhookSecret)
+  .superRefine(requireDistinctKeys)
+  .superRefine(requireConsistentConnections)
+  .transform((env) => ({
     kafka: {
-      given: env.KAFKA_BROKERS !== undefined,
-      port: env.EMBEDDED_KAFKA_PORT,
-      controllerPort: env.EMBEDDED_KAFKA_CONTROLLER_PORT,
+      brokers: env.KAFKA_BROKERS ?? [`127.0.0.1:${env.EMBEDDED_KAFKA_PORT}`],
+      clientId: env.KAFKA_CLIENT_ID,
+      topics: { interactions: env.TOPIC_INTERACTIONS, dlq: env.TOPIC_DLQ },
+      partitions: env.TOPIC_PARTITIONS,
+      ...kafkaConnection(env),
+    },
+    redis: {
+      url: env.REDIS_URL ?? `redis://127.0.0.1:${env.EMBEDDED_REDIS_PORT}`,
+      keyPrefix: env.REDIS_KEY_PREFIX,
+      ...redisConnection(env),
     },
     temporal: {
-      given: env.TEMPORAL_ADDRESS !== undefined,
-      port: env.EMBEDDED_TEMPORAL_PORT,
-      uiPort: env.EMBEDDED_TEMPORAL_UI_PORT,
+      address: env.TEMPORAL_ADDRESS ?? `127.0.0.1:${env.EMBEDDED_TEMPORAL_PORT}`,
+      namespace: env.TEMPORAL_NAMESPACE,
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+      ...temporalConnection(env),
     },
-    redis: { given: env.REDIS_URL !== undefined, port: env.EMBEDDED_REDIS_PORT },
-  },
-}));
+    http: {
+      host: env.HOST,
+      gatewayPort: env.GATEWAY_PORT,
+      apiPort: env.API_PORT,
+      /** Time to receive a whole request; a body trickled in slower is cut with a 408. */
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT,
+    },
+    /** API keys by class, as the HTTP shell's key ring takes them. */
+    auth: { write: env.WRITE_KEYS, read: env.READ_KEYS, admin: env.ADMIN_KEYS },
+    gateway: {
+      channelSecrets: env.CHANNEL_SECRETS,
+      channelMappingsDir: env.CHANNEL_MAPPINGS_DIR,
+      segmentDefaultChannel: env.SEGMENT_DEFAULT_CHANNEL,
+      dedupWindowSeconds: env.DEDUP_WINDOW_SECONDS,
+      /** Events per second per write key, smoothed over a one-second bucket in Redis. */
+      rateLimitPerSecond: env.RATE_LIMIT_PER_SECOND,
+      publishTimeoutMs: env.PUBLISH_TIMEOUT_MS,
+      /** Names a client may give in `x-rapport-source` (stamped `http:<name>`); others are refused. */
+      clientSources: env.CLIENT_SOURCES,
+      /**
+       * Worker processes sharing the gateway's port (`auto`: one per core). Parsing, validation
+       * and Kafka encoding are CPU-bound, so one process leaves the other cores idle.
+       */
+      processes: env.GATEWAY_PROCESSES,
+    },
+    bridge: {
+      port: env.BRIDGE_PORT,
+      groupId: env.BRIDGE_GROUP_ID,
+      /** signalWithStart calls in flight at once, across the customers of the batches in hand. */
+      signalConcurrency: env.BRIDGE_SIGNAL_CONCURRENCY,
+    },
+    worker: {
+      port: env.WORKER_PORT,
+      /** The follow-up playbooks (YAML); the default set in workflows/playbooks when unset. */
+      playbooksFile: env.PLAYBOOKS_FILE,
+      /** A workflow bundle built ahead of time (`pnpm --filter @rapport/workflows bundle`). */
+      workflowBundle: env.WORKFLOW_BUNDLE,
+      /** Where notify steps without a URL of their own post, and the key that signs every post. */
+      webhook: { url: env.FOLLOWUP_WEBHOOK_URL, secret: env.FOLLOWUP_WEBHOOK_SECRET },
+    },
+    /** What the customer workflow watches for; durations in milliseconds. */
+    engagement: {
+      sla: env.SLA,
+      /** Engagement (0–100) whose predicted crossing is a drop; the model's at-risk band if unset. */
+      dropThreshold: env.DROP_THRESHOLD,
+      relativeDrop: { share: env.PEAK_SHARE, windowMs: env.PEAK_WINDOW },
+      onboardingSilenceMs: env.ONBOARDING_SILENCE,
+      trustBreachBelow: env.TRUST_BREACH_BELOW,
+      followUpCooldownMs: env.FOLLOWUP_COOLDOWN,
+    },
+    projector: {
+      /** Its `/healthz`, `/readyz` and `/metrics` listener; it serves nothing else. */
+      port: env.PROJECTOR_PORT,
+      groupId: env.PROJECTOR_GROUP_ID,
+      /** Customers whose last write the projector keeps in memory, encoded (LRU; 0 = none). */
+      cacheSize: env.PROJECTOR_CACHE_SIZE,
+      /**
+       * Worker processes, each consuming its share of the partitions (`auto`: one per core).
+       * Projection is CPU-bound in the projector, so one process leaves the other cores idle.
+       */
+      processes: env.PROJECTOR_PROCESSES,
+    },
+    /** The Redis read model's capped parts; the per-customer state itself is bounded by the model. */
+    readModel: {
+      /** Snapshots kept per customer for charts. */
+      historyLength: env.HISTORY_LENGTH,
+      /** Recent events kept per customer. */
+      timelineLength: env.TIMELINE_LENGTH,
+      /** State changes kept in the change stream (approximately: trimmed with `MAXLEN ~`). */
+      changeStreamLength: env.CHANGE_STREAM_LENGTH,
+    },
+    api: {
+      /** Comment lines on idle Server-Sent Events connections, so proxies do not close them. */
+      sseHeartbeatMs: env.SSE_HEARTBEAT,
+      /** Server-Sent Events connections open at once, in all and per key; past them, 429. */
+      maxStreams: env.SSE_MAX_STREAMS,
+      maxStreamsPerKey: env.SSE_MAX_STREAMS_PER_KEY,
+    },
+    logLevel: env.LOG_LEVEL,
+    infra: {
+      cacheDir: resolve(env.CACHE_DIR),
+      runDir: resolve(env.RUN_DIR),
+      kafka: {
+        given: env.KAFKA_BROKERS !== undefined,
+        port: env.EMBEDDED_KAFKA_PORT,
+        controllerPort: env.EMBEDDED_KAFKA_CONTROLLER_PORT,
+      },
+      temporal: {
+        given: env.TEMPORAL_ADDRESS !== undefined,
+        port: env.EMBEDDED_TEMPORAL_PORT,
+        uiPort: env.EMBEDDED_TEMPORAL_UI_PORT,
+      },
+      redis: { given: env.REDIS_URL !== undefined, port: env.EMBEDDED_REDIS_PORT },
+    },
+  }));
 
 export type Config = z.output<typeof configSchema>;
 
@@ -244,6 +299,45 @@ function requireWebhookSecret(
     });
   }
 }
+
+/** One key in two classes would make a read key able to write, or the reverse. */
+function requireDistinctKeys(
+  env: { WRITE_KEYS: string[]; READ_KEYS: string[]; ADMIN_KEYS: string[] },
+  context: z.core.$RefinementCtx,
+): void {
+  const classes = [
+    ['WRITE_KEYS', env.WRITE_KEYS],
+    ['READ_KEYS', env.READ_KEYS],
+    ['ADMIN_KEYS', env.ADMIN_KEYS],
+  ] as const;
+  for (const [index, [name, keys]] of classes.entries()) {
+    for (const [otherName, otherKeys] of classes.slice(index + 1)) {
+      if (keys.some((key) => otherKeys.includes(key))) {
+        context.addIssue({
+          code: 'custom',
+          path: [otherName],
+          message: `a key of RAPPORT_${name} is also listed here; each key belongs to one class`,
+        });
+      }
+    }
+  }
+}
+
+/**
+ * Variables whose values are never quoted back, in errors or anywhere else: keys, secrets, and
+ * URLs that can carry a password or a token.
+ */
+export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
+  'WRITE_KEYS',
+  'READ_KEYS',
+  'ADMIN_KEYS',
+  'CHANNEL_SECRETS',
+  'FOLLOWUP_WEBHOOK_URL',
+  'FOLLOWUP_WEBHOOK_SECRET',
+  'REDIS_URL',
+  'KAFKA_SASL_PASSWORD',
+  'TEMPORAL_API_KEY',
+]);
 
 export interface ConfigIssue {
   readonly variable: string;
@@ -283,7 +377,10 @@ export function loadConfig(env: Env = process.env): Config {
 }
 
 function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, string>): string {
-  const given = raw[String(issue.path[0] ?? '')];
+  const variable = String(issue.path[0] ?? '');
+  const given = raw[variable];
   const where = issue.path.length > 1 ? ` (item ${issue.path.slice(1).join('.')})` : '';
-  return `${issue.message}${where}${given === undefined ? '' : `; got ${JSON.stringify(given)}`}`;
+  if (given === undefined) return `${issue.message}${where}`;
+  const shown = SECRET_VARIABLES.has(variable) ? '(value hidden)' : JSON.stringify(given);
+  return `${issue.message}${where}; got ${shown}`;
 }

@@ -4,7 +4,13 @@ export {
   loadConfig,
   ConfigError,
   ENV_PREFIX,
+  KEY_CLASSES,
+  MIN_KEY_LENGTH,
+  SECRET_VARIABLES,
+  type KeyClass,
   type Config,
   type ConfigIssue,
   type Env,
 } from './config';
+export { redactUrl, WebhookUrlSchema } from './webhook-url';
+export { maskPassword } from './mask-password';

@@ -1,5 +1,5 @@
 import type { Config } from '@rapport/config';
-import { connect } from 'node:net';
+import { connect, isIP } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import { Kafka, type ISocketFactory } from 'kafkajs';
 import { describeError, KafkaUnavailableError } from './errors';
@@ -10,6 +10,7 @@ import {
   type KafkaLogger,
   type KafkaLogLevel,
 } from './logger';
+import { kafkaSecurity } from './security';
 
 export type KafkaConfig = Config['kafka'];
 
@@ -57,11 +58,12 @@ const REQUEST_TIMEOUT_MS = 10_000;
 /**
  * kafkajs's own socket factory, with Nagle's algorithm off (as the Java client and the broker have
  * it): a request larger than one segment otherwise leaves its tail waiting for the broker's
- * delayed acknowledgement.
+ * delayed acknowledgement. Over TLS it names the broker's host for SNI, as kafkajs's does
+ * (clusters behind one TLS endpoint route on it); SNI takes no IP addresses.
  */
 const noDelaySocket: ISocketFactory = ({ host, port, ssl, onConnect }) => {
   const socket = ssl
-    ? connectTls({ host, port, ...ssl }, onConnect)
+    ? connectTls({ host, port, ...(isIP(host) === 0 && { servername: host }), ...ssl }, onConnect)
     : connect({ host, port }, onConnect);
   socket.setKeepAlive(true, 60_000);
   socket.setNoDelay(true);
@@ -78,6 +80,7 @@ export function createKafka(config: KafkaConfig, options: CreateKafkaOptions = {
     retry: CLIENT_RETRY,
     requestTimeout: REQUEST_TIMEOUT_MS,
     socketFactory: noDelaySocket,
+    ...kafkaSecurity(config),
   });
   const kafka: RapportKafka = {
     clientId: config.clientId,

@@ -4,6 +4,7 @@ export {
   type KafkaConfig,
   type RapportKafka,
 } from './client';
+export { kafkaSecurity } from './security';
 export {
   runBatchConsumer,
   type BatchConsumerOptions,

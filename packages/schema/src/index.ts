@@ -2,6 +2,7 @@ export { instantMs, MAX_INSTANT_MS, MIN_INSTANT_MS } from './instant';
 export {
   AppealSchema,
   ChannelSchema,
+  ClientEventTypeSchema,
   DERIVED_EVENT_TYPES,
   DirectionSchema,
   ENGINE_SOURCE,
@@ -10,8 +11,10 @@ export {
   InitiatorSchema,
   InstantSchema,
   InteractionSchema,
+  isReservedType,
   MAX_EVENT_VALUE,
   OutcomeSchema,
+  RESERVED_TYPE_PREFIXES,
   SOURCE_HEADER,
   SourceSchema,
   StampedInteractionSchema,

@@ -7,14 +7,20 @@ export const MAX_EVENT_VALUE = 1e12;
 const SEGMENT = '[a-z0-9]+(?:[-_][a-z0-9]+)*';
 
 /**
- * Identifiers end up in Kafka keys, Redis keys, Temporal workflow ids and log lines, so they are
- * bounded and free of control characters; anything else (emails, UUIDs, CRM ids) is allowed.
+ * Identifiers end up in Kafka keys, Redis keys, Temporal workflow ids and log lines. They are
+ * bounded, normalised to NFC (so that two spellings of `é` are one customer), well-formed Unicode
+ * (a lone surrogate cannot round-trip through UTF-8: two ids would share one record), free of
+ * control characters, and without `{` or `}`, which delimit Redis Cluster hash tags in keys.
+ * Anything else (emails, UUIDs, CRM ids) is allowed.
  */
 export const IdSchema = z
   .string()
+  .normalize('NFC')
   .min(1)
   .max(256)
-  .regex(/^\P{Cc}*$/u, 'must not contain control characters');
+  .regex(/^\P{Cs}*$/u, 'must be well-formed Unicode (no lone surrogates)')
+  .regex(/^\P{Cc}*$/u, 'must not contain control characters')
+  .regex(/^[^{}]*$/, 'must not contain { or }');
 
 /** Open set: a lowercase slug such as `email`, `support` or `in_app`. */
 export const ChannelSchema = z
@@ -60,6 +66,17 @@ export const OutcomeSchema = z.enum(['kept', 'broken']);
 /** The rhetorical appeal of an outbound message: credibility, emotion, or reason. */
 export const AppealSchema = z.enum(['ethos', 'pathos', 'logos']);
 
+/** The namespaces of the event types the engine derives: no client may send one of them. */
+export const RESERVED_TYPE_PREFIXES = ['sla.', 'engagement.', 'followup.'] as const;
+
+export const isReservedType = (type: string): boolean =>
+  RESERVED_TYPE_PREFIXES.some((prefix) => type.startsWith(prefix));
+
+/** An event type a client may send: the engine's own verdicts would move trust by hand. */
+export const ClientEventTypeSchema = EventTypeSchema.refine((type) => !isReservedType(type), {
+  message: `${RESERVED_TYPE_PREFIXES.map((prefix) => `${prefix}*`).join(', ')} are derived by the engine and cannot be sent`,
+});
+
 const interactionShape = {
   /** Idempotency key: consumers apply each eventId once. */
   eventId: IdSchema,
@@ -85,7 +102,10 @@ const interactionShape = {
  * (`occured_at`) comes back to the producer as an issue instead of silently vanishing; anything
  * free-form belongs in `properties`.
  */
-export const InteractionSchema = z.strictObject(interactionShape);
+export const InteractionSchema = z.strictObject({
+  ...interactionShape,
+  type: ClientEventTypeSchema,
+});
 export type Interaction = z.infer<typeof InteractionSchema>;
 
 /**
@@ -104,8 +124,9 @@ export type StampedInteraction = z.infer<typeof StampedInteractionSchema>;
 export const ENGINE_SOURCE = 'engine';
 
 /**
- * Event types the engine derives (SLA verdicts, drop detection, follow-up bookkeeping). They ride
- * the same topic so that every fold sees the same log; the model's catalog gives each a weight.
+ * Event types the engine derives (SLA verdicts, drop detection, follow-up bookkeeping), all in
+ * the reserved namespaces. They ride the same topic so that every fold sees the same log; the
+ * model's catalog gives each a weight.
  */
 export const DERIVED_EVENT_TYPES = [
   'sla.met',

@@ -65,7 +65,11 @@ export async function runService(
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }
-export { ApiError, presentedKey, requireKey, type HttpIssue, type KeySets } from './http';
+export { ApiError, type HttpIssue } from './http/errors';
+export { presentedKey, type Caller, type KeySets } from './http/keys';
+export { MAX_JSON_DEPTH } from './http/json';
+export { opsRoutes, type OpsRoutesOptions } from './http/ops-routes';
+export { createHttpApp, type Access, type HttpApp, type HttpShellOptions } from './http/shell';
 export { startOpsServer, type OpsServer, type OpsServerOptions, type OpsSources } from './ops';
 export { startPooled, type ProcessPoolOptions } from './pool';
 export { answerPrimary, type PoolMember } from './pool-worker';

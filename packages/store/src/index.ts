@@ -1,6 +1,7 @@
 export { GenerationMovedError, StoreError, type StoreErrorCode } from './errors';
 export { EMPTY_EXTRAS, ExtrasSchema, extrasFolder, type Extras } from './extras';
 export { encodeData } from './codec';
+export { connectRedis } from './connect';
 export { KeySpace, type CustomerKeys, type IndexKeys } from './keys';
 export {
   Projection,

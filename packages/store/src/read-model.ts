@@ -1,10 +1,11 @@
 import type { Config } from '@rapport/config';
 import type { Model, Status } from '@rapport/model';
-import { Redis, type ChainableCommander } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { z } from 'zod';
 import { StoreError } from './errors';
 import { KeySpace } from './keys';
 import { decodeData } from './codec';
+import { connectRedis } from './connect';
 import { decodeRecord, RECORD_FIELDS, type StoredCustomer } from './record';
 import { defineScripts } from './scripts';
 import {
@@ -341,6 +342,12 @@ export class ReadModel {
     return first?.[0];
   }
 
+  /** The newest `count` changes, oldest first. */
+  async latestChanges(count: number): Promise<ChangeEntry[]> {
+    const entries = await this.redis.xrevrange(this.keys.changes, '+', '-', 'COUNT', count);
+    return parseEntries(entries.reverse());
+  }
+
   /** The id of the newest change, `0-0` when there is none: where a new subscriber starts. */
   async newestChangeId(): Promise<string> {
     const [last] = await this.redis.xrevrange(this.keys.changes, '+', '-', 'COUNT', 1);
@@ -462,7 +469,7 @@ export function connectReadModel(
   model: Model,
   options: { readonly cacheSize?: number } = {},
 ): ReadModel {
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 2 });
+  const redis = connectRedis(config.redis, { maxRetriesPerRequest: 2 });
   const { cacheSize } = options;
   return new ReadModel(redis, model, {
     ...readModelOptions(config),

@@ -1,12 +1,11 @@
 import type { Config } from '@rapport/config';
 import type { Model } from '@rapport/model';
-import { ApiError, requireKey, type Logger } from '@rapport/service';
+import { createHttpApp, opsRoutes, readiness, type Logger } from '@rapport/service';
 import type { ReadModel } from '@rapport/store';
-import Fastify, { LogController, type FastifyError } from 'fastify';
 import type { ChangeFeed } from './feed';
 import { createMetrics, type Metrics } from './metrics';
+import { openApiDocument } from './openapi';
 import { customerRoutes } from './routes/customers';
-import { opsRoutes } from './routes/ops';
 import { streamRoutes } from './routes/stream';
 
 export interface ApiDeps {
@@ -26,13 +25,18 @@ export interface ApiContext extends ApiDeps {
   readonly heartbeatMs: number;
 }
 
+/** The API reads nothing larger than a query string; its bodies are refused past this. */
+const BODY_LIMIT_BYTES = 16 * 1024;
+
 export async function buildApi(deps: ApiDeps) {
-  const app = Fastify({
-    // Per-request log lines at thousands of requests a second cost more than the work itself.
-    logController: new LogController({ disableRequestLogging: true }),
-    loggerInstance: deps.logger,
-  });
   const metrics = createMetrics();
+  const app = createHttpApp({
+    logger: deps.logger,
+    keys: deps.config.auth,
+    bodyLimitBytes: BODY_LIMIT_BYTES,
+    requestTimeoutMs: deps.config.http.requestTimeoutMs,
+    metrics: { registry: metrics.registry, prefix: 'rapport_api' },
+  });
   const context: ApiContext = {
     ...deps,
     metrics,
@@ -40,45 +44,17 @@ export async function buildApi(deps: ApiDeps) {
     heartbeatMs: deps.config.api.sseHeartbeatMs,
   };
 
-  // Every /v1 route reads customer data: a read key, never a write key (those sit in browsers).
-  app.addHook('onRequest', (request, _reply, hookDone) => {
-    if (!request.url.startsWith('/v1/')) return hookDone();
-    try {
-      requireKey(request.headers.authorization, deps.config.auth, 'read');
-      hookDone();
-    } catch (error) {
-      hookDone(error instanceof Error ? error : new Error(String(error)));
-    }
-  });
-  app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    metrics.requests.inc({ route, status: reply.statusCode });
-    if (route !== '/v1/stream') metrics.seconds.observe({ route }, reply.elapsedTime / 1000);
-  });
-  app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
-    const apiError = toApiError(error);
-    if (apiError.code === 'INTERNAL') request.log.error(error);
-    return reply.code(apiError.status).send(apiError.toJSON());
-  });
-  app.setNotFoundHandler((request, reply) =>
-    reply
-      .code(404)
-      .send(new ApiError(404, 'NOT_FOUND', `no route ${request.method} ${request.url}`).toJSON()),
-  );
-
   await app.register(customerRoutes(context));
   await app.register(streamRoutes(context));
-  await app.register(opsRoutes(context));
+  await app.register(
+    opsRoutes({
+      readiness: () => readiness({ redis: () => deps.store.redis.ping() }),
+      metrics: () => metrics.registry.metrics(),
+      metricsContentType: metrics.registry.contentType,
+      openApi: openApiDocument(),
+    }),
+  );
   return app;
 }
 
 export type Api = Awaited<ReturnType<typeof buildApi>>;
-
-/** Fastify's own errors in the one error shape; answers thrown on purpose pass as they are. */
-function toApiError(error: FastifyError | ApiError): ApiError {
-  if (error instanceof ApiError) return error;
-  if (error.statusCode !== undefined && error.statusCode < 500) {
-    return new ApiError(error.statusCode, 'VALIDATION_FAILED', error.message);
-  }
-  return new ApiError(500, 'INTERNAL', 'internal error');
-}

@@ -11,13 +11,35 @@ export function compareIds(a: string, b: string): number {
 
 export const STREAM_ID = /^\d+-\d+$/;
 
+/** How far ahead of this clock a stream id may be dated (Redis stamps ids with its own clock). */
+const MAX_ID_AHEAD_MS = 60 * 60 * 1000;
+
+/**
+ * Whether `text` is an id this stream could have sent by `nowMs`: `<ms>-<seq>`, both parts exact
+ * integers (Redis refuses ids past 64 bits), and not dated in the future.
+ */
+export function isPossibleStreamId(text: string, nowMs: number): boolean {
+  if (!STREAM_ID.test(text)) return false;
+  const [ms = Number.NaN, seq = Number.NaN] = text.split('-').map(Number);
+  return Number.isSafeInteger(ms) && Number.isSafeInteger(seq) && ms <= nowMs + MAX_ID_AHEAD_MS;
+}
+
 export interface Subscriber {
   deliver(entry: ChangeEntry): void;
-  /** The changes after the client's Last-Event-ID may be gone (the stream is capped). */
+  /**
+   * Changes after the client's Last-Event-ID and before `oldestId` are not sent: the stream no
+   * longer holds them (it is capped), or the client is further behind than a catch-up goes (it
+   * gets the newest CATCH_UP_LIMIT changes).
+   */
   gap(oldestId: string): void;
 }
 
 const READ_COUNT = 500;
+/**
+ * Changes a resuming client is sent from the stream at most. One further behind is told of the
+ * gap and resumes live: re-reading its customers is cheaper than replaying the stream to it.
+ */
+export const CATCH_UP_LIMIT = 1_000;
 const BLOCK_MS = 1_000;
 const RETRY_MS = 1_000;
 
@@ -72,14 +94,14 @@ export class ChangeFeed {
 
   async #catchUp(registration: Registration, lastEventId: string): Promise<void> {
     const oldest = await this.store.oldestChangeId();
-    if (oldest !== undefined && compareIds(oldest, lastEventId) > 0) {
-      registration.subscriber.gap(oldest);
+    const backlog = await this.store.changesAfter(registration.lastId, CATCH_UP_LIMIT + 1);
+    const tooFarBehind = backlog.length > CATCH_UP_LIMIT;
+    const sent = tooFarBehind ? await this.store.latestChanges(CATCH_UP_LIMIT) : backlog;
+    const firstSent = tooFarBehind ? sent[0]?.id : oldest;
+    if (firstSent !== undefined && compareIds(firstSent, lastEventId) > 0) {
+      registration.subscriber.gap(firstSent);
     }
-    for (;;) {
-      const entries = await this.store.changesAfter(registration.lastId, READ_COUNT);
-      for (const entry of entries) this.#send(registration, entry);
-      if (entries.length < READ_COUNT) break;
-    }
+    for (const entry of sent) this.#send(registration, entry);
     const buffered = registration.buffered ?? [];
     registration.buffered = undefined;
     for (const entry of buffered) this.#send(registration, entry);

@@ -1,5 +1,5 @@
 import { StageSchema, StatusSchema, type Model } from '@rapport/model';
-import { ChannelSchema } from '@rapport/schema';
+import { ChannelSchema, IdSchema } from '@rapport/schema';
 import { ApiError } from '@rapport/service';
 import {
   customerSummary,
@@ -43,11 +43,16 @@ export type ListRequest = z.infer<typeof ListQuerySchema>;
 const SCAN_BUDGET = 2_000;
 const CALLS = 4;
 
-const CursorSchema = z.object({
+/**
+ * What a cursor holds, parsed as strictly as anything else a client sends: a forged one must be a
+ * 400 here, not an error from the index script.
+ */
+const CursorSchema = z.strictObject({
   /** The query the cursor belongs to, so a cursor is never applied to another list. */
-  q: z.string(),
-  s: z.string(),
-  c: z.string(),
+  q: z.string().max(1_000),
+  /** A score as Redis writes it: `-inf`, `inf` or a number. */
+  s: z.union([z.enum(['-inf', 'inf']), z.string().regex(/^-?\d+(?:\.\d+)?(?:e[+-]?\d+)?$/)]),
+  c: IdSchema,
 });
 
 /** The filters a cursor is bound to (not the limit: pages may differ in size). */

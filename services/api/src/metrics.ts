@@ -1,27 +1,22 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 
-/** The query API's Prometheus metrics, on a registry of its own (tests build many APIs). */
+/**
+ * The query API's Prometheus metrics, on a registry of its own (tests build many APIs); the HTTP
+ * shell adds its request, latency and rejection metrics to the same registry.
+ */
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'rapport_api_' });
   return {
     registry,
-    requests: new Counter({
-      name: 'rapport_api_requests_total',
-      help: 'HTTP requests by route and status code',
-      labelNames: ['route', 'status'] as const,
-      registers: [registry],
-    }),
-    seconds: new Histogram({
-      name: 'rapport_api_request_seconds',
-      help: 'Time to answer, by route (streams excluded)',
-      labelNames: ['route'] as const,
-      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
-      registers: [registry],
-    }),
     streams: new Gauge({
       name: 'rapport_api_streams_open',
       help: 'Server-Sent Events connections open',
+      registers: [registry],
+    }),
+    streamsRefused: new Counter({
+      name: 'rapport_api_streams_refused_total',
+      help: 'Server-Sent Events connections refused at the caps (in all or per key)',
       registers: [registry],
     }),
     streamed: new Counter({

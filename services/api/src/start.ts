@@ -17,7 +17,7 @@ export async function startApi(
   logger: Logger,
   options: { readonly port?: number; readonly now?: () => number } = {},
 ): Promise<StartedApi> {
-  if (config.auth.readKeys.length === 0) {
+  if (config.auth.read.length === 0) {
     throw new Error(
       'RAPPORT_READ_KEYS is empty: set at least one read key (`rapport up` sets dev keys)',
     );

@@ -11,6 +11,7 @@ import { StampedInteractionSchema } from '@rapport/schema';
 import { startOpsServer, type Logger, type OpsServer, type RunningService } from '@rapport/service';
 // The client only: the package's index also loads the Temporal worker.
 import { connectWithoutRetries, signalCustomer } from '@rapport/workflows/client';
+import { temporalConnectionOptions } from '@rapport/workflows/connection';
 import { Client, type Connection } from '@temporalio/client';
 import { deliverBatch } from './deliver';
 import { Limiter } from './limiter';
@@ -53,7 +54,7 @@ export async function startBridge(
   try {
     // A failed attempt comes back at once to the bridge's own loop, which backs off, counts
     // retries in /metrics, heartbeats Kafka and stops when told.
-    connection = await connectWithoutRetries(config.temporal.address);
+    connection = await connectWithoutRetries(temporalConnectionOptions(config.temporal));
     const temporal = connection;
     const client = new Client({ connection: temporal, namespace: config.temporal.namespace });
     const limiter = new Limiter(config.bridge.signalConcurrency);

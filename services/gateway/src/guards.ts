@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Redis, Result } from 'ioredis';
 
 /**
@@ -10,11 +9,14 @@ const ACKED = 'acked';
 
 export type ClaimOutcome = 'new' | 'duplicate' | 'in_flight';
 
-/** Admits `count` events against a per-key budget per one-second window; never half-admits. */
+/**
+ * Admits `count` events against a per-key budget per one-second window; never half-admits, and
+ * never admits more than the budget in one request, even into an untouched second.
+ */
 const TAKE_BUDGET = `
 local used = tonumber(redis.call('GET', KEYS[1]) or '0')
 local count = tonumber(ARGV[1])
-if used > 0 and used + count > tonumber(ARGV[2]) then return 0 end
+if used + count > tonumber(ARGV[2]) then return 0 end
 redis.call('INCRBY', KEYS[1], count)
 redis.call('PEXPIRE', KEYS[1], 2000)
 return 1`;
@@ -31,12 +33,17 @@ export interface EventRef {
 }
 
 /**
+ * Which ids an event's eventId is compared with: `http` (`/v1/interactions`, whatever tool sent
+ * it), `segment`, or `webhook:<channel>`. A Segment call naming a provider's event id must not
+ * claim it before the provider's own webhook arrives.
+ */
+export type DedupScope = string;
+
+/**
  * The gateway's Redis state: deduplication by eventId and per-key rate limits. Keys carry the
  * customer's `{hash tag}` so that with Redis Cluster a customer's keys share a slot.
  */
 export class Guards {
-  private readonly keyIds = new Map<string, string>();
-
   constructor(
     private readonly redis: Redis,
     private readonly options: {
@@ -49,8 +56,19 @@ export class Guards {
     redis.defineCommand('rapportTakeBudget', { numberOfKeys: 1, lua: TAKE_BUDGET });
   }
 
-  private seenKey(event: EventRef): string {
-    return `${this.options.keyPrefix}{${event.customerId}}:seen:${event.eventId}`;
+  get rateLimitPerSecond(): number {
+    return this.options.rateLimitPerSecond;
+  }
+
+  /**
+   * `http` keeps the key it always had (ids acknowledged before an upgrade stay known); other
+   * scopes sit in braces, which no id may contain, so no eventId can spell another scope's key.
+   */
+  private seenKey(scope: DedupScope, event: EventRef): string {
+    const tag = `${this.options.keyPrefix}{${event.customerId}}`;
+    return scope === 'http'
+      ? `${tag}:seen:${event.eventId}`
+      : `${tag}:seen{${scope}}:${event.eventId}`;
   }
 
   /**
@@ -60,18 +78,19 @@ export class Guards {
    * the budget refuses, the claims just made are released and `admitted` is false.
    */
   async admit(
-    writeKey: string,
+    request: { readonly budget: string; readonly scope: DedupScope },
     events: readonly EventRef[],
     nowMs: number,
   ): Promise<{ admitted: boolean; outcomes: ClaimOutcome[] }> {
     const pipeline = this.redis.pipeline();
     pipeline.rapportTakeBudget(
-      this.budgetKey(writeKey, nowMs),
+      this.budgetKey(request.budget, nowMs),
       events.length,
       this.options.rateLimitPerSecond,
     );
     for (const event of events) {
-      pipeline.set(this.seenKey(event), PENDING, 'PX', this.options.pendingTtlMs, 'NX', 'GET');
+      const key = this.seenKey(request.scope, event);
+      pipeline.set(key, PENDING, 'PX', this.options.pendingTtlMs, 'NX', 'GET');
     }
     const [budget, ...claims] = (await pipeline.exec()) ?? [];
     const outcomes = claims.map(([error, previous]): ClaimOutcome => {
@@ -81,41 +100,40 @@ export class Guards {
     });
     if (budget?.[0]) throw budget[0];
     if (budget?.[1] === 1) return { admitted: true, outcomes };
-    await this.release(events.filter((_, index) => outcomes[index] === 'new'));
+    await this.release(
+      request.scope,
+      events.filter((_, index) => outcomes[index] === 'new'),
+    );
     return { admitted: false, outcomes };
   }
 
   /** After Kafka acknowledged: the ids stay known for the dedup window. */
-  async confirm(events: readonly EventRef[]): Promise<void> {
-    await this.forEach(events, (pipeline, key) =>
+  async confirm(scope: DedupScope, events: readonly EventRef[]): Promise<void> {
+    await this.forEach(scope, events, (pipeline, key) =>
       pipeline.set(key, ACKED, 'EX', this.options.dedupWindowSeconds),
     );
   }
 
   /** After a failed publish: the client's retry must be accepted, not called a duplicate. */
-  async release(events: readonly EventRef[]): Promise<void> {
-    await this.forEach(events, (pipeline, key) => pipeline.del(key));
+  async release(scope: DedupScope, events: readonly EventRef[]): Promise<void> {
+    await this.forEach(scope, events, (pipeline, key) => pipeline.del(key));
   }
 
   private async forEach(
+    scope: DedupScope,
     events: readonly EventRef[],
     command: (pipeline: ReturnType<Redis['pipeline']>, key: string) => unknown,
   ): Promise<void> {
     if (events.length === 0) return;
     const pipeline = this.redis.pipeline();
-    for (const event of events) command(pipeline, this.seenKey(event));
+    for (const event of events) command(pipeline, this.seenKey(scope, event));
     const results = (await pipeline.exec()) ?? [];
     const failed = results.find(([error]) => error);
     if (failed?.[0]) throw failed[0];
   }
 
-  private budgetKey(writeKey: string, nowMs: number): string {
-    // A digest, not the key itself: API keys must not show up in `redis-cli --scan`.
-    let keyId = this.keyIds.get(writeKey);
-    if (keyId === undefined) {
-      keyId = createHash('sha256').update(writeKey).digest('hex').slice(0, 16);
-      this.keyIds.set(writeKey, keyId);
-    }
-    return `${this.options.keyPrefix}ratelimit:{${keyId}}:${Math.floor(nowMs / 1000)}`;
+  /** `budget` is a key's id (a digest: keys never show up in `redis-cli --scan`) or a channel. */
+  private budgetKey(budget: string, nowMs: number): string {
+    return `${this.options.keyPrefix}ratelimit:{${budget}}:${Math.floor(nowMs / 1000)}`;
   }
 }

@@ -1,6 +1,7 @@
 import type { Interaction, StampedInteraction } from '@rapport/schema';
+import type { FastifyRequest } from 'fastify';
 import { ApiError, publishFailed } from './errors';
-import type { Guards } from './guards';
+import type { DedupScope, Guards } from './guards';
 import type { Metrics } from './metrics';
 
 /** What the gateway needs from Kafka: publish that resolves only once every record is acked. */
@@ -16,6 +17,22 @@ export interface IngestDeps {
   readonly now: () => number;
 }
 
+/** Where a request's events come from, and who pays for them. */
+export interface IngestSource {
+  /** Stamped on every event: `http`, `http:csv`, `segment`, `webhook:<channel>`. */
+  readonly source: string;
+  /** Whose eventIds this request's ids are compared with (see Guards). */
+  readonly scope: DedupScope;
+  /** The rate budget charged: a key's id, or a signed channel. */
+  readonly budget: string;
+}
+
+/** The rate budget of a request authenticated by key: the key's id, never the key itself. */
+export function budgetOf(request: FastifyRequest): string {
+  if (request.caller === undefined) throw new Error('budgetOf: the request carries no key');
+  return request.caller.keyId;
+}
+
 export interface IngestResult {
   readonly accepted: number;
   readonly duplicates: number;
@@ -29,23 +46,25 @@ export interface IngestResult {
 export async function ingest(
   deps: IngestDeps,
   events: readonly Interaction[],
-  context: { readonly source: string; readonly writeKey: string },
+  context: IngestSource,
 ): Promise<IngestResult> {
   const now = deps.now();
   const unique = firstOfEachEventId(events);
-  const { admitted, outcomes } = await deps.guards.admit(context.writeKey, unique, now);
+  const { admitted, outcomes } = await deps.guards.admit(context, unique, now);
   if (!admitted) {
     throw new ApiError(
       429,
       'RATE_LIMITED',
-      'too many events for this write key; retry after the given delay',
+      unique.length > deps.guards.rateLimitPerSecond
+        ? `this request has ${unique.length} events and the budget is ${deps.guards.rateLimitPerSecond} a second; send smaller batches`
+        : 'too many events for this key; retry after the given delay',
       [],
       1,
     );
   }
   const fresh = unique.filter((_, index) => outcomes[index] === 'new');
   if (outcomes.includes('in_flight')) {
-    await deps.guards.release(fresh);
+    await deps.guards.release(context.scope, fresh);
     throw new ApiError(
       409,
       'IN_FLIGHT',
@@ -56,21 +75,25 @@ export async function ingest(
   }
   const receivedAt = new Date(now).toISOString();
   const stamped = fresh.map((event) => ({ ...event, receivedAt, source: context.source }));
-  await publishOrRelease(deps, stamped);
-  await deps.guards.confirm(fresh);
+  await publishOrRelease(deps, context.scope, stamped);
+  await deps.guards.confirm(context.scope, fresh);
   const result = { accepted: fresh.length, duplicates: events.length - fresh.length };
   deps.metrics.events.inc({ source: context.source, outcome: 'accepted' }, result.accepted);
   deps.metrics.events.inc({ source: context.source, outcome: 'duplicate' }, result.duplicates);
   return result;
 }
 
-async function publishOrRelease(deps: IngestDeps, stamped: StampedInteraction[]): Promise<void> {
+async function publishOrRelease(
+  deps: IngestDeps,
+  scope: DedupScope,
+  stamped: StampedInteraction[],
+): Promise<void> {
   if (stamped.length === 0) return;
   const stopTimer = deps.metrics.publishSeconds.startTimer();
   try {
     await deps.publisher.publish(stamped, { timeoutMs: deps.publishTimeoutMs });
   } catch (error) {
-    await deps.guards.release(stamped);
+    await deps.guards.release(scope, stamped);
     throw publishFailed('the events', error);
   } finally {
     stopTimer();

@@ -1,27 +1,18 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
-/** The gateway's Prometheus metrics, on a registry of its own (tests build many gateways). */
+/**
+ * The gateway's Prometheus metrics, on a registry of its own (tests build many gateways); the HTTP
+ * shell adds its request, latency and rejection metrics to the same registry.
+ */
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'rapport_gateway_' });
   return {
     registry,
-    requests: new Counter({
-      name: 'rapport_gateway_requests_total',
-      help: 'HTTP requests by route and status code',
-      labelNames: ['route', 'status'] as const,
-      registers: [registry],
-    }),
     events: new Counter({
       name: 'rapport_gateway_events_total',
       help: 'Events by source and outcome (accepted, duplicate, dead_lettered)',
       labelNames: ['source', 'outcome'] as const,
-      registers: [registry],
-    }),
-    rejections: new Counter({
-      name: 'rapport_gateway_rejections_total',
-      help: 'Refused requests by reason (the error code)',
-      labelNames: ['reason'] as const,
       registers: [registry],
     }),
     publishSeconds: new Histogram({

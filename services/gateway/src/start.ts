@@ -9,7 +9,7 @@ import {
   type ReadinessChecks,
   type RunningService,
 } from '@rapport/service';
-import { Redis } from 'ioredis';
+import { connectRedis } from '@rapport/store';
 import { buildGateway, type Gateway } from './app';
 import { channelAdapters } from './mappings';
 import { createMetrics } from './metrics';
@@ -29,7 +29,7 @@ export async function startGateway(
   logger: Logger,
   options: { readonly port?: number } = {},
 ): Promise<StartedGateway> {
-  if (config.auth.writeKeys.length === 0) {
+  if (config.auth.write.length === 0) {
     throw new Error(
       'RAPPORT_WRITE_KEYS is empty: set at least one write key (`rapport up` sets dev keys)',
     );
@@ -39,10 +39,7 @@ export async function startGateway(
   await provisionTopics(kafka, config.kafka);
   const producer = createInteractionProducer(kafka, config.kafka);
   await producer.connect();
-  const redis = new Redis(config.redis.url, {
-    maxRetriesPerRequest: 2,
-    enableAutoPipelining: true,
-  });
+  const redis = connectRedis(config.redis, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
   try {
     await redis.ping();
     const metrics = createMetrics();

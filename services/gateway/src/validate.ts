@@ -3,7 +3,6 @@ import {
   INGEST_LIMITS as LIMITS,
   parseInteraction,
   SOURCE_HEADER,
-  SourceSchema,
   type Interaction,
   type Issue,
 } from '@rapport/schema';
@@ -15,23 +14,29 @@ export type PathOf = (index: number) => string;
 /** `{ "batch": [...] }` or one event: the items and how to name each in an issue path. */
 export function itemsOf(body: unknown): { items: unknown[]; pathOf: PathOf } {
   if (typeof body === 'object' && body !== null && 'batch' in body && Array.isArray(body.batch)) {
+    if (body.batch.length === 0) {
+      throw new ApiError(400, 'VALIDATION_FAILED', 'the batch is empty: nothing to accept', [
+        { path: 'batch', message: 'expected at least one event' },
+      ]);
+    }
     return { items: body.batch as unknown[], pathOf: (index) => `batch.${index}` };
   }
   return { items: [body], pathOf: () => '' };
 }
 
+const tooManyEvents = (count: number) =>
+  `${count} events; at most ${LIMITS.batchEvents} are accepted per request`;
+const isOversized = (item: unknown) =>
+  Buffer.byteLength(JSON.stringify(item) ?? '') > LIMITS.eventBytes;
+
 /** Refuses a batch over the item limit, or any item over 32 KB, before parsing anything. */
 export function checkLimits(items: readonly unknown[], rawBytes: number, pathOf: PathOf): void {
   if (items.length > LIMITS.batchEvents) {
-    throw new ApiError(
-      400,
-      'BATCH_TOO_LARGE',
-      `the batch has ${items.length} events; at most ${LIMITS.batchEvents} are accepted per request`,
-    );
+    throw new ApiError(400, 'BATCH_TOO_LARGE', `the batch has ${tooManyEvents(items.length)}`);
   }
   if (rawBytes <= LIMITS.eventBytes) return; // No item can be larger than the whole body.
   items.forEach((item, index) => {
-    if (Buffer.byteLength(JSON.stringify(item) ?? '') > LIMITS.eventBytes) {
+    if (isOversized(item)) {
       const path = pathOf(index);
       throw new ApiError(
         413,
@@ -64,6 +69,18 @@ export function validateEvents(
   return events;
 }
 
+/** The same limits for the events a webhook adapter made of one payload, as issues. */
+export function adaptedLimitIssues(events: readonly Interaction[]): Issue[] {
+  if (events.length > LIMITS.batchEvents) {
+    return [{ path: '', message: `the payload maps to ${tooManyEvents(events.length)}` }];
+  }
+  return events.flatMap((event, index) =>
+    isOversized(event)
+      ? [{ path: String(index), message: `larger than ${LIMITS.eventBytes / 1024} KB` }]
+      : [],
+  );
+}
+
 export function throwIfInvalid(issues: readonly Issue[], total: number): void {
   if (issues.length === 0) return;
   const first = issues[0]?.path || '(body)';
@@ -77,17 +94,20 @@ export function throwIfInvalid(issues: readonly Issue[], total: number): void {
 
 /**
  * The `source` stamped on events posted to `/v1/interactions`: `http`, or `http:<name>` when the
- * client names itself (`rapport import` sends `csv`). Kept under `http:` so that no client can
- * pass its events off as the engine's, Segment's or a webhook's.
+ * client names itself with one of the configured names (`rapport import` sends `csv`). Kept under
+ * `http:` so that no client can pass its events off as the engine's, Segment's or a webhook's,
+ * and an allow-list so that clients cannot grow the metrics' label values without bound.
  */
-export function httpSource(header: string | string[] | undefined): string {
+export function httpSource(
+  header: string | string[] | undefined,
+  allowed: readonly string[],
+): string {
   if (header === undefined) return 'http';
-  const parsed = SourceSchema.safeParse(typeof header === 'string' ? `http:${header}` : undefined);
-  if (parsed.success) return parsed.data;
+  if (typeof header === 'string' && allowed.includes(header)) return `http:${header}`;
   throw new ApiError(
     400,
     'VALIDATION_FAILED',
-    `${SOURCE_HEADER} must be one lowercase slug such as "csv", not ${JSON.stringify(header)}`,
-    [{ path: `headers.${SOURCE_HEADER}`, message: 'expected a lowercase slug such as "csv"' }],
+    `${SOURCE_HEADER} must be one of ${allowed.join(', ')} (RAPPORT_CLIENT_SOURCES)`,
+    [{ path: `headers.${SOURCE_HEADER}`, message: `expected one of ${allowed.join(', ')}` }],
   );
 }

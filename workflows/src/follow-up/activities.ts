@@ -4,10 +4,19 @@ import type { ActivityMetrics } from '../shared/activity-metrics';
 import { activityFailure } from '../shared/failures';
 import { NotificationSchema, postWebhook } from './webhook';
 
+/**
+ * Per playbook name, by step index, the URL a step of the playbook file posts to instead of
+ * `RAPPORT_FOLLOWUP_WEBHOOK_URL`. It stays in the worker: a webhook URL often carries a token,
+ * and whatever a workflow holds (its input, an activity's input or result) is written into its
+ * history. A notification names its step, which is all this lookup needs.
+ */
+export type StepUrls = ReadonlyMap<string, ReadonlyMap<number, string>>;
+
 export interface FollowUpActivityDeps {
   readonly webhook: {
     /** Where steps without a URL of their own post; such steps are skipped when unset. */
     readonly url: string | undefined;
+    readonly stepUrls: StepUrls;
     /** Signs every post. */
     readonly secret: string | undefined;
   };
@@ -16,9 +25,12 @@ export interface FollowUpActivityDeps {
   readonly metrics?: Pick<ActivityMetrics, 'notified'>;
 }
 
+/**
+ * Requests scheduled by earlier code also carried the target `url`. Parsing drops it, so such an
+ * in-flight request still completes, posting where the worker's settings say the step posts now
+ * (after a token was rotated, the new one).
+ */
 export const NotifyRequestSchema = z.object({
-  /** The step's own URL, else the configured one. */
-  url: z.string().optional(),
   /** The same on every attempt: the follow-up id and the step, so receivers de-duplicate. */
   idempotencyKey: z.string(),
   notification: NotificationSchema,
@@ -33,12 +45,15 @@ export function createFollowUpActivities(deps: FollowUpActivityDeps) {
   return {
     /**
      * Posts a notification to the follow-up webhook, signed (HMAC-SHA256) and with an
-     * idempotency key. A 4xx answer fails for good (non-retryable); anything else is retried by
-     * Temporal with back-off. Nothing to post to is an expected outcome, returned as data.
+     * idempotency key, to the step's own URL or else the configured one. A 4xx answer or a
+     * redirect fails for good (non-retryable); anything else is retried by Temporal with
+     * back-off. Nothing to post to is an expected outcome, returned as data.
      */
     async notify(request: NotifyRequest): Promise<NotifyResult> {
-      const { url, idempotencyKey, notification } = NotifyRequestSchema.parse(request);
-      const target = url ?? deps.webhook.url;
+      const { idempotencyKey, notification } = NotifyRequestSchema.parse(request);
+      const target =
+        deps.webhook.stepUrls.get(notification.playbook)?.get(notification.step) ??
+        deps.webhook.url;
       if (target === undefined || deps.webhook.secret === undefined) {
         deps.metrics?.notified('skipped');
         const missing = target === undefined ? 'URL' : 'SECRET';

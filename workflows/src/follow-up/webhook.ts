@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { redactUrl, WebhookUrlSchema } from '@rapport/config';
 import { z } from 'zod';
 
 /** What a follow-up webhook receives (JSON body). */
@@ -43,23 +44,28 @@ export function verifyWebhook(
 }
 
 export type WebhookErrorCode =
-  /** The receiver refused the request (4xx): the same request will be refused again. */
+  /** The receiver refused the request (4xx) or redirected it: it will fare the same again. */
   | 'WEBHOOK_REJECTED'
+  /** The URL breaks the webhook URL rule; start-up refuses such URLs, so this is a backstop. */
+  | 'WEBHOOK_URL_INVALID'
   /** The receiver failed (5xx, 408, 429): worth retrying. */
   | 'WEBHOOK_FAILED'
   /** No answer (connection refused, timeout): worth retrying. */
   | 'WEBHOOK_UNREACHABLE';
 
+/**
+ * Its message names the target by origin only (`redactUrl`), and it has no cause: an activity's
+ * failure, cause chain included, is written into the workflow's history and logged.
+ */
 export class WebhookError extends Error {
   readonly retriable: boolean;
   constructor(
     readonly code: WebhookErrorCode,
     message: string,
-    options: { readonly cause?: unknown } = {},
   ) {
-    super(message, options.cause === undefined ? {} : { cause: options.cause });
+    super(message);
     this.name = 'WebhookError';
-    this.retriable = code !== 'WEBHOOK_REJECTED';
+    this.retriable = code === 'WEBHOOK_FAILED' || code === 'WEBHOOK_UNREACHABLE';
   }
 }
 
@@ -77,6 +83,12 @@ export interface WebhookDelivery {
 
 /** One attempt; resolves with the status on 2xx, throws WebhookError otherwise. */
 export async function postWebhook(delivery: WebhookDelivery): Promise<number> {
+  const target = `webhook ${redactUrl(delivery.url)}`;
+  const allowed = WebhookUrlSchema.safeParse(delivery.url);
+  if (!allowed.success) {
+    const reasons = allowed.error.issues.map((issue) => issue.message).join('; ');
+    throw new WebhookError('WEBHOOK_URL_INVALID', `${target} refused: ${reasons}`);
+  }
   const body = JSON.stringify(delivery.notification);
   const timestamp = String(Math.floor(Date.now() / 1000));
   const timeout = AbortSignal.timeout(delivery.timeoutMs);
@@ -91,19 +103,38 @@ export async function postWebhook(delivery: WebhookDelivery): Promise<number> {
         [SIGNATURE_HEADER]: signWebhook(delivery.secret, timestamp, body),
       },
       body,
+      // A redirect would carry the customer data and the signature wherever the receiver
+      // points, over http too. Node's fetch (undici), unlike a browser's, hands back the 3xx
+      // answer itself rather than an opaque redirect.
+      redirect: 'manual',
       signal: delivery.signal === undefined ? timeout : AbortSignal.any([timeout, delivery.signal]),
     });
   } catch (error) {
-    throw new WebhookError('WEBHOOK_UNREACHABLE', `webhook ${delivery.url}: ${String(error)}`, {
-      cause: error,
-    });
+    throw new WebhookError('WEBHOOK_UNREACHABLE', `${target} unreachable: ${reasonOf(error)}`);
   }
-  // Read the answer fully so the connection can be reused, and to quote it in errors.
-  const answer = (await response.text().catch(() => '')).slice(0, 200);
+  // Nothing in the answer is used. It is not quoted either: a receiver may echo the request's
+  // path (Express's 404 says `Cannot POST /<path>`), which is often the token.
+  await response.body?.cancel();
   if (response.ok) return response.status;
+  if (response.status >= 300 && response.status < 400) {
+    throw new WebhookError(
+      'WEBHOOK_REJECTED',
+      `${target} answered ${response.status}: the receiver redirected, and redirects are not followed`,
+    );
+  }
   const code =
     response.status >= 400 && response.status < 500 && !RETRIABLE_CLIENT_ERRORS.has(response.status)
       ? 'WEBHOOK_REJECTED'
       : 'WEBHOOK_FAILED';
-  throw new WebhookError(code, `webhook ${delivery.url} answered ${response.status}: ${answer}`);
+  throw new WebhookError(code, `${target} answered ${response.status}`);
+}
+
+/**
+ * Why fetch got no answer, e.g. `fetch failed: connect ECONNREFUSED 127.0.0.1:9`. The messages
+ * of fetch that quote the URL (one that does not parse, or carries a password) cannot occur:
+ * `WebhookUrlSchema` refuses those URLs first.
+ */
+function reasonOf(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message;
 }

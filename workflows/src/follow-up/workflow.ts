@@ -91,8 +91,9 @@ export async function followUp(input: FollowUpInput): Promise<FollowUpResult> {
       case 'notify':
       case 'escalate': {
         try {
+          // The notification names its step (playbook and index), and the worker knows where
+          // that step posts; the URL itself never enters this workflow or its history.
           const sent = await notify({
-            ...(step.url === undefined ? {} : { url: step.url }),
             idempotencyKey: `${followUpId}:${index}`,
             notification: {
               type: step.kind === 'notify' ? 'followup.notify' : 'followup.escalate',

@@ -14,22 +14,35 @@ export const FollowUpOutcomeSchema = z.enum(['re_engaged', 'no_response', 'cance
 export type FollowUpOutcome = z.infer<typeof FollowUpOutcomeSchema>;
 
 const message = z.string().min(1).max(2_000);
-const webhookUrl = z.url({ protocol: /^https?$/ });
 const positiveMs = z
   .int()
   .positive()
   .max(100 * 365 * 86_400_000);
 
+/*
+ * Where a notify or escalate step posts is not part of it: a webhook URL often carries a token,
+ * and whatever a workflow holds is written into its history. The worker keeps the URLs and looks
+ * a step's up by its playbook and index (follow-up/activities.ts). These two are not strict
+ * because inputs and settings recorded before that still carry a `url`; parsing drops it.
+ */
+/** Tell someone (a CRM, a chat channel) through the signed follow-up webhook. */
+export const NotifyStepSchema = z.object({ kind: z.literal('notify'), message });
+/** The same, marked as an escalation for whoever receives it. */
+export const EscalateStepSchema = z.object({ kind: z.literal('escalate'), message });
+
+/** Stop here with this outcome. */
+export const CloseStepSchema = z.strictObject({
+  kind: z.literal('close'),
+  outcome: FollowUpOutcomeSchema,
+});
+
 /** A playbook step; durations in milliseconds (the playbook file writes them as `7d`). */
 export const StepSchema = z.discriminatedUnion('kind', [
-  /** Tell someone (a CRM, a chat channel) through the signed follow-up webhook. */
-  z.strictObject({ kind: z.literal('notify'), message, url: webhookUrl.optional() }),
-  /** The same, marked as an escalation for whoever receives it. */
-  z.strictObject({ kind: z.literal('escalate'), message, url: webhookUrl.optional() }),
+  NotifyStepSchema,
+  EscalateStepSchema,
   /** Wait until the customer gives value again, at most this long. */
   z.strictObject({ kind: z.literal('wait'), upToMs: positiveMs }),
-  /** Stop here with this outcome. */
-  z.strictObject({ kind: z.literal('close'), outcome: FollowUpOutcomeSchema }),
+  CloseStepSchema,
 ]);
 export type Step = z.infer<typeof StepSchema>;
 

@@ -19,7 +19,7 @@ async function file(text: string): Promise<string> {
 
 describe('playbooks', () => {
   it('the default set covers a cooling active customer, a silent onboarding one and a trust breach', async () => {
-    const playbooks = await loadPlaybooks(DEFAULT_PLAYBOOKS_FILE);
+    const { playbooks } = await loadPlaybooks(DEFAULT_PLAYBOOKS_FILE);
     expect(choosePlaybook(playbooks, 'threshold', 'active')?.name).toBe('cooling-active');
     expect(choosePlaybook(playbooks, 'silence', 'onboarding')?.name).toBe('silent-onboarding');
     expect(choosePlaybook(playbooks, 'trust_breach', 'prospect')?.name).toBe('trust-breach');
@@ -66,10 +66,57 @@ describe('playbooks', () => {
   });
 });
 
+describe('per-step webhook URLs', () => {
+  const TOKEN = 'tok3n-5b1f0c2e';
+  const playbook = (url: string) =>
+    [
+      'playbooks:',
+      '  - name: cooling',
+      '    when: { triggers: [threshold] }',
+      '    steps:',
+      '      - { kind: notify, message: Check in. }',
+      '      - { kind: wait, upTo: 7d }',
+      `      - { kind: escalate, message: Call them., url: "${url}" }`,
+    ].join('\n');
+
+  it('stay in the worker: the workflows\' playbooks have none, the worker finds them by step', async () => {
+    const url = `https://hooks.example.com/services/${TOKEN}?key=q`;
+    const { playbooks, stepUrls } = await loadPlaybooks(await file(playbook(url)));
+    expect(playbooks[0]?.steps[2]).toEqual({ kind: 'escalate', message: 'Call them.' });
+    expect(JSON.stringify(playbooks)).not.toContain(TOKEN);
+    expect(stepUrls).toEqual(new Map([['cooling', new Map([[2, url]])]]));
+  });
+
+  it('take plain http to this machine only; the error names the step, not the token', async () => {
+    const local = await loadPlaybooks(await file(playbook(`http://127.0.0.1:9/${TOKEN}`)));
+    expect(local.stepUrls.get('cooling')?.get(2)).toBe(`http://127.0.0.1:9/${TOKEN}`);
+
+    const error = await loadPlaybooks(
+      await file(playbook(`http://hooks.example.com/services/${TOKEN}`)),
+    ).catch((caught: unknown) => caught);
+    if (!(error instanceof PlaybooksError))
+      throw new Error(`expected PlaybooksError: ${String(error)}`);
+    expect(error.issues).toEqual([
+      {
+        path: 'playbooks.0.steps.2.url',
+        message: 'expected https (plain http only to a loopback host: 127.0.0.0/8, ::1 or localhost)',
+      },
+    ]);
+    expect(error.message).not.toContain(TOKEN);
+  });
+  it('are checked strictly: a misspelt key is an unknown field, not a step without a URL', async () => {
+    const misspelt = playbook('https://hooks.example.com/x').replace('url:', 'ulr:');
+    await expect(loadPlaybooks(await file(misspelt))).rejects.toThrow(
+      /playbooks\.0\.steps\.2\.ulr: unknown field/,
+    );
+  });
+});
+
 describe('engagementSettings', () => {
   it('maps the configuration onto the workflow settings', async () => {
     const config = loadConfig({ RAPPORT_SLA: 'default=2h,chat=5m', RAPPORT_DROP_THRESHOLD: '35' });
-    const settings = engagementSettings(config, await loadPlaybooks(DEFAULT_PLAYBOOKS_FILE));
+    const { playbooks } = await loadPlaybooks(DEFAULT_PLAYBOOKS_FILE);
+    const settings = engagementSettings(config, playbooks);
     expect(settings).toMatchObject({
       sla: { defaultMs: 7_200_000, byChannel: { chat: 300_000 } },
       dropThreshold: 35,

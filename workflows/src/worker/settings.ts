@@ -1,14 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { DurationSchema, type Config } from '@rapport/config';
+import { DurationSchema, WebhookUrlSchema, type Config } from '@rapport/config';
 import { parseWith, type Issue } from '@rapport/schema';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import type { StepUrls } from '../follow-up/activities';
 import {
+  CloseStepSchema,
   EngagementSettingsSchema,
+  EscalateStepSchema,
+  NotifyStepSchema,
   PlaybookSchema,
   PlaybooksSchema,
-  StepSchema,
   type EngagementSettings,
   type Playbook,
 } from '../shared/settings';
@@ -32,22 +35,46 @@ export class PlaybooksError extends Error {
   }
 }
 
-/** In the file, a wait is written `upTo: 7d`; in the workflow it is milliseconds. */
-const FileStepSchema = z.union([
+/** A notify or escalate step of the file may name a URL of its own (see `StepUrls`). */
+const withOwnUrl = <Shape extends z.ZodRawShape>(step: z.ZodObject<Shape>) =>
+  z.strictObject({ ...step.shape, url: WebhookUrlSchema.optional() });
+
+const FileStepSchema = z.discriminatedUnion('kind', [
+  withOwnUrl(NotifyStepSchema),
+  withOwnUrl(EscalateStepSchema),
+  /** In the file, a wait is written `upTo: 7d`; in the workflow it is milliseconds. */
   z
     .strictObject({ kind: z.literal('wait'), upTo: DurationSchema })
     .transform(({ upTo }) => ({ kind: 'wait' as const, upToMs: upTo })),
-  StepSchema,
+  CloseStepSchema,
 ]);
+type FileStep = z.output<typeof FileStepSchema>;
 
+/** Where steps post that name a URL of their own, by playbook and step index. */
+function stepUrlsOf(playbooks: readonly { name: string; steps: readonly FileStep[] }[]): StepUrls {
+  return new Map(
+    playbooks.flatMap(({ name, steps }) => {
+      const urls = steps.flatMap((step, index): [number, string][] =>
+        'url' in step && step.url !== undefined ? [[index, step.url]] : [],
+      );
+      return urls.length === 0 ? [] : [[name, new Map(urls)] as const];
+    }),
+  );
+}
+
+/**
+ * The file gives the workflows' playbooks, checked as the workflows use them (which drops the
+ * steps' URLs: see `StepSchema`), and the URLs, which only the worker keeps.
+ */
 const PlaybookFileSchema = z
   .strictObject({
     playbooks: z.array(PlaybookSchema.extend({ steps: z.array(FileStepSchema).min(1).max(50) })),
   })
-  .transform(({ playbooks }) => playbooks)
-  .pipe(PlaybooksSchema);
+  .transform(({ playbooks }) => ({ playbooks, stepUrls: stepUrlsOf(playbooks) }))
+  .pipe(z.strictObject({ playbooks: PlaybooksSchema, stepUrls: z.custom<StepUrls>() }));
+export type PlaybookFile = z.output<typeof PlaybookFileSchema>;
 
-export async function loadPlaybooks(path: string): Promise<Playbook[]> {
+export async function loadPlaybooks(path: string): Promise<PlaybookFile> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');

@@ -3,6 +3,8 @@ import { createInteractionProducer, createKafka, provisionTopics } from '@rappor
 import { startOpsServer, type Logger, type RunningService } from '@rapport/service';
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { temporalConnectionOptions } from '../connection';
+import type { StepUrls } from '../follow-up/activities';
 import { EngagementSettingsSchema, type EngagementSettingsInput } from '../shared/settings';
 import { buildWorkflowBundle } from './bundle';
 import { WorkerMetrics } from './metrics';
@@ -37,17 +39,17 @@ export async function startWorker(
   logger: Logger,
   options: StartWorkerOptions = {},
 ): Promise<StartedWorker> {
-  const settings =
+  const file =
     options.settings === undefined
-      ? engagementSettings(
-          config,
-          await loadPlaybooks(config.worker.playbooksFile ?? DEFAULT_PLAYBOOKS_FILE),
-        )
-      : EngagementSettingsSchema.parse(options.settings);
-  const ownUrls = settings.playbooks.some((playbook) =>
-    playbook.steps.some((step) => 'url' in step && step.url !== undefined),
-  );
-  if (ownUrls && config.worker.webhook.secret === undefined) {
+      ? await loadPlaybooks(config.worker.playbooksFile ?? DEFAULT_PLAYBOOKS_FILE)
+      : undefined;
+  const settings =
+    file === undefined
+      ? EngagementSettingsSchema.parse(options.settings)
+      : engagementSettings(config, file.playbooks);
+  // Settings given by the caller have no step URLs: their steps post to the configured one.
+  const stepUrls: StepUrls = file?.stepUrls ?? new Map();
+  if (stepUrls.size > 0 && config.worker.webhook.secret === undefined) {
     throw new Error('playbook steps post to webhooks but RAPPORT_FOLLOWUP_WEBHOOK_SECRET is unset');
   }
   const workflowBundle =
@@ -63,7 +65,7 @@ export async function startWorker(
   const metrics = new WorkerMetrics();
   let connection: NativeConnection | undefined;
   try {
-    connection = await NativeConnection.connect({ address: config.temporal.address });
+    connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
     const worker = await Worker.create({
       connection,
       namespace: config.temporal.namespace,
@@ -73,7 +75,7 @@ export async function startWorker(
         producer,
         publishTimeoutMs: config.gateway.publishTimeoutMs,
         settings,
-        webhook: config.worker.webhook,
+        webhook: { ...config.worker.webhook, stepUrls },
         metrics,
       }),
       shutdownGraceTime: SHUTDOWN_GRACE,

@@ -31,8 +31,9 @@ export const customerRoutes =
   (context: ApiContext): FastifyPluginCallback =>
   (app, _options, done) => {
     const { store, model } = context;
+    const readers = { config: { access: 'read' } } as const;
 
-    app.get('/v1/customers/:id', async (request) => {
+    app.get('/v1/customers/:id', readers, async (request) => {
       const { id } = parseOrThrow(ParamsSchema, request.params, 'path');
       const { at } = parseOrThrow(ReadQuerySchema, request.query);
       const stored = await store.customer(await context.generation(), id);
@@ -40,12 +41,12 @@ export const customerRoutes =
       return customerView(id, stored, model, at === undefined ? context.now() : instantMs(at));
     });
 
-    app.get('/v1/customers', async (request) => {
+    app.get('/v1/customers', readers, async (request) => {
       const query = parseOrThrow(ListQuerySchema, request.query);
       return listCustomers(store, model, await context.generation(), query, context.now());
     });
 
-    app.get('/v1/customers/:id/history', async (request) => {
+    app.get('/v1/customers/:id/history', readers, async (request) => {
       const { id } = parseOrThrow(ParamsSchema, request.params, 'path');
       const generation = await context.generation();
       const snapshots = await store.history(generation, id);
@@ -55,7 +56,7 @@ export const customerRoutes =
       return { customerId: id, snapshots };
     });
 
-    app.get('/v1/customers/:id/timeline', async (request) => {
+    app.get('/v1/customers/:id/timeline', readers, async (request) => {
       const { id } = parseOrThrow(ParamsSchema, request.params, 'path');
       const { limit } = parseOrThrow(TimelineQuerySchema, request.query);
       const generation = await context.generation();

@@ -6,8 +6,9 @@ import { IdSchema } from '@rapport/schema';
 import type { ChangeEntry } from '@rapport/store';
 import { z } from 'zod';
 import type { ApiContext } from '../app';
-import { STREAM_ID } from '../feed';
+import { isPossibleStreamId } from '../feed';
 import { parseOrThrow } from '../validate';
+import { StreamSlots } from '../stream-slots';
 
 const StreamQuerySchema = z.strictObject({
   /** Only this customer's changes. */
@@ -15,7 +16,7 @@ const StreamQuerySchema = z.strictObject({
   /** Only changes that leave a customer in this status. */
   status: StatusSchema.optional(),
   /** For clients that cannot send the Last-Event-ID header on their first connection. */
-  lastEventId: z.string().regex(STREAM_ID).optional(),
+  lastEventId: z.string().max(64).optional(),
 });
 
 /** A slow client is dropped past this much unsent data; it resumes with Last-Event-ID. */
@@ -23,59 +24,63 @@ const MAX_BUFFERED_BYTES = 1 << 20;
 /** What EventSource waits before reconnecting. */
 const RETRY_MS = 2_000;
 
+const invalidLastEventId = () =>
+  new ApiError(400, 'VALIDATION_FAILED', 'Last-Event-ID is not an id this stream sent', [
+    { path: 'Last-Event-ID', message: 'expected <ms>-<seq> as this stream sends them' },
+  ]);
+
 /**
  * `GET /v1/stream`: Server-Sent Events of state changes, each with its stream id as the event
  * id, so a client that reconnects with `Last-Event-ID` gets everything it missed (an `event: gap`
  * first if the capped stream no longer holds it all). Comment lines keep idle connections open.
+ * Everything that can refuse the request (its input, the connection caps, reaching Redis) is
+ * decided before the 200, so a refusal is an answer in the error shape, never a dropped stream.
  */
 export const streamRoutes =
   (context: ApiContext): FastifyPluginCallback =>
   (app, _options, done) => {
     // Streams never end on their own: closing the API ends them, and clients reconnect elsewhere.
     const open = new Set<ServerResponse>();
+    const slots = new StreamSlots(
+      context.config.api.maxStreams,
+      context.config.api.maxStreamsPerKey,
+    );
     app.addHook('preClose', (hookDone) => {
       for (const raw of open) raw.destroy();
       hookDone();
     });
-    app.get('/v1/stream', async (request, reply) => {
+    app.get('/v1/stream', { config: { access: 'read' } }, async (request, reply) => {
       const query = parseOrThrow(StreamQuerySchema, request.query);
       const header = request.headers['last-event-id'];
       const lastEventId = typeof header === 'string' && header !== '' ? header : query.lastEventId;
-      if (lastEventId !== undefined && !STREAM_ID.test(lastEventId)) {
-        throw new ApiError(
-          400,
-          'VALIDATION_FAILED',
-          'Last-Event-ID is not an id this stream sent',
-          [{ path: 'Last-Event-ID', message: 'expected <ms>-<seq>' }],
-        );
+      // Stream ids are wall-clock instants, whatever instant the API reads customers at.
+      if (lastEventId !== undefined && !isPossibleStreamId(lastEventId, Date.now())) {
+        throw invalidLastEventId();
       }
       const wanted = (entry: ChangeEntry) =>
         (query.customer === undefined || entry.change.customerId === query.customer) &&
         (query.status === undefined || entry.change.status === query.status);
 
-      reply.hijack();
+      const release = slots.take(request.caller?.keyId ?? '');
+      if (release === undefined) {
+        context.metrics.streamsRefused.inc();
+        throw new ApiError(
+          429,
+          'TOO_MANY_STREAMS',
+          'too many streams are open (for this key or in all); close one or retry later',
+          [],
+          5,
+        );
+      }
       const raw = reply.raw;
-      raw.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
-      raw.write(`retry: ${RETRY_MS}\n\n`);
-      open.add(raw);
+      // What is delivered while the subscription is still catching up waits for the 200.
+      let pending: string[] | undefined = [];
       const write = (text: string) => {
-        if (raw.writableLength > MAX_BUFFERED_BYTES) raw.destroy();
+        if (pending) pending.push(text);
+        else if (raw.writableLength > MAX_BUFFERED_BYTES) raw.destroy();
         else raw.write(text);
       };
-      context.metrics.streams.inc();
-      const heartbeat = setInterval(() => write(': heartbeat\n\n'), context.heartbeatMs);
       let unsubscribe: (() => void) | undefined;
-      raw.on('close', () => {
-        open.delete(raw);
-        clearInterval(heartbeat);
-        unsubscribe?.();
-        context.metrics.streams.dec();
-      });
       try {
         unsubscribe = await context.feed.subscribe(
           {
@@ -90,11 +95,42 @@ export const streamRoutes =
           },
           lastEventId,
         );
-        if (raw.destroyed) unsubscribe();
       } catch (error) {
+        release();
         request.log.error({ err: error }, 'could not subscribe to the change stream');
-        raw.destroy();
+        throw new ApiError(
+          503,
+          'STORE_UNAVAILABLE',
+          'the change stream cannot be read right now',
+          [],
+          5,
+        );
       }
+
+      reply.hijack();
+      // A stream is idle between changes by design; heartbeats show it is alive.
+      request.raw.socket.setTimeout(0);
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      raw.write(`retry: ${RETRY_MS}\n\n`);
+      for (const text of pending) raw.write(text);
+      pending = undefined;
+      open.add(raw);
+      context.metrics.streams.inc();
+      const heartbeat = setInterval(() => write(': heartbeat\n\n'), context.heartbeatMs);
+      const close = () => {
+        open.delete(raw);
+        clearInterval(heartbeat);
+        unsubscribe?.();
+        release();
+        context.metrics.streams.dec();
+      };
+      if (request.raw.socket.destroyed) close();
+      else raw.on('close', close);
     });
     done();
   };

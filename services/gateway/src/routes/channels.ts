@@ -2,10 +2,10 @@ import { GENERIC_SIGNATURE, type ChannelAdapter } from '@rapport/adapters';
 import { futureIssues, type Interaction, type Issue } from '@rapport/schema';
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import type { RouteContext } from '../app';
-import { requireWriteKey } from '../auth';
 import { ApiError, publishFailed, underPath } from '../errors';
-import { ingest } from '../ingest';
+import { budgetOf, ingest } from '../ingest';
 import { signatureMatches } from '../signature';
+import { adaptedLimitIssues } from '../validate';
 
 /**
  * `POST /v1/channels/:channel`: provider webhooks through the channel's adapter. Providers do not
@@ -16,47 +16,57 @@ export const channelRoutes =
   (context: RouteContext): FastifyPluginCallback =>
   (app, _options, done) => {
     const adapters = new Map(context.deps.adapters.map((adapter) => [adapter.channel, adapter]));
-    app.post<{ Params: { channel: string } }>('/v1/channels/:channel', async (request, reply) => {
-      const adapter = adapters.get(request.params.channel);
-      if (!adapter) {
-        throw new ApiError(
-          404,
-          'UNKNOWN_CHANNEL',
-          `no channel "${request.params.channel}"; known: ${[...adapters.keys()].sort().join(', ')}`,
-        );
-      }
-      const source = `webhook:${adapter.channel}`;
-      authenticate(context, adapter, request);
-      const now = context.now();
-      const receivedAt = new Date(now).toISOString();
-      const adapted = adapter.adapt(request.body, { receivedAt });
-      const issues = adapted.ok
-        ? adapted.events.flatMap((event, index) =>
-            underPath(String(index), futureIssues(event, now)),
-          )
-        : adapted.issues;
-      if (issues.length > 0) {
-        await deadLetter(context, source, receivedAt, request.rawBody, issues);
-        return reply.code(202).send({ accepted: 0, duplicates: 0, deadLettered: 1 });
-      }
-      const events: Interaction[] = adapted.ok ? adapted.events : [];
-      const result = await ingest(context, events, { source, writeKey: source });
-      return reply.code(202).send({ ...result, deadLettered: 0 });
-    });
+    const secrets = context.deps.config.gateway.channelSecrets;
+    // A channel with a secret is authenticated by the provider's signature over the body; any
+    // other request needs a write key, checked before its body is read.
+    const signed = (request: FastifyRequest) => {
+      const { channel } = request.params as { channel: string };
+      return adapters.has(channel) && secrets[channel] !== undefined;
+    };
+    const options = { config: { access: 'write', signed } } as const;
+    app.post<{ Params: { channel: string } }>(
+      '/v1/channels/:channel',
+      options,
+      async (request, reply) => {
+        const adapter = adapters.get(request.params.channel);
+        if (!adapter) {
+          throw new ApiError(
+            404,
+            'UNKNOWN_CHANNEL',
+            `no channel "${request.params.channel}"; known: ${[...adapters.keys()].sort().join(', ')}`,
+          );
+        }
+        const source = `webhook:${adapter.channel}`;
+        const secret = secrets[adapter.channel];
+        if (secret !== undefined) verifySignature(adapter, secret, request);
+        const now = context.now();
+        const receivedAt = new Date(now).toISOString();
+        const adapted = adapter.adapt(request.body, { receivedAt });
+        const issues = adapted.ok
+          ? [
+              ...adaptedLimitIssues(adapted.events),
+              ...adapted.events.flatMap((event, index) =>
+                underPath(String(index), futureIssues(event, now)),
+              ),
+            ]
+          : adapted.issues;
+        if (issues.length > 0) {
+          await deadLetter(context, source, receivedAt, request.rawBody, issues);
+          return reply.code(202).send({ accepted: 0, duplicates: 0, deadLettered: 1 });
+        }
+        const events: Interaction[] = adapted.ok ? adapted.events : [];
+        const result = await ingest(context, events, {
+          source,
+          scope: source,
+          budget: secret === undefined ? budgetOf(request) : source,
+        });
+        return reply.code(202).send({ ...result, deadLettered: 0 });
+      },
+    );
     done();
   };
 
-/** A channel with a secret must be signed; one without takes a write key like every route. */
-function authenticate(
-  context: RouteContext,
-  adapter: ChannelAdapter,
-  request: FastifyRequest,
-): void {
-  const secret = context.deps.config.gateway.channelSecrets[adapter.channel];
-  if (secret === undefined) {
-    requireWriteKey(request.headers.authorization, context.deps.config.auth);
-    return;
-  }
+function verifySignature(adapter: ChannelAdapter, secret: string, request: FastifyRequest): void {
   const spec = adapter.signature ?? GENERIC_SIGNATURE;
   const presented = request.headers[spec.header.toLowerCase()];
   if (

@@ -1,21 +1,24 @@
 import type { FastifyPluginCallback } from 'fastify';
-import type { RouteContext } from '../app';
-import { requireWriteKey } from '../auth';
-import { ingest } from '../ingest';
 import { SOURCE_HEADER } from '@rapport/schema';
+import type { RouteContext } from '../app';
+import { ingest, budgetOf } from '../ingest';
 import { checkLimits, httpSource, itemsOf, validateEvents } from '../validate';
 
 /** `POST /v1/interactions`: one canonical event or `{ "batch": [...] }`; 202 once Kafka acked. */
 export const interactionRoutes =
   (context: RouteContext): FastifyPluginCallback =>
   (app, _options, done) => {
-    app.post('/v1/interactions', async (request, reply) => {
-      const writeKey = requireWriteKey(request.headers.authorization, context.deps.config.auth);
-      const source = httpSource(request.headers[SOURCE_HEADER]);
+    const sources = context.deps.config.gateway.clientSources;
+    app.post('/v1/interactions', { config: { access: 'write' } }, async (request, reply) => {
+      const source = httpSource(request.headers[SOURCE_HEADER], sources);
       const { items, pathOf } = itemsOf(request.body);
       checkLimits(items, request.rawBody?.length ?? 0, pathOf);
       const events = validateEvents(items, pathOf, context.now());
-      const result = await ingest(context, events, { source, writeKey });
+      const result = await ingest(context, events, {
+        source,
+        scope: 'http',
+        budget: budgetOf(request),
+      });
       return reply.code(202).send(result);
     });
     done();

@@ -1,8 +1,7 @@
 import { fromSegment, type SegmentCallType } from '@rapport/adapters';
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import type { RouteContext } from '../app';
-import { requireWriteKey } from '../auth';
-import { ingest } from '../ingest';
+import { budgetOf, ingest } from '../ingest';
 import { futureIssues } from '@rapport/schema';
 import { checkLimits, itemsOf, throwIfInvalid } from '../validate';
 import { underPath } from '../errors';
@@ -18,7 +17,6 @@ export const segmentRoutes =
   (context: RouteContext): FastifyPluginCallback =>
   (app, _options, done) => {
     const handle = (type: SegmentCallType | undefined) => async (request: FastifyRequest) => {
-      const writeKey = requireWriteKey(request.headers.authorization, context.deps.config.auth);
       const { items, pathOf } = itemsOf(request.body);
       checkLimits(items, request.rawBody?.length ?? 0, pathOf);
       const now = context.now();
@@ -33,11 +31,16 @@ export const segmentRoutes =
         events.flatMap((event, index) => underPath(pathOf(index), futureIssues(event, now))),
         items.length,
       );
-      const result = await ingest(context, events, { source: 'segment', writeKey });
+      const result = await ingest(context, events, {
+        source: 'segment',
+        scope: 'segment',
+        budget: budgetOf(request),
+      });
       // Segment's API answers 200 `{ success: true }`; the counts are Rapport's addition.
       return { success: true, ...result };
     };
-    for (const call of CALLS) app.post(`/v1/${call}`, handle(call));
-    app.post('/v1/batch', handle(undefined));
+    const options = { config: { access: 'write' } } as const;
+    for (const call of CALLS) app.post(`/v1/${call}`, options, handle(call));
+    app.post('/v1/batch', options, handle(undefined));
     done();
   };
