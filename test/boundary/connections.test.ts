@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_ADMIN_KEY, TEST_READ_KEY, TEST_WRITE_KEY } from '../harness';
+import { openStream, startTestApi, type TestApi } from '../api/helpers';
+import { startTestGateway, type TestGateway } from '../gateway/helpers';
+import { openSocket } from './http';
+
+/** What real sockets do to the shell: a trickled body is cut, streams are capped per key. */
+describe('connections held open on purpose', () => {
+  let gateway: TestGateway;
+  let api: TestApi;
+  const OTHER_READ_KEY = 'another-read-key';
+
+  beforeAll(async () => {
+    [gateway, api] = await Promise.all([
+      startTestGateway('slow-body', { RAPPORT_HTTP_REQUEST_TIMEOUT: '2s' }),
+      startTestApi('stream-caps', {
+        RAPPORT_READ_KEYS: `${TEST_READ_KEY},${OTHER_READ_KEY}`,
+        RAPPORT_SSE_MAX_STREAMS_PER_KEY: '2',
+        RAPPORT_SSE_MAX_STREAMS: '3',
+      }),
+    ]);
+  });
+  afterAll(async () => {
+    await gateway?.gateway.stop();
+    await api?.stop();
+  });
+
+  it('cuts a body trickled in a byte at a time with a 408 in the error shape', async () => {
+    const { socket, received, closed } = await openSocket(gateway.gateway.url);
+    const body = JSON.stringify({ batch: [] });
+    socket.write(
+      'POST /v1/interactions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+        `Authorization: Bearer ${TEST_WRITE_KEY}\r\nContent-Length: ${body.length}\r\n\r\n`,
+    );
+    const started = Date.now();
+    const trickle = setInterval(() => {
+      if (!socket.destroyed) socket.write(body[Math.floor((Date.now() - started) / 250)] ?? ' ');
+    }, 250);
+    try {
+      await closed;
+    } finally {
+      clearInterval(trickle);
+    }
+    const elapsed = Date.now() - started;
+    // The deadline (2 s) plus at most one check interval (1 s) and scheduling.
+    expect(elapsed).toBeGreaterThanOrEqual(1_900);
+    expect(elapsed).toBeLessThan(4_500);
+    expect(received()).toMatch(/^HTTP\/1\.1 408 /);
+    const answer = received().slice(received().indexOf('\r\n\r\n') + 4);
+    expect(JSON.parse(answer)).toMatchObject({ error: { code: 'REQUEST_TIMEOUT', issues: [] } });
+  });
+
+  it('caps streams per key and in all, answers 429 with Retry-After, and frees a slot on leave', async () => {
+    const url = `${api.api.url}/v1/stream`;
+    const mine = { authorization: `Bearer ${TEST_READ_KEY}` };
+    const theirs = { authorization: `Bearer ${OTHER_READ_KEY}` };
+    const first = await openStream(url, mine);
+    const second = await openStream(url, mine);
+    expect([first.response.status, second.response.status]).toEqual([200, 200]);
+
+    const overKey = await fetch(url, { headers: mine });
+    expect(overKey.status).toBe(429);
+    expect(overKey.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(await overKey.json()).toMatchObject({ error: { code: 'TOO_MANY_STREAMS' } });
+
+    const third = await openStream(url, theirs);
+    expect(third.response.status).toBe(200);
+    const overTotal = await fetch(url, { headers: theirs });
+    expect(overTotal.status).toBe(429);
+
+    await first.close();
+    const open = async () => {
+      const metrics = await fetch(`${api.api.url}/metrics`, {
+        headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` },
+      });
+      return Number(/^rapport_api_streams_open (\d+)/m.exec(await metrics.text())?.[1]);
+    };
+    // The slot is free once the server saw the client leave.
+    const deadline = Date.now() + 5_000;
+    while ((await open()) !== 2) {
+      if (Date.now() > deadline) throw new Error('the stream that left still holds its slot');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const again = await openStream(url, mine);
+    expect(again.response.status).toBe(200);
+    await Promise.all([second.close(), third.close(), again.close()]);
+  });
+});
