@@ -1,6 +1,6 @@
 import { StampedInteractionSchema } from '@rapport/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_READ_KEY } from '../harness';
+import { TEST_ADMIN_KEY, TEST_READ_KEY } from '../harness';
 import { event, startTestGateway, type TestGateway } from './helpers';
 
 let t: TestGateway;
@@ -203,7 +203,8 @@ describe('rate limit', () => {
 
 describe('operations', () => {
   it('serves health, readiness, metrics and the OpenAPI document', async () => {
-    const get = (path: string) => fetch(`${t.gateway.url}${path}`);
+    const admin = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
+    const get = (path: string) => fetch(`${t.gateway.url}${path}`, { headers: admin });
     expect((await get('/healthz')).status).toBe(200);
     const ready = await get('/readyz');
     expect(ready.status).toBe(200);

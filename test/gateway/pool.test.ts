@@ -7,6 +7,7 @@ import {
   freePort,
   killHard,
   spawnService,
+  TEST_ADMIN_KEY,
   TEST_WRITE_KEY,
   testConfig,
   testEnvironment,
@@ -57,7 +58,11 @@ describe('the gateway as a pool of worker processes', () => {
       'm',
     );
     const scrapes = await Promise.all(
-      Array.from({ length: 4 }, async () => (await fetch(`${url}/metrics`)).text()),
+      Array.from({ length: 4 }, async () =>
+        (
+          await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } })
+        ).text(),
+      ),
     );
     for (const text of scrapes) expect(text).toMatch(accepted);
 

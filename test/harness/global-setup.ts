@@ -1,4 +1,4 @@
-import { loadConfig, type Config } from '@rapport/config';
+import { loadConfig, maskPassword, type Config } from '@rapport/config';
 import {
   fetchTemporal,
   provideInfrastructure,
@@ -46,7 +46,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     `[harness] infrastructure ready in ${((performance.now() - started) / 1000).toFixed(1)} s: ` +
       `kafka ${infra.kafkaBrokers.join(',')} (${infra.sources.kafka}), ` +
       `temporal ${infra.temporalAddress} (${infra.sources.temporal}), ` +
-      `redis ${infra.redisUrl} (${infra.sources.redis})`,
+      `redis ${maskPassword(infra.redisUrl)} (${infra.sources.redis})`,
   );
   return provided.teardown;
 }

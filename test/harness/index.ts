@@ -30,9 +30,9 @@ export function uniqueNames(label: string) {
 
 export type UniqueNames = ReturnType<typeof uniqueNames>;
 
-export const TEST_WRITE_KEY = 'test-write-key';
-export const TEST_READ_KEY = 'test-read-key';
-export const TEST_ADMIN_KEY = 'test-admin-key';
+import { TEST_ADMIN_KEY, TEST_READ_KEY, TEST_WRITE_KEY } from './keys';
+
+export { TEST_ADMIN_KEY, TEST_READ_KEY, TEST_WRITE_KEY };
 
 /**
  * A service configuration on the test servers with this file's private topics and key prefix,

@@ -1,6 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { promisify } from 'node:util';
+import { TEST_ADMIN_KEY } from './keys';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -15,12 +16,15 @@ export function spawnService(entry: string, env: Record<string, string>): ChildP
   });
 }
 
-/** Resolves with `/readyz`'s body once it answers 200 on 127.0.0.1:`port`. */
+/** What `/readyz` shows an admin key: every check's result, not only the status. */
+const ADMIN = { headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } };
+
+/** Resolves with `/readyz`'s body, as an admin sees it, once it answers 200 on 127.0.0.1:`port`. */
 export async function untilReady(port: number, timeoutMs = 45_000): Promise<unknown> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      const response = await fetch(`http://127.0.0.1:${port}/readyz`);
+      const response = await fetch(`http://127.0.0.1:${port}/readyz`, ADMIN);
       if (response.ok) return await response.json();
     } catch {
       // Not listening yet.
@@ -36,7 +40,7 @@ export async function untilReady(port: number, timeoutMs = 45_000): Promise<unkn
  */
 export async function untilNotReady(port: number, timeoutMs = 5_000): Promise<unknown> {
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(20)) {
-    const response = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
+    const response = await fetch(`http://127.0.0.1:${port}/readyz`, ADMIN).catch(() => undefined);
     if (response?.status === 503) return await response.json();
   }
   throw new Error(`port ${port} did not answer 503 within ${timeoutMs} ms`);
