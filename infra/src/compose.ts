@@ -24,7 +24,18 @@ export function dockerEngineAnswers(): Promise<boolean> {
   return engineAnswers;
 }
 
-const compose = (args: readonly string[]) => run('docker', ['compose', '-f', composeFile, ...args]);
+/**
+ * The file requires API keys (`${VAR:?}`), and compose reads the whole file even to start only
+ * the infrastructure, which uses none: `rapport up` runs those services alone, so any value does.
+ */
+const KEY_VARIABLES = ['RAPPORT_WRITE_KEYS', 'RAPPORT_READ_KEYS', 'RAPPORT_ADMIN_KEYS'];
+const compose = (args: readonly string[]) =>
+  run('docker', ['compose', '-f', composeFile, ...args], {
+    env: {
+      ...Object.fromEntries(KEY_VARIABLES.map((name) => [name, 'unused-by-infrastructure'])),
+      ...process.env,
+    },
+  });
 
 /** Starts the named services of docker-compose.yml and waits for their healthchecks. */
 export async function composeUp(services: readonly string[]): Promise<void> {

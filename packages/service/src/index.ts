@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig, type Config } from '@rapport/config';
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger } from 'pino';
 
@@ -13,8 +13,29 @@ export interface RunningService {
 /** How long a stop may take before the process exits anyway (Kubernetes' default grace is 30 s). */
 const STOP_GRACE_MS = 25_000;
 
-export function createLogger(config: Pick<Config, 'logLevel'>, name: string): Logger {
-  return pino({ name, level: config.logLevel });
+/**
+ * Fields that hold keys, passwords or secrets wherever they appear in a logged object, up to two
+ * levels down (`err.config.password`): printed as `[redacted]`, never as their value.
+ */
+const SECRET_FIELDS = ['authorization', 'password', 'secret', 'apiKey', 'sasl', 'auth', 'keys'];
+const REDACTED_PATHS = SECRET_FIELDS.flatMap((field) => [
+  field,
+  `*.${field}`,
+  `*.*.${field}`,
+  `*.headers.${field}`,
+]);
+
+export function createLogger(
+  config: Pick<Config, 'logLevel'>,
+  name: string,
+  options: { readonly destination?: DestinationStream } = {},
+): Logger {
+  const settings = {
+    name,
+    level: config.logLevel,
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+  };
+  return options.destination ? pino(settings, options.destination) : pino(settings);
 }
 
 /**
