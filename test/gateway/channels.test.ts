@@ -76,6 +76,55 @@ describe('POST /v1/channels/:channel', () => {
     );
   });
 
+  it('lets no Segment call claim a provider event id before the webhook arrives', async () => {
+    // The recorded sample with ids of its own, so that the test above has not accepted them.
+    const body = (await sample('zendesk-ticket-events.json')).replaceAll('"id": "', '"id": "own-');
+    const expected = supportAdapter.adapt(JSON.parse(body), {
+      receivedAt: new Date().toISOString(),
+    });
+    if (!expected.ok) throw new Error('the recorded sample must adapt');
+    const [target] = expected.events;
+    const claim = await t.post('/v1/track', {
+      type: 'track',
+      event: 'Ticket Created',
+      userId: target?.customerId,
+      messageId: target?.eventId,
+    });
+    expect(await claim.json()).toMatchObject({ accepted: 1, duplicates: 0 });
+    const response = await t.post('/v1/channels/support', body);
+    expect(await response.json()).toEqual({
+      accepted: expected.events.length,
+      duplicates: 0,
+      deadLettered: 0,
+    });
+    // Within its own family the id is known: the provider's retry is a duplicate.
+    const retried = await t.post('/v1/channels/support', body);
+    expect(await retried.json()).toMatchObject({ accepted: 0, duplicates: expected.events.length });
+  });
+
+  it('dead-letters a payload that maps to more events than a request may hold', async () => {
+    const [first] = JSON.parse(await sample('sendgrid-events.json')) as Record<string, unknown>[];
+    const events = Array.from({ length: 2_501 }, (_, index) => ({
+      email: first?.email,
+      timestamp: first?.timestamp,
+      event: 'open',
+      sg_event_id: `bulk-${index}`,
+      customer_id: first?.customer_id,
+    }));
+    const adapted = emailAdapter.adapt(events, { receivedAt: new Date().toISOString() });
+    expect(adapted.ok && adapted.events.length).toBe(2_501);
+    const body = JSON.stringify(events);
+    const response = await t.post('/v1/channels/email', body, {
+      authorization: '',
+      'x-rapport-signature': sign(body),
+    });
+    expect(await response.json()).toEqual({ accepted: 0, duplicates: 0, deadLettered: 1 });
+    const letters = (await t.records(t.config.kafka.topics.dlq)).map((record) =>
+      DeadLetterSchema.parse(record.value),
+    );
+    expect(letters.some((letter) => letter.reason.message.includes('2501 events'))).toBe(true);
+  });
+
   it('dead-letters a payload it cannot map, with the reason and the original bytes', async () => {
     const body = JSON.stringify({ event: 'not what a support desk sends' });
     const response = await t.post('/v1/channels/support', body);
