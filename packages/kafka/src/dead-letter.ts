@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { IdSchema, type Issue } from '@rapport/schema';
+import { LoggedIdSchema, type Issue } from '@rapport/schema';
 import { z } from 'zod';
 import { decodeUtf8, type ConsumedRecord } from './records';
 
@@ -20,7 +20,7 @@ export const DeadLetterSchema = z.object({
   /** The raw payload, verbatim (base64 when it was not UTF-8; `context.encoding` says so). */
   original: z.string(),
   /** The record key when known, so a customer's dead letters stay together and in order. */
-  customerId: IdSchema.optional(),
+  customerId: LoggedIdSchema.optional(),
   /** Where it came from: line number and file, or topic, partition and offset. */
   context: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
 });
@@ -46,7 +46,7 @@ export function poisonLetter(
 ): DeadLetter {
   const bytes = record.bytes ?? Buffer.alloc(0);
   const text = decodeUtf8(bytes);
-  const customerId = IdSchema.safeParse(record.key);
+  const customerId = LoggedIdSchema.safeParse(record.key);
   const first = issues[0];
   return {
     reason: {

@@ -12,6 +12,7 @@ export {
   InstantSchema,
   InteractionSchema,
   isReservedType,
+  LoggedIdSchema,
   MAX_EVENT_VALUE,
   OutcomeSchema,
   RESERVED_TYPE_PREFIXES,

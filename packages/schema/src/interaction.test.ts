@@ -86,6 +86,25 @@ describe('parseInteraction', () => {
     expect(issuesOf({ ...valid, value: Number.POSITIVE_INFINITY })).toHaveLength(1);
     expect(issuesOf({ ...valid, customerId: 'ada@example.com' })).toEqual([]);
   });
+
+  it('keeps ids to one spelling that survives UTF-8 and Redis key structure', () => {
+    const composed = parseInteraction({ ...valid, customerId: 'rene\u0301' });
+    expect(composed.ok && composed.value.customerId).toBe('ren\u00e9');
+    for (const customerId of ['a\ud800', '\udc00b', 'a{b', 'a}b', 'a\u0000b']) {
+      expect(issuesOf({ ...valid, customerId }).map((issue) => issue.path)).toEqual(['customerId']);
+    }
+    expect(issuesOf({ ...valid, threadId: 'x{1}' }).map((issue) => issue.path)).toEqual([
+      'threadId',
+    ]);
+    expect(issuesOf({ ...valid, customerId: '\ud83d\ude00' })).toEqual([]);
+  });
+
+  it('refuses the engine’s own types from clients', () => {
+    for (const type of ['sla.met', 'sla.missed', 'engagement.drop_detected', 'followup.started']) {
+      expect(issuesOf({ ...valid, type }).map((issue) => issue.path)).toEqual(['type']);
+    }
+    expect(issuesOf({ ...valid, type: 'support.sla_breached' })).toEqual([]);
+  });
 });
 
 describe('parseStampedInteraction', () => {
@@ -97,6 +116,11 @@ describe('parseStampedInteraction', () => {
       'receivedAt',
       'source',
     ]);
+  });
+
+  it('reads the engine’s types and ids accepted under the earlier id rule', () => {
+    const engine = { ...stamped, type: 'sla.missed', customerId: 'legacy{id}', source: 'engine' };
+    expect(parseStampedInteraction(engine)).toEqual({ ok: true, value: engine });
   });
 
   it('drops fields it does not know, so older consumers survive newer producers', () => {

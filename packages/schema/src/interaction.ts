@@ -22,6 +22,18 @@ export const IdSchema = z
   .regex(/^\P{Cc}*$/u, 'must not contain control characters')
   .regex(/^[^{}]*$/, 'must not contain { or }');
 
+/**
+ * An id as events already on the log may carry it: the rule before ids were normalised and kept
+ * free of braces. What reads the log (consumers, workflow inputs, the index behind list cursors)
+ * reads ids with it, so that no event accepted under the old rule becomes unreadable (a poison
+ * record) after an upgrade; everything a client sends is held to IdSchema.
+ */
+export const LoggedIdSchema = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^\P{Cc}*$/u, 'must not contain control characters');
+
 /** Open set: a lowercase slug such as `email`, `support` or `in_app`. */
 export const ChannelSchema = z
   .string()
@@ -115,6 +127,9 @@ export type Interaction = z.infer<typeof InteractionSchema>;
  */
 export const StampedInteractionSchema = z.object({
   ...interactionShape,
+  eventId: LoggedIdSchema,
+  customerId: LoggedIdSchema,
+  threadId: LoggedIdSchema.optional(),
   receivedAt: InstantSchema,
   source: SourceSchema,
 });

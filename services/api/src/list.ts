@@ -1,5 +1,5 @@
 import { StageSchema, StatusSchema, type Model } from '@rapport/model';
-import { ChannelSchema, IdSchema } from '@rapport/schema';
+import { ChannelSchema, LoggedIdSchema } from '@rapport/schema';
 import { ApiError } from '@rapport/service';
 import {
   customerSummary,
@@ -52,7 +52,8 @@ const CursorSchema = z.strictObject({
   q: z.string().max(1_000),
   /** A score as Redis writes it: `-inf`, `inf` or a number. */
   s: z.union([z.enum(['-inf', 'inf']), z.string().regex(/^-?\d+(?:\.\d+)?(?:e[+-]?\d+)?$/)]),
-  c: IdSchema,
+  /** A customer id as the index holds it, which may predate today's id rules. */
+  c: LoggedIdSchema,
 });
 
 /** The filters a cursor is bound to (not the limit: pages may differ in size). */

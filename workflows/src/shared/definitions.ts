@@ -1,5 +1,5 @@
 import { ReadingSchema, StageSchema, StateJsonSchema } from '@rapport/model';
-import { IdSchema, StampedInteractionSchema } from '@rapport/schema';
+import { LoggedIdSchema, StampedInteractionSchema } from '@rapport/schema';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { z } from 'zod';
 import {
@@ -103,7 +103,7 @@ export type Counts = z.infer<typeof CountsSchema>;
  * state), so the next run re-arms exactly the same ones.
  */
 export const SnapshotSchema = z.object({
-  customerId: IdSchema,
+  customerId: LoggedIdSchema,
   model: StateJsonSchema,
   /** Per partition, the last offset applied: a redelivered event is at or below it. */
   watermarks: z.record(z.string(), OffsetSchema),
@@ -123,7 +123,7 @@ export const SnapshotSchema = z.object({
 export type Snapshot = z.infer<typeof SnapshotSchema>;
 
 export const CustomerEngagementInputSchema = z.object({
-  customerId: IdSchema,
+  customerId: LoggedIdSchema,
   /** Fixed settings (tests); otherwise each run loads the worker's current ones. */
   settings: EngagementSettingsSchema.optional(),
   snapshot: SnapshotSchema.optional(),
@@ -159,7 +159,7 @@ export const followUpsQuery = defineQuery<FollowUpRecord[]>('followUps');
 
 export const FollowUpInputSchema = z.object({
   followUpId: z.string(),
-  customerId: IdSchema,
+  customerId: LoggedIdSchema,
   /** The customer workflow's id (no run id: a signal reaches whichever run is current). */
   parentWorkflowId: z.string(),
   trigger: TriggerSchema,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from './errors';
+import type { ApiError } from './errors';
 import { jsonDepth, MAX_JSON_DEPTH, parseJsonBody } from './json';
 
 const body = (text: string) => Buffer.from(text);
