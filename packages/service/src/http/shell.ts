@@ -45,6 +45,12 @@ const MAX_PARAM_LENGTH = 256 * 4 * 3;
 const DEADLINE_CHECK_MS = 1_000;
 /** A connection that neither sends nor receives for this long is closed (streams opt out). */
 const IDLE_CONNECTION_MS = 120_000;
+/**
+ * How long a kept-alive connection may wait for its next request: longer than the 60 s idle
+ * timeout of common load balancers, so that they, not Rapport, close idle connections (a server
+ * closing first races the balancer's next request on that connection).
+ */
+const KEEP_ALIVE_MS = 72_000;
 
 const CLIENT_ERRORS: Record<string, readonly [number, string, string]> = {
   ERR_HTTP_REQUEST_TIMEOUT: [408, 'REQUEST_TIMEOUT', 'the request was not received in time'],
@@ -77,6 +83,7 @@ export function createHttpApp(options: HttpShellOptions) {
     bodyLimit: options.bodyLimitBytes,
     requestTimeout: options.requestTimeoutMs,
     connectionTimeout: IDLE_CONNECTION_MS,
+    keepAliveTimeout: KEEP_ALIVE_MS,
     http: {
       headersTimeout: Math.min(options.requestTimeoutMs, 10_000),
       connectionsCheckingInterval: DEADLINE_CHECK_MS,
