@@ -7,11 +7,7 @@ export {
   type CustomerDescription,
 } from './client';
 export { Engagement, type Detection } from './customer-engagement/engine';
-export {
-  createFollowUpActivities,
-  type NotifyRequest,
-  type StepUrls,
-} from './follow-up/activities';
+export { createFollowUpActivities } from './follow-up/activities';
 export type { customerEngagement } from './customer-engagement/workflow';
 export {
   IDEMPOTENCY_HEADER,
@@ -73,6 +69,5 @@ export {
   engagementSettings,
   loadPlaybooks,
   PlaybooksError,
-  type PlaybookFile,
 } from './worker/settings';
 export { startWorker, type StartedWorker, type StartWorkerOptions } from './worker/start';

@@ -2,7 +2,13 @@ import { createHmac } from 'node:crypto';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { postWebhook, signWebhook, verifyWebhook, WebhookError, type Notification } from './webhook';
+import {
+  postWebhook,
+  signWebhook,
+  verifyWebhook,
+  WebhookError,
+  type Notification,
+} from './webhook';
 
 describe('webhook signatures', () => {
   it('sign HMAC-SHA256 over the timestamp and the exact body', () => {

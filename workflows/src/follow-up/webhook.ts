@@ -114,7 +114,7 @@ export async function postWebhook(delivery: WebhookDelivery): Promise<number> {
   }
   // Nothing in the answer is used. It is not quoted either: a receiver may echo the request's
   // path (Express's 404 says `Cannot POST /<path>`), which is often the token.
-  await response.body?.cancel();
+  await response.body?.cancel().catch(() => undefined);
   if (response.ok) return response.status;
   if (response.status >= 300 && response.status < 400) {
     throw new WebhookError(

@@ -79,7 +79,7 @@ describe('per-step webhook URLs', () => {
       `      - { kind: escalate, message: Call them., url: "${url}" }`,
     ].join('\n');
 
-  it('stay in the worker: the workflows\' playbooks have none, the worker finds them by step', async () => {
+  it("stay in the worker: the workflows' playbooks have none, the worker finds them by step", async () => {
     const url = `https://hooks.example.com/services/${TOKEN}?key=q`;
     const { playbooks, stepUrls } = await loadPlaybooks(await file(playbook(url)));
     expect(playbooks[0]?.steps[2]).toEqual({ kind: 'escalate', message: 'Call them.' });
@@ -99,7 +99,8 @@ describe('per-step webhook URLs', () => {
     expect(error.issues).toEqual([
       {
         path: 'playbooks.0.steps.2.url',
-        message: 'expected https (plain http only to a loopback host: 127.0.0.0/8, ::1 or localhost)',
+        message:
+          'expected https (plain http only to a loopback host: 127.0.0.0/8, ::1 or localhost)',
       },
     ]);
     expect(error.message).not.toContain(TOKEN);
