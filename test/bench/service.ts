@@ -7,6 +7,10 @@ const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const READY_WITHIN_MS = 90_000;
 
+/** Every benchmarked service gets it: the gateway's and the API's /metrics need an admin key. */
+const ADMIN_KEY = 'bench-admin-key';
+const admin = { headers: { authorization: `Bearer ${ADMIN_KEY}` } };
+
 /** A Rapport service in its own process, as in production, answering on 127.0.0.1:`port`. */
 export interface ServiceProcess {
   readonly child: ChildProcess;
@@ -37,7 +41,7 @@ export async function startService(
     [...profile, ...nodeFlags, ...flags, '--import', 'tsx', join(repoRoot, entry)],
     {
       cwd: repoRoot,
-      env,
+      env: { RAPPORT_ADMIN_KEYS: ADMIN_KEY, ...env },
       stdio: ['ignore', 'inherit', 'inherit'],
     },
   );
@@ -46,7 +50,7 @@ export async function startService(
     child,
     url,
     metric: async (name) => {
-      const text = await (await fetch(`${url}/metrics`)).text();
+      const text = await (await fetch(`${url}/metrics`, admin)).text();
       const sample = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
       return Number(sample?.[1] ?? Number.NaN);
     },
