@@ -171,7 +171,7 @@ function unauthenticated(reason: 'missing' | 'malformed' | 'unknown', access?: K
   const message = {
     missing: `this route needs ${access === undefined ? 'an API' : `a ${access}`} key: ${how}`,
     malformed: `the Authorization header is not one this service reads: ${how}`,
-    unknown: 'the key is not one of this service’s keys',
+    unknown: "unknown key: not one of this service's keys",
   }[reason];
   return new ApiError(401, 'UNAUTHENTICATED', message);
 }
