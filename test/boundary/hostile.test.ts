@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { z } from 'zod';
+import { ErrorSchema } from '@rapport/service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_ADMIN_KEY, TEST_READ_KEY, TEST_WRITE_KEY } from '../harness';
 import { startTestApi, type TestApi } from '../api/helpers';
@@ -11,15 +11,6 @@ import { rawRequest } from './http';
  * API: each with its exact status and error code, in the one error shape. Nothing it sends may
  * become state: after the table, the gateway's topic and its Redis prefix are empty.
  */
-
-/** The one error shape, exactly: nothing more at either level. */
-const ErrorShape = z.strictObject({
-  error: z.strictObject({
-    code: z.string(),
-    message: z.string().min(1),
-    issues: z.array(z.strictObject({ path: z.string(), message: z.string() })),
-  }),
-});
 
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 const basic = (user: string) => ({
@@ -810,7 +801,7 @@ describe('hostile requests against the gateway and the query API', () => {
     });
     expect(answer.status, answer.text).toBe(testCase.status);
     expect(answer.headers['content-type']).toMatch(/^application\/json/);
-    const body = ErrorShape.parse(JSON.parse(answer.text));
+    const body = ErrorSchema.parse(JSON.parse(answer.text));
     expect(body.error.code).toBe(testCase.code);
     if (testCase.issue !== undefined) {
       expect(body.error.issues.map((issue) => issue.path)).toContain(testCase.issue);

@@ -90,6 +90,23 @@ export { ApiError, type HttpIssue } from './http/errors';
 export { presentedKey, type Caller, type KeySets } from './http/keys';
 export { MAX_JSON_DEPTH } from './http/json';
 export { opsRoutes, type OpsRoutesOptions } from './http/ops-routes';
+export {
+  Components,
+  instantPattern,
+  portablePattern,
+  type Schema,
+} from './http/openapi/components';
+export { serviceDocument, type ServiceDocument } from './http/openapi/document';
+export {
+  BODY_ERRORS,
+  errorAnswer,
+  errors,
+  ErrorSchema,
+  KEYED_ERRORS,
+  PUBLIC_ERRORS,
+  retryAfter,
+  type ErrorName,
+} from './http/openapi/errors';
 export { createHttpApp, type Access, type HttpApp, type HttpShellOptions } from './http/shell';
 export { startOpsServer, type OpsServer, type OpsServerOptions, type OpsSources } from './ops';
 export { startPooled, type ProcessPoolOptions } from './pool';

@@ -1,4 +1,13 @@
 import {
+  Components,
+  errorAnswer,
+  errors,
+  KEYED_ERRORS,
+  retryAfter,
+  serviceDocument,
+  type Schema,
+} from '@rapport/service';
+import {
   ChangeSchema,
   CustomerListSchema,
   CustomerViewSchema,
@@ -6,138 +15,184 @@ import {
   TimelineSchema,
 } from '@rapport/store';
 import { z } from 'zod';
+import { STREAM_ID } from './feed';
 import { ListQuerySchema } from './list';
+import {
+  CustomerParamsSchema,
+  HistoryQuerySchema,
+  ReadQuerySchema,
+  StreamQuerySchema,
+  TimelineQuerySchema,
+} from './queries';
 
-const ErrorSchema = z.object({
-  error: z.object({
-    code: z.string(),
-    message: z.string(),
-    issues: z.array(z.object({ path: z.string(), message: z.string() })),
-  }),
-});
+const json = (schema: Schema) => ({ 'application/json': { schema } });
 
-const schema = (type: z.ZodType) => z.toJSONSchema(type, { target: 'openapi-3.0', io: 'output' });
-const json = (ref: string) => ({
-  'application/json': { schema: { $ref: `#/components/schemas/${ref}` } },
-});
-const errors = (extra: Record<string, string> = {}) =>
-  Object.fromEntries(
-    Object.entries({
-      '400': 'invalid parameters; `issues` names every one',
-      '401': 'missing or unknown read key',
-      '403': 'a write key used to read',
-      ...extra,
-    }).map(([status, description]) => [status, { description, content: json('Error') }]),
-  );
-const idParameter = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+const DESCRIPTIONS: Readonly<Record<string, string>> = {
+  at: 'read at this instant instead of now (decay applied up to it)',
+  status: 'any of these statuses at the request’s instant',
+  stage: 'any of these lifecycle stages at the request’s instant',
+  channel: 'customers who interacted on this channel (catalog channels; others are `*`)',
+  sort: '`at_risk_at`: soonest predicted crossing into at risk first (not for dormant customers); `dormant_at`: by when silence makes them dormant; `-` reverses',
+  limit: 'how many at most',
+  cursor: 'the previous page’s `nextCursor`, for the same filters',
+  customer: 'only this customer’s changes',
+  lastEventId: 'resume after this change, for clients that cannot send `Last-Event-ID`',
+};
 
-/** Query parameters from the zod schema that validates them. */
-function queryParameters(type: z.ZodObject) {
-  return Object.entries(type.shape).map(([name, field]) => ({
-    name,
-    in: 'query',
-    required: false,
-    schema: z.toJSONSchema(field as z.ZodType, { target: 'openapi-3.0', io: 'input' }),
-  }));
+/**
+ * A strict object's fields as query parameters. A field the route reads as `a,b` (a string that
+ * it splits into an array) is the array it becomes, sent comma-separated (`explode: false`).
+ */
+function queryParameters(
+  components: Components,
+  type: z.ZodObject<Record<string, z.ZodType>>,
+): Schema[] {
+  return Object.entries(type.shape).map(([name, field]) => {
+    const input = components.inline(field, 'input', name);
+    const output = components.inline(field, 'output', name);
+    const list = input['type'] === 'string' && output['type'] === 'array';
+    return {
+      name,
+      in: 'query',
+      required: false,
+      description: DESCRIPTIONS[name],
+      schema: list ? output : input,
+      ...(list && { style: 'form', explode: false }),
+    };
+  });
 }
+
+/**
+ * Each event of the stream, as schemathesis and other readers of OpenAPI 3.0 parse Server-Sent
+ * Events: `event: change` with the stream id and a Change as JSON, or `event: gap` with the oldest
+ * id still held.
+ */
+const StreamEventSchema = z.union([
+  z.strictObject({
+    event: z.literal('change'),
+    id: z.string().regex(STREAM_ID),
+    data: z.string().describe('a Change (`#/components/schemas/Change`) as JSON'),
+  }),
+  z.strictObject({
+    event: z.literal('gap'),
+    id: z.string().regex(STREAM_ID).optional(),
+    data: z.string().describe('`{"oldestId": "<stream id>"}`: changes before it were not sent'),
+  }),
+]);
 
 /** The query API's OpenAPI 3.0 document, generated from the same zod schemas that validate. */
 export function openApiDocument() {
-  return {
-    openapi: '3.0.3',
-    info: {
-      title: 'Rapport query API',
-      version: '1',
-      description:
-        "Customers' live engagement state, read at the request's instant (decay applied at read time), and a stream of state changes.",
-    },
-    components: {
-      securitySchemes: { readKey: { type: 'http', scheme: 'bearer' } },
-      schemas: {
-        Customer: schema(CustomerViewSchema),
-        CustomerList: schema(CustomerListSchema),
-        History: schema(HistorySchema),
-        Timeline: schema(TimelineSchema),
-        Change: schema(ChangeSchema),
-        Error: schema(ErrorSchema),
+  const components = new Components();
+  const id = {
+    name: 'id',
+    in: 'path',
+    required: true,
+    description: 'the customer id: 1 to 256 characters, no control characters, no `{` or `}`',
+    schema: components.inline(CustomerParamsSchema.shape.id, 'input', 'CustomerId'),
+  };
+  const notFound = errorAnswer('`CUSTOMER_NOT_FOUND`: no event for this customer was projected');
+  const read = (summary: string, parameters: Schema[], result: Schema, description: string) => ({
+    get: {
+      summary,
+      security: [{ readKey: [] }],
+      parameters,
+      responses: {
+        '200': { description, content: json(result) },
+        ...errors(KEYED_ERRORS),
       },
     },
-    security: [{ readKey: [] }],
+  });
+  const customer = (
+    summary: string,
+    query: z.ZodObject<Record<string, z.ZodType>>,
+    result: Schema,
+    description: string,
+  ) => {
+    const operation = read(
+      summary,
+      [id, ...queryParameters(components, query)],
+      result,
+      description,
+    );
+    return {
+      get: { ...operation.get, responses: { ...operation.get.responses, '404': notFound } },
+    };
+  };
+  components.add('Change', ChangeSchema, 'output');
+  // The header is read as none when empty (EventSource's before it saw an id), and unbounded.
+  const lastEventId = components.inline(
+    z.union([z.literal(''), z.string().regex(STREAM_ID)]),
+    'input',
+    'LastEventId',
+  );
+
+  return serviceDocument({
+    title: 'Rapport query API',
+    description:
+      "Customers' live engagement state, read at the request's instant (decay applied at read time), and a stream of state changes. Unknown query parameters are refused (400).",
+    securitySchemes: {
+      readKey: { type: 'http', scheme: 'bearer', description: 'a read key (RAPPORT_READ_KEYS)' },
+    },
+    components,
     paths: {
-      '/v1/customers': {
-        get: {
-          summary: 'Customers by status, stage and channel, sorted by a predicted instant, paged',
-          parameters: queryParameters(ListQuerySchema),
-          responses: {
-            '200': { description: 'one page', content: json('CustomerList') },
-            ...errors(),
-          },
-        },
-      },
-      '/v1/customers/{id}': {
-        get: {
-          summary: "One customer's state at the request's instant (or `at`)",
-          parameters: [
-            idParameter,
-            {
-              name: 'at',
-              in: 'query',
-              required: false,
-              schema: { type: 'string', format: 'date-time' },
-            },
-          ],
-          responses: {
-            '200': { description: 'the state, decayed to `asOf`', content: json('Customer') },
-            ...errors({ '404': 'no event for this customer has been projected' }),
-          },
-        },
-      },
-      '/v1/customers/{id}/history': {
-        get: {
-          summary: 'Snapshots after each write, oldest first, for a chart',
-          parameters: [idParameter],
-          responses: {
-            '200': { description: 'snapshots', content: json('History') },
-            ...errors({ '404': 'unknown customer' }),
-          },
-        },
-      },
-      '/v1/customers/{id}/timeline': {
-        get: {
-          summary: 'The most recent events applied, newest first',
-          parameters: [
-            idParameter,
-            { name: 'limit', in: 'query', required: false, schema: { type: 'integer' } },
-          ],
-          responses: {
-            '200': { description: 'events', content: json('Timeline') },
-            ...errors({ '404': 'unknown customer' }),
-          },
-        },
-      },
+      '/v1/customers': read(
+        'Customers by status, stage and channel, sorted by a predicted instant, a page at a time',
+        queryParameters(components, ListQuerySchema),
+        components.add('CustomerList', CustomerListSchema, 'output'),
+        'a page, read at `asOf`',
+      ),
+      '/v1/customers/{id}': customer(
+        "One customer's state at the request's instant (or `at`)",
+        ReadQuerySchema,
+        components.add('Customer', CustomerViewSchema, 'output'),
+        'the state, decayed to `asOf`',
+      ),
+      '/v1/customers/{id}/history': customer(
+        'Snapshots after each write, oldest first, for a chart',
+        HistoryQuerySchema,
+        components.add('History', HistorySchema, 'output'),
+        'snapshots',
+      ),
+      '/v1/customers/{id}/timeline': customer(
+        'The most recent events applied, newest first',
+        TimelineQuerySchema,
+        components.add('Timeline', TimelineSchema, 'output'),
+        'events',
+      ),
       '/v1/stream': {
         get: {
           summary:
-            'Server-Sent Events of state changes (`event: change`, data: Change, id: resumable with Last-Event-ID); heartbeats as comments; `event: gap` when changes after Last-Event-ID were trimmed',
+            'Server-Sent Events of state changes; comments as heartbeats; resumable with Last-Event-ID',
+          security: [{ readKey: [] }],
           parameters: [
-            { name: 'customer', in: 'query', required: false, schema: { type: 'string' } },
+            ...queryParameters(components, StreamQuerySchema),
             {
-              name: 'status',
-              in: 'query',
+              name: 'Last-Event-ID',
+              in: 'header',
               required: false,
-              schema: { type: 'string', enum: ['engaged', 'cooling', 'at_risk', 'dormant'] },
+              description: 'resume after this change (what EventSource sends on reconnecting)',
+              schema: lastEventId,
             },
-            { name: 'Last-Event-ID', in: 'header', required: false, schema: { type: 'string' } },
           ],
           responses: {
             '200': {
-              description: 'text/event-stream',
-              content: { 'text/event-stream': { schema: { type: 'string' } } },
+              description: 'the stream, one event per change',
+              content: {
+                'text/event-stream': {
+                  schema: components.add('StreamEvent', StreamEventSchema, 'output'),
+                },
+              },
             },
-            ...errors(),
+            ...errors(KEYED_ERRORS),
+            '429': {
+              ...errorAnswer(
+                '`TOO_MANY_STREAMS`: too many streams are open, for this key or in all; `RATE_LIMITED`: over the key’s rate',
+              ),
+              headers: retryAfter(true),
+            },
           },
         },
       },
     },
-  };
+  });
 }

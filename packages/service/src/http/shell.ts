@@ -115,12 +115,36 @@ export function createHttpApp(options: HttpShellOptions) {
     }
   });
 
-  app.addHook('onRequest', (request, _reply, done) => {
+  /**
+   * What a request that matched no route is told: without a key, a path that exists and one that
+   * does not get the same 401; with one, 405 (and `Allow`) for a known path, else 404.
+   */
+  const unmatched = (request: FastifyRequest, reply: FastifyReply): ApiError => {
+    const path = (request.raw.url ?? '/').split('?', 1)[0] ?? '/';
+    const methods = METHODS.filter(
+      (method) => method !== request.method && app.findRoute({ method, url: path }) !== null,
+    );
+    if (request.caller === undefined && !(methods.length > 0 && publicPaths.has(path))) {
+      return unauthenticated('missing');
+    }
+    if (methods.length === 0)
+      return new ApiError(404, 'NOT_FOUND', 'no such route; see /openapi.json');
+    const allowed = methods.join(', ');
+    void reply.header('allow', allowed);
+    return new ApiError(
+      405,
+      'METHOD_NOT_ALLOWED',
+      `${request.method} is not served here; use ${allowed}`,
+    );
+  };
+
+  app.addHook('onRequest', (request, reply, done) => {
     const { access, signed } = request.routeOptions.config;
     const identified = keyRing.identify(request.headers.authorization);
     if (identified.ok) request.caller = identified.caller;
-    // Unmatched requests are answered by the not-found handler below; public routes need no key.
-    if (access === undefined || access === 'public' || signed?.(request)) return done();
+    // Unmatched requests are answered here, before Fastify reads (or judges) their body.
+    if (access === undefined) return done(unmatched(request, reply));
+    if (access === 'public' || signed?.(request)) return done();
     if (!identified.ok) return done(unauthenticated(identified.reason, access));
     if (identified.caller.keyClass !== access) return done(wrongClass(identified.caller, access));
     done();
@@ -132,34 +156,8 @@ export function createHttpApp(options: HttpShellOptions) {
     done();
   });
   app.setErrorHandler((error, request, reply) => answer(error, request, reply));
-  app.setNotFoundHandler((request, reply) => {
-    const path = (request.raw.url ?? '/').split('?', 1)[0] ?? '/';
-    const methods = METHODS.filter(
-      (method) => method !== request.method && app.findRoute({ method, url: path }) !== null,
-    );
-    // Without a key, a path that exists and one that does not get the same answer.
-    if (request.caller === undefined && !(methods.length > 0 && publicPaths.has(path))) {
-      return answer(unauthenticated('missing'), request, reply);
-    }
-    if (methods.length > 0) {
-      const allowed = methods.join(', ');
-      void reply.header('allow', allowed);
-      return answer(
-        new ApiError(
-          405,
-          'METHOD_NOT_ALLOWED',
-          `${request.method} is not served here; use ${allowed}`,
-        ),
-        request,
-        reply,
-      );
-    }
-    return answer(
-      new ApiError(404, 'NOT_FOUND', 'no such route; see /openapi.json'),
-      request,
-      reply,
-    );
-  });
+  // Reached only if a hook above let an unmatched request through.
+  app.setNotFoundHandler((request, reply) => answer(unmatched(request, reply), request, reply));
   return app;
 }
 

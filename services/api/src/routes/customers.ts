@@ -1,20 +1,16 @@
 import type { FastifyPluginCallback } from 'fastify';
-import { IdSchema, InstantSchema, instantMs } from '@rapport/schema';
+import { instantMs } from '@rapport/schema';
 import { ApiError } from '@rapport/service';
 import { customerView } from '@rapport/store';
-import { z } from 'zod';
 import type { ApiContext } from '../app';
 import { listCustomers, ListQuerySchema } from '../list';
 import { parseOrThrow } from '../validate';
-
-const ParamsSchema = z.object({ id: IdSchema });
-const ReadQuerySchema = z.strictObject({
-  /** Read at this instant instead of now (decay applied up to it; never before the last event). */
-  at: InstantSchema.optional(),
-});
-const TimelineQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(1_000).optional(),
-});
+import {
+  CustomerParamsSchema,
+  HistoryQuerySchema,
+  ReadQuerySchema,
+  TimelineQuerySchema,
+} from '../queries';
 
 const notFound = (id: string) =>
   new ApiError(
@@ -34,7 +30,7 @@ export const customerRoutes =
     const readers = { config: { access: 'read' } } as const;
 
     app.get('/v1/customers/:id', readers, async (request) => {
-      const { id } = parseOrThrow(ParamsSchema, request.params, 'path');
+      const { id } = parseOrThrow(CustomerParamsSchema, request.params, 'path');
       const { at } = parseOrThrow(ReadQuerySchema, request.query);
       const stored = await store.customer(await context.generation(), id);
       if (stored === undefined) throw notFound(id);
@@ -47,7 +43,8 @@ export const customerRoutes =
     });
 
     app.get('/v1/customers/:id/history', readers, async (request) => {
-      const { id } = parseOrThrow(ParamsSchema, request.params, 'path');
+      const { id } = parseOrThrow(CustomerParamsSchema, request.params, 'path');
+      parseOrThrow(HistoryQuerySchema, request.query);
       const generation = await context.generation();
       const snapshots = await store.history(generation, id);
       if (snapshots.length === 0 && (await store.customer(generation, id)) === undefined) {
@@ -57,7 +54,7 @@ export const customerRoutes =
     });
 
     app.get('/v1/customers/:id/timeline', readers, async (request) => {
-      const { id } = parseOrThrow(ParamsSchema, request.params, 'path');
+      const { id } = parseOrThrow(CustomerParamsSchema, request.params, 'path');
       const { limit } = parseOrThrow(TimelineQuerySchema, request.query);
       const generation = await context.generation();
       const events = await store.timeline(generation, id, limit ?? 1_000);

@@ -1,23 +1,12 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginCallback } from 'fastify';
 import { ApiError } from '@rapport/service';
-import { StatusSchema } from '@rapport/model';
-import { IdSchema } from '@rapport/schema';
 import type { ChangeEntry } from '@rapport/store';
-import { z } from 'zod';
 import type { ApiContext } from '../app';
 import { isPossibleStreamId } from '../feed';
 import { parseOrThrow } from '../validate';
+import { StreamQuerySchema } from '../queries';
 import { StreamSlots } from '../stream-slots';
-
-const StreamQuerySchema = z.strictObject({
-  /** Only this customer's changes. */
-  customer: IdSchema.optional(),
-  /** Only changes that leave a customer in this status. */
-  status: StatusSchema.optional(),
-  /** For clients that cannot send the Last-Event-ID header on their first connection. */
-  lastEventId: z.string().max(64).optional(),
-});
 
 /** A slow client is dropped past this much unsent data; it resumes with Last-Event-ID. */
 const MAX_BUFFERED_BYTES = 1 << 20;
