@@ -5,6 +5,7 @@ export {
   fetchTemporal,
   fetchVegeta,
   fetchSchemathesis,
+  ensureRedisServer,
   cachedPaths,
   type CachedBinaries,
 } from './fetch';
@@ -20,6 +21,14 @@ export {
   type ProvideOptions,
   type Mode,
 } from './provide';
-export { infraServices, type ManagedProcess, type Profile, type ServiceName } from './services';
+export { probeRedis, probeTemporal } from './probes';
+export {
+  infraServices,
+  kafkaBroker,
+  type KafkaBrokerOptions,
+  type ManagedProcess,
+  type Profile,
+  type ServiceName,
+} from './services';
 export { dockerEngineAnswers, composeFile } from './compose';
 export { VERSIONS } from './versions';

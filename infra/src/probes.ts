@@ -11,7 +11,10 @@ import { Kafka, logLevel } from 'kafkajs';
  * talk to it", not merely "the port is open". Each probe answers within `timeoutMs` and throws
  * with the client's own reason otherwise.
  */
-export async function probeKafka(kafka: Config['kafka'], timeoutMs: number): Promise<void> {
+export async function probeKafka(
+  kafka: Pick<Config['kafka'], 'brokers' | 'tls' | 'sasl'>,
+  timeoutMs: number,
+): Promise<void> {
   const admin = new Kafka({
     clientId: 'rapport-probe',
     brokers: [...kafka.brokers],
@@ -41,7 +44,10 @@ export async function probeKafka(kafka: Config['kafka'], timeoutMs: number): Pro
   }
 }
 
-export async function probeRedis(redisConfig: Config['redis'], timeoutMs: number): Promise<void> {
+export async function probeRedis(
+  redisConfig: Pick<Config['redis'], 'url' | 'ca'>,
+  timeoutMs: number,
+): Promise<void> {
   const redis = connectRedis(redisConfig, {
     lazyConnect: true,
     connectTimeout: timeoutMs,
@@ -49,9 +55,16 @@ export async function probeRedis(redisConfig: Config['redis'], timeoutMs: number
     retryStrategy: () => null,
     enableOfflineQueue: false,
   });
-  redis.on('error', () => undefined); // The rejected connect() below carries the reason.
+  // A refused AUTH (a wrong password) comes as an error event, and connect() then rejects with
+  // only "Connection is closed.": the event's error is the reason to report.
+  let refused: unknown;
+  redis.on('error', (error) => {
+    refused ??= error;
+  });
   try {
-    await redis.connect();
+    await redis.connect().catch((error: unknown) => {
+      throw refused ?? error;
+    });
     await withTimeout(redis.ping(), timeoutMs, 'PING timed out');
   } finally {
     redis.disconnect();
@@ -59,7 +72,7 @@ export async function probeRedis(redisConfig: Config['redis'], timeoutMs: number
 }
 
 export async function probeTemporal(
-  temporal: Config['temporal'],
+  temporal: Pick<Config['temporal'], 'address' | 'tls' | 'apiKey'>,
   timeoutMs: number,
 ): Promise<void> {
   const connection = await Connection.connect({

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { testConfig, testEnvironment, uniqueNames } from '../harness';
 import { fuzzSeed, fuzzServices, passed, summary } from './fuzz';
 
+/** New cases are `pnpm fuzz`'s job (a new seed each run); the suite repeats the same ones. */
+const SUITE_SEED = 20_261_206;
+
 /**
  * A short pass of `pnpm fuzz` (test/fuzz/main.ts) in the test command: schemathesis with every
  * check against both services' `/openapi.json`, about 200 cases each. FUZZ_SEED=<the seed in the
@@ -10,7 +13,7 @@ import { fuzzSeed, fuzzServices, passed, summary } from './fuzz';
 describe('the gateway and the query API against their OpenAPI documents', () => {
   it('pass schemathesis with every check', async () => {
     const names = uniqueNames('fuzz');
-    const seed = fuzzSeed();
+    const seed = fuzzSeed(SUITE_SEED);
     const results = await fuzzServices({
       env: testEnvironment(names, {
         RAPPORT_PROJECTOR_GROUP_ID: names.groupId('projector'),

@@ -12,7 +12,7 @@ export interface TemporalConnectionOptions {
   readonly apiKey?: string;
 }
 
-/** The one place Temporal's connection options are made: every connection of Rapport opens with them. */
+/** Temporal's connection options as configured: every connection of Rapport opens with them. */
 export function temporalConnectionOptions({
   address,
   tls,

@@ -50,7 +50,12 @@ export const connectionEnvSchema = z.object({
   TEMPORAL_API_KEY: z.string().min(1).optional(),
 });
 
-type ConnectionEnv = z.output<typeof connectionEnvSchema> & { REDIS_URL?: string | undefined };
+/** With the endpoints, which say whether a server is given or embedded. */
+type ConnectionEnv = z.output<typeof connectionEnvSchema> & {
+  KAFKA_BROKERS?: string[] | undefined;
+  REDIS_URL?: string | undefined;
+  TEMPORAL_ADDRESS?: string | undefined;
+};
 
 /** Temporal Cloud's API keys are only ever sent encrypted, so one turns TLS on. */
 const temporalTlsOn = (env: ConnectionEnv) =>
@@ -100,6 +105,21 @@ export function requireConsistentConnections(
   if (env.REDIS_TLS_CA_FILE !== undefined && !env.REDIS_URL?.startsWith('rediss://')) {
     issue('REDIS_TLS_CA_FILE', 'only used with TLS: set a rediss:// RAPPORT_REDIS_URL');
   }
+  // The embedded servers (`rapport up`, the tests) speak plaintext and take no credentials: TLS
+  // or SASL towards one would fail its health check only after the whole start-up timeout.
+  const embedded = [
+    [env.KAFKA_BROKERS, 'RAPPORT_KAFKA_BROKERS', ['KAFKA_TLS', 'KAFKA_SASL_MECHANISM']],
+    [env.TEMPORAL_ADDRESS, 'RAPPORT_TEMPORAL_ADDRESS', ['TEMPORAL_TLS', 'TEMPORAL_API_KEY']],
+  ] as const;
+  for (const [endpoint, endpointVariable, variables] of embedded) {
+    if (endpoint !== undefined) continue;
+    for (const variable of variables.filter((name) => env[name])) {
+      issue(
+        variable,
+        `for a server of your own: set ${endpointVariable} (embedded ones speak plaintext)`,
+      );
+    }
+  }
 }
 
 /**
@@ -112,8 +132,11 @@ function tlsSettings(ca?: Buffer, cert?: Buffer, key?: Buffer) {
 
 /** Kafka: `tls` when RAPPORT_KAFKA_TLS is on, `sasl` when a mechanism is set. */
 export function kafkaConnection(env: ConnectionEnv) {
-  const { KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: username } = env;
-  const password = env.KAFKA_SASL_PASSWORD;
+  const {
+    KAFKA_SASL_MECHANISM: mechanism,
+    KAFKA_SASL_USERNAME: username,
+    KAFKA_SASL_PASSWORD: password,
+  } = env;
   return {
     ...(env.KAFKA_TLS && {
       tls: tlsSettings(env.KAFKA_TLS_CA_FILE, env.KAFKA_TLS_CERT_FILE, env.KAFKA_TLS_KEY_FILE),
