@@ -14,9 +14,12 @@ describe('gatewayTarget', () => {
     const config = loadConfig({
       RAPPORT_HOST: '10.0.0.5',
       RAPPORT_GATEWAY_PORT: '9000',
-      RAPPORT_WRITE_KEYS: 'k1,k2',
+      RAPPORT_WRITE_KEYS: 'first-write-key,second-write-key',
     });
-    expect(gatewayTarget(config, {})).toEqual({ url: 'http://10.0.0.5:9000', key: 'k1' });
+    expect(gatewayTarget(config, {})).toEqual({
+      url: 'http://10.0.0.5:9000',
+      key: 'first-write-key',
+    });
     expect(gatewayTarget(config, { gateway: 'https://in.example.com/', key: 'k9' })).toEqual({
       url: 'https://in.example.com',
       key: 'k9',
