@@ -40,6 +40,7 @@ async function spawnBridge(): Promise<ChildProcess> {
       RAPPORT_TOPIC_DLQ: config.kafka.topics.dlq,
       RAPPORT_TOPIC_PARTITIONS: '1',
       RAPPORT_BRIDGE_GROUP_ID: config.bridge.groupId,
+      RAPPORT_KAFKA_SESSION_TIMEOUT: String(config.kafka.sessionTimeoutMs) + 'ms',
       RAPPORT_BRIDGE_PORT: String(await freePort()),
       // One signal at a time makes the batch last long enough to be cut in the middle.
       RAPPORT_BRIDGE_SIGNAL_CONCURRENCY: '1',
@@ -80,7 +81,7 @@ describe('bridge killed mid-batch (dev server, Kafka)', () => {
       port: 0,
     });
     try {
-      // The new member gets the partition once the killed one's session times out (30 s).
+      // The new member gets the partition once the killed one's session times out.
       const own = (customerId: string) => events.filter((event) => event.customerId === customerId);
       await stack.rig.until(last, ({ view }) => view.counts.applied === own(last).length, 90_000);
       for (const customerId of customers) {

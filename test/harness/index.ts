@@ -57,6 +57,8 @@ export function testEnvironment(
     RAPPORT_TOPIC_INTERACTIONS: names.topic('interactions'),
     RAPPORT_TOPIC_DLQ: names.topic('dlq'),
     RAPPORT_TOPIC_PARTITIONS: '3',
+    // A killed consumer's partitions move after this: the crash tests wait it out.
+    RAPPORT_KAFKA_SESSION_TIMEOUT: '10s',
     RAPPORT_REDIS_KEY_PREFIX: names.keyPrefix,
     RAPPORT_WRITE_KEYS: TEST_WRITE_KEY,
     RAPPORT_READ_KEYS: TEST_READ_KEY,

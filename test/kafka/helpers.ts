@@ -8,17 +8,21 @@ import {
 } from '@rapport/kafka';
 import type { StampedInteraction } from '@rapport/schema';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { testInfra, type uniqueNames } from '../harness';
+import { testConfig, testInfra, type uniqueNames } from '../harness';
 
 export type Names = ReturnType<typeof uniqueNames>;
 
-/** The `kafka` section of the configuration, pointed at this file's own topics. */
-export function kafkaConfig(names: Names, partitions: number): Config['kafka'] {
+/** The `kafka` section of the test configuration, pointed at this file's own topics. */
+export function kafkaConfig(
+  names: Names,
+  partitions: number,
+  overrides: Partial<Config['kafka']> = {},
+): Config['kafka'] {
   return {
-    brokers: testInfra().kafkaBrokers,
+    ...testConfig(names).kafka,
     clientId: names.id,
-    topics: { interactions: names.topic('interactions'), dlq: names.topic('dlq') },
     partitions,
+    ...overrides,
   };
 }
 

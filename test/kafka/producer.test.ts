@@ -10,7 +10,7 @@ import {
 import { StampedInteractionSchema } from '@rapport/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueNames } from '../harness';
-import { kafkaFor, readAll, stamped } from './helpers';
+import { kafkaConfig, kafkaFor, readAll, stamped } from './helpers';
 
 describe('InteractionProducer (real broker)', () => {
   const { config, kafka } = kafkaFor(uniqueNames('kafka-producer'), 4);
@@ -83,12 +83,7 @@ describe('InteractionProducer (real broker)', () => {
 });
 
 describe('InteractionProducer against an unreachable broker', () => {
-  const config = {
-    brokers: ['127.0.0.1:1'],
-    clientId: 'unreachable',
-    topics: { interactions: 'rapport.interactions.v1', dlq: 'rapport.interactions.dlq.v1' },
-    partitions: 1,
-  };
+  const config = kafkaConfig(uniqueNames('unreachable'), 1, { brokers: ['127.0.0.1:1'] });
 
   it('rejects a publish with a retriable KafkaPublishError within its timeout', async () => {
     const producer = createInteractionProducer(createKafka(config), config);

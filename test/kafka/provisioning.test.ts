@@ -1,7 +1,7 @@
 import { createKafka, KafkaUnavailableError, provisionTopics } from '@rapport/kafka';
 import { describe, expect, it } from 'vitest';
 import { uniqueNames } from '../harness';
-import { kafkaFor, recordingLogger, withInspectingAdmin } from './helpers';
+import { kafkaConfig, kafkaFor, recordingLogger, withInspectingAdmin } from './helpers';
 
 function partitionCounts(topics: string[]) {
   return withInspectingAdmin(async (admin) => {
@@ -50,12 +50,7 @@ describe('provisionTopics (real broker)', () => {
     const { kafka } = kafkaFor(uniqueNames('kafka-ping'), 1);
     await kafka.ping();
 
-    const dead = createKafka({
-      brokers: ['127.0.0.1:1'],
-      clientId: 'dead',
-      topics: { interactions: 'unused', dlq: 'unused' },
-      partitions: 1,
-    });
+    const dead = createKafka(kafkaConfig(uniqueNames('dead'), 1, { brokers: ['127.0.0.1:1'] }));
     const started = Date.now();
     const error: unknown = await dead.ping().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KafkaUnavailableError);

@@ -98,6 +98,12 @@ const envSchema = z.object({
   TOPIC_INTERACTIONS: z.string().min(1).default('rapport.interactions.v1'),
   TOPIC_DLQ: z.string().min(1).default('rapport.interactions.dlq.v1'),
   TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(10_000).default(12),
+  KAFKA_SESSION_TIMEOUT: DurationSchema.pipe(
+    z
+      .number()
+      .min(6_000, 'at least 6s (the broker refuses shorter sessions)')
+      .max(300_000, 'at most 5m'),
+  ).prefault('30s'),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   REDIS_KEY_PREFIX: z.string().default('rapport:'),
   TEMPORAL_ADDRESS: hostPort.optional(),
@@ -175,6 +181,12 @@ export const configSchema = envSchema
       clientId: env.KAFKA_CLIENT_ID,
       topics: { interactions: env.TOPIC_INTERACTIONS, dlq: env.TOPIC_DLQ },
       partitions: env.TOPIC_PARTITIONS,
+      /**
+       * How long a consumer-group member may go unheard before its partitions go to the others:
+       * also how long a killed process's partitions wait. Shorter fails over sooner; too short
+       * and a busy process loses its partitions while it works.
+       */
+      sessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT,
       ...kafkaConnection(env),
     },
     redis: {

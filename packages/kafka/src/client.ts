@@ -32,6 +32,7 @@ export interface CreateKafkaOptions {
 interface Internals {
   readonly client: Kafka;
   readonly logger: KafkaLogger;
+  readonly sessionTimeoutMs: number;
 }
 
 /** kafkajs stays behind the RapportKafka handle: only this package reaches the client. */
@@ -87,7 +88,7 @@ export function createKafka(config: KafkaConfig, options: CreateKafkaOptions = {
     brokers: [...config.brokers],
     ping: () => ping(client, config.brokers),
   };
-  internals.set(kafka, { client, logger });
+  internals.set(kafka, { client, logger, sessionTimeoutMs: config.sessionTimeoutMs });
   return kafka;
 }
 

@@ -60,18 +60,19 @@ export interface RunningConsumer {
  * did not acknowledge) is retried in place, forever, backing off to 10 s: the partition waits
  * for the downstream to come back. Finite retries would end in a crash, and kafkajs's crash
  * leaves and rejoins the group, rebalancing every member each time round during an outage. The
- * 10 s cap stays well inside the 30 s session timeout, since no heartbeat is sent while waiting.
+ * cap stays within a third of the session timeout, since no heartbeat is sent while waiting.
  */
-const BATCH_RETRY = {
-  initialRetryTime: 300,
-  maxRetryTime: 10_000,
-  factor: 0.2,
-  multiplier: 2,
-  retries: Number.MAX_SAFE_INTEGER,
-  // kafkajs would otherwise not restart after some crashes (a coordinator lost for longer than
-  // the retries), leaving a dead consumer in a live process: loud restarts are better.
-  restartOnFailure: () => Promise.resolve(true),
-} as const;
+const batchRetry = (sessionTimeoutMs: number) =>
+  ({
+    initialRetryTime: 300,
+    maxRetryTime: Math.min(10_000, Math.floor(sessionTimeoutMs / 3)),
+    factor: 0.2,
+    multiplier: 2,
+    retries: Number.MAX_SAFE_INTEGER,
+    // kafkajs would otherwise not restart after some crashes (a coordinator lost for longer than
+    // the retries), leaving a dead consumer in a live process: loud restarts are better.
+    restartOnFailure: () => Promise.resolve(true),
+  }) as const;
 
 const DEFAULT_DLQ_TIMEOUT_MS = 10_000;
 
@@ -89,9 +90,13 @@ export async function runBatchConsumer<T>(
   const internals = internalsOf(kafka);
   const logger = options.logger ?? internals.logger;
   const { groupId, topic } = options;
+  const { sessionTimeoutMs } = internals;
   const consumer = internals.client.consumer({
     groupId,
-    retry: BATCH_RETRY,
+    retry: batchRetry(sessionTimeoutMs),
+    sessionTimeout: sessionTimeoutMs,
+    // Three heartbeats a session at least, as Kafka advises; kafkajs's default is every 3 s.
+    heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeoutMs / 3)),
     allowAutoTopicCreation: false,
     // A stop waits for the fetch in flight, an empty long poll when idle: 1 s, not kafkajs's 5.
     maxWaitTimeInMs: 1_000,
