@@ -27,6 +27,17 @@ describe('provisionTopics (real broker)', () => {
     expect(concurrently).toEqual(again);
   });
 
+  it('lets several services provision fresh topics at the same moment, as compose starts them', async () => {
+    const names = uniqueNames('kafka-provision-race');
+    const services = Array.from({ length: 4 }, () => kafkaFor(names, 12));
+    const results = await Promise.all(
+      services.map(({ kafka, config }) => provisionTopics(kafka, config)),
+    );
+    const { interactions, dlq } = services[0]?.config.topics ?? { interactions: '', dlq: '' };
+    expect(results.flatMap((result) => result.created).sort()).toEqual([dlq, interactions].sort());
+    expect(await partitionCounts([interactions, dlq])).toEqual({ [interactions]: 12, [dlq]: 12 });
+  });
+
   it('warns, without failing, when an existing topic has fewer partitions than configured', async () => {
     const names = uniqueNames('kafka-provision-fewer');
     const logger = recordingLogger();

@@ -34,7 +34,8 @@ export async function provisionTopics(
     }
     if (created.length > 0) logger.info({ created }, `created topics ${created.join(', ')}`);
     const existing = topics.filter((topic) => !created.includes(topic));
-    const warnings = partitionWarnings(await partitionCounts(admin, existing), config.partitions);
+    const counts = await partitionCounts(admin, existing, Date.now() + LEADERS_WITHIN_MS);
+    const warnings = partitionWarnings(counts, config.partitions);
     for (const warning of warnings) logger.warn({ partitions: config.partitions }, warning);
     return { created, existing, warnings };
   } catch (error) {
@@ -51,13 +52,43 @@ function createTopic(admin: Admin, topic: string, numPartitions: number): Promis
   return admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true });
 }
 
-async function partitionCounts(admin: Admin, topics: readonly string[]) {
+/** How long a topic another service is creating may take to have a leader for each partition. */
+const LEADERS_WITHIN_MS = 15_000;
+const LEADERS_POLL_MS = 100;
+
+/**
+ * The partition count of existing topics, once each partition has a leader. A topic another
+ * service is creating at this moment (services started together on a fresh cluster) is listed
+ * before its partitions have leaders, and until then the broker answers that it does not host
+ * them: that is waited out, as `createTopics({ waitForLeaders })` waits for the topics it creates.
+ */
+async function partitionCounts(admin: Admin, topics: readonly string[], deadline: number) {
   if (topics.length === 0) return new Map<string, number>();
-  const metadata = await admin.fetchTopicMetadata({ topics: [...topics] });
-  const counts = new Map(metadata.topics.map((topic) => [topic.name, topic.partitions.length]));
-  // In the order asked for (the broker answers in any order), so warnings read the same each time.
-  return new Map<string, number>(topics.map((topic) => [topic, counts.get(topic) ?? 0]));
+  for (;;) {
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics: [...topics] });
+      const led = metadata.topics.every(
+        (topic) =>
+          topic.partitions.length > 0 &&
+          topic.partitions.every((partition) => partition.leader >= 0),
+      );
+      if (led) {
+        const counts = new Map(
+          metadata.topics.map((topic) => [topic.name, topic.partitions.length]),
+        );
+        // In the order asked for (the broker answers in any order): warnings read the same each time.
+        return new Map<string, number>(topics.map((topic) => [topic, counts.get(topic) ?? 0]));
+      }
+    } catch (error) {
+      if (!isRetriable(error) || Date.now() > deadline) throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`partitions of ${topics.join(', ')} have no leader`);
+    await new Promise((resolve) => setTimeout(resolve, LEADERS_POLL_MS));
+  }
 }
+
+const isRetriable = (error: unknown) =>
+  typeof error === 'object' && error !== null && 'retriable' in error && error.retriable === true;
 
 /**
  * A topic created earlier with fewer partitions still works (every producer and consumer reads
