@@ -1,11 +1,11 @@
 import { METHODS } from 'node:http';
 import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { KeyClass } from '@rapport/config';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { ApiError, toApiError } from './errors';
 import { parseJsonBody } from './json';
-import type { KeyClass } from '@rapport/config';
 import { KeyRing, type Caller, type KeySets } from './keys';
 
 /** Who may call a route: anyone (`public`), or a caller holding a key of one class. */
@@ -22,7 +22,10 @@ declare module 'fastify' {
     signed?: (request: FastifyRequest) => boolean;
   }
   interface FastifyRequest {
-    /** Whose key the request carries, once the access check passed; unset on signed requests. */
+    /**
+     * Whose valid key the request carries, if any; a route that needs a key has checked its
+     * class before the handler runs (a signed request may carry none).
+     */
     caller: Caller | undefined;
     /** The body exactly as received: signatures are computed over it, dead letters keep it. */
     rawBody: Buffer | undefined;
