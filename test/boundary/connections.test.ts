@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_ADMIN_KEY, TEST_READ_KEY, TEST_WRITE_KEY } from '../harness';
-import { openStream, startTestApi, type TestApi } from '../api/helpers';
+import { CATCH_UP_LIMIT } from '@rapport/api';
+import { ChangeSchema } from '@rapport/store';
+import { openStream, startTestApi, until, type TestApi } from '../api/helpers';
+import { randomEvents } from '../projector/helpers';
 import { startTestGateway, type TestGateway } from '../gateway/helpers';
 import { openSocket } from './http';
 
@@ -24,6 +27,21 @@ describe('connections held open on purpose', () => {
     await gateway?.gateway.stop();
     await api?.stop();
   });
+
+  /** Until the server has seen clients leave: a slot is free once their stream closed there. */
+  async function untilOpenStreams(count: number): Promise<void> {
+    const open = async () => {
+      const metrics = await fetch(`${api.api.url}/metrics`, {
+        headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` },
+      });
+      return Number(/^rapport_api_streams_open (\d+)/m.exec(await metrics.text())?.[1]);
+    };
+    const deadline = Date.now() + 5_000;
+    while ((await open()) !== count) {
+      if (Date.now() > deadline) throw new Error(`streams open did not come to ${count}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
 
   it('cuts a body trickled in a byte at a time with a 408 in the error shape', async () => {
     const { socket, received, closed } = await openSocket(gateway.gateway.url);
@@ -69,20 +87,42 @@ describe('connections held open on purpose', () => {
     expect(overTotal.status).toBe(429);
 
     await first.close();
-    const open = async () => {
-      const metrics = await fetch(`${api.api.url}/metrics`, {
-        headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` },
-      });
-      return Number(/^rapport_api_streams_open (\d+)/m.exec(await metrics.text())?.[1]);
-    };
-    // The slot is free once the server saw the client leave.
-    const deadline = Date.now() + 5_000;
-    while ((await open()) !== 2) {
-      if (Date.now() > deadline) throw new Error('the stream that left still holds its slot');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await untilOpenStreams(2);
     const again = await openStream(url, mine);
     expect(again.response.status).toBe(200);
     await Promise.all([second.close(), third.close(), again.close()]);
+    await untilOpenStreams(0);
+  });
+
+  it('bounds a catch-up: a client too far behind is told of the gap and gets the newest changes', async () => {
+    const url = `${api.api.url}/v1/stream`;
+    const auth = { authorization: `Bearer ${OTHER_READ_KEY}` };
+    // One change per customer: the events of one customer each, all projected in one write.
+    const changes = (label: string, count: number) =>
+      randomEvents(count, 1, label.length).map((event, index) => ({
+        ...event,
+        eventId: `${label}-${index}`,
+        customerId: `${label}-customer-${index}`,
+      }));
+    const first = await openStream(url, auth);
+    await api.project(changes('before', 1));
+    await until(() => first.events.length === 1);
+    await first.close();
+    const lastSeen = first.events[0]?.id ?? '';
+
+    await api.project(changes('missed', CATCH_UP_LIMIT + 100));
+    const behind = await openStream(url, { ...auth, 'last-event-id': lastSeen });
+    await until(() => behind.events.length === CATCH_UP_LIMIT + 1);
+    await behind.close();
+    const [gap, ...sent] = behind.events;
+    expect(gap?.event).toBe('gap');
+    expect(sent.map((event) => event.event)).toEqual(sent.map(() => 'change'));
+    expect(JSON.parse(gap?.data ?? '{}')).toEqual({ oldestId: sent[0]?.id });
+    const customers = sent.map(
+      (event) => ChangeSchema.parse(JSON.parse(event.data ?? '')).customerId,
+    );
+    // The newest of the missed changes, each once; the 100 before them are the gap.
+    expect(new Set(customers).size).toBe(CATCH_UP_LIMIT);
+    expect(customers.every((customer) => customer.startsWith('missed-'))).toBe(true);
   });
 });
