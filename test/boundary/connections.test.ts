@@ -63,7 +63,7 @@ describe('connections held open on purpose', () => {
     // The deadline (2 s) plus at most one check interval (1 s) and scheduling.
     expect(elapsed).toBeGreaterThanOrEqual(1_900);
     expect(elapsed).toBeLessThan(4_500);
-    expect(received()).toMatch(/^HTTP\/1\.1 408 /);
+    expect(received()).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
     const answer = received().slice(received().indexOf('\r\n\r\n') + 4);
     expect(JSON.parse(answer)).toMatchObject({ error: { code: 'REQUEST_TIMEOUT', issues: [] } });
   });

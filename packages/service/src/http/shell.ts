@@ -1,4 +1,4 @@
-import { METHODS } from 'node:http';
+import { METHODS, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { KeyClass } from '@rapport/config';
@@ -198,7 +198,7 @@ function answerClientError(error: Error & { code?: string }, socket: Socket): vo
   const body = JSON.stringify(new ApiError(status, code, message).toJSON());
   if (socket.writable) {
     socket.write(
-      `HTTP/1.1 ${status} ${code.replaceAll('_', ' ')}\r\nConnection: close\r\n` +
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\n` +
         `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     );
   }
