@@ -86,7 +86,10 @@ export const streamRoutes =
         );
       } catch (error) {
         release();
-        request.log.error({ err: error }, 'could not subscribe to the change stream');
+        request.log.error(
+          { err: error, reqId: request.id },
+          'could not subscribe to the change stream',
+        );
         throw new ApiError(
           503,
           'STORE_UNAVAILABLE',
