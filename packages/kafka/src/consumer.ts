@@ -180,7 +180,7 @@ async function processBatch<T>(
       message,
     );
     // Retriable whatever the cause, so that kafkajs retries in place instead of crashing (see
-    // BATCH_RETRY); the cause keeps the handler's own code.
+    // batchRetry); the cause keeps the handler's own code.
     throw new KafkaError('KAFKA_BATCH_FAILED', true, message, { cause: error });
   }
 }
