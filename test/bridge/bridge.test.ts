@@ -1,6 +1,7 @@
 import { createModel } from '@rapport/model';
 import type { StampedInteraction } from '@rapport/schema';
 import { startBridge, type StartedBridge } from '@rapport/bridge';
+import { createKafka, DeadLetterSchema, readTopic, type DeadLetter } from '@rapport/kafka';
 import { createLogger } from '@rapport/service';
 import { customerWorkflowId, eventsSignal } from '@rapport/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,6 +92,35 @@ describe('bridge (dev server, Kafka)', () => {
     expect(metrics).toMatch(/rapport_bridge_events_per_second /);
     expect(metrics).toMatch(/rapport_bridge_signals_per_second /);
     expect(metrics).toMatch(/rapport_bridge_events_per_signal_bucket/);
+  });
+
+  it('dead-letters an event whose id no workflow can carry, and delivers the events around it', async () => {
+    const now = Date.now() - MINUTE;
+    const customer = `around-${stack.rig.names.id}`;
+    const before = interaction(customer, now, { type: 'email.replied', direction: 'inbound' });
+    // A lone surrogate survives JSON on the log, but not Temporal's gRPC (it needs UTF-8).
+    const poison = interaction(`poison-\ud800-${stack.rig.names.id}`, now + 1, {
+      type: 'email.replied',
+      direction: 'inbound',
+    });
+    const after = interaction(customer, now + 2, { type: 'email.sent', direction: 'outbound' });
+    await stack.produce([before, poison, after]);
+
+    const { view } = await stack.rig.until(
+      customer,
+      ({ view }) => view.counts.applied === 2,
+      20_000,
+    );
+    expect(view.counts).toEqual({ applied: 2, duplicates: 0, rejected: 0 });
+    const kafka = createKafka(stack.rig.config.kafka);
+    const letters: DeadLetter[] = [];
+    for (const deadline = Date.now() + 10_000; letters.length === 0 && Date.now() < deadline;) {
+      for await (const record of readTopic(kafka, stack.rig.config.kafka.topics.dlq)) {
+        letters.push(DeadLetterSchema.parse(JSON.parse(record.value ?? 'null')));
+      }
+    }
+    expect(letters.map((letter) => letter.original.includes(poison.eventId))).toEqual([true]);
+    expect(letters[0]?.reason.issues?.map((issue) => issue.path)).toEqual(['customerId']);
   });
 
   it('answers /healthz and /readyz; the worker too', async () => {

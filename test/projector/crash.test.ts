@@ -26,7 +26,7 @@ describe('a projector killed with SIGKILL mid-stream', () => {
   it('restarts and leaves every customer exactly as the fold: no double count, no loss', async () => {
     const port = await freePort();
     // One process: killed mid-batch, it leaves one dead member, whose partitions wait for its
-    // 30 s session. A pool killed this early can leave a worker dead in the middle of joining;
+    // session to time out. A pool killed this early can leave a worker dead in the middle of joining;
     // the group then hands it partitions once more and waits a second session (pool.test.ts
     // kills a worker of a pool that has settled).
     const env = testEnv(t.names, {

@@ -26,12 +26,15 @@ export const IdSchema = z
  * An id as events already on the log may carry it: the rule before ids were normalised and kept
  * free of braces. What reads the log (consumers, workflow inputs, the index behind list cursors)
  * reads ids with it, so that no event accepted under the old rule becomes unreadable (a poison
- * record) after an upgrade; everything a client sends is held to IdSchema.
+ * record) after an upgrade; everything a client sends is held to IdSchema. A lone surrogate is
+ * refused here too: no consumer can use such an id (Temporal's gRPC refuses it, and Redis would
+ * store it as another id's bytes), so an event carrying one is dead-lettered, not retried forever.
  */
 export const LoggedIdSchema = z
   .string()
   .min(1)
   .max(256)
+  .regex(/^\P{Cs}*$/u, 'must be well-formed Unicode (no lone surrogates)')
   .regex(/^\P{Cc}*$/u, 'must not contain control characters');
 
 /** Open set: a lowercase slug such as `email`, `support` or `in_app`. */
