@@ -1,5 +1,6 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ENV_PREFIX, KEY_VARIABLES } from '@rapport/config';
 import { run } from './exec';
 
 export const composeFile = join(
@@ -28,11 +29,12 @@ export function dockerEngineAnswers(): Promise<boolean> {
  * The file requires API keys (`${VAR:?}`), and compose reads the whole file even to start only
  * the infrastructure, which uses none: `rapport up` runs those services alone, so any value does.
  */
-const KEY_VARIABLES = ['RAPPORT_WRITE_KEYS', 'RAPPORT_READ_KEYS', 'RAPPORT_ADMIN_KEYS'];
 const compose = (args: readonly string[]) =>
   run('docker', ['compose', '-f', composeFile, ...args], {
     env: {
-      ...Object.fromEntries(KEY_VARIABLES.map((name) => [name, 'unused-by-infrastructure'])),
+      ...Object.fromEntries(
+        Object.values(KEY_VARIABLES).map((name) => [ENV_PREFIX + name, 'unused-by-infrastructure']),
+      ),
       ...process.env,
     },
   });

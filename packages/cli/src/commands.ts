@@ -1,4 +1,4 @@
-import type { Config } from '@rapport/config';
+import { ENV_PREFIX, KEY_VARIABLES, type Config } from '@rapport/config';
 import {
   ensureRunning,
   fetchAll,
@@ -111,7 +111,7 @@ async function stopServices(config: Config): Promise<string[]> {
 function printKeys(configured: Config): void {
   if (!isEmbeddedDefault(configured)) return;
   for (const keyClass of unsetKeyClasses(configured)) {
-    const variable = `RAPPORT_${keyClass.toUpperCase()}_KEYS`;
+    const variable = ENV_PREFIX + KEY_VARIABLES[keyClass];
     say(`dev ${keyClass} key: ${DEV_KEYS[keyClass]} (set ${variable} for real ones)`);
   }
 }

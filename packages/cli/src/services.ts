@@ -1,6 +1,12 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KEY_CLASSES, type Config, type KeyClass } from '@rapport/config';
+import {
+  ENV_PREFIX,
+  KEY_CLASSES,
+  KEY_VARIABLES,
+  type Config,
+  type KeyClass,
+} from '@rapport/config';
 import { spawnDetached, type ManagedProcess } from '@rapport/infra';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -16,8 +22,6 @@ export const DEV_KEYS = {
   admin: 'dev-admin-key',
 } as const satisfies Record<KeyClass, string>;
 
-const KEY_VARIABLES = { write: 'WRITE_KEYS', read: 'READ_KEYS', admin: 'ADMIN_KEYS' } as const;
-
 /**
  * The environment a service process gets: the endpoints `rapport up` resolved (started or given)
  * and the API keys, so every service talks to the same servers as the command that started it.
@@ -29,7 +33,7 @@ export function serviceEnv(config: Config): Record<string, string> {
     RAPPORT_REDIS_URL: config.redis.url,
     ...Object.fromEntries(
       KEY_CLASSES.map((keyClass) => [
-        `RAPPORT_${KEY_VARIABLES[keyClass]}`,
+        ENV_PREFIX + KEY_VARIABLES[keyClass],
         config.auth[keyClass].join(','),
       ]),
     ),
@@ -54,7 +58,7 @@ export function withDevKeys(config: Config): Config {
     const required = unset.filter((keyClass) => keyClass !== 'admin');
     if (required.length > 0) {
       throw new Error(
-        `set ${required.map((keyClass) => `RAPPORT_${KEY_VARIABLES[keyClass]}`).join(' and ')}: ` +
+        `set ${required.map((keyClass) => ENV_PREFIX + KEY_VARIABLES[keyClass]).join(' and ')}: ` +
           'dev keys are only used when `rapport up` runs its embedded servers',
       );
     }

@@ -42,6 +42,12 @@ const channelPairs = (expected: string) =>
  */
 export const KEY_CLASSES = ['write', 'read', 'admin'] as const;
 export type KeyClass = (typeof KEY_CLASSES)[number];
+/** Each class's variable, without the `RAPPORT_` prefix. */
+export const KEY_VARIABLES = {
+  write: 'WRITE_KEYS',
+  read: 'READ_KEYS',
+  admin: 'ADMIN_KEYS',
+} as const satisfies Record<KeyClass, string>;
 
 /** Shorter keys are guessable; the dev keys `rapport up` prints are the shortest accepted. */
 export const MIN_KEY_LENGTH = 12;
@@ -317,14 +323,10 @@ function requireDistinctKeys(
   env: { WRITE_KEYS: string[]; READ_KEYS: string[]; ADMIN_KEYS: string[] },
   context: z.core.$RefinementCtx,
 ): void {
-  const classes = [
-    ['WRITE_KEYS', env.WRITE_KEYS],
-    ['READ_KEYS', env.READ_KEYS],
-    ['ADMIN_KEYS', env.ADMIN_KEYS],
-  ] as const;
-  for (const [index, [name, keys]] of classes.entries()) {
-    for (const [otherName, otherKeys] of classes.slice(index + 1)) {
-      if (keys.some((key) => otherKeys.includes(key))) {
+  const classes = KEY_CLASSES.map((keyClass) => KEY_VARIABLES[keyClass]);
+  for (const [index, name] of classes.entries()) {
+    for (const otherName of classes.slice(index + 1)) {
+      if (env[name].some((key) => env[otherName].includes(key))) {
         context.addIssue({
           code: 'custom',
           path: [otherName],
@@ -340,9 +342,7 @@ function requireDistinctKeys(
  * URLs that can carry a password or a token.
  */
 export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
-  'WRITE_KEYS',
-  'READ_KEYS',
-  'ADMIN_KEYS',
+  ...Object.values(KEY_VARIABLES),
   'CHANNEL_SECRETS',
   'FOLLOWUP_WEBHOOK_URL',
   'FOLLOWUP_WEBHOOK_SECRET',

@@ -5,6 +5,7 @@ export {
   ConfigError,
   ENV_PREFIX,
   KEY_CLASSES,
+  KEY_VARIABLES,
   MIN_KEY_LENGTH,
   SECRET_VARIABLES,
   type KeyClass,

@@ -6,6 +6,15 @@ export const MAX_EVENT_VALUE = 1e12;
 
 const SEGMENT = '[a-z0-9]+(?:[-_][a-z0-9]+)*';
 
+/** What every id is, as clients send it and as the log holds it: bounded, one of Unicode's strings. */
+function idRules(text: z.ZodString): z.ZodString {
+  return text
+    .min(1)
+    .max(256)
+    .regex(/^\P{Cs}*$/u, 'must be well-formed Unicode (no lone surrogates)')
+    .regex(/^\P{Cc}*$/u, 'must not contain control characters');
+}
+
 /**
  * Identifiers end up in Kafka keys, Redis keys, Temporal workflow ids and log lines. They are
  * bounded, normalised to NFC (so that two spellings of `é` are one customer), well-formed Unicode
@@ -13,14 +22,10 @@ const SEGMENT = '[a-z0-9]+(?:[-_][a-z0-9]+)*';
  * control characters, and without `{` or `}`, which delimit Redis Cluster hash tags in keys.
  * Anything else (emails, UUIDs, CRM ids) is allowed.
  */
-export const IdSchema = z
-  .string()
-  .normalize('NFC')
-  .min(1)
-  .max(256)
-  .regex(/^\P{Cs}*$/u, 'must be well-formed Unicode (no lone surrogates)')
-  .regex(/^\P{Cc}*$/u, 'must not contain control characters')
-  .regex(/^[^{}]*$/, 'must not contain { or }');
+export const IdSchema = idRules(z.string().normalize('NFC')).regex(
+  /^[^{}]*$/,
+  'must not contain { or }',
+);
 
 /**
  * An id as events already on the log may carry it: the rule before ids were normalised and kept
@@ -30,12 +35,7 @@ export const IdSchema = z
  * refused here too: no consumer can use such an id (Temporal's gRPC refuses it, and Redis would
  * store it as another id's bytes), so an event carrying one is dead-lettered, not retried forever.
  */
-export const LoggedIdSchema = z
-  .string()
-  .min(1)
-  .max(256)
-  .regex(/^\P{Cs}*$/u, 'must be well-formed Unicode (no lone surrogates)')
-  .regex(/^\P{Cc}*$/u, 'must not contain control characters');
+export const LoggedIdSchema = idRules(z.string());
 
 /** Open set: a lowercase slug such as `email`, `support` or `in_app`. */
 export const ChannelSchema = z

@@ -86,7 +86,7 @@ export async function runService(
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }
-export { ApiError, type HttpIssue } from './http/errors';
+export { ApiError, ErrorSchema, type ErrorBody, type HttpIssue } from './http/errors';
 export { presentedKey, type Caller, type KeySets } from './http/keys';
 export { MAX_JSON_DEPTH } from './http/json';
 export { opsRoutes, type OpsRoutesOptions } from './http/ops-routes';
@@ -101,7 +101,6 @@ export {
   BODY_ERRORS,
   errorAnswer,
   errors,
-  ErrorSchema,
   KEYED_ERRORS,
   PUBLIC_ERRORS,
   retryAfter,

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ApiError } from './http/errors';
 import {
   readiness,
   readinessStatus,
@@ -75,7 +76,10 @@ async function answer(
 ): Promise<void> {
   const path = new URL(request.url ?? '/', 'http://localhost').pathname;
   if (request.method !== 'GET') {
-    return json(response, 405, error('METHOD_NOT_ALLOWED', `${request.method} is not served here`));
+    return fail(
+      response,
+      new ApiError(405, 'METHOD_NOT_ALLOWED', `${request.method} is not served here`),
+    );
   }
   switch (path) {
     case '/healthz':
@@ -89,11 +93,11 @@ async function answer(
         const text = await sources.metrics();
         response.writeHead(200, { 'content-type': PROMETHEUS_TEXT }).end(text);
       } catch (cause) {
-        json(response, 500, error('METRICS_FAILED', reasonOf(cause)));
+        fail(response, new ApiError(500, 'METRICS_FAILED', reasonOf(cause)));
       }
       return;
     default:
-      return json(response, 404, error('NOT_FOUND', `no route GET ${path}`));
+      return fail(response, new ApiError(404, 'NOT_FOUND', `no route GET ${path}`));
   }
 }
 
@@ -103,5 +107,6 @@ function json(response: ServerResponse, status: number, body: unknown): void {
     .end(JSON.stringify(body));
 }
 
-/** The one error shape every Rapport HTTP service answers with. */
-const error = (code: string, message: string) => ({ error: { code, message, issues: [] } });
+/** An error, in the one shape every Rapport HTTP service answers with. */
+const fail = (response: ServerResponse, error: ApiError) =>
+  json(response, error.status, error.toJSON());

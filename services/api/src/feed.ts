@@ -93,13 +93,14 @@ export class ChangeFeed {
   }
 
   async #catchUp(registration: Registration, lastEventId: string): Promise<void> {
-    const oldest = await this.store.oldestChangeId();
     const backlog = await this.store.changesAfter(registration.lastId, CATCH_UP_LIMIT + 1);
     const tooFarBehind = backlog.length > CATCH_UP_LIMIT;
     const sent = tooFarBehind ? await this.store.latestChanges(CATCH_UP_LIMIT) : backlog;
-    const firstSent = tooFarBehind ? sent[0]?.id : oldest;
-    if (firstSent !== undefined && compareIds(firstSent, lastEventId) > 0) {
-      registration.subscriber.gap(firstSent);
+    // What the client may have missed starts before the first change it gets, or before the
+    // oldest the capped stream still holds.
+    const firstHeld = tooFarBehind ? sent[0]?.id : await this.store.oldestChangeId();
+    if (firstHeld !== undefined && compareIds(firstHeld, lastEventId) > 0) {
+      registration.subscriber.gap(firstHeld);
     }
     for (const entry of sent) this.#send(registration, entry);
     const buffered = registration.buffered ?? [];

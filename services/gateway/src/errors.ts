@@ -1,21 +1,17 @@
 import type { Issue } from '@rapport/schema';
 import { ApiError as HttpApiError } from '@rapport/service';
 
+/** What the gateway's routes refuse with; keys, bodies and unknown paths are the shell's. */
 export type ApiErrorCode =
-  | 'INVALID_JSON'
   | 'VALIDATION_FAILED'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
   | 'BAD_SIGNATURE'
   | 'UNKNOWN_CHANNEL'
-  | 'NOT_FOUND'
   | 'PAYLOAD_TOO_LARGE'
   | 'BATCH_TOO_LARGE'
   | 'RATE_LIMITED'
   | 'IN_FLIGHT'
   | 'KAFKA_UNAVAILABLE'
-  | 'KAFKA_REJECTED'
-  | 'INTERNAL';
+  | 'KAFKA_REJECTED';
 
 /** An answer the gateway gives on purpose, in the shared error shape (see @rapport/service). */
 export class ApiError extends HttpApiError<ApiErrorCode> {}

@@ -1,10 +1,8 @@
 import type { FastifyPluginCallback } from 'fastify';
-import { readinessStatus, type Readiness } from '../readiness';
+import type { OpsSources } from '../ops';
+import { readinessStatus } from '../readiness';
 
-export interface OpsRoutesOptions {
-  readonly readiness: () => Promise<Readiness>;
-  /** Prometheus text exposition. */
-  readonly metrics: () => Promise<string>;
+export interface OpsRoutesOptions extends OpsSources {
   readonly metricsContentType: string;
   readonly openApi: unknown;
 }

@@ -1,5 +1,6 @@
 import type { Components, Schema } from './components';
-import { ErrorSchema, errorResponses } from './errors';
+import { ErrorSchema } from '../errors';
+import { errorResponses } from './errors';
 import { opsPaths } from './ops';
 
 export interface ServiceDocument {

@@ -1,18 +1,4 @@
-import { z } from 'zod';
 import type { Schema } from './components';
-
-/** The one error shape of every answer that is not a success, whichever service gives it. */
-export const ErrorSchema = z.strictObject({
-  error: z.strictObject({
-    code: z
-      .string()
-      .describe('stable and machine-readable: `VALIDATION_FAILED`, `RATE_LIMITED`, …'),
-    message: z.string().describe('for people: what went wrong and what to do'),
-    issues: z
-      .array(z.strictObject({ path: z.string(), message: z.string() }))
-      .describe('every failing input by dotted path (`batch.3.occurredAt`); often empty'),
-  }),
-});
 
 /** An answer in the error shape. */
 export const errorAnswer = (description: string): Schema => ({
