@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import type { Config } from '@rapport/config';
 import { kafkaSecurity } from '@rapport/kafka';
-import { connectRedis } from '@rapport/store';
+import { connectRedis } from '@rapport/read-model';
 import { temporalConnectionOptions } from '@rapport/workflows/connection';
 import { Connection } from '@temporalio/client';
 import { Kafka, logLevel } from 'kafkajs';

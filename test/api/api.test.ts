@@ -6,7 +6,7 @@ import {
   TimelineSchema,
   customerView,
   type CustomerSummary,
-} from '@rapport/store';
+} from '@rapport/read-model';
 import type { Stage, Status } from '@rapport/model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_ADMIN_KEY, TEST_WRITE_KEY } from '../harness';

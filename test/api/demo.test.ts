@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { startGateway, type StartedGateway } from '@rapport/gateway';
 import { startProjector, type StartedProjector } from '@rapport/projector';
-import { CustomerListSchema, CustomerViewSchema } from '@rapport/store';
+import { CustomerListSchema, CustomerViewSchema } from '@rapport/read-model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep, TEST_READ_KEY, TEST_WRITE_KEY } from '../harness';
 import { silent, testEnv } from '../projector/helpers';

@@ -1,5 +1,5 @@
 import { startApi, type StartedApi } from '@rapport/api';
-import { Projection, type PositionedEvent } from '@rapport/store';
+import { Projection, type PositionedEvent } from '@rapport/read-model';
 import type { StampedInteraction } from '@rapport/schema';
 import { z } from 'zod';
 import { TEST_READ_KEY } from '../harness';

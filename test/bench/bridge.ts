@@ -21,14 +21,14 @@ import { loadavg } from 'node:os';
 import { loadConfig, type Config } from '@rapport/config';
 import { createInteractionProducer, createKafka, provisionTopics } from '@rapport/kafka';
 import type { StampedInteraction } from '@rapport/schema';
-import { createLogger } from '@rapport/service';
+import { createLogger } from '@rapport/lifecycle';
 import {
   customerWorkflowId,
   describeCustomer,
   signalCustomer,
-  startWorker,
   type EngagementSettingsInput,
 } from '@rapport/workflows';
+import { startWorker } from '@rapport/worker';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { benchInfrastructure, percentile, printTable, rate } from './infra';

@@ -10,7 +10,13 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createModel, seededRandom } from '@rapport/model';
-import { INDEX_CHUNK, KeySpace, ReadModel, readModelOptions, WRITE_SCRIPTS } from '@rapport/store';
+import {
+  INDEX_CHUNK,
+  KeySpace,
+  ReadModel,
+  readModelOptions,
+  WRITE_SCRIPTS,
+} from '@rapport/read-model';
 import { loadConfig, type Config } from '@rapport/config';
 import { run } from '@rapport/infra';
 import { benchInfrastructure, deleteKeys, printTable, rate, rawProducer } from './infra';

@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { loadConfig } from '@rapport/config';
 import { fetchVegeta } from '@rapport/infra';
 import { createModel } from '@rapport/model';
-import { Projection, ReadModel, readModelOptions, type PositionedEvent } from '@rapport/store';
+import { Projection, ReadModel, readModelOptions, type PositionedEvent } from '@rapport/read-model';
 import { benchInfrastructure, deleteKeys, printTable } from './infra';
 import { API_NODE_FLAGS } from '../../packages/cli/src/services';
 import { httpLoad, type HttpLoad } from './vegeta';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_ADMIN_KEY, TEST_READ_KEY, TEST_WRITE_KEY } from '../harness';
 import { CATCH_UP_LIMIT } from '@rapport/api';
-import { ChangeSchema } from '@rapport/store';
+import { ChangeSchema } from '@rapport/read-model';
 import { openStream, startTestApi, until, type TestApi } from '../api/helpers';
 import { randomEvents } from '../projector/helpers';
 import { startTestGateway, type TestGateway } from '../gateway/helpers';

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { ErrorSchema } from '@rapport/service';
+import { ErrorSchema } from '@rapport/lifecycle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_ADMIN_KEY, TEST_READ_KEY, TEST_WRITE_KEY } from '../harness';
 import { startTestApi, type TestApi } from '../api/helpers';

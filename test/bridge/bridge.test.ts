@@ -2,7 +2,7 @@ import { createModel } from '@rapport/model';
 import type { StampedInteraction } from '@rapport/schema';
 import { startBridge, type StartedBridge } from '@rapport/bridge';
 import { createKafka, DeadLetterSchema, readTopic, type DeadLetter } from '@rapport/kafka';
-import { createLogger } from '@rapport/service';
+import { createLogger } from '@rapport/lifecycle';
 import { customerWorkflowId, eventsSignal } from '@rapport/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { interaction, MINUTE } from '../workflows/helpers';

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { startBridge } from '@rapport/bridge';
 import { createModel } from '@rapport/model';
 import type { StampedInteraction } from '@rapport/schema';
-import { createLogger } from '@rapport/service';
+import { createLogger } from '@rapport/lifecycle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, testInfra } from '../harness';
 import { interaction, MINUTE } from '../workflows/helpers';

@@ -5,7 +5,7 @@ import { startBridge, type StartedBridge } from '@rapport/bridge';
 import { loadConfig, type Config } from '@rapport/config';
 import { provideInfrastructure, stopInfrastructure } from '@rapport/infra';
 import type { StampedInteraction } from '@rapport/schema';
-import { createLogger } from '@rapport/service';
+import { createLogger } from '@rapport/lifecycle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, freePortPair, testInfra } from '../harness';
 import { interaction, MINUTE } from '../workflows/helpers';

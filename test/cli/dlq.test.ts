@@ -9,7 +9,7 @@ import {
   DeadLetterSchema,
   readTopic,
 } from '@rapport/kafka';
-import { createLogger } from '@rapport/service';
+import { createLogger } from '@rapport/lifecycle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listDeadLetters, replayDeadLetters } from '../../packages/cli/src/dlq';
 import { importCsv } from '../../packages/cli/src/import';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DeadLetterSchema } from '@rapport/kafka';
-import { createLogger } from '@rapport/service';
+import { createLogger } from '@rapport/lifecycle';
 import { startGateway } from '@rapport/gateway';
 import { emailAdapter, supportAdapter } from '@rapport/adapters';
 import { StampedInteractionSchema } from '@rapport/schema';

@@ -1,4 +1,4 @@
-import { createLogger } from '@rapport/service';
+import { createLogger } from '@rapport/lifecycle';
 import { startGateway, type StartedGateway } from '@rapport/gateway';
 import { createKafka, readTopic, type RapportKafka } from '@rapport/kafka';
 import type { Config } from '@rapport/config';

@@ -13,8 +13,8 @@ import {
   type State,
 } from '@rapport/model';
 import type { StampedInteraction } from '@rapport/schema';
-import { createLogger } from '@rapport/service';
-import { ReadModel, readModelOptions } from '@rapport/store';
+import { createLogger } from '@rapport/lifecycle';
+import { ReadModel, readModelOptions } from '@rapport/read-model';
 import { Redis } from 'ioredis';
 import { expect } from 'vitest';
 import {

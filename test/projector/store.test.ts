@@ -4,7 +4,7 @@ import {
   INDEX_CHUNK,
   Projection,
   type PositionedEvent,
-} from '@rapport/store';
+} from '@rapport/read-model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectFolded, model, randomEvents, setup, type Setup } from './helpers';
 

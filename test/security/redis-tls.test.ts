@@ -13,7 +13,7 @@ import {
   stopProcess,
   type ManagedProcess,
 } from '@rapport/infra';
-import { connectReadModel, Projection } from '@rapport/store';
+import { connectReadModel, Projection } from '@rapport/read-model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../harness';
 import { expectFolded, model, randomEvents } from '../projector/helpers';

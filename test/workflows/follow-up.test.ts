@@ -5,9 +5,7 @@ import type { StampedInteraction } from '@rapport/schema';
 import {
   CUSTOMER_ENGAGEMENT_WORKFLOW,
   customerWorkflowId,
-  DEFAULT_PLAYBOOKS_FILE,
   FollowUpProgressSchema,
-  loadPlaybooks,
   IDEMPOTENCY_HEADER,
   NotificationSchema,
   progressQuery,
@@ -17,6 +15,7 @@ import {
   type customerEngagement,
   type followUp,
 } from '@rapport/workflows';
+import { DEFAULT_PLAYBOOKS_FILE, loadPlaybooks } from '@rapport/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { testInfra } from '../harness';

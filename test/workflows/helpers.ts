@@ -1,18 +1,20 @@
 import type { Config } from '@rapport/config';
 import { createKafka, readTopic } from '@rapport/kafka';
 import { StampedInteractionSchema, type StampedInteraction } from '@rapport/schema';
-import { createLogger } from '@rapport/service';
+import { createLogger } from '@rapport/lifecycle';
+import {
+  describeCustomer,
+  signalCustomer,
+  type CustomerDescription,
+  type EngagementSettingsInput,
+} from '@rapport/workflows';
 import {
   buildWorkflowBundle,
   DEFAULT_PLAYBOOKS_FILE,
-  describeCustomer,
   loadPlaybooks,
-  signalCustomer,
   startWorker,
-  type CustomerDescription,
-  type EngagementSettingsInput,
   type StartedWorker,
-} from '@rapport/workflows';
+} from '@rapport/worker';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime, type LogEntry, type WorkflowBundle } from '@temporalio/worker';
 import { testConfig, uniqueNames, type UniqueNames } from '../harness';

@@ -7,7 +7,7 @@ export {
   type CustomerDescription,
 } from './client';
 export { Engagement, type Detection } from './customer-engagement/engine';
-export { createFollowUpActivities } from './follow-up/activities';
+export { createFollowUpActivities, type StepUrls } from './follow-up/activities';
 export type { customerEngagement } from './customer-engagement/workflow';
 export {
   IDEMPOTENCY_HEADER,
@@ -49,11 +49,16 @@ export {
   type Snapshot,
 } from './shared/definitions';
 export { customerWorkflowId, derivedEventId, followUpWorkflowId } from './shared/ids';
+export type { ActivityMetrics, NotifyOutcome } from './shared/activity-metrics';
 export {
   choosePlaybook,
+  CloseStepSchema,
   EngagementSettingsSchema,
+  EscalateStepSchema,
   FollowUpOutcomeSchema,
+  NotifyStepSchema,
   PlaybookSchema,
+  PlaybooksSchema,
   StepSchema,
   TriggerSchema,
   type EngagementSettings,
@@ -63,11 +68,4 @@ export {
   type Step,
   type Trigger,
 } from './shared/settings';
-export { buildWorkflowBundle, WORKFLOWS_PATH } from './worker/bundle';
-export {
-  DEFAULT_PLAYBOOKS_FILE,
-  engagementSettings,
-  loadPlaybooks,
-  PlaybooksError,
-} from './worker/settings';
-export { startWorker, type StartedWorker, type StartWorkerOptions } from './worker/start';
+export { WORKFLOWS_PATH } from './workflows-path';

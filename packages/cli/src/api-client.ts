@@ -32,7 +32,7 @@ export const API_FLAGS = {
 export const API_USAGE = `  --api URL     the query API (default http://$RAPPORT_HOST:$RAPPORT_API_PORT)
   --key KEY     read key (default the first of RAPPORT_READ_KEYS, else dev-read-key)`;
 
-/** What the client needs of a schema (the wire schemas of @rapport/store are zod's). */
+/** What the client needs of a schema (the wire schemas of @rapport/read-model are zod's). */
 export interface Parser<T> {
   safeParse(
     input: unknown,

@@ -6,7 +6,7 @@ import {
   type Change,
   type CustomerSummary,
   type CustomerView,
-} from '@rapport/store';
+} from '@rapport/read-model';
 import { API_FLAGS, API_USAGE, ApiClient, apiTarget } from './api-client';
 import { usageError } from './cli-errors';
 import { parseFlags, runCommand } from './command';

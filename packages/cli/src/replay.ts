@@ -8,7 +8,7 @@ import {
 } from '@rapport/kafka';
 import { createModel } from '@rapport/model';
 import { StampedInteractionSchema } from '@rapport/schema';
-import { connectReadModel, Projection, type Pointer, type ReadModel } from '@rapport/store';
+import { connectReadModel, Projection, type Pointer, type ReadModel } from '@rapport/read-model';
 import { parseFlags, runCommand } from './command';
 
 const USAGE = `Usage: rapport replay [--keep-old]

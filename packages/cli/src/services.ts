@@ -140,7 +140,7 @@ export const appServices: readonly ManagedProcess[] = [
   httpService(
     'worker',
     'Temporal worker',
-    'workflows/src/worker/main.ts',
+    'services/worker/src/main.ts',
     (config) => config.worker.port,
   ),
   httpService('bridge', 'Bridge', 'services/bridge/src/main.ts', (config) => config.bridge.port),

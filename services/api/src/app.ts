@@ -1,7 +1,7 @@
 import type { Config } from '@rapport/config';
 import type { Model } from '@rapport/model';
-import { createHttpApp, opsRoutes, readiness, type Logger } from '@rapport/service';
-import type { ReadModel } from '@rapport/store';
+import { createHttpApp, opsRoutes, readiness, type Logger } from '@rapport/lifecycle';
+import type { ReadModel } from '@rapport/read-model';
 import type { ChangeFeed } from './feed';
 import { createMetrics, type Metrics } from './metrics';
 import { openApiDocument } from './openapi';

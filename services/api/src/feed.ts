@@ -1,5 +1,5 @@
-import type { Logger } from '@rapport/service';
-import type { ChangeEntry, ReadModel } from '@rapport/store';
+import type { Logger } from '@rapport/lifecycle';
+import type { ChangeEntry, ReadModel } from '@rapport/read-model';
 import type { Redis } from 'ioredis';
 
 /** Stream ids are `<ms>-<seq>`; compared as numbers, never as text (`9-0` < `10-0`). */

@@ -1,4 +1,4 @@
-import type { Pointer, ReadModel } from '@rapport/store';
+import type { Pointer, ReadModel } from '@rapport/read-model';
 
 /**
  * How long a request may use a cached pointer. `rapport replay` keeps the old generation until

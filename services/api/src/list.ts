@@ -1,13 +1,13 @@
 import { StageSchema, StatusSchema, type Model } from '@rapport/model';
 import { ChannelSchema, LoggedIdSchema } from '@rapport/schema';
-import { ApiError } from '@rapport/service';
+import { ApiError } from '@rapport/lifecycle';
 import {
   customerSummary,
   type CustomerList,
   type CustomerSummary,
   type ListIndex,
   type ReadModel,
-} from '@rapport/store';
+} from '@rapport/read-model';
 import { z } from 'zod';
 
 export const SORTS = ['at_risk_at', '-at_risk_at', 'dormant_at', '-dormant_at'] as const;

@@ -1,4 +1,4 @@
-import { runService } from '@rapport/service';
+import { runService } from '@rapport/lifecycle';
 import { startApi } from './start';
 
 await runService('api', startApi);

@@ -6,14 +6,14 @@ import {
   retryAfter,
   serviceDocument,
   type Schema,
-} from '@rapport/service';
+} from '@rapport/lifecycle';
 import {
   ChangeSchema,
   CustomerListSchema,
   CustomerViewSchema,
   HistorySchema,
   TimelineSchema,
-} from '@rapport/store';
+} from '@rapport/read-model';
 import { z } from 'zod';
 import { STREAM_ID } from './feed';
 import { ListQuerySchema } from './list';

@@ -1,7 +1,7 @@
 import type { Config } from '@rapport/config';
 import { createModel } from '@rapport/model';
-import type { Logger, RunningService } from '@rapport/service';
-import { connectReadModel } from '@rapport/store';
+import type { Logger, RunningService } from '@rapport/lifecycle';
+import { connectReadModel } from '@rapport/read-model';
 import { buildApi, type Api } from './app';
 import { ChangeFeed } from './feed';
 import { GenerationCache } from './generation';

@@ -1,5 +1,5 @@
 import { parseWith } from '@rapport/schema';
-import { ApiError } from '@rapport/service';
+import { ApiError } from '@rapport/lifecycle';
 import type { z } from 'zod';
 
 /** Parses request input, or answers 400 with every issue (the shared error shape). */

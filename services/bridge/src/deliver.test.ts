@@ -1,6 +1,6 @@
 import type { ConsumedBatch, DeadLetter, ParsedRecord } from '@rapport/kafka';
 import type { StampedInteraction } from '@rapport/schema';
-import { createLogger } from '@rapport/service';
+import { createLogger } from '@rapport/lifecycle';
 import type { Delivery } from '@rapport/workflows';
 import { ServiceError } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';

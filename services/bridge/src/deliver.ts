@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConsumedBatch, DeadLetter } from '@rapport/kafka';
 import type { StampedInteraction } from '@rapport/schema';
-import type { Logger } from '@rapport/service';
+import type { Logger } from '@rapport/lifecycle';
 import type { Delivery } from '@rapport/workflows';
 import { isGrpcServiceError, ServiceError } from '@temporalio/client';
 import { coalesce, type CustomerDeliveries } from './coalesce';

@@ -1,4 +1,4 @@
-import { runService } from '@rapport/service';
+import { runService } from '@rapport/lifecycle';
 import { startBridge } from './start';
 
 await runService('bridge', startBridge);

@@ -8,7 +8,12 @@ import {
   type RunningConsumer,
 } from '@rapport/kafka';
 import { StampedInteractionSchema } from '@rapport/schema';
-import { startOpsServer, type Logger, type OpsServer, type RunningService } from '@rapport/service';
+import {
+  startOpsServer,
+  type Logger,
+  type OpsServer,
+  type RunningService,
+} from '@rapport/lifecycle';
 // The client only: the package's index also loads the Temporal worker.
 import { connectWithoutRetries, signalCustomer } from '@rapport/workflows/client';
 import { temporalConnectionOptions } from '@rapport/workflows/connection';

@@ -2,7 +2,7 @@ import type { ChannelAdapter } from '@rapport/adapters';
 import type { Config } from '@rapport/config';
 import type { DeadLetter } from '@rapport/kafka';
 import { INGEST_LIMITS as LIMITS } from '@rapport/schema';
-import { createHttpApp, opsRoutes, type Logger, type OpsSources } from '@rapport/service';
+import { createHttpApp, opsRoutes, type Logger, type OpsSources } from '@rapport/lifecycle';
 import type { Redis } from 'ioredis';
 import { Guards } from './guards';
 import type { IngestDeps, Publisher } from './ingest';

@@ -1,5 +1,5 @@
 import type { Issue } from '@rapport/schema';
-import { ApiError as HttpApiError } from '@rapport/service';
+import { ApiError as HttpApiError } from '@rapport/lifecycle';
 
 /** What the gateway's routes refuse with; keys, bodies and unknown paths are the shell's. */
 export type ApiErrorCode =
@@ -13,7 +13,7 @@ export type ApiErrorCode =
   | 'KAFKA_UNAVAILABLE'
   | 'KAFKA_REJECTED';
 
-/** An answer the gateway gives on purpose, in the shared error shape (see @rapport/service). */
+/** An answer the gateway gives on purpose, in the shared error shape (see @rapport/lifecycle). */
 export class ApiError extends HttpApiError<ApiErrorCode> {}
 
 /** Prefixes every issue's path, so a batch item's problem reads `batch.3.occurredAt`. */

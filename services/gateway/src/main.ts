@@ -1,4 +1,4 @@
-import { runService, startPooled } from '@rapport/service';
+import { runService, startPooled } from '@rapport/lifecycle';
 import { startGateway } from './start';
 
 // A pool's primary hands the connections to its workers; each is a whole gateway listening on

@@ -12,7 +12,7 @@ import {
   errors,
   serviceDocument,
   type Schema,
-} from '@rapport/service';
+} from '@rapport/lifecycle';
 import {
   ChannelSchema,
   INGEST_LIMITS as LIMITS,

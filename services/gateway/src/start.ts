@@ -8,8 +8,8 @@ import {
   type PoolMember,
   type ReadinessChecks,
   type RunningService,
-} from '@rapport/service';
-import { connectRedis } from '@rapport/store';
+} from '@rapport/lifecycle';
+import { connectRedis } from '@rapport/read-model';
 import { buildGateway, type Gateway } from './app';
 import { channelAdapters } from './mappings';
 import { createMetrics } from './metrics';

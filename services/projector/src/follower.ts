@@ -8,14 +8,14 @@ import {
 } from '@rapport/kafka';
 import type { Model } from '@rapport/model';
 import { instantMs, StampedInteractionSchema, type StampedInteraction } from '@rapport/schema';
-import type { Logger } from '@rapport/service';
+import type { Logger } from '@rapport/lifecycle';
 import {
   GenerationMovedError,
   Projection,
   type PartitionBatch,
   type Pointer,
   type ReadModel,
-} from '@rapport/store';
+} from '@rapport/read-model';
 import type { Metrics } from './metrics';
 
 export interface FollowerDeps {

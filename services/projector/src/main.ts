@@ -1,4 +1,4 @@
-import { runService, startPooled } from '@rapport/service';
+import { runService, startPooled } from '@rapport/lifecycle';
 import { startProjector } from './start';
 
 // A pool's primary serves the workers' aggregated ops port; each worker is a whole projector.

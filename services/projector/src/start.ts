@@ -8,8 +8,8 @@ import {
   type Logger,
   type ReadinessChecks,
   type RunningService,
-} from '@rapport/service';
-import { connectReadModel } from '@rapport/store';
+} from '@rapport/lifecycle';
+import { connectReadModel } from '@rapport/read-model';
 import { Follower } from './follower';
 import { createMetrics } from './metrics';
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginCallback } from 'fastify';
 import { instantMs } from '@rapport/schema';
-import { ApiError } from '@rapport/service';
-import { customerView } from '@rapport/store';
+import { ApiError } from '@rapport/lifecycle';
+import { customerView } from '@rapport/read-model';
 import type { ApiContext } from '../app';
 import { listCustomers, ListQuerySchema } from '../list';
 import { parseOrThrow } from '../validate';

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginCallback } from 'fastify';
-import { ApiError } from '@rapport/service';
-import type { ChangeEntry } from '@rapport/store';
+import { ApiError } from '@rapport/lifecycle';
+import type { ChangeEntry } from '@rapport/read-model';
 import type { ApiContext } from '../app';
 import { isPossibleStreamId } from '../feed';
 import { parseOrThrow } from '../validate';

@@ -1,8 +1,5 @@
-import { fileURLToPath } from 'node:url';
+import { WORKFLOWS_PATH } from '@rapport/workflows';
 import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
-
-/** The workflows barrel: every workflow type the worker serves. */
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows.ts', import.meta.url));
 
 const quiet = () => undefined;
 const quietLogger = {
@@ -16,7 +13,7 @@ const quietLogger = {
 
 /**
  * Bundles the workflow code (webpack, a few seconds on these machines). A worker given a bundle
- * built ahead of time (RAPPORT_WORKFLOW_BUNDLE, from `pnpm --filter @rapport/workflows bundle`)
+ * built ahead of time (RAPPORT_WORKFLOW_BUNDLE, from `pnpm --filter @rapport/worker bundle`)
  * skips this; tests build one per file and share it between their workers.
  */
 export function buildWorkflowBundle(): Promise<WorkflowBundle> {

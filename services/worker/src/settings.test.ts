@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@rapport/config';
 import { describe, expect, it } from 'vitest';
-import { choosePlaybook } from '../shared/settings';
+import { choosePlaybook } from '@rapport/workflows';
 import {
   DEFAULT_PLAYBOOKS_FILE,
   engagementSettings,

@@ -1,4 +1,4 @@
-import { runService, type Logger } from '@rapport/service';
+import { runService, type Logger } from '@rapport/lifecycle';
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { startWorker } from './start';
 

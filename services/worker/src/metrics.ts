@@ -1,5 +1,5 @@
 import type { WorkerStatus } from '@temporalio/worker';
-import type { ActivityMetrics, NotifyOutcome } from '../shared/activity-metrics';
+import type { ActivityMetrics, NotifyOutcome } from '@rapport/workflows';
 
 /**
  * The worker's metrics in Prometheus text format: a handful of counters and the SDK's own

@@ -4,7 +4,6 @@ import { DurationSchema, WebhookUrlSchema, type Config } from '@rapport/config';
 import { parseWith, type Issue } from '@rapport/schema';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import type { StepUrls } from '../follow-up/activities';
 import {
   CloseStepSchema,
   EngagementSettingsSchema,
@@ -14,10 +13,11 @@ import {
   PlaybooksSchema,
   type EngagementSettings,
   type Playbook,
-} from '../shared/settings';
+  type StepUrls,
+} from '@rapport/workflows';
 
 export const DEFAULT_PLAYBOOKS_FILE = fileURLToPath(
-  new URL('../../playbooks/default.yaml', import.meta.url),
+  new URL('../playbooks/default.yaml', import.meta.url),
 );
 
 /** A playbook file that cannot be used: found at start-up, never later. */

@@ -1,11 +1,14 @@
 import type { Config } from '@rapport/config';
 import { createInteractionProducer, createKafka, provisionTopics } from '@rapport/kafka';
-import { startOpsServer, type Logger, type RunningService } from '@rapport/service';
+import { startOpsServer, type Logger, type RunningService } from '@rapport/lifecycle';
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
-import { createActivities } from '../activities';
-import { temporalConnectionOptions } from '../connection';
-import type { StepUrls } from '../follow-up/activities';
-import { EngagementSettingsSchema, type EngagementSettingsInput } from '../shared/settings';
+import {
+  createActivities,
+  EngagementSettingsSchema,
+  type EngagementSettingsInput,
+  type StepUrls,
+} from '@rapport/workflows';
+import { temporalConnectionOptions } from '@rapport/workflows/connection';
 import { buildWorkflowBundle } from './bundle';
 import { WorkerMetrics } from './metrics';
 import { DEFAULT_PLAYBOOKS_FILE, engagementSettings, loadPlaybooks } from './settings';
