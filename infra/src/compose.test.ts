@@ -3,8 +3,8 @@ import { loadConfig } from '@rapport/config';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { composeFile } from './compose';
-import { infraServices } from './services';
+import { composeFile } from './compose.js';
+import { infraServices } from './services.js';
 
 // No Docker engine runs on the project's machines, so this checks the file's contract instead:
 // it must offer the same services, on the same default ports, as the native runners.

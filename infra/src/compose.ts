@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ENV_PREFIX, KEY_VARIABLES } from '@rapport/config';
-import { run } from './exec';
+import { run } from './exec.js';
 
 export const composeFile = join(
   dirname(fileURLToPath(import.meta.url)),

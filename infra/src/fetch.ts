@@ -1,9 +1,9 @@
 import { access, chmod, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InfraError } from './errors';
-import { onPath, run } from './exec';
-import { VERSIONS } from './versions';
+import { InfraError } from './errors.js';
+import { onPath, run } from './exec.js';
+import { VERSIONS } from './versions.js';
 
 const infraRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 

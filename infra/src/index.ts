@@ -1,5 +1,5 @@
-export { InfraError, type InfraErrorCode } from './errors';
-export { run } from './exec';
+export { InfraError, type InfraErrorCode } from './errors.js';
+export { run } from './exec.js';
 export {
   fetchAll,
   fetchTemporal,
@@ -8,8 +8,8 @@ export {
   ensureRedisServer,
   cachedPaths,
   type CachedBinaries,
-} from './fetch';
-export { spawnDetached, stopProcess, runningProcess, type ProcessRecord } from './process';
+} from './fetch.js';
+export { spawnDetached, stopProcess, runningProcess, type ProcessRecord } from './process.js';
 export {
   ensureRunning,
   provideInfrastructure,
@@ -20,8 +20,8 @@ export {
   type ServiceHealth,
   type ProvideOptions,
   type Mode,
-} from './provide';
-export { probeRedis, probeTemporal } from './probes';
+} from './provide.js';
+export { probeRedis, probeTemporal } from './probes.js';
 export {
   infraServices,
   kafkaBroker,
@@ -29,6 +29,6 @@ export {
   type ManagedProcess,
   type Profile,
   type ServiceName,
-} from './services';
-export { dockerEngineAnswers, composeFile } from './compose';
-export { VERSIONS } from './versions';
+} from './services.js';
+export { dockerEngineAnswers, composeFile } from './compose.js';
+export { VERSIONS } from './versions.js';

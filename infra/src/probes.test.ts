@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { connect, createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isSelfConnection, listening } from './probes';
+import { isSelfConnection, listening } from './probes.js';
 
 describe('listening', () => {
   const servers: Server[] = [];

@@ -2,17 +2,17 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '@rapport/config';
-import { composeDown, composeUp, dockerEngineAnswers } from './compose';
-import { InfraError } from './errors';
-import { isOurs, runningProcess, stopProcess, tailOf, type ProcessRecord } from './process';
-import { listening } from './probes';
+import { composeDown, composeUp, dockerEngineAnswers } from './compose.js';
+import { InfraError } from './errors.js';
+import { isOurs, runningProcess, stopProcess, tailOf, type ProcessRecord } from './process.js';
+import { listening } from './probes.js';
 import {
   infraServices,
   type InfraService,
   type ManagedProcess,
   type Profile,
   type ServiceName,
-} from './services';
+} from './services.js';
 
 /** How a service's endpoint was obtained, in the order of preference. */
 export type Mode = 'given' | 'docker' | 'native';

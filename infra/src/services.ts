@@ -3,10 +3,10 @@ import { access, mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { maskPassword, type Config } from '@rapport/config';
-import { run } from './exec';
-import { ensureRedisServer, fetchKafka, fetchTemporal } from './fetch';
-import { probeKafka, probeRedis, probeTemporal } from './probes';
-import { spawnDetached, type ProcessRecord } from './process';
+import { run } from './exec.js';
+import { ensureRedisServer, fetchKafka, fetchTemporal } from './fetch.js';
+import { probeKafka, probeRedis, probeTemporal } from './probes.js';
+import { spawnDetached, type ProcessRecord } from './process.js';
 
 /**
  * `dev` keeps data across restarts and serves the Temporal Web UI (what `rapport up` wants);

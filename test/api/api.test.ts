@@ -9,9 +9,9 @@ import {
 } from '@rapport/read-model';
 import type { Stage, Status } from '@rapport/model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_ADMIN_KEY, TEST_WRITE_KEY } from '../harness';
-import { expectedStates, model, randomEvents } from '../projector/helpers';
-import { openStream, startTestApi, until, type TestApi } from './helpers';
+import { TEST_ADMIN_KEY, TEST_WRITE_KEY } from '../harness/index.js';
+import { expectedStates, model, randomEvents } from '../projector/helpers.js';
+import { openStream, startTestApi, until, type TestApi } from './helpers.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00.000Z');
 const DAY = 86_400_000;

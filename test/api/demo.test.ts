@@ -4,9 +4,9 @@ import { startGateway, type StartedGateway } from '@rapport/gateway';
 import { startProjector, type StartedProjector } from '@rapport/projector';
 import { CustomerListSchema, CustomerViewSchema } from '@rapport/read-model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sleep, TEST_READ_KEY, TEST_WRITE_KEY } from '../harness';
-import { silent, testEnv } from '../projector/helpers';
-import { startTestApi, type TestApi } from './helpers';
+import { sleep, TEST_READ_KEY, TEST_WRITE_KEY } from '../harness/index.js';
+import { silent, testEnv } from '../projector/helpers.js';
+import { startTestApi, type TestApi } from './helpers.js';
 
 /** A `rapport` command in its own process, as a user types it. */
 async function rapport(args: readonly string[], env: Record<string, string>) {

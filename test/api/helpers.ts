@@ -2,8 +2,8 @@ import { startApi, type StartedApi } from '@rapport/api';
 import { Projection, type PositionedEvent } from '@rapport/read-model';
 import type { StampedInteraction } from '@rapport/schema';
 import { z } from 'zod';
-import { TEST_READ_KEY } from '../harness';
-import { model, setup, silent, type Setup } from '../projector/helpers';
+import { TEST_READ_KEY } from '../harness/index.js';
+import { model, setup, silent, type Setup } from '../projector/helpers.js';
 
 export interface TestApi extends Setup {
   readonly api: StartedApi;

@@ -31,8 +31,8 @@ import {
 import { startWorker } from '@rapport/worker';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { benchInfrastructure, percentile, printTable, rate } from './infra';
-import { startService, type ServiceProcess } from './service';
+import { benchInfrastructure, percentile, printTable, rate } from './infra.js';
+import { startService, type ServiceProcess } from './service.js';
 
 const CUSTOMERS = 10_000;
 const ZIPF_EXPONENT = 1.1;

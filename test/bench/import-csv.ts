@@ -20,10 +20,10 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Config } from '@rapport/config';
-import { readCsvRecords } from '../../packages/cli/src/csv-rows';
-import { createRowMapper, loadCsvMapping } from '../../packages/cli/src/rows';
-import { benchInfrastructure, deleteKeys, printTable, rate } from './infra';
-import { startService } from './service';
+import { readCsvRecords } from '../../packages/cli/src/csv-rows.js';
+import { createRowMapper, loadCsvMapping } from '../../packages/cli/src/rows.js';
+import { benchInfrastructure, deleteKeys, printTable, rate } from './infra.js';
+import { startService } from './service.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SIZES = (process.env['BENCH_ROWS'] ?? '100000,1000000').split(',').map(Number);

@@ -13,9 +13,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from '@rapport/config';
-import { benchInfrastructure, printTable, rate, rawProducer } from './infra';
-import { expectStatus, httpClient, latencyRow, openLoop } from './load';
-import { startService } from './service';
+import { benchInfrastructure, printTable, rate, rawProducer } from './infra.js';
+import { expectStatus, httpClient, latencyRow, openLoop } from './load.js';
+import { startService } from './service.js';
 
 const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 200_000);
 const BATCH = 500;

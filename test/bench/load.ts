@@ -1,5 +1,5 @@
 import { Agent, request } from 'node:http';
-import { percentile } from './infra';
+import { percentile } from './infra.js';
 
 /**
  * HTTP requests on keep-alive connections, with node:http. fetch (undici) costs the load

@@ -19,9 +19,9 @@ import {
 } from '@rapport/read-model';
 import { loadConfig, type Config } from '@rapport/config';
 import { run } from '@rapport/infra';
-import { benchInfrastructure, deleteKeys, printTable, rate, rawProducer } from './infra';
-import { httpClient, latencyRow, openLoop } from './load';
-import { startService, type ServiceProcess } from './service';
+import { benchInfrastructure, deleteKeys, printTable, rate, rawProducer } from './infra.js';
+import { httpClient, latencyRow, openLoop } from './load.js';
+import { startService, type ServiceProcess } from './service.js';
 
 const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 1_000_000);
 const CUSTOMERS = Number(process.env['BENCH_CUSTOMERS'] ?? 100_000);

@@ -11,10 +11,10 @@ import { loadConfig } from '@rapport/config';
 import { fetchVegeta } from '@rapport/infra';
 import { createModel } from '@rapport/model';
 import { Projection, ReadModel, readModelOptions, type PositionedEvent } from '@rapport/read-model';
-import { benchInfrastructure, deleteKeys, printTable } from './infra';
-import { API_NODE_FLAGS } from '../../packages/cli/src/services';
-import { httpLoad, type HttpLoad } from './vegeta';
-import { startService, type ServiceProcess } from './service';
+import { benchInfrastructure, deleteKeys, printTable } from './infra.js';
+import { API_NODE_FLAGS } from '../../packages/cli/src/services.js';
+import { httpLoad, type HttpLoad } from './vegeta.js';
+import { startService, type ServiceProcess } from './service.js';
 
 const CUSTOMERS = Number(process.env['BENCH_CUSTOMERS'] ?? 20_000);
 const EVENTS_PER_CUSTOMER = 10;

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_ADMIN_KEY, TEST_READ_KEY, TEST_WRITE_KEY } from '../harness';
+import { TEST_ADMIN_KEY, TEST_READ_KEY, TEST_WRITE_KEY } from '../harness/index.js';
 import { CATCH_UP_LIMIT } from '@rapport/api';
 import { ChangeSchema } from '@rapport/read-model';
-import { openStream, startTestApi, until, type TestApi } from '../api/helpers';
-import { randomEvents } from '../projector/helpers';
-import { startTestGateway, type TestGateway } from '../gateway/helpers';
-import { openSocket } from './http';
+import { openStream, startTestApi, until, type TestApi } from '../api/helpers.js';
+import { randomEvents } from '../projector/helpers.js';
+import { startTestGateway, type TestGateway } from '../gateway/helpers.js';
+import { openSocket } from './http.js';
 
 /** What real sockets do to the shell: a trickled body is cut, streams are capped per key. */
 describe('connections held open on purpose', () => {

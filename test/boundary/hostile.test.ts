@@ -1,10 +1,10 @@
 import { Redis } from 'ioredis';
 import { ErrorSchema } from '@rapport/lifecycle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_ADMIN_KEY, TEST_READ_KEY, TEST_WRITE_KEY } from '../harness';
-import { startTestApi, type TestApi } from '../api/helpers';
-import { event, startTestGateway, type TestGateway } from '../gateway/helpers';
-import { rawRequest } from './http';
+import { TEST_ADMIN_KEY, TEST_READ_KEY, TEST_WRITE_KEY } from '../harness/index.js';
+import { startTestApi, type TestApi } from '../api/helpers.js';
+import { event, startTestGateway, type TestGateway } from '../gateway/helpers.js';
+import { rawRequest } from './http.js';
 
 /**
  * Every hostile request a careful service must answer, against the running gateway and query

@@ -5,8 +5,8 @@ import { createKafka, DeadLetterSchema, readTopic, type DeadLetter } from '@rapp
 import { createLogger } from '@rapport/lifecycle';
 import { customerWorkflowId, eventsSignal } from '@rapport/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { interaction, MINUTE } from '../workflows/helpers';
-import { startStack, type Stack } from './helpers';
+import { interaction, MINUTE } from '../workflows/helpers.js';
+import { startStack, type Stack } from './helpers.js';
 
 const model = createModel();
 let stack: Stack;

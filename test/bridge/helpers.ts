@@ -2,8 +2,8 @@ import { createInteractionProducer, createKafka, type InteractionProducer } from
 import type { StampedInteraction } from '@rapport/schema';
 import { connectWithoutRetries } from '@rapport/workflows/client';
 import { Client } from '@temporalio/client';
-import { testInfra } from '../harness';
-import { baseSettings, startRig, workflowBundle, type Rig } from '../workflows/helpers';
+import { testInfra } from '../harness/index.js';
+import { baseSettings, startRig, workflowBundle, type Rig } from '../workflows/helpers.js';
 
 /** A worker on the shared dev server, a client, and a producer to this file's topic. */
 export interface Stack {

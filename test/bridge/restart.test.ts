@@ -5,9 +5,9 @@ import { createModel } from '@rapport/model';
 import type { StampedInteraction } from '@rapport/schema';
 import { createLogger } from '@rapport/lifecycle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, testInfra } from '../harness';
-import { interaction, MINUTE } from '../workflows/helpers';
-import { startStack, type Stack } from './helpers';
+import { freePort, testInfra } from '../harness/index.js';
+import { interaction, MINUTE } from '../workflows/helpers.js';
+import { startStack, type Stack } from './helpers.js';
 
 const model = createModel();
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));

@@ -7,9 +7,9 @@ import { provideInfrastructure, stopInfrastructure } from '@rapport/infra';
 import type { StampedInteraction } from '@rapport/schema';
 import { createLogger } from '@rapport/lifecycle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, freePortPair, testInfra } from '../harness';
-import { interaction, MINUTE } from '../workflows/helpers';
-import { startStack, type Stack } from './helpers';
+import { freePort, freePortPair, testInfra } from '../harness/index.js';
+import { interaction, MINUTE } from '../workflows/helpers.js';
+import { startStack, type Stack } from './helpers.js';
 
 // A Temporal of this file's own, so stopping it cannot disturb other suites: the same native
 // runner as `rapport up` (dev profile, so its workflows survive the restart).

@@ -11,12 +11,12 @@ import {
 } from '@rapport/kafka';
 import { createLogger } from '@rapport/lifecycle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listDeadLetters, replayDeadLetters } from '../../packages/cli/src/dlq';
-import { importCsv } from '../../packages/cli/src/import';
-import { sendFromFlags } from '../../packages/cli/src/send';
-import { TEST_WRITE_KEY, testConfig, uniqueNames } from '../harness';
-import { startTestGateway, type TestGateway } from '../gateway/helpers';
-import { deadLetters, fileIn, interactions, minutesFromNow, targetOf, workDir } from './helpers';
+import { listDeadLetters, replayDeadLetters } from '../../packages/cli/src/dlq.js';
+import { importCsv } from '../../packages/cli/src/import.js';
+import { sendFromFlags } from '../../packages/cli/src/send.js';
+import { TEST_WRITE_KEY, testConfig, uniqueNames } from '../harness/index.js';
+import { startTestGateway, type TestGateway } from '../gateway/helpers.js';
+import { deadLetters, fileIn, interactions, minutesFromNow, targetOf, workDir } from './helpers.js';
 
 const mappings = join(
   dirname(fileURLToPath(import.meta.url)),

@@ -1,11 +1,11 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { GatewayTarget } from '../../packages/cli/src/gateway-client';
+import type { GatewayTarget } from '../../packages/cli/src/gateway-client.js';
 import { DeadLetterSchema, type DeadLetter } from '@rapport/kafka';
 import { StampedInteractionSchema, type StampedInteraction } from '@rapport/schema';
-import { TEST_WRITE_KEY } from '../harness';
-import type { TestGateway } from '../gateway/helpers';
+import { TEST_WRITE_KEY } from '../harness/index.js';
+import type { TestGateway } from '../gateway/helpers.js';
 
 export const targetOf = (t: TestGateway): GatewayTarget => ({
   url: t.gateway.url,

@@ -4,12 +4,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CliError } from '../../packages/cli/src/cli-errors';
-import { importCsv, type ImportSummary } from '../../packages/cli/src/import';
-import type { ImportProgress } from '../../packages/cli/src/progress';
-import { TEST_WRITE_KEY } from '../harness';
-import { startTestGateway, type TestGateway } from '../gateway/helpers';
-import { deadLetters, fileIn, interactions, minutesFromNow, targetOf, workDir } from './helpers';
+import { CliError } from '../../packages/cli/src/cli-errors.js';
+import { importCsv, type ImportSummary } from '../../packages/cli/src/import.js';
+import type { ImportProgress } from '../../packages/cli/src/progress.js';
+import { TEST_WRITE_KEY } from '../harness/index.js';
+import { startTestGateway, type TestGateway } from '../gateway/helpers.js';
+import { deadLetters, fileIn, interactions, minutesFromNow, targetOf, workDir } from './helpers.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { testConfig, testEnvironment, uniqueNames } from '../harness';
-import { fuzzSeed, fuzzServices, passed, summary } from './fuzz';
+import { testConfig, testEnvironment, uniqueNames } from '../harness/index.js';
+import { fuzzSeed, fuzzServices, passed, summary } from './fuzz.js';
 
 /** New cases are `pnpm fuzz`'s job (a new seed each run); the suite repeats the same ones. */
 const SUITE_SEED = 20_261_206;

@@ -7,8 +7,8 @@ import {
   type Phase,
   type SchemathesisResult,
   type SchemeAuth,
-} from './schemathesis';
-import { CHANNELS, CUSTOMERS, FUZZ_KEYS, startStack } from './stack';
+} from './schemathesis.js';
+import { CHANNELS, CUSTOMERS, FUZZ_KEYS, startStack } from './stack.js';
 
 /**
  * Fuzzing of both HTTP services with schemathesis against their own `/openapi.json`: every

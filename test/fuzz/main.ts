@@ -6,8 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { benchInfrastructure, deleteKeys } from '../bench/infra';
-import { fuzzSeed, fuzzServices, passed, summary } from './fuzz';
+import { benchInfrastructure, deleteKeys } from '../bench/infra.js';
+import { fuzzSeed, fuzzServices, passed, summary } from './fuzz.js';
 
 const CASES_PER_SERVICE = 1_000;
 

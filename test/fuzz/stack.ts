@@ -1,7 +1,7 @@
 import { builtInAdapters } from '@rapport/adapters';
-import { API_NODE_FLAGS } from '../../packages/cli/src/services';
-import { startService, type ServiceProcess } from '../bench/service';
-import { freePorts } from '../harness/ports';
+import { API_NODE_FLAGS } from '../../packages/cli/src/services.js';
+import { startService, type ServiceProcess } from '../bench/service.js';
+import { freePorts } from '../harness/ports.js';
 
 /** A key of each class (the configuration wants at least 12 characters). */
 export const FUZZ_KEYS = {

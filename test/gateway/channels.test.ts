@@ -9,8 +9,8 @@ import { startGateway } from '@rapport/gateway';
 import { emailAdapter, supportAdapter } from '@rapport/adapters';
 import { StampedInteractionSchema } from '@rapport/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testConfig, uniqueNames } from '../harness';
-import { startTestGateway, type TestGateway } from './helpers';
+import { testConfig, uniqueNames } from '../harness/index.js';
+import { startTestGateway, type TestGateway } from './helpers.js';
 
 const adapters = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'packages', 'adapters');
 const sample = async (name: string) => readFile(join(adapters, 'src', 'samples', name), 'utf8');

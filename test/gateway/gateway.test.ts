@@ -1,7 +1,7 @@
 import { StampedInteractionSchema } from '@rapport/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_ADMIN_KEY, TEST_READ_KEY } from '../harness';
-import { event, startTestGateway, type TestGateway } from './helpers';
+import { TEST_ADMIN_KEY, TEST_READ_KEY } from '../harness/index.js';
+import { event, startTestGateway, type TestGateway } from './helpers.js';
 
 let t: TestGateway;
 beforeAll(async () => {

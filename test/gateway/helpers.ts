@@ -2,7 +2,7 @@ import { createLogger } from '@rapport/lifecycle';
 import { startGateway, type StartedGateway } from '@rapport/gateway';
 import { createKafka, readTopic, type RapportKafka } from '@rapport/kafka';
 import type { Config } from '@rapport/config';
-import { TEST_WRITE_KEY, testConfig, uniqueNames, type UniqueNames } from '../harness';
+import { TEST_WRITE_KEY, testConfig, uniqueNames, type UniqueNames } from '../harness/index.js';
 
 export interface TestGateway {
   readonly config: Config;

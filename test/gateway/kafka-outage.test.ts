@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { loadConfig } from '@rapport/config';
 import { provideInfrastructure, stopInfrastructure } from '@rapport/infra';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePorts, testInfra } from '../harness';
-import { event, startTestGateway, type TestGateway } from './helpers';
+import { freePorts, testInfra } from '../harness/index.js';
+import { event, startTestGateway, type TestGateway } from './helpers.js';
 
 // A broker of this file's own, so stopping it cannot disturb other suites: started by the same
 // native runner as `rapport up` (dev profile, so its topics survive the restart).

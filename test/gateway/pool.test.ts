@@ -13,8 +13,8 @@ import {
   testEnvironment,
   uniqueNames,
   untilReady,
-} from '../harness';
-import { event, topicRecords } from './helpers';
+} from '../harness/index.js';
+import { event, topicRecords } from './helpers.js';
 
 const GATEWAY_ENTRY = 'services/gateway/src/main.ts';
 

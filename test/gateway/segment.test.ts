@@ -1,8 +1,8 @@
 import { Analytics } from '@segment/analytics-node';
 import { StampedInteractionSchema } from '@rapport/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_WRITE_KEY } from '../harness';
-import { startTestGateway, type TestGateway } from './helpers';
+import { TEST_WRITE_KEY } from '../harness/index.js';
+import { startTestGateway, type TestGateway } from './helpers.js';
 
 let t: TestGateway;
 beforeAll(async () => {

@@ -6,8 +6,8 @@ import {
   type ServiceName,
 } from '@rapport/infra';
 import type { TestProject } from 'vitest/node';
-import { startContainers } from './containers';
-import type { Source, TestInfra } from './endpoints';
+import { startContainers } from './containers.js';
+import type { Source, TestInfra } from './endpoints.js';
 
 /**
  * Ports and run folder of the native runners under test: apart from `rapport up`'s defaults so

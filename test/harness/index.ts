@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '@rapport/config';
 import { inject } from 'vitest';
-import { testInfraSchema, type TestInfra } from './endpoints';
+import { testInfraSchema, type TestInfra } from './endpoints.js';
 
-export type { TestInfra } from './endpoints';
-export { expectPoolStops, expectWorkerReplaced } from './pools';
-export { freePort, freePortPair, freePorts } from './ports';
-export { killHard, sleep, spawnService, untilReady } from './processes';
+export type { TestInfra } from './endpoints.js';
+export { expectPoolStops, expectWorkerReplaced } from './pools.js';
+export { freePort, freePortPair, freePorts } from './ports.js';
+export { killHard, sleep, spawnService, untilReady } from './processes.js';
 
 /** The real servers the global setup provided, parsed like any other boundary input. */
 export function testInfra(): TestInfra {
@@ -30,7 +30,7 @@ export function uniqueNames(label: string) {
 
 export type UniqueNames = ReturnType<typeof uniqueNames>;
 
-import { TEST_ADMIN_KEY, TEST_READ_KEY, TEST_WRITE_KEY } from './keys';
+import { TEST_ADMIN_KEY, TEST_READ_KEY, TEST_WRITE_KEY } from './keys.js';
 
 export { TEST_ADMIN_KEY, TEST_READ_KEY, TEST_WRITE_KEY };
 

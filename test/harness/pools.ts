@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { expect } from 'vitest';
-import { isAlive, untilNotReady, untilReady, workerPids } from './processes';
+import { isAlive, untilNotReady, untilReady, workerPids } from './processes.js';
 
 /**
  * For a pool of two workers running `entry` and answering `/readyz` on `port`: SIGKILLs one,

@@ -10,7 +10,7 @@ import {
 import { StampedInteractionSchema, type StampedInteraction } from '@rapport/schema';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { testInfra, uniqueNames } from '../harness';
+import { testInfra, uniqueNames } from '../harness/index.js';
 import {
   committedOffsets,
   eventually,
@@ -19,7 +19,7 @@ import {
   recordingLogger,
   stamped,
   type LogLine,
-} from './helpers';
+} from './helpers.js';
 
 type Batch = ConsumedBatch<StampedInteraction>;
 

@@ -8,7 +8,7 @@ import {
 } from '@rapport/kafka';
 import type { StampedInteraction } from '@rapport/schema';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { testConfig, testInfra, type uniqueNames } from '../harness';
+import { testConfig, testInfra, type uniqueNames } from '../harness/index.js';
 
 export type Names = ReturnType<typeof uniqueNames>;
 

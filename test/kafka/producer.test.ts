@@ -9,8 +9,8 @@ import {
 } from '@rapport/kafka';
 import { StampedInteractionSchema } from '@rapport/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uniqueNames } from '../harness';
-import { kafkaConfig, kafkaFor, readAll, stamped } from './helpers';
+import { uniqueNames } from '../harness/index.js';
+import { kafkaConfig, kafkaFor, readAll, stamped } from './helpers.js';
 
 describe('InteractionProducer (real broker)', () => {
   const { config, kafka } = kafkaFor(uniqueNames('kafka-producer'), 4);

@@ -1,7 +1,7 @@
 import { createKafka, KafkaUnavailableError, provisionTopics } from '@rapport/kafka';
 import { describe, expect, it } from 'vitest';
-import { uniqueNames } from '../harness';
-import { kafkaConfig, kafkaFor, recordingLogger, withInspectingAdmin } from './helpers';
+import { uniqueNames } from '../harness/index.js';
+import { kafkaConfig, kafkaFor, recordingLogger, withInspectingAdmin } from './helpers.js';
 
 function partitionCounts(topics: string[]) {
   return withInspectingAdmin(async (admin) => {

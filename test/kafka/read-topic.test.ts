@@ -1,7 +1,7 @@
 import { createInteractionProducer, provisionTopics, readTopic } from '@rapport/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uniqueNames } from '../harness';
-import { kafkaFor, readAll, stamped } from './helpers';
+import { uniqueNames } from '../harness/index.js';
+import { kafkaFor, readAll, stamped } from './helpers.js';
 
 describe('readTopic (real broker)', () => {
   const { config, kafka } = kafkaFor(uniqueNames('kafka-read'), 3);

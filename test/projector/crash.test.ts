@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, killHard, sleep, untilReady } from '../harness';
+import { freePort, killHard, sleep, untilReady } from '../harness/index.js';
 import {
   expectFolded,
   projected,
@@ -9,7 +9,7 @@ import {
   spawnProjector,
   testEnv,
   type Setup,
-} from './helpers';
+} from './helpers.js';
 
 const children: ChildProcess[] = [];
 

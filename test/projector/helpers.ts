@@ -23,7 +23,7 @@ import {
   testEnvironment,
   uniqueNames,
   type UniqueNames,
-} from '../harness';
+} from '../harness/index.js';
 
 export const model: Model = createModel();
 export const silent = (config: Config) => createLogger(config, 'test');

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectPoolStops, expectWorkerReplaced, freePort, killHard, untilReady } from '../harness';
+import { expectPoolStops, expectWorkerReplaced, freePort, killHard, untilReady } from '../harness/index.js';
 import {
   expectFolded,
   projected,
@@ -10,7 +10,7 @@ import {
   spawnProjector,
   testEnv,
   type Setup,
-} from './helpers';
+} from './helpers.js';
 
 describe('the projector as a pool of worker processes', () => {
   let t: Setup;

@@ -1,8 +1,8 @@
-import { sleep } from '../harness';
-import { eventually, withInspectingAdmin } from '../kafka/helpers';
+import { sleep } from '../harness/index.js';
+import { eventually, withInspectingAdmin } from '../kafka/helpers.js';
 import { startProjector, type StartedProjector } from '@rapport/projector';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { expectFolded, projected, randomEvents, setup, silent, type Setup } from './helpers';
+import { expectFolded, projected, randomEvents, setup, silent, type Setup } from './helpers.js';
 
 describe('the projector on Kafka and Redis', () => {
   let t: Setup;

@@ -1,4 +1,4 @@
-import { sleep } from '../harness';
+import { sleep } from '../harness/index.js';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { startProjector, type StartedProjector } from '@rapport/projector';
@@ -11,7 +11,7 @@ import {
   silent,
   testEnv,
   type Setup,
-} from './helpers';
+} from './helpers.js';
 
 /** `rapport replay` as a user runs it: the CLI in its own process, against this file's names. */
 async function runReplay(env: Record<string, string>) {

@@ -6,7 +6,7 @@ import {
   type PositionedEvent,
 } from '@rapport/read-model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectFolded, model, randomEvents, setup, type Setup } from './helpers';
+import { expectFolded, model, randomEvents, setup, type Setup } from './helpers.js';
 
 /** Events as they would sit on one partition from `offset` on. */
 const positioned = (

@@ -18,9 +18,9 @@ import {
   readTopic,
 } from '@rapport/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, uniqueNames } from '../harness';
-import { stamped } from '../kafka/helpers';
-import { makeCertificates, type Certificates } from './certificates';
+import { freePort, uniqueNames } from '../harness/index.js';
+import { stamped } from '../kafka/helpers.js';
+import { makeCertificates, type Certificates } from './certificates.js';
 
 const USER = 'rapport';
 const PASSWORD = 'kafka-scram-secret-4c2e';

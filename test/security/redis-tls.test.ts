@@ -15,9 +15,9 @@ import {
 } from '@rapport/infra';
 import { connectReadModel, Projection } from '@rapport/read-model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../harness';
-import { expectFolded, model, randomEvents } from '../projector/helpers';
-import { makeCertificates, type Certificates } from './certificates';
+import { freePort } from '../harness/index.js';
+import { expectFolded, model, randomEvents } from '../projector/helpers.js';
+import { makeCertificates, type Certificates } from './certificates.js';
 
 const PASSWORD = 'redis-acl-secret-7d1f';
 const WRONG_PASSWORD = 'not-the-password-93ab';

@@ -9,8 +9,8 @@ import { connectWithoutRetries } from '@rapport/workflows/client';
 import { temporalConnectionOptions } from '@rapport/workflows/connection';
 import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, testInfra } from '../harness';
-import { makeCertificates, type Certificates } from './certificates';
+import { freePort, testInfra } from '../harness/index.js';
+import { makeCertificates, type Certificates } from './certificates.js';
 
 /**
  * The dev server speaks no TLS, so the test's Temporal sits behind a TLS front of its own, as

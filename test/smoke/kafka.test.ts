@@ -1,6 +1,6 @@
 import { Kafka, logLevel, Partitioners, type Consumer } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { testInfra, uniqueNames } from '../harness';
+import { testInfra, uniqueNames } from '../harness/index.js';
 
 describe('Kafka (real broker)', () => {
   const infra = testInfra();

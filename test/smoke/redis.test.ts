@@ -1,6 +1,6 @@
 import { Redis, type Result } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { testInfra, uniqueNames } from '../harness';
+import { testInfra, uniqueNames } from '../harness/index.js';
 
 /** Sets a value only when its version is newer: the shape of the projector's guarded writes. */
 const SET_IF_NEWER = `

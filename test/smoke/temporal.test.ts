@@ -10,8 +10,8 @@ import {
   type WorkflowBundle,
 } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testInfra, uniqueNames } from '../harness';
-import { accumulate, addSignal, longSleep, totalQuery } from './workflows';
+import { testInfra, uniqueNames } from '../harness/index.js';
+import { accumulate, addSignal, longSleep, totalQuery } from './workflows.js';
 
 const infra = testInfra();
 const quiet = () => undefined;

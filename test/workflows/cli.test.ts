@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testInfra } from '../harness';
-import { baseSettings, interaction, MINUTE, startRig, type Rig } from './helpers';
+import { testInfra } from '../harness/index.js';
+import { baseSettings, interaction, MINUTE, startRig, type Rig } from './helpers.js';
 
 const run = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));

@@ -10,8 +10,8 @@ import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-uti
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../harness';
-import { baseSettings, interaction, startRig, workflowBundle, type Rig } from './helpers';
+import { freePort } from '../harness/index.js';
+import { baseSettings, interaction, startRig, workflowBundle, type Rig } from './helpers.js';
 
 /** Histories recorded from real runs; later code must replay them (see docs/workflows.md). */
 const HISTORIES = fileURLToPath(new URL('./histories', import.meta.url));

@@ -8,7 +8,7 @@ import {
 } from '@rapport/workflows';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testInfra } from '../harness';
+import { testInfra } from '../harness/index.js';
 import {
   baseSettings,
   DAY,
@@ -18,7 +18,7 @@ import {
   startRig,
   workflowBundle,
   type Rig,
-} from './helpers';
+} from './helpers.js';
 
 // Time-skipping time is global to one environment: one per file, and its tests run serially.
 let env: TestWorkflowEnvironment;

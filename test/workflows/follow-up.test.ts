@@ -18,7 +18,7 @@ import {
 import { DEFAULT_PLAYBOOKS_FILE, loadPlaybooks } from '@rapport/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { testInfra } from '../harness';
+import { testInfra } from '../harness/index.js';
 import {
   baseSettings,
   DAY,
@@ -27,7 +27,7 @@ import {
   startRig,
   workflowBundle,
   type Rig,
-} from './helpers';
+} from './helpers.js';
 
 const SECRET = 'follow-up-test-secret';
 const model = createModel();

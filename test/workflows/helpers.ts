@@ -17,7 +17,7 @@ import {
 } from '@rapport/worker';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime, type LogEntry, type WorkflowBundle } from '@temporalio/worker';
-import { testConfig, uniqueNames, type UniqueNames } from '../harness';
+import { testConfig, uniqueNames, type UniqueNames } from '../harness/index.js';
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;

@@ -14,8 +14,8 @@ import {
 import type { LogEntry } from '@temporalio/worker';
 import { MockActivityEnvironment, TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testInfra } from '../harness';
-import { interaction, startRig, workflowBundle, type Rig } from './helpers';
+import { testInfra } from '../harness/index.js';
+import { interaction, startRig, workflowBundle, type Rig } from './helpers.js';
 
 /** What the receivers' URLs carry; none of it may reach history, queries, errors or logs. */
 const SECRETS = ['step-tok3n-91c4', 'step-q-5e02', 'default-tok3n-d7aa', 'default-q-3b19'];

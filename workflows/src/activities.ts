@@ -1,8 +1,8 @@
 import {
   createEngagementActivities,
   type EngagementActivityDeps,
-} from './customer-engagement/activities';
-import { createFollowUpActivities, type FollowUpActivityDeps } from './follow-up/activities';
+} from './customer-engagement/activities.js';
+import { createFollowUpActivities, type FollowUpActivityDeps } from './follow-up/activities.js';
 
 export type ActivityDeps = EngagementActivityDeps & FollowUpActivityDeps;
 

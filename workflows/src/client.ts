@@ -1,8 +1,8 @@
 import type { Config } from '@rapport/config';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
-import { temporalConnectionOptions, type TemporalConnectionOptions } from './connection';
-import type { customerEngagement } from './customer-engagement/workflow';
+import { temporalConnectionOptions, type TemporalConnectionOptions } from './connection.js';
+import type { customerEngagement } from './customer-engagement/workflow.js';
 import {
   CustomerViewSchema,
   eventsSignal,
@@ -12,8 +12,8 @@ import {
   type CustomerView,
   type Delivery,
   type FollowUpRecord,
-} from './shared/definitions';
-import { customerWorkflowId } from './shared/ids';
+} from './shared/definitions.js';
+import { customerWorkflowId } from './shared/ids.js';
 
 /** The workflow type name, as registered by the worker's bundle. */
 export const CUSTOMER_ENGAGEMENT_WORKFLOW = 'customerEngagement';

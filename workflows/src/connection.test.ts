@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { temporalConnectionOptions } from './connection';
+import { temporalConnectionOptions } from './connection.js';
 
 const ca = Buffer.from('ca');
 const cert = Buffer.from('cert');

@@ -1,14 +1,14 @@
-export { createActivities, type Activities, type ActivityDeps } from './activities';
+export { createActivities, type Activities, type ActivityDeps } from './activities.js';
 export {
   CUSTOMER_ENGAGEMENT_WORKFLOW,
   describeCustomer,
   describeCustomerAt,
   signalCustomer,
   type CustomerDescription,
-} from './client';
-export { Engagement, type Detection } from './customer-engagement/engine';
-export { createFollowUpActivities, type StepUrls } from './follow-up/activities';
-export type { customerEngagement } from './customer-engagement/workflow';
+} from './client.js';
+export { Engagement, type Detection } from './customer-engagement/engine.js';
+export { createFollowUpActivities, type StepUrls } from './follow-up/activities.js';
+export type { customerEngagement } from './customer-engagement/workflow.js';
 export {
   IDEMPOTENCY_HEADER,
   NotificationSchema,
@@ -19,8 +19,8 @@ export {
   WebhookError,
   type Notification,
   type WebhookErrorCode,
-} from './follow-up/webhook';
-export type { followUp, FollowUpResult } from './follow-up/workflow';
+} from './follow-up/webhook.js';
+export type { followUp, FollowUpResult } from './follow-up/workflow.js';
 export {
   CustomerEngagementInputSchema,
   CustomerViewSchema,
@@ -47,9 +47,9 @@ export {
   type FollowUpProgress,
   type FollowUpRecord,
   type Snapshot,
-} from './shared/definitions';
-export { customerWorkflowId, derivedEventId, followUpWorkflowId } from './shared/ids';
-export type { ActivityMetrics, NotifyOutcome } from './shared/activity-metrics';
+} from './shared/definitions.js';
+export { customerWorkflowId, derivedEventId, followUpWorkflowId } from './shared/ids.js';
+export type { ActivityMetrics, NotifyOutcome } from './shared/activity-metrics.js';
 export {
   choosePlaybook,
   CloseStepSchema,
@@ -67,5 +67,5 @@ export {
   type Playbook,
   type Step,
   type Trigger,
-} from './shared/settings';
-export { WORKFLOWS_PATH } from './workflows-path';
+} from './shared/settings.js';
+export { WORKFLOWS_PATH } from './workflows-path.js';

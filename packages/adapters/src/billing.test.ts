@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { billingAdapter } from './billing';
+import { billingAdapter } from './billing.js';
 import recorded from './samples/stripe-events.json';
-import { CONTEXT, eventsOf, pathsOf } from './testing';
+import { CONTEXT, eventsOf, pathsOf } from './testing.js';
 
 const SUBSCRIPTION = 'sub_1PBm2s2eZvKYlo2C';
 const OF_CUSTOMER = { customerId: 'cus_Q1x2y3z4', channel: 'billing', direction: 'inbound' };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { IdSchema } from '@rapport/schema';
-import { GENERIC_SIGNATURE, providerAdapter, rule } from './adapter';
-import { UnixSecondsSchema } from './wire';
+import { GENERIC_SIGNATURE, providerAdapter, rule } from './adapter.js';
+import { UnixSecondsSchema } from './wire.js';
 
 /**
  * Billing: Stripe event objects (`{ id: 'evt_…', type, created, data: { object,

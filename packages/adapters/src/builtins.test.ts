@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { GENERIC_SIGNATURE } from './adapter';
-import { builtInAdapters } from './builtins';
-import { CONTEXT, eventsOf } from './testing';
+import { GENERIC_SIGNATURE } from './adapter.js';
+import { builtInAdapters } from './builtins.js';
+import { CONTEXT, eventsOf } from './testing.js';
 
 describe('builtInAdapters', () => {
   it('has one adapter per channel, each signed with the generic header', () => {

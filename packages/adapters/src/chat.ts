@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { IdSchema } from '@rapport/schema';
-import { GENERIC_SIGNATURE, providerAdapter, rule, type EventDraft } from './adapter';
-import { ProviderIdSchema, UnixSecondsSchema } from './wire';
+import { GENERIC_SIGNATURE, providerAdapter, rule, type EventDraft } from './adapter.js';
+import { ProviderIdSchema, UnixSecondsSchema } from './wire.js';
 
 /**
  * Chat: Intercom's conversation webhooks (API 2.x: `{ type: 'notification_event', id, topic,

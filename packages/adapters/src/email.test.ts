@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { emailAdapter } from './email';
+import { emailAdapter } from './email.js';
 import inboundReply from './samples/email-inbound-reply.json';
 import sendGridEvents from './samples/sendgrid-events.json';
-import { CONTEXT, eventsOf, issuesOf, pathsOf } from './testing';
+import { CONTEXT, eventsOf, issuesOf, pathsOf } from './testing.js';
 
 const MESSAGE = '14c5d75ce93.dfd.64b469.filter0001.16648.5515E0B88.0';
 const NEWSLETTER = '14c5d75ce96.dfd.64b469.filter0001.16648.5515E0B88.0';

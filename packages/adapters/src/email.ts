@@ -7,8 +7,8 @@ import {
   rule,
   type EventDraft,
   type JsonValue,
-} from './adapter';
-import { UnixSecondsSchema } from './wire';
+} from './adapter.js';
+import { UnixSecondsSchema } from './wire.js';
 
 /**
  * Email: SendGrid's Event Webhook (a JSON array of events), plus inbound replies.

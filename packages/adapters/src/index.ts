@@ -6,19 +6,19 @@ export {
   type AdapterResult,
   type ChannelAdapter,
   type WebhookSignature,
-} from './adapter';
-export { billingAdapter } from './billing';
-export { builtInAdapters } from './builtins';
-export { chatAdapter } from './chat';
-export { emailAdapter } from './email';
+} from './adapter.js';
+export { billingAdapter } from './billing.js';
+export { builtInAdapters } from './builtins.js';
+export { chatAdapter } from './chat.js';
+export { emailAdapter } from './email.js';
 export {
   adapterFromMapping,
   channelMappingSchema,
   parseChannelMapping,
   type ChannelMapping,
   type ChannelMappingResult,
-} from './mapping';
-export type { CompiledPath, PathSegment } from './path';
+} from './mapping.js';
+export type { CompiledPath, PathSegment } from './path.js';
 export {
   fromSegment,
   SEGMENT_CALL_TYPES,
@@ -28,6 +28,6 @@ export {
   type SegmentCall,
   type SegmentCallType,
   type SegmentContext,
-} from './segment';
-export { socialAdapter } from './social';
-export { supportAdapter } from './support';
+} from './segment.js';
+export { socialAdapter } from './social.js';
+export { supportAdapter } from './support.js';

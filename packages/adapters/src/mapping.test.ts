@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { adapterFromMapping, parseChannelMapping, type ChannelMapping } from './mapping';
-import { CONTEXT, eventsOf, issuesOf } from './testing';
+import { adapterFromMapping, parseChannelMapping, type ChannelMapping } from './mapping.js';
+import { CONTEXT, eventsOf, issuesOf } from './testing.js';
 
 const mappingFile = (name: string) =>
   readFileSync(new URL(`../mappings/${name}`, import.meta.url), 'utf8');

@@ -10,9 +10,9 @@ import {
   type Candidate,
   type ChannelAdapter,
   type Item,
-} from './adapter';
-import { issuePath, PathSchema, resolvePath, type CompiledPath } from './path';
-import { instantAt } from './wire';
+} from './adapter.js';
+import { issuePath, PathSchema, resolvePath, type CompiledPath } from './path.js';
+import { instantAt } from './wire.js';
 
 /**
  * Declarative channels: a JSON or YAML file that says where each canonical field sits in a

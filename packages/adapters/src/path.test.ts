@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compilePath, issuePath, resolvePath } from './path';
+import { compilePath, issuePath, resolvePath } from './path.js';
 
 const at = (value: unknown, text: string) => resolvePath(value, compilePath(text)?.segments ?? []);
 

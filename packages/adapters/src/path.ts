@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isList, isRecord } from './adapter';
+import { isList, isRecord } from './adapter.js';
 
 /**
  * Paths into a payload, for declarative mappings. Deliberately small (no wildcards, filters or

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import recorded from './samples/segment-batch.json';
-import { fromSegment, type SegmentContext } from './segment';
-import { eventsOf, issuesOf, pathsOf } from './testing';
+import { fromSegment, type SegmentContext } from './segment.js';
+import { eventsOf, issuesOf, pathsOf } from './testing.js';
 
 /** The gateway received the batch at noon; the sending device's clock ran two minutes fast. */
 const SEGMENT: SegmentContext = {

@@ -14,8 +14,8 @@ import {
   type AdapterResult,
   type Candidate,
   type Properties,
-} from './adapter';
-import { ProviderIdSchema, slug } from './wire';
+} from './adapter.js';
+import { ProviderIdSchema, slug } from './wire.js';
 
 /**
  * Segment's HTTP tracking API spec, mapped to canonical events (README.md has the same table).

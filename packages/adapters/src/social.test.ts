@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import recorded from './samples/social-listening.json';
-import { socialAdapter } from './social';
-import { CONTEXT, eventsOf, pathsOf } from './testing';
+import { socialAdapter } from './social.js';
+import { CONTEXT, eventsOf, pathsOf } from './testing.js';
 
 const HEARD = { channel: 'social', direction: 'inbound', initiator: 'customer' };
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { IdSchema, InstantSchema } from '@rapport/schema';
-import { compact, GENERIC_SIGNATURE, providerAdapter, rule } from './adapter';
-import { ProviderIdSchema } from './wire';
+import { compact, GENERIC_SIGNATURE, providerAdapter, rule } from './adapter.js';
+import { ProviderIdSchema } from './wire.js';
 
 /**
  * Social: a generic social-listening payload, one item or an array of them, as listening tools

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import recorded from './samples/zendesk-ticket-events.json';
-import { supportAdapter } from './support';
-import { CONTEXT, eventsOf, issuesOf, pathsOf } from './testing';
+import { supportAdapter } from './support.js';
+import { CONTEXT, eventsOf, issuesOf, pathsOf } from './testing.js';
 
 const ON_TICKET = { customerId: '8447388090494', channel: 'support', threadId: '5158' };
 

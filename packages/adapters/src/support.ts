@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { IdSchema, InstantSchema } from '@rapport/schema';
-import { GENERIC_SIGNATURE, providerAdapter, rule, type EventDraft } from './adapter';
-import { ProviderIdSchema } from './wire';
+import { GENERIC_SIGNATURE, providerAdapter, rule, type EventDraft } from './adapter.js';
+import { ProviderIdSchema } from './wire.js';
 
 /**
  * Support desk: Zendesk's event webhooks (`{ type: 'zen:event-type:ticket.…', id, time, detail:

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { AdaptContext, AdapterResult } from './adapter';
+import type { AdaptContext, AdapterResult } from './adapter.js';
 
 /** Test helpers: the events of a result that must succeed, the issues of one that must fail. */
 

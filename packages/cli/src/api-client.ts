@@ -1,7 +1,7 @@
 import type { Config } from '@rapport/config';
-import { CliError } from './cli-errors';
-import { DEV_KEYS } from './services';
-import { parseApiError } from './wire';
+import { CliError } from './cli-errors.js';
+import { DEV_KEYS } from './services.js';
+import { parseApiError } from './wire.js';
 
 /** Where the read commands ask: the query API and a read key. */
 export interface ApiTarget {

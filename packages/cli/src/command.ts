@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { KafkaError } from '@rapport/kafka';
-import { CliError, usageError } from './cli-errors';
+import { CliError, usageError } from './cli-errors.js';
 
 type FlagsConfig = NonNullable<ParseArgsConfig['options']>;
 

@@ -9,8 +9,8 @@ import {
   stopProcess,
   type ServiceStatus,
 } from '@rapport/infra';
-import { demoOnUp } from './demo';
-import { appServices, DEV_KEYS, isEmbeddedDefault, unsetKeyClasses, withDevKeys } from './services';
+import { demoOnUp } from './demo.js';
+import { appServices, DEV_KEYS, isEmbeddedDefault, unsetKeyClasses, withDevKeys } from './services.js';
 
 const say = (message: string) => console.log(`rapport: ${message}`);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;

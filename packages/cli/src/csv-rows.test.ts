@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { CliError } from './cli-errors';
-import { readCsvRecords, type CsvRecord } from './csv-rows';
+import { CliError } from './cli-errors.js';
+import { readCsvRecords, type CsvRecord } from './csv-rows.js';
 
 async function records(text: string, checkHeader?: (columns: readonly string[]) => void) {
   const found: CsvRecord[] = [];

@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import { parse, type CsvError } from 'csv-parse';
 import type { Issue } from '@rapport/schema';
-import { CliError } from './cli-errors';
-import type { Row } from './wire';
+import { CliError } from './cli-errors.js';
+import type { Row } from './wire.js';
 
 /** One data record of a CSV file: a row object, or the raw text of a record that has none. */
 export type CsvRecord =

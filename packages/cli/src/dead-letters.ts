@@ -5,7 +5,7 @@ import {
   type DeadLetter,
   type InteractionProducer,
 } from '@rapport/kafka';
-import { CliError } from './cli-errors';
+import { CliError } from './cli-errors.js';
 
 /** Letters per publish: one produce request, well under the producer's flush cap. */
 const FLUSH_LETTERS = 500;

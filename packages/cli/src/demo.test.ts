@@ -1,7 +1,7 @@
 import { createModel } from '@rapport/model';
 import { parseInteraction } from '@rapport/schema';
 import { describe, expect, it } from 'vitest';
-import { plan } from './demo';
+import { plan } from './demo.js';
 
 const DAY = 86_400_000;
 const END = Date.parse('2026-06-01T00:00:00Z');

@@ -2,9 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig, type Config } from '@rapport/config';
 import { seededRandom } from '@rapport/model';
 import type { Interaction } from '@rapport/schema';
-import { CliError, usageError } from './cli-errors';
-import { GATEWAY_FLAGS, gatewayUsage, parseFlags, runCommand } from './command';
-import { GatewayClient, gatewayTarget, type GatewayTarget } from './gateway-client';
+import { CliError, usageError } from './cli-errors.js';
+import { GATEWAY_FLAGS, gatewayUsage, parseFlags, runCommand } from './command.js';
+import { GatewayClient, gatewayTarget, type GatewayTarget } from './gateway-client.js';
 
 const USAGE = `Usage: rapport demo [--customers N] [--days D] [--seconds S] [--once]
 

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { GENERIC_SIGNATURE } from '@rapport/adapters';
 import { describe, expect, it } from 'vitest';
 import { signatureHeader } from '@rapport/gateway';
-import { describeListed, matchesSource } from './dlq';
+import { describeListed, matchesSource } from './dlq.js';
 
 describe('matchesSource', () => {
   it('matches a source exactly, or every channel under a prefix', () => {

@@ -10,17 +10,17 @@ import {
 } from '@rapport/kafka';
 import { futureIssues, type Interaction, type Issue } from '@rapport/schema';
 import { channelAdapters, signatureHeader } from '@rapport/gateway';
-import { usageError } from './cli-errors';
-import { GATEWAY_FLAGS, gatewayUsage, parseFlags, runCommand } from './command';
+import { usageError } from './cli-errors.js';
+import { GATEWAY_FLAGS, gatewayUsage, parseFlags, runCommand } from './command.js';
 import {
   GatewayClient,
   gatewayTarget,
   type GatewayTarget,
   type RetryPolicy,
-} from './gateway-client';
-import { createRowMapper, loadCsvMapping, type CsvMapping, type RowMapper } from './rows';
-import { submitBatch } from './submit';
-import { parseRow } from './wire';
+} from './gateway-client.js';
+import { createRowMapper, loadCsvMapping, type CsvMapping, type RowMapper } from './rows.js';
+import { submitBatch } from './submit.js';
+import { parseRow } from './wire.js';
 
 /** Where a dead letter sits on the topic. */
 export interface LetterRef {

@@ -1,6 +1,6 @@
 import { loadConfig } from '@rapport/config';
 import { describe, expect, it } from 'vitest';
-import { gatewayTarget } from './gateway-client';
+import { gatewayTarget } from './gateway-client.js';
 
 describe('gatewayTarget', () => {
   it('defaults to the configured gateway and the dev key `rapport up` uses', () => {

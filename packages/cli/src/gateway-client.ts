@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '@rapport/config';
 import { SOURCE_HEADER, type Interaction, type Issue } from '@rapport/schema';
-import { CliError } from './cli-errors';
-import { DEV_KEYS } from './services';
-import { parseApiError, parseCounts, retryAfterMs, type ApiErrorBody, type Counts } from './wire';
+import { CliError } from './cli-errors.js';
+import { DEV_KEYS } from './services.js';
+import { parseApiError, parseCounts, retryAfterMs, type ApiErrorBody, type Counts } from './wire.js';
 
 /** Where the CLI sends events: every accepted event goes through the gateway's HTTP API. */
 export interface GatewayTarget {

@@ -6,20 +6,20 @@ import type { Writable } from 'node:stream';
 import { loadConfig, type Config } from '@rapport/config';
 import type { DeadLetter } from '@rapport/kafka';
 import { ChannelSchema, parseWith, type Interaction, type Issue } from '@rapport/schema';
-import { CliError, usageError } from './cli-errors';
-import { GATEWAY_FLAGS, gatewayUsage, parseFlags, runCommand } from './command';
-import { readCsvRecords } from './csv-rows';
-import { DeadLetterSink } from './dead-letters';
+import { CliError, usageError } from './cli-errors.js';
+import { GATEWAY_FLAGS, gatewayUsage, parseFlags, runCommand } from './command.js';
+import { readCsvRecords } from './csv-rows.js';
+import { DeadLetterSink } from './dead-letters.js';
 import {
   GatewayClient,
   gatewayTarget,
   type GatewayTarget,
   type RetryPolicy,
-} from './gateway-client';
-import { progressReporter, rowsPerSecond, type ImportProgress } from './progress';
-import { createRowMapper, loadCsvMapping } from './rows';
-import { submitBatch } from './submit';
-import type { Row } from './wire';
+} from './gateway-client.js';
+import { progressReporter, rowsPerSecond, type ImportProgress } from './progress.js';
+import { createRowMapper, loadCsvMapping } from './rows.js';
+import { submitBatch } from './submit.js';
+import type { Row } from './wire.js';
 
 export interface ImportOptions {
   readonly file: string;

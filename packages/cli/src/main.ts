@@ -1,14 +1,14 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '@rapport/config';
 import { InfraError } from '@rapport/infra';
-import { down, fetch, status, up } from './commands';
-import { demoCommand } from './demo';
-import { dlqCommand } from './dlq';
-import { importCommand } from './import';
-import { atRiskCommand, showCommand, tailCommand } from './read-commands';
-import { replayCommand } from './replay';
-import { sendCommand } from './send';
-import { workflowCommand } from './workflow-command';
+import { down, fetch, status, up } from './commands.js';
+import { demoCommand } from './demo.js';
+import { dlqCommand } from './dlq.js';
+import { importCommand } from './import.js';
+import { atRiskCommand, showCommand, tailCommand } from './read-commands.js';
+import { replayCommand } from './replay.js';
+import { sendCommand } from './send.js';
+import { workflowCommand } from './workflow-command.js';
 
 const USAGE = `Usage: rapport <command> [options]
 

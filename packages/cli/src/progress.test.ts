@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatProgress, progressReporter, type ImportProgress } from './progress';
+import { formatBytes, formatProgress, progressReporter, type ImportProgress } from './progress.js';
 
 const at = (elapsedMs: number, overrides: Partial<ImportProgress> = {}): ImportProgress => ({
   bytesRead: 5 * 1024 * 1024,

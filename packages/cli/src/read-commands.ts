@@ -7,9 +7,9 @@ import {
   type CustomerSummary,
   type CustomerView,
 } from '@rapport/read-model';
-import { API_FLAGS, API_USAGE, ApiClient, apiTarget } from './api-client';
-import { usageError } from './cli-errors';
-import { parseFlags, runCommand } from './command';
+import { API_FLAGS, API_USAGE, ApiClient, apiTarget } from './api-client.js';
+import { usageError } from './cli-errors.js';
+import { parseFlags, runCommand } from './command.js';
 
 const SHOW_USAGE = `Usage: rapport show <customer id> [--at <ISO instant>] [--json]
 

@@ -9,7 +9,7 @@ import {
 import { createModel } from '@rapport/model';
 import { StampedInteractionSchema } from '@rapport/schema';
 import { connectReadModel, Projection, type Pointer, type ReadModel } from '@rapport/read-model';
-import { parseFlags, runCommand } from './command';
+import { parseFlags, runCommand } from './command.js';
 
 const USAGE = `Usage: rapport replay [--keep-old]
 

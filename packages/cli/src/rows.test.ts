@@ -2,9 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CliError } from './cli-errors';
+import { CliError } from './cli-errors.js';
 import { INGEST_LIMITS } from '@rapport/schema';
-import { createRowMapper, loadCsvMapping, type MappedRow } from './rows';
+import { createRowMapper, loadCsvMapping, type MappedRow } from './rows.js';
 
 const NOW = Date.parse('2024-05-01T12:00:00.000Z');
 

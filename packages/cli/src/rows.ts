@@ -15,8 +15,8 @@ import {
   type Interaction,
   type Issue,
 } from '@rapport/schema';
-import { CliError } from './cli-errors';
-import type { Row } from './wire';
+import { CliError } from './cli-errors.js';
+import type { Row } from './wire.js';
 
 /** The mapping for CSV files whose columns are named after the canonical fields. */
 export const DEFAULT_CSV_MAPPING = join(

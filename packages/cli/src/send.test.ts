@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventFromFlags, flagOf } from './send';
+import { eventFromFlags, flagOf } from './send.js';
 
 const DEFAULTS = { now: Date.parse('2024-05-01T12:00:00.000Z'), eventId: 'uuid-1' };
 const REQUIRED = {

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '@rapport/config';
 import { parseInteraction, type Interaction, type Issue, type ParseResult } from '@rapport/schema';
-import { CliError, usageError } from './cli-errors';
-import { GATEWAY_FLAGS, gatewayUsage, parseFlags, runCommand } from './command';
+import { CliError, usageError } from './cli-errors.js';
+import { GATEWAY_FLAGS, gatewayUsage, parseFlags, runCommand } from './command.js';
 import {
   GatewayClient,
   gatewayTarget,
   type GatewayAnswer,
   type GatewayTarget,
-} from './gateway-client';
+} from './gateway-client.js';
 
 /** The flags of `rapport send`, as given (text), before the canonical schema checks them. */
 export interface SendFlags {

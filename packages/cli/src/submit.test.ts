@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CliError } from './cli-errors';
-import { issuesByIndex } from './submit';
+import { CliError } from './cli-errors.js';
+import { issuesByIndex } from './submit.js';
 
 describe('issuesByIndex', () => {
   it('groups the gateway’s issues by batch item, paths relative to the item', () => {

@@ -1,6 +1,6 @@
 import type { Interaction, Issue } from '@rapport/schema';
-import { CliError } from './cli-errors';
-import type { GatewayClient } from './gateway-client';
+import { CliError } from './cli-errors.js';
+import type { GatewayClient } from './gateway-client.js';
 
 /** Something sent as one event of a batch: a CSV row, a replayed dead letter. */
 export interface Submission {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseApiError, parseCounts, parseRow, retryAfterMs } from './wire';
+import { parseApiError, parseCounts, parseRow, retryAfterMs } from './wire.js';
 
 describe('gateway answers', () => {
   it('reads counts, with deadLettered on webhook routes, and nothing else', () => {

@@ -1,8 +1,8 @@
 import { loadConfig } from '@rapport/config';
 // The client alone: the package's index also loads the worker and its native library.
 import { describeCustomerAt, type CustomerDescription } from '@rapport/workflows/client';
-import { usageError } from './cli-errors';
-import { parseFlags, runCommand } from './command';
+import { usageError } from './cli-errors.js';
+import { parseFlags, runCommand } from './command.js';
 
 const USAGE = `Usage: rapport workflow <customer id> [--json]
 

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig } from './config.js';
 
 describe('loadConfig', () => {
   it('defaults to the local services started by `rapport up`', () => {

@@ -7,8 +7,8 @@ import {
   redisConnection,
   requireConsistentConnections,
   temporalConnection,
-} from './connections';
-import { WebhookUrlSchema } from './webhook-url';
+} from './connections.js';
+import { WebhookUrlSchema } from './webhook-url.js';
 
 /** Every setting is read from an environment variable named `RAPPORT_<NAME>`. */
 export const ENV_PREFIX = 'RAPPORT_';

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, SECRET_VARIABLES, type Env } from './config';
+import { ConfigError, loadConfig, SECRET_VARIABLES, type Env } from './config.js';
 
 /** The message loadConfig refuses `env` with (every issue, one a line). */
 function refusal(env: Env): string {

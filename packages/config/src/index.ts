@@ -12,6 +12,6 @@ export {
   type Config,
   type ConfigIssue,
   type Env,
-} from './config';
-export { redactUrl, WebhookUrlSchema } from './webhook-url';
-export { maskPassword } from './mask-password';
+} from './config.js';
+export { redactUrl, WebhookUrlSchema } from './webhook-url.js';
+export { maskPassword } from './mask-password.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskPassword } from './mask-password';
+import { maskPassword } from './mask-password.js';
 
 describe('maskPassword', () => {
   it('hides the password of a URL and keeps the rest', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config';
-import { redactUrl, WebhookUrlSchema } from './webhook-url';
+import { ConfigError, loadConfig } from './config.js';
+import { redactUrl, WebhookUrlSchema } from './webhook-url.js';
 
 const SECRET = { RAPPORT_FOLLOWUP_WEBHOOK_SECRET: '0123456789abcdef' };
 

@@ -2,15 +2,15 @@ import type { Config } from '@rapport/config';
 import { connect, isIP } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import { Kafka, type ISocketFactory } from 'kafkajs';
-import { describeError, KafkaUnavailableError } from './errors';
+import { describeError, KafkaUnavailableError } from './errors.js';
 import {
   kafkajsLevel,
   kafkajsLogCreator,
   silentLogger,
   type KafkaLogger,
   type KafkaLogLevel,
-} from './logger';
-import { kafkaSecurity } from './security';
+} from './logger.js';
+import { kafkaSecurity } from './security.js';
 
 export type KafkaConfig = Config['kafka'];
 

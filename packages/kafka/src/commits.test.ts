@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CommitCoalescer } from './commits';
+import { CommitCoalescer } from './commits.js';
 
 /** A commit that records what was resolved when it read the offsets, and finishes when told. */
 function committer(resolved: { value: number }) {

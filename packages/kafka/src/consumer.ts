@@ -1,14 +1,14 @@
 import type { Issue } from '@rapport/schema';
 import type { Consumer, EachBatchPayload } from 'kafkajs';
 import type { z } from 'zod';
-import { internalsOf, type RapportKafka } from './client';
-import { CommitCoalescer } from './commits';
-import { ContiguousRun } from './contiguous';
-import { poisonLetter } from './dead-letter';
-import { describeError, KafkaError, KafkaUnavailableError } from './errors';
-import type { KafkaLogger } from './logger';
-import type { InteractionProducer } from './producer';
-import { parseRecord, toConsumedRecord, type ConsumedRecord, type ParsedRecord } from './records';
+import { internalsOf, type RapportKafka } from './client.js';
+import { CommitCoalescer } from './commits.js';
+import { ContiguousRun } from './contiguous.js';
+import { poisonLetter } from './dead-letter.js';
+import { describeError, KafkaError, KafkaUnavailableError } from './errors.js';
+import type { KafkaLogger } from './logger.js';
+import type { InteractionProducer } from './producer.js';
+import { parseRecord, toConsumedRecord, type ConsumedRecord, type ParsedRecord } from './records.js';
 
 /** One partition's slice of records, handed to the service's handler. */
 export interface ConsumedBatch<T> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ContiguousRun } from './contiguous';
+import { ContiguousRun } from './contiguous.js';
 
 describe('ContiguousRun', () => {
   it('grows only from the batch start, whatever order records finish in', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DeadLetterSchema, deadLetterKey, poisonLetter } from './dead-letter';
-import type { ConsumedRecord } from './records';
+import { DeadLetterSchema, deadLetterKey, poisonLetter } from './dead-letter.js';
+import type { ConsumedRecord } from './records.js';
 
 const origin = { source: 'projector', groupId: 'g', receivedAt: '2024-05-01T00:00:00.000Z' };
 const record = (key: string | null, bytes: Buffer | null): ConsumedRecord => ({

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { LoggedIdSchema, type Issue } from '@rapport/schema';
 import { z } from 'zod';
-import { decodeUtf8, type ConsumedRecord } from './records';
+import { decodeUtf8, type ConsumedRecord } from './records.js';
 
 /**
  * What `rapport.interactions.dlq.v1` holds: input that could not be refused synchronously,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Handoff } from './handoff';
+import { Handoff } from './handoff.js';
 
 async function drain<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   const seen: T[] = [];

@@ -3,28 +3,28 @@ export {
   type CreateKafkaOptions,
   type KafkaConfig,
   type RapportKafka,
-} from './client';
-export { kafkaSecurity } from './security';
+} from './client.js';
+export { kafkaSecurity } from './security.js';
 export {
   runBatchConsumer,
   type BatchConsumerOptions,
   type ConsumedBatch,
   type DeadLetterTarget,
   type RunningConsumer,
-} from './consumer';
-export { DeadLetterSchema, type DeadLetter } from './dead-letter';
+} from './consumer.js';
+export { DeadLetterSchema, type DeadLetter } from './dead-letter.js';
 export {
   KafkaError,
   KafkaPublishError,
   KafkaUnavailableError,
   type KafkaErrorCode,
-} from './errors';
-export type { KafkaLogger, KafkaLogLevel } from './logger';
+} from './errors.js';
+export type { KafkaLogger, KafkaLogLevel } from './logger.js';
 export {
   createInteractionProducer,
   type InteractionProducer,
   type PublishOptions,
-} from './producer';
-export { readTopic, type ReadTopicOptions } from './read-topic';
-export { parseRecord, type ConsumedRecord, type ParsedRecord } from './records';
-export { provisionTopics, type ProvisionedTopics } from './topics';
+} from './producer.js';
+export { readTopic, type ReadTopicOptions } from './read-topic.js';
+export { parseRecord, type ConsumedRecord, type ParsedRecord } from './records.js';
+export { provisionTopics, type ProvisionedTopics } from './topics.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { flushSize } from './producer';
+import { flushSize } from './producer.js';
 
 const sized = (...bytes: number[]) => bytes.map((size) => ({ bytes: size }));
 

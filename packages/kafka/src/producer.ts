@@ -1,9 +1,9 @@
 import type { StampedInteraction } from '@rapport/schema';
 import { Partitioners, type Message, type Producer, type TopicMessages } from 'kafkajs';
-import { internalsOf, type KafkaConfig, type RapportKafka } from './client';
-import { deadLetterKey, type DeadLetter } from './dead-letter';
-import { KafkaPublishError, publishFailure } from './errors';
-import type { KafkaLogger } from './logger';
+import { internalsOf, type KafkaConfig, type RapportKafka } from './client.js';
+import { deadLetterKey, type DeadLetter } from './dead-letter.js';
+import { KafkaPublishError, publishFailure } from './errors.js';
+import type { KafkaLogger } from './logger.js';
 
 export interface PublishOptions {
   /** Reject with KAFKA_PUBLISH_TIMEOUT if Kafka has not acknowledged every record by then. */

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Batch, Kafka } from 'kafkajs';
-import { CLIENT_RETRY, internalsOf, type RapportKafka } from './client';
-import { describeError, KafkaUnavailableError } from './errors';
-import { Handoff } from './handoff';
-import { toConsumedRecord, type ConsumedRecord } from './records';
+import { CLIENT_RETRY, internalsOf, type RapportKafka } from './client.js';
+import { describeError, KafkaUnavailableError } from './errors.js';
+import { Handoff } from './handoff.js';
+import { toConsumedRecord, type ConsumedRecord } from './records.js';
 
 /** The one mode there is: everything from the start up to what was there when reading began. */
 export interface ReadTopicOptions {

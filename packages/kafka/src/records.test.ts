@@ -1,7 +1,7 @@
 import { StampedInteractionSchema } from '@rapport/schema';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { decodeUtf8, parseRecord, type ConsumedRecord } from './records';
+import { decodeUtf8, parseRecord, type ConsumedRecord } from './records.js';
 
 const record = (bytes: Buffer | null): ConsumedRecord => ({
   topic: 't',

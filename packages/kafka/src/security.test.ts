@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { kafkaSecurity } from './security';
+import { kafkaSecurity } from './security.js';
 
 const ca = Buffer.from('ca');
 const cert = Buffer.from('cert');

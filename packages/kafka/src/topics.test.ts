@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { partitionWarnings } from './topics';
+import { partitionWarnings } from './topics.js';
 
 describe('partitionWarnings', () => {
   it('warns about topics with fewer partitions than configured, only', () => {

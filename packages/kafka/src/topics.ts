@@ -1,6 +1,6 @@
 import type { Admin } from 'kafkajs';
-import { internalsOf, type KafkaConfig, type RapportKafka } from './client';
-import { describeError, KafkaUnavailableError } from './errors';
+import { internalsOf, type KafkaConfig, type RapportKafka } from './client.js';
+import { describeError, KafkaUnavailableError } from './errors.js';
 
 export interface ProvisionedTopics {
   readonly created: string[];

@@ -86,17 +86,17 @@ export async function runService(
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }
-export { ApiError, ErrorSchema, type ErrorBody, type HttpIssue } from './http/errors';
-export { presentedKey, type Caller, type KeySets } from './http/keys';
-export { MAX_JSON_DEPTH } from './http/json';
-export { opsRoutes, type OpsRoutesOptions } from './http/ops-routes';
+export { ApiError, ErrorSchema, type ErrorBody, type HttpIssue } from './http/errors.js';
+export { presentedKey, type Caller, type KeySets } from './http/keys.js';
+export { MAX_JSON_DEPTH } from './http/json.js';
+export { opsRoutes, type OpsRoutesOptions } from './http/ops-routes.js';
 export {
   Components,
   instantPattern,
   portablePattern,
   type Schema,
-} from './http/openapi/components';
-export { serviceDocument, type ServiceDocument } from './http/openapi/document';
+} from './http/openapi/components.js';
+export { serviceDocument, type ServiceDocument } from './http/openapi/document.js';
 export {
   BODY_ERRORS,
   errorAnswer,
@@ -105,15 +105,15 @@ export {
   PUBLIC_ERRORS,
   retryAfter,
   type ErrorName,
-} from './http/openapi/errors';
-export { createHttpApp, type Access, type HttpApp, type HttpShellOptions } from './http/shell';
-export { startOpsServer, type OpsServer, type OpsServerOptions, type OpsSources } from './ops';
-export { startPooled, type ProcessPoolOptions } from './pool';
-export { answerPrimary, type PoolMember } from './pool-worker';
+} from './http/openapi/errors.js';
+export { createHttpApp, type Access, type HttpApp, type HttpShellOptions } from './http/shell.js';
+export { startOpsServer, type OpsServer, type OpsServerOptions, type OpsSources } from './ops.js';
+export { startPooled, type ProcessPoolOptions } from './pool.js';
+export { answerPrimary, type PoolMember } from './pool-worker.js';
 export {
   mergeReadiness,
   readiness,
   readinessStatus,
   type Readiness,
   type ReadinessChecks,
-} from './readiness';
+} from './readiness.js';

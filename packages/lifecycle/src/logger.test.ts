@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from './index';
+import { createLogger } from './index.js';
 
 describe('createLogger', () => {
   it('never writes keys, passwords or secrets, wherever they sit in a logged object', () => {

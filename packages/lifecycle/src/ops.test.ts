@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startOpsServer, type OpsServer } from './ops';
+import { startOpsServer, type OpsServer } from './ops.js';
 
 describe('startOpsServer', () => {
   let server: OpsServer | undefined;

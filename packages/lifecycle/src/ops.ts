@@ -1,13 +1,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApiError } from './http/errors';
+import { ApiError } from './http/errors.js';
 import {
   readiness,
   readinessStatus,
   reasonOf,
   type Readiness,
   type ReadinessChecks,
-} from './readiness';
+} from './readiness.js';
 
 export interface OpsServerOptions {
   readonly host: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Replies } from './pool-worker';
+import { Replies } from './pool-worker.js';
 
 describe('Replies', () => {
   it('settles each question once: by its answer, a failed send, its process exiting or the timeout', async () => {

@@ -1,8 +1,8 @@
 import cluster from 'node:cluster';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
-import type { OpsServer, OpsSources } from './ops';
-import { readiness, ReadinessSchema, reasonOf, type ReadinessChecks } from './readiness';
+import type { OpsServer, OpsSources } from './ops.js';
+import { readiness, ReadinessSchema, reasonOf, type ReadinessChecks } from './readiness.js';
 
 /** The messages between a process pool's primary (pool.ts) and its workers. */
 

@@ -1,8 +1,8 @@
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
 import type { Logger } from 'pino';
-import type { RunningService } from './index';
-import { listenForOps, type OpsServer, type OpsSources } from './ops';
+import type { RunningService } from './index.js';
+import { listenForOps, type OpsServer, type OpsSources } from './ops.js';
 import {
   ANSWER_TIMEOUT_MS,
   Replies,
@@ -10,8 +10,8 @@ import {
   type PrimaryMessage,
   type Question,
   type WorkerMessage,
-} from './pool-worker';
-import { mergeReadiness, reasonOf } from './readiness';
+} from './pool-worker.js';
+import { mergeReadiness, reasonOf } from './readiness.js';
 
 /**
  * One service over several processes (node:cluster), so that a CPU-bound service uses every

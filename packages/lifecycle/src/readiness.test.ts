@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergeReadiness, readiness } from './readiness';
+import { mergeReadiness, readiness } from './readiness.js';
 
 describe('readiness', () => {
   it('is ready when every check passes, and names each failing check with its reason', async () => {

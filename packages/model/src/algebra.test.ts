@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAX_INSTANT_MS, MIN_INSTANT_MS } from '@rapport/schema';
-import { ByteReader, ByteWriter } from './bytes';
-import { DEFAULT_CATALOG, DEFAULT_CHANNELS } from './catalog';
-import { DAY, iso } from './fixtures';
-import { createModel } from './model';
-import { HeadlineSchema, type Reading } from './read';
-import type { StateJson } from './serialize';
-import { decodeState, encodeState } from './state-bytes';
-import type { FoldableEvent, State } from './state';
+import { ByteReader, ByteWriter } from './bytes.js';
+import { DEFAULT_CATALOG, DEFAULT_CHANNELS } from './catalog.js';
+import { DAY, iso } from './fixtures.js';
+import { createModel } from './model.js';
+import { HeadlineSchema, type Reading } from './read.js';
+import type { StateJson } from './serialize.js';
+import { decodeState, encodeState } from './state-bytes.js';
+import type { FoldableEvent, State } from './state.js';
 
 const model = createModel();
 const YEAR = 365 * DAY;

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CATALOG, DEFAULT_CHANNELS } from './catalog';
-import { DAY, HOUR, inbound, outbound } from './fixtures';
-import { createModel } from './model';
-import type { Reading } from './read';
-import type { FoldableEvent } from './state';
+import { DEFAULT_CATALOG, DEFAULT_CHANNELS } from './catalog.js';
+import { DAY, HOUR, inbound, outbound } from './fixtures.js';
+import { createModel } from './model.js';
+import type { Reading } from './read.js';
+import type { FoldableEvent } from './state.js';
 
 /**
  * docs/model.md shows tables the code determines: the worked example, computed by the real

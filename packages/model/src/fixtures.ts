@@ -1,5 +1,5 @@
-import type { FoldableEvent } from './state';
-import { seededRandom } from './random';
+import type { FoldableEvent } from './state.js';
+import { seededRandom } from './random.js';
 
 /**
  * Building blocks for the tests, the worked examples and the benchmark: events at epoch-ms

@@ -15,10 +15,10 @@ export {
   type ChannelTraits,
   type EventKind,
   type Milestone,
-} from './catalog';
-export { ModelError, type ModelErrorCode } from './errors';
-export { createModel, type Model } from './model';
-export { ModelParamsSchema, type ModelParams, type ModelParamsInput } from './params';
+} from './catalog.js';
+export { ModelError, type ModelErrorCode } from './errors.js';
+export { createModel, type Model } from './model.js';
+export { ModelParamsSchema, type ModelParams, type ModelParamsInput } from './params.js';
 export {
   HeadlineSchema,
   ReadingSchema,
@@ -28,9 +28,9 @@ export {
   type Reading,
   type Stage,
   type Status,
-} from './read';
-export { seededRandom } from './random';
-export { STATE_VERSION, StateJsonSchema, type StateJson } from './serialize';
-export type { FoldableEvent, State } from './state';
-export { ByteReader, BytesError, ByteWriter } from './bytes';
-export { decodeState, encodeState, STATE_BYTES_VERSION } from './state-bytes';
+} from './read.js';
+export { seededRandom } from './random.js';
+export { STATE_VERSION, StateJsonSchema, type StateJson } from './serialize.js';
+export type { FoldableEvent, State } from './state.js';
+export { ByteReader, BytesError, ByteWriter } from './bytes.js';
+export { decodeState, encodeState, STATE_BYTES_VERSION } from './state-bytes.js';

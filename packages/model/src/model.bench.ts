@@ -5,9 +5,9 @@
  * floor for any fold.
  */
 import { instantMs } from '@rapport/schema';
-import { busyCustomer, DAY, HOUR } from './fixtures';
-import { createModel } from './model';
-import type { State } from './state';
+import { busyCustomer, DAY, HOUR } from './fixtures.js';
+import { createModel } from './model.js';
+import type { State } from './state.js';
 
 const EVENTS = 10_000;
 const ROUNDS = 100;

@@ -6,11 +6,11 @@ import {
   DEFAULT_CHANNELS,
   OTHER,
   UNKNOWN_EVENT,
-} from './catalog';
-import { ModelError } from './errors';
-import { busyCustomer, DAY, inbound, outbound } from './fixtures';
-import { createModel, type Model } from './model';
-import type { FoldableEvent } from './state';
+} from './catalog.js';
+import { ModelError } from './errors.js';
+import { busyCustomer, DAY, inbound, outbound } from './fixtures.js';
+import { createModel, type Model } from './model.js';
+import type { FoldableEvent } from './state.js';
 
 const model = createModel();
 const START = Date.UTC(2024, 0, 1);

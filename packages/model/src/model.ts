@@ -1,7 +1,7 @@
 import { parseWith } from '@rapport/schema';
-import { compileCatalog } from './catalog';
-import { invalid } from './errors';
-import { MS_PER_DAY, ModelParamsSchema, type ModelParams, type ModelParamsInput } from './params';
+import { compileCatalog } from './catalog.js';
+import { invalid } from './errors.js';
+import { MS_PER_DAY, ModelParamsSchema, type ModelParams, type ModelParamsInput } from './params.js';
 import {
   headlineOf,
   predictedCrossing,
@@ -9,9 +9,9 @@ import {
   readState,
   type Headline,
   type Reading,
-} from './read';
-import { stateFromJson, stateToJson, type StateJson } from './serialize';
-import { applyEvent, emptyState, mergeStates, type FoldableEvent, type State } from './state';
+} from './read.js';
+import { stateFromJson, stateToJson, type StateJson } from './serialize.js';
+import { applyEvent, emptyState, mergeStates, type FoldableEvent, type State } from './state.js';
 
 /**
  * The engagement model with its parameters bound. Every function is pure and deterministic: no

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ChannelSchema, EventTypeSchema } from '@rapport/schema';
-import { CatalogPatchSchema, ChannelTraitsPatchSchema } from './catalog';
+import { CatalogPatchSchema, ChannelTraitsPatchSchema } from './catalog.js';
 
 export const MS_PER_DAY = 86_400_000;
 

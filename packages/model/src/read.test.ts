@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DAY, HOUR, inbound, outbound } from './fixtures';
-import { createModel, type Model } from './model';
-import { ReadingSchema } from './read';
-import type { FoldableEvent, State } from './state';
+import { DAY, HOUR, inbound, outbound } from './fixtures.js';
+import { createModel, type Model } from './model.js';
+import { ReadingSchema } from './read.js';
+import type { FoldableEvent, State } from './state.js';
 
 const model = createModel();
 const START = Date.UTC(2024, 0, 1);

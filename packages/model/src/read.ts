@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ModelError } from './errors';
-import { MS_PER_DAY, type ModelParams } from './params';
+import { ModelError } from './errors.js';
+import { MS_PER_DAY, type ModelParams } from './params.js';
 import {
   decay,
   FIRSTS,
@@ -11,9 +11,9 @@ import {
   TRUST,
   type FoldContext,
   type State,
-} from './state';
-import { ROW, ROW_WIDTH } from './rows';
-import { columnSum, finiteOrNull, get } from './vectors';
+} from './state.js';
+import { ROW, ROW_WIDTH } from './rows.js';
+import { columnSum, finiteOrNull, get } from './vectors.js';
 
 const unit = z.number().min(0).max(1);
 const points = z.number().min(0).max(100);

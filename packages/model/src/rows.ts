@@ -1,5 +1,5 @@
-import { OTHER } from './catalog';
-import { bump, get, type Sparse, type SparseDraft } from './vectors';
+import { OTHER } from './catalog.js';
+import { bump, get, type Sparse, type SparseDraft } from './vectors.js';
 
 /** Per type: deep inbound value, outbound value (ledger half-life), net evidence (trust). */
 export const ROW = { given: 0, received: 1, evidence: 2 } as const;

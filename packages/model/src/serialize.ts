@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { ChannelSchema, EventTypeSchema, parseWith } from '@rapport/schema';
-import { OTHER } from './catalog';
-import { invalid } from './errors';
-import { LIFETIME, PARTS, type State } from './state';
-import { ROW, ROW_WIDTH } from './rows';
-import { byKey, finiteOrNull, get } from './vectors';
+import { OTHER } from './catalog.js';
+import { invalid } from './errors.js';
+import { LIFETIME, PARTS, type State } from './state.js';
+import { ROW, ROW_WIDTH } from './rows.js';
+import { byKey, finiteOrNull, get } from './vectors.js';
 
 /** Bumped on any change a reader of the previous version would misread; readers refuse others. */
 export const STATE_VERSION = 1;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ByteReader, BytesError, ByteWriter } from './bytes';
-import { ModelError } from './errors';
-import { inbound, outbound } from './fixtures';
-import { createModel } from './model';
-import { decodeState, encodeState } from './state-bytes';
+import { ByteReader, BytesError, ByteWriter } from './bytes.js';
+import { ModelError } from './errors.js';
+import { inbound, outbound } from './fixtures.js';
+import { createModel } from './model.js';
+import { decodeState, encodeState } from './state-bytes.js';
 
 const model = createModel({ channels: { kiosk: { public: true } } });
 const START = Date.UTC(2026, 0, 1);

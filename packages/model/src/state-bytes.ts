@@ -1,11 +1,11 @@
 import { ChannelSchema, EventTypeSchema } from '@rapport/schema';
 import type { z } from 'zod';
-import { BytesError, type ByteReader, type ByteWriter } from './bytes';
-import { OTHER } from './catalog';
-import { invalid } from './errors';
-import { LIFETIME, PARTS, type State } from './state';
-import { ROW_WIDTH } from './rows';
-import { byKey, get } from './vectors';
+import { BytesError, type ByteReader, type ByteWriter } from './bytes.js';
+import { OTHER } from './catalog.js';
+import { invalid } from './errors.js';
+import { LIFETIME, PARTS, type State } from './state.js';
+import { ROW_WIDTH } from './rows.js';
+import { byKey, get } from './vectors.js';
 
 /** Bumped on any change a reader of the previous layout would misread; readers refuse others. */
 export const STATE_BYTES_VERSION = 1;

@@ -1,8 +1,8 @@
 import { instantMs, type Interaction } from '@rapport/schema';
-import type { Catalog, CatalogEntry, Milestone } from './catalog';
-import { ModelError } from './errors';
-import { addToRow, mergedRows, rescaledRows, ROW, type RowPolicy } from './rows';
-import { addToSparse, bump, get, mergedSparse, type Sparse, type SparseDraft } from './vectors';
+import type { Catalog, CatalogEntry, Milestone } from './catalog.js';
+import { ModelError } from './errors.js';
+import { addToRow, mergedRows, rescaledRows, ROW, type RowPolicy } from './rows.js';
+import { addToSparse, bump, get, mergedSparse, type Sparse, type SparseDraft } from './vectors.js';
 
 /** What the fold reads from an event; any richer event (stamped, derived) is one. */
 export type FoldableEvent = Pick<

@@ -1,7 +1,7 @@
 import { createModel } from '@rapport/model';
 import { describe, expect, it } from 'vitest';
-import { decodeData, encodeData } from './codec';
-import { EMPTY_EXTRAS, extrasFolder, type Extras } from './extras';
+import { decodeData, encodeData } from './codec.js';
+import { EMPTY_EXTRAS, extrasFolder, type Extras } from './extras.js';
 
 const model = createModel();
 const fold = extrasFolder(model);

@@ -10,7 +10,7 @@ import {
 import { parseWith } from '@rapport/schema';
 import { inflateRawSync } from 'node:zlib';
 import { z } from 'zod';
-import { ExtrasSchema, type Extras } from './extras';
+import { ExtrasSchema, type Extras } from './extras.js';
 
 /** What a customer's `d` field holds. */
 export interface RecordData {

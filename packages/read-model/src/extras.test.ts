@@ -1,6 +1,6 @@
 import { createModel } from '@rapport/model';
 import { describe, expect, it } from 'vitest';
-import { EMPTY_EXTRAS, extrasFolder } from './extras';
+import { EMPTY_EXTRAS, extrasFolder } from './extras.js';
 
 const fold = extrasFolder(createModel({ channels: { kiosk: { public: true } } }));
 const event = (type: string, channel: string, occurredAt: string) => ({

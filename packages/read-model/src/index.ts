@@ -1,15 +1,15 @@
-export { GenerationMovedError, StoreError, type StoreErrorCode } from './errors';
-export { EMPTY_EXTRAS, ExtrasSchema, extrasFolder, type Extras } from './extras';
-export { encodeData } from './codec';
-export { connectRedis } from './connect';
-export { KeySpace, type CustomerKeys, type IndexKeys } from './keys';
+export { GenerationMovedError, StoreError, type StoreErrorCode } from './errors.js';
+export { EMPTY_EXTRAS, ExtrasSchema, extrasFolder, type Extras } from './extras.js';
+export { encodeData } from './codec.js';
+export { connectRedis } from './connect.js';
+export { KeySpace, type CustomerKeys, type IndexKeys } from './keys.js';
 export {
   Projection,
   type PartitionBatch,
   type PositionedEvent,
   type ProjectionOptions,
   type ProjectionResult,
-} from './projection';
+} from './projection.js';
 export {
   connectReadModel,
   INDEX_CHUNK,
@@ -26,9 +26,9 @@ export {
   type Pointer,
   type Progress,
   type ReadModelOptions,
-} from './read-model';
-export type { StoredCustomer } from './record';
-export { WRITE_SCRIPTS } from './scripts';
+} from './read-model.js';
+export type { StoredCustomer } from './record.js';
+export { WRITE_SCRIPTS } from './scripts.js';
 export {
   ChangeSchema,
   CustomerListSchema,
@@ -46,4 +46,4 @@ export {
   type CustomerView,
   type Snapshot,
   type TimelineEntry,
-} from './views';
+} from './views.js';

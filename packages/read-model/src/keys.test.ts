@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeySpace } from './keys';
+import { KeySpace } from './keys.js';
 
 /** The slot Redis Cluster hashes: the part between the first `{` and the next `}`, if any. */
 const hashTag = (key: string) => /\{([^}]*)\}/.exec(key)?.[1] ?? key;

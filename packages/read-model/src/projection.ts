@@ -1,8 +1,8 @@
 import type { Model, State } from '@rapport/model';
 import type { StampedInteraction } from '@rapport/schema';
-import { GenerationMovedError, StoreError } from './errors';
-import { encodeData } from './codec';
-import { EMPTY_EXTRAS, extrasFolder, type Extras } from './extras';
+import { GenerationMovedError, StoreError } from './errors.js';
+import { encodeData } from './codec.js';
+import { EMPTY_EXTRAS, extrasFolder, type Extras } from './extras.js';
 import type {
   CommitOutcome,
   CustomerWrite,
@@ -11,9 +11,9 @@ import type {
   ReadModel,
   Remembered,
   WrittenRecord,
-} from './read-model';
-import type { StoredCustomer } from './record';
-import { changePayload, storedSnapshot } from './views';
+} from './read-model.js';
+import type { StoredCustomer } from './record.js';
+import { changePayload, storedSnapshot } from './views.js';
 
 /** One event from the log with its position. */
 export interface PositionedEvent {

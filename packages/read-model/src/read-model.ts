@@ -2,12 +2,12 @@ import type { Config } from '@rapport/config';
 import type { Model, Status } from '@rapport/model';
 import type { ChainableCommander, Redis } from 'ioredis';
 import { z } from 'zod';
-import { StoreError } from './errors';
-import { KeySpace } from './keys';
-import { decodeData } from './codec';
-import { connectRedis } from './connect';
-import { decodeRecord, RECORD_FIELDS, type StoredCustomer } from './record';
-import { defineScripts } from './scripts';
+import { StoreError } from './errors.js';
+import { KeySpace } from './keys.js';
+import { decodeData } from './codec.js';
+import { connectRedis } from './connect.js';
+import { decodeRecord, RECORD_FIELDS, type StoredCustomer } from './record.js';
+import { defineScripts } from './scripts.js';
 import {
   ChangeSchema,
   snapshotOf,
@@ -16,7 +16,7 @@ import {
   type Change,
   type Snapshot,
   type TimelineEntry,
-} from './views';
+} from './views.js';
 
 export interface ReadModelOptions {
   readonly keyPrefix: string;

@@ -1,9 +1,9 @@
 import { createModel } from '@rapport/model';
 import { describe, expect, it } from 'vitest';
-import { encodeData } from './codec';
-import { StoreError } from './errors';
-import { EMPTY_EXTRAS } from './extras';
-import { decodeRecord } from './record';
+import { encodeData } from './codec.js';
+import { StoreError } from './errors.js';
+import { EMPTY_EXTRAS } from './extras.js';
+import { decodeRecord } from './record.js';
 
 const model = createModel();
 

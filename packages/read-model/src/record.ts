@@ -1,9 +1,9 @@
 import type { Model, State } from '@rapport/model';
 import { parseWith } from '@rapport/schema';
 import { z } from 'zod';
-import { decodeData } from './codec';
-import { StoreError } from './errors';
-import type { Extras } from './extras';
+import { decodeData } from './codec.js';
+import { StoreError } from './errors.js';
+import type { Extras } from './extras.js';
 
 /** `partition:offset,…`: the last offset applied from each partition the customer lived on. */
 const OffsetsSchema = z

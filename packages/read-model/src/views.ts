@@ -7,7 +7,7 @@ import {
 } from '@rapport/model';
 import { StampedInteractionSchema } from '@rapport/schema';
 import { z } from 'zod';
-import type { StoredCustomer } from './record';
+import type { StoredCustomer } from './record.js';
 
 /**
  * The read model's wire forms: what the query API answers and what the CLI and other clients

@@ -1,4 +1,4 @@
-export { instantMs, MAX_INSTANT_MS, MIN_INSTANT_MS } from './instant';
+export { instantMs, MAX_INSTANT_MS, MIN_INSTANT_MS } from './instant.js';
 export {
   AppealSchema,
   ChannelSchema,
@@ -22,12 +22,12 @@ export {
   type DerivedEventType,
   type Interaction,
   type StampedInteraction,
-} from './interaction';
+} from './interaction.js';
 export {
   parseInteraction,
   parseStampedInteraction,
   parseWith,
   type Issue,
   type ParseResult,
-} from './parse';
-export { futureIssues, INGEST_LIMITS } from './limits';
+} from './parse.js';
+export { futureIssues, INGEST_LIMITS } from './limits.js';

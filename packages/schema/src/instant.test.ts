@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { instantMs, MAX_INSTANT_MS, MIN_INSTANT_MS } from './instant';
+import { instantMs, MAX_INSTANT_MS, MIN_INSTANT_MS } from './instant.js';
 
 const pad = (value: number, width: number) => String(value).padStart(width, '0');
 

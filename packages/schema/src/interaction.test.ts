@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseInteraction, parseStampedInteraction } from './parse';
+import { parseInteraction, parseStampedInteraction } from './parse.js';
 
 const valid = {
   eventId: 'evt-1',

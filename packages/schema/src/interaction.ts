@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { instantMs, MAX_INSTANT_MS, MIN_INSTANT_MS } from './instant';
+import { instantMs, MAX_INSTANT_MS, MIN_INSTANT_MS } from './instant.js';
 
 /** Largest `value` one event may carry: the range the model is tested on (docs/model.md §2). */
 export const MAX_EVENT_VALUE = 1e12;

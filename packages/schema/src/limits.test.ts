@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { futureIssues, INGEST_LIMITS } from './limits';
+import { futureIssues, INGEST_LIMITS } from './limits.js';
 
 describe('futureIssues', () => {
   const now = Date.parse('2026-01-01T12:00:00.000Z');

@@ -1,6 +1,6 @@
-import { instantMs } from './instant';
-import type { Interaction } from './interaction';
-import type { Issue } from './parse';
+import { instantMs } from './instant.js';
+import type { Interaction } from './interaction.js';
+import type { Issue } from './parse.js';
 
 /**
  * What every ingestion path accepts, the same for the gateway and the CSV importer. The sizes are

@@ -4,7 +4,7 @@ import {
   StampedInteractionSchema,
   type Interaction,
   type StampedInteraction,
-} from './interaction';
+} from './interaction.js';
 
 /** One thing wrong with an input: where (dotted path, `''` for the whole value) and what. */
 export interface Issue {

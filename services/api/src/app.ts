@@ -2,11 +2,11 @@ import type { Config } from '@rapport/config';
 import type { Model } from '@rapport/model';
 import { createHttpApp, opsRoutes, readiness, type Logger } from '@rapport/lifecycle';
 import type { ReadModel } from '@rapport/read-model';
-import type { ChangeFeed } from './feed';
-import { createMetrics, type Metrics } from './metrics';
-import { openApiDocument } from './openapi';
-import { customerRoutes } from './routes/customers';
-import { streamRoutes } from './routes/stream';
+import type { ChangeFeed } from './feed.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { openApiDocument } from './openapi.js';
+import { customerRoutes } from './routes/customers.js';
+import { streamRoutes } from './routes/stream.js';
 
 export interface ApiDeps {
   readonly config: Config;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareIds, STREAM_ID } from './feed';
+import { compareIds, STREAM_ID } from './feed.js';
 
 describe('stream ids', () => {
   it('compare as numbers, milliseconds first, then the sequence', () => {

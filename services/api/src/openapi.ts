@@ -15,15 +15,15 @@ import {
   TimelineSchema,
 } from '@rapport/read-model';
 import { z } from 'zod';
-import { STREAM_ID } from './feed';
-import { ListQuerySchema } from './list';
+import { STREAM_ID } from './feed.js';
+import { ListQuerySchema } from './list.js';
 import {
   CustomerParamsSchema,
   HistoryQuerySchema,
   ReadQuerySchema,
   StreamQuerySchema,
   TimelineQuerySchema,
-} from './queries';
+} from './queries.js';
 
 const json = (schema: Schema) => ({ 'application/json': { schema } });
 

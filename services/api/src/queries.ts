@@ -1,7 +1,7 @@
 import { StatusSchema } from '@rapport/model';
 import { IdSchema, InstantSchema } from '@rapport/schema';
 import { z } from 'zod';
-import { STREAM_ID } from './feed';
+import { STREAM_ID } from './feed.js';
 
 /**
  * What the customer and stream routes accept in their paths and query strings: the routes parse

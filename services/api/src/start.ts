@@ -2,9 +2,9 @@ import type { Config } from '@rapport/config';
 import { createModel } from '@rapport/model';
 import type { Logger, RunningService } from '@rapport/lifecycle';
 import { connectReadModel } from '@rapport/read-model';
-import { buildApi, type Api } from './app';
-import { ChangeFeed } from './feed';
-import { GenerationCache } from './generation';
+import { buildApi, type Api } from './app.js';
+import { ChangeFeed } from './feed.js';
+import { GenerationCache } from './generation.js';
 
 export interface StartedApi extends RunningService {
   readonly url: string;

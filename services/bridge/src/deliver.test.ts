@@ -4,11 +4,11 @@ import { createLogger } from '@rapport/lifecycle';
 import type { Delivery } from '@rapport/workflows';
 import { ServiceError } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
-import { coalesce } from './coalesce';
-import { deliverBatch, refusedForGood, type DeliveryDeps } from './deliver';
-import { Limiter } from './limiter';
-import { createMetrics } from './metrics';
-import { RateWindow } from './rate';
+import { coalesce } from './coalesce.js';
+import { deliverBatch, refusedForGood, type DeliveryDeps } from './deliver.js';
+import { Limiter } from './limiter.js';
+import { createMetrics } from './metrics.js';
+import { RateWindow } from './rate.js';
 
 const logger = createLogger({ logLevel: 'silent' }, 'bridge-test');
 

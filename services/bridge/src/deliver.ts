@@ -5,9 +5,9 @@ import type { StampedInteraction } from '@rapport/schema';
 import type { Logger } from '@rapport/lifecycle';
 import type { Delivery } from '@rapport/workflows';
 import { isGrpcServiceError, ServiceError } from '@temporalio/client';
-import { coalesce, type CustomerDeliveries } from './coalesce';
-import type { Limiter } from './limiter';
-import type { Metrics } from './metrics';
+import { coalesce, type CustomerDeliveries } from './coalesce.js';
+import type { Limiter } from './limiter.js';
+import type { Metrics } from './metrics.js';
 
 export interface DeliveryDeps {
   /** Resolves when Temporal accepted the signal; rejects (aborted) when `calls` aborts. */

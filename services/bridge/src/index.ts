@@ -1,6 +1,6 @@
-export { coalesce, MAX_EVENTS_PER_SIGNAL, type CustomerDeliveries } from './coalesce';
-export { deliverBatch, refusedForGood, type DeliveryDeps } from './deliver';
-export { Limiter } from './limiter';
-export { createMetrics, type Metrics } from './metrics';
-export { RateWindow } from './rate';
-export { startBridge, type StartedBridge } from './start';
+export { coalesce, MAX_EVENTS_PER_SIGNAL, type CustomerDeliveries } from './coalesce.js';
+export { deliverBatch, refusedForGood, type DeliveryDeps } from './deliver.js';
+export { Limiter } from './limiter.js';
+export { createMetrics, type Metrics } from './metrics.js';
+export { RateWindow } from './rate.js';
+export { startBridge, type StartedBridge } from './start.js';

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { RateWindow } from './rate';
+import { RateWindow } from './rate.js';
 
 /**
  * The bridge's Prometheus metrics, on a registry of its own (tests start several bridges).

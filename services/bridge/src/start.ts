@@ -18,9 +18,9 @@ import {
 import { connectWithoutRetries, signalCustomer } from '@rapport/workflows/client';
 import { temporalConnectionOptions } from '@rapport/workflows/connection';
 import { Client, type Connection } from '@temporalio/client';
-import { deliverBatch } from './deliver';
-import { Limiter } from './limiter';
-import { createMetrics, type Metrics } from './metrics';
+import { deliverBatch } from './deliver.js';
+import { Limiter } from './limiter.js';
+import { createMetrics, type Metrics } from './metrics.js';
 
 export interface StartedBridge extends RunningService {
   /** The ops listener: /healthz, /readyz, /metrics. */

@@ -4,13 +4,13 @@ import type { DeadLetter } from '@rapport/kafka';
 import { INGEST_LIMITS as LIMITS } from '@rapport/schema';
 import { createHttpApp, opsRoutes, type Logger, type OpsSources } from '@rapport/lifecycle';
 import type { Redis } from 'ioredis';
-import { Guards } from './guards';
-import type { IngestDeps, Publisher } from './ingest';
-import type { Metrics } from './metrics';
-import { openApiDocument } from './openapi';
-import { channelRoutes } from './routes/channels';
-import { interactionRoutes } from './routes/interactions';
-import { segmentRoutes } from './routes/segment';
+import { Guards } from './guards.js';
+import type { IngestDeps, Publisher } from './ingest.js';
+import type { Metrics } from './metrics.js';
+import { openApiDocument } from './openapi.js';
+import { channelRoutes } from './routes/channels.js';
+import { interactionRoutes } from './routes/interactions.js';
+import { segmentRoutes } from './routes/segment.js';
 
 export interface GatewayPublisher extends Publisher {
   publishDeadLetters(letters: readonly DeadLetter[], options: { timeoutMs: number }): Promise<void>;

@@ -1,5 +1,5 @@
-export { buildGateway, type GatewayDeps, type GatewayPublisher } from './app';
-export { startGateway, type StartedGateway } from './start';
-export { channelAdapters } from './mappings';
-export { signatureHeader, signatureMatches, type SignatureSpec } from './signature';
-export { openApiDocument } from './openapi';
+export { buildGateway, type GatewayDeps, type GatewayPublisher } from './app.js';
+export { startGateway, type StartedGateway } from './start.js';
+export { channelAdapters } from './mappings.js';
+export { signatureHeader, signatureMatches, type SignatureSpec } from './signature.js';
+export { openApiDocument } from './openapi.js';

@@ -1,8 +1,8 @@
 import type { Interaction, StampedInteraction } from '@rapport/schema';
 import type { FastifyRequest } from 'fastify';
-import { ApiError, publishFailed } from './errors';
-import type { DedupScope, Guards } from './guards';
-import type { Metrics } from './metrics';
+import { ApiError, publishFailed } from './errors.js';
+import type { DedupScope, Guards } from './guards.js';
+import type { Metrics } from './metrics.js';
 
 /** What the gateway needs from Kafka: publish that resolves only once every record is acked. */
 export interface Publisher {

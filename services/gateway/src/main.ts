@@ -1,5 +1,5 @@
 import { runService, startPooled } from '@rapport/lifecycle';
-import { startGateway } from './start';
+import { startGateway } from './start.js';
 
 // A pool's primary hands the connections to its workers; each is a whole gateway listening on
 // the port they share.

@@ -10,9 +10,9 @@ import {
   type RunningService,
 } from '@rapport/lifecycle';
 import { connectRedis } from '@rapport/read-model';
-import { buildGateway, type Gateway } from './app';
-import { channelAdapters } from './mappings';
-import { createMetrics } from './metrics';
+import { buildGateway, type Gateway } from './app.js';
+import { channelAdapters } from './mappings.js';
+import { createMetrics } from './metrics.js';
 
 export interface StartedGateway extends RunningService {
   readonly url: string;

@@ -6,7 +6,7 @@ import {
   type Interaction,
   type Issue,
 } from '@rapport/schema';
-import { ApiError, underPath } from './errors';
+import { ApiError, underPath } from './errors.js';
 
 /** Names item `index` of a request in issue paths: `batch.3`, or `''` for a single event. */
 export type PathOf = (index: number) => string;

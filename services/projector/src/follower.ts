@@ -16,7 +16,7 @@ import {
   type Pointer,
   type ReadModel,
 } from '@rapport/read-model';
-import type { Metrics } from './metrics';
+import type { Metrics } from './metrics.js';
 
 export interface FollowerDeps {
   readonly config: Config;

@@ -1,2 +1,2 @@
-export { startProjector, type StartedProjector } from './start';
-export { Follower } from './follower';
+export { startProjector, type StartedProjector } from './start.js';
+export { Follower } from './follower.js';

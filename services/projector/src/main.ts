@@ -1,5 +1,5 @@
 import { runService, startPooled } from '@rapport/lifecycle';
-import { startProjector } from './start';
+import { startProjector } from './start.js';
 
 // A pool's primary serves the workers' aggregated ops port; each worker is a whole projector.
 await runService('projector', (config, logger) =>

@@ -10,8 +10,8 @@ import {
   type RunningService,
 } from '@rapport/lifecycle';
 import { connectReadModel } from '@rapport/read-model';
-import { Follower } from './follower';
-import { createMetrics } from './metrics';
+import { Follower } from './follower.js';
+import { createMetrics } from './metrics.js';
 
 export interface StartedProjector extends RunningService {
   /** Where `/healthz`, `/readyz` and `/metrics` answer. */

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { buildWorkflowBundle } from './bundle';
+import { buildWorkflowBundle } from './bundle.js';
 
 // Builds the workflow bundle ahead of time for RAPPORT_WORKFLOW_BUNDLE (container images).
 const target = resolve(process.argv[2] ?? 'dist/workflow-bundle.js');

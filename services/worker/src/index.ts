@@ -1,8 +1,8 @@
-export { buildWorkflowBundle } from './bundle';
+export { buildWorkflowBundle } from './bundle.js';
 export {
   DEFAULT_PLAYBOOKS_FILE,
   engagementSettings,
   loadPlaybooks,
   PlaybooksError,
-} from './settings';
-export { startWorker, type StartedWorker, type StartWorkerOptions } from './start';
+} from './settings.js';
+export { startWorker, type StartedWorker, type StartWorkerOptions } from './start.js';

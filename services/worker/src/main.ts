@@ -1,6 +1,6 @@
 import { runService, type Logger } from '@rapport/lifecycle';
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
-import { startWorker } from './start';
+import { startWorker } from './start.js';
 
 /** The SDK's own lines (worker lifecycle, task failures) go to the service's logger. */
 function installRuntime(logger: Logger): void {

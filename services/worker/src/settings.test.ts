@@ -9,7 +9,7 @@ import {
   engagementSettings,
   loadPlaybooks,
   PlaybooksError,
-} from './settings';
+} from './settings.js';
 
 async function file(text: string): Promise<string> {
   const path = join(await mkdtemp(join(tmpdir(), 'playbooks-')), 'playbooks.yaml');

@@ -9,9 +9,9 @@ import {
   type StepUrls,
 } from '@rapport/workflows';
 import { temporalConnectionOptions } from '@rapport/workflows/connection';
-import { buildWorkflowBundle } from './bundle';
-import { WorkerMetrics } from './metrics';
-import { DEFAULT_PLAYBOOKS_FILE, engagementSettings, loadPlaybooks } from './settings';
+import { buildWorkflowBundle } from './bundle.js';
+import { WorkerMetrics } from './metrics.js';
+import { DEFAULT_PLAYBOOKS_FILE, engagementSettings, loadPlaybooks } from './settings.js';
 
 export interface StartWorkerOptions {
   /** The ops listener's port (0 picks one); default RAPPORT_WORKER_PORT. */

@@ -2,9 +2,9 @@ import type { InteractionProducer } from '@rapport/kafka';
 import { StampedInteractionSchema, type StampedInteraction } from '@rapport/schema';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import type { ActivityMetrics } from '../shared/activity-metrics';
-import { activityFailure } from '../shared/failures';
-import type { EngagementSettings } from '../shared/settings';
+import type { ActivityMetrics } from '../shared/activity-metrics.js';
+import { activityFailure } from '../shared/failures.js';
+import type { EngagementSettings } from '../shared/settings.js';
 
 export interface EngagementActivityDeps {
   readonly producer: Pick<InteractionProducer, 'publish'>;

@@ -1,10 +1,10 @@
 import { createModel } from '@rapport/model';
 import type { StampedInteraction } from '@rapport/schema';
 import { describe, expect, it } from 'vitest';
-import type { Delivery } from '../shared/definitions';
-import { derivedEventId } from '../shared/ids';
-import { EngagementSettingsSchema, type EngagementSettingsInput } from '../shared/settings';
-import { Engagement, offsetAfter } from './engine';
+import type { Delivery } from '../shared/definitions.js';
+import { derivedEventId } from '../shared/ids.js';
+import { EngagementSettingsSchema, type EngagementSettingsInput } from '../shared/settings.js';
+import { Engagement, offsetAfter } from './engine.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -11,15 +11,15 @@ import type {
   NextCheck,
   OpenRequest,
   Snapshot,
-} from '../shared/definitions';
-import { derivedEvent, type DerivedEventSpec } from '../shared/derived';
-import { followUpWorkflowId } from '../shared/ids';
+} from '../shared/definitions.js';
+import { derivedEvent, type DerivedEventSpec } from '../shared/derived.js';
+import { followUpWorkflowId } from '../shared/ids.js';
 import {
   choosePlaybook,
   type EngagementSettings,
   type Playbook,
   type Trigger,
-} from '../shared/settings';
+} from '../shared/settings.js';
 
 /** Bounds that keep a snapshot small whatever a customer does (it is carried in history). */
 const RECENT_IDS = 512;

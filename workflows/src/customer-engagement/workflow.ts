@@ -12,7 +12,7 @@ import {
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
-import { followUp } from '../follow-up/workflow';
+import { followUp } from '../follow-up/workflow.js';
 import {
   CustomerEngagementInputSchema,
   EventsSignalSchema,
@@ -24,11 +24,11 @@ import {
   stateQuery,
   type CustomerEngagementInput,
   type FollowUpRecord,
-} from '../shared/definitions';
-import { EngagementSettingsSchema, type Playbook } from '../shared/settings';
-import { workflowNow } from '../shared/time';
-import type { EngagementActivities } from './activities';
-import { Engagement, type Detection, type IngestEffects } from './engine';
+} from '../shared/definitions.js';
+import { EngagementSettingsSchema, type Playbook } from '../shared/settings.js';
+import { workflowNow } from '../shared/time.js';
+import type { EngagementActivities } from './activities.js';
+import { Engagement, type Detection, type IngestEffects } from './engine.js';
 
 const { publishDerived } = proxyActivities<EngagementActivities>({
   startToCloseTimeout: '30s',

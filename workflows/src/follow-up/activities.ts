@@ -1,8 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { z } from 'zod';
-import type { ActivityMetrics } from '../shared/activity-metrics';
-import { activityFailure } from '../shared/failures';
-import { NotificationSchema, postWebhook } from './webhook';
+import type { ActivityMetrics } from '../shared/activity-metrics.js';
+import { activityFailure } from '../shared/failures.js';
+import { NotificationSchema, postWebhook } from './webhook.js';
 
 /**
  * Per playbook name, by step index, the URL a step of the playbook file posts to instead of

@@ -8,7 +8,7 @@ import {
   verifyWebhook,
   WebhookError,
   type Notification,
-} from './webhook';
+} from './webhook.js';
 
 describe('webhook signatures', () => {
   it('sign HMAC-SHA256 over the timestamp and the exact body', () => {

@@ -8,7 +8,7 @@ import {
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
-import type { EngagementActivities } from '../customer-engagement/activities';
+import type { EngagementActivities } from '../customer-engagement/activities.js';
 import {
   followUpFinishedSignal,
   FollowUpInputSchema,
@@ -18,11 +18,11 @@ import {
   type FollowUpInput,
   type Reengaged,
   type StepResult,
-} from '../shared/definitions';
-import { derivedEvent } from '../shared/derived';
-import type { FollowUpOutcome, Step } from '../shared/settings';
-import { iso, workflowNow } from '../shared/time';
-import type { FollowUpActivities } from './activities';
+} from '../shared/definitions.js';
+import { derivedEvent } from '../shared/derived.js';
+import type { FollowUpOutcome, Step } from '../shared/settings.js';
+import { iso, workflowNow } from '../shared/time.js';
+import type { FollowUpActivities } from './activities.js';
 
 const { publishDerived } = proxyActivities<EngagementActivities>({
   startToCloseTimeout: '30s',

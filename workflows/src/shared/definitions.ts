@@ -7,7 +7,7 @@ import {
   FollowUpOutcomeSchema,
   PlaybookSchema,
   TriggerSchema,
-} from './settings';
+} from './settings.js';
 
 /**
  * The contract between the bridge, the workflows and whoever queries them: signal and query

@@ -1,6 +1,6 @@
 import { ENGINE_SOURCE, type DerivedEventType, type StampedInteraction } from '@rapport/schema';
-import { derivedEventId } from './ids';
-import { iso } from './time';
+import { derivedEventId } from './ids.js';
+import { iso } from './time.js';
 
 export interface DerivedEventSpec {
   readonly type: DerivedEventType;

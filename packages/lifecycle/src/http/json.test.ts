@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ApiError } from './errors';
-import { jsonDepth, MAX_JSON_DEPTH, parseJsonBody } from './json';
+import type { ApiError } from './errors.js';
+import { jsonDepth, MAX_JSON_DEPTH, parseJsonBody } from './json.js';
 
 const body = (text: string) => Buffer.from(text);
 const refusal = (text: string) => {

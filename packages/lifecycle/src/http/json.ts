@@ -1,5 +1,5 @@
 import secureJson from 'secure-json-parse';
-import { ApiError } from './errors';
+import { ApiError } from './errors.js';
 
 /**
  * Deepest nesting of objects and arrays a request body may have. Real payloads (Segment's

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeyRing, presentedKey } from './keys';
+import { KeyRing, presentedKey } from './keys.js';
 
 const basic = (text: string) => `Basic ${Buffer.from(text).toString('base64')}`;
 

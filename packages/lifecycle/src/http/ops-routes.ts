@@ -1,6 +1,6 @@
 import type { FastifyPluginCallback } from 'fastify';
-import type { OpsSources } from '../ops';
-import { readinessStatus } from '../readiness';
+import type { OpsSources } from '../ops.js';
+import { readinessStatus } from '../readiness.js';
 
 export interface OpsRoutesOptions extends OpsSources {
   readonly metricsContentType: string;

@@ -4,9 +4,9 @@ import Fastify, { LogController, type FastifyReply, type FastifyRequest } from '
 import type { KeyClass } from '@rapport/config';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { ApiError, toApiError } from './errors';
-import { parseJsonBody } from './json';
-import { KeyRing, type Caller, type KeySets } from './keys';
+import { ApiError, toApiError } from './errors.js';
+import { parseJsonBody } from './json.js';
+import { KeyRing, type Caller, type KeySets } from './keys.js';
 
 /** Who may call a route: anyone (`public`), or a caller holding a key of one class. */
 export type Access = 'public' | KeyClass;

@@ -2,15 +2,15 @@ import type { FastifyPluginCallback } from 'fastify';
 import { instantMs } from '@rapport/schema';
 import { ApiError } from '@rapport/lifecycle';
 import { customerView } from '@rapport/read-model';
-import type { ApiContext } from '../app';
-import { listCustomers, ListQuerySchema } from '../list';
-import { parseOrThrow } from '../validate';
+import type { ApiContext } from '../app.js';
+import { listCustomers, ListQuerySchema } from '../list.js';
+import { parseOrThrow } from '../validate.js';
 import {
   CustomerParamsSchema,
   HistoryQuerySchema,
   ReadQuerySchema,
   TimelineQuerySchema,
-} from '../queries';
+} from '../queries.js';
 
 const notFound = (id: string) =>
   new ApiError(

@@ -2,11 +2,11 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyPluginCallback } from 'fastify';
 import { ApiError } from '@rapport/lifecycle';
 import type { ChangeEntry } from '@rapport/read-model';
-import type { ApiContext } from '../app';
-import { isPossibleStreamId } from '../feed';
-import { parseOrThrow } from '../validate';
-import { StreamQuerySchema } from '../queries';
-import { StreamSlots } from '../stream-slots';
+import type { ApiContext } from '../app.js';
+import { isPossibleStreamId } from '../feed.js';
+import { parseOrThrow } from '../validate.js';
+import { StreamQuerySchema } from '../queries.js';
+import { StreamSlots } from '../stream-slots.js';
 
 /** A slow client is dropped past this much unsent data; it resumes with Last-Event-ID. */
 const MAX_BUFFERED_BYTES = 1 << 20;

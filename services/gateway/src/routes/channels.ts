@@ -1,11 +1,11 @@
 import { GENERIC_SIGNATURE, type ChannelAdapter } from '@rapport/adapters';
 import { futureIssues, type Interaction, type Issue } from '@rapport/schema';
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
-import type { RouteContext } from '../app';
-import { ApiError, publishFailed, underPath } from '../errors';
-import { budgetOf, ingest } from '../ingest';
-import { signatureMatches } from '../signature';
-import { adaptedLimitIssues } from '../validate';
+import type { RouteContext } from '../app.js';
+import { ApiError, publishFailed, underPath } from '../errors.js';
+import { budgetOf, ingest } from '../ingest.js';
+import { signatureMatches } from '../signature.js';
+import { adaptedLimitIssues } from '../validate.js';
 
 /**
  * `POST /v1/channels/:channel`: provider webhooks through the channel's adapter. Providers do not

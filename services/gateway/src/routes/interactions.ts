@@ -1,8 +1,8 @@
 import type { FastifyPluginCallback } from 'fastify';
 import { SOURCE_HEADER } from '@rapport/schema';
-import type { RouteContext } from '../app';
-import { ingest, budgetOf } from '../ingest';
-import { checkLimits, httpSource, itemsOf, validateEvents } from '../validate';
+import type { RouteContext } from '../app.js';
+import { ingest, budgetOf } from '../ingest.js';
+import { checkLimits, httpSource, itemsOf, validateEvents } from '../validate.js';
 
 /** `POST /v1/interactions`: one canonical event or `{ "batch": [...] }`; 202 once Kafka acked. */
 export const interactionRoutes =

@@ -1,10 +1,10 @@
 import { fromSegment, type SegmentCallType } from '@rapport/adapters';
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
-import type { RouteContext } from '../app';
-import { budgetOf, ingest } from '../ingest';
+import type { RouteContext } from '../app.js';
+import { budgetOf, ingest } from '../ingest.js';
 import { futureIssues } from '@rapport/schema';
-import { checkLimits, itemsOf, throwIfInvalid } from '../validate';
-import { underPath } from '../errors';
+import { checkLimits, itemsOf, throwIfInvalid } from '../validate.js';
+import { underPath } from '../errors.js';
 
 const CALLS: readonly SegmentCallType[] = ['track', 'identify', 'page', 'screen', 'group', 'alias'];
 

@@ -1,7 +1,7 @@
 import { IdSchema, InstantSchema, InteractionSchema } from '@rapport/schema';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { Components, instantPattern, portablePattern } from './components';
+import { Components, instantPattern, portablePattern } from './components.js';
 
 describe('portablePattern', () => {
   it('spells out the Unicode properties zod schemas use', () => {

@@ -1,7 +1,7 @@
-import type { Components, Schema } from './components';
-import { ErrorSchema } from '../errors';
-import { errorResponses } from './errors';
-import { opsPaths } from './ops';
+import type { Components, Schema } from './components.js';
+import { ErrorSchema } from '../errors.js';
+import { errorResponses } from './errors.js';
+import { opsPaths } from './ops.js';
 
 export interface ServiceDocument {
   readonly title: string;

@@ -1,4 +1,4 @@
-import type { Schema } from './components';
+import type { Schema } from './components.js';
 
 /** An answer in the error shape. */
 export const errorAnswer = (description: string): Schema => ({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { Components, Schema } from './components';
-import { errors, KEYED_ERRORS, PUBLIC_ERRORS } from './errors';
+import type { Components, Schema } from './components.js';
+import { errors, KEYED_ERRORS, PUBLIC_ERRORS } from './errors.js';
 
 /** `/readyz`'s body; what each check found names addresses, so admin keys alone see it. */
 const ReadinessSchema = z.strictObject({
