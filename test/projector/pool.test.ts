@@ -1,6 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectPoolStops, expectWorkerReplaced, freePort, killHard, untilReady } from '../harness/index.js';
+import {
+  expectPoolStops,
+  expectWorkerReplaced,
+  freePort,
+  killHard,
+  untilReady,
+} from '../harness/index.js';
 import {
   expectFolded,
   projected,

@@ -10,7 +10,13 @@ import {
   type ServiceStatus,
 } from '@rapport/infra';
 import { demoOnUp } from './demo.js';
-import { appServices, DEV_KEYS, isEmbeddedDefault, unsetKeyClasses, withDevKeys } from './services.js';
+import {
+  appServices,
+  DEV_KEYS,
+  isEmbeddedDefault,
+  unsetKeyClasses,
+  withDevKeys,
+} from './services.js';
 
 const say = (message: string) => console.log(`rapport: ${message}`);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;

@@ -3,7 +3,13 @@ import type { Config } from '@rapport/config';
 import { SOURCE_HEADER, type Interaction, type Issue } from '@rapport/schema';
 import { CliError } from './cli-errors.js';
 import { DEV_KEYS } from './services.js';
-import { parseApiError, parseCounts, retryAfterMs, type ApiErrorBody, type Counts } from './wire.js';
+import {
+  parseApiError,
+  parseCounts,
+  retryAfterMs,
+  type ApiErrorBody,
+  type Counts,
+} from './wire.js';
 
 /** Where the CLI sends events: every accepted event goes through the gateway's HTTP API. */
 export interface GatewayTarget {

@@ -8,7 +8,12 @@ import { poisonLetter } from './dead-letter.js';
 import { describeError, KafkaError, KafkaUnavailableError } from './errors.js';
 import type { KafkaLogger } from './logger.js';
 import type { InteractionProducer } from './producer.js';
-import { parseRecord, toConsumedRecord, type ConsumedRecord, type ParsedRecord } from './records.js';
+import {
+  parseRecord,
+  toConsumedRecord,
+  type ConsumedRecord,
+  type ParsedRecord,
+} from './records.js';
 
 /** One partition's slice of records, handed to the service's handler. */
 export interface ConsumedBatch<T> {

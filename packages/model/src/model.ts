@@ -1,7 +1,12 @@
 import { parseWith } from '@rapport/schema';
 import { compileCatalog } from './catalog.js';
 import { invalid } from './errors.js';
-import { MS_PER_DAY, ModelParamsSchema, type ModelParams, type ModelParamsInput } from './params.js';
+import {
+  MS_PER_DAY,
+  ModelParamsSchema,
+  type ModelParams,
+  type ModelParamsInput,
+} from './params.js';
 import {
   headlineOf,
   predictedCrossing,
