@@ -1,3 +1,5 @@
+import { CodedError, type CodedErrorOptions } from '@rapport/schema';
+
 export type InfraErrorCode =
   'INFRA_FETCH_FAILED' | 'INFRA_START_FAILED' | 'INFRA_UNREACHABLE' | 'INFRA_COMPOSE_FAILED';
 
@@ -6,16 +8,13 @@ export type InfraErrorCode =
  * says which service, what was tried, and where to look (its log), because the person reading it
  * is usually someone running `rapport up` for the first time.
  */
-export class InfraError extends Error {
-  readonly retriable: boolean;
+export class InfraError extends CodedError<InfraErrorCode> {
   constructor(
-    readonly code: InfraErrorCode,
+    code: InfraErrorCode,
     readonly service: string,
     message: string,
-    options: { readonly cause?: unknown; readonly retriable?: boolean } = {},
+    options: CodedErrorOptions = {},
   ) {
-    super(`${service}: ${message}`, options.cause === undefined ? {} : { cause: options.cause });
-    this.name = 'InfraError';
-    this.retriable = options.retriable ?? false;
+    super(code, `${service}: ${message}`, options);
   }
 }

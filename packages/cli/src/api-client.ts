@@ -65,7 +65,6 @@ export class ApiClient {
       const error = parseApiError(body);
       throw new CliError(
         'API_REFUSED',
-        false,
         error
           ? `${error.message} (${response.status} ${error.code})`
           : `${response.status}: ${text.slice(0, 200)}`,
@@ -73,11 +72,7 @@ export class ApiClient {
     }
     const parsed = schema.safeParse(body);
     if (!parsed.success) {
-      throw new CliError(
-        'API_REFUSED',
-        false,
-        `unexpected answer from ${path}: ${parsed.error.message}`,
-      );
+      throw new CliError('API_REFUSED', `unexpected answer from ${path}: ${parsed.error.message}`);
     }
     return parsed.data;
   }
@@ -96,7 +91,7 @@ export class ApiClient {
         });
         if (!response.ok) {
           const error = parseApiError(await response.json().catch(() => undefined));
-          throw new CliError('API_REFUSED', false, error?.message ?? `${response.status}`);
+          throw new CliError('API_REFUSED', error?.message ?? `${response.status}`);
         }
         for await (const event of parseEvents(response)) {
           if (event.id !== undefined) lastEventId = event.id;
@@ -124,8 +119,8 @@ export class ApiClient {
         error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
       throw new CliError(
         'API_UNREACHABLE',
-        true,
         `cannot reach the query API at ${this.target.url}${cause}; is \`rapport up\` running? --api names another`,
+        { retriable: true },
       );
     }
   }

@@ -1,3 +1,5 @@
+import { CodedError } from '@rapport/schema';
+
 export type CliErrorCode =
   /** Wrong flags or arguments: the command prints its usage and exits 2. */
   | 'USAGE'
@@ -17,16 +19,6 @@ export type CliErrorCode =
   | 'API_REFUSED';
 
 /** An expected failure of a `rapport` command: printed as its message, exit code 1 (2 for usage). */
-export class CliError extends Error {
-  constructor(
-    readonly code: CliErrorCode,
-    readonly retriable: boolean,
-    message: string,
-    options: { readonly cause?: unknown } = {},
-  ) {
-    super(message, options.cause === undefined ? {} : { cause: options.cause });
-    this.name = 'CliError';
-  }
-}
+export class CliError extends CodedError<CliErrorCode> {}
 
-export const usageError = (message: string) => new CliError('USAGE', false, message);
+export const usageError = (message: string) => new CliError('USAGE', message);

@@ -74,7 +74,6 @@ export async function* readCsvRecords(
     // The parser reads ahead: records it had parsed when it failed are dropped with it.
     throw new CliError(
       'INPUT_INVALID',
-      false,
       `malformed CSV: ${error.message}; reading stopped, rows from line ${linesBefore + 1} on were not imported`,
       { cause: error },
     );
@@ -104,7 +103,6 @@ function header(record: readonly string[]): string[] {
   if (repeated.length > 0) {
     throw new CliError(
       'INPUT_INVALID',
-      false,
       `the header names ${[...new Set(repeated)].map((name) => JSON.stringify(name)).join(', ')} more than once`,
     );
   }

@@ -51,9 +51,8 @@ export class DeadLetterSink {
     } catch (error) {
       throw new CliError(
         'DLQ_UNAVAILABLE',
-        true,
         `could not dead-letter ${letters.length} rejected row(s) to ${this.topic} (the rejects file has them): ${error instanceof Error ? error.message : String(error)}`,
-        { cause: error },
+        { retriable: true, cause: error },
       );
     }
     this.#published += letters.length;

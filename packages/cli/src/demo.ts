@@ -275,7 +275,6 @@ export async function runDemo(target: GatewayTarget, options: DemoOptions): Prom
         const [issue] = outcome.issues;
         throw new CliError(
           'GATEWAY_REFUSED',
-          false,
           `the gateway refused demo events: ${issue?.path} ${issue?.message}`,
         );
       }

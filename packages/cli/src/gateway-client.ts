@@ -151,15 +151,15 @@ export class GatewayClient {
       if (attempt === this.#retry.attempts) {
         throw new CliError(
           'GATEWAY_BUSY',
-          true,
           `the gateway at ${this.#target.url} still answered ${last} after ${attempt} attempts`,
+          { retriable: true },
         );
       }
     }
     throw new CliError(
       'GATEWAY_UNREACHABLE',
-      true,
       `cannot reach the gateway at ${this.#target.url} (${last}); is \`rapport up\` running? --gateway names another`,
+      { retriable: true },
     );
   }
 }
@@ -193,7 +193,6 @@ function describeFetchError(error: unknown): string {
 export function refused(answer: Extract<GatewayAnswer, { ok: false }>): CliError {
   return new CliError(
     'GATEWAY_REFUSED',
-    false,
     `the gateway refused the request: ${answer.status} ${answer.error.code}: ${answer.error.message}`,
   );
 }

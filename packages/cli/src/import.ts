@@ -227,7 +227,7 @@ async function sizeOf(file: string): Promise<number> {
   try {
     return (await stat(file)).size;
   } catch (error) {
-    throw new CliError('INPUT_INVALID', false, `cannot read ${file}`, { cause: error });
+    throw new CliError('INPUT_INVALID', `cannot read ${file}`, { cause: error });
   }
 }
 
@@ -260,7 +260,7 @@ class RejectsFile {
     try {
       return (await open(this.path, 'w')).createWriteStream();
     } catch (error) {
-      throw new CliError('INPUT_INVALID', false, `cannot write the rejects file ${this.path}`, {
+      throw new CliError('INPUT_INVALID', `cannot write the rejects file ${this.path}`, {
         cause: error,
       });
     }
@@ -276,11 +276,10 @@ function stoppedAt(
   if (failure.code === 'USAGE') return failure;
   return new CliError(
     failure.code,
-    failure.retriable,
     `${failure.message}\n  stopped near line ${counts.line}: ${counts.accepted} accepted, ` +
       `${counts.duplicates} duplicates, ${counts.rejected} rejected so far; importing the same ` +
       'file again is safe (rows already accepted count as duplicates)',
-    { cause: failure },
+    { retriable: failure.retriable, cause: failure },
   );
 }
 

@@ -44,13 +44,13 @@ export async function loadCsvMapping(file: string | undefined): Promise<CsvMappi
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new CliError('INPUT_INVALID', false, `cannot read the mapping ${path}`, {
+    throw new CliError('INPUT_INVALID', `cannot read the mapping ${path}`, {
       cause: error,
     });
   }
   const parsed = parseChannelMapping(text, basename(path));
   if (!parsed.ok) {
-    throw new CliError('INPUT_INVALID', false, `invalid mapping:\n  ${parsed.errors.join('\n  ')}`);
+    throw new CliError('INPUT_INVALID', `invalid mapping:\n  ${parsed.errors.join('\n  ')}`);
   }
   return { mapping: parsed.mapping, canonicalColumns: file === undefined };
 }

@@ -186,7 +186,6 @@ export function sendCommand(args: readonly string[]): Promise<number> {
     }
     throw new CliError(
       'GATEWAY_REFUSED',
-      false,
       `the gateway refused ${event.eventId}: ${answer.status} ${answer.error.code}: ${answer.error.message}${describeIssues(answer.error.issues)}`,
     );
   });

@@ -58,7 +58,6 @@ export function issuesByIndex(issues: readonly Issue[], size: number): Map<numbe
     if (!(index < size)) {
       throw new CliError(
         'GATEWAY_REFUSED',
-        false,
         `the gateway refused the batch: ${issue.path || '(body)'}: ${issue.message}`,
       );
     }

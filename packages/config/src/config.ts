@@ -1,6 +1,7 @@
 import { availableParallelism, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { CodedError } from '@rapport/schema';
 import {
   connectionEnvSchema,
   kafkaConnection,
@@ -357,14 +358,12 @@ export interface ConfigIssue {
 }
 
 /** A configuration that cannot be used; raised at start-up, never later. */
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
-  readonly retriable = false;
+export class ConfigError extends CodedError<'CONFIG_INVALID'> {
   constructor(readonly issues: readonly ConfigIssue[]) {
     super(
+      'CONFIG_INVALID',
       `Invalid configuration:\n${issues.map((issue) => `  ${issue.variable}: ${issue.message}`).join('\n')}`,
     );
-    this.name = 'ConfigError';
   }
 }
 

@@ -186,7 +186,7 @@ async function processBatch<T>(
     );
     // Retriable whatever the cause, so that kafkajs retries in place instead of crashing (see
     // batchRetry); the cause keeps the handler's own code.
-    throw new KafkaError('KAFKA_BATCH_FAILED', true, message, { cause: error });
+    throw new KafkaError('KAFKA_BATCH_FAILED', message, { retriable: true, cause: error });
   }
 }
 
@@ -223,7 +223,6 @@ async function deadLetter<T>(
     const where = poison.map(({ record }) => `${record.partition}@${record.offset}`).join(', ');
     throw new KafkaError(
       'KAFKA_POISON_MESSAGE',
-      false,
       `${options.topic} records ${where} do not parse and this consumer has no dead-letter topic`,
     );
   }

@@ -1,3 +1,5 @@
+import { CodedError } from '@rapport/schema';
+
 export type KafkaErrorCode =
   /** Kafka did not acknowledge within the caller's deadline; it may still land (see producer.ts). */
   | 'KAFKA_PUBLISH_TIMEOUT'
@@ -10,18 +12,8 @@ export type KafkaErrorCode =
   /** A consumer batch failed part-way; what finished is committed, the rest is redelivered. */
   | 'KAFKA_BATCH_FAILED';
 
-/** Every error this package throws: a stable `code` to branch on and whether a retry can help. */
-export class KafkaError extends Error {
-  constructor(
-    readonly code: KafkaErrorCode,
-    readonly retriable: boolean,
-    message: string,
-    options: { readonly cause?: unknown } = {},
-  ) {
-    super(message, options.cause === undefined ? {} : { cause: options.cause });
-    this.name = 'KafkaError';
-  }
-}
+/** Every error this package throws. */
+export class KafkaError extends CodedError<KafkaErrorCode> {}
 
 /** A publish that was not acknowledged: the caller answers 503 and the client retries. */
 export class KafkaPublishError extends KafkaError {
@@ -30,16 +22,14 @@ export class KafkaPublishError extends KafkaError {
     message: string,
     options: { readonly cause?: unknown } = {},
   ) {
-    super(code, code !== 'KAFKA_REJECTED', message, options);
-    this.name = 'KafkaPublishError';
+    super(code, message, { ...options, retriable: code !== 'KAFKA_REJECTED' });
   }
 }
 
 /** Start-up provisioning or a readiness probe could not reach the cluster. */
 export class KafkaUnavailableError extends KafkaError {
   constructor(message: string, options: { readonly cause?: unknown } = {}) {
-    super('KAFKA_UNAVAILABLE', true, message, options);
-    this.name = 'KafkaUnavailableError';
+    super('KAFKA_UNAVAILABLE', message, { ...options, retriable: true });
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Issue } from '@rapport/schema';
+import { CodedError, type Issue } from '@rapport/schema';
 
 export type ModelErrorCode =
   /** The parameters (half-lives, thresholds, catalog overrides) do not validate. */
@@ -12,15 +12,13 @@ export type ModelErrorCode =
  * None of these heal by retrying: the same params, bytes or event fail the same way on replay,
  * so a workflow should fail the task visibly and a consumer should dead-letter the input.
  */
-export class ModelError extends Error {
-  readonly retriable = false;
+export class ModelError extends CodedError<ModelErrorCode> {
   constructor(
-    readonly code: ModelErrorCode,
+    code: ModelErrorCode,
     message: string,
     readonly issues: readonly Issue[] = [],
   ) {
-    super(message);
-    this.name = 'ModelError';
+    super(code, message);
   }
 }
 

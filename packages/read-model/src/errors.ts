@@ -1,3 +1,5 @@
+import { CodedError } from '@rapport/schema';
+
 export type StoreErrorCode =
   /** A stored value does not parse: written by something else, or by an incompatible version. */
   | 'STORE_RECORD_INVALID'
@@ -8,18 +10,8 @@ export type StoreErrorCode =
   /** A list cursor that this API did not issue, or issued for another query. */
   | 'STORE_CURSOR_INVALID';
 
-/** Every error this package throws: a stable `code` and whether the same call may succeed later. */
-export class StoreError extends Error {
-  constructor(
-    readonly code: StoreErrorCode,
-    readonly retriable: boolean,
-    message: string,
-    options: { readonly cause?: unknown } = {},
-  ) {
-    super(message, options.cause === undefined ? {} : { cause: options.cause });
-    this.name = 'StoreError';
-  }
-}
+/** Every error this package throws. */
+export class StoreError extends CodedError<StoreErrorCode> {}
 
 /** The pointer names another generation now: a live projector must follow it (see Projection). */
 export class GenerationMovedError extends StoreError {
@@ -29,9 +21,8 @@ export class GenerationMovedError extends StoreError {
   ) {
     super(
       'STORE_GENERATION_MOVED',
-      true,
       `readers moved from generation ${from} to ${to.generation} (consumer group ${to.groupId})`,
+      { retriable: true },
     );
-    this.name = 'GenerationMovedError';
   }
 }

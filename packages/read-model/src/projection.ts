@@ -166,8 +166,8 @@ export class Projection {
       if (attempt > MAX_ATTEMPTS) {
         throw new StoreError(
           'STORE_CONFLICT',
-          true,
           `customers ${pending.slice(0, 5).join(', ')} kept changing during ${MAX_ATTEMPTS} attempts`,
+          { retriable: true },
         );
       }
       // What this projector wrote last is trusted without reading it back: the guarded write

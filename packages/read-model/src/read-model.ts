@@ -429,7 +429,6 @@ export class ReadModel {
     } catch (error) {
       throw new StoreError(
         'STORE_RECORD_INVALID',
-        false,
         `${this.keys.pointer} is not a generation pointer: ${error instanceof Error ? error.message : String(error)}`,
         { cause: error },
       );

@@ -57,7 +57,6 @@ export function decodeRecord(
   } catch (error) {
     throw new StoreError(
       'STORE_RECORD_INVALID',
-      false,
       `${key} is not a read-model record: ${error instanceof Error ? error.message : String(error)}`,
       { cause: error },
     );

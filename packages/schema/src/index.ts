@@ -1,3 +1,4 @@
+export { CodedError, type CodedErrorOptions } from './coded-error.js';
 export { instantMs, MAX_INSTANT_MS, MIN_INSTANT_MS } from './instant.js';
 export {
   AppealSchema,

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { DurationSchema, WebhookUrlSchema, type Config } from '@rapport/config';
-import { parseWith, type Issue } from '@rapport/schema';
+import { CodedError, parseWith, type Issue } from '@rapport/schema';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import {
@@ -21,17 +21,15 @@ export const DEFAULT_PLAYBOOKS_FILE = fileURLToPath(
 );
 
 /** A playbook file that cannot be used: found at start-up, never later. */
-export class PlaybooksError extends Error {
-  readonly code = 'PLAYBOOKS_INVALID';
-  readonly retriable = false;
+export class PlaybooksError extends CodedError<'PLAYBOOKS_INVALID'> {
   constructor(
     readonly path: string,
     readonly issues: readonly Issue[],
   ) {
     super(
+      'PLAYBOOKS_INVALID',
       `Invalid playbooks in ${path}:\n${issues.map((issue) => `  ${issue.path || '(file)'}: ${issue.message}`).join('\n')}`,
     );
-    this.name = 'PlaybooksError';
   }
 }
 

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { redactUrl, WebhookUrlSchema } from '@rapport/config';
+import { CodedError } from '@rapport/schema';
 import { z } from 'zod';
 
 /** What a follow-up webhook receives (JSON body). */
@@ -57,15 +58,11 @@ export type WebhookErrorCode =
  * Its message names the target by origin only (`redactUrl`), and it has no cause: an activity's
  * failure, cause chain included, is written into the workflow's history and logged.
  */
-export class WebhookError extends Error {
-  readonly retriable: boolean;
-  constructor(
-    readonly code: WebhookErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'WebhookError';
-    this.retriable = code === 'WEBHOOK_FAILED' || code === 'WEBHOOK_UNREACHABLE';
+export class WebhookError extends CodedError<WebhookErrorCode> {
+  constructor(code: WebhookErrorCode, message: string) {
+    super(code, message, {
+      retriable: code === 'WEBHOOK_FAILED' || code === 'WEBHOOK_UNREACHABLE',
+    });
   }
 }
 

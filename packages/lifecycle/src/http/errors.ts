@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CodedError } from '@rapport/schema';
 
 /** The one error shape every Rapport HTTP service answers with, and how errors map onto it. */
 
@@ -27,21 +28,16 @@ export type ErrorBody = z.infer<typeof ErrorSchema>;
  * An answer a service gives on purpose. Its JSON is the one error shape every Rapport HTTP
  * service uses: `{ "error": { "code", "message", "issues": [{ "path", "message" }] } }`.
  */
-export class ApiError<Code extends string = string> extends Error {
+export class ApiError<Code extends string = string> extends CodedError<Code> {
   constructor(
     readonly status: number,
-    readonly code: Code,
+    code: Code,
     message: string,
     readonly issues: readonly HttpIssue[] = [],
     /** Seconds, sent as `Retry-After` on 429 and 503 so well-behaved clients back off. */
     readonly retryAfterSeconds?: number,
   ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-
-  get retriable(): boolean {
-    return this.retryAfterSeconds !== undefined;
+    super(code, message, { retriable: retryAfterSeconds !== undefined });
   }
 
   toJSON(): ErrorBody {
