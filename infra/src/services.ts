@@ -143,8 +143,8 @@ export const kafka = kafkaBroker();
 
 /**
  * What kafka-server-start.sh passes the broker (KAFKA_HEAP_OPTS, KAFKA_JVM_PERFORMANCE_OPTS), but a
- * 512 MB starting heap. Without them the JVM's G1 aims at 200 ms pauses, and its young
- * collections (about 22 ms each under load, measured) showed up in every producer's p99.
+ * 512 MB starting heap. Without them the JVM's G1 aims at its default 200 ms pauses, and its
+ * young collections under load showed up in every producer's tail latency (docs/performance.md).
  */
 const KAFKA_JVM_OPTIONS = [
   '-Xms512m',

@@ -91,7 +91,7 @@ describe('the query API', () => {
 
   it('reads a customer at the request instant, decay applied, exactly as at(state, t)', async () => {
     for (const id of ['loyal-1', 'customer-3', 'customer-77']) {
-      const stored = await t.store.customer('0', id);
+      const stored = await t.store.reader.customer('0', id);
       if (!stored) throw new Error(`${id} not stored`);
       for (const at of [NOW, NOW + 20 * DAY]) {
         const query = at === NOW ? '' : `?at=${new Date(at).toISOString()}`;

@@ -22,7 +22,7 @@ export async function startTestApi(
 ): Promise<TestApi> {
   const t = await setup(label, overrides);
   const api = await startApi(t.config, silent(t.config), { port: 0, ...(now ? { now } : {}) });
-  const projection = new Projection(t.store, model, {
+  const projection = new Projection(t.store.writer, model, {
     generation: '0',
     groupId: t.config.projector.groupId,
     follow: true,

@@ -20,8 +20,8 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Config } from '@rapport/config';
-import { readCsvRecords } from '../../packages/cli/src/csv-rows.js';
-import { createRowMapper, loadCsvMapping } from '../../packages/cli/src/rows.js';
+import { readCsvRecords } from '../../packages/cli/src/csv-import/csv-records.js';
+import { createRowMapper, loadCsvMapping } from '../../packages/cli/src/csv-import/row-mapping.js';
 import { benchInfrastructure, deleteKeys, printTable, rate } from './infra.js';
 import { startService } from './service.js';
 

@@ -8,8 +8,9 @@
  * load comes from this one.
  *
  * Latency is measured open-loop (see `openLoop`): sends are spaced evenly and each latency counts
- * from the instant the send was due. autocannon's rate limiter fires each second's requests in
- * bursts and reported several times the latency of evenly spaced load, which is what clients send.
+ * from the instant the send was due. Not autocannon: its rate limiter fires each second's requests
+ * in bursts, which is not how clients send, so its latencies measured the bursts
+ * (docs/performance.md, ingestion).
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from '@rapport/config';

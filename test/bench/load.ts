@@ -3,8 +3,8 @@ import { percentile } from './infra.js';
 
 /**
  * HTTP requests on keep-alive connections, with node:http. fetch (undici) costs the load
- * generator several times more per request: measured against the same /healthz at 1,000/s, its p99
- * was 10.3 ms against 3.5 ms here, and that is the client's time, not the server's.
+ * generator more per request, and a latency benchmark would count that client time as the
+ * server's (docs/performance.md, ingestion).
  */
 export function httpClient(baseUrl: string, headers: Record<string, string>) {
   const { hostname, port } = new URL(baseUrl);

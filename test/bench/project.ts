@@ -32,8 +32,9 @@ const FRESHNESS_SECONDS = 15;
 /**
  * Not measured: the gateway starts cold, and the projector has just drained the backlog. A broker
  * the benchmark has just started compiles (C2) its request paths as traffic first reaches them,
- * up to half a core for about 30 s of the gateway's first events (measured on its compiler
- * threads), which is start-up, not the steady state this measures.
+ * which takes CPU from the pipeline for a while (docs/performance.md, session 15): start-up, not
+ * the steady state this measures. A longer warm-up costs run time; a shorter one lets that
+ * compilation into the measurement.
  */
 const FRESHNESS_WARMUP_SECONDS = 30;
 /**
@@ -154,7 +155,7 @@ async function projectBacklog(store: ReadModel, projector: ServiceProcess, start
   let doneAtFirst = 0;
   let writesAtFirst = 0;
   for (;;) {
-    const progress = await store.progress('0', names.group);
+    const progress = await store.generations.progress('0', names.group);
     const done = [...progress.values()].reduce((sum, offset) => sum + offset + 1, 0);
     if (done > 0 && Number.isNaN(first)) {
       first = performance.now();

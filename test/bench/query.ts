@@ -39,7 +39,7 @@ const TYPES = [
 /** Customers with ten events each over the last 60 days, projected as the projector would. */
 async function populate(store: ReadModel): Promise<void> {
   const model = createModel();
-  const projection = new Projection(store, model, {
+  const projection = new Projection(store.writer, model, {
     generation: '0',
     groupId: 'bench',
     follow: false,

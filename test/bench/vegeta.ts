@@ -31,9 +31,10 @@ export interface HttpLoad {
  * HTTP GETs from vegeta (`fetchVegeta`'s binary), a Go load generator in its own process, on
  * keep-alive connections. A `rate` per second is an open loop (requests leave on schedule
  * whatever the answers do, on as many connections as that takes); `{ connections }` is a closed
- * loop of that many callers, each asking again as soon as it has its answer. A load generator in Node measured its own timers
- * and event loop: for the same empty route at 2,000/s in one run, its p50 was 1.5 ms and
- * vegeta's 0.25. Rejects unless every answer was 200: a benchmark must not time errors.
+ * loop of that many callers, each asking again as soon as it has its answer. Not Node: a load
+ * generator in the benchmark's process counts its own timers and event loop in every latency
+ * (docs/performance.md, the read side). Rejects unless every answer was 200: a benchmark must not
+ * time errors.
  */
 export async function httpLoad(options: {
   readonly vegeta: string;

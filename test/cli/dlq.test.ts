@@ -11,9 +11,10 @@ import {
 } from '@rapport/kafka';
 import { createLogger } from '@rapport/lifecycle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listDeadLetters, replayDeadLetters } from '../../packages/cli/src/dlq.js';
-import { importCsv } from '../../packages/cli/src/import.js';
-import { sendFromFlags } from '../../packages/cli/src/send.js';
+import { listDeadLetters } from '../../packages/cli/src/dead-letters/list.js';
+import { replayDeadLetters } from '../../packages/cli/src/dead-letters/resubmit.js';
+import { importCsv } from '../../packages/cli/src/csv-import/import-csv.js';
+import { sendFromFlags } from '../../packages/cli/src/commands/send.js';
 import { TEST_WRITE_KEY, testConfig, uniqueNames } from '../harness/index.js';
 import { startTestGateway, type TestGateway } from '../gateway/helpers.js';
 import { deadLetters, fileIn, interactions, minutesFromNow, targetOf, workDir } from './helpers.js';

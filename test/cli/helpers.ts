@@ -1,7 +1,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { GatewayTarget } from '../../packages/cli/src/gateway-client.js';
+import type { GatewayTarget } from '../../packages/cli/src/clients/gateway.js';
 import { DeadLetterSchema, type DeadLetter } from '@rapport/kafka';
 import { StampedInteractionSchema, type StampedInteraction } from '@rapport/schema';
 import { TEST_WRITE_KEY } from '../harness/index.js';

@@ -59,7 +59,7 @@ describe('a projector killed with SIGKILL mid-stream', () => {
   }, 180_000); // The sum of its three waits (45 + 45 + 90 s), which only a stuck run reaches.
 
   async function projectedCount(): Promise<number> {
-    const offsets = await t.store.progress('0', t.config.projector.groupId);
+    const offsets = await t.store.generations.progress('0', t.config.projector.groupId);
     return [...offsets.values()].reduce((sum, offset) => sum + offset + 1, 0);
   }
 });

@@ -177,7 +177,7 @@ export async function expectFolded(
 ): Promise<void> {
   const expected = expectedStates(events);
   const ids = [...expected.keys()];
-  const stored = await store.customers(generation, ids);
+  const stored = await store.reader.customers(generation, ids);
   ids.forEach((id, index) => {
     const customer = stored[index];
     expect(customer, `${id} is not stored`).toBeDefined();
@@ -197,7 +197,7 @@ export async function projected(
   const ids = [...counts.keys()];
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const stored = await store.customers(generation, ids);
+    const stored = await store.reader.customers(generation, ids);
     const behind = ids.filter((id, index) => (stored[index]?.state.n ?? 0) < (counts.get(id) ?? 0));
     if (behind.length === 0) return;
     if (Date.now() > deadline) {

@@ -56,8 +56,8 @@ describe('rapport replay', () => {
     let misses = 0;
     const reader = (async () => {
       while (reading) {
-        const { generation } = await t.store.pointer();
-        if ((await t.store.customer(generation, watched)) === undefined) misses += 1;
+        const { generation } = await t.store.generations.pointer();
+        if ((await t.store.reader.customer(generation, watched)) === undefined) misses += 1;
         await sleep(50);
       }
     })();
@@ -70,7 +70,7 @@ describe('rapport replay', () => {
     expect(output).toMatch(/replay \[#+\] 100%/);
     expect(output).toMatch(/into generation \d+; readers moved from generation 0/);
 
-    const pointer = await t.store.pointer();
+    const pointer = await t.store.generations.pointer();
     expect(pointer.generation).not.toBe('0');
     expect(pointer.groupId).toBe(`${t.config.projector.groupId}.g${pointer.generation}`);
     await t.publish(after); // projected by the live projector, now in the replay's group

@@ -21,7 +21,7 @@ const positioned = (
 describe('the guarded projection', () => {
   let t: Setup;
   const projection = (generation = '0', announce = true) =>
-    new Projection(t.store, model, { generation, groupId: 'g', follow: false, announce });
+    new Projection(t.store.writer, model, { generation, groupId: 'g', follow: false, announce });
 
   beforeAll(async () => {
     t = await setup('store', { RAPPORT_HISTORY_LENGTH: '3', RAPPORT_TIMELINE_LENGTH: '4' });
@@ -37,7 +37,7 @@ describe('the guarded projection', () => {
     const again = await projection('1').project(0, batch, Date.now());
     expect(again).toMatchObject({ events: 200, duplicates: 200, changes: [] });
     await expectFolded(t.store, '1', events);
-    const stored = await t.store.customer('1', events[0]?.customerId ?? '');
+    const stored = await t.store.reader.customer('1', events[0]?.customerId ?? '');
     expect(stored?.revision).toBe(1);
   });
 
@@ -77,7 +77,7 @@ describe('the guarded projection', () => {
     ]);
     expect(again.map((result) => result.duplicates)).toEqual([150, 150]);
     await expectFolded(t.store, '4', events);
-    const stored = await t.store.customer('4', events[0]?.customerId ?? '');
+    const stored = await t.store.reader.customer('4', events[0]?.customerId ?? '');
     expect([...(stored?.offsets.keys() ?? [])].sort()).toEqual([0, 2]);
   });
 
@@ -98,7 +98,7 @@ describe('the guarded projection', () => {
     );
     expect(result).toMatchObject({ events: 600, duplicates: 0 });
     await expectFolded(t.store, '9', events);
-    expect([...(await t.store.progress('9', 'g'))].sort()).toEqual([
+    expect([...(await t.store.generations.progress('9', 'g'))].sort()).toEqual([
       [0, 199],
       [1, 199],
       [2, 199],
@@ -111,7 +111,7 @@ describe('the guarded projection', () => {
     const state = model.apply(model.empty(), event);
     const keys = t.store.keys;
     // What a projector that died right after its guarded write leaves behind.
-    const [outcome] = await t.store.commit('5', [
+    const [outcome] = await t.store.writer.commit('5', [
       {
         customerId: event.customerId,
         expectedRevision: 0,
@@ -153,13 +153,13 @@ describe('the guarded projection', () => {
     });
     const count = INDEX_CHUNK * 2 + 10;
     const first = Array.from({ length: count }, (_, index) => entry(index, 2));
-    const ids = await t.store.index('7', first, now, {
+    const ids = await t.store.writer.index('7', first, now, {
       groupId: 'g',
       offsets: [{ partition: 3, offset: 40 }],
     });
     expect(ids.filter((id) => id !== undefined)).toHaveLength(count);
     // A slower writer's older revision reaches the index afterwards: nothing moves or is announced.
-    const older = await t.store.index(
+    const older = await t.store.writer.index(
       '7',
       [entry(5, 1), entry(count - 1, 1), entry(count, 1)],
       now,
@@ -177,7 +177,7 @@ describe('the guarded projection', () => {
     expect(await t.redis.zscore(keys.atRisk, `many-${count - 1}`)).toBe(
       String(now + 2 * (count - 1)),
     );
-    expect(await t.store.progress('7', 'g')).toEqual(new Map([[3, 40]]));
+    expect(await t.store.generations.progress('7', 'g')).toEqual(new Map([[3, 40]]));
   });
 
   it('refuses an older position and a stale revision in the script itself', async () => {
@@ -190,16 +190,18 @@ describe('the guarded projection', () => {
       snapshot: '[]',
       timeline: [],
     };
-    expect(await t.store.commit('6', [write])).toEqual([{ outcome: 'applied', revision: 1 }]);
-    expect(await t.store.commit('6', [{ ...write, expectedRevision: 1, offset: 10 }])).toEqual([
-      { outcome: 'stale', revision: 1 },
+    expect(await t.store.writer.commit('6', [write])).toEqual([
+      { outcome: 'applied', revision: 1 },
     ]);
-    expect(await t.store.commit('6', [{ ...write, expectedRevision: 0, offset: 11 }])).toEqual([
-      { outcome: 'conflict', revision: 1 },
-    ]);
-    expect(await t.store.commit('6', [{ ...write, expectedRevision: 1, offset: 11 }])).toEqual([
-      { outcome: 'applied', revision: 2 },
-    ]);
+    expect(
+      await t.store.writer.commit('6', [{ ...write, expectedRevision: 1, offset: 10 }]),
+    ).toEqual([{ outcome: 'stale', revision: 1 }]);
+    expect(
+      await t.store.writer.commit('6', [{ ...write, expectedRevision: 0, offset: 11 }]),
+    ).toEqual([{ outcome: 'conflict', revision: 1 }]);
+    expect(
+      await t.store.writer.commit('6', [{ ...write, expectedRevision: 1, offset: 11 }]),
+    ).toEqual([{ outcome: 'applied', revision: 2 }]);
   });
 
   it('caps history and timeline and keeps the newest', async () => {
@@ -212,8 +214,8 @@ describe('the guarded projection', () => {
       );
     }
     const id = events[0]?.customerId ?? '';
-    expect(await t.store.history('7', id)).toHaveLength(3);
-    const timeline = await t.store.timeline('7', id, 100);
+    expect(await t.store.reader.history('7', id)).toHaveLength(3);
+    const timeline = await t.store.reader.timeline('7', id, 100);
     expect(timeline.map((entry) => entry.eventId)).toEqual(
       events
         .slice(-4)

@@ -88,7 +88,7 @@ describe('Redis over TLS with an ACL user', () => {
     const store = connectReadModel(config, model);
     try {
       const events = randomEvents(60, 6, 11);
-      const projection = new Projection(store, model, {
+      const projection = new Projection(store.writer, model, {
         generation: '0',
         groupId: 'g',
         follow: false,

@@ -28,7 +28,7 @@ export const WebhookSignatureSchema = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9-]+$/, 'expected an HTTP header name such as "x-community-signature"'),
   encoding: z.enum(['hex', 'base64']),
-  // exactOptional: the type reads `prefix?: string`, as the gateway's verifier declares it.
+  // exactOptional: the type reads `prefix?: string`, absent rather than `undefined`.
   prefix: z.string().min(1).exactOptional(),
 });
 export type WebhookSignature = z.infer<typeof WebhookSignatureSchema>;

@@ -16,7 +16,11 @@ export type CliErrorCode =
   /** The query API could not be reached. */
   | 'API_UNREACHABLE'
   /** The query API refused the request (bad key, unknown customer) or answered unexpectedly. */
-  | 'API_REFUSED';
+  | 'API_REFUSED'
+  /** Temporal did not answer (`rapport workflow` asks it directly). */
+  | 'TEMPORAL_UNREACHABLE'
+  /** The customer has no engagement workflow. */
+  | 'WORKFLOW_NOT_FOUND';
 
 /** An expected failure of a `rapport` command: printed as its message, exit code 1 (2 for usage). */
 export class CliError extends CodedError<CliErrorCode> {}

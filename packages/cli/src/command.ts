@@ -1,24 +1,157 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { loadConfig, type Config } from '@rapport/config';
 import { KafkaError } from '@rapport/kafka';
 import { CliError, usageError } from './cli-errors.js';
+import { ApiClient, apiTarget } from './clients/api.js';
+import { gatewayTarget, type GatewayTarget } from './clients/gateway.js';
 
 type FlagsConfig = NonNullable<ParseArgsConfig['options']>;
 
-/** Flags every command that talks to the gateway takes. */
-export const GATEWAY_FLAGS = {
-  gateway: { type: 'string' },
-  key: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const satisfies FlagsConfig;
+/** The values strict parsing gives for `flags`. */
+type FlagValues<F extends FlagsConfig> = ReturnType<
+  typeof parseArgs<{ options: F; allowPositionals: true; strict: true }>
+>['values'];
 
-/** The lines of --help for GATEWAY_FLAGS, descriptions starting at `column`. */
+/** A `rapport` command as the dispatch knows it: its entry in the overview, and its run. */
+export interface Command {
+  readonly name: string;
+  /** The command line the overview shows: `show <id>`, `dlq list|replay`. */
+  readonly synopsis: string;
+  /** The overview's description, wrapped to fit beside the synopses. */
+  readonly summary: string;
+  /** Runs the command on the words after its name; resolves to the exit code. */
+  main(args: readonly string[]): Promise<number>;
+}
+
+/** The server a command talks to over HTTP: its flags name it, and the preamble connects to it. */
+type Server = 'gateway' | 'api';
+
+const SERVER_FLAGS = {
+  gateway: { gateway: { type: 'string' }, key: { type: 'string' } },
+  api: { api: { type: 'string' }, key: { type: 'string' } },
+} as const satisfies Record<Server, FlagsConfig>;
+
+const HELP_FLAG = { help: { type: 'boolean', short: 'h' } } as const satisfies FlagsConfig;
+
+/** Help lines for flags, descriptions starting at `column`. */
+const flagLines = (column: number, lines: readonly (readonly [string, string])[]) =>
+  lines.map(([flag, text]) => `  ${flag.padEnd(column - 2)}${text}`).join('\n');
+
+/** The --help lines of the gateway's flags, descriptions starting at `column`. */
 export const gatewayUsage = (column: number) =>
-  [
+  flagLines(column, [
     ['--gateway URL', 'the gateway (default http://$RAPPORT_HOST:$RAPPORT_GATEWAY_PORT)'],
     ['--key KEY', 'write key (default the first of RAPPORT_WRITE_KEYS, else dev-write-key)'],
-  ]
-    .map(([flag = '', text]) => `  ${flag.padEnd(column - 2)}${text}`)
-    .join('\n');
+  ]);
+
+/** The --help lines of the query API's flags. */
+export const API_USAGE = flagLines(16, [
+  ['--api URL', 'the query API (default http://$RAPPORT_HOST:$RAPPORT_API_PORT)'],
+  ['--key KEY', 'read key (default the first of RAPPORT_READ_KEYS, else dev-read-key)'],
+]);
+
+/** What a command runs with: its flags, its operand, the configuration and its server's client. */
+export type CommandInput<
+  F extends FlagsConfig,
+  S extends Server | undefined,
+  O extends string | undefined,
+> = {
+  readonly flags: FlagValues<F>;
+  readonly config: Config;
+} & (O extends string ? { readonly operand: string } : unknown) &
+  (S extends 'gateway' ? { readonly gateway: GatewayTarget } : unknown) &
+  (S extends 'api' ? { readonly api: ApiClient } : unknown);
+
+export interface CommandSpec<
+  F extends FlagsConfig,
+  S extends Server | undefined,
+  O extends string | undefined,
+> {
+  readonly name: string;
+  readonly synopsis: string;
+  readonly summary: string;
+  /** The full text of `--help`; a usage error prints it too. */
+  readonly usage: string;
+  /** The command's own flags; `--help` and its server's are added. */
+  readonly flags: F;
+  readonly server?: S;
+  /** What the one argument after the flags is (`customer id`); none is taken when absent. */
+  readonly operand?: O;
+  run(input: CommandInput<F, S, O>): Promise<number>;
+}
+
+/**
+ * A command with the preamble every command shares: strict flags, `--help`, its operand checked,
+ * the configuration loaded and its server's client made, and failures printed as runCommand
+ * prints them.
+ */
+export function defineCommand<
+  const F extends FlagsConfig,
+  S extends Server | undefined = undefined,
+  O extends string | undefined = undefined,
+>(spec: CommandSpec<F, S, O>): Command {
+  const options = {
+    ...(spec.server === undefined ? {} : SERVER_FLAGS[spec.server]),
+    ...spec.flags,
+    ...HELP_FLAG,
+  };
+  return {
+    name: spec.name,
+    synopsis: spec.synopsis,
+    summary: spec.summary,
+    main: (args) =>
+      runCommand(spec.name, spec.usage, async () => {
+        const parsed = parseFlags(args, options);
+        // Strict parsing of `options`: the command's flags, its server's (strings) and --help.
+        const values = parsed.values as FlagValues<F> & {
+          readonly gateway?: string;
+          readonly api?: string;
+          readonly key?: string;
+          readonly help?: boolean;
+        };
+        if (values.help) {
+          console.log(spec.usage);
+          return 0;
+        }
+        const operand = operandOf(parsed.positionals, spec.operand);
+        const config = loadConfig();
+        const connect = {
+          gateway: () => ({ gateway: gatewayTarget(config, values) }),
+          api: () => ({ api: new ApiClient(apiTarget(config, values)) }),
+        };
+        // The optional parts of the input follow spec.server and spec.operand, as declared.
+        const input = {
+          flags: values,
+          config,
+          operand,
+          ...(spec.server === undefined ? {} : connect[spec.server]()),
+        } as CommandInput<F, S, O>;
+        return spec.run(input);
+      }),
+  };
+}
+
+/** The one argument a command declared, or none; anything else is a usage error. */
+function operandOf(positionals: readonly string[], operand: string | undefined): string {
+  if (operand === undefined) {
+    if (positionals.length > 0) throw usageError(`unexpected argument "${positionals[0]}"`);
+    return '';
+  }
+  const [only, ...extra] = positionals;
+  if (only === undefined || extra.length > 0) throw usageError(`give exactly one ${operand}`);
+  return only;
+}
+
+/** A flag's whole number from `min` to `max` (unbounded when absent); else a usage error. */
+export function wholeNumber(flag: string, text: string, min: number, max?: number): number {
+  const value = Number(text);
+  if (Number.isInteger(value) && value >= min && value <= (max ?? Infinity)) return value;
+  throw usageError(
+    max === undefined
+      ? `${flag} takes a whole number ≥ ${min}`
+      : `${flag} takes a whole number from ${min} to ${max}`,
+  );
+}
 
 /** Strict flag parsing; a mistake is a usage error rather than a stack trace. */
 export function parseFlags<const O extends FlagsConfig>(args: readonly string[], options: O) {

@@ -29,13 +29,13 @@ export interface InteractionProducer {
  * The producer's own retries, on top of the client's connection retries (client.ts). Bounded,
  * unlike kafkajs's idempotent default of Number.MAX_SAFE_INTEGER: with that, a publish the
  * gateway had already answered 503 kept retrying in the background for as long as the broker
- * was down, then landed minutes later next to the client's own retry. Measured against a broker
- * stopped under a connected producer: the flush in flight gives up 2.5-3.5 s after the outage
- * began, and each later one (a fresh producer that cannot connect) after about 1.2 s. A broker
- * that accepts connections and never answers can hold a flush for up to (retries + 1) x the
- * client's request timeout. That is the whole at-least-once window: a publish that timed out
- * while its flush was in flight may still land within it, next to the client's retry, and
- * consumers de-duplicate by eventId; a publish that timed out while queued is never sent.
+ * was down, then landed minutes later next to the client's own retry. With these few short
+ * retries a flush gives up within seconds of a broker going away (docs/performance.md has the
+ * measured window); a broker that accepts connections and never answers can hold a flush for up
+ * to (retries + 1) x the client's request timeout. That is the whole at-least-once window: a
+ * publish that timed out while its flush was in flight may still land within it, next to the
+ * client's retry, and consumers de-duplicate by eventId; a publish that timed out while queued is
+ * never sent.
  */
 const PRODUCER_RETRY = {
   initialRetryTime: 100,

@@ -107,6 +107,7 @@ export {
   type ErrorName,
 } from './http/openapi/errors.js';
 export { createHttpApp, type Access, type HttpApp, type HttpShellOptions } from './http/shell.js';
+export { createMetricSet, type MetricSet, type MetricSetOptions } from './metrics.js';
 export { startOpsServer, type OpsServer, type OpsServerOptions, type OpsSources } from './ops.js';
 export { startPooled, type ProcessPoolOptions } from './pool.js';
 export { answerPrimary, type PoolMember } from './pool-worker.js';

@@ -1,7 +1,8 @@
 /**
  * A compact binary form for numbers and names, for what is stored once per customer and written
- * on every change: about as small as the JSON deflated with a dictionary, at a tenth of the CPU
- * (no text, no zlib set-up per call). Workflow-safe: typed arrays only, no Node built-ins.
+ * on every change: about as small as the JSON deflated with a dictionary, for far less CPU (no
+ * text, no zlib set-up per call; docs/performance.md). Workflow-safe: typed arrays only, no Node
+ * built-ins.
  *
  * Numbers carry a one-byte tag: zero, ±Infinity and null cost the tag alone, safe integers
  * (counts, epoch milliseconds) a varint, anything else its exact float64. Names are one byte when

@@ -38,7 +38,8 @@ export const ModelParamsSchema = z.strictObject({
   explain: z.int().min(1).max(20).default(3),
   /**
    * How many event types keep a row of their own in the state (the best-ranked the customer has;
-   * the rest are pooled as "*"). Bounds the state's size; each row costs about 60 bytes.
+   * the rest are pooled as "*"). Trades explanation detail for the state's size: every row is
+   * stored with each customer.
    */
   trackedTypes: z.int().min(1).max(32).default(8),
   /** Overrides of the value catalog, by event type; new types may be added. */

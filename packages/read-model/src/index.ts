@@ -3,30 +3,41 @@ export { EMPTY_EXTRAS, ExtrasSchema, extrasFolder, type Extras } from './extras.
 export { encodeData } from './codec.js';
 export { connectRedis } from './connect.js';
 export { KeySpace, type CustomerKeys, type IndexKeys } from './keys.js';
+export { Generations, PointerSchema, type Pointer } from './generations.js';
+export type { PartitionBatch, PositionedEvent } from './projection/layers.js';
+export {
+  projectFromLog,
+  type LogProjection,
+  type LogProjectionOptions,
+  type Projected,
+} from './projection/from-log.js';
 export {
   Projection,
-  type PartitionBatch,
-  type PositionedEvent,
   type ProjectionOptions,
   type ProjectionResult,
-} from './projection.js';
+} from './projection/projection.js';
+export {
+  rebuildGeneration,
+  type RebuildOptions,
+  type RebuildProgress,
+  type RebuildResult,
+} from './projection/rebuild.js';
 export {
   connectReadModel,
-  INDEX_CHUNK,
-  PointerSchema,
   ReadModel,
   readModelOptions,
-  type ChangeEntry,
+  type ReadModelOptions,
+} from './read-model.js';
+export { ReadModelReader, type ListIndex, type ListPage, type ListQuery } from './reader.js';
+export type { ChangeEntry } from './replies.js';
+export {
+  INDEX_CHUNK,
+  ReadModelWriter,
   type CommitOutcome,
   type CustomerWrite,
   type IndexEntry,
-  type ListIndex,
-  type ListPage,
-  type ListQuery,
-  type Pointer,
   type Progress,
-  type ReadModelOptions,
-} from './read-model.js';
+} from './writer.js';
 export type { StoredCustomer } from './record.js';
 export { WRITE_SCRIPTS } from './scripts.js';
 export {

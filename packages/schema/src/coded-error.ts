@@ -21,3 +21,8 @@ export class CodedError<Code extends string = string> extends Error {
     this.retriable = options.retriable ?? false;
   }
 }
+
+/** `instanceof` would narrow to `CodedError<any>`; this keeps the code a string. */
+export function isCodedError(error: unknown): error is CodedError {
+  return error instanceof CodedError;
+}

@@ -1,4 +1,14 @@
-export { CodedError, type CodedErrorOptions } from './coded-error.js';
+export {
+  ChannelResultSchema,
+  ErrorSchema,
+  IngestResultSchema,
+  SegmentResultSchema,
+  type ChannelResult,
+  type ErrorBody,
+  type IngestResult,
+  type SegmentResult,
+} from './answers.js';
+export { CodedError, isCodedError, type CodedErrorOptions } from './coded-error.js';
 export { instantMs, MAX_INSTANT_MS, MIN_INSTANT_MS } from './instant.js';
 export {
   AppealSchema,

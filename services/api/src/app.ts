@@ -1,7 +1,8 @@
 import type { Config } from '@rapport/config';
 import type { Model } from '@rapport/model';
 import { createHttpApp, opsRoutes, readiness, type Logger } from '@rapport/lifecycle';
-import type { ReadModel } from '@rapport/read-model';
+import type { ReadModelReader } from '@rapport/read-model';
+import type { Redis } from 'ioredis';
 import type { ChangeFeed } from './feed.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
@@ -10,7 +11,9 @@ import { streamRoutes } from './routes/stream.js';
 
 export interface ApiDeps {
   readonly config: Config;
-  readonly store: ReadModel;
+  readonly reader: ReadModelReader;
+  /** The read model's connection, pinged by /readyz. */
+  readonly redis: Redis;
   readonly model: Model;
   readonly feed: ChangeFeed;
   /** The generation readers use now (cached; see GenerationCache). */
@@ -35,7 +38,7 @@ export async function buildApi(deps: ApiDeps) {
     keys: deps.config.auth,
     bodyLimitBytes: BODY_LIMIT_BYTES,
     requestTimeoutMs: deps.config.http.requestTimeoutMs,
-    metrics: { registry: metrics.registry, prefix: 'rapport_api' },
+    metrics,
   });
   const context: ApiContext = {
     ...deps,
@@ -48,7 +51,7 @@ export async function buildApi(deps: ApiDeps) {
   await app.register(streamRoutes(context));
   await app.register(
     opsRoutes({
-      readiness: () => readiness({ redis: () => deps.store.redis.ping() }),
+      readiness: () => readiness({ redis: () => deps.redis.ping() }),
       metrics: () => metrics.registry.metrics(),
       metricsContentType: metrics.registry.contentType,
       openApi: openApiDocument(),

@@ -1,5 +1,5 @@
 import type { Logger } from '@rapport/lifecycle';
-import type { ChangeEntry, ReadModel } from '@rapport/read-model';
+import type { ChangeEntry, ReadModelReader } from '@rapport/read-model';
 import type { Redis } from 'ioredis';
 
 /** Stream ids are `<ms>-<seq>`; compared as numbers, never as text (`9-0` < `10-0`). */
@@ -62,7 +62,7 @@ export class ChangeFeed {
   #closed = false;
 
   constructor(
-    private readonly store: ReadModel,
+    private readonly reader: ReadModelReader,
     private readonly connect: () => Redis,
     private readonly logger: Logger,
   ) {}
@@ -93,12 +93,12 @@ export class ChangeFeed {
   }
 
   async #catchUp(registration: Registration, lastEventId: string): Promise<void> {
-    const backlog = await this.store.changesAfter(registration.lastId, CATCH_UP_LIMIT + 1);
+    const backlog = await this.reader.changesAfter(registration.lastId, CATCH_UP_LIMIT + 1);
     const tooFarBehind = backlog.length > CATCH_UP_LIMIT;
-    const sent = tooFarBehind ? await this.store.latestChanges(CATCH_UP_LIMIT) : backlog;
+    const sent = tooFarBehind ? await this.reader.latestChanges(CATCH_UP_LIMIT) : backlog;
     // What the client may have missed starts before the first change it gets, or before the
     // oldest the capped stream still holds.
-    const firstHeld = tooFarBehind ? sent[0]?.id : await this.store.oldestChangeId();
+    const firstHeld = tooFarBehind ? sent[0]?.id : await this.reader.oldestChangeId();
     if (firstHeld !== undefined && compareIds(firstHeld, lastEventId) > 0) {
       registration.subscriber.gap(firstHeld);
     }
@@ -117,7 +117,7 @@ export class ChangeFeed {
   /** The reader starts with the first subscriber, at the newest change there is then. */
   async #ensureReading(): Promise<void> {
     if (this.#reading !== undefined) return;
-    const startId = await this.store.newestChangeId();
+    const startId = await this.reader.newestChangeId();
     this.#reading ??= this.#read(startId).finally(() => {
       this.#reading = undefined;
       // A client that subscribed while the reader was leaving would otherwise wait forever.
@@ -135,7 +135,7 @@ export class ChangeFeed {
     try {
       while (!this.#closed && this.#registrations.size > 0) {
         try {
-          const entries = await this.store.waitForChanges(connection, afterId, {
+          const entries = await this.reader.waitForChanges(connection, afterId, {
             count: READ_COUNT,
             blockMs: BLOCK_MS,
           });

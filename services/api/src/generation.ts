@@ -1,4 +1,4 @@
-import type { Pointer, ReadModel } from '@rapport/read-model';
+import type { Generations, Pointer } from '@rapport/read-model';
 
 /**
  * How long a request may use a cached pointer. `rapport replay` keeps the old generation until
@@ -12,13 +12,13 @@ export class GenerationCache {
   #pointer: Promise<Pointer> | undefined;
   #readAt = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly store: ReadModel) {}
+  constructor(private readonly generations: Generations) {}
 
   async current(): Promise<string> {
     const now = performance.now();
     if (this.#pointer === undefined || now - this.#readAt > POINTER_TTL_MS) {
       this.#readAt = now;
-      this.#pointer = this.store.pointer();
+      this.#pointer = this.generations.pointer();
       this.#pointer.catch(() => {
         this.#pointer = undefined; // The next request asks again rather than failing forever.
       });

@@ -6,7 +6,7 @@ import {
   type CustomerList,
   type CustomerSummary,
   type ListIndex,
-  type ReadModel,
+  type ReadModelReader,
 } from '@rapport/read-model';
 import { z } from 'zod';
 
@@ -104,7 +104,7 @@ function sortOf(request: ListRequest): (typeof SORTS)[number] {
  * row is read at `now`, so what is listed is what `GET /v1/customers/:id` would say.
  */
 export async function listCustomers(
-  store: ReadModel,
+  reader: ReadModelReader,
   model: Model,
   generation: string,
   request: ListRequest,
@@ -127,7 +127,7 @@ export async function listCustomers(
   let after = request.cursor === undefined ? undefined : decodeCursor(request.cursor, signature);
   const items: CustomerSummary[] = [];
   for (let call = 0; call < CALLS && items.length < request.limit; call += 1) {
-    const page = await store.list(generation, {
+    const page = await reader.list(generation, {
       index,
       statuses: request.status ?? [],
       order: sort.startsWith('-') ? 'desc' : 'asc',
@@ -136,7 +136,7 @@ export async function listCustomers(
       wanted: request.limit - items.length,
       budget: SCAN_BUDGET,
     });
-    const stored = await store.customers(
+    const stored = await reader.customers(
       generation,
       page.found.map((entry) => entry.customerId),
     );

@@ -1,28 +1,19 @@
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { createMetricSet } from '@rapport/lifecycle';
 
 /**
  * The query API's Prometheus metrics, on a registry of its own (tests build many APIs); the HTTP
- * shell adds its request, latency and rejection metrics to the same registry.
+ * shell adds its request, latency and rejection metrics to the same set.
  */
 export function createMetrics() {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'rapport_api_' });
+  const metrics = createMetricSet('rapport_api');
   return {
-    registry,
-    streams: new Gauge({
-      name: 'rapport_api_streams_open',
-      help: 'Server-Sent Events connections open',
-      registers: [registry],
-    }),
-    streamsRefused: new Counter({
-      name: 'rapport_api_streams_refused_total',
+    ...metrics,
+    streams: metrics.gauge('streams_open', { help: 'Server-Sent Events connections open' }),
+    streamsRefused: metrics.counter('streams_refused_total', {
       help: 'Server-Sent Events connections refused at the caps (in all or per key)',
-      registers: [registry],
     }),
-    streamed: new Counter({
-      name: 'rapport_api_stream_events_total',
+    streamed: metrics.counter('stream_events_total', {
       help: 'State changes sent to Server-Sent Events clients',
-      registers: [registry],
     }),
   };
 }

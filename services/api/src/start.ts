@@ -23,15 +23,16 @@ export async function startApi(
     );
   }
   const model = createModel();
-  const store = connectReadModel(config, model);
+  const readModel = connectReadModel(config, model);
   try {
-    await store.redis.ping();
-    const generations = new GenerationCache(store);
+    await readModel.redis.ping();
+    const generations = new GenerationCache(readModel.generations);
     // The feed's blocking reads hold a connection of their own: never the shared one.
-    const feed = new ChangeFeed(store, () => store.redis.duplicate(), logger);
+    const feed = new ChangeFeed(readModel.reader, () => readModel.redis.duplicate(), logger);
     const app = await buildApi({
       config,
-      store,
+      reader: readModel.reader,
+      redis: readModel.redis,
       model,
       feed,
       generation: () => generations.current(),
@@ -49,11 +50,11 @@ export async function startApi(
       async stop() {
         await app.close(); // Ends open streams, then waits for requests in flight.
         await feed.close();
-        await store.close();
+        await readModel.close();
       },
     };
   } catch (error) {
-    store.redis.disconnect();
+    readModel.redis.disconnect();
     throw error;
   }
 }

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { createMetricSet } from '@rapport/lifecycle';
 import { RateWindow } from './rate.js';
 
 /**
@@ -7,44 +7,33 @@ import { RateWindow } from './rate.js';
  * person reading `/metrics` directly.
  */
 export function createMetrics() {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'rapport_bridge_' });
+  const metrics = createMetricSet('rapport_bridge');
   const eventRate = new RateWindow();
   const signalRate = new RateWindow();
-  const events = new Counter({
-    name: 'rapport_bridge_events_total',
+  const events = metrics.counter('events_total', {
     help: 'Events delivered to customer workflows (accepted by Temporal)',
-    registers: [registry],
   });
-  const signals = new Counter({
-    name: 'rapport_bridge_signals_total',
+  const signals = metrics.counter('signals_total', {
     help: 'signalWithStart calls accepted by Temporal',
-    registers: [registry],
   });
-  const eventsPerSignal = new Histogram({
-    name: 'rapport_bridge_events_per_signal',
+  const eventsPerSignal = metrics.histogram('events_per_signal', {
     help: 'Events coalesced into one signal (one customer, one batch)',
     buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
-    registers: [registry],
   });
-  new Gauge({
-    name: 'rapport_bridge_events_per_second',
+  metrics.gauge('events_per_second', {
     help: 'Events delivered per second over the last ten seconds',
-    registers: [registry],
     collect() {
       this.set(eventRate.perSecond(Date.now()));
     },
   });
-  new Gauge({
-    name: 'rapport_bridge_signals_per_second',
+  metrics.gauge('signals_per_second', {
     help: 'Signals accepted per second over the last ten seconds',
-    registers: [registry],
     collect() {
       this.set(signalRate.perSecond(Date.now()));
     },
   });
   return {
-    registry,
+    ...metrics,
     /** One accepted signal carrying `count` events. */
     delivered(count: number): void {
       const now = Date.now();
@@ -54,37 +43,27 @@ export function createMetrics() {
       eventRate.add(count, now);
       signalRate.add(1, now);
     },
-    signalSeconds: new Histogram({
-      name: 'rapport_bridge_signal_seconds',
+    signalSeconds: metrics.histogram('signal_seconds', {
       help: 'Time for Temporal to accept one signalWithStart, retries included',
       buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers: [registry],
     }),
-    retries: new Counter({
-      name: 'rapport_bridge_signal_retries_total',
+    retries: metrics.counter('signal_retries_total', {
       help: 'signalWithStart attempts that failed and were retried (Temporal unavailable)',
-      registers: [registry],
     }),
-    deadLettered: new Counter({
-      name: 'rapport_bridge_dead_lettered_total',
+    deadLettered: metrics.counter('dead_lettered_total', {
       help: 'Events Temporal refused for good, sent to the dead-letter topic',
-      registers: [registry],
     }),
     /**
      * Consumer lag by partition, in time: how old the newest record of the partition's last
      * batch was when its signals were all accepted (kafkajs's offset lag is not exposed here).
      */
-    lagSeconds: new Gauge({
-      name: 'rapport_bridge_lag_seconds',
+    lagSeconds: metrics.gauge('lag_seconds', {
       help: 'Age of the newest delivered record of each partition when its batch was done',
       labelNames: ['partition'] as const,
-      registers: [registry],
     }),
-    batchSeconds: new Histogram({
-      name: 'rapport_bridge_batch_seconds',
+    batchSeconds: metrics.histogram('batch_seconds', {
       help: 'Time to deliver one consumed batch (all its signals accepted)',
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-      registers: [registry],
     }),
   };
 }

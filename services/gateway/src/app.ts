@@ -40,7 +40,7 @@ export async function buildGateway(deps: GatewayDeps) {
     keys: config.auth,
     bodyLimitBytes: LIMITS.requestBytes,
     requestTimeoutMs: config.http.requestTimeoutMs,
-    metrics: { registry: metrics.registry, prefix: 'rapport_gateway' },
+    metrics,
   });
   const context: RouteContext = {
     deps,

@@ -1,4 +1,4 @@
-import type { Interaction, StampedInteraction } from '@rapport/schema';
+import type { IngestResult, Interaction, StampedInteraction } from '@rapport/schema';
 import type { FastifyRequest } from 'fastify';
 import { ApiError, publishFailed } from './errors.js';
 import type { DedupScope, Guards } from './guards.js';
@@ -31,11 +31,6 @@ export interface IngestSource {
 export function budgetOf(request: FastifyRequest): string {
   if (request.caller === undefined) throw new Error('budgetOf: the request carries no key');
   return request.caller.keyId;
-}
-
-export interface IngestResult {
-  readonly accepted: number;
-  readonly duplicates: number;
 }
 
 /**

@@ -1,25 +1,20 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { createMetricSet } from '@rapport/lifecycle';
 
 /**
  * The gateway's Prometheus metrics, on a registry of its own (tests build many gateways); the HTTP
- * shell adds its request, latency and rejection metrics to the same registry.
+ * shell adds its request, latency and rejection metrics to the same set.
  */
 export function createMetrics() {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'rapport_gateway_' });
+  const metrics = createMetricSet('rapport_gateway');
   return {
-    registry,
-    events: new Counter({
-      name: 'rapport_gateway_events_total',
+    ...metrics,
+    events: metrics.counter('events_total', {
       help: 'Events by source and outcome (accepted, duplicate, dead_lettered)',
       labelNames: ['source', 'outcome'] as const,
-      registers: [registry],
     }),
-    publishSeconds: new Histogram({
-      name: 'rapport_gateway_publish_seconds',
+    publishSeconds: metrics.histogram('publish_seconds', {
       help: 'Time from publish to Kafka acknowledgement',
       buckets: [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers: [registry],
     }),
   };
 }

@@ -14,9 +14,12 @@ import {
   type Schema,
 } from '@rapport/lifecycle';
 import {
+  ChannelResultSchema,
   ChannelSchema,
   INGEST_LIMITS as LIMITS,
+  IngestResultSchema,
   InteractionSchema,
+  SegmentResultSchema,
   SOURCE_HEADER,
 } from '@rapport/schema';
 import { z } from 'zod';
@@ -44,11 +47,6 @@ function segmentCall(type: SegmentCallType): z.ZodType {
   if (variant === undefined) throw new Error(`openapi: no Segment call of type ${type}`);
   return z.intersection(variant.omit({ type: true }), Identified);
 }
-
-const ingestResult = {
-  accepted: z.number().int().min(0).describe('events published and acknowledged by Kafka'),
-  duplicates: z.number().int().min(0).describe('events already accepted within the dedup window'),
-};
 
 /** An ingestion route: a JSON body in, its result once Kafka acknowledged. */
 function ingestion(operation: {
@@ -82,30 +80,14 @@ export function openApiDocument() {
   const components = new Components();
   const interaction = components.add('Interaction', InteractionSchema, 'input');
   const batch = components.add('Batch', z.object({ batch: batchOf(InteractionSchema) }), 'input');
-  const ingested = components.add('IngestResult', z.strictObject(ingestResult), 'output');
+  const ingested = components.add('IngestResult', IngestResultSchema, 'output');
   const segmentBatch = components.add(
     'SegmentBatch',
     segmentBatchSchema.extend({ batch: batchOf(z.intersection(segmentCallSchema, Identified)) }),
     'input',
   );
-  const segmentResult = components.add(
-    'SegmentResult',
-    z.strictObject({ success: z.literal(true), ...ingestResult }),
-    'output',
-  );
-  const channelResult = components.add(
-    'ChannelResult',
-    z.strictObject({
-      ...ingestResult,
-      deadLettered: z
-        .number()
-        .int()
-        .min(0)
-        .max(1)
-        .describe('1 when the payload could not be mapped and went to the dead-letter topic'),
-    }),
-    'output',
-  );
+  const segmentResult = components.add('SegmentResult', SegmentResultSchema, 'output');
+  const channelResult = components.add('ChannelResult', ChannelResultSchema, 'output');
 
   return serviceDocument({
     title: 'Rapport gateway',

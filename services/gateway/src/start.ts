@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import { channelAdapters } from '@rapport/adapters/node';
 import type { Config } from '@rapport/config';
 import { createInteractionProducer, createKafka, provisionTopics } from '@rapport/kafka';
 import {
@@ -11,7 +12,6 @@ import {
 } from '@rapport/lifecycle';
 import { connectRedis } from '@rapport/read-model';
 import { buildGateway, type Gateway } from './app.js';
-import { channelAdapters } from './mappings.js';
 import { createMetrics } from './metrics.js';
 
 export interface StartedGateway extends RunningService {
@@ -34,7 +34,7 @@ export async function startGateway(
       'RAPPORT_WRITE_KEYS is empty: set at least one write key (`rapport up` sets dev keys)',
     );
   }
-  const adapters = await channelAdapters(config);
+  const adapters = await channelAdapters(config.gateway);
   const kafka = createKafka(config.kafka, { logger, logLevel: config.logLevel });
   await provisionTopics(kafka, config.kafka);
   const producer = createInteractionProducer(kafka, config.kafka);

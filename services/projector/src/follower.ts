@@ -1,50 +1,39 @@
 import type { Config } from '@rapport/config';
-import {
-  runBatchConsumer,
-  type ConsumedBatch,
-  type InteractionProducer,
-  type RapportKafka,
-  type RunningConsumer,
-} from '@rapport/kafka';
-import type { Model } from '@rapport/model';
-import { instantMs, StampedInteractionSchema, type StampedInteraction } from '@rapport/schema';
+import type { InteractionProducer, RapportKafka } from '@rapport/kafka';
 import type { Logger } from '@rapport/lifecycle';
+import type { Model } from '@rapport/model';
 import {
-  GenerationMovedError,
-  Projection,
-  type PartitionBatch,
+  projectFromLog,
+  type LogProjection,
   type Pointer,
+  type Projected,
   type ReadModel,
 } from '@rapport/read-model';
+import { instantMs } from '@rapport/schema';
 import type { Metrics } from './metrics.js';
 
 export interface FollowerDeps {
   readonly config: Config;
   readonly kafka: RapportKafka;
   readonly producer: Pick<InteractionProducer, 'publishDeadLetters'>;
-  readonly store: ReadModel;
+  readonly readModel: ReadModel;
   readonly model: Model;
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly now: () => number;
 }
 
-/**
- * Partition batches handed over at once by kafkajs: every partition of a fetch, so that they are
- * projected together (see Coalescer) rather than in turns.
- */
-const PARTITIONS_CONCURRENTLY = 64;
 /** How often an idle projector looks whether `rapport replay` moved the pointer. */
 const POINTER_POLL_MS = 1_000;
 
 /**
- * Runs the projection for the generation the pointer names, in that generation's consumer group,
- * and follows the pointer when `rapport replay` moves it: a generation is only ever written by its
- * own group, so its per-partition positions and the group's committed offsets always agree.
+ * Projects the log into the generation the pointer names, and follows the pointer when
+ * `rapport replay` moves it: the projection stops at the switch (GenerationMovedError) and a new
+ * one starts in the new generation's consumer group, where the replay left off.
  */
 export class Follower {
   #pointer: Pointer | undefined;
-  #consumer: RunningConsumer | undefined;
+  #projection: LogProjection | undefined;
   #moving: Promise<void> | undefined;
   #stopped = false;
   #poll: NodeJS.Timeout | undefined;
@@ -56,11 +45,11 @@ export class Follower {
   }
 
   get running(): boolean {
-    return this.#consumer !== undefined;
+    return this.#projection !== undefined;
   }
 
   async start(): Promise<void> {
-    await this.#follow(await this.deps.store.pointer());
+    await this.#follow(await this.deps.readModel.generations.pointer());
     // Polled only once the first consumer has joined: joining can take seconds while the group
     // rebalances, and a poll in that time saw no consumer yet and started a second one, a group
     // member of its own that held partitions and was never stopped.
@@ -73,59 +62,56 @@ export class Follower {
     this.#stopped = true;
     clearInterval(this.#poll);
     await this.#moving;
-    await this.#consumer?.stop();
-    this.#consumer = undefined;
+    await this.#projection?.stop();
+    this.#projection = undefined;
   }
 
   async #follow(pointer: Pointer): Promise<void> {
-    const projection = new Coalescer(
-      new Projection(this.deps.store, this.deps.model, {
-        generation: pointer.generation,
-        groupId: pointer.groupId,
-        follow: true,
-        announce: true,
-      }),
-    );
-    this.#consumer = await runBatchConsumer(this.deps.kafka, {
-      groupId: pointer.groupId,
-      topic: this.deps.config.kafka.topics.interactions,
-      schema: StampedInteractionSchema,
-      dlq: { producer: this.deps.producer, source: 'projector' },
-      logger: this.deps.logger,
-      partitionsConsumedConcurrently: PARTITIONS_CONCURRENTLY,
-      handleBatch: (batch) => this.#project(projection, batch),
+    const { config, kafka, producer, readModel, model, logger, now } = this.deps;
+    this.#projection = await projectFromLog(kafka, readModel, model, {
+      topic: config.kafka.topics.interactions,
+      into: pointer,
+      follow: true,
+      announce: true,
+      dlq: { producer, source: 'projector' },
+      now,
+      recentWrites: config.projector.cacheSize,
+      logger,
+      onProjected: (projected) => this.#observe(projected),
+      // The new group starts where the replay left it: the batch is not lost, only projected by
+      // the group that owns it now.
+      onGenerationMoved: (to) => {
+        this.#moveTo(to).catch((failure: unknown) =>
+          logger.error({ err: failure }, 'could not follow the generation pointer'),
+        );
+      },
     });
     this.#pointer = pointer;
-    this.deps.logger.info(
+    logger.info(
       { generation: pointer.generation, groupId: pointer.groupId },
       `projecting into generation ${pointer.generation} as consumer group ${pointer.groupId}`,
     );
   }
 
-  async #project(projection: Coalescer, batch: ConsumedBatch<StampedInteraction>): Promise<void> {
-    try {
-      await projection.submit(
-        { partition: batch.partition, events: batch.records },
-        this.deps.now,
-        this.deps.metrics,
-      );
-    } catch (error) {
-      // Nothing of this batch is written to the old generation; the new group starts where the
-      // replay left it, so the batch is not lost, only projected by the group that owns it now.
-      if (error instanceof GenerationMovedError) {
-        this.#moveTo(error.to).catch((failure: unknown) =>
-          this.deps.logger.error({ err: failure }, 'could not follow the generation pointer'),
-        );
+  #observe({ result, batches, at, seconds }: Projected): void {
+    const { metrics } = this.deps;
+    metrics.batchSeconds.observe(seconds);
+    metrics.events.inc({ outcome: 'applied' }, result.events - result.duplicates);
+    metrics.events.inc({ outcome: 'duplicate' }, result.duplicates);
+    metrics.customers.inc(result.customers);
+    metrics.conflicts.inc(result.conflicts);
+    for (const { events } of batches) {
+      for (const { value } of events) {
+        metrics.freshnessSeconds.observe((at - instantMs(value.receivedAt)) / 1000);
       }
-      throw error;
     }
   }
 
   async #checkPointer(): Promise<void> {
     if (this.#stopped || this.#moving) return;
     try {
-      const pointer = await this.deps.store.pointer();
-      if (pointer.generation !== this.#pointer?.generation || !this.#consumer) {
+      const pointer = await this.deps.readModel.generations.pointer();
+      if (pointer.generation !== this.#pointer?.generation || !this.#projection) {
         await this.#moveTo(pointer);
       }
     } catch (error) {
@@ -139,69 +125,13 @@ export class Follower {
         { from: this.#pointer?.generation, to: pointer.generation },
         `readers moved to generation ${pointer.generation}; following`,
       );
-      await this.#consumer?.stop();
-      this.#consumer = undefined;
+      await this.#projection?.stop();
+      this.#projection = undefined;
       if (!this.#stopped) await this.#follow(pointer);
       this.deps.metrics.moves.inc();
     })().finally(() => {
       this.#moving = undefined;
     });
     return this.#moving;
-  }
-}
-
-interface Waiting {
-  readonly batch: PartitionBatch;
-  readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
-}
-
-/**
- * kafkajs hands every partition of a fetch to its own concurrent `eachBatch` call; they are
- * gathered here and projected in one go (three Redis round trips per fetch, not per partition).
- * kafkajs fetches again only once every batch of a fetch is done, so with one broker there is one
- * projection at a time; with several, their fetches may overlap, on different partitions.
- */
-class Coalescer {
-  #waiting: Waiting[] = [];
-  #scheduled = false;
-
-  constructor(private readonly projection: Projection) {}
-
-  submit(batch: PartitionBatch, now: () => number, metrics: Metrics): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#waiting.push({ batch, resolve, reject });
-      if (this.#scheduled) return;
-      this.#scheduled = true;
-      // The other partitions of the fetch are handed over within the same turn of the loop.
-      setImmediate(() => void this.#flush(now, metrics));
-    });
-  }
-
-  async #flush(now: () => number, metrics: Metrics): Promise<void> {
-    this.#scheduled = false;
-    const waiting = this.#waiting.splice(0);
-    const stopTimer = metrics.batchSeconds.startTimer();
-    try {
-      const at = now();
-      const result = await this.projection.projectAll(
-        waiting.map(({ batch }) => batch),
-        at,
-      );
-      metrics.events.inc({ outcome: 'applied' }, result.events - result.duplicates);
-      metrics.events.inc({ outcome: 'duplicate' }, result.duplicates);
-      metrics.customers.inc(result.customers);
-      metrics.conflicts.inc(result.conflicts);
-      for (const { batch } of waiting) {
-        for (const { value } of batch.events) {
-          metrics.freshnessSeconds.observe((at - instantMs(value.receivedAt)) / 1000);
-        }
-      }
-      for (const { resolve } of waiting) resolve();
-    } catch (error) {
-      for (const { reject } of waiting) reject(error);
-    } finally {
-      stopTimer();
-    }
   }
 }

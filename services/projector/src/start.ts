@@ -33,18 +33,16 @@ export async function startProjector(
   const producer = createInteractionProducer(kafka, config.kafka);
   await producer.connect();
   const model = createModel();
-  // A projector owns its partitions' customers: keeping the last record it wrote for each spares
-  // reading it back on the next batch (about 400 bytes of heap each).
-  const store = connectReadModel(config, model, { cacheSize: config.projector.cacheSize });
+  const readModel = connectReadModel(config, model);
   const metrics = createMetrics();
   let follower: Follower | undefined;
   try {
-    await store.redis.ping();
+    await readModel.redis.ping();
     follower = new Follower({
       config,
       kafka,
       producer,
-      store,
+      readModel,
       model,
       metrics,
       logger,
@@ -54,7 +52,7 @@ export async function startProjector(
     const running = follower;
     const checks: ReadinessChecks = {
       kafka: () => kafka.ping(),
-      redis: async () => void (await store.redis.ping()),
+      redis: async () => void (await readModel.redis.ping()),
       consumer: () =>
         running.running
           ? Promise.resolve()
@@ -78,13 +76,13 @@ export async function startProjector(
         await ops.close();
         await running.stop(); // Finishes the batch in flight and commits what it resolved.
         await producer.disconnect();
-        await store.close();
+        await readModel.close();
       },
     };
   } catch (error) {
     await follower?.stop();
     await producer.disconnect();
-    store.redis.disconnect();
+    readModel.redis.disconnect();
     throw error;
   }
 }

@@ -93,7 +93,7 @@ export async function startWorker(
             ? Promise.resolve()
             : Promise.reject(new Error(`worker is ${worker.getState()}`)),
       },
-      metrics: () => Promise.resolve(metrics.render(worker.getStatus())),
+      metrics: () => metrics.render(worker.getStatus()),
     });
     const workerConnection = connection;
     return {

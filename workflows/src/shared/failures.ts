@@ -1,4 +1,4 @@
-import { CodedError } from '@rapport/schema';
+import { isCodedError } from '@rapport/schema';
 import { ApplicationFailure } from '@temporalio/common';
 
 /**
@@ -7,7 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
  * else is rethrown as is (retried, with the activity's back-off).
  */
 export function activityFailure(error: unknown): unknown {
-  if (!(error instanceof CodedError)) return error;
+  if (!isCodedError(error)) return error;
   return ApplicationFailure.create({
     type: error.code,
     message: error.message,

@@ -1,28 +1,10 @@
-import { z } from 'zod';
-import { CodedError } from '@rapport/schema';
+import { CodedError, ErrorSchema, type ErrorBody, type Issue } from '@rapport/schema';
 
 /** The one error shape every Rapport HTTP service answers with, and how errors map onto it. */
 
-/** One thing wrong with a request: where (dotted path, `''` for the whole) and what. */
-const HttpIssueSchema = z.strictObject({ path: z.string(), message: z.string() });
-export type HttpIssue = Readonly<z.infer<typeof HttpIssueSchema>>;
-
-/**
- * The body of every answer that is not a success, whichever service gives it; the OpenAPI
- * documents describe it with this schema and `ApiError` writes it.
- */
-export const ErrorSchema = z.strictObject({
-  error: z.strictObject({
-    code: z
-      .string()
-      .describe('stable and machine-readable: `VALIDATION_FAILED`, `RATE_LIMITED`, …'),
-    message: z.string().describe('for people: what went wrong and what to do'),
-    issues: z
-      .array(HttpIssueSchema)
-      .describe('every failing input by dotted path (`batch.3.occurredAt`); often empty'),
-  }),
-});
-export type ErrorBody = z.infer<typeof ErrorSchema>;
+// The shape is part of the wire contract in @rapport/schema, where clients read it too.
+export { ErrorSchema, type ErrorBody };
+export type HttpIssue = Issue;
 
 /**
  * An answer a service gives on purpose. Its JSON is the one error shape every Rapport HTTP

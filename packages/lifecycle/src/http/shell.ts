@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { KeyClass } from '@rapport/config';
 import type { Logger } from 'pino';
-import { Counter, Histogram, type Registry } from 'prom-client';
+import type { MetricSet } from '../metrics.js';
 import { ApiError, toApiError } from './errors.js';
 import { parseJsonBody } from './json.js';
 import { KeyRing, type Caller, type KeySets } from './keys.js';
@@ -38,8 +38,8 @@ export interface HttpShellOptions {
   readonly bodyLimitBytes: number;
   /** Time to receive a whole request; a trickled body is cut with a 408 past it. */
   readonly requestTimeoutMs: number;
-  /** Prometheus registry and metric-name prefix (`rapport_gateway`, `rapport_api`). */
-  readonly metrics: { readonly registry: Registry; readonly prefix: string };
+  /** The service's metric set: the shell adds `<prefix>_requests_total` and the like to it. */
+  readonly metrics: MetricSet;
 }
 
 /** The longest path parameter the router passes on: a 256-character id, percent-encoded. */
@@ -68,7 +68,7 @@ const CLIENT_ERRORS: Record<string, readonly [number, string, string]> = {
 export function createHttpApp(options: HttpShellOptions) {
   const keyRing = new KeyRing(options.keys);
   const limits = { bodyBytes: options.bodyLimitBytes };
-  const metrics = httpMetrics(options.metrics.registry, options.metrics.prefix);
+  const metrics = httpMetrics(options.metrics);
   const answer = (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const apiError = toApiError(error, limits);
     metrics.rejections.inc({ reason: apiError.code });
@@ -210,26 +210,20 @@ function answerClientError(error: Error & { code?: string }, socket: Socket): vo
   socket.destroy();
 }
 
-function httpMetrics(registry: Registry, prefix: string) {
+function httpMetrics(metrics: MetricSet) {
   return {
-    requests: new Counter({
-      name: `${prefix}_requests_total`,
+    requests: metrics.counter('requests_total', {
       help: 'HTTP requests by route and status code',
       labelNames: ['route', 'status'] as const,
-      registers: [registry],
     }),
-    seconds: new Histogram({
-      name: `${prefix}_request_seconds`,
+    seconds: metrics.histogram('request_seconds', {
       help: 'Time to answer, by route',
       labelNames: ['route'] as const,
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
-      registers: [registry],
     }),
-    rejections: new Counter({
-      name: `${prefix}_rejections_total`,
+    rejections: metrics.counter('rejections_total', {
       help: 'Refused requests by reason (the error code)',
       labelNames: ['reason'] as const,
-      registers: [registry],
     }),
   };
 }

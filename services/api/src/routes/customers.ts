@@ -26,28 +26,28 @@ const notFound = (id: string) =>
 export const customerRoutes =
   (context: ApiContext): FastifyPluginCallback =>
   (app, _options, done) => {
-    const { store, model } = context;
+    const { reader, model } = context;
     const readers = { config: { access: 'read' } } as const;
 
     app.get('/v1/customers/:id', readers, async (request) => {
       const { id } = parseOrThrow(CustomerParamsSchema, request.params, 'path');
       const { at } = parseOrThrow(ReadQuerySchema, request.query);
-      const stored = await store.customer(await context.generation(), id);
+      const stored = await reader.customer(await context.generation(), id);
       if (stored === undefined) throw notFound(id);
       return customerView(id, stored, model, at === undefined ? context.now() : instantMs(at));
     });
 
     app.get('/v1/customers', readers, async (request) => {
       const query = parseOrThrow(ListQuerySchema, request.query);
-      return listCustomers(store, model, await context.generation(), query, context.now());
+      return listCustomers(reader, model, await context.generation(), query, context.now());
     });
 
     app.get('/v1/customers/:id/history', readers, async (request) => {
       const { id } = parseOrThrow(CustomerParamsSchema, request.params, 'path');
       parseOrThrow(HistoryQuerySchema, request.query);
       const generation = await context.generation();
-      const snapshots = await store.history(generation, id);
-      if (snapshots.length === 0 && (await store.customer(generation, id)) === undefined) {
+      const snapshots = await reader.history(generation, id);
+      if (snapshots.length === 0 && (await reader.customer(generation, id)) === undefined) {
         throw notFound(id);
       }
       return { customerId: id, snapshots };
@@ -57,8 +57,8 @@ export const customerRoutes =
       const { id } = parseOrThrow(CustomerParamsSchema, request.params, 'path');
       const { limit } = parseOrThrow(TimelineQuerySchema, request.query);
       const generation = await context.generation();
-      const events = await store.timeline(generation, id, limit ?? 1_000);
-      if (events.length === 0 && (await store.customer(generation, id)) === undefined) {
+      const events = await reader.timeline(generation, id, limit ?? 1_000);
+      if (events.length === 0 && (await reader.customer(generation, id)) === undefined) {
         throw notFound(id);
       }
       return { customerId: id, events };

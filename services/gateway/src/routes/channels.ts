@@ -1,10 +1,10 @@
 import { GENERIC_SIGNATURE, type ChannelAdapter } from '@rapport/adapters';
-import { futureIssues, type Interaction, type Issue } from '@rapport/schema';
+import { signatureMatches } from '@rapport/adapters/node';
+import { futureIssues, type ChannelResult, type Interaction, type Issue } from '@rapport/schema';
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import type { RouteContext } from '../app.js';
 import { ApiError, publishFailed, underPath } from '../errors.js';
 import { budgetOf, ingest } from '../ingest.js';
-import { signatureMatches } from '../signature.js';
 import { adaptedLimitIssues } from '../validate.js';
 
 /**
@@ -52,7 +52,9 @@ export const channelRoutes =
           : adapted.issues;
         if (issues.length > 0) {
           await deadLetter(context, source, receivedAt, request.rawBody, issues);
-          return reply.code(202).send({ accepted: 0, duplicates: 0, deadLettered: 1 });
+          return reply
+            .code(202)
+            .send({ accepted: 0, duplicates: 0, deadLettered: 1 } satisfies ChannelResult);
         }
         const events: Interaction[] = adapted.ok ? adapted.events : [];
         const result = await ingest(context, events, {
@@ -60,7 +62,7 @@ export const channelRoutes =
           scope: source,
           budget: secret === undefined ? budgetOf(request) : source,
         });
-        return reply.code(202).send({ ...result, deadLettered: 0 });
+        return reply.code(202).send({ ...result, deadLettered: 0 } satisfies ChannelResult);
       },
     );
     done();

@@ -2,7 +2,7 @@ import { fromSegment, type SegmentCallType } from '@rapport/adapters';
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import type { RouteContext } from '../app.js';
 import { budgetOf, ingest } from '../ingest.js';
-import { futureIssues } from '@rapport/schema';
+import { futureIssues, type SegmentResult } from '@rapport/schema';
 import { checkLimits, itemsOf, throwIfInvalid } from '../validate.js';
 import { underPath } from '../errors.js';
 
@@ -37,7 +37,7 @@ export const segmentRoutes =
         budget: budgetOf(request),
       });
       // Segment's API answers 200 `{ success: true }`; the counts are Rapport's addition.
-      return { success: true, ...result };
+      return { success: true, ...result } satisfies SegmentResult;
     };
     const options = { config: { access: 'write' } } as const;
     for (const call of CALLS) app.post(`/v1/${call}`, options, handle(call));

@@ -1,0 +1,22 @@
+import { fetchAll } from '@rapport/infra';
+import { defineCommand } from '../command.js';
+import { say, seconds } from '../output.js';
+
+export const fetchCommand = defineCommand({
+  name: 'fetch',
+  synopsis: 'fetch',
+  summary: `Download the embedded infrastructure (done by \`up\` too) and the test
+suite's fuzzer into the cache.`,
+  usage: `Usage: rapport fetch
+
+Downloads the embedded infrastructure (\`rapport up\` does too) and the test suite's fuzzer into
+the cache ($RAPPORT_CACHE_DIR), and prints where each is.`,
+  flags: {},
+  async run({ config }) {
+    const started = performance.now();
+    const binaries = await fetchAll(config.infra.cacheDir);
+    say(`cached in ${seconds(performance.now() - started)} under ${config.infra.cacheDir}`);
+    for (const [name, path] of Object.entries(binaries)) console.log(`  ${name}: ${path}`);
+    return 0;
+  },
+});

@@ -1,0 +1,36 @@
+import type { Command } from '../command.js';
+import { replayCommand } from '../replay.js';
+import { atRiskCommand } from './at-risk.js';
+import { demoCommand } from './demo.js';
+import { dlqCommand } from './dlq.js';
+import { downCommand } from './down.js';
+import { fetchCommand } from './fetch.js';
+import { importCommand } from './import.js';
+import { sendCommand } from './send.js';
+import { showCommand } from './show.js';
+import { statusCommand } from './status.js';
+import { tailCommand } from './tail.js';
+import { upCommand } from './up.js';
+import { workflowCommand } from './workflow.js';
+
+/** Every `rapport` command, in the order the overview lists them. */
+export const COMMANDS: readonly Command[] = [
+  upCommand,
+  downCommand,
+  statusCommand,
+  fetchCommand,
+  importCommand,
+  sendCommand,
+  dlqCommand,
+  showCommand,
+  atRiskCommand,
+  tailCommand,
+  demoCommand,
+  {
+    name: 'replay',
+    synopsis: 'replay',
+    summary: "Rebuild the read model from the log's start, then switch readers to it.",
+    main: replayCommand,
+  },
+  workflowCommand,
+];

@@ -1,0 +1,56 @@
+import { CustomerViewSchema, type CustomerView } from '@rapport/read-model';
+import { API_USAGE, defineCommand } from '../command.js';
+import { fixed, toMinute } from '../output.js';
+
+export function formatCustomer(view: CustomerView): string {
+  const { trust, ledger, dimensions, predictions } = view;
+  const explained = view.explanation.engagement
+    .map((part) => `${part.type} ${fixed(part.points)}`)
+    .join(', ');
+  const channels = view.channels
+    .map(
+      (channel) => `${channel.channel} ${channel.interactions} (last ${toMinute(channel.lastAt)})`,
+    )
+    .join(', ');
+  return [
+    `customer ${view.customerId} · as of ${toMinute(view.asOf)} · ${view.events} events · revision ${view.revision}`,
+    `status       ${view.status}, stage ${view.stage}`,
+    `engagement   ${fixed(view.engagement)}   participation ${fixed(view.participation)}`,
+    `trust        ${fixed(trust.value, 2)} (confidence ${fixed(trust.confidence, 2)}; warmth ${fixed(trust.warmth, 2)}, competence ${fixed(trust.competence, 2)})`,
+    `ledger       given ${fixed(ledger.given)} · attention ${fixed(ledger.attention)} · received ${fixed(ledger.received)} (lifetime ${fixed(ledger.lifetime.given)} / ${fixed(ledger.lifetime.received)}; ${ledger.counts.inbound} in, ${ledger.counts.outbound} out)`,
+    `dimensions   ${Object.entries(dimensions)
+      .map(([name, value]) => `${name} ${fixed(value, 2)}`)
+      .join(' · ')}`,
+    `predicted    cooling ${toMinute(predictions.coolingAt)} · at risk ${toMinute(predictions.atRiskAt)} · dormant ${toMinute(predictions.dormantAt)}`,
+    `explanation  ${explained || '—'}`,
+    `channels     ${channels || '—'}`,
+    `follow-ups   ${view.followUps.started} started, ${view.followUps.finished} finished${view.followUps.active ? ' (one running)' : ''}; drops detected ${view.drops.detected}`,
+  ].join('\n');
+}
+
+export const showCommand = defineCommand({
+  name: 'show',
+  synopsis: 'show <id>',
+  summary: "One customer's engagement, trust, ledger and predictions, read now.",
+  usage: `Usage: rapport show <customer id> [--at <ISO instant>] [--json]
+
+One customer's engagement, trust, ledger, dimensions, stage and predictions, read now (decay
+applied at read time) or at --at.
+
+${API_USAGE}`,
+  server: 'api',
+  operand: 'customer id',
+  flags: {
+    at: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  },
+  async run({ flags, operand, api }) {
+    const query = flags.at === undefined ? '' : `?at=${encodeURIComponent(flags.at)}`;
+    const view = await api.get(
+      `/v1/customers/${encodeURIComponent(operand)}${query}`,
+      CustomerViewSchema,
+    );
+    console.log(flags.json ? JSON.stringify(view, null, 2) : formatCustomer(view));
+    return 0;
+  },
+});

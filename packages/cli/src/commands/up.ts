@@ -1,0 +1,101 @@
+import { ENV_PREFIX, KEY_VARIABLES, type Config } from '@rapport/config';
+import { ensureRunning, provideInfrastructure, type ServiceStatus } from '@rapport/infra';
+import { defineCommand } from '../command.js';
+import { firstSignal } from '../interrupt.js';
+import { say, seconds, table } from '../output.js';
+import {
+  appServices,
+  DEV_KEYS,
+  isEmbeddedDefault,
+  unsetKeyClasses,
+  withDevKeys,
+} from '../services.js';
+import { demoOnUp } from './demo.js';
+import { stopServices } from './down.js';
+
+export const upCommand = defineCommand({
+  name: 'up',
+  synopsis: 'up [--detach] [--demo]',
+  summary: `Start Kafka, Temporal and Redis (embedded by default) and the services;
+Ctrl-C stops what it started. --detach leaves them running. --demo feeds
+them a simulated population once they are ready (see demo).`,
+  usage: `Usage: rapport up [--detach] [--demo]
+
+Starts Kafka, Temporal and Redis (embedded by default) and the services, each once the previous
+is ready; Ctrl-C stops what it started.
+
+  --detach   leave them running; \`rapport down\` stops them
+  --demo     feed them a simulated population once they are ready (see \`rapport demo --help\`)`,
+  flags: {
+    detach: { type: 'boolean', default: false },
+    demo: { type: 'boolean', default: false },
+  },
+  async run({ config: configured, flags }) {
+    const started = performance.now();
+    const config = withDevKeys(configured);
+    const infra = await provideInfrastructure(config, { profile: 'dev', onProgress: say });
+    const services: ServiceStatus[] = [];
+    const stopAll = async () => {
+      await stopServices(config);
+      await infra.stop();
+    };
+    try {
+      for (const service of appServices) {
+        services.push(await ensureRunning(service, config, 'dev', say));
+      }
+    } catch (error) {
+      await stopAll();
+      throw error;
+    }
+    say(`ready in ${seconds(performance.now() - started)}`);
+    printEndpoints(config, [...infra.services, ...services]);
+    printKeys(configured);
+    const demo = new AbortController();
+    // With --detach the demo plays its history and returns; otherwise it runs until Ctrl-C.
+    const demoRun = flags.demo ? playDemo(config, demo.signal, !flags.detach) : undefined;
+    if (flags.detach) {
+      await demoRun;
+      say('left running; stop with `pnpm rapport down`');
+      return 0;
+    }
+    say('running; press Ctrl-C to stop');
+    const signal = await firstSignal();
+    say(`${signal}: stopping`);
+    demo.abort();
+    await demoRun;
+    await stopAll();
+    say('stopped');
+    return 0;
+  },
+});
+
+/** The demo next to the services; its failure is reported, and the services keep running. */
+async function playDemo(config: Config, signal: AbortSignal, live: boolean): Promise<void> {
+  try {
+    await demoOnUp(config, signal, live);
+  } catch (error) {
+    say(`demo stopped: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function printEndpoints(config: Config, services: readonly ServiceStatus[]): void {
+  const rows = services.flatMap((service) => {
+    const row = [
+      service.label,
+      service.endpoint,
+      `${service.mode}${service.action === 'reused' ? ', reused' : ''}`,
+    ];
+    if (service.name !== 'temporal' || service.mode === 'given') return [row];
+    const ui = `http://127.0.0.1:${config.infra.temporal.uiPort}`;
+    return [row, ['Temporal Web UI', ui, service.mode]];
+  });
+  console.log(table(['service', 'endpoint', 'run by'], rows));
+}
+
+function printKeys(configured: Config): void {
+  if (!isEmbeddedDefault(configured)) return;
+  for (const keyClass of unsetKeyClasses(configured)) {
+    const variable = ENV_PREFIX + KEY_VARIABLES[keyClass];
+    say(`dev ${keyClass} key: ${DEV_KEYS[keyClass]} (set ${variable} for real ones)`);
+  }
+}

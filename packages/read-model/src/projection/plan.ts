@@ -1,0 +1,106 @@
+import type { Model, State } from '@rapport/model';
+import { encodeData } from '../codec.js';
+import { EMPTY_EXTRAS, extrasFolder, type Extras } from '../extras.js';
+import type { StoredCustomer } from '../record.js';
+import { changePayload, storedSnapshot } from '../views.js';
+import type { CustomerWrite, IndexEntry } from '../writer.js';
+import type { PositionedEvent } from './layers.js';
+import type { WrittenRecord } from './recent-writes.js';
+
+/** What one customer's events of a batch come to: the write, if any, and the index entry. */
+export interface Plan {
+  readonly write?: CustomerWrite;
+  /** What the write stores, if it applies: remembered, so the next batch need not read it. */
+  readonly written?: WrittenRecord;
+  readonly entry: IndexEntry;
+  readonly duplicates: number;
+}
+
+export interface PlanContext {
+  readonly now: number;
+  /** Whether the index entry carries a change for the stream. */
+  readonly announce: boolean;
+  readonly timelineLength: number;
+}
+
+/** The pure part of a projection: folding a customer's new events onto its stored state. */
+export class Planner {
+  readonly #fold: (extras: Extras, event: PositionedEvent['value']) => Extras;
+
+  constructor(private readonly model: Model) {
+    this.#fold = extrasFolder(model);
+  }
+
+  /**
+   * The events after the stored position of this partition, folded onto the stored state. With
+   * nothing new (a redelivery after a crash), only the index entry, in case the crash came
+   * between the write and the index update.
+   */
+  plan(
+    customerId: string,
+    stored: StoredCustomer | undefined,
+    events: readonly PositionedEvent[],
+    partition: number,
+    context: PlanContext,
+  ): Plan {
+    const appliedUpTo = stored?.offsets.get(partition) ?? -1;
+    const fresh = events.filter((event) => Number(event.offset) > appliedUpTo);
+    const duplicates = events.length - fresh.length;
+    const newest = fresh.at(-1);
+    if (stored !== undefined && newest === undefined) {
+      return {
+        entry: this.#indexEntry(customerId, stored.revision, stored.state, context, null),
+        duplicates,
+      };
+    }
+    let state: State = stored?.state ?? this.model.empty();
+    let extras: Extras = stored?.extras ?? EMPTY_EXTRAS;
+    for (const { value } of fresh) {
+      state = this.model.apply(state, value);
+      extras = this.#fold(extras, value);
+    }
+    const revision = (stored?.revision ?? 0) + 1;
+    const offset = Number(newest?.offset ?? -1);
+    const data = encodeData(state, extras, context.now);
+    return {
+      written: {
+        revision,
+        offsets: new Map([...(stored?.offsets ?? []), [partition, offset]]),
+        data,
+      },
+      write: {
+        customerId,
+        expectedRevision: stored?.revision ?? 0,
+        partition,
+        offset,
+        data,
+        snapshot: storedSnapshot(this.model.headline(state, state.t)),
+        timeline: fresh.slice(-context.timelineLength).map(timelineEntry),
+      },
+      entry: this.#indexEntry(customerId, revision, state, context, newest?.value.eventId ?? null),
+      duplicates,
+    };
+  }
+
+  #indexEntry(
+    customerId: string,
+    revision: number,
+    state: State,
+    { now, announce }: PlanContext,
+    eventId: string | null,
+  ): IndexEntry {
+    const reading = this.model.headline(state, now);
+    return {
+      customerId,
+      revision,
+      ...reading.predictions,
+      change: announce ? changePayload(revision, reading, now, state.n, eventId) : '',
+    };
+  }
+}
+
+/** The timeline keeps the event without its customer (the key says it) and its properties. */
+function timelineEntry({ value }: PositionedEvent): string {
+  const { customerId: _customerId, properties: _properties, ...entry } = value;
+  return JSON.stringify(entry);
+}

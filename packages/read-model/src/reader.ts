@@ -1,0 +1,154 @@
+import type { Model, Status } from '@rapport/model';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import type { KeySpace } from './keys.js';
+import { decodeRecord, RECORD_FIELDS, type StoredCustomer } from './record.js';
+import { parseChangeEntries, run, type ChangeEntry } from './replies.js';
+import {
+  snapshotOf,
+  StoredSnapshotSchema,
+  TimelineEntrySchema,
+  type Snapshot,
+  type TimelineEntry,
+} from './views.js';
+
+export type ListIndex = 'at_risk' | 'dormant';
+
+export interface ListQuery {
+  readonly index: ListIndex;
+  /** The statuses listed; empty for any. */
+  readonly statuses: readonly Status[];
+  readonly order: 'asc' | 'desc';
+  readonly now: number;
+  readonly after?: { readonly score: string; readonly customerId: string } | undefined;
+  readonly wanted: number;
+  /** Index entries looked at, at most, so a rare filter cannot make one call walk everything. */
+  readonly budget: number;
+}
+
+export interface ListPage {
+  readonly found: readonly { readonly customerId: string; readonly score: string }[];
+  /** Where the walk stopped; undefined when the index is exhausted. */
+  readonly next?: { readonly score: string; readonly customerId: string };
+}
+
+// Built once: a zod schema costs far more to build than to run.
+const ListReplySchema = z.tuple([z.array(z.string()), z.string(), z.string()]);
+const FieldsSchema = z.array(z.instanceof(Buffer).nullable());
+
+/** What the query API reads: customers, their history and timeline, the lists, the changes. */
+export class ReadModelReader {
+  constructor(
+    private readonly redis: Redis,
+    private readonly model: Model,
+    private readonly keys: KeySpace,
+  ) {}
+
+  async customer(generation: string, customerId: string): Promise<StoredCustomer | undefined> {
+    const key = this.keys.customer(generation, customerId).record;
+    return decodeRecord(this.model, key, await this.redis.hmgetBuffer(key, ...RECORD_FIELDS));
+  }
+
+  /** Several customers in one round trip, in the order asked. */
+  async customers(
+    generation: string,
+    customerIds: readonly string[],
+  ): Promise<(StoredCustomer | undefined)[]> {
+    const pipeline = this.redis.pipeline();
+    const keys = customerIds.map((id) => this.keys.customer(generation, id).record);
+    for (const key of keys) pipeline.hmgetBuffer(key, ...RECORD_FIELDS);
+    const records = await run(pipeline);
+    return keys.map((key, index) =>
+      decodeRecord(this.model, key, FieldsSchema.parse(records[index])),
+    );
+  }
+
+  /** Oldest first. */
+  async history(generation: string, customerId: string): Promise<Snapshot[]> {
+    const entries = await this.redis.lrange(
+      this.keys.customer(generation, customerId).history,
+      0,
+      -1,
+    );
+    return entries
+      .map((entry) => snapshotOf(StoredSnapshotSchema.parse(JSON.parse(entry))))
+      .sort((a, b) => a.at.localeCompare(b.at));
+  }
+
+  /** Newest first. */
+  async timeline(generation: string, customerId: string, limit: number): Promise<TimelineEntry[]> {
+    const key = this.keys.customer(generation, customerId).timeline;
+    const entries = await this.redis.lrange(key, 0, limit - 1);
+    return entries.map((entry) => TimelineEntrySchema.parse(JSON.parse(entry)));
+  }
+
+  /** One walk of an index at `now` (see the LIST script). */
+  async list(generation: string, query: ListQuery): Promise<ListPage> {
+    const keys = this.keys.index(generation);
+    const reply = await this.redis.rapportList(
+      keys.schedule,
+      query.index === 'at_risk' ? keys.atRisk : keys.dormant,
+      keys.atRisk,
+      query.index,
+      query.statuses.join(','),
+      query.now,
+      query.order,
+      query.after?.score ?? '',
+      query.after?.customerId ?? '',
+      query.wanted,
+      query.budget,
+    );
+    const [pairs, nextScore, nextId] = ListReplySchema.parse(reply);
+    const found: { customerId: string; score: string }[] = [];
+    for (let i = 0; i + 1 < pairs.length; i += 2) {
+      found.push({ customerId: pairs[i] ?? '', score: pairs[i + 1] ?? '' });
+    }
+    return nextScore === '' ? { found } : { found, next: { score: nextScore, customerId: nextId } };
+  }
+
+  /** Changes after `afterId` (exclusive), oldest first; `'0'` from the start of the stream. */
+  async changesAfter(afterId: string, count: number): Promise<ChangeEntry[]> {
+    const entries = await this.redis.xrange(this.keys.changes, `(${afterId}`, '+', 'COUNT', count);
+    return parseChangeEntries(entries);
+  }
+
+  /**
+   * Waits up to `blockMs` for changes after `afterId` (`$`: only new ones) on a connection of
+   * the caller's: a blocking read holds its connection, so it must not be the shared one.
+   */
+  async waitForChanges(
+    connection: Redis,
+    afterId: string,
+    options: { readonly count: number; readonly blockMs: number },
+  ): Promise<ChangeEntry[]> {
+    const reply = await connection.xread(
+      'COUNT',
+      options.count,
+      'BLOCK',
+      options.blockMs,
+      'STREAMS',
+      this.keys.changes,
+      afterId,
+    );
+    if (reply === null) return [];
+    return reply.flatMap(([, entries]) => parseChangeEntries(entries));
+  }
+
+  /** The id of the oldest change still in the stream; undefined when it is empty. */
+  async oldestChangeId(): Promise<string | undefined> {
+    const [first] = await this.redis.xrange(this.keys.changes, '-', '+', 'COUNT', 1);
+    return first?.[0];
+  }
+
+  /** The newest `count` changes, oldest first. */
+  async latestChanges(count: number): Promise<ChangeEntry[]> {
+    const entries = await this.redis.xrevrange(this.keys.changes, '+', '-', 'COUNT', count);
+    return parseChangeEntries(entries.reverse());
+  }
+
+  /** The id of the newest change, `0-0` when there is none: where a new subscriber starts. */
+  async newestChangeId(): Promise<string> {
+    const [last] = await this.redis.xrevrange(this.keys.changes, '+', '-', 'COUNT', 1);
+    return last?.[0] ?? '0-0';
+  }
+}
