@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
  * Two projects: `unit` runs pure tests that sit beside the code and need no server; `integration`
@@ -6,10 +6,13 @@ import { defineConfig } from 'vitest/config';
  * setup provides (environment endpoints, else containers, else the native runners in infra/).
  */
 export default defineConfig({
+  // Workspace packages load from their TypeScript (their `source` export), as tsx runs them.
+  ssr: { resolve: { conditions: ['source'] } },
   test: {
     reporters: ['default', './test/harness/summary-reporter.ts'],
     projects: [
       {
+        extends: true,
         test: {
           name: 'unit',
           include: [
@@ -17,13 +20,17 @@ export default defineConfig({
             'services/*/src/**/*.test.ts',
             'workflows/src/**/*.test.ts',
             'infra/src/**/*.test.ts',
+            // The workspace's own configuration: references, exports, layering rules.
+            'test/workspace/**/*.test.ts',
           ],
         },
       },
       {
+        extends: true,
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'test/workspace/**'],
           globalSetup: ['test/harness/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,

@@ -16,6 +16,7 @@ const composeSchema = z.object({
       ports: z.array(z.string()),
       healthcheck: z.object({ test: z.union([z.string(), z.array(z.string())]) }),
       environment: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+      command: z.array(z.string()).optional(),
     }),
   ),
 });
@@ -78,6 +79,16 @@ describe('docker-compose.yml', async () => {
         RAPPORT_TEMPORAL_ADDRESS: 'temporal:7233',
         RAPPORT_REDIS_URL: 'redis://redis:6379',
       });
+    },
+  );
+
+  it.each(['gateway', 'projector', 'api', 'worker', 'bridge'])(
+    'runs %s compiled, with plain Node, from the path it has in the repository',
+    (name) => {
+      const command = compose.services[name]?.command ?? [];
+      expect(command[0]).toBe('node');
+      expect(command.at(-1)).toBe(`services/${name}/dist/main.js`);
+      expect(command.join(' ')).not.toMatch(/tsx|--conditions/);
     },
   );
 

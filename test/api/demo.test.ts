@@ -4,13 +4,13 @@ import { startGateway, type StartedGateway } from '@rapport/gateway';
 import { startProjector, type StartedProjector } from '@rapport/projector';
 import { CustomerListSchema, CustomerViewSchema } from '@rapport/read-model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sleep, TEST_READ_KEY, TEST_WRITE_KEY } from '../harness/index.js';
+import { FROM_SOURCE, sleep, TEST_READ_KEY, TEST_WRITE_KEY } from '../harness/index.js';
 import { silent, testEnv } from '../projector/helpers.js';
 import { startTestApi, type TestApi } from './helpers.js';
 
 /** A `rapport` command in its own process, as a user types it. */
 async function rapport(args: readonly string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'packages/cli/src/main.ts', ...args], {
+  const child = spawn(process.execPath, [...FROM_SOURCE, 'packages/cli/src/main.ts', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -43,7 +43,7 @@ describe('rapport demo, show and at-risk', () => {
     const flags = ['--api', t.api.url, '--key', TEST_READ_KEY];
     const tail = spawn(
       process.execPath,
-      ['--import', 'tsx', 'packages/cli/src/main.ts', 'tail', '--status', 'at_risk', ...flags],
+      [...FROM_SOURCE, 'packages/cli/src/main.ts', 'tail', '--status', 'at_risk', ...flags],
       { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let tailed = '';

@@ -1,5 +1,5 @@
 /**
- * `tsx test/bench/import-csv.ts`: rows/s and peak RSS of `rapport import` (the real command line,
+ * `pnpm bench:import`: rows/s and peak RSS of `rapport import` (the real command line,
  * measured by /usr/bin/time) on generated CSV files of growing size, against a gateway process of
  * its own on the shared (or native) Kafka and Redis. Beside each import, the baseline: the same
  * file only read and mapped (`--parse-only`, no HTTP), which bounds what the importer can reach
@@ -22,6 +22,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import type { Config } from '@rapport/config';
 import { readCsvRecords } from '../../packages/cli/src/csv-import/csv-records.js';
 import { createRowMapper, loadCsvMapping } from '../../packages/cli/src/csv-import/row-mapping.js';
+import { FROM_SOURCE } from '../harness/processes.js';
 import { benchInfrastructure, deleteKeys, printTable, rate } from './infra.js';
 import { startService } from './service.js';
 
@@ -81,13 +82,13 @@ interface Measured {
   readonly summary: string;
 }
 
-/** Runs `node [nodeArgs] --import tsx args` under /usr/bin/time: that one process's figures. */
+/** Runs `node [nodeArgs] [FROM_SOURCE] args` under /usr/bin/time: that one process's figures. */
 async function timed(
   nodeArgs: readonly string[],
   args: readonly string[],
   env: NodeJS.ProcessEnv,
 ): Promise<Measured> {
-  const command = [process.execPath, ...nodeArgs, '--import', 'tsx', ...args];
+  const command = [process.execPath, ...nodeArgs, ...FROM_SOURCE, ...args];
   const child = spawn('/usr/bin/time', ['-f', 'TIME %e %U %S %M', ...command], {
     cwd: repoRoot,
     env,

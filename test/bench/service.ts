@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FROM_SOURCE } from '../harness/processes.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -38,7 +39,7 @@ export async function startService(
   const flags = process.env['BENCH_NODE_FLAGS']?.split(' ').filter(Boolean) ?? [];
   const child = spawn(
     process.execPath,
-    [...profile, ...nodeFlags, ...flags, '--import', 'tsx', join(repoRoot, entry)],
+    [...profile, ...nodeFlags, ...flags, ...FROM_SOURCE, join(repoRoot, entry)],
     {
       cwd: repoRoot,
       env: { RAPPORT_ADMIN_KEYS: ADMIN_KEY, ...env },

@@ -5,7 +5,7 @@ import { createModel } from '@rapport/model';
 import type { StampedInteraction } from '@rapport/schema';
 import { createLogger } from '@rapport/lifecycle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, testInfra } from '../harness/index.js';
+import { FROM_SOURCE, freePort, testInfra } from '../harness/index.js';
 import { interaction, MINUTE } from '../workflows/helpers.js';
 import { startStack, type Stack } from './helpers.js';
 
@@ -27,7 +27,7 @@ afterAll(async () => {
 /** The bridge as `rapport up` runs it: its own process, killable without a goodbye. */
 async function spawnBridge(): Promise<ChildProcess> {
   const { config } = stack.rig;
-  const process_ = spawn(process.execPath, ['--import', 'tsx', 'services/bridge/src/main.ts'], {
+  const process_ = spawn(process.execPath, [...FROM_SOURCE, 'services/bridge/src/main.ts'], {
     cwd: repoRoot,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {

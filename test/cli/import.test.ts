@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliError } from '../../packages/cli/src/cli-errors.js';
 import { importCsv, type ImportSummary } from '../../packages/cli/src/csv-import/import-csv.js';
 import type { ImportProgress } from '../../packages/cli/src/csv-import/progress.js';
-import { TEST_WRITE_KEY } from '../harness/index.js';
+import { FROM_SOURCE, TEST_WRITE_KEY } from '../harness/index.js';
 import { startTestGateway, type TestGateway } from '../gateway/helpers.js';
 import { deadLetters, fileIn, interactions, minutesFromNow, targetOf, workDir } from './helpers.js';
 
@@ -346,7 +346,7 @@ function run(
   };
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(repoRoot, 'packages/cli/src/main.ts'), ...args],
+    [...FROM_SOURCE, join(repoRoot, 'packages/cli/src/main.ts'), ...args],
     { env, cwd: repoRoot },
   );
   let stdout = '';

@@ -6,7 +6,7 @@ import { testInfraSchema, type TestInfra } from './endpoints.js';
 export type { TestInfra } from './endpoints.js';
 export { expectPoolStops, expectWorkerReplaced } from './pools.js';
 export { freePort, freePortPair, freePorts } from './ports.js';
-export { killHard, sleep, spawnService, untilReady } from './processes.js';
+export { FROM_SOURCE, killHard, sleep, spawnService, untilReady } from './processes.js';
 
 /** The real servers the global setup provided, parsed like any other boundary input. */
 export function testInfra(): TestInfra {

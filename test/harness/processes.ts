@@ -6,11 +6,17 @@ import { TEST_ADMIN_KEY } from './keys.js';
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
+ * Node's arguments that run a TypeScript entry point from source: tsx, and the `source` export
+ * condition, so workspace packages load from their src/ too and never from a build in dist/.
+ */
+export const FROM_SOURCE = ['--conditions=source', '--import', 'tsx'] as const;
+
+/**
  * A service as `rapport up` runs it: `entry` (a path from the repository root) in its own
  * process (a pool of them unless the environment says otherwise), so SIGKILL is a real crash.
  */
 export function spawnService(entry: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', entry], {
+  return spawn(process.execPath, [...FROM_SOURCE, entry], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -1,4 +1,4 @@
-import { sleep } from '../harness/index.js';
+import { FROM_SOURCE, sleep } from '../harness/index.js';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { startProjector, type StartedProjector } from '@rapport/projector';
@@ -15,7 +15,7 @@ import {
 
 /** `rapport replay` as a user runs it: the CLI in its own process, against this file's names. */
 async function runReplay(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'packages/cli/src/main.ts', 'replay'], {
+  const child = spawn(process.execPath, [...FROM_SOURCE, 'packages/cli/src/main.ts', 'replay'], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testInfra } from '../harness/index.js';
+import { FROM_SOURCE, testInfra } from '../harness/index.js';
 import { baseSettings, interaction, MINUTE, startRig, type Rig } from './helpers.js';
 
 const run = promisify(execFile);
@@ -29,18 +29,14 @@ afterAll(async () => {
 
 /** `pnpm rapport workflow …` as a user runs it, against the test's dev server. */
 function rapport(...args: string[]) {
-  return run(
-    process.execPath,
-    ['--import', 'tsx', 'packages/cli/src/main.ts', 'workflow', ...args],
-    {
-      cwd: repoRoot,
-      env: {
-        ...process.env,
-        RAPPORT_TEMPORAL_ADDRESS: testInfra().temporalAddress,
-        RAPPORT_TEMPORAL_TASK_QUEUE: rig.config.temporal.taskQueue,
-      },
+  return run(process.execPath, [...FROM_SOURCE, 'packages/cli/src/main.ts', 'workflow', ...args], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      RAPPORT_TEMPORAL_ADDRESS: testInfra().temporalAddress,
+      RAPPORT_TEMPORAL_TASK_QUEUE: rig.config.temporal.taskQueue,
     },
-  ).then(
+  }).then(
     ({ stdout }) => ({ code: 0, stdout, stderr: '' }),
     (error: { code: number; stdout: string; stderr: string }) => error,
   );

@@ -6,7 +6,7 @@ import { fetchTemporal } from '@rapport/infra';
 import { createModel } from '@rapport/model';
 import type { StampedInteraction } from '@rapport/schema';
 import { customerWorkflowId, type EngagementSettingsInput } from '@rapport/workflows';
-import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

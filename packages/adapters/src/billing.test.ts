@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { billingAdapter } from './billing.js';
-import recorded from './samples/stripe-events.json';
+import recorded from './samples/stripe-events.json' with { type: 'json' };
 import { CONTEXT, eventsOf, pathsOf } from './testing.js';
 
 const SUBSCRIPTION = 'sub_1PBm2s2eZvKYlo2C';

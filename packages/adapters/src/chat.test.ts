@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chatAdapter } from './chat.js';
-import recorded from './samples/intercom-conversation-webhooks.json';
+import recorded from './samples/intercom-conversation-webhooks.json' with { type: 'json' };
 import { CONTEXT, eventsOf, pathsOf } from './testing.js';
 
 const IN_CONVERSATION = { customerId: 'cus_42', channel: 'chat', threadId: '1295' };

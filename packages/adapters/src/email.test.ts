@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { emailAdapter } from './email.js';
-import inboundReply from './samples/email-inbound-reply.json';
-import sendGridEvents from './samples/sendgrid-events.json';
+import inboundReply from './samples/email-inbound-reply.json' with { type: 'json' };
+import sendGridEvents from './samples/sendgrid-events.json' with { type: 'json' };
 import { CONTEXT, eventsOf, issuesOf, pathsOf } from './testing.js';
 
 const MESSAGE = '14c5d75ce93.dfd.64b469.filter0001.16648.5515E0B88.0';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import recorded from './samples/segment-batch.json';
+import recorded from './samples/segment-batch.json' with { type: 'json' };
 import { fromSegment, type SegmentContext } from './segment.js';
 import { eventsOf, issuesOf, pathsOf } from './testing.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import recorded from './samples/social-listening.json';
+import recorded from './samples/social-listening.json' with { type: 'json' };
 import { socialAdapter } from './social.js';
 import { CONTEXT, eventsOf, pathsOf } from './testing.js';
 

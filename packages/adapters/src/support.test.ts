@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import recorded from './samples/zendesk-ticket-events.json';
+import recorded from './samples/zendesk-ticket-events.json' with { type: 'json' };
 import { supportAdapter } from './support.js';
 import { CONTEXT, eventsOf, issuesOf, pathsOf } from './testing.js';
 

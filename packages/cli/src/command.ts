@@ -153,8 +153,16 @@ export function wholeNumber(flag: string, text: string, min: number, max?: numbe
   );
 }
 
+/** What strict parsing gives for `options`: their values and the positionals. */
+type ParsedFlags<O extends FlagsConfig> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>
+>;
+
 /** Strict flag parsing; a mistake is a usage error rather than a stack trace. */
-export function parseFlags<const O extends FlagsConfig>(args: readonly string[], options: O) {
+export function parseFlags<const O extends FlagsConfig>(
+  args: readonly string[],
+  options: O,
+): ParsedFlags<O> {
   try {
     return parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
   } catch (error) {

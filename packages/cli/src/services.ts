@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -77,11 +78,26 @@ export function withDevKeys(config: Config): Config {
  */
 export const API_NODE_FLAGS = ['--initial-old-space-size=128'] as const;
 
-/** An HTTP service of this repository, run as its own process with `tsx`. */
+/**
+ * How `rapport up` runs a service (`RAPPORT_SERVICES_FROM`): its TypeScript through tsx, with the
+ * `source` export condition so workspace packages resolve to their `src/` too (`src`, the
+ * default: nothing to build), or its compiled JavaScript with plain Node (`dist`, after
+ * `pnpm build`), as the container image runs it.
+ */
+export function serviceEntry(
+  service: string,
+  from: Config['infra']['servicesFrom'],
+): { readonly entry: string; readonly args: readonly string[] } {
+  const entry =
+    from === 'src' ? `services/${service}/src/main.ts` : `services/${service}/dist/main.js`;
+  const loader = from === 'src' ? ['--conditions=source', '--import', 'tsx'] : [];
+  return { entry, args: [...loader, join(repoRoot, entry)] };
+}
+
+/** An HTTP service of this repository (`services/<name>`), run as its own process. */
 function httpService(
   name: string,
   label: string,
-  entry: string,
   port: (config: Config) => number,
   nodeFlags: readonly string[] = [],
 ): ManagedProcess {
@@ -102,46 +118,32 @@ function httpService(
       if (!response.ok)
         throw new Error(`/readyz answered ${response.status}: ${await response.text()}`);
     },
-    launch: (config) =>
-      spawnDetached({
+    launch(config) {
+      const { entry, args } = serviceEntry(name, config.infra.servicesFrom);
+      if (!existsSync(join(repoRoot, entry))) {
+        throw new Error(
+          `${entry} is missing: RAPPORT_SERVICES_FROM=dist runs the compiled services; \`pnpm build\` makes them`,
+        );
+      }
+      return spawnDetached({
         name,
         command: process.execPath,
-        args: [...nodeFlags, '--import', 'tsx', join(repoRoot, entry)],
+        args: [...nodeFlags, ...args],
         runDir: config.infra.runDir,
         marker: entry,
         endpoint: url(config),
         env: serviceEnv(config),
-      }),
+      });
+    },
   };
 }
 
 /** Rapport's services in start order; `rapport up` starts each once the previous is ready. */
 export const appServices: readonly ManagedProcess[] = [
-  httpService(
-    'gateway',
-    'Gateway',
-    'services/gateway/src/main.ts',
-    (config) => config.http.gatewayPort,
-  ),
-  httpService(
-    'projector',
-    'Projector',
-    'services/projector/src/main.ts',
-    (config) => config.projector.port,
-  ),
-  httpService(
-    'api',
-    'Query API',
-    'services/api/src/main.ts',
-    (config) => config.http.apiPort,
-    API_NODE_FLAGS,
-  ),
+  httpService('gateway', 'Gateway', (config) => config.http.gatewayPort),
+  httpService('projector', 'Projector', (config) => config.projector.port),
+  httpService('api', 'Query API', (config) => config.http.apiPort, API_NODE_FLAGS),
   // No HTTP API: their ops listeners (/healthz, /readyz, /metrics) are what `up` probes.
-  httpService(
-    'worker',
-    'Temporal worker',
-    'services/worker/src/main.ts',
-    (config) => config.worker.port,
-  ),
-  httpService('bridge', 'Bridge', 'services/bridge/src/main.ts', (config) => config.bridge.port),
+  httpService('worker', 'Temporal worker', (config) => config.worker.port),
+  httpService('bridge', 'Bridge', (config) => config.bridge.port),
 ];

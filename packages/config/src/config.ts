@@ -141,6 +141,7 @@ const envSchema = z.object({
     .min(1)
     .default(join(homedir(), '.cache', 'rapport')),
   RUN_DIR: z.string().min(1).default('.rapport/run'),
+  SERVICES_FROM: z.enum(['src', 'dist']).default('src'),
   EMBEDDED_KAFKA_PORT: port.default(9092),
   EMBEDDED_KAFKA_CONTROLLER_PORT: port.default(9093),
   EMBEDDED_TEMPORAL_PORT: port.default(7233),
@@ -242,7 +243,7 @@ export const configSchema = envSchema
       port: env.WORKER_PORT,
       /** The follow-up playbooks (YAML); the default set in workflows/playbooks when unset. */
       playbooksFile: env.PLAYBOOKS_FILE,
-      /** A workflow bundle built ahead of time (`pnpm --filter @rapport/workflows bundle`). */
+      /** A workflow bundle built ahead of time (`pnpm build` writes services/worker/dist/). */
       workflowBundle: env.WORKFLOW_BUNDLE,
       /** Where notify steps without a URL of their own post, and the key that signs every post. */
       webhook: { url: env.FOLLOWUP_WEBHOOK_URL, secret: env.FOLLOWUP_WEBHOOK_SECRET },
@@ -289,6 +290,8 @@ export const configSchema = envSchema
     infra: {
       cacheDir: resolve(env.CACHE_DIR),
       runDir: resolve(env.RUN_DIR),
+      /** How `rapport up` runs the services: TypeScript through tsx, or compiled by `pnpm build`. */
+      servicesFrom: env.SERVICES_FROM,
       kafka: {
         given: env.KAFKA_BROKERS !== undefined,
         port: env.EMBEDDED_KAFKA_PORT,

@@ -1,5 +1,5 @@
 import { WORKFLOWS_PATH } from '@rapport/workflows';
-import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { bundleWorkflowCode, type BundleOptions, type WorkflowBundle } from '@temporalio/worker';
 
 const quiet = () => undefined;
 const quietLogger = {
@@ -12,10 +12,24 @@ const quietLogger = {
 };
 
 /**
+ * Workspace packages export their TypeScript under the `source` condition and their compiled
+ * JavaScript by default (docs/development.md). The bundle resolves them the way the process that
+ * builds it does: from source when the workflows are TypeScript (tsx, vitest), compiled otherwise.
+ */
+const resolveLikeThisProcess: NonNullable<BundleOptions['webpackConfigHook']> = (config) =>
+  WORKFLOWS_PATH.endsWith('.ts')
+    ? { ...config, resolve: { ...config.resolve, conditionNames: ['source', '...'] } }
+    : config;
+
+/**
  * Bundles the workflow code (webpack, a few seconds on these machines). A worker given a bundle
  * built ahead of time (RAPPORT_WORKFLOW_BUNDLE, from `pnpm --filter @rapport/worker bundle`)
  * skips this; tests build one per file and share it between their workers.
  */
 export function buildWorkflowBundle(): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  return bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    logger: quietLogger,
+    webpackConfigHook: resolveLikeThisProcess,
+  });
 }
