@@ -12,7 +12,7 @@ import { fetchVegeta } from '@rapport/infra';
 import { createModel } from '@rapport/model';
 import { Projection, ReadModel, readModelOptions, type PositionedEvent } from '@rapport/read-model';
 import { benchInfrastructure, deleteKeys, printTable } from './infra.js';
-import { API_NODE_FLAGS } from '../../packages/cli/src/services.js';
+import { API_NODE_FLAGS } from '../../packages/cli/src/service-processes.js';
 import { httpLoad, type HttpLoad } from './vegeta.js';
 import { startService, type ServiceProcess } from './service.js';
 

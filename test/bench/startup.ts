@@ -14,7 +14,7 @@ import { access, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '@rapport/config';
-import { API_NODE_FLAGS, serviceEntry } from '../../packages/cli/src/services.js';
+import { API_NODE_FLAGS, serviceEntry } from '../../packages/cli/src/service-processes.js';
 import { benchInfrastructure, printTable } from './infra.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

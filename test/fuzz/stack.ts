@@ -1,5 +1,5 @@
 import { builtInAdapters } from '@rapport/adapters';
-import { API_NODE_FLAGS } from '../../packages/cli/src/services.js';
+import { API_NODE_FLAGS } from '../../packages/cli/src/service-processes.js';
 import { startService, type ServiceProcess } from '../bench/service.js';
 import { freePorts } from '../harness/ports.js';
 

@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { buildWorkflowBundle } from '@rapport/worker';
 import {
-  bundleWorkflowCode,
   DefaultLogger,
   NativeConnection,
   Runtime,
@@ -14,24 +14,14 @@ import { testInfra, uniqueNames } from '../harness/index.js';
 import { accumulate, addSignal, longSleep, totalQuery } from './workflows.js';
 
 const infra = testInfra();
-const quiet = () => undefined;
-const quietLogger = {
-  log: quiet,
-  trace: quiet,
-  debug: quiet,
-  info: quiet,
-  warn: quiet,
-  error: quiet,
-};
 let workflowBundle: WorkflowBundle;
 
 beforeAll(async () => {
   // Worker lifecycle lines at INFO drown the test report; warnings and errors still show.
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  workflowBundle = await bundleWorkflowCode({
-    workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)),
-    logger: quietLogger,
-  });
+  workflowBundle = await buildWorkflowBundle(
+    fileURLToPath(new URL('./workflows.ts', import.meta.url)),
+  );
 });
 
 describe('Temporal dev server (real)', () => {

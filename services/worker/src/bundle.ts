@@ -16,20 +16,23 @@ const quietLogger = {
  * JavaScript by default (docs/development.md). The bundle resolves them the way the process that
  * builds it does: from source when the workflows are TypeScript (tsx, vitest), compiled otherwise.
  */
-const resolveLikeThisProcess: NonNullable<BundleOptions['webpackConfigHook']> = (config) =>
-  WORKFLOWS_PATH.endsWith('.ts')
-    ? { ...config, resolve: { ...config.resolve, conditionNames: ['source', '...'] } }
-    : config;
+const resolveLike =
+  (workflowsPath: string): NonNullable<BundleOptions['webpackConfigHook']> =>
+  (config) =>
+    workflowsPath.endsWith('.ts')
+      ? { ...config, resolve: { ...config.resolve, conditionNames: ['source', '...'] } }
+      : config;
 
 /**
  * Bundles the workflow code (webpack, a few seconds on these machines). A worker given a bundle
  * built ahead of time (RAPPORT_WORKFLOW_BUNDLE, from `pnpm --filter @rapport/worker bundle`)
- * skips this; tests build one per file and share it between their workers.
+ * skips this; tests build one per file and share it between their workers, and may bundle
+ * workflows of their own.
  */
-export function buildWorkflowBundle(): Promise<WorkflowBundle> {
+export function buildWorkflowBundle(workflowsPath = WORKFLOWS_PATH): Promise<WorkflowBundle> {
   return bundleWorkflowCode({
-    workflowsPath: WORKFLOWS_PATH,
+    workflowsPath,
     logger: quietLogger,
-    webpackConfigHook: resolveLikeThisProcess,
+    webpackConfigHook: resolveLike(workflowsPath),
   });
 }

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { Config } from '@rapport/config';
 import { CliError } from '../cli-errors.js';
-import { DEV_KEYS } from '../services.js';
+import { DEV_KEYS } from '../service-processes.js';
 import { parseJson, serviceError } from './answers.js';
 
 /** Where the read commands ask: the query API and a read key. */

@@ -9,7 +9,7 @@ import {
   type Issue,
 } from '@rapport/schema';
 import { CliError } from '../cli-errors.js';
-import { DEV_KEYS } from '../services.js';
+import { DEV_KEYS } from '../service-processes.js';
 import { parseJson, serviceError, type ServiceError } from './answers.js';
 
 /** Where the CLI sends events: every accepted event goes through the gateway's HTTP API. */

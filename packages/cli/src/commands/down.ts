@@ -2,7 +2,7 @@ import type { Config } from '@rapport/config';
 import { stopInfrastructure, stopProcess } from '@rapport/infra';
 import { defineCommand } from '../command.js';
 import { say } from '../output.js';
-import { appServices } from '../services.js';
+import { appServices } from '../service-processes.js';
 
 /** Services first, in reverse start order, so none loses its servers while still working. */
 export async function stopServices(config: Config): Promise<string[]> {

@@ -1,11 +1,11 @@
 import type { Command } from '../command.js';
-import { replayCommand } from '../replay.js';
 import { atRiskCommand } from './at-risk.js';
 import { demoCommand } from './demo.js';
 import { dlqCommand } from './dlq.js';
 import { downCommand } from './down.js';
 import { fetchCommand } from './fetch.js';
 import { importCommand } from './import.js';
+import { replayCommand } from './replay.js';
 import { sendCommand } from './send.js';
 import { showCommand } from './show.js';
 import { statusCommand } from './status.js';
@@ -26,11 +26,6 @@ export const COMMANDS: readonly Command[] = [
   atRiskCommand,
   tailCommand,
   demoCommand,
-  {
-    name: 'replay',
-    synopsis: 'replay',
-    summary: "Rebuild the read model from the log's start, then switch readers to it.",
-    main: replayCommand,
-  },
+  replayCommand,
   workflowCommand,
 ];

@@ -2,7 +2,7 @@ import type { Config } from '@rapport/config';
 import { inspectInfrastructure, runningProcess } from '@rapport/infra';
 import { defineCommand } from '../command.js';
 import { table } from '../output.js';
-import { appServices } from '../services.js';
+import { appServices } from '../service-processes.js';
 
 export const statusCommand = defineCommand({
   name: 'status',

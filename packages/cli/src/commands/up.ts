@@ -9,7 +9,7 @@ import {
   isEmbeddedDefault,
   unsetKeyClasses,
   withDevKeys,
-} from '../services.js';
+} from '../service-processes.js';
 import { demoOnUp } from './demo.js';
 import { stopServices } from './down.js';
 

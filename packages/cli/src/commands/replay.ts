@@ -1,4 +1,4 @@
-import { loadConfig, type Config } from '@rapport/config';
+import type { Config } from '@rapport/config';
 import { createInteractionProducer, createKafka } from '@rapport/kafka';
 import { createModel } from '@rapport/model';
 import {
@@ -7,7 +7,7 @@ import {
   type RebuildProgress,
   type RebuildResult,
 } from '@rapport/read-model';
-import { parseFlags, runCommand } from './command.js';
+import { defineCommand } from '../command.js';
 
 const USAGE = `Usage: rapport replay [--keep-old]
 
@@ -27,20 +27,14 @@ export interface ReplayResult extends RebuildResult {
   readonly seconds: number;
 }
 
-export async function replayCommand(args: readonly string[]): Promise<number> {
-  return runCommand('replay', USAGE, async () => {
-    const { values } = parseFlags(args, {
-      'keep-old': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h' },
-    });
-    if (values.help) {
-      console.log(USAGE);
-      return 0;
-    }
-    const result = await replay(loadConfig(), {
-      keepOld: values['keep-old'],
-      out: process.stderr,
-    });
+export const replayCommand = defineCommand({
+  name: 'replay',
+  synopsis: 'replay',
+  summary: "Rebuild the read model from the log's start, then switch readers to it.",
+  usage: USAGE,
+  flags: { 'keep-old': { type: 'boolean', default: false } },
+  async run({ flags, config }) {
+    const result = await replay(config, { keepOld: flags['keep-old'], out: process.stderr });
     console.log(
       `rapport: replayed ${result.events.toLocaleString('en-US')} events in ${result.seconds.toFixed(1)} s ` +
         `into generation ${result.to.generation}; readers moved from generation ${result.from.generation}` +
@@ -49,8 +43,8 @@ export async function replayCommand(args: readonly string[]): Promise<number> {
           : ''),
     );
     return 0;
-  });
-}
+  },
+});
 
 /** `rapport replay`: the read model's rebuild (rebuildGeneration), with a progress bar. */
 export async function replay(config: Config, options: ReplayOptions): Promise<ReplayResult> {
