@@ -10,6 +10,11 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['source'] } },
   test: {
     reporters: ['default', './test/harness/summary-reporter.ts'],
+    // Integration suites spend most of their time waiting on servers (consumer groups, timers,
+    // processes starting), not computing: three files at a time keep two cores busy where one
+    // (vitest's default here) left them mostly idle.
+    maxWorkers: 3,
+    minWorkers: 1,
     projects: [
       {
         extends: true,

@@ -34,8 +34,11 @@ export async function provisionTopics(
     }
     if (created.length > 0) logger.info({ created }, `created topics ${created.join(', ')}`);
     const existing = topics.filter((topic) => !created.includes(topic));
-    const counts = await partitionCounts(admin, existing, Date.now() + LEADERS_WITHIN_MS);
-    const warnings = partitionWarnings(counts, config.partitions);
+    const counts = await partitionCounts(admin, topics, Date.now() + LEADERS_WITHIN_MS);
+    const warnings = partitionWarnings(
+      new Map([...counts].filter(([topic]) => existing.includes(topic))),
+      config.partitions,
+    );
     for (const warning of warnings) logger.warn({ partitions: config.partitions }, warning);
     return { created, existing, warnings };
   } catch (error) {
@@ -48,19 +51,22 @@ export async function provisionTopics(
   }
 }
 
+/**
+ * Leaders are waited for afterwards, with every other topic (partitionCounts): kafkajs's own wait
+ * gives up when a busy broker answers that it does not host the new topic yet.
+ */
 function createTopic(admin: Admin, topic: string, numPartitions: number): Promise<boolean> {
-  return admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true });
+  return admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: false });
 }
 
-/** How long a topic another service is creating may take to have a leader for each partition. */
+/** How long a new topic (this service's or another's) may take to have a leader for each partition. */
 const LEADERS_WITHIN_MS = 15_000;
 const LEADERS_POLL_MS = 100;
 
 /**
- * The partition count of existing topics, once each partition has a leader. A topic another
- * service is creating at this moment (services started together on a fresh cluster) is listed
- * before its partitions have leaders, and until then the broker answers that it does not host
- * them: that is waited out, as `createTopics({ waitForLeaders })` waits for the topics it creates.
+ * The partition count of the topics, once each partition has a leader. A topic just created (by
+ * this service, or by another started at the same moment) is listed before its partitions have
+ * leaders, and until then the broker answers that it does not host them: that is waited out.
  */
 async function partitionCounts(admin: Admin, topics: readonly string[], deadline: number) {
   if (topics.length === 0) return new Map<string, number>();
