@@ -109,10 +109,13 @@ export async function startRig(options: {
   const kafka = createKafka(config.kafka);
   const offsets = new Map<string, number>();
   const describe = async (customerId: string) => {
-    // Bounded: the time-skipping server never answers a query that races a continue-as-new.
-    const found = await options.client.connection.withDeadline(Date.now() + 2_000, () =>
+    // Bounded: the time-skipping server never answers a query that races a continue-as-new, and
+    // the client's retries can outlive the call's deadline, so the wait is bounded here too.
+    const query = options.client.connection.withDeadline(Date.now() + 2_000, () =>
       describeCustomer(options.client, customerId),
     );
+    query.catch(() => undefined); // Abandoned if the bound below wins.
+    const found = await Promise.race([query, unanswered(2_500, customerId)]);
     if (found === null) throw new Error(`no workflow for ${customerId}`);
     return found;
   };
@@ -155,6 +158,16 @@ export async function startRig(options: {
     },
     stop: () => worker.stop(),
   };
+}
+
+/** Rejects after `ms`: a query that never answers is given up, and the caller asks again. */
+function unanswered(ms: number, customerId: string): Promise<never> {
+  return new Promise((_, reject) => {
+    setTimeout(
+      () => reject(new Error(`no answer about ${customerId} within ${ms} ms`)),
+      ms,
+    ).unref();
+  });
 }
 
 let sequence = 0;
