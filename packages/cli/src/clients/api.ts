@@ -1,28 +1,16 @@
 import type { z } from 'zod';
 import type { Config } from '@rapport/config';
 import { CliError } from '../cli-errors.js';
-import { DEV_KEYS } from '../service-processes.js';
 import { parseJson, serviceError } from './answers.js';
+import { serverTarget, type ServerTarget } from './target.js';
 
 /** Where the read commands ask: the query API and a read key. */
-export interface ApiTarget {
-  readonly url: string;
-  readonly key: string;
-}
+export type ApiTarget = ServerTarget;
 
-/**
- * `--api` else the configured host and port; `--key` else the first configured read key, else
- * the dev key `rapport up` gives its API when none is configured.
- */
-export function apiTarget(
+export const apiTarget = (
   config: Config,
   flags: { readonly api?: string | undefined; readonly key?: string | undefined },
-): ApiTarget {
-  return {
-    url: (flags.api ?? `http://${config.http.host}:${config.http.apiPort}`).replace(/\/+$/, ''),
-    key: flags.key ?? config.auth.read[0] ?? DEV_KEYS.read,
-  };
-}
+): ApiTarget => serverTarget(config, 'api', { url: flags.api, key: flags.key });
 
 export interface SseEvent {
   readonly id: string | undefined;

@@ -9,31 +9,16 @@ import {
   type Issue,
 } from '@rapport/schema';
 import { CliError } from '../cli-errors.js';
-import { DEV_KEYS } from '../service-processes.js';
 import { parseJson, serviceError, type ServiceError } from './answers.js';
+import { serverTarget, type ServerTarget } from './target.js';
 
 /** Where the CLI sends events: every accepted event goes through the gateway's HTTP API. */
-export interface GatewayTarget {
-  readonly url: string;
-  readonly key: string;
-}
+export type GatewayTarget = ServerTarget;
 
-/**
- * `--gateway` else the configured host and port; `--key` else the first configured write key,
- * else the dev key `rapport up` gives its gateway when none is configured.
- */
-export function gatewayTarget(
+export const gatewayTarget = (
   config: Config,
   flags: { readonly gateway?: string | undefined; readonly key?: string | undefined },
-): GatewayTarget {
-  return {
-    url: (flags.gateway ?? `http://${config.http.host}:${config.http.gatewayPort}`).replace(
-      /\/+$/,
-      '',
-    ),
-    key: flags.key ?? config.auth.write[0] ?? DEV_KEYS.write,
-  };
-}
+): GatewayTarget => serverTarget(config, 'gateway', { url: flags.gateway, key: flags.key });
 
 export interface RetryPolicy {
   /** Attempts per request, the first included, before giving up with a clear error. */
