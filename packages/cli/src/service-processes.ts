@@ -71,10 +71,9 @@ export function withDevKeys(config: Config): Config {
 }
 
 /**
- * The query API's Node flags: its old generation starts at 128 MB. Its live heap is about 19 MB,
- * and V8, sizing the old generation to it, ran a mark-compact every ~3 s at 2,000 requests/s
- * (HTTP's short-lived garbage is promoted at 2–3 MB/s); each one stalled 14–39 requests for up to
- * 19 ms, which was the whole of the p99 tail (median 5.2 ms over six runs; 2.9–3.8 with this).
+ * The query API's Node flags: its old generation starts at 128 MB. Its live heap is small, and
+ * V8, sizing the old generation to it, ran mark-compacts so often under load that their pauses
+ * were the whole of the p99 tail (docs/read-side.md §9).
  */
 export const API_NODE_FLAGS = ['--initial-old-space-size=128'] as const;
 

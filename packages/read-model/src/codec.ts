@@ -21,14 +21,12 @@ export interface RecordData {
 }
 
 /**
- * Formats of the `d` field, named by its first byte. Both keep a customer's whole read model
- * under 1 KB of Redis (about 250 bytes for a customer of ten events).
+ * Formats of the `d` field, named by its first byte; both are about as small (sizes and costs:
+ * docs/read-side.md §1 and §9).
  *
- * - V1 (read only): `{m, x, u}` as JSON, deflated with DICTIONARY_V1. Deflating with a
- *   dictionary cost 14–20 µs a write (zlib's set-up per call), inflating, parsing and
- *   validating about 45 µs a read.
- * - V2 (written): binary (ByteWriter): u, the extras, then the model's encodeState. About 2 µs
- *   each way.
+ * - V1 (read only): `{m, x, u}` as JSON, deflated with DICTIONARY_V1: zlib's set-up per call
+ *   made it the costliest part of a write and of a read.
+ * - V2 (written): binary (ByteWriter): u, the extras, then the model's encodeState.
  */
 const V1 = 1;
 const V2 = 2;
