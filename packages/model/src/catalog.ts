@@ -10,7 +10,8 @@ import { InitiatorSchema } from '@rapport/schema';
  * - `signal`: bookkeeping the engine derives (SLA verdicts, follow-ups); not an interaction,
  *   carries no value, may carry trust evidence.
  * Outbound value of engagement and participation types always feeds R, the side the business
- * gives; its weight is what tells a newsletter from a resolved ticket.
+ * gives; its weight is what tells a newsletter from a resolved ticket. An exchange (a purchase, a
+ * paid invoice, a delivery) also carries a `reciprocal`: what the other side gives in it.
  */
 export const EventKindSchema = z.enum(['engagement', 'participation', 'signal']);
 export type EventKind = z.infer<typeof EventKindSchema>;
@@ -28,6 +29,13 @@ export const CatalogEntrySchema = z.strictObject({
   inbound: weight,
   /** Value points when the business sends it. */
   outbound: weight,
+  /**
+   * An exchange: value points the other side gives in the same event (0: not an exchange). Sent
+   * inbound, the business gives them (R: the goods or service paid for); sent outbound, the
+   * customer does (where the type's inbound value goes). An event's `value` scales them in
+   * proportion to its own side's weight.
+   */
+  reciprocal: weight,
   /** Trust evidence about intent: +1 heard in time, −1 ignored. */
   warmth: evidence,
   /** Trust evidence about ability: +1 promise kept, −1 broken. */
@@ -50,24 +58,38 @@ export const ChannelTraitsSchema = z.strictObject({
 export type ChannelTraits = z.infer<typeof ChannelTraitsSchema>;
 export const ChannelTraitsPatchSchema = ChannelTraitsSchema.partial();
 
-type Extras = Partial<Pick<CatalogEntry, 'warmth' | 'competence' | 'initiator' | 'milestone'>>;
+type Extras = Partial<
+  Pick<CatalogEntry, 'reciprocal' | 'warmth' | 'competence' | 'initiator' | 'milestone'>
+>;
+
+const NEUTRAL = { reciprocal: 0, warmth: 0, competence: 0 } as const;
 
 function engagement(inbound: number, outbound: number, extras: Extras = {}): CatalogEntry {
-  return { kind: 'engagement', inbound, outbound, warmth: 0, competence: 0, ...extras };
+  return { kind: 'engagement', inbound, outbound, ...NEUTRAL, ...extras };
 }
 
 function participation(inbound: number, extras: Extras = {}): CatalogEntry {
-  return { kind: 'participation', inbound, outbound: 0, warmth: 0, competence: 0, ...extras };
+  return { kind: 'participation', inbound, outbound: 0, ...NEUTRAL, ...extras };
 }
 
 function signal(extras: Extras = {}): CatalogEntry {
-  return { kind: 'signal', inbound: 0, outbound: 0, warmth: 0, competence: 0, ...extras };
+  return { kind: 'signal', inbound: 0, outbound: 0, ...NEUTRAL, ...extras };
+}
+
+/**
+ * A customer paying for something (`weight` points to G) gets it from the business: half as many
+ * points to R. Paying is the customer's choice; delivering what was paid for is the business's
+ * side of the bargain, worth at most a resolved ticket (5). See docs/model.md §3.
+ */
+function paid(weight: number, extras: Extras = {}): CatalogEntry {
+  return engagement(weight, 0, { reciprocal: weight / 2, ...extras });
 }
 
 /**
  * Value points per type and direction. The scale: a substantive message is worth 1–3, showing up
  * a tenth of that, a purchase or renewal 10. Outbound blasts are cheap (0.2–0.5) because the
  * customer did not ask for them; answers and resolutions are dear because they were asked for.
+ * Payments and deliveries are exchanges: both sides give in the same event.
  */
 export const DEFAULT_CATALOG: Readonly<Record<string, CatalogEntry>> = {
   'page.viewed': participation(0.1),
@@ -98,8 +120,8 @@ export const DEFAULT_CATALOG: Readonly<Record<string, CatalogEntry>> = {
   'call.completed': engagement(3, 3),
 
   'store.visit': participation(1),
-  'purchase.completed': engagement(10, 0, { milestone: 'conversion' }),
-  'order.delivered': engagement(0, 3, { competence: 1, initiator: 'customer' }),
+  'purchase.completed': paid(10, { milestone: 'conversion' }),
+  'order.delivered': engagement(0, 3, { reciprocal: 1, competence: 1, initiator: 'customer' }),
   'order.delayed': engagement(0, 0, { competence: -1 }),
   'referral.made': engagement(8, 0),
   'review.posted': engagement(5, 0),
@@ -107,10 +129,10 @@ export const DEFAULT_CATALOG: Readonly<Record<string, CatalogEntry>> = {
   'sales.proposal_sent': engagement(0, 2),
 
   'invoice.sent': engagement(0, 0.2),
-  'invoice.paid': engagement(2, 0),
+  'invoice.paid': paid(2),
   'payment.failed': signal(),
-  'subscription.started': engagement(10, 0, { milestone: 'conversion' }),
-  'subscription.renewed': engagement(10, 0, { milestone: 'conversion' }),
+  'subscription.started': paid(10, { milestone: 'conversion' }),
+  'subscription.renewed': paid(10, { milestone: 'conversion' }),
   'subscription.cancelled': engagement(0, 0, { milestone: 'churn' }),
   'account.closed': engagement(0, 0, { milestone: 'churn' }),
 
@@ -130,7 +152,7 @@ export const DEFAULT_CATALOG: Readonly<Record<string, CatalogEntry>> = {
   'social.direct_message': engagement(2, 1),
   'community.replied': engagement(3, 1),
   'community.activity': participation(0.5),
-  'billing.invoice_paid': engagement(2, 0),
+  'billing.invoice_paid': paid(2),
   'billing.payment_failed': signal(),
   'screen.viewed': participation(0.1),
   'profile.identified': signal(),
@@ -152,8 +174,7 @@ export const UNKNOWN_EVENT: CatalogEntry = {
   kind: 'participation',
   inbound: 0.5,
   outbound: 0.5,
-  warmth: 0,
-  competence: 0,
+  ...NEUTRAL,
 };
 
 const traits = (visibility: 'public' | 'private', register: 'formal' | 'informal') => ({
@@ -202,13 +223,13 @@ export interface Catalog {
 }
 
 /**
- * How much one event of a type can move the numbers: its larger value weight, or five points
- * per unit of trust evidence (for a typical customer one SLA verdict moves trust about as much
- * as five value points move engagement).
+ * How much one event of a type can move the numbers: its larger value weight (an exchange's
+ * reciprocal added to it), or five points per unit of trust evidence (for a typical customer one
+ * SLA verdict moves trust about as much as five value points move engagement).
  */
 function importance(entry: CatalogEntry): number {
   const evidence = Math.abs(entry.warmth) + Math.abs(entry.competence);
-  return Math.max(entry.inbound, entry.outbound, 5 * evidence);
+  return Math.max(Math.max(entry.inbound, entry.outbound) + entry.reciprocal, 5 * evidence);
 }
 
 /** Zod's optional fields may hold an explicit undefined, which means "keep the default". */
@@ -261,4 +282,19 @@ function overlaid<T extends object>(base: T, patch: Patch<T>): T {
     if (value !== undefined) result[key] = value;
   }
   return result;
+}
+
+/**
+ * The catalog as it was before purchases and the like were exchanges: every default exchange's
+ * reciprocal off, on top of the given patches. Engagement workflow runs that began before then
+ * fold with it, so that their replays arm the timers they armed (see docs/workflows.md §3).
+ */
+export function withoutExchanges(
+  catalog: Readonly<Record<string, CatalogPatch>>,
+): Record<string, CatalogPatch> {
+  const patches: Record<string, CatalogPatch> = { ...catalog };
+  for (const [type, entry] of Object.entries(DEFAULT_CATALOG)) {
+    if (entry.reciprocal > 0) patches[type] = { ...patches[type], reciprocal: 0 };
+  }
+  return patches;
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CATALOG, DEFAULT_CHANNELS } from './catalog.js';
 import { DAY, HOUR, inbound, outbound } from './fixtures.js';
-import { createModel } from './model.js';
+import { createModel, type Model } from './model.js';
 import type { Reading } from './read.js';
 import type { FoldableEvent } from './state.js';
 
@@ -12,6 +12,11 @@ import type { FoldableEvent } from './state.js';
  * contain it cell for cell, so the doc cannot drift from the code.
  */
 const model = createModel();
+const MINUTE = 60_000;
+/** The default catalog's exchanges, which the weekly buyer's first column turns off. */
+const EXCHANGES = Object.keys(DEFAULT_CATALOG).filter(
+  (type) => (DEFAULT_CATALOG[type]?.reciprocal ?? 0) > 0,
+);
 const START = Date.UTC(2024, 2, 4, 9); // Monday 4 March 2024, 09:00 UTC
 const READ_AT = START + 12 * 7 * DAY; // twelve weeks later
 const weeks = (from: number, to: number) =>
@@ -51,8 +56,14 @@ const score = fixed(1);
 const ratio = fixed(2);
 const when = (ms: number | null) =>
   ms === null ? '—' : new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
-const parts = (items: ReadonlyArray<{ type: string; size: number }>) =>
-  items.length === 0 ? '—' : items.map((item) => `${item.type} ${score(item.size)}`).join(', ');
+const parts = (items: ReadonlyArray<{ type: string; size: number; sides?: string }>) =>
+  items.length === 0
+    ? '—'
+    : items.map((item) => `${item.type} ${score(item.size)}${item.sides ?? ''}`).join(', ');
+
+/** An exchange's two sides, as points from the customer's side and from the business's. */
+const sides = ({ given, received }: { given: number; received: number }) =>
+  given > 0 && received > 0 ? ` (${score(given)} given + ${score(received)} received)` : '';
 
 const rows: ReadonlyArray<[string, (r: Reading) => string]> = [
   ['engagement (0–100)', (r) => score(r.engagement)],
@@ -83,7 +94,14 @@ const rows: ReadonlyArray<[string, (r: Reading) => string]> = [
   ],
   [
     'engagement explained (points)',
-    (r) => parts(r.explanation.engagement.map(({ type, points }) => ({ type, size: points }))),
+    (r) =>
+      parts(
+        r.explanation.engagement.map((part) => ({
+          type: part.type,
+          size: part.points,
+          sides: sides(part),
+        })),
+      ),
   ],
   [
     'trust explained (×100)',
@@ -99,33 +117,72 @@ function markdownTable(header: readonly string[], body: readonly (readonly strin
   return [line(header), line(header.map(() => '---')), ...body.map(line)].join('\n');
 }
 
-function exampleTable(): string {
-  const states = Object.values(customers).map((events) =>
-    events.reduce((state, event) => model.apply(state, event), model.empty()),
-  );
-  const readings = states.map((state) => model.at(state, READ_AT));
+/** One column per customer, each folded by its own model, read at READ_AT. */
+function readingsTable(columns: Record<string, { events: FoldableEvent[]; using: Model }>): string {
+  const folded = Object.values(columns).map(({ events, using }) => ({
+    using,
+    state: events.reduce((state, event) => using.apply(state, event), using.empty()),
+  }));
+  const readings = folded.map(({ using, state }) => using.at(state, READ_AT));
   return markdownTable(
-    [`read at ${when(READ_AT)} UTC`, ...Object.keys(customers)],
+    [`read at ${when(READ_AT)} UTC`, ...Object.keys(columns)],
     [
       ...rows.map(([label, cell]) => [label, ...readings.map(cell)]),
       [
         'stored state (JSON bytes)',
-        ...states.map((state) => String(JSON.stringify(model.toJSON(state)).length)),
+        ...folded.map(({ using, state }) => String(JSON.stringify(using.toJSON(state)).length)),
       ],
     ],
   );
+}
+
+function exampleTable(): string {
+  return readingsTable(
+    Object.fromEntries(
+      Object.entries(customers).map(([name, events]) => [name, { events, using: model }]),
+    ),
+  );
+}
+
+/**
+ * The weekly buyer: a store visit and a purchase every week, inbound only, as a point-of-sale
+ * export sends them; read by a catalog without exchanges, and by the default one.
+ */
+function weeklyBuyerTable(): string {
+  const events = weeks(0, 12).flatMap((at) => [
+    inbound('store.visit', 'store', at + 8 * HOUR),
+    inbound('purchase.completed', 'store', at + 8 * HOUR + 20 * MINUTE),
+  ]);
+  const oneWay = createModel({
+    catalog: Object.fromEntries(EXCHANGES.map((type) => [type, { reciprocal: 0 }])),
+  });
+  return readingsTable({
+    'Weekly buyer, no exchanges': { events, using: oneWay },
+    'Weekly buyer (default catalog)': { events, using: model },
+  });
 }
 
 const signed = (x: number) => String(x).replace('-', '−');
 
 function catalogTable(): string {
   return markdownTable(
-    ['type', 'kind', 'inbound', 'outbound', 'warmth', 'competence', 'initiator', 'milestone'],
+    [
+      'type',
+      'kind',
+      'inbound',
+      'outbound',
+      'reciprocal',
+      'warmth',
+      'competence',
+      'initiator',
+      'milestone',
+    ],
     Object.entries(DEFAULT_CATALOG).map(([type, entry]) => [
       `\`${type}\``,
       entry.kind,
       String(entry.inbound),
       String(entry.outbound),
+      String(entry.reciprocal),
       signed(entry.warmth),
       signed(entry.competence),
       entry.initiator ?? '',
@@ -166,6 +223,7 @@ describe('docs/model.md', () => {
 
   it.each([
     ['the worked example, exactly as the model computes it', exampleTable],
+    ['the weekly buyer, exactly as the model computes it', weeklyBuyerTable],
     ['the default value catalog', catalogTable],
     ['the default channel catalog', channelTable],
   ])('shows %s', (_what, render) => {

@@ -15,6 +15,7 @@ export {
   type ChannelTraits,
   type EventKind,
   type Milestone,
+  withoutExchanges,
 } from './catalog.js';
 export { ModelError, type ModelErrorCode } from './errors.js';
 export { createModel, type Model } from './model.js';

@@ -89,6 +89,44 @@ describe('engagement and participation', () => {
   });
 });
 
+describe('exchanges', () => {
+  const shopping = (at: number): FoldableEvent[] => [
+    inbound('store.visit', 'store', at),
+    inbound('purchase.completed', 'store', at + HOUR),
+  ];
+
+  it('reads a weekly buyer with nothing outbound as engaged: a purchase gives both ways', () => {
+    const state = fold(weekly(12, shopping).flat());
+    const reading = model.at(state, START + 12 * 7 * DAY);
+    expect(reading.ledger.received).toBeCloseTo(reading.ledger.given / 2, 9);
+    expect(reading.status).toBe('engaged');
+    expect(reading.stage).toBe('active');
+    const withoutExchanges = createModel({ catalog: { 'purchase.completed': { reciprocal: 0 } } });
+    const oneWay = withoutExchanges.at(fold(weekly(12, shopping).flat(), withoutExchanges), 0);
+    expect([oneWay.engagement, oneWay.status]).toEqual([0, 'at_risk']);
+  });
+
+  it('explains both sides of an exchange, and the sides add up to its points', () => {
+    const everything = createModel({ explain: 20 });
+    const events = [
+      ...weekly(6, shopping).flat(),
+      ...weekly(6, (at) => outbound('order.delivered', 'web', at + DAY)),
+      ...weekly(6, (at) => outbound('email.sent', 'email', at)),
+    ];
+    const reading = everything.at(fold(events, everything), START + 6 * 7 * DAY);
+    const parts = reading.explanation.engagement;
+    for (const part of parts) expect(part.given + part.received).toBeCloseTo(part.points, 12);
+    const total = parts.reduce((sum, part) => sum + part.points, 0);
+    expect(total).toBeCloseTo(reading.engagement, 9);
+    const byType = new Map(parts.map((part) => [part.type, part]));
+    for (const type of ['purchase.completed', 'order.delivered']) {
+      expect(byType.get(type)?.given).toBeGreaterThan(0);
+      expect(byType.get(type)?.received).toBeGreaterThan(0);
+    }
+    expect(byType.get('email.sent')?.given).toBe(0);
+  });
+});
+
 describe('trust', () => {
   it('starts at ½ with no confidence and grows with being heard and promises kept', () => {
     expect(model.at(model.empty(), START).trust).toEqual({
@@ -205,7 +243,9 @@ describe('lifecycle', () => {
 
   it('ends onboarding early on activation, and flags at-risk customers after it', () => {
     const bought = [purchase(START), inbound('onboarding.completed', 'app', START + DAY)];
-    expect(stage(bought, START + 2 * DAY)).toBe('at_risk');
+    expect(stage(bought, START + 2 * DAY)).toBe('active');
+    // One purchase is an exchange that reads cooling (48.7) and fades below 20 after 47 days.
+    expect(stage(bought, START + 60 * DAY)).toBe('at_risk');
   });
 
   it('is dormant after 90 days of customer silence; outbound mail does not break it', () => {

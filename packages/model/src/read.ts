@@ -66,8 +66,14 @@ export const ReadingSchema = z.object({
   /** Shares of outbound value by appeal, among the outbound events that carry one. */
   appeal: z.object({ ethos: unit, pathos: unit, logos: unit }).nullable(),
   explanation: z.object({
-    /** Engagement points owed to each type; all of them together add up to the engagement. */
-    engagement: z.array(z.object({ type: z.string(), points: z.number() })),
+    /**
+     * Engagement points owed to each type; all of them together add up to the engagement. An
+     * exchange shows both sides: `points` = `given` (what the customer gave in events of this
+     * type) + `received` (what the business gave).
+     */
+    engagement: z.array(
+      z.object({ type: z.string(), points: z.number(), given: z.number(), received: z.number() }),
+    ),
     /** Trust moved away from ½ by each type; all of them together add up to trust − ½. */
     trust: z.array(z.object({ type: z.string(), effect: z.number() })),
   }),
@@ -319,8 +325,9 @@ function appealOf(state: State): Reading['appeal'] {
 
 /**
  * Euler's theorem splits H exactly: H = G·∂H/∂G + R·∂H/∂R, with ∂H/∂G = 2r², ∂H/∂R = 2g² for
- * g, r the shares of G and R. A type's part is its inbound value times 2r² plus its outbound value
- * times 2g², so a blast the customer never answers earns nothing, as it should.
+ * g, r the shares of G and R. A type's part is what the customer gave in it times 2r² plus what the
+ * business gave in it times 2g², so a blast the customer never answers earns nothing, as it
+ * should, and an exchange shows both of its sides.
  */
 function explainEngagement(
   state: State,
@@ -334,11 +341,12 @@ function explainEngagement(
   const total = now.given + now.received;
   const inboundWeight = 2 * (now.received / total) ** 2;
   const outboundWeight = 2 * (now.given / total) ** 2;
+  const toPoints = (engagement * ledgerDecay) / harmonic;
   const parts = state.types.keys.map((type, k) => {
-    const given = get(state.types.values, k * ROW_WIDTH + ROW.given);
-    const received = get(state.types.values, k * ROW_WIDTH + ROW.received);
-    const part = (given * inboundWeight + received * outboundWeight) * ledgerDecay;
-    return { type, points: (engagement * part) / harmonic };
+    const given = get(state.types.values, k * ROW_WIDTH + ROW.given) * inboundWeight * toPoints;
+    const received =
+      get(state.types.values, k * ROW_WIDTH + ROW.received) * outboundWeight * toPoints;
+    return { type, points: given + received, given, received };
   });
   return largest(parts, (part) => part.points, limit);
 }

@@ -241,6 +241,19 @@ function addMilestone(sums: number[], milestone: Milestone, at: number): void {
   }
 }
 
+/**
+ * An event's value on each side. Its own direction's side gets its `value` or the catalog weight;
+ * an exchange's other side gets the reciprocal, scaled by the same ratio as the event's value
+ * (unscaled when its own weight is 0, as there is no ratio to keep).
+ */
+function sidesOf(entry: CatalogEntry, event: FoldableEvent, inbound: boolean) {
+  const weight = inbound ? entry.inbound : entry.outbound;
+  const value = event.value ?? weight;
+  const scale = event.value === undefined || weight === 0 ? 1 : event.value / weight;
+  const other = entry.reciprocal === 0 ? 0 : entry.reciprocal * scale;
+  return inbound ? { customer: value, business: other } : { customer: other, business: value };
+}
+
 function addInteraction(
   draft: Draft,
   key: string,
@@ -251,25 +264,26 @@ function addInteraction(
   context: FoldContext,
 ): void {
   const inbound = event.direction === 'inbound';
-  const value = event.value ?? (inbound ? entry.inbound : entry.outbound);
-  const decayed = value * weight;
+  const { customer, business } = sidesOf(entry, event, inbound);
   const { sums } = draft;
-  if (!inbound) {
-    if (value !== 0) addToRow(draft.types, key, ROW.received, decayed, context.rows);
-    if (event.appeal !== undefined) bump(sums, LEDGER[event.appeal], decayed);
-    bump(sums, LIFETIME.received, value);
-    bump(sums, LIFETIME.outbound, 1);
+  // What the customer gives is substantive (G) or showing up (P), by kind, in either direction.
+  if (entry.kind === 'engagement') {
+    if (customer !== 0) addToRow(draft.types, key, ROW.given, customer * weight, context.rows);
+    bump(sums, LIFETIME.given, customer);
   } else {
-    if (entry.kind === 'engagement') {
-      if (value !== 0) addToRow(draft.types, key, ROW.given, decayed, context.rows);
-      bump(sums, LIFETIME.given, value);
-    } else {
-      bump(sums, LEDGER.attention, decayed);
-      bump(sums, LIFETIME.attention, value);
-    }
+    bump(sums, LEDGER.attention, customer * weight);
+    bump(sums, LIFETIME.attention, customer);
+  }
+  if (business !== 0) addToRow(draft.types, key, ROW.received, business * weight, context.rows);
+  if (inbound) {
     bump(sums, LIFETIME.inbound, 1);
     raiseTo(sums, LASTS.inbound, at);
+  } else {
+    if (event.appeal !== undefined) bump(sums, LEDGER[event.appeal], business * weight);
+    bump(sums, LIFETIME.outbound, 1);
   }
+  bump(sums, LIFETIME.received, business);
+  const decayed = (customer + business) * weight;
   const initiator = event.initiator ?? entry.initiator ?? (inbound ? 'customer' : 'business');
   if (initiator === 'customer') bump(sums, LEDGER.voluntary, decayed);
   const channel = context.catalog.channelOf(event.channel);

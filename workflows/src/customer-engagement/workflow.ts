@@ -1,3 +1,4 @@
+import { withoutExchanges } from '@rapport/model';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   allHandlersFinished,
@@ -6,6 +7,7 @@ import {
   getExternalWorkflowHandle,
   log,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -39,6 +41,9 @@ const { loadSettings } = proxyLocalActivities<EngagementActivities>({
   startToCloseTimeout: '10s',
 });
 
+/** The change that made purchases, renewals, paid invoices and deliveries exchanges. */
+const EXCHANGES_PATCH = 'purchases-are-exchanges';
+
 /** Derived events per publish: one Kafka round trip each. */
 const OUTBOX_BATCH = 100;
 
@@ -58,7 +63,12 @@ export async function customerEngagement(input: CustomerEngagementInput): Promis
   setHandler(followUpFinishedSignal, (payload) => void finished.push(payload));
 
   const { customerId, settings: pinned, snapshot } = CustomerEngagementInputSchema.parse(input);
-  const settings = pinned ?? EngagementSettingsSchema.parse(await loadSettings());
+  const loaded = pinned ?? EngagementSettingsSchema.parse(await loadSettings());
+  // A run that began before purchases were exchanges goes on folding as it did, so its replay
+  // arms the timers it armed; the next run (continue-as-new) folds exchanges.
+  const settings = patched(EXCHANGES_PATCH)
+    ? loaded
+    : { ...loaded, model: { ...loaded.model, catalog: withoutExchanges(loaded.model.catalog) } };
   const engine = new Engagement(settings, customerId, snapshot);
   setHandler(stateQuery, () => engine.view(workflowNow()));
   setHandler(followUpsQuery, () => engine.followUps());
