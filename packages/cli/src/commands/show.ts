@@ -4,8 +4,13 @@ import { fixed, toMinute } from '../output.js';
 
 export function formatCustomer(view: CustomerView): string {
   const { trust, ledger, dimensions, predictions } = view;
+  // An exchange shows its two sides, as docs/model.md does.
   const explained = view.explanation.engagement
-    .map((part) => `${part.type} ${fixed(part.points)}`)
+    .map(({ type, points, given, received }) =>
+      given > 0 && received > 0
+        ? `${type} ${fixed(points)} (${fixed(given)} given + ${fixed(received)} received)`
+        : `${type} ${fixed(points)}`,
+    )
     .join(', ');
   const channels = view.channels
     .map(
