@@ -1,12 +1,10 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { startGateway, type StartedGateway } from '@rapport/gateway';
-import { startProjector, type StartedProjector } from '@rapport/projector';
 import { CustomerListSchema, CustomerViewSchema } from '@rapport/read-model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FROM_SOURCE, sleep, TEST_READ_KEY, TEST_WRITE_KEY } from '../harness/index.js';
-import { silent, testEnv } from '../projector/helpers.js';
-import { startTestApi, type TestApi } from './helpers.js';
+import { testEnv } from '../projector/helpers.js';
+import { startTestStack, type TestStack } from './helpers.js';
 
 /** A `rapport` command in its own process, as a user types it. */
 async function rapport(args: readonly string[], env: Record<string, string>) {
@@ -24,17 +22,11 @@ async function rapport(args: readonly string[], env: Record<string, string>) {
 }
 
 describe('rapport demo, show and at-risk', () => {
-  let t: TestApi;
-  let gateway: StartedGateway;
-  let projector: StartedProjector;
+  let t: TestStack;
   beforeAll(async () => {
-    t = await startTestApi('demo');
-    gateway = await startGateway(t.config, silent(t.config), { port: 0 });
-    projector = await startProjector(t.config, silent(t.config), { port: 0 });
+    t = await startTestStack('demo');
   });
   afterAll(async () => {
-    await projector.stop();
-    await gateway.stop();
     await t.stop();
   });
 
@@ -58,7 +50,7 @@ describe('rapport demo, show and at-risk', () => {
         '--seconds',
         '3',
         '--gateway',
-        gateway.url,
+        t.gateway.url,
         '--key',
         TEST_WRITE_KEY,
       ],

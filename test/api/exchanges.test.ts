@@ -1,10 +1,7 @@
-import { startGateway, type StartedGateway } from '@rapport/gateway';
-import { startProjector, type StartedProjector } from '@rapport/projector';
 import { CustomerViewSchema, type CustomerView } from '@rapport/read-model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep, TEST_WRITE_KEY } from '../harness/index.js';
-import { silent } from '../projector/helpers.js';
-import { startTestApi, type TestApi } from './helpers.js';
+import { startTestStack, type TestStack } from './helpers.js';
 
 const DAY = 86_400_000;
 
@@ -27,17 +24,11 @@ function weekly(
 }
 
 describe('purchases are exchanges, through the gateway', () => {
-  let t: TestApi;
-  let gateway: StartedGateway;
-  let projector: StartedProjector;
+  let t: TestStack;
   beforeAll(async () => {
-    t = await startTestApi('exchanges');
-    gateway = await startGateway(t.config, silent(t.config), { port: 0 });
-    projector = await startProjector(t.config, silent(t.config), { port: 0 });
+    t = await startTestStack('exchanges');
   });
   afterAll(async () => {
-    await projector.stop();
-    await gateway.stop();
     await t.stop();
   });
 
@@ -63,7 +54,7 @@ describe('purchases are exchanges, through the gateway', () => {
     const blasted = weekly(`blasted-${t.names.id}`, now, 2, [
       { type: 'email.sent', direction: 'outbound', channel: 'email' },
     ]);
-    const response = await fetch(`${gateway.url}/v1/interactions`, {
+    const response = await fetch(`${t.gateway.url}/v1/interactions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TEST_WRITE_KEY}`, 'content-type': 'application/json' },
       body: JSON.stringify({ batch: [...buyer, ...blasted] }),

@@ -1,4 +1,6 @@
 import { startApi, type StartedApi } from '@rapport/api';
+import { startGateway, type StartedGateway } from '@rapport/gateway';
+import { startProjector, type StartedProjector } from '@rapport/projector';
 import { Projection, type PositionedEvent } from '@rapport/read-model';
 import type { StampedInteraction } from '@rapport/schema';
 import { z } from 'zod';
@@ -46,6 +48,28 @@ export async function startTestApi(
     async stop() {
       await api.stop();
       await t.close();
+    },
+  };
+}
+
+/** The whole read path as a user meets it: the gateway and the projector in front of the API. */
+export interface TestStack extends TestApi {
+  readonly gateway: StartedGateway;
+  readonly projector: StartedProjector;
+}
+
+export async function startTestStack(label: string): Promise<TestStack> {
+  const t = await startTestApi(label);
+  const gateway = await startGateway(t.config, silent(t.config), { port: 0 });
+  const projector = await startProjector(t.config, silent(t.config), { port: 0 });
+  return {
+    ...t,
+    gateway,
+    projector,
+    async stop() {
+      await projector.stop();
+      await gateway.stop();
+      await t.stop();
     },
   };
 }
