@@ -19,8 +19,6 @@ type Declaration<C> = Omit<C, 'name' | 'registers'>;
  */
 export interface MetricSet {
   readonly registry: Registry;
-  /** `rapport_<service>`, without the trailing underscore. */
-  readonly prefix: string;
   counter<L extends string = never>(
     name: string,
     declaration: Declaration<CounterConfiguration<L>>,
@@ -59,7 +57,6 @@ export function createMetricSet(prefix: string, options: MetricSetOptions = {}):
   });
   return {
     registry,
-    prefix,
     counter: (name, declaration) => new Counter(named(name, declaration)),
     gauge: (name, declaration) => new Gauge(named(name, declaration)),
     histogram: (name, declaration) => new Histogram(named(name, declaration)),

@@ -96,6 +96,7 @@ export class Follower {
   #observe({ result, batches, at, seconds }: Projected): void {
     const { metrics } = this.deps;
     metrics.batchSeconds.observe(seconds);
+    if (result === undefined) return;
     metrics.events.inc({ outcome: 'applied' }, result.events - result.duplicates);
     metrics.events.inc({ outcome: 'duplicate' }, result.duplicates);
     metrics.customers.inc(result.customers);

@@ -13,9 +13,10 @@ import type { ReadModel } from '../read-model.js';
 import type { PartitionBatch } from './layers.js';
 import { Projection, type ProjectionResult } from './projection.js';
 
-/** What one projected fetch came to, for metrics. */
+/** What one projection of a fetch came to, for metrics. */
 export interface Projected {
-  readonly result: ProjectionResult;
+  /** Undefined when it failed (the fetch is redelivered). */
+  readonly result: ProjectionResult | undefined;
   readonly batches: readonly PartitionBatch[];
   /** The `now` the batches were projected at. */
   readonly at: number;
@@ -136,14 +137,16 @@ class Coalescer {
     const waiting = this.#waiting.splice(0);
     const batches = waiting.map(({ batch }) => batch);
     const started = performance.now();
+    const at = this.now();
+    let result: ProjectionResult | undefined;
     try {
-      const at = this.now();
-      const result = await this.projection.projectAll(batches, at);
-      const seconds = (performance.now() - started) / 1000;
-      this.onProjected?.({ result, batches, at, seconds });
+      result = await this.projection.projectAll(batches, at);
       for (const { resolve } of waiting) resolve();
     } catch (error) {
       for (const { reject } of waiting) reject(error);
+    } finally {
+      const seconds = (performance.now() - started) / 1000;
+      this.onProjected?.({ result, batches, at, seconds });
     }
   }
 }

@@ -4,7 +4,7 @@ import type { StoredCustomer } from '../record.js';
 import type { ReadModelWriter, CommitOutcome, Progress } from '../writer.js';
 import { layersOf, type PartitionBatch, type PositionedEvent } from './layers.js';
 import { Planner, type Plan } from './plan.js';
-import { RecentWrites } from './recent-writes.js';
+import { RecentWrites, type Remembered } from './recent-writes.js';
 
 export interface ProjectionOptions {
   /** The generation written. */
@@ -160,7 +160,15 @@ export class Projection {
       }
       // What this projection wrote last is trusted without reading it back: the guarded write
       // compares revisions, so if anyone wrote since, it conflicts and the retry reads.
-      const trusted = new Set(attempt === 1 ? pending.filter((id) => this.#recent.has(id)) : []);
+      // Taken now: the chunks' own writes may push a customer out of the cache before its chunk.
+      const trusted = new Map<string, Remembered>(
+        attempt === 1
+          ? pending.flatMap((id) => {
+              const remembered = this.#recent.recall(id);
+              return remembered ? [[id, remembered] as const] : [];
+            })
+          : [],
+      );
       const { pointer, customers } = await this.writer.load(
         generation,
         pending.filter((id) => !trusted.has(id)),
@@ -168,8 +176,10 @@ export class Projection {
       if (this.options.follow && pointer.generation !== generation) {
         throw new GenerationMovedError(generation, pointer);
       }
-      const stored = (id: string): StoredCustomer | undefined =>
-        trusted.has(id) ? this.#recent.recall(id) : customers.get(id);
+      const stored = (id: string): StoredCustomer | undefined => {
+        const remembered = trusted.get(id);
+        return remembered ? this.#recent.decode(remembered) : customers.get(id);
+      };
       const state: Attempt = { conflicted: new Set(), duplicates: 0 };
       const inFlight: Promise<void>[] = [];
       for (let start = 0; start < pending.length; start += CHUNK) {

@@ -63,7 +63,7 @@ export async function rebuildGeneration(
       dlq: options.dlq,
       now: Date.now,
       onProjected: ({ result }) => {
-        events += result.events;
+        events += result?.events ?? 0;
       },
     });
     await untilCaughtUp(generations, from, to, options.onProgress);

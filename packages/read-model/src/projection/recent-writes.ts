@@ -10,11 +10,11 @@ export interface WrittenRecord {
 }
 
 /** A remembered write: as written, but the `d` field's bytes kept as a latin1 string. */
-interface Remembered extends Omit<WrittenRecord, 'data'> {
+export interface Remembered extends Omit<WrittenRecord, 'data'> {
   readonly data: string;
 }
 
-/** Customers whose last write is kept by default, about 400 bytes of heap each. */
+/** Customers whose last write is kept by default (their heap cost: docs/read-side.md §3). */
 export const DEFAULT_RECENT_WRITES = 20_000;
 
 /**
@@ -41,18 +41,13 @@ export class RecentWrites {
     }
   }
 
-  has(customerId: string): boolean {
-    return this.#written.has(customerId);
+  /** The customer as last written, still encoded (see decode). */
+  recall(customerId: string): Remembered | undefined {
+    return this.#written.get(customerId);
   }
 
-  /**
-   * The customer as last written, decoded only now, so that its state lives only as long as the
-   * caller needs it.
-   */
-  recall(customerId: string): StoredCustomer | undefined {
-    const remembered = this.#written.get(customerId);
-    if (remembered === undefined) return undefined;
-    const { revision, offsets, data } = remembered;
+  /** Decoded only when folded, so that a state lives only as long as its chunk needs it. */
+  decode({ revision, offsets, data }: Remembered): StoredCustomer {
     return { revision, offsets, ...decodeData(this.model, Buffer.from(data, 'latin1')) };
   }
 
