@@ -181,17 +181,18 @@ export class Projection {
         return remembered ? this.#recent.decode(remembered) : customers.get(id);
       };
       const state: Attempt = { conflicted: new Set(), duplicates: 0 };
+      // One per attempt, not per customer: the fold's hot loop allocates nothing it can share.
+      const context = {
+        now,
+        announce: this.#announce,
+        timelineLength: this.writer.limits.timelineLength,
+      };
       const inFlight: Promise<void>[] = [];
       for (let start = 0; start < pending.length; start += CHUNK) {
         // Folded chunk by chunk: a decoded state lives while its chunk is folded.
         const plans = new Map(
           pending.slice(start, start + CHUNK).map((id) => {
             const { partition, events } = layer.get(id) ?? { partition: 0, events: [] };
-            const context = {
-              now,
-              announce: this.#announce,
-              timelineLength: this.writer.limits.timelineLength,
-            };
             return [id, this.#planner.plan(id, stored(id), events, partition, context)] as const;
           }),
         );
