@@ -367,3 +367,128 @@ describe('reading with decay', () => {
     );
   });
 });
+
+describe("each customer's rhythm", () => {
+  const MIN_GAP_MS = 1_000;
+  /**
+   * The customer's exchanges among these types: purchases and paid invoices sent inbound, unless
+   * valued at 0, and a delivery sent inbound with a value (its inbound weight is 0, so only a
+   * value gives the customer's side; its reciprocal gives the business's).
+   */
+  const rhythmic = (event: FoldableEvent) =>
+    event.direction === 'inbound' &&
+    (['purchase.completed', 'invoice.paid'].includes(event.type)
+      ? event.value === undefined || event.value > 0
+      : event.type === 'order.delivered' && (event.value ?? 0) > 0);
+  const histories = fc
+    .integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2090, 0, 1) })
+    .chain((start) =>
+      fc.array(
+        fc.record(
+          {
+            type: fc.constantFrom(
+              'purchase.completed',
+              'invoice.paid',
+              'support.ticket_opened',
+              'email.sent',
+              'order.delivered',
+            ),
+            channel: fc.constantFrom('store', 'billing', 'support', 'email'),
+            direction: fc.constantFrom('inbound', 'outbound'),
+            occurredAt: fc.integer({ min: 0, max: 3 * YEAR }).map((offset) => iso(start + offset)),
+            value: fc.oneof(fc.constant(0), fc.double({ min: 0.5, max: 1e6, noNaN: true })),
+          },
+          { requiredKeys: ['type', 'channel', 'direction', 'occurredAt'] },
+        ),
+        { maxLength: 40 },
+      ),
+    );
+
+  /** The same rule from the events themselves: gaps between sorted exchanges, their mean. */
+  function bruteOverdue(events: readonly FoldableEvent[]): number | null {
+    const times = events
+      .filter(rhythmic)
+      .map((event) => Date.parse(event.occurredAt))
+      .sort((a, b) => a - b);
+    const gaps = times.slice(1).map((time, i) => time - (times[i] ?? time));
+    const total = gaps.reduce((sum, gap) => sum + gap, 0);
+    if (gaps.length === 0 || total === 0) return null;
+    const { floorDays, ceilingDays, overdueAfterIntervals } = model.params.rhythm;
+    const span = Math.min(
+      Math.max((total / gaps.length) * overdueAfterIntervals, floorDays * DAY),
+      ceilingDays * DAY,
+    );
+    return (times.at(-1) ?? 0) + span;
+  }
+
+  it('predicts the overdue instant the events define, in any order, merged or split', () => {
+    fc.assert(
+      fc.property(histories, fc.nat(), (events, cut) => {
+        const expected = bruteOverdue(events);
+        const at = cut % (events.length + 1);
+        const merged = model.merge(
+          fold(events.slice(0, at)),
+          fold([...events.slice(at)].reverse()),
+        );
+        for (const state of [fold(events), merged]) {
+          const overdue = model.predictedOverdueTime(state);
+          if (expected === null) expect(overdue).toBeNull();
+          else expect(close(overdue, expected)).toBe(true);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('turns at risk at the overdue instant a scan of the statuses finds, and not before', () => {
+    fc.assert(
+      fc.property(histories, (events) => {
+        const state = fold(events);
+        const overdue = model.predictedOverdueTime(state);
+        const dormant = model.predictedDormancyTime(state);
+        if (overdue === null || dormant === null) return;
+        expect(dormant).toBeGreaterThan(overdue);
+        const from = state.t;
+        const step = Math.max(MIN_GAP_MS, Math.ceil((dormant - from) / 400));
+        let found: number | null = null;
+        for (let t = from; t < dormant && found === null; t += step) {
+          if (model.headline(state, t).status === 'at_risk') found = t;
+        }
+        if (overdue < from) {
+          expect(model.headline(state, from).status).toBe(from < dormant ? 'at_risk' : 'dormant');
+        } else {
+          expect(found).not.toBeNull();
+          expect(found! - step).toBeLessThanOrEqual(overdue);
+          expect(found!).toBeGreaterThan(overdue);
+          expect(model.headline(state, overdue).status).not.toBe('at_risk');
+          expect(model.headline(state, overdue + 1).status).toBe('at_risk');
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("orders the statuses by the predicted instants, the indexes' schedule", () => {
+    const scheduled = ({ coolingAt, atRiskAt, dormantAt }: Reading['predictions'], t: number) => {
+      if (dormantAt === null || t >= dormantAt) return 'dormant';
+      if (t <= (coolingAt ?? -Infinity)) return 'engaged';
+      return t <= (atRiskAt ?? -Infinity) ? 'cooling' : 'at_risk';
+    };
+    fc.assert(
+      fc.property(
+        fc.oneof(histories, eventLists(20)),
+        fc.integer({ min: 0, max: 5 * YEAR }),
+        (events, later) => {
+          const state = fold(events);
+          const t = Math.min(state.t + later, MAX_INSTANT_MS);
+          const { predictions, status } = model.headline(state, t);
+          // A crossing is exact only to rounding: instants within a second of one are left out.
+          const boundaries = [predictions.coolingAt, predictions.atRiskAt, predictions.dormantAt];
+          if (boundaries.some((at) => at !== null && Math.abs(at - t) < MIN_GAP_MS)) return;
+          expect(status).toBe(scheduled(predictions, t));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});

@@ -107,9 +107,15 @@ const rows: ReadonlyArray<[string, (r: Reading) => string]> = [
     'trust explained (×100)',
     (r) => parts(r.explanation.trust.map(({ type, effect }) => ({ type, size: effect * 100 }))),
   ],
-  ['falls below 50 (cooling)', (r) => when(r.predictions.coolingAt)],
-  ['falls below 20 (at risk)', (r) => when(r.predictions.atRiskAt)],
-  ['dormant by silence', (r) => when(r.predictions.dormantAt)],
+  [
+    'exchanges / every (days) / confidence',
+    ({ rhythm }) =>
+      `${rhythm.exchanges} / ${rhythm.intervalDays === null ? '—' : score(rhythm.intervalDays)} / ${ratio(rhythm.confidence)}`,
+  ],
+  ['overdue from', (r) => when(r.predictions.overdueAt)],
+  ['cooling from', (r) => when(r.predictions.coolingAt)],
+  ['at risk from', (r) => when(r.predictions.atRiskAt)],
+  ['dormant from', (r) => when(r.predictions.dormantAt)],
 ];
 
 function markdownTable(header: readonly string[], body: readonly (readonly string[])[]): string {
@@ -144,21 +150,56 @@ function exampleTable(): string {
   );
 }
 
-/**
- * The weekly buyer: a store visit and a purchase every week, inbound only, as a point-of-sale
- * export sends them; read by a catalog without exchanges, and by the default one.
- */
-function weeklyBuyerTable(): string {
-  const events = weeks(0, 12).flatMap((at) => [
+/** The model as it was before exchanges and rhythms. */
+const before = createModel({
+  catalog: Object.fromEntries(EXCHANGES.map((type) => [type, { reciprocal: 0 }])),
+  rhythm: { enabled: false },
+});
+const withoutRhythms = createModel({ rhythm: { enabled: false } });
+
+/** A store visit and a purchase in given weeks, inbound only, as a point-of-sale export sends them. */
+const shopping = (from: number, to: number) =>
+  weeks(from, to).flatMap((at) => [
     inbound('store.visit', 'store', at + 8 * HOUR),
     inbound('purchase.completed', 'store', at + 8 * HOUR + 20 * MINUTE),
   ]);
-  const oneWay = createModel({
-    catalog: Object.fromEntries(EXCHANGES.map((type) => [type, { reciprocal: 0 }])),
-  });
+
+/** The weekly buyer, read by the model before exchanges and rhythms and by today's; and one who stopped. */
+function weeklyBuyerTable(): string {
   return readingsTable({
-    'Weekly buyer, no exchanges': { events, using: oneWay },
-    'Weekly buyer (default catalog)': { events, using: model },
+    'Weekly buyer, before': { events: shopping(0, 12), using: before },
+    'Weekly buyer': { events: shopping(0, 12), using: model },
+    'Stopped after week 8': { events: shopping(0, 9), using: model },
+  });
+}
+
+/** Subscribed on 25 March 2022, renewed on the same day in 2023 and 2024. */
+const yearlyRenewer = [
+  inbound('subscription.started', 'billing', Date.UTC(2022, 2, 25)),
+  inbound('subscription.renewed', 'billing', Date.UTC(2023, 2, 25)),
+  inbound('subscription.renewed', 'billing', Date.UTC(2024, 2, 25)),
+];
+/**
+ * A SaaS customer since 1 June 2023 who pays a quarterly invoice on the 1st and uses the product
+ * every weekday; the business sends Rapport nothing of its own.
+ */
+const saasPayer = [
+  inbound('subscription.started', 'billing', Date.UTC(2023, 5, 1)),
+  ...[Date.UTC(2023, 8, 1), Date.UTC(2023, 11, 1), Date.UTC(2024, 2, 1)].map((at) =>
+    inbound('invoice.paid', 'billing', at),
+  ),
+  ...Array.from({ length: 360 }, (_, day) => Date.UTC(2023, 5, 1 + day, 14))
+    .filter((at) => at < READ_AT && ![0, 6].includes(new Date(at).getUTCDay()))
+    .map((at) => inbound('feature.used', 'app', at)),
+];
+
+/** Customers whose exchanges are far apart, with rhythms off and on. */
+function rhythmTable(): string {
+  return readingsTable({
+    'Yearly renewer, no rhythms': { events: yearlyRenewer, using: withoutRhythms },
+    'Yearly renewer': { events: yearlyRenewer, using: model },
+    'SaaS payer, no rhythms': { events: saasPayer, using: withoutRhythms },
+    'SaaS payer': { events: saasPayer, using: model },
   });
 }
 
@@ -224,6 +265,7 @@ describe('docs/model.md', () => {
   it.each([
     ['the worked example, exactly as the model computes it', exampleTable],
     ['the weekly buyer, exactly as the model computes it', weeklyBuyerTable],
+    ['the yearly renewer and the SaaS payer, exactly as the model computes them', rhythmTable],
     ['the default value catalog', catalogTable],
     ['the default channel catalog', channelTable],
   ])('shows %s', (_what, render) => {

@@ -15,6 +15,7 @@ import {
   type Headline,
   type Reading,
 } from './read.js';
+import { overdueAt, rhythmOf } from './rhythm.js';
 import { stateFromJson, stateToJson, type StateJson } from './serialize.js';
 import { applyEvent, emptyState, mergeStates, type FoldableEvent, type State } from './state.js';
 
@@ -41,6 +42,8 @@ export interface Model {
   predictedCrossingTime(state: State, threshold: number): number | null;
   /** When the customer's silence makes them dormant; null with no interactions. */
   predictedDormancyTime(state: State): number | null;
+  /** When the customer's silence outgrows their own rhythm; null without one (see rhythm.ts). */
+  predictedOverdueTime(state: State): number | null;
   toJSON(state: State): StateJson;
   fromJSON(json: unknown): State;
 }
@@ -70,6 +73,7 @@ export function createModel(input: ModelParamsInput = {}): Model {
     headline: (state, t) => headlineOf(state, t, context),
     predictedCrossingTime: (state, threshold) => predictedCrossing(state, threshold, context),
     predictedDormancyTime: (state) => predictedDormancy(state, params),
+    predictedOverdueTime: (state) => overdueAt(rhythmOf(state, params)),
     toJSON: stateToJson,
     fromJSON: stateFromJson,
   };

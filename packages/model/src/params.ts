@@ -34,6 +34,27 @@ export const ModelParamsSchema = z.strictObject({
   dormantAfterDays: days.default(90),
   /** How long after the first conversion a customer is onboarding, unless activated sooner. */
   onboardingDays: days.default(30),
+  /**
+   * Each customer's own rhythm: the cadence of the exchanges they make (docs/model.md §8). Off,
+   * status and dormancy come from engagement and silence alone, as before rhythms.
+   */
+  rhythm: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** Exchanges (first and last at different instants) before a customer has a rhythm. */
+      minExchanges: z.int().min(2).max(1_000).default(2),
+      /** Overdue once silent for this many of their usual intervals since the last exchange. */
+      overdueAfterIntervals: z.number().gt(1).max(100).default(3),
+      /** The overdue span is never shorter: a daily buyer may skip a few days. */
+      floorDays: days.default(7),
+      /** Nor longer: a yearly renewer is overdue a few weeks after a missed renewal. */
+      ceilingDays: days.default(400),
+    })
+    .refine((rhythm) => rhythm.floorDays <= rhythm.ceilingDays, {
+      message: 'floorDays must not exceed ceilingDays',
+      path: ['floorDays'],
+    })
+    .prefault({}),
   /** How many event types an explanation names. */
   explain: z.int().min(1).max(20).default(3),
   /**

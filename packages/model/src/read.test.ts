@@ -127,6 +127,68 @@ describe('exchanges', () => {
   });
 });
 
+describe('rhythm', () => {
+  const purchase = (at: number) => inbound('purchase.completed', 'store', at);
+  const renewal = (at: number) => inbound('subscription.renewed', 'billing', at);
+
+  it("reads a weekly buyer's rhythm, and makes them at risk only once three weeks overdue", () => {
+    const state = fold(weekly(12, purchase));
+    const last = START + 11 * 7 * DAY;
+    const reading = model.at(state, last + DAY);
+    expect(reading.rhythm).toMatchObject({ exchanges: 12, lastExchange: last, intervalDays: 7 });
+    expect(reading.rhythm.confidence).toBeCloseTo(11 / 13, 12);
+    const overdue = last + 21 * DAY;
+    expect(model.predictedOverdueTime(state)).toBe(overdue);
+    expect(reading.predictions.overdueAt).toBe(overdue);
+    expect(reading.predictions.atRiskAt).toBe(overdue);
+    expect(model.at(state, overdue).status).not.toBe('at_risk');
+    expect(model.at(state, overdue + 1)).toMatchObject({ status: 'at_risk', stage: 'at_risk' });
+    // Silence still ends in dormancy, 90 days after the last word.
+    expect(model.at(state, last + 90 * DAY).status).toBe('dormant');
+  });
+
+  it('keeps a yearly renewer out of the at-risk list between renewals, and not dormant', () => {
+    const state = fold(repeated(365 * DAY, 3, renewal));
+    const renewed = START + 2 * 365 * DAY;
+    const twoMonths = model.at(state, renewed + 60 * DAY);
+    expect(twoMonths.engagement).toBeLessThan(model.params.thresholds.atRisk);
+    expect([twoMonths.status, twoMonths.stage]).toEqual(['cooling', 'active']);
+    expect(model.at(state, renewed + 200 * DAY).status).toBe('cooling');
+    // Three years of silence is capped at the 400-day ceiling: a missed renewal shows in weeks.
+    expect(model.predictedOverdueTime(state)).toBe(renewed + 400 * DAY);
+    expect(model.at(state, renewed + 401 * DAY).status).toBe('at_risk');
+    expect(model.predictedDormancyTime(state)).toBe(renewed + 800 * DAY);
+    const off = createModel({ rhythm: { enabled: false } });
+    expect(off.at(fold(repeated(365 * DAY, 3, renewal), off), renewed + 60 * DAY).status).toBe(
+      'at_risk',
+    );
+  });
+
+  it('holds a daily buyer to the floor, and counts only exchanges the customer makes', () => {
+    const daily = fold(repeated(DAY, 30, purchase));
+    expect(model.predictedOverdueTime(daily)).toBe(START + 29 * DAY + 7 * DAY);
+    // Messages are not exchanges: writing every week unanswered keeps no rhythm to shield them.
+    const unanswered = fold(weekly(12, (at) => inbound('support.ticket_opened', 'support', at)));
+    expect(model.at(unanswered, START + 12 * 7 * DAY).rhythm.exchanges).toBe(0);
+    expect(model.at(unanswered, START + 12 * 7 * DAY).status).toBe('at_risk');
+    // Deliveries are exchanges the business makes; a one-off buyer has no rhythm yet.
+    const once = fold([purchase(START), outbound('order.delivered', 'web', START + DAY)]);
+    expect(model.at(once, START + 2 * DAY).rhythm).toMatchObject({
+      exchanges: 1,
+      intervalDays: null,
+    });
+    expect(model.predictedOverdueTime(once)).toBeNull();
+  });
+
+  it('needs the configured number of exchanges, and scales the overdue span by its factor', () => {
+    const strict = createModel({ rhythm: { minExchanges: 4, overdueAfterIntervals: 2 } });
+    expect(strict.predictedOverdueTime(fold(weekly(3, purchase), strict))).toBeNull();
+    expect(strict.predictedOverdueTime(fold(weekly(4, purchase), strict))).toBe(
+      START + 3 * 7 * DAY + 14 * DAY,
+    );
+  });
+});
+
 describe('trust', () => {
   it('starts at ½ with no confidence and grows with being heard and promises kept', () => {
     expect(model.at(model.empty(), START).trust).toEqual({

@@ -12,6 +12,7 @@ import {
   type FoldContext,
   type State,
 } from './state.js';
+import { overdueAt, rhythmOf, type Rhythm } from './rhythm.js';
 import { ROW, ROW_WIDTH } from './rows.js';
 import { columnSum, finiteOrNull, get } from './vectors.js';
 
@@ -78,13 +79,29 @@ export const ReadingSchema = z.object({
     trust: z.array(z.object({ type: z.string(), effect: z.number() })),
   }),
   timeline: z.object({ firstSeen: instant, lastInbound: instant, lastEvent: instant }),
+  /** The cadence of the exchanges the customer makes (purchases, renewals, paid invoices). */
+  rhythm: z.object({
+    exchanges: count,
+    firstExchange: instant,
+    lastExchange: instant,
+    /** Mean days between their exchanges; null below two at different instants. */
+    intervalDays: z.number().positive().nullable(),
+    confidence: unit,
+  }),
+  /**
+   * When the status changes if nothing else happens; each is null when it has already happened
+   * (or never will). They order the statuses: engaged until `coolingAt`, cooling until
+   * `atRiskAt`, at risk until `dormantAt`.
+   */
   predictions: z.object({
-    /** When engagement falls below `engaged` if nothing else happens. */
+    /** When the customer stops being engaged: engagement falls below `engaged`, or overdue. */
     coolingAt: instant,
-    /** When engagement falls below `atRisk` if nothing else happens. */
+    /** When the customer becomes at risk: overdue if they have a rhythm, else engagement below `atRisk`. */
     atRiskAt: instant,
     /** When the customer's silence makes them dormant. */
     dormantAt: instant,
+    /** When their silence outgrows their rhythm; null without one. */
+    overdueAt: instant,
   }),
 });
 export type Reading = z.infer<typeof ReadingSchema>;
@@ -145,11 +162,12 @@ function headlineFrom(
   state: State,
   { asOf, trustDecay, now }: Decayed,
   context: ReadContext,
+  rhythm: Rhythm = rhythmOf(state, context.params),
 ): Headline {
   const { params } = context;
   const engagement = saturated(reciprocal(now), params.engagementScale) * 100;
-  const dormantAt = predictedDormancy(state, params);
-  const status = statusOf(asOf, dormantAt, engagement, params);
+  const predictions = predictionsOf(state, rhythm, context);
+  const status = statusOf(asOf, engagement, predictions, params);
   return {
     asOf,
     engagement,
@@ -162,18 +180,36 @@ function headlineFrom(
       lastInbound: finiteOrNull(get(state.sums, LASTS.inbound)),
       lastEvent: state.n === 0 ? null : state.t,
     },
-    predictions: {
-      coolingAt: predictedCrossing(state, params.thresholds.engaged, context),
-      atRiskAt: predictedCrossing(state, params.thresholds.atRisk, context),
-      dormantAt,
-    },
+    predictions,
+  };
+}
+
+/**
+ * With a rhythm, the customer is at risk when overdue and not before: between exchanges their
+ * engagement falls by design (a yearly renewer's is low by month two), so it alone cannot make
+ * them at risk. Without one, engagement's crossings decide, as they always did.
+ */
+function predictionsOf(
+  state: State,
+  rhythm: Rhythm,
+  context: ReadContext,
+): Headline['predictions'] {
+  const { params } = context;
+  const overdue = overdueAt(rhythm);
+  const cooling = predictedCrossing(state, params.thresholds.engaged, context);
+  return {
+    coolingAt: overdue === null || cooling === null ? cooling : Math.min(cooling, overdue),
+    atRiskAt: overdue ?? predictedCrossing(state, params.thresholds.atRisk, context),
+    dormantAt: dormancyOf(state, rhythm, params),
+    overdueAt: overdue,
   };
 }
 
 export function readState(state: State, t: number, context: ReadContext): Reading {
   const decayed = decayedTo(state, t, context);
   const { ledgerDecay, trustDecay, now } = decayed;
-  const headline = headlineFrom(state, decayed, context);
+  const rhythm = rhythmOf(state, context.params);
+  const headline = headlineFrom(state, decayed, context, rhythm);
   const { params } = context;
   // Property by property, not a spread of the headline: V8 builds a literal of known shape much
   // faster than a spread (docs/performance.md, the engagement model).
@@ -192,6 +228,13 @@ export function readState(state: State, t: number, context: ReadContext): Readin
       trust: explainTrust(state, trustDecay, params.explain),
     },
     timeline: headline.timeline,
+    rhythm: {
+      exchanges: rhythm.exchanges,
+      firstExchange: rhythm.firstExchange,
+      lastExchange: rhythm.lastExchange,
+      intervalDays: rhythm.intervalMs === null ? null : rhythm.intervalMs / MS_PER_DAY,
+      confidence: rhythm.confidence,
+    },
     predictions: headline.predictions,
   };
 }
@@ -214,14 +257,23 @@ export function predictedCrossing(
   return state.t + Math.log(reciprocalNow / reciprocalAtThreshold) / context.rates.ledger;
 }
 
+/** When the customer's silence makes them dormant; null with no interactions. */
+export function predictedDormancy(state: State, params: ModelParams): number | null {
+  return dormancyOf(state, rhythmOf(state, params), params);
+}
+
 /**
  * Silence is the customer's: outbound messages do not count. A customer who never spoke has been
- * silent since we first saw them.
+ * silent since we first saw them. One with a rhythm sleeps no sooner than twice their overdue
+ * span after their last exchange, so a yearly renewer is not dormant by month four.
  */
-export function predictedDormancy(state: State, params: ModelParams): number | null {
+function dormancyOf(state: State, rhythm: Rhythm, params: ModelParams): number | null {
   const lastInbound = get(state.sums, LASTS.inbound);
   const since = Number.isFinite(lastInbound) ? lastInbound : get(state.sums, FIRSTS.seen);
-  return Number.isFinite(since) ? since + params.dormantAfterDays * MS_PER_DAY : null;
+  if (!Number.isFinite(since)) return null;
+  const silent = since + params.dormantAfterDays * MS_PER_DAY;
+  const overdue = overdueAt(rhythm);
+  return overdue === null ? silent : Math.max(silent, overdue + (rhythm.spanMs ?? 0));
 }
 
 function flowsOf(state: State, ledgerDecay: number): Flows {
@@ -289,14 +341,20 @@ function dimensionsOf(
   };
 }
 
+/**
+ * Silence first, then the rhythm (overdue is at risk, on rhythm is never at risk), then
+ * engagement. Overdue starts just after its instant, as a crossing does in the indexes' schedule.
+ */
 function statusOf(
   asOf: number,
-  dormantAt: number | null,
   engagement: number,
+  { dormantAt, overdueAt }: Headline['predictions'],
   params: ModelParams,
 ): Status {
   if (dormantAt === null || asOf >= dormantAt) return 'dormant';
+  if (overdueAt !== null && asOf > overdueAt) return 'at_risk';
   if (engagement >= params.thresholds.engaged) return 'engaged';
+  if (overdueAt !== null) return 'cooling';
   return engagement >= params.thresholds.atRisk ? 'cooling' : 'at_risk';
 }
 

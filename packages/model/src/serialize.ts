@@ -6,8 +6,11 @@ import { LIFETIME, PARTS, type State } from './state.js';
 import { ROW, ROW_WIDTH } from './rows.js';
 import { byKey, finiteOrNull, get } from './vectors.js';
 
-/** Bumped on any change a reader of the previous version would misread; readers refuse others. */
-export const STATE_VERSION = 1;
+/**
+ * Bumped on any change a reader of the previous version would misread. Readers upgrade version 1
+ * (before rhythms) and refuse others.
+ */
+export const STATE_VERSION = 2;
 
 const amount = z.number().min(0);
 const width = ([start, end]: readonly [number, number]) => end - start;
@@ -32,7 +35,7 @@ export const StateJsonSchema = z
     l: sums(PARTS.ledger),
     /** Trust-decayed evidence (TRUST). */
     r: sums(PARTS.trust),
-    /** Lifetime totals (LIFETIME). */
+    /** Lifetime totals and the count of exchanges (LIFETIME). */
     s: sums(PARTS.lifetime),
     /** Earliest instants (FIRSTS), null if never. */
     f: instants(PARTS.firsts),
@@ -78,7 +81,7 @@ export function stateToJson(state: State): StateJson {
 
 /** Reads a stored state; throws ModelError MODEL_STATE_INVALID with every issue found. */
 export function stateFromJson(json: unknown): State {
-  const parsed = parseWith(StateJsonSchema, json);
+  const parsed = parseWith(StateJsonSchema, upgraded(json));
   if (!parsed.ok) throw invalid('MODEL_STATE_INVALID', 'Not a model state', parsed.issues);
   const { n, t, l, r, s, f, z, k, c } = parsed.value;
   return {
@@ -101,6 +104,21 @@ export function stateFromJson(json: unknown): State {
     },
     channels: channelsOf(c),
   };
+}
+
+/**
+ * Version 1 had no rhythm: its states read as having made no exchanges yet (the count, first and
+ * last exchange appended to s, f and z). A replay of the log recounts them exactly.
+ */
+function upgraded(json: unknown): unknown {
+  if (!isRecord(json) || json['v'] !== 1) return json;
+  const { s, f, z } = json;
+  if (!Array.isArray(s) || !Array.isArray(f) || !Array.isArray(z)) return json;
+  return { ...json, v: STATE_VERSION, s: [...s, 0], f: [...f, null], z: [...z, null] };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** A row that decayed to zero stays: which types hold a row must not depend on event order. */

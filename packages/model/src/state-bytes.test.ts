@@ -76,6 +76,32 @@ describe("the state's binary form", () => {
     expect(decodeError(badName).message).toMatch(/"Not A Type" is not a valid name/);
   });
 
+  it('reads layout 1, from before rhythms, as a state with no exchanges counted yet', () => {
+    const writer = new ByteWriter().byte(1).uint(1).number(START).number(2);
+    for (let i = 1; i < 18; i++) writer.number(i === 16 ? 1 : 0);
+    for (let i = 0; i < 3; i++) writer.number(START);
+    for (let i = 0; i < 3; i++) writer.number(i === 0 ? START : Number.NEGATIVE_INFINITY);
+    writer.uint(0).uint(0);
+    const decoded = decodeState(new ByteReader(writer.written()));
+    const json = model.toJSON(decoded);
+    expect([json.v, json.s, json.f, json.z]).toEqual([
+      2,
+      [0, 0, 0, 1, 0, 0],
+      [START, START, START, null],
+      [START, null, null, null],
+    ]);
+    expect(
+      model.fromJSON({
+        ...json,
+        v: 1,
+        s: [0, 0, 0, 1, 0],
+        f: json.f.slice(0, 3),
+        z: json.z.slice(0, 3),
+      }),
+    ).toEqual(decoded);
+    expect(model.at(decoded, START).rhythm).toMatchObject({ exchanges: 0, lastExchange: null });
+  });
+
   it('leaves trailing bytes for the caller to refuse', () => {
     const reader = new ByteReader(new Uint8Array([...encoded(), 0]));
     decodeState(reader);

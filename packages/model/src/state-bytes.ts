@@ -7,8 +7,11 @@ import { LIFETIME, PARTS, type State } from './state.js';
 import { ROW_WIDTH } from './rows.js';
 import { byKey, get } from './vectors.js';
 
-/** Bumped on any change a reader of the previous layout would misread; readers refuse others. */
-export const STATE_BYTES_VERSION = 1;
+/**
+ * Bumped on any change a reader of the previous layout would misread. Readers upgrade layout 1
+ * (before rhythms: no exchange count, first or last exchange) and refuse others.
+ */
+export const STATE_BYTES_VERSION = 2;
 
 /** The pooled key, or a name the schema accepts. */
 const acceptedBy =
@@ -54,13 +57,21 @@ export function decodeState(reader: ByteReader): State {
 
 function readStateBytes(reader: ByteReader): State {
   const version = reader.byte();
-  if (version !== STATE_BYTES_VERSION) throw new BytesError(`unknown state layout ${version}`);
+  if (version !== STATE_BYTES_VERSION && version !== 1) {
+    throw new BytesError(`unknown state layout ${version}`);
+  }
+  // Layout 1 lacks the last sum of each of the last three parts (the exchanges' count, first
+  // and last); they read as never reached.
+  const missing = version === 1 ? 1 : 0;
   const n = reader.uint();
   const t = reader.finite('t');
   const sums = [
-    ...repeat(PARTS.firsts[0], (i) => reader.finite(`sums[${i}]`, 0)),
-    ...repeat(width(PARTS.firsts), () => instantOr(reader, Number.POSITIVE_INFINITY)),
-    ...repeat(width(PARTS.lasts), () => instantOr(reader, Number.NEGATIVE_INFINITY)),
+    ...repeat(PARTS.firsts[0] - missing, (i) => reader.finite(`sums[${i}]`, 0)),
+    ...repeat(missing, () => 0),
+    ...repeat(width(PARTS.firsts) - missing, () => instantOr(reader, Number.POSITIVE_INFINITY)),
+    ...repeat(missing, () => Number.POSITIVE_INFINITY),
+    ...repeat(width(PARTS.lasts) - missing, () => instantOr(reader, Number.NEGATIVE_INFINITY)),
+    ...repeat(missing, () => Number.NEGATIVE_INFINITY),
   ];
   const inbound = get(sums, LIFETIME.inbound);
   const outbound = get(sums, LIFETIME.outbound);

@@ -40,26 +40,30 @@ export const TRUST = {
   competencePositive: 11,
   competenceNegative: 12,
 } as const;
-/** Undecayed lifetime totals of value and of interactions. */
+/**
+ * Undecayed lifetime totals of value and of interactions, and the count of the customer's
+ * exchanges (their rhythm: see isRhythmic).
+ */
 export const LIFETIME = {
   given: 13,
   attention: 14,
   received: 15,
   inbound: 16,
   outbound: 17,
+  exchanges: 18,
 } as const;
 /** Earliest instants (a merge keeps the min), +Infinity until reached. */
-export const FIRSTS = { seen: 18, conversion: 19, activation: 20 } as const;
+export const FIRSTS = { seen: 19, conversion: 20, activation: 21, exchange: 22 } as const;
 /** Latest instants (a merge keeps the max), −Infinity until reached. */
-export const LASTS = { inbound: 21, conversion: 22, churn: 23 } as const;
+export const LASTS = { inbound: 23, conversion: 24, churn: 25, exchange: 26 } as const;
 
 /** [start, end) of each part of State.sums. */
 export const PARTS = {
   ledger: [0, 9],
   trust: [9, 13],
-  lifetime: [13, 18],
-  firsts: [18, 21],
-  lasts: [21, 24],
+  lifetime: [13, 19],
+  firsts: [19, 23],
+  lasts: [23, 27],
 } as const;
 
 interface Shape<Numbers extends readonly number[], Table> {
@@ -278,6 +282,11 @@ function addInteraction(
   if (inbound) {
     bump(sums, LIFETIME.inbound, 1);
     raiseTo(sums, LASTS.inbound, at);
+    if (isRhythmic(entry, customer, business)) {
+      bump(sums, LIFETIME.exchanges, 1);
+      lowerTo(sums, FIRSTS.exchange, at);
+      raiseTo(sums, LASTS.exchange, at);
+    }
   } else {
     if (event.appeal !== undefined) bump(sums, LEDGER[event.appeal], business * weight);
     bump(sums, LIFETIME.outbound, 1);
@@ -291,6 +300,15 @@ function addInteraction(
   if (channel.traits.formal) bump(sums, LEDGER.formal, decayed);
   addToSparse(draft.channels, channel.key, 1);
   lowerTo(sums, FIRSTS.seen, at);
+}
+
+/**
+ * A customer's rhythm is the cadence of the exchanges they make: an inbound event of substance in
+ * which both sides give (a purchase, a renewal, a paid invoice). Messages are left out: a customer
+ * who writes every week and is never answered keeps no rhythm that would shield them.
+ */
+function isRhythmic(entry: CatalogEntry, customer: number, business: number): boolean {
+  return entry.kind === 'engagement' && customer > 0 && business > 0;
 }
 
 function lowerTo(sums: number[], index: number, instant: number): void {

@@ -32,8 +32,23 @@ export const CustomerViewSchema = z.object({
   status: StatusSchema,
   appeal: ReadingSchema.shape.appeal,
   explanation: ReadingSchema.shape.explanation,
-  predictions: z.object({ coolingAt: isoOrNull, atRiskAt: isoOrNull, dormantAt: isoOrNull }),
+  /** When the status changes if nothing else happens (null: already happened, or never). */
+  predictions: z.object({
+    coolingAt: isoOrNull,
+    atRiskAt: isoOrNull,
+    dormantAt: isoOrNull,
+    /** When their silence outgrows their own rhythm of exchanges; null without one. */
+    overdueAt: isoOrNull,
+  }),
   activity: z.object({ firstSeen: isoOrNull, lastInbound: isoOrNull, lastEvent: isoOrNull }),
+  /** The cadence of the exchanges the customer makes: purchases, renewals, paid invoices. */
+  rhythm: z.object({
+    exchanges: ReadingSchema.shape.rhythm.shape.exchanges,
+    firstExchange: isoOrNull,
+    lastExchange: isoOrNull,
+    intervalDays: ReadingSchema.shape.rhythm.shape.intervalDays,
+    confidence: ReadingSchema.shape.rhythm.shape.confidence,
+  }),
   /** Per channel: lifetime interactions and the latest one (channels outside the catalog: `*`). */
   channels: z.array(
     z.object({ channel: z.string(), interactions: z.int().min(0), lastAt: isoOrNull }),
@@ -78,15 +93,16 @@ export function customerView(
     status: reading.status,
     appeal: reading.appeal,
     explanation: reading.explanation,
-    predictions: {
-      coolingAt: isoOrNullOf(reading.predictions.coolingAt),
-      atRiskAt: isoOrNullOf(reading.predictions.atRiskAt),
-      dormantAt: isoOrNullOf(reading.predictions.dormantAt),
-    },
+    predictions: predictionsView(reading.predictions),
     activity: {
       firstSeen: isoOrNullOf(reading.timeline.firstSeen),
       lastInbound: isoOrNullOf(reading.timeline.lastInbound),
       lastEvent: isoOrNullOf(reading.timeline.lastEvent),
+    },
+    rhythm: {
+      ...reading.rhythm,
+      firstExchange: isoOrNullOf(reading.rhythm.firstExchange),
+      lastExchange: isoOrNullOf(reading.rhythm.lastExchange),
     },
     channels: [...channels].sort().map((channel) => ({
       channel,
@@ -104,6 +120,15 @@ export function customerView(
     events: stored.state.n,
     revision: stored.revision,
     updatedAt: isoOf(stored.updatedAt),
+  };
+}
+
+function predictionsView(predictions: Headline['predictions']): CustomerView['predictions'] {
+  return {
+    coolingAt: isoOrNullOf(predictions.coolingAt),
+    atRiskAt: isoOrNullOf(predictions.atRiskAt),
+    dormantAt: isoOrNullOf(predictions.dormantAt),
+    overdueAt: isoOrNullOf(predictions.overdueAt),
   };
 }
 
@@ -128,11 +153,7 @@ export function customerSummary(customerId: string, reading: Headline): Customer
     engagement: reading.engagement,
     participation: reading.participation,
     trust: reading.trust.value,
-    predictions: {
-      coolingAt: isoOrNullOf(reading.predictions.coolingAt),
-      atRiskAt: isoOrNullOf(reading.predictions.atRiskAt),
-      dormantAt: isoOrNullOf(reading.predictions.dormantAt),
-    },
+    predictions: predictionsView(reading.predictions),
     lastEvent: isoOrNullOf(reading.timeline.lastEvent),
   };
 }

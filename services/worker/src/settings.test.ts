@@ -125,6 +125,11 @@ describe('engagementSettings', () => {
       followUpCooldownMs: 14 * 86_400_000,
       lateArrivalGraceMs: 60_000,
     });
-    expect(settings.playbooks).toHaveLength(3);
+    expect(settings.playbooks.map((playbook) => playbook.name)).toEqual([
+      'trust-breach',
+      'win-back',
+      'silent-onboarding',
+      'cooling-active',
+    ]);
   });
 });

@@ -1,9 +1,13 @@
-import { createModel } from '@rapport/model';
+import { createModel, type Stage } from '@rapport/model';
 import type { StampedInteraction } from '@rapport/schema';
 import { describe, expect, it } from 'vitest';
 import type { Delivery } from '../shared/definitions.js';
 import { derivedEventId } from '../shared/ids.js';
-import { EngagementSettingsSchema, type EngagementSettingsInput } from '../shared/settings.js';
+import {
+  EngagementSettingsSchema,
+  type EngagementSettingsInput,
+  type Trigger,
+} from '../shared/settings.js';
 import { Engagement, offsetAfter } from './engine.js';
 
 const HOUR = 3_600_000;
@@ -11,10 +15,10 @@ const DAY = 24 * HOUR;
 const T0 = Date.UTC(2027, 0, 4, 9);
 const model = createModel();
 
-const playbook = (name: string, triggers: string[], stages?: string[]) => ({
+const playbook = (name: string, triggers: Trigger[], stages?: Stage[]) => ({
   name,
   when: { triggers, ...(stages === undefined ? {} : { stages }) },
-  steps: [{ kind: 'wait', upToMs: DAY }],
+  steps: [{ kind: 'wait' as const, upToMs: DAY }],
 });
 
 function engine(overrides: Partial<EngagementSettingsInput> = {}, customerId = 'c1') {
@@ -242,6 +246,47 @@ describe('drops', () => {
     expect(subject.due(T0 + 7 * DAY)).toEqual([
       expect.objectContaining({ trigger: 'silence', stage: 'onboarding' }),
     ]);
+  });
+
+  it('judges a customer with a rhythm by it: overdue at its instant, engagement falls are no drop', () => {
+    // A drop to 90% of the peak comes days after a purchase: engagement halves every month.
+    const relativeDrop = { share: 0.9, windowMs: 30 * DAY };
+    const subject = engine({
+      relativeDrop,
+      playbooks: [
+        playbook('win-back', ['overdue'], ['active']),
+        playbook('cooling', ['relative_drop']),
+      ],
+    });
+    const purchases = Array.from({ length: 6 }, (_, week) =>
+      event(T0 + week * 7 * DAY, { type: 'purchase.completed', direction: 'inbound' }),
+    );
+    const last = T0 + 5 * 7 * DAY;
+    subject.ingest(deliveries(...purchases), last);
+    const overdue = last + 21 * DAY;
+    expect(subject.nextCheck(last)).toEqual({ reason: 'overdue', at: overdue });
+    expect(subject.due(overdue - 1)).toEqual([]);
+    const [detection] = subject.due(overdue);
+    expect(detection).toMatchObject({ trigger: 'overdue', at: overdue, stage: 'active' });
+    expect(subject.admit(detection!, overdue)).toMatchObject({
+      decision: 'started',
+      playbook: { name: 'win-back' },
+    });
+    // Fired once; the next purchase moves the instant on by the rhythm.
+    expect(subject.nextCheck(overdue)?.reason).toBe('silence');
+    subject.ingest(
+      deliveries(event(overdue + DAY, { type: 'purchase.completed', direction: 'inbound' })),
+      overdue + DAY,
+    );
+    expect(subject.nextCheck(overdue + DAY)?.reason).toBe('overdue');
+
+    // The same purchases with rhythms off: the fall of their engagement is the drop, as before.
+    const off = engine({ relativeDrop, model: { rhythm: { enabled: false } } });
+    off.ingest(
+      deliveries(...purchases.map((item) => ({ ...item, eventId: `${item.eventId}-off` }))),
+      last,
+    );
+    expect(off.nextCheck(last)?.reason).toBe('relative_drop');
   });
 
   it('a relative drop follows the recent peak', () => {

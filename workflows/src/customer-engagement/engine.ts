@@ -411,19 +411,12 @@ export class Engagement {
    * without being stored), minus those already acted on and those too old to act on.
    */
   #candidates(now: number): { trigger: Trigger; at: number }[] {
-    const { model } = this;
-    const threshold = this.#settings.dropThreshold ?? model.params.thresholds.atRisk;
-    const peak = this.#recentPeak();
-    const found: [Trigger, number | null][] = [
-      ['threshold', model.predictedCrossingTime(this.#state, threshold)],
-      [
-        'relative_drop',
-        peak > 0
-          ? model.predictedCrossingTime(this.#state, this.#settings.relativeDrop.share * peak)
-          : null,
-      ],
-      ['silence', this.#silenceAt()],
-    ];
+    const overdue = this.model.predictedOverdueTime(this.#state);
+    // A customer with a rhythm is judged by it: their engagement falls between exchanges by
+    // design, so its crossings are not drops (as the model does not read them as at risk).
+    const found: [Trigger, number | null][] =
+      overdue === null ? this.#engagementDrops() : [['overdue', overdue]];
+    found.push(['silence', this.#silenceAt()]);
     return found.flatMap(([trigger, at]) =>
       at === null ||
       at <= (this.#spent[trigger] ?? -Infinity) ||
@@ -431,6 +424,22 @@ export class Engagement {
         ? []
         : [{ trigger, at }],
     );
+  }
+
+  /** Engagement predicted to cross the drop threshold, or to fall below a share of its peak. */
+  #engagementDrops(): [Trigger, number | null][] {
+    const { model } = this;
+    const threshold = this.#settings.dropThreshold ?? model.params.thresholds.atRisk;
+    const peak = this.#recentPeak();
+    return [
+      ['threshold', model.predictedCrossingTime(this.#state, threshold)],
+      [
+        'relative_drop',
+        peak > 0
+          ? model.predictedCrossingTime(this.#state, this.#settings.relativeDrop.share * peak)
+          : null,
+      ],
+    ];
   }
 
   /** Dormancy by the model, or the shorter onboarding silence while onboarding. */

@@ -43,6 +43,8 @@ const { loadSettings } = proxyLocalActivities<EngagementActivities>({
 
 /** The change that made purchases, renewals, paid invoices and deliveries exchanges. */
 const EXCHANGES_PATCH = 'purchases-are-exchanges';
+/** The change that judged each customer with a rhythm against it (the overdue trigger). */
+const RHYTHM_PATCH = 'customer-rhythm';
 
 /** Derived events per publish: one Kafka round trip each. */
 const OUTBOX_BATCH = 100;
@@ -64,11 +66,18 @@ export async function customerEngagement(input: CustomerEngagementInput): Promis
 
   const { customerId, settings: pinned, snapshot } = CustomerEngagementInputSchema.parse(input);
   const loaded = pinned ?? EngagementSettingsSchema.parse(await loadSettings());
-  // A run that began before purchases were exchanges goes on folding as it did, so its replay
-  // arms the timers it armed; the next run (continue-as-new) folds exchanges.
-  const settings = patched(EXCHANGES_PATCH)
-    ? loaded
-    : { ...loaded, model: { ...loaded.model, catalog: withoutExchanges(loaded.model.catalog) } };
+  // A run that began before a change to the model goes on reading as it did, so its replay arms
+  // the timers it armed; the next run (continue-as-new) has the change.
+  const exchanges = patched(EXCHANGES_PATCH);
+  const rhythms = patched(RHYTHM_PATCH);
+  const settings = {
+    ...loaded,
+    model: {
+      ...loaded.model,
+      catalog: exchanges ? loaded.model.catalog : withoutExchanges(loaded.model.catalog),
+      rhythm: { ...loaded.model.rhythm, enabled: rhythms && loaded.model.rhythm.enabled },
+    },
+  };
   const engine = new Engagement(settings, customerId, snapshot);
   setHandler(stateQuery, () => engine.view(workflowNow()));
   setHandler(followUpsQuery, () => engine.followUps());

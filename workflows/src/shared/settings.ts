@@ -5,9 +5,17 @@ import { z } from 'zod';
 /**
  * What makes the customer workflow look at a customer: engagement predicted to cross the drop
  * threshold, a relative drop below a share of the recent peak, silence (dormancy, or a shorter
- * window while onboarding), and a trust breach (an SLA missed or a complaint leaves trust low).
+ * window while onboarding), a trust breach (an SLA missed or a complaint leaves trust low), and
+ * overdue (silent for longer than the customer's own rhythm of exchanges allows; for a customer
+ * with a rhythm it replaces the two engagement triggers).
  */
-export const TriggerSchema = z.enum(['threshold', 'relative_drop', 'silence', 'trust_breach']);
+export const TriggerSchema = z.enum([
+  'threshold',
+  'relative_drop',
+  'silence',
+  'trust_breach',
+  'overdue',
+]);
 export type Trigger = z.infer<typeof TriggerSchema>;
 
 export const FollowUpOutcomeSchema = z.enum(['re_engaged', 'no_response', 'cancelled']);

@@ -26,11 +26,24 @@ export function formatCustomer(view: CustomerView): string {
     `dimensions   ${Object.entries(dimensions)
       .map(([name, value]) => `${name} ${fixed(value, 2)}`)
       .join(' · ')}`,
-    `predicted    cooling ${toMinute(predictions.coolingAt)} · at risk ${toMinute(predictions.atRiskAt)} · dormant ${toMinute(predictions.dormantAt)}`,
+    `rhythm       ${formatRhythm(view.rhythm)}`,
+    `predicted    cooling ${toMinute(predictions.coolingAt)} · at risk ${toMinute(predictions.atRiskAt)} · dormant ${toMinute(predictions.dormantAt)} · overdue ${toMinute(predictions.overdueAt)}`,
     `explanation  ${explained || '—'}`,
     `channels     ${channels || '—'}`,
     `follow-ups   ${view.followUps.started} started, ${view.followUps.finished} finished${view.followUps.active ? ' (one running)' : ''}; drops detected ${view.drops.detected}`,
   ].join('\n');
+}
+
+function formatRhythm({
+  exchanges,
+  intervalDays,
+  confidence,
+  lastExchange,
+}: CustomerView['rhythm']) {
+  const made = `${exchanges} exchange${exchanges === 1 ? '' : 's'}`;
+  if (intervalDays === null)
+    return exchanges === 0 ? '—' : `${made}, last ${toMinute(lastExchange)}`;
+  return `${made}, one every ${fixed(intervalDays)} days (confidence ${fixed(confidence, 2)}), last ${toMinute(lastExchange)}`;
 }
 
 export const showCommand = defineCommand({
