@@ -152,6 +152,7 @@ const envSchema = z.object({
   BRIDGE_SIGNAL_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(64),
   WORKER_PORT: port.default(8084),
   PLAYBOOKS_FILE: z.string().min(1).optional(),
+  MODEL_FILE: z.string().min(1).optional(),
   WORKFLOW_BUNDLE: z.string().min(1).optional(),
   FOLLOWUP_WEBHOOK_URL: WebhookUrlSchema.optional(),
   FOLLOWUP_WEBHOOK_SECRET: z.string().min(16, 'expected at least 16 characters').optional(),
@@ -248,6 +249,8 @@ export const configSchema = envSchema
       /** Where notify steps without a URL of their own post, and the key that signs every post. */
       webhook: { url: env.FOLLOWUP_WEBHOOK_URL, secret: env.FOLLOWUP_WEBHOOK_SECRET },
     },
+    /** The engagement model's parameters (YAML or JSON; see loadModelParams); defaults when unset. */
+    model: { file: env.MODEL_FILE },
     /** What the customer workflow watches for; durations in milliseconds. */
     engagement: {
       sla: env.SLA,

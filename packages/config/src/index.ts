@@ -15,3 +15,4 @@ export {
 } from './config.js';
 export { redactUrl, WebhookUrlSchema } from './webhook-url.js';
 export { maskPassword } from './mask-password.js';
+export { loadModelParams, ModelFileError } from './model-file.js';

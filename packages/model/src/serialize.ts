@@ -114,7 +114,14 @@ function upgraded(json: unknown): unknown {
   if (!isRecord(json) || json['v'] !== 1) return json;
   const { s, f, z } = json;
   if (!Array.isArray(s) || !Array.isArray(f) || !Array.isArray(z)) return json;
-  return { ...json, v: STATE_VERSION, s: [...s, 0], f: [...f, null], z: [...z, null] };
+  const appended = (values: unknown[], value: unknown): unknown[] => [...values, value];
+  return {
+    ...json,
+    v: STATE_VERSION,
+    s: appended(s, 0),
+    f: appended(f, null),
+    z: appended(z, null),
+  };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

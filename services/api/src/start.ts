@@ -1,4 +1,4 @@
-import type { Config } from '@rapport/config';
+import { loadModelParams, type Config } from '@rapport/config';
 import { createModel } from '@rapport/model';
 import type { Logger, RunningService } from '@rapport/lifecycle';
 import { connectReadModel } from '@rapport/read-model';
@@ -22,7 +22,7 @@ export async function startApi(
       'RAPPORT_READ_KEYS is empty: set at least one read key (`rapport up` sets dev keys)',
     );
   }
-  const model = createModel();
+  const model = createModel(await loadModelParams(config.model.file));
   const readModel = connectReadModel(config, model);
   try {
     await readModel.redis.ping();

@@ -1,3 +1,4 @@
+import { loadModelParams } from '@rapport/config';
 import cluster from 'node:cluster';
 import type { Config } from '@rapport/config';
 import { createInteractionProducer, createKafka, provisionTopics } from '@rapport/kafka';
@@ -32,7 +33,7 @@ export async function startProjector(
   await provisionTopics(kafka, config.kafka);
   const producer = createInteractionProducer(kafka, config.kafka);
   await producer.connect();
-  const model = createModel();
+  const model = createModel(await loadModelParams(config.model.file));
   const readModel = connectReadModel(config, model);
   const metrics = createMetrics();
   let follower: Follower | undefined;

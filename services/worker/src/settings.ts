@@ -12,6 +12,7 @@ import {
   PlaybookSchema,
   PlaybooksSchema,
   type EngagementSettings,
+  type EngagementSettingsInput,
   type Playbook,
   type StepUrls,
 } from '@rapport/workflows';
@@ -90,10 +91,18 @@ export async function loadPlaybooks(path: string): Promise<PlaybookFile> {
   return parsed.value;
 }
 
-/** The customer workflow's settings from the one configuration and the playbooks. */
-export function engagementSettings(config: Config, playbooks: Playbook[]): EngagementSettings {
+/**
+ * The customer workflow's settings from the one configuration, the playbooks and the model's
+ * parameters (the projector's and the API's: see loadModelParams).
+ */
+export function engagementSettings(
+  config: Config,
+  playbooks: Playbook[],
+  model: EngagementSettingsInput['model'] = {},
+): EngagementSettings {
   const { engagement } = config;
   return EngagementSettingsSchema.parse({
+    model,
     sla: engagement.sla,
     ...(engagement.dropThreshold === undefined ? {} : { dropThreshold: engagement.dropThreshold }),
     relativeDrop: engagement.relativeDrop,

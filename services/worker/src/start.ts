@@ -1,4 +1,4 @@
-import type { Config } from '@rapport/config';
+import { loadModelParams, type Config } from '@rapport/config';
 import { createInteractionProducer, createKafka, provisionTopics } from '@rapport/kafka';
 import { startOpsServer, type Logger, type RunningService } from '@rapport/lifecycle';
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
@@ -49,7 +49,7 @@ export async function startWorker(
   const settings =
     file === undefined
       ? EngagementSettingsSchema.parse(options.settings)
-      : engagementSettings(config, file.playbooks);
+      : engagementSettings(config, file.playbooks, await loadModelParams(config.model.file));
   // Settings given by the caller have no step URLs: their steps post to the configured one.
   const stepUrls: StepUrls = file?.stepUrls ?? new Map();
   if (stepUrls.size > 0 && config.worker.webhook.secret === undefined) {

@@ -1,4 +1,4 @@
-import type { Config } from '@rapport/config';
+import { loadModelParams, type Config } from '@rapport/config';
 import { createInteractionProducer, createKafka } from '@rapport/kafka';
 import { createModel } from '@rapport/model';
 import {
@@ -51,7 +51,7 @@ export async function replay(config: Config, options: ReplayOptions): Promise<Re
   const started = performance.now();
   const kafka = createKafka(config.kafka);
   const producer = createInteractionProducer(kafka, config.kafka);
-  const model = createModel();
+  const model = createModel(await loadModelParams(config.model.file));
   const readModel = connectReadModel(config, model);
   try {
     await producer.connect();

@@ -1,0 +1,41 @@
+import { readFile } from 'node:fs/promises';
+import { ModelParamsSchema, type ModelParams } from '@rapport/model';
+import { CodedError, parseWith, type Issue } from '@rapport/schema';
+import { parse as parseYaml } from 'yaml';
+
+/** A model file that cannot be used: found at start-up, never later. */
+export class ModelFileError extends CodedError<'MODEL_FILE_INVALID'> {
+  constructor(
+    readonly path: string,
+    readonly issues: readonly Issue[],
+  ) {
+    super(
+      'MODEL_FILE_INVALID',
+      `Invalid model parameters in ${path}:\n${issues.map((issue) => `  ${issue.path || '(file)'}: ${issue.message}`).join('\n')}`,
+    );
+  }
+}
+
+/**
+ * The engagement model's parameters (docs/model.md §13) from `RAPPORT_MODEL_FILE`, YAML or JSON;
+ * the defaults when unset. The projector, the API, `rapport replay` and the worker each read it,
+ * so that they fold and read every customer alike: give them all the same file.
+ */
+export async function loadModelParams(path: string | undefined): Promise<ModelParams> {
+  if (path === undefined) return ModelParamsSchema.parse({});
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ModelFileError(path, [{ path: '', message: `cannot read: ${String(error)}` }]);
+  }
+  let document: unknown;
+  try {
+    document = parseYaml(text) ?? {};
+  } catch (error) {
+    throw new ModelFileError(path, [{ path: '', message: `not YAML or JSON: ${String(error)}` }]);
+  }
+  const parsed = parseWith(ModelParamsSchema, document);
+  if (!parsed.ok) throw new ModelFileError(path, parsed.issues);
+  return parsed.value;
+}
