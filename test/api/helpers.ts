@@ -1,10 +1,15 @@
 import { startApi, type StartedApi } from '@rapport/api';
 import { startGateway, type StartedGateway } from '@rapport/gateway';
 import { startProjector, type StartedProjector } from '@rapport/projector';
-import { Projection, type PositionedEvent } from '@rapport/read-model';
+import {
+  CustomerViewSchema,
+  Projection,
+  type CustomerView,
+  type PositionedEvent,
+} from '@rapport/read-model';
 import type { StampedInteraction } from '@rapport/schema';
 import { z } from 'zod';
-import { TEST_READ_KEY } from '../harness/index.js';
+import { sleep, TEST_READ_KEY, TEST_WRITE_KEY } from '../harness/index.js';
 import { model, setup, silent, type Setup } from '../projector/helpers.js';
 
 export interface TestApi extends Setup {
@@ -130,3 +135,76 @@ export async function until(check: () => boolean, timeoutMs = 10_000): Promise<v
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+/** Posts a batch to the gateway as a client would; the gateway must accept it whole. */
+export async function postBatch(t: TestStack, batch: readonly object[]): Promise<void> {
+  const response = await fetch(`${t.gateway.url}/v1/interactions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TEST_WRITE_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ batch }),
+  });
+  if (response.status !== 202) {
+    throw new Error(`the gateway answered ${response.status}: ${await response.text()}`);
+  }
+}
+
+/** The API's view of a customer once `accept` holds (polled, bounded). */
+export async function viewWhen(
+  t: TestApi,
+  customerId: string,
+  accept: (view: CustomerView) => boolean,
+  timeoutMs = 20_000,
+): Promise<CustomerView> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await t.get(`/v1/customers/${encodeURIComponent(customerId)}`);
+    const view =
+      response.status === 200 ? CustomerViewSchema.parse(await response.json()) : undefined;
+    if (view !== undefined && accept(view)) return view;
+    if (Date.now() > deadline) {
+      const last = view === undefined ? response.status : `${view.status}, ${view.events} events`;
+      throw new Error(`${customerId}: not as expected within ${timeoutMs} ms; last: ${last}`);
+    }
+    await sleep(50);
+  }
+}
+
+/** The API's view once every one of `events` is projected. */
+export const viewOfAll = (t: TestApi, customerId: string, events: readonly unknown[]) =>
+  viewWhen(t, customerId, (view) => view.events >= events.length);
+
+/** What a source sends, but when and for whom. */
+export interface Step {
+  readonly type: string;
+  readonly direction: 'inbound' | 'outbound';
+  readonly channel: string;
+}
+export const VISIT: Step = { type: 'store.visit', direction: 'inbound', channel: 'store' };
+export const PURCHASE: Step = {
+  type: 'purchase.completed',
+  direction: 'inbound',
+  channel: 'store',
+};
+export const EMAIL: Step = { type: 'email.sent', direction: 'outbound', channel: 'email' };
+
+const WEEK_MS = 7 * 86_400_000;
+
+/** `count` weekly instants, the last one at `last`. */
+export const weekly = (last: number, count = 12) =>
+  Array.from({ length: count }, (_, week) => last - (count - 1 - week) * WEEK_MS);
+
+/** A customer's events as a source sends them: one per [instant, step], ids of their own. */
+export const eventsOf = (customerId: string, steps: readonly (readonly [number, Step])[]) =>
+  steps.map(([at, step], index) => ({
+    ...step,
+    customerId,
+    eventId: `${customerId}-${index}`,
+    occurredAt: new Date(at).toISOString(),
+  }));
+
+/** A store customer: a visit a minute before each purchase, the purchases at `purchases`. */
+export const buyer = (customerId: string, purchases: readonly number[]) =>
+  eventsOf(
+    customerId,
+    purchases.flatMap((at) => [[at - 60_000, VISIT] as const, [at, PURCHASE] as const]),
+  );

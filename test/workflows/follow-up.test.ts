@@ -1,17 +1,10 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createModel } from '@rapport/model';
 import type { StampedInteraction } from '@rapport/schema';
 import {
   CUSTOMER_ENGAGEMENT_WORKFLOW,
   customerWorkflowId,
   FollowUpProgressSchema,
-  IDEMPOTENCY_HEADER,
-  NotificationSchema,
   progressQuery,
-  SIGNATURE_HEADER,
-  TIMESTAMP_HEADER,
-  verifyWebhook,
   type customerEngagement,
   type followUp,
 } from '@rapport/workflows';
@@ -26,44 +19,21 @@ import {
   interaction,
   startRig,
   workflowBundle,
+  startWebhookReceiver,
   type Rig,
+  type WebhookReceiver,
 } from './helpers.js';
 
 const SECRET = 'follow-up-test-secret';
 const model = createModel();
 
-/** A real HTTP receiver: records every request, answers with the statuses it is told to. */
-interface Received {
-  readonly key: string;
-  readonly body: string;
-  readonly signed: boolean;
-  readonly status: number;
-}
-let receiver: Server;
-let received: Received[] = [];
-let answers: number[] = [];
+let receiver: WebhookReceiver;
 
 let env: TestWorkflowEnvironment;
 let rig: Rig;
 
 beforeAll(async () => {
-  receiver = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-    request.on('end', () => {
-      const header = (name: string) => String(request.headers[name] ?? '');
-      const status = answers.shift() ?? 200;
-      received.push({
-        key: header(IDEMPOTENCY_HEADER),
-        body,
-        signed: verifyWebhook(SECRET, header(TIMESTAMP_HEADER), body, header(SIGNATURE_HEADER)),
-        status,
-      });
-      response.writeHead(status).end();
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  const { port } = receiver.address() as AddressInfo;
+  receiver = await startWebhookReceiver(SECRET);
   await workflowBundle();
   env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: testInfra().temporalTestServer } },
@@ -74,7 +44,7 @@ beforeAll(async () => {
     temporalAddress: env.address,
     settings: baseSettings,
     overrides: {
-      RAPPORT_FOLLOWUP_WEBHOOK_URL: `http://127.0.0.1:${port}/hook`,
+      RAPPORT_FOLLOWUP_WEBHOOK_URL: receiver.url,
       RAPPORT_FOLLOWUP_WEBHOOK_SECRET: SECRET,
     },
   });
@@ -87,8 +57,8 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  received = [];
-  answers = [];
+  receiver.received.length = 0;
+  receiver.answers.length = 0;
 });
 
 async function deliverNow(
@@ -165,9 +135,10 @@ describe('follow-ups (time-skipping server)', () => {
     });
     expect(cooled.followUps).toHaveLength(1);
 
+    const { received } = receiver;
     expect(received).toHaveLength(1);
     expect(received[0]).toMatchObject({ key: `${id}:0`, signed: true, status: 200 });
-    expect(NotificationSchema.parse(JSON.parse(received[0]?.body ?? ''))).toMatchObject({
+    expect(received[0]?.notification).toMatchObject({
       type: 'followup.notify',
       customerId: customer,
       playbook: 'cooling-active',
@@ -186,7 +157,7 @@ describe('follow-ups (time-skipping server)', () => {
     const customer = `webhook-${rig.names.id}`;
     const delivered: StampedInteraction[] = [];
     // escalate (500, then 200), wait 3d, escalate (422: refused, not retried), wait 7d, close.
-    answers = [500, 200, 422];
+    receiver.answers.push(500, 200, 422);
     await deliverNow(
       customer,
       [
@@ -207,6 +178,7 @@ describe('follow-ups (time-skipping server)', () => {
     const result = await env.client.workflow.getHandle<typeof followUp>(id).result();
     expect(result.outcome).toBe('no_response');
 
+    const { received } = receiver;
     const firstStep = received.filter((request) => request.key === `${id}:0`);
     expect(firstStep.map((request) => request.status)).toEqual([500, 200]);
     expect(firstStep.every((request) => request.signed)).toBe(true);

@@ -1,12 +1,20 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Config } from '@rapport/config';
 import { createKafka, readTopic } from '@rapport/kafka';
 import { StampedInteractionSchema, type StampedInteraction } from '@rapport/schema';
 import { createLogger } from '@rapport/lifecycle';
 import {
   describeCustomer,
+  IDEMPOTENCY_HEADER,
+  NotificationSchema,
+  SIGNATURE_HEADER,
   signalCustomer,
+  TIMESTAMP_HEADER,
+  verifyWebhook,
   type CustomerDescription,
   type EngagementSettingsInput,
+  type Notification,
 } from '@rapport/workflows';
 import {
   buildWorkflowBundle,
@@ -187,4 +195,51 @@ export function interaction(
     source: 'http',
     ...fields,
   };
+}
+
+/** A follow-up webhook as a receiver got it, and when (this process's clock). */
+export interface ReceivedWebhook {
+  readonly arrivedAt: number;
+  readonly key: string;
+  /** As sent: a retry must send the same bytes. */
+  readonly body: string;
+  readonly signed: boolean;
+  readonly status: number;
+  readonly notification: Notification;
+}
+
+export interface WebhookReceiver {
+  readonly url: string;
+  /** Every request so far, in arrival order; tests may empty it. */
+  readonly received: ReceivedWebhook[];
+  /** Statuses to answer with, one per request in order; 200 once they run out. */
+  readonly answers: number[];
+  close(): void;
+}
+
+/** A real HTTP receiver of the follow-ups' webhooks, checking each signature with `secret`. */
+export async function startWebhookReceiver(secret: string): Promise<WebhookReceiver> {
+  const received: ReceivedWebhook[] = [];
+  const answers: number[] = [];
+  const server = createServer((request, response) => {
+    const arrivedAt = Date.now();
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    request.on('end', () => {
+      const header = (name: string) => String(request.headers[name] ?? '');
+      const status = answers.shift() ?? 200;
+      received.push({
+        arrivedAt,
+        key: header(IDEMPOTENCY_HEADER),
+        body,
+        signed: verifyWebhook(secret, header(TIMESTAMP_HEADER), body, header(SIGNATURE_HEADER)),
+        status,
+        notification: NotificationSchema.parse(JSON.parse(body)),
+      });
+      response.writeHead(status).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/hook`, received, answers, close: () => server.close() };
 }
