@@ -1,4 +1,4 @@
-import { createModel } from '@rapport/model';
+import { createModel, stateDifference } from '@rapport/model';
 import type { StampedInteraction } from '@rapport/schema';
 import { startBridge, type StartedBridge } from '@rapport/bridge';
 import { createKafka, DeadLetterSchema, readTopic, type DeadLetter } from '@rapport/kafka';
@@ -58,10 +58,12 @@ describe('bridge (dev server, Kafka)', () => {
 
     for (const customerId of customers) {
       const own = events.filter((event) => event.customerId === customerId);
-      const expected = own.length + (customerId === asker ? 1 : 0);
+      // Dated a minute ago: late arrivals, judged once arrivals have been quiet for the lateness.
+      // The verdict is folded as it is decided; its copy from the log is recognised and skipped.
       const { view } = await stack.rig.until(
         customerId,
-        ({ view }) => view.counts.applied === expected,
+        ({ view }) =>
+          view.counts.applied === own.length && view.pending === 0 && view.unpublished === 0,
         20_000,
       );
       const derived = customerId === asker ? await stack.rig.derived(customerId) : [];
@@ -69,10 +71,9 @@ describe('bridge (dev server, Kafka)', () => {
         derived.filter((event) => event.source === 'engine').map((event) => event.type),
       ).toEqual(customerId === asker ? ['sla.met'] : []);
       const all = [...own, ...derived.filter((event) => event.source === 'engine')];
-      expect(view.state).toEqual(
-        model.toJSON(all.reduce((state, event) => model.apply(state, event), model.empty())),
-      );
-      expect(view.counts).toEqual({ applied: expected, duplicates: 0, rejected: 0 });
+      const folded = all.reduce((state, event) => model.apply(state, event), model.empty());
+      expect(stateDifference(view.state, model.toJSON(folded))).toBeNull();
+      expect(view.counts).toEqual({ applied: own.length, duplicates: 0, rejected: 0, late: 0 });
       expect(view.drops).toEqual([]);
     }
 
@@ -111,7 +112,7 @@ describe('bridge (dev server, Kafka)', () => {
       ({ view }) => view.counts.applied === 2,
       20_000,
     );
-    expect(view.counts).toEqual({ applied: 2, duplicates: 0, rejected: 0 });
+    expect(view.counts).toEqual({ applied: 2, duplicates: 0, rejected: 0, late: 0 });
     const kafka = createKafka(stack.rig.config.kafka);
     const letters: DeadLetter[] = [];
     for (const deadline = Date.now() + 10_000; letters.length === 0 && Date.now() < deadline;) {

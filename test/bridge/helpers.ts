@@ -3,7 +3,7 @@ import type { StampedInteraction } from '@rapport/schema';
 import { connectWithoutRetries } from '@rapport/workflows/client';
 import { Client } from '@temporalio/client';
 import { testInfra } from '../harness/index.js';
-import { baseSettings, startRig, workflowBundle, type Rig } from '../workflows/helpers.js';
+import { realTimeSettings, startRig, workflowBundle, type Rig } from '../workflows/helpers.js';
 
 /** A worker on the shared dev server, a client, and a producer to this file's topic. */
 export interface Stack {
@@ -26,7 +26,7 @@ export async function startStack(
     label,
     client,
     temporalAddress,
-    settings: baseSettings,
+    settings: realTimeSettings,
     overrides,
   });
   const producer = createInteractionProducer(createKafka(rig.config.kafka), rig.config.kafka);

@@ -72,7 +72,9 @@ describe('Temporal stopped, then back', () => {
           ({ view }) => view.counts.applied === own,
           30_000,
         );
-        expect(view.counts).toEqual({ applied: own, duplicates: 0, rejected: 0 });
+        // Dated a minute before they were produced, those that wait out the outage arrive behind
+        // the customer's settled events (counted as late): counted once all the same.
+        expect(view.counts).toMatchObject({ applied: own, duplicates: 0, rejected: 0 });
       }
     };
     await produce(9);

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FROM_SOURCE, testInfra } from '../harness/index.js';
-import { baseSettings, interaction, MINUTE, startRig, type Rig } from './helpers.js';
+import { interaction, MINUTE, realTimeSettings, startRig, type Rig } from './helpers.js';
 
 const run = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -18,7 +18,7 @@ beforeAll(async () => {
     label: 'wf-cli',
     client: new Client({ connection, namespace: infra.temporalNamespace }),
     temporalAddress: infra.temporalAddress,
-    settings: baseSettings,
+    settings: realTimeSettings,
   });
 }, 60_000);
 
@@ -56,13 +56,15 @@ describe('rapport workflow <customerId>', () => {
         expectsResponse: true,
       }),
     ]);
-    await rig.until(customer, ({ view }) => view.counts.applied === 2);
+    // Dated a minute ago: a late arrival, judged once arrivals have been quiet for the lateness.
+    await rig.until(customer, ({ view }) => view.counts.applied === 2 && view.pending === 0);
 
     const text = await rapport(customer);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(new RegExp(`workflow +customer:${customer}`));
     expect(text.stdout).toMatch(/applied +2 events \(0 duplicates skipped, 0 rejected\)/);
     expect(text.stdout).toMatch(/watermarks +p0@1/);
+    expect(text.stdout).toMatch(/settled +through .*; 0 events waiting out the allowed lateness/);
     expect(text.stdout).toMatch(/next check +sla at /);
     expect(text.stdout).toMatch(/open +help \(chat\) due /);
     expect(text.stdout).toMatch(/follow-ups +—/);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@rapport/config';
 import { fetchTemporal } from '@rapport/infra';
-import { createModel } from '@rapport/model';
+import { createModel, stateDifference } from '@rapport/model';
 import type { StampedInteraction } from '@rapport/schema';
 import { customerWorkflowId, type EngagementSettingsInput } from '@rapport/workflows';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils.js';
@@ -17,6 +17,8 @@ import { baseSettings, interaction, startRig, workflowBundle, type Rig } from '.
 const HISTORIES = fileURLToPath(new URL('./histories', import.meta.url));
 /** A small suggestion threshold makes the server ask for continue-as-new within the test. */
 const SUGGEST_AT = 40;
+/** Events are judged this long after they happened: real time, so short. */
+const LATENESS = 2_000;
 
 const model = createModel();
 let env: TestWorkflowEnvironment;
@@ -26,7 +28,7 @@ let rig: Rig;
 const settings = {
   ...baseSettings,
   sla: { defaultMs: 3_600_000, byChannel: { chat: 1_000 } },
-  lateArrivalGraceMs: 0,
+  lateArrivalGraceMs: LATENESS,
   playbooks: [
     {
       name: 'trust-breach',
@@ -85,12 +87,21 @@ describe('customer engagement on a real dev server', () => {
   it('continues as new when the server suggests it, keeps its state, and its histories replay', async () => {
     const customer = `replay-${rig.names.id}`;
     const delivered: StampedInteraction[] = [];
-    const send = async (fields: Parameters<typeof interaction>[2]) => {
-      const event = interaction(customer, Date.now(), fields);
+    const send = async (fields: Parameters<typeof interaction>[2], at = Date.now()) => {
+      const event = interaction(customer, at, fields);
       delivered.push(event);
       await rig.deliver(customer, [event]);
     };
     await send({ type: 'purchase.completed', direction: 'inbound' });
+    // Out of order: the reply arrives before its request, in a signal of its own; in event time
+    // the request came first, so it is met (the recorded history keeps this path replaying).
+    const asked = Date.now();
+    const email = { channel: 'email', threadId: 'o' } as const;
+    await send({ type: 'email.replied', direction: 'outbound', ...email }, asked + 100);
+    await send(
+      { type: 'email.replied', direction: 'inbound', expectsResponse: true, ...email },
+      asked,
+    );
     // Unanswered for a second: a missed SLA, a trust breach, and a follow-up that runs through.
     await send({
       type: 'chat.message',
@@ -120,19 +131,30 @@ describe('customer engagement on a real dev server', () => {
     );
     const firstRun = env.client.workflow.getHandle(customerWorkflowId(customer), first.runId);
     expect((await firstRun.describe()).status.name).toBe('CONTINUED_AS_NEW');
-    expect(view.state).toEqual(
-      model.toJSON(delivered.reduce((state, event) => model.apply(state, event), model.empty())),
+    const published = await rig.derived(customer);
+    const decided = published.filter((event) =>
+      ['sla.met', 'sla.missed', 'engagement.drop_detected'].includes(event.type),
     );
+    expect(decided.map((event) => event.type).sort()).toEqual([
+      'engagement.drop_detected',
+      'sla.met',
+      'sla.missed',
+    ]);
+    const folded = [...delivered, ...decided].reduce(
+      (state, event) => model.apply(state, event),
+      model.empty(),
+    );
+    expect(stateDifference(view.state, model.toJSON(folded))).toBeNull();
     expect(view.drops).toHaveLength(1);
 
     const recorded = [
       {
-        file: 'customer-engagement.json',
+        file: 'event-time-customer-engagement.json',
         workflowId: customerWorkflowId(customer),
         history: await firstRun.fetchHistory(),
       },
       {
-        file: 'follow-up.json',
+        file: 'event-time-follow-up.json',
         workflowId: followUps[0]?.id ?? '',
         history: await env.client.workflow.getHandle(followUps[0]?.id ?? '').fetchHistory(),
       },

@@ -25,7 +25,12 @@ import {
 } from '@rapport/worker';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime, type LogEntry, type WorkflowBundle } from '@temporalio/worker';
-import { testConfig, uniqueNames, type UniqueNames } from '../harness/index.js';
+import {
+  TEST_ALLOWED_LATENESS_MS,
+  testConfig,
+  uniqueNames,
+  type UniqueNames,
+} from '../harness/index.js';
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
@@ -59,13 +64,24 @@ export function workflowBundle(logs?: (entry: LogEntry) => void): Promise<Workfl
   return bundle;
 }
 
-/** Settings for tests: the defaults of the configuration, with what a test changes. */
+/**
+ * Settings for tests: the defaults of the configuration, with what a test changes. Every instant
+ * (an event, a deadline, a drop) is acted on the allowed lateness after it: a minute.
+ */
+export const LATENESS = MINUTE;
 export const baseSettings = {
+  lateArrivalGraceMs: LATENESS,
   sla: { defaultMs: 4 * HOUR, byChannel: { chat: 15 * MINUTE } },
   relativeDrop: { share: 0.1, windowMs: 30 * DAY },
   onboardingSilenceMs: 7 * DAY,
   trustBreachBelow: 0.5,
   followUpCooldownMs: 14 * DAY,
+} satisfies EngagementSettingsInput;
+
+/** The same on a real-time server (a dev server, not time-skipping): a short lateness. */
+export const realTimeSettings = {
+  ...baseSettings,
+  lateArrivalGraceMs: TEST_ALLOWED_LATENESS_MS,
 } satisfies EngagementSettingsInput;
 
 /** A worker (started the way `rapport up` starts it) and a client, on one Temporal server. */

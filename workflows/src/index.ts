@@ -6,7 +6,8 @@ export {
   signalCustomer,
   type CustomerDescription,
 } from './client.js';
-export { Engagement, type Detection } from './customer-engagement/engine.js';
+export { Engagement, type Action } from './customer-engagement/engine.js';
+export type { Detection } from './customer-engagement/parts/drop-detector.js';
 export { createFollowUpActivities, type StepUrls } from './follow-up/activities.js';
 export type { customerEngagement } from './customer-engagement/workflow.js';
 export {

@@ -163,6 +163,7 @@ const envSchema = z.object({
   ONBOARDING_SILENCE: DurationSchema.prefault('7d'),
   TRUST_BREACH_BELOW: share.default(0.5),
   FOLLOWUP_COOLDOWN: DurationSchema.prefault('14d'),
+  ALLOWED_LATENESS: DurationSchema.prefault('1m'),
   PROJECTOR_PORT: port.default(8082),
   PROJECTOR_GROUP_ID: z.string().min(1).default('rapport-projector'),
   PROJECTOR_CACHE_SIZE: z.coerce.number().int().min(0).default(200_000),
@@ -260,6 +261,11 @@ export const configSchema = envSchema
       onboardingSilenceMs: env.ONBOARDING_SILENCE,
       trustBreachBelow: env.TRUST_BREACH_BELOW,
       followUpCooldownMs: env.FOLLOWUP_COOLDOWN,
+      /**
+       * How late an event may arrive and still be judged in its place: verdicts, drops and
+       * follow-ups are decided this long after their instant (docs/workflows.md §2).
+       */
+      allowedLatenessMs: env.ALLOWED_LATENESS,
     },
     projector: {
       /** Its `/healthz`, `/readyz` and `/metrics` listener; it serves nothing else. */

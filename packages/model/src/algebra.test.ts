@@ -4,9 +4,9 @@ import { MAX_INSTANT_MS, MIN_INSTANT_MS } from '@rapport/schema';
 import { ByteReader, ByteWriter } from './bytes.js';
 import { DEFAULT_CATALOG, DEFAULT_CHANNELS, UNKNOWN_EVENT } from './catalog.js';
 import { DAY, iso } from './fixtures.js';
+import { stateDifference } from './compare.js';
 import { createModel } from './model.js';
 import { HeadlineSchema, type Reading } from './read.js';
-import type { StateJson } from './serialize.js';
 import { decodeState, encodeState } from './state-bytes.js';
 import type { FoldableEvent, State } from './state.js';
 
@@ -74,26 +74,7 @@ function close(a: number | null, b: number | null, scale = 0): boolean {
 
 function expectSameState(actual: State, expected: State): void {
   const [a, b] = [model.toJSON(actual), model.toJSON(expected)];
-  const evidence = Math.max(...a.r, ...b.r);
-  const mismatch = (what: string) => `${what}\n${JSON.stringify(a)}\n${JSON.stringify(b)}`;
-  expect([a.v, a.n, a.t, a.f, a.z], mismatch('exact fields')).toEqual([b.v, b.n, b.t, b.f, b.z]);
-  for (const key of ['l', 'r', 's'] as const) {
-    expect(
-      a[key].every((x, i) => close(x, b[key][i] ?? NaN)),
-      mismatch(key),
-    ).toBe(true);
-  }
-  for (const key of new Set([...Object.keys(a.k), ...Object.keys(b.k)])) {
-    const [x, y] = [row(a, key), row(b, key)];
-    const same = close(x[0], y[0]) && close(x[1], y[1]) && close(x[2], y[2], evidence);
-    expect(same, mismatch(`types.${key}`)).toBe(true);
-  }
-  expect(a.c).toEqual(b.c);
-}
-
-function row(json: StateJson, key: string): [number, number, number] {
-  const [given = 0, received = 0, evidence = 0] = json.k[key] ?? [];
-  return [given, received, evidence];
+  expect(stateDifference(a, b), `${JSON.stringify(a)}\n${JSON.stringify(b)}`).toBeNull();
 }
 
 /** Every number anywhere in a reading. */

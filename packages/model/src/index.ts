@@ -17,6 +17,7 @@ export {
   type Milestone,
   withoutExchanges,
 } from './catalog.js';
+export { stateDifference } from './compare.js';
 export { ModelError, type ModelErrorCode } from './errors.js';
 export { createModel, type Model } from './model.js';
 export { ModelParamsSchema, type ModelParams, type ModelParamsInput } from './params.js';

@@ -10,6 +10,7 @@ import {
 import { ModelError } from './errors.js';
 import { ByteWriter } from './bytes.js';
 import { busyCustomer, DAY, inbound, outbound } from './fixtures.js';
+import { stateDifference } from './compare.js';
 import { createModel, type Model } from './model.js';
 import { encodeState } from './state-bytes.js';
 import type { FoldableEvent } from './state.js';
@@ -196,6 +197,24 @@ describe('exchanges', () => {
       attention: 0,
       received: 0,
     });
+  });
+});
+
+describe('stateDifference', () => {
+  it('agrees up to rounding and names what differs', () => {
+    const events = [
+      inbound('purchase.completed', 'store', START),
+      outbound('email.sent', 'email', START + DAY),
+      inbound('email.replied', 'email', START + 2 * DAY, { sentiment: 0.3 }),
+    ];
+    const folded = (list: FoldableEvent[]) =>
+      model.toJSON(list.reduce((state, event) => model.apply(state, event), model.empty()));
+    expect(stateDifference(folded(events), folded([...events].reverse()))).toBeNull();
+    const other = folded([...events, outbound('email.sent', 'email', START + DAY)]);
+    expect(stateDifference(folded(events), other)).toMatch(/^v, n, t/);
+    const nudged = folded(events);
+    nudged.l[1] = (nudged.l[1] ?? 0) * (1 + 1e-6); // voluntary: the customer replied
+    expect(stateDifference(folded(events), nudged)).toMatch(/^l\[1\]/);
   });
 });
 

@@ -67,22 +67,30 @@ export function mergedRows(
 function rowFor(rows: SparseDraft, key: string, policy: RowPolicy): number {
   const at = rows.keys.indexOf(key);
   if (at >= 0) return at;
-  if (key === OTHER || namedRows(rows) < policy.limit) return appendRow(rows, key);
-  const worst = worstNamed(rows, policy);
-  if (!outranks(key, rows.keys[worst] ?? OTHER, policy)) return rowFor(rows, OTHER, policy);
+  if (key === OTHER || namedRows(rows) < policy.limit) return insertRow(rows, key);
+  const worst = rows.keys[worstNamed(rows, policy)] ?? OTHER;
+  if (!outranks(key, worst, policy)) return rowFor(rows, OTHER, policy);
   const pool = rowFor(rows, OTHER, policy);
+  const out = rows.keys.indexOf(worst);
   for (let c = 0; c < ROW_WIDTH; c++) {
-    bump(rows.values, pool * ROW_WIDTH + c, get(rows.values, worst * ROW_WIDTH + c));
-    rows.values[worst * ROW_WIDTH + c] = 0;
+    bump(rows.values, pool * ROW_WIDTH + c, get(rows.values, out * ROW_WIDTH + c));
   }
-  rows.keys = rows.keys.with(worst, key);
-  return worst;
+  rows.keys = rows.keys.toSpliced(out, 1);
+  rows.values.splice(out * ROW_WIDTH, ROW_WIDTH);
+  return insertRow(rows, key);
 }
 
-function appendRow(rows: SparseDraft, key: string): number {
-  rows.values.push(0, 0, 0);
-  rows.keys = [...rows.keys, key];
-  return rows.keys.length - 1;
+/**
+ * A zero row at the key's place in key order: the order the stored forms write, so that a state
+ * read back sums its rows in the same order as the state written, to the last bit (a workflow's
+ * hand-over must not move a predicted instant).
+ */
+function insertRow(rows: SparseDraft, key: string): number {
+  let at = 0;
+  while (at < rows.keys.length && (rows.keys[at] ?? key) < key) at++;
+  rows.keys = rows.keys.toSpliced(at, 0, key);
+  rows.values.splice(at * ROW_WIDTH, 0, 0, 0, 0);
+  return at;
 }
 
 function namedRows(rows: Sparse): number {

@@ -109,6 +109,7 @@ export function engagementSettings(
     onboardingSilenceMs: engagement.onboardingSilenceMs,
     trustBreachBelow: engagement.trustBreachBelow,
     followUpCooldownMs: engagement.followUpCooldownMs,
+    lateArrivalGraceMs: engagement.allowedLatenessMs,
     playbooks,
   });
 }

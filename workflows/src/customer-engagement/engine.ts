@@ -1,200 +1,323 @@
-import { createModel, type Model, type Reading, type Stage, type State } from '@rapport/model';
+import { createModel, type Model, type State } from '@rapport/model';
 import { ENGINE_SOURCE, instantMs, type StampedInteraction } from '@rapport/schema';
 import type {
   Counts,
   CustomerView,
-  Decision,
   Delivery,
-  DropRecord,
   FollowUpFinished,
   FollowUpRecord,
   NextCheck,
-  OpenRequest,
   Snapshot,
 } from '../shared/definitions.js';
-import { derivedEvent, type DerivedEventSpec } from '../shared/derived.js';
-import { followUpWorkflowId } from '../shared/ids.js';
-import {
-  choosePlaybook,
-  type EngagementSettings,
-  type Playbook,
-  type Trigger,
-} from '../shared/settings.js';
+import type { DerivedEventSpec } from '../shared/derived.js';
+import type { EngagementSettings, Playbook } from '../shared/settings.js';
+import { DeliveryFilter } from './parts/delivery-filter.js';
+import { DropDetector, type Detection } from './parts/drop-detector.js';
+import { FollowUpPolicy } from './parts/follow-up-policy.js';
+import { Outbox } from './parts/outbox.js';
+import { Responsiveness, type Verdict } from './parts/responsiveness.js';
 
-/** Bounds that keep a snapshot small whatever a customer does (it is carried in history). */
-const RECENT_IDS = 512;
-const MAX_PEAKS = 64;
-const MAX_OPEN_REQUESTS = 256;
-const MAX_RECORDS = 50;
+/**
+ * Events held back until they settle; a longer burst ahead of the watermark settles in pieces
+ * (its oldest first), which keeps a snapshot carried across continue-as-new small.
+ */
+const MAX_PENDING = 1_000;
 
-/** Something worth acting on, at the instant it happened. */
-export interface Detection {
-  readonly trigger: Trigger;
-  readonly at: number;
-  /** The lifecycle stage just before `at`: what the customer was when it happened. */
-  readonly stage: Stage;
-  readonly engagement: number;
-  readonly trust: number;
-}
+/** What the workflow does after an advance, in order. */
+export type Action =
+  | { readonly kind: 'start'; readonly followUp: FollowUpRecord; readonly playbook: Playbook }
+  | {
+      readonly kind: 'reengaged';
+      readonly followUpId: string;
+      readonly eventId: string;
+      readonly at: number;
+    }
+  | { readonly kind: 'cancel'; readonly followUpId: string };
 
-/** What the workflow must do after a batch, besides publishing the outbox. */
-export interface IngestEffects {
-  /** Tell the running follow-up that the customer gave value again. */
-  readonly reengaged?: {
-    readonly followUpId: string;
-    readonly eventId: string;
-    readonly at: number;
-  };
-  /** Cancel the running follow-up: the customer churned. */
-  readonly cancel?: string;
-  readonly detections: readonly Detection[];
-}
-
-export type Admission =
-  | { readonly decision: 'started'; readonly followUp: FollowUpRecord; readonly playbook: Playbook }
-  | { readonly decision: Exclude<Decision, 'started'> };
-
-function emptySnapshot(customerId: string, model: Model): Snapshot {
-  return {
-    customerId,
-    model: model.toJSON(model.empty()),
-    watermarks: {},
-    recentIds: [],
-    peaks: [],
-    openRequests: [],
-    spent: {},
-    drops: [],
-    followUps: [],
-    outbox: [],
-    counts: { applied: 0, duplicates: 0, rejected: 0 },
-  };
+/** A customer's events in the order they happened: by time, a request before its reply. */
+function happenedBefore(a: StampedInteraction, b: StampedInteraction): number {
+  return (
+    instantMs(a.occurredAt) - instantMs(b.occurredAt) ||
+    (a.direction === b.direction ? 0 : a.direction === 'inbound' ? -1 : 1) ||
+    (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0)
+  );
 }
 
 /**
- * A customer's engagement as the workflow keeps it: the model state folded from the log, exactly
- * once per event, and the bookkeeping that turns it into timers and verdicts. Pure and
- * deterministic (time is passed in), so the workflow replays it and unit tests drive it directly.
+ * A customer's engagement as the workflow keeps it, deciding in event time: every verdict, drop
+ * and follow-up is a function of the events and the instant they happened, not of the order or
+ * batches they arrived in.
  *
- * Derived events (SLA verdicts, drops, follow-ups) go to the outbox and are folded only when
- * they come back through the log; decisions that need their effect before then (a missed SLA
- * breaching trust) read a hypothetical state instead. They never trigger anything themselves,
- * so the engine cannot answer its own verdicts with more verdicts.
+ * Events wait (`pending`) until they settle, `lateArrivalGraceMs` (the allowed lateness, L)
+ * after they happened: by then any event that happened before them has arrived too. The
+ * watermark W = now − L moves forward only; a late arrival (an event dated L or more before it
+ * arrived: a backfill, a slow webhook) holds it back until arrivals have been quiet for L, so a
+ * history imported in many batches settles as a whole. Settling walks forward in time through
+ * the events, the response deadlines and the predicted drops, in the order they happened, on the
+ * settled state (the events up to that instant): so each decision reads the state it would have
+ * read had everything arrived on time and in order. An event that arrives already behind the
+ * watermark is counted (`late`) and folded, but judges nothing.
+ *
+ * The engine's own verdicts are folded when decided and skipped when their copy comes back through
+ * the log. Pure and deterministic (time is passed in): the workflow replays it and tests drive it.
  */
 export class Engagement {
   readonly customerId: string;
-  readonly #model: Model;
-  readonly #settings: EngagementSettings;
-  #state: State;
-  readonly #watermarks: Map<string, string>;
-  readonly #recentIds: string[];
-  readonly #recentIdSet: Set<string>;
-  #peaks: [number, number][];
-  readonly #openRequests: OpenRequest[];
-  readonly #spent: Partial<Record<Trigger, number>>;
-  readonly #drops: DropRecord[];
-  readonly #followUps: FollowUpRecord[];
-  readonly #outbox: StampedInteraction[];
+  readonly model: Model;
+  readonly #lateness: number;
+  #settled: State;
+  readonly #pending: StampedInteraction[];
+  #watermark: number;
+  #heldUntil: number;
   readonly #counts: Counts;
+  readonly #filter: DeliveryFilter;
+  readonly #responsiveness: Responsiveness;
+  readonly #drops: DropDetector;
+  readonly #policy: FollowUpPolicy;
+  readonly #outbox: Outbox;
 
   /** A new customer, or the one a previous run handed over. */
   constructor(settings: EngagementSettings, customerId: string, handedOver?: Snapshot) {
-    this.#settings = settings;
-    this.#model = createModel(settings.model);
-    const snapshot = handedOver ?? emptySnapshot(customerId, this.#model);
-    this.customerId = snapshot.customerId;
-    this.#state = this.#model.fromJSON(snapshot.model);
-    this.#watermarks = new Map(Object.entries(snapshot.watermarks));
-    this.#recentIds = [...snapshot.recentIds];
-    this.#recentIdSet = new Set(this.#recentIds);
-    this.#peaks = snapshot.peaks.map(([t, e]) => [t, e]);
-    this.#openRequests = snapshot.openRequests.map((request) => ({ ...request }));
-    this.#spent = { ...snapshot.spent };
-    this.#drops = [...snapshot.drops];
-    this.#followUps = snapshot.followUps.map((record) => ({ ...record }));
-    this.#outbox = [...snapshot.outbox];
-    this.#counts = { ...snapshot.counts };
+    this.model = createModel(settings.model);
+    this.customerId = handedOver?.customerId ?? customerId;
+    this.#lateness = settings.lateArrivalGraceMs;
+    this.#settled = handedOver ? this.model.fromJSON(handedOver.model) : this.model.empty();
+    this.#pending = [...(handedOver?.pending ?? [])];
+    this.#watermark = handedOver?.watermark ?? Number.NEGATIVE_INFINITY;
+    this.#heldUntil = handedOver?.heldUntil ?? Number.NEGATIVE_INFINITY;
+    this.#counts = handedOver
+      ? { ...handedOver.counts }
+      : { applied: 0, duplicates: 0, rejected: 0, late: 0 };
+    this.#filter = new DeliveryFilter(handedOver);
+    this.#responsiveness = new Responsiveness(settings.sla, handedOver?.openRequests);
+    this.#drops = new DropDetector(this.model, settings, handedOver);
+    this.#policy = new FollowUpPolicy(settings, this.customerId, handedOver);
+    this.#outbox = new Outbox(this.customerId, handedOver?.outbox);
   }
 
-  /**
-   * Folds one signal's deliveries. Each is applied at most once: a redelivery is at or below its
-   * partition's watermark (the bridge sends a customer's events in offset order and never two
-   * signals at once), and an eventId seen recently is a duplicate in the log itself.
-   */
-  ingest(deliveries: readonly Delivery[], now: number): IngestEffects {
-    const derived: StampedInteraction[] = [];
-    const primary: StampedInteraction[] = [];
+  /** Takes one signal's deliveries: each new event once, held until it settles. */
+  receive(deliveries: readonly Delivery[], now: number): void {
     for (const delivery of deliveries) {
-      if (delivery.event.customerId !== this.customerId) this.#counts.rejected += 1;
-      else if (!this.#firstTime(delivery)) this.#counts.duplicates += 1;
-      else (delivery.event.source === ENGINE_SOURCE ? derived : primary).push(delivery.event);
+      if (delivery.event.customerId !== this.customerId) {
+        this.#counts.rejected += 1;
+        continue;
+      }
+      const arrival = this.#filter.arrival(delivery);
+      if (arrival === 'repeat') this.#counts.duplicates += 1;
+      else if (arrival === 'new') this.#take(delivery.event, now);
     }
-    // The fold is order-independent, so derived events go first: what follows compares the state
-    // before and after the customer's own events only.
-    for (const event of derived) this.#state = this.#model.apply(this.#state, event);
-    this.#counts.applied += derived.length + primary.length;
-    if (primary.length === 0) return { detections: [] };
-    const reference = this.#state;
-    const detections: Detection[] = [];
-    for (const event of primary) {
-      this.#state = this.#model.apply(this.#state, event);
-      const breach = this.#trackRequest(event, now);
-      if (breach !== undefined) detections.push(breach);
-    }
-    const { breach, ...effects } = this.#afterPrimary(reference, primary, now);
-    return { ...effects, detections: breach === undefined ? detections : [...detections, breach] };
   }
 
-  /** Deadlines that passed and drops whose instant came, as of `now`. */
-  due(now: number): Detection[] {
-    const detections: Detection[] = [];
-    const grace = this.#settings.lateArrivalGraceMs;
-    for (const request of this.#openRequests.filter((open) => open.deadline + grace <= now)) {
-      this.#closeRequest(request);
-      const breach = this.#missed(request, now);
-      if (breach !== undefined) detections.push(breach);
+  /** Settles what the watermark has passed, in the order it happened; what to do about it. */
+  advance(now: number): Action[] {
+    if (now >= this.#heldUntil) this.#watermark = Math.max(this.#watermark, now - this.#lateness);
+    const overflow = this.#pending.at(-MAX_PENDING - 1);
+    if (overflow !== undefined) {
+      this.#watermark = Math.max(this.#watermark, instantMs(overflow.occurredAt));
     }
-    for (const candidate of this.#candidates(now)) {
-      if (candidate.at > now) continue;
-      this.#spent[candidate.trigger] = candidate.at;
-      detections.push(this.#detection(candidate.trigger, candidate.at));
+    const actions: Action[] = [];
+    for (;;) {
+      const event = this.#pending[0];
+      const eventAt = event === undefined ? Infinity : instantMs(event.occurredAt);
+      const deadline = this.#responsiveness.nextDeadline() ?? Infinity;
+      const drop = this.#drops.next(this.#settled);
+      const dropAt = drop?.at ?? Infinity;
+      // At one instant: the event first (a reply at its deadline is in time), then the deadline.
+      if (
+        event !== undefined &&
+        eventAt <= this.#watermark &&
+        eventAt <= Math.min(deadline, dropAt)
+      ) {
+        this.#pending.shift();
+        this.#settle(event, now, actions);
+      } else if (deadline <= this.#watermark && deadline <= dropAt) {
+        const miss = this.#responsiveness.expireNext();
+        if (miss !== undefined) this.#verdict(miss, now, actions);
+      } else if (drop !== null && dropAt <= this.#watermark) {
+        this.#admit(this.#drops.detect(this.#settled, drop.trigger, drop.at), now, actions);
+      } else {
+        return actions;
+      }
     }
-    return detections.sort((a, b) => a.at - b.at);
-  }
-
-  /** The next instant that matters: the earliest drop candidate or verdict deadline. */
-  nextCheck(now: number): NextCheck | null {
-    const grace = this.#settings.lateArrivalGraceMs;
-    const checks: NextCheck[] = [
-      ...this.#candidates(now).map(({ trigger, at }) => ({ reason: trigger, at })),
-      ...this.#openRequests.map((request) => ({
-        reason: 'sla' as const,
-        at: request.deadline + grace,
-      })),
-    ];
-    return checks.reduce<NextCheck | null>(
-      (earliest, check) => (earliest === null || check.at < earliest.at ? check : earliest),
-      null,
-    );
   }
 
   /**
-   * Records a detection and decides whether it starts a follow-up: at most one runs per
-   * customer, none starts within the cooldown after the previous one finished, and only a
-   * trigger and stage that a playbook covers start one.
+   * When the next thing settles: an event, a response deadline or a predicted drop, each once the
+   * allowed lateness has passed it (and the watermark is not held by late arrivals).
    */
-  admit(detection: Detection, now: number): Admission {
-    const admission = this.#decide(detection, now);
-    const followUpId = admission.decision === 'started' ? admission.followUp.id : null;
-    if (admission.decision === 'started') pushBounded(this.#followUps, admission.followUp);
-    pushBounded(this.#drops, {
-      ...detection,
-      detectedAt: now,
-      decision: admission.decision,
-      followUpId,
+  nextCheck(now: number): NextCheck | null {
+    const first = this.#pending[0];
+    const deadline = this.#responsiveness.nextDeadline();
+    const drop = this.#drops.next(this.#settled);
+    const checks: NextCheck[] = [
+      ...(first === undefined
+        ? []
+        : [{ reason: 'settle' as const, at: instantMs(first.occurredAt) }]),
+      ...(deadline === null ? [] : [{ reason: 'sla' as const, at: deadline }]),
+      ...(drop === null ? [] : [{ reason: drop.trigger, at: drop.at }]),
+    ];
+    return checks.reduce<NextCheck | null>((earliest, check) => {
+      const at = Math.max(check.at + this.#lateness, this.#heldUntil, now);
+      return earliest === null || at < earliest.at ? { reason: check.reason, at } : earliest;
+    }, null);
+  }
+
+  /** The follow-up ended (its own signal, or its result): idempotent. */
+  followUpFinished(note: FollowUpFinished): void {
+    this.#policy.finished(note);
+  }
+
+  /** A signal whose payload did not parse. */
+  rejected(): void {
+    this.#counts.rejected += 1;
+  }
+
+  get unpublishedCount(): number {
+    return this.#outbox.size;
+  }
+
+  /** Derived events waiting for Kafka's acknowledgement, oldest first. */
+  unpublished(limit: number): StampedInteraction[] {
+    return this.#outbox.unpublished(limit);
+  }
+
+  /** Kafka acknowledged (or refused for good) the oldest `count` outbox events. */
+  published(count: number): void {
+    this.#outbox.published(count);
+  }
+
+  get activeFollowUp(): string | null {
+    return this.#policy.active()?.id ?? null;
+  }
+
+  followUps(): FollowUpRecord[] {
+    return this.#policy.snapshot().followUps;
+  }
+
+  /** Every event taken, settled or not, read at `now`; and the engine's bookkeeping. */
+  view(now: number): CustomerView {
+    const state = this.#pending.reduce(
+      (folded, event) => this.model.apply(folded, event),
+      this.#settled,
+    );
+    return {
+      customerId: this.customerId,
+      asOf: now,
+      reading: this.model.at(state, now),
+      state: this.model.toJSON(state),
+      counts: { ...this.#counts },
+      watermarks: this.#filter.snapshot().watermarks,
+      settledThrough: Number.isFinite(this.#watermark) ? this.#watermark : null,
+      pending: this.#pending.length,
+      openRequests: this.#responsiveness.open,
+      nextCheck: this.nextCheck(now),
+      drops: this.#policy.snapshot().drops,
+      activeFollowUp: this.activeFollowUp,
+      unpublished: this.#outbox.size,
+    };
+  }
+
+  snapshot(): Snapshot {
+    return {
+      customerId: this.customerId,
+      model: this.model.toJSON(this.#settled),
+      pending: [...this.#pending],
+      watermark: Number.isFinite(this.#watermark) ? this.#watermark : null,
+      heldUntil: Number.isFinite(this.#heldUntil) ? this.#heldUntil : null,
+      ...this.#filter.snapshot(),
+      ...this.#drops.snapshot(),
+      openRequests: this.#responsiveness.open,
+      ...this.#policy.snapshot(),
+      outbox: this.#outbox.snapshot(),
+      counts: { ...this.#counts },
+    };
+  }
+
+  #take(event: StampedInteraction, now: number): void {
+    this.#counts.applied += 1;
+    const at = instantMs(event.occurredAt);
+    const own = event.source === ENGINE_SOURCE;
+    if (!own && at <= now - this.#lateness) {
+      this.#heldUntil = Math.max(this.#heldUntil, now + this.#lateness);
+    }
+    // Strictly before: an event at the watermark's own instant still settles in its place.
+    if (at < this.#watermark) {
+      if (!own) this.#counts.late += 1;
+      this.#settled = this.model.apply(this.#settled, event);
+      return;
+    }
+    const index = this.#pending.findIndex((pending) => happenedBefore(event, pending) < 0);
+    this.#pending.splice(index < 0 ? this.#pending.length : index, 0, event);
+  }
+
+  /**
+   * An event at its time, on the state of everything before it. A derived event not decided here
+   * (a follow-up's, or a verdict of the code before this engine) is folded and decides nothing.
+   */
+  #settle(event: StampedInteraction, now: number, actions: Action[]): void {
+    if (event.source === ENGINE_SOURCE) {
+      this.#settled = this.model.apply(this.#settled, event);
+      return;
+    }
+    const at = instantMs(event.occurredAt);
+    const before = this.model.headline(this.#settled, at);
+    const active = this.#policy.active();
+    const given = (state: State) => this.model.at(state, at).ledger.lifetime.given;
+    const givenBefore = active === undefined ? 0 : given(this.#settled);
+    this.#settled = this.model.apply(this.#settled, event);
+    const after = this.model.headline(this.#settled, at);
+    this.#drops.noteEvent(this.#settled, at);
+    const verdict = this.#responsiveness.observe(event);
+    if (verdict !== undefined) this.#verdict(verdict, now, actions);
+    const breach = this.#drops.breach(before, after, at, event.eventId);
+    if (breach !== undefined) this.#admit(breach, now, actions);
+    if (
+      active !== undefined &&
+      event.direction === 'inbound' &&
+      given(this.#settled) > givenBefore
+    ) {
+      const followUp = this.#policy.reengaged(at);
+      if (followUp !== undefined) {
+        actions.push({ kind: 'reengaged', followUpId: followUp.id, eventId: event.eventId, at });
+      }
+    }
+    if (after.stage === 'churned') {
+      const followUp = this.#policy.cancelled();
+      if (followUp !== undefined) actions.push({ kind: 'cancel', followUpId: followUp.id });
+    }
+  }
+
+  /** Publishes a verdict and folds it; a miss that leaves trust low is a breach. */
+  #verdict(verdict: Verdict, now: number, actions: Action[]): void {
+    const { request, met, at } = verdict;
+    const before = this.model.headline(this.#settled, at);
+    this.#decide({
+      type: met ? 'sla.met' : 'sla.missed',
+      key: request.requestEventId,
+      occurredAt: at,
+      now,
+      channel: request.channel,
+      threadId: request.threadId,
+      properties: {
+        requestEventId: request.requestEventId,
+        ...(verdict.replyEventId === undefined ? {} : { replyEventId: verdict.replyEventId }),
+        deadline: request.deadline,
+      },
     });
-    this.#publish({
+    if (met) return;
+    const after = this.model.headline(this.#settled, at);
+    const breach = this.#drops.breach(before, after, at, request.requestEventId);
+    if (breach !== undefined) this.#admit(breach, now, actions);
+  }
+
+  /** Records a detection, decides what is done about it, and publishes the drop. */
+  #admit(detection: Detection, now: number, actions: Action[]): void {
+    const { cause, ...drop } = detection;
+    const admission = this.#policy.admit(drop, now);
+    const followUpId = admission.decision === 'started' ? admission.followUp.id : null;
+    this.#decide({
       type: 'engagement.drop_detected',
-      key: `${detection.trigger}:${detection.at}`,
+      key: `${detection.trigger}:${detection.at}${cause === undefined ? '' : `:${cause}`}`,
       occurredAt: detection.at,
       now,
       properties: {
@@ -206,334 +329,19 @@ export class Engagement {
         followUpId,
       },
     });
-    return admission;
-  }
-
-  /** The follow-up ended (its own signal, or its result): idempotent. */
-  followUpFinished(finished: FollowUpFinished): void {
-    const record = this.#followUps.find((followUp) => followUp.id === finished.followUpId);
-    if (record === undefined || record.finishedAt !== null) return;
-    record.finishedAt = finished.at;
-    record.outcome = finished.outcome;
-  }
-
-  get model(): Model {
-    return this.#model;
-  }
-
-  /** A signal whose payload did not parse. */
-  rejected(): void {
-    this.#counts.rejected += 1;
-  }
-
-  get unpublishedCount(): number {
-    return this.#outbox.length;
-  }
-
-  /** Derived events waiting for Kafka's acknowledgement, oldest first. */
-  unpublished(limit: number): StampedInteraction[] {
-    return this.#outbox.slice(0, limit);
-  }
-
-  /** Kafka acknowledged (or refused for good) the oldest `count` outbox events. */
-  published(count: number): void {
-    this.#outbox.splice(0, count);
-  }
-
-  get activeFollowUp(): string | null {
-    return this.#active()?.id ?? null;
-  }
-
-  followUps(): FollowUpRecord[] {
-    return this.#followUps.map((record) => ({ ...record }));
-  }
-
-  view(now: number): CustomerView {
-    return {
-      customerId: this.customerId,
-      asOf: now,
-      reading: this.#model.at(this.#state, now),
-      state: this.#model.toJSON(this.#state),
-      counts: { ...this.#counts },
-      watermarks: Object.fromEntries(this.#watermarks),
-      openRequests: this.#openRequests.map((request) => ({ ...request })),
-      nextCheck: this.nextCheck(now),
-      drops: [...this.#drops],
-      activeFollowUp: this.activeFollowUp,
-      unpublished: this.#outbox.length,
-    };
-  }
-
-  snapshot(): Snapshot {
-    return {
-      customerId: this.customerId,
-      model: this.#model.toJSON(this.#state),
-      watermarks: Object.fromEntries(this.#watermarks),
-      recentIds: [...this.#recentIds],
-      peaks: this.#peaks.map(([t, e]) => [t, e]),
-      openRequests: this.#openRequests.map((request) => ({ ...request })),
-      spent: { ...this.#spent },
-      drops: [...this.#drops],
-      followUps: this.followUps(),
-      outbox: [...this.#outbox],
-      counts: { ...this.#counts },
-    };
-  }
-
-  #firstTime({ partition, offset, event }: Delivery): boolean {
-    const key = String(partition);
-    const watermark = this.#watermarks.get(key);
-    if (watermark !== undefined && !offsetAfter(offset, watermark)) return false;
-    this.#watermarks.set(key, offset);
-    if (this.#recentIdSet.has(event.eventId)) return false;
-    this.#recentIds.push(event.eventId);
-    this.#recentIdSet.add(event.eventId);
-    if (this.#recentIds.length > RECENT_IDS)
-      this.#recentIdSet.delete(this.#recentIds.shift() ?? '');
-    return true;
-  }
-
-  #afterPrimary(
-    reference: State,
-    primary: readonly StampedInteraction[],
-    now: number,
-  ): Omit<IngestEffects, 'detections'> & { breach?: Detection } {
-    const t = this.#state.t;
-    const before = this.#model.at(reference, t);
-    const after = this.#model.at(this.#state, t);
-    this.#notePeak(t, after.engagement);
-    const effects: { -readonly [K in keyof IngestEffects]?: IngestEffects[K] } = {};
-    const active = this.#active();
-    if (active !== undefined) {
-      const giver = primary.findLast((event) => event.direction === 'inbound');
-      if (
-        active.reengagedAt === null &&
-        giver !== undefined &&
-        after.ledger.lifetime.given > before.ledger.lifetime.given
-      ) {
-        active.reengagedAt = instantMs(giver.occurredAt);
-        effects.reengaged = {
-          followUpId: active.id,
-          eventId: giver.eventId,
-          at: active.reengagedAt,
-        };
-      }
-      if (after.stage === 'churned' && !active.cancelRequested) {
-        active.cancelRequested = true;
-        effects.cancel = active.id;
-      }
+    if (admission.decision === 'started') {
+      actions.push({
+        kind: 'start',
+        followUp: { ...admission.followUp },
+        playbook: admission.playbook,
+      });
     }
-    const breach = this.#breach(before, after, t, now);
-    return breach === undefined ? effects : { ...effects, breach };
   }
 
-  /** Trust fell below the floor because of the customer's own events (a complaint, anger). */
-  #breach(before: Reading, after: Reading, at: number, now: number): Detection | undefined {
-    if (!(after.trust.value < this.#settings.trustBreachBelow)) return undefined;
-    if (!(after.trust.value < before.trust.value)) return undefined;
-    if (at < now - this.#settings.staleAfterMs) return undefined;
-    return {
-      trigger: 'trust_breach',
-      at,
-      stage: before.stage,
-      engagement: after.engagement,
-      trust: after.trust.value,
-    };
+  /** A derived event: published, folded now, and its copy from the log skipped. */
+  #decide(spec: Omit<DerivedEventSpec, 'customerId'>): void {
+    const event = this.#outbox.publish(spec);
+    this.#filter.decided(event.eventId);
+    this.#settled = this.model.apply(this.#settled, event);
   }
-
-  /**
-   * A request opens a deadline unless the customer is already waiting on that thread; a reply
-   * on the thread closes it, met if dated by the deadline. Returns a breach if the reply came
-   * too late and that leaves trust low.
-   */
-  #trackRequest(event: StampedInteraction, now: number): Detection | undefined {
-    if (event.threadId === undefined) return undefined;
-    const at = instantMs(event.occurredAt);
-    const open = this.#openRequests.find((request) => request.threadId === event.threadId);
-    if (event.direction === 'inbound') {
-      if (event.expectsResponse !== true || open !== undefined) return undefined;
-      pushBounded(
-        this.#openRequests,
-        {
-          threadId: event.threadId,
-          requestEventId: event.eventId,
-          channel: event.channel,
-          openedAt: at,
-          deadline:
-            at + (this.#settings.sla.byChannel[event.channel] ?? this.#settings.sla.defaultMs),
-        },
-        MAX_OPEN_REQUESTS,
-      );
-      return undefined;
-    }
-    // A message dated before the request does not answer it.
-    if (open === undefined || at < open.openedAt) return undefined;
-    this.#closeRequest(open);
-    if (at > open.deadline) return this.#missed(open, now);
-    this.#publish({
-      type: 'sla.met',
-      key: open.requestEventId,
-      occurredAt: at,
-      now,
-      channel: open.channel,
-      threadId: open.threadId,
-      properties: {
-        requestEventId: open.requestEventId,
-        replyEventId: event.eventId,
-        deadline: open.deadline,
-      },
-    });
-    return undefined;
-  }
-
-  /** Publishes the miss; a breach if trust, with the miss folded in, falls below the floor. */
-  #missed(request: OpenRequest, now: number): Detection | undefined {
-    const miss = this.#publish({
-      type: 'sla.missed',
-      key: request.requestEventId,
-      occurredAt: request.deadline,
-      now,
-      channel: request.channel,
-      threadId: request.threadId,
-      properties: { requestEventId: request.requestEventId, deadline: request.deadline },
-    });
-    const before = this.#model.at(this.#state, request.deadline);
-    const after = this.#model.at(this.#model.apply(this.#state, miss), request.deadline);
-    return this.#breach(before, after, request.deadline, now);
-  }
-
-  #closeRequest(request: OpenRequest): void {
-    this.#openRequests.splice(this.#openRequests.indexOf(request), 1);
-  }
-
-  /**
-   * The drop instants the model predicts from the state alone (so they survive continue-as-new
-   * without being stored), minus those already acted on and those too old to act on.
-   */
-  #candidates(now: number): { trigger: Trigger; at: number }[] {
-    const overdue = this.model.predictedOverdueTime(this.#state);
-    // A customer with a rhythm is judged by it: their engagement falls between exchanges by
-    // design, so its crossings are not drops (as the model does not read them as at risk).
-    const found: [Trigger, number | null][] =
-      overdue === null ? this.#engagementDrops() : [['overdue', overdue]];
-    found.push(['silence', this.#silenceAt()]);
-    return found.flatMap(([trigger, at]) =>
-      at === null ||
-      at <= (this.#spent[trigger] ?? -Infinity) ||
-      at < now - this.#settings.staleAfterMs
-        ? []
-        : [{ trigger, at }],
-    );
-  }
-
-  /** Engagement predicted to cross the drop threshold, or to fall below a share of its peak. */
-  #engagementDrops(): [Trigger, number | null][] {
-    const { model } = this;
-    const threshold = this.#settings.dropThreshold ?? model.params.thresholds.atRisk;
-    const peak = this.#recentPeak();
-    return [
-      ['threshold', model.predictedCrossingTime(this.#state, threshold)],
-      [
-        'relative_drop',
-        peak > 0
-          ? model.predictedCrossingTime(this.#state, this.#settings.relativeDrop.share * peak)
-          : null,
-      ],
-    ];
-  }
-
-  /** Dormancy by the model, or the shorter onboarding silence while onboarding. */
-  #silenceAt(): number | null {
-    const dormant = this.#model.predictedDormancyTime(this.#state);
-    if (this.#state.n === 0) return dormant;
-    const reading = this.#model.at(this.#state, this.#state.t);
-    if (reading.stage !== 'onboarding') return dormant;
-    const heard = reading.timeline.lastInbound ?? reading.timeline.firstSeen;
-    if (heard === null) return dormant;
-    const onboarding = heard + this.#settings.onboardingSilenceMs;
-    return dormant === null ? onboarding : Math.min(dormant, onboarding);
-  }
-
-  #detection(trigger: Trigger, at: number): Detection {
-    const reading = this.#model.at(this.#state, at);
-    return {
-      trigger,
-      at,
-      stage: this.#model.at(this.#state, at - 1).stage,
-      engagement: reading.engagement,
-      trust: reading.trust.value,
-    };
-  }
-
-  /**
-   * Engagement right after recent updates. Between events engagement only falls, so its peak
-   * over a window is its highest value just after an update; entries dominated by a later,
-   * higher one can never be the peak again and are dropped.
-   */
-  #notePeak(t: number, engagement: number): void {
-    const horizon = this.#state.t - this.#settings.relativeDrop.windowMs;
-    this.#peaks = this.#peaks.filter(
-      ([at, value]) => at >= horizon && !(at <= t && value <= engagement),
-    );
-    this.#peaks.push([t, engagement]);
-    this.#peaks.sort((a, b) => a[0] - b[0]);
-    if (this.#peaks.length > MAX_PEAKS) this.#peaks.shift();
-  }
-
-  /** The highest engagement within the window before the latest event. */
-  #recentPeak(): number {
-    const horizon = this.#state.t - this.#settings.relativeDrop.windowMs;
-    return this.#peaks.reduce(
-      (peak, [at, value]) => (at >= horizon ? Math.max(peak, value) : peak),
-      0,
-    );
-  }
-
-  #decide(detection: Detection, now: number): Admission {
-    const last = this.#followUps.at(-1);
-    if (last !== undefined) {
-      if (last.finishedAt === null) return { decision: 'running' };
-      if (now - last.finishedAt < this.#settings.followUpCooldownMs)
-        return { decision: 'cooldown' };
-    }
-    const playbook = choosePlaybook(this.#settings.playbooks, detection.trigger, detection.stage);
-    if (playbook === undefined) return { decision: 'no_playbook' };
-    return {
-      decision: 'started',
-      playbook,
-      followUp: {
-        id: followUpWorkflowId(this.customerId, detection.trigger, detection.at),
-        trigger: detection.trigger,
-        stage: detection.stage,
-        playbook: playbook.name,
-        dropAt: detection.at,
-        startedAt: now,
-        reengagedAt: null,
-        cancelRequested: false,
-        finishedAt: null,
-        outcome: null,
-      },
-    };
-  }
-
-  #active(): FollowUpRecord | undefined {
-    const last = this.#followUps.at(-1);
-    return last?.finishedAt === null ? last : undefined;
-  }
-
-  #publish(spec: Omit<DerivedEventSpec, 'customerId'>): StampedInteraction {
-    const event = derivedEvent({ ...spec, customerId: this.customerId });
-    this.#outbox.push(event);
-    return event;
-  }
-}
-
-/** Kafka offsets are decimal strings without leading zeros: longer is larger. */
-export function offsetAfter(a: string, b: string): boolean {
-  return a.length === b.length ? a > b : a.length > b.length;
-}
-
-function pushBounded<T>(list: T[], item: T, limit = MAX_RECORDS): void {
-  list.push(item);
-  if (list.length > limit) list.splice(0, list.length - limit);
 }

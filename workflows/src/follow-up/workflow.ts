@@ -8,7 +8,6 @@ import {
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
-import type { EngagementActivities } from '../customer-engagement/activities.js';
 import {
   followUpFinishedSignal,
   FollowUpInputSchema,
@@ -20,14 +19,11 @@ import {
   type StepResult,
 } from '../shared/definitions.js';
 import { derivedEvent } from '../shared/derived.js';
+import { publishDerived } from '../shared/publish.js';
 import type { FollowUpOutcome, Step } from '../shared/settings.js';
 import { iso, workflowNow } from '../shared/time.js';
 import type { FollowUpActivities } from './activities.js';
 
-const { publishDerived } = proxyActivities<EngagementActivities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
-});
 /**
  * A webhook that keeps failing is retried for an hour with back-off, then the step is recorded
  * as failed and the playbook goes on: a broken CRM hook must not stop the wait for the customer.

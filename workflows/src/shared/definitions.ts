@@ -45,7 +45,18 @@ export const ReengagedSchema = z.object({ eventId: z.string(), at: z.number() })
 export type Reengaged = z.infer<typeof ReengagedSchema>;
 export const reengagedSignal = defineSignal<[Reengaged]>('reengaged');
 
-export const DecisionSchema = z.enum(['started', 'running', 'cooldown', 'no_playbook']);
+/**
+ * What was done about a drop. `skipped_backfill`: the drop was over long before the workflow saw
+ * it (history imported after the fact, `staleAfterMs`), so no follow-up starts for it; it is
+ * recorded so that a user can tell, and start one on purpose.
+ */
+export const DecisionSchema = z.enum([
+  'started',
+  'running',
+  'cooldown',
+  'no_playbook',
+  'skipped_backfill',
+]);
 export type Decision = z.infer<typeof DecisionSchema>;
 
 /** A detected drop (or trust breach) and what was done about it. */
@@ -88,12 +99,18 @@ export const OpenRequestSchema = z.object({
 export type OpenRequest = z.infer<typeof OpenRequestSchema>;
 
 export const CountsSchema = z.object({
-  /** Events folded into the model. */
+  /** Events taken from the log into the model (the engine's own, folded when decided, aside). */
   applied: z.int().min(0),
   /** Redeliveries (at or below a partition's watermark) and repeated eventIds, skipped. */
   duplicates: z.int().min(0),
   /** Deliveries refused: another customer's event, or a signal payload that did not parse. */
   rejected: z.int().min(0),
+  /**
+   * Of those applied, events that arrived when the watermark had already passed their time (more
+   * than the allowed lateness late, after the customer's earlier events had settled): counted in
+   * the model, but judging nothing (no verdict, no drop).
+   */
+  late: z.int().min(0).default(0),
 });
 export type Counts = z.infer<typeof CountsSchema>;
 
@@ -104,11 +121,20 @@ export type Counts = z.infer<typeof CountsSchema>;
  */
 export const SnapshotSchema = z.object({
   customerId: LoggedIdSchema,
+  /** The settled state: every event up to the watermark, and the engine's own verdicts. */
   model: StateJsonSchema,
+  /** Events taken but not settled yet, in the order they happened. */
+  pending: z.array(StampedInteractionSchema).default([]),
+  /** Event time up to which everything is settled; null before anything was. */
+  watermark: z.number().nullable().default(null),
+  /** Late arrivals hold the watermark until then; null when none did. */
+  heldUntil: z.number().nullable().default(null),
   /** Per partition, the last offset applied: a redelivered event is at or below it. */
   watermarks: z.record(z.string(), OffsetSchema),
   /** The latest applied eventIds, oldest first: the log itself can hold an event twice. */
   recentIds: z.array(z.string()),
+  /** The latest eventIds of the engine's own verdicts, folded when decided. */
+  decidedIds: z.array(z.string()).default([]),
   /** [instant, engagement] after recent updates, for the relative drop's peak. */
   peaks: z.array(z.tuple([z.number(), z.number()])),
   openRequests: z.array(OpenRequestSchema),
@@ -131,7 +157,8 @@ export const CustomerEngagementInputSchema = z.object({
 export type CustomerEngagementInput = z.input<typeof CustomerEngagementInputSchema>;
 
 export const NextCheckSchema = z.object({
-  reason: z.union([TriggerSchema, z.literal('sla')]),
+  /** A drop's trigger, a response deadline, or an event settling (`settle`). */
+  reason: z.union([TriggerSchema, z.literal('sla'), z.literal('settle')]),
   at: z.number(),
 });
 export type NextCheck = z.infer<typeof NextCheckSchema>;
@@ -145,6 +172,10 @@ export const CustomerViewSchema = z.object({
   state: StateJsonSchema,
   counts: CountsSchema,
   watermarks: z.record(z.string(), OffsetSchema),
+  /** Event time up to which everything is settled (verdicts and drops decided); null before. */
+  settledThrough: z.number().nullable().default(null),
+  /** Events taken and not settled yet. */
+  pending: z.int().min(0).default(0),
   openRequests: z.array(OpenRequestSchema),
   /** The instant the workflow sleeps until, and why. */
   nextCheck: NextCheckSchema.nullable(),

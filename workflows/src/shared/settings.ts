@@ -86,8 +86,9 @@ export const EngagementSettingsSchema = z.strictObject({
     byChannel: z.record(ChannelSchema, positiveMs).default({}),
   }),
   /**
-   * How long after a deadline a reply dated before it may still arrive (the log is not instant):
-   * the verdict waits this much longer, and is then decided by the reply's own time.
+   * The allowed lateness (`RAPPORT_ALLOWED_LATENESS`): how late an event may arrive and still be
+   * judged in its place. Events settle, and verdicts, drops and follow-ups are decided, this long
+   * after they happened (engine.ts). Named for what it was first, a grace for late replies.
    */
   lateArrivalGraceMs: z.int().min(0).max(86_400_000).default(60_000),
   /** Engagement whose predicted crossing is a drop; the model's at-risk band when unset. */

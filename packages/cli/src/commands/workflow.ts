@@ -31,6 +31,7 @@ export function formatWorkflow({ view, followUps }: CustomerDescription): string
     `status       ${reading.status}, stage ${reading.stage}`,
     `engagement   ${fixed(reading.engagement)}   participation ${fixed(reading.participation)}   trust ${fixed(reading.trust.value, 2)} (confidence ${fixed(reading.trust.confidence, 2)})`,
     `watermarks   ${watermarks || '—'}`,
+    `settled      ${view.settledThrough === null ? 'nothing yet' : `through ${toSecond(view.settledThrough)}`}; ${view.pending} events waiting out the allowed lateness${counts.late > 0 ? `; ${counts.late} arrived too late to judge` : ''}`,
     `next check   ${view.nextCheck === null ? '—' : `${view.nextCheck.reason} at ${toSecond(view.nextCheck.at)}`}`,
     `open         ${list(requests)}`,
     `drops        ${list(drops)}`,

@@ -1,0 +1,186 @@
+import type { StampedInteraction } from '@rapport/schema';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  log,
+  ParentClosePolicy,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { followUp } from '../follow-up/workflow.js';
+import {
+  EventsSignalSchema,
+  FollowUpFinishedSchema,
+  reengagedSignal,
+  type Delivery,
+  type FollowUpFinished,
+  type FollowUpRecord,
+  type NextCheck,
+  type Snapshot,
+} from '../shared/definitions.js';
+import { publishDerived } from '../shared/publish.js';
+import type { EngagementSettings, Playbook } from '../shared/settings.js';
+import { workflowNow } from '../shared/time.js';
+import type { customerEngagement } from './workflow.js';
+
+/** Derived events per publish: one Kafka round trip each. */
+const OUTBOX_BATCH = 100;
+
+/** What the shell needs of an engine: its outbox, its follow-up notes and its hand-over. */
+export interface ShellEngine {
+  readonly unpublishedCount: number;
+  unpublished(limit: number): StampedInteraction[];
+  published(count: number): void;
+  followUpFinished(note: FollowUpFinished): void;
+  rejected(): void;
+  snapshot(): Snapshot;
+}
+
+export interface ShellOptions {
+  readonly customerId: string;
+  /** Settings fixed by the input (tests), handed to the next run as they are. */
+  readonly pinned: EngagementSettings | undefined;
+  readonly settings: EngagementSettings;
+  readonly inbox: unknown[];
+  readonly finished: unknown[];
+  readonly engine: ShellEngine;
+}
+
+/**
+ * What the customer workflow does around its engine, whichever engine: the outbox published in
+ * order, signals taken, follow-ups started and told, continue-as-new with the hand-over, and the
+ * one durable timer until the next instant that matters.
+ */
+export function startShell({
+  customerId,
+  pinned,
+  settings,
+  inbox,
+  finished,
+  engine,
+}: ShellOptions) {
+  let publishing = false;
+  const drainOutbox = async (): Promise<never> => {
+    for (;;) {
+      await condition(() => engine.unpublishedCount > 0);
+      const batch = engine.unpublished(OUTBOX_BATCH);
+      publishing = true;
+      try {
+        await publishDerived(batch);
+      } catch (error) {
+        // Only a non-retryable failure gets here (the schema refused an event): a bug, logged
+        // with the events, and dropped so that it does not block the rest.
+        log.error('derived events refused for good', { error, events: batch });
+      } finally {
+        publishing = false;
+      }
+      engine.published(batch.length);
+    }
+  };
+  void drainOutbox();
+  const woken = () => inbox.length > 0 || finished.length > 0;
+  const handOverDue = () => {
+    const info = workflowInfo();
+    return (
+      info.continueAsNewSuggested ||
+      (settings.historyLimit !== undefined && info.historyLength >= settings.historyLimit)
+    );
+  };
+
+  return {
+    /** Follow-up notes first, then each events signal in arrival order. */
+    async takeSignals(onEvents: (deliveries: Delivery[]) => Promise<void> | void): Promise<void> {
+      for (const payload of finished.splice(0)) {
+        const note = FollowUpFinishedSchema.safeParse(payload);
+        if (note.success) engine.followUpFinished(note.data);
+        else log.warn('follow-up note refused', { issues: note.error.issues });
+      }
+      for (const payload of inbox.splice(0)) {
+        const signal = EventsSignalSchema.safeParse(payload);
+        if (!signal.success) {
+          engine.rejected();
+          log.warn('events signal refused', { issues: signal.error.issues });
+          continue;
+        }
+        await onEvents(signal.data.deliveries);
+      }
+    },
+
+    async startFollowUp(record: FollowUpRecord, playbook: Playbook): Promise<void> {
+      try {
+        const child = await startChild(followUp, {
+          workflowId: record.id,
+          args: [
+            {
+              followUpId: record.id,
+              customerId,
+              parentWorkflowId: workflowInfo().workflowId,
+              trigger: record.trigger,
+              stage: record.stage,
+              dropAt: record.dropAt,
+              playbook,
+            },
+          ],
+          // The follow-up outlives this run: the customer workflow continues as new under it.
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        });
+        // Within this run the result tells; after continue-as-new the child's signal does.
+        void child.result().then(
+          (result) => void finished.push({ followUpId: record.id, ...result }),
+          (error: unknown) => {
+            log.error('follow-up failed', { followUpId: record.id, error });
+            finished.push({ followUpId: record.id, outcome: 'cancelled', at: workflowNow() });
+          },
+        );
+      } catch (error) {
+        if (error instanceof WorkflowExecutionAlreadyStartedError) return;
+        log.error('follow-up did not start', { followUpId: record.id, error });
+        engine.followUpFinished({ followUpId: record.id, outcome: 'cancelled', at: workflowNow() });
+      }
+    },
+
+    async reengaged(followUpId: string, eventId: string, at: number): Promise<void> {
+      await getExternalWorkflowHandle(followUpId)
+        .signal(reengagedSignal, { eventId, at })
+        .catch((error: unknown) => log.info('follow-up gone before re-engagement', { error }));
+    },
+
+    async cancel(followUpId: string): Promise<void> {
+      await getExternalWorkflowHandle(followUpId)
+        .cancel()
+        .catch((error: unknown) => log.info('follow-up gone before cancellation', { error }));
+    },
+
+    /**
+     * Continues as new when the server suggests it (or the test's history limit is reached),
+     * once every handler and publish is done; true when it could not yet (a signal came in).
+     */
+    async handedOver(): Promise<boolean> {
+      if (!handOverDue()) return false;
+      await condition(() => allHandlersFinished() && !publishing);
+      if (!woken()) {
+        await continueAsNew<typeof customerEngagement>({
+          customerId,
+          ...(pinned === undefined ? {} : { settings: pinned }),
+          snapshot: engine.snapshot(),
+        });
+      }
+      return true;
+    },
+
+    /**
+     * Sleeps until `next` (on one durable timer), or until a signal comes; with `handOver`, also
+     * until a hand-over falls due once publishing is done, so that a burst of verdicts published
+     * while the loop sleeps does not leave the history long until the next event.
+     */
+    async sleepUntil(next: NextCheck | null, { handOver = false } = {}): Promise<void> {
+      const wake = handOver ? () => woken() || (handOverDue() && !publishing) : woken;
+      if (next === null) await condition(wake);
+      else if (next.at > workflowNow()) await condition(wake, next.at - workflowNow());
+    },
+  };
+}
