@@ -287,6 +287,47 @@ describe('customer engagement (time-skipping server)', () => {
     expect(after.view.drops).toHaveLength(1);
   });
 
+  it('a reply that arrives after the deadline, dated before it, is in time; one dated after is not', async () => {
+    const verdictOf = async (label: string, replyAfterRequest: number) => {
+      const customer = `${label}-${rig.names.id}`;
+      const delivered: StampedInteraction[] = [];
+      const request = { channel: 'chat', threadId: 'late' } as const;
+      await deliverNow(
+        customer,
+        [{ type: 'chat.message', direction: 'inbound', expectsResponse: true, ...request }],
+        delivered,
+      );
+      const opened = Date.parse(delivered[0]?.occurredAt ?? '');
+      // The deadline (15 minutes) has passed on the clock, but not the allowed lateness after it.
+      await env.sleep(15 * MINUTE + 20_000);
+      const reply = interaction(customer, opened + replyAfterRequest, {
+        type: 'chat.message',
+        direction: 'outbound',
+        ...request,
+      });
+      await rig.deliver(customer, [reply]);
+      await rig.until(customer, ({ view }) => view.counts.applied === 2);
+      await env.sleep(LATENESS);
+      await rig.until(customer, ({ view }) => view.openRequests.length === 0);
+      const verdicts = (await decidedFor(customer)).filter((event) =>
+        event.type.startsWith('sla.'),
+      );
+      expect(verdicts).toHaveLength(1);
+      return { verdict: verdicts[0], opened };
+    };
+
+    const inTime = await verdictOf('corrected', 14 * MINUTE);
+    expect(inTime.verdict).toMatchObject({
+      type: 'sla.met',
+      occurredAt: new Date(inTime.opened + 14 * MINUTE).toISOString(),
+    });
+    const late = await verdictOf('too-late', 15 * MINUTE + 10_000);
+    expect(late.verdict).toMatchObject({
+      type: 'sla.missed',
+      occurredAt: new Date(late.opened + 15 * MINUTE).toISOString(),
+    });
+  });
+
   it('continues as new with its state, watermarks and timers exactly', async () => {
     const customer = `long-${rig.names.id}`;
     const workflowId = customerWorkflowId(customer);

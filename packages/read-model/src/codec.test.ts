@@ -72,3 +72,21 @@ describe("the customer's data field", () => {
     );
   });
 });
+
+describe('the extras', () => {
+  it('count the drops the engine acted on, not those it skipped as a backfill', () => {
+    const drop = (decision: string, occurredAt: string) => ({
+      type: 'engagement.drop_detected',
+      channel: 'engine',
+      direction: 'outbound' as const,
+      occurredAt,
+      properties: { trigger: 'silence', decision },
+    });
+    const folded = [
+      drop('started', '2026-01-10T00:00:00.000Z'),
+      drop('skipped_backfill', '2026-01-11T00:00:00.000Z'),
+      drop('no_playbook', '2026-01-09T00:00:00.000Z'),
+    ].reduce(fold, EMPTY_EXTRAS);
+    expect(folded.dr).toEqual([2, Date.parse('2026-01-10T00:00:00.000Z')]);
+  });
+});

@@ -6,7 +6,7 @@ import {
   type FoldableEvent,
   type Model,
 } from '@rapport/model';
-import { instantMs } from '@rapport/schema';
+import { instantMs, type Interaction } from '@rapport/schema';
 import { z } from 'zod';
 
 const instant = z.number().nullable();
@@ -21,7 +21,10 @@ export const ExtrasSchema = z.strictObject({
   ch: z.record(z.string(), z.number()),
   /** Follow-ups the engine reported: [started, finished, last started at, last finished at]. */
   fu: z.tuple([count, count, instant, instant]),
-  /** Engagement drops the engine detected: [count, last at]. */
+  /**
+   * Engagement drops the engine detected and acted on: [count, last at]. Drops it recorded as
+   * skipped (over long before it saw them: a backfill) are not counted.
+   */
   dr: z.tuple([count, instant]),
 });
 export type Extras = z.infer<typeof ExtrasSchema>;
@@ -40,7 +43,9 @@ const later = (stored: number | null, at: number) => (stored === null ? at : Mat
  * the order of events does not matter. Channels are keyed as the model keys them (catalog
  * channels by name, the others pooled as `*`), so the extras stay bounded too.
  */
-export function extrasFolder(model: Model): (extras: Extras, event: FoldableEvent) => Extras {
+export function extrasFolder(
+  model: Model,
+): (extras: Extras, event: FoldableEvent & Pick<Interaction, 'properties'>) => Extras {
   const known = new Set([...Object.keys(DEFAULT_CHANNELS), ...Object.keys(model.params.channels)]);
   const kindOf = (type: string) =>
     model.params.catalog[type]?.kind ?? DEFAULT_CATALOG[type]?.kind ?? UNKNOWN_EVENT.kind;
@@ -55,6 +60,7 @@ export function extrasFolder(model: Model): (extras: Extras, event: FoldableEven
       return { ...extras, fu: [started, finished + 1, lastStarted, later(lastFinished, at)] };
     }
     if (event.type === DROP_DETECTED) {
+      if (event.properties?.['decision'] === 'skipped_backfill') return extras;
       return { ...extras, dr: [extras.dr[0] + 1, later(extras.dr[1], at)] };
     }
     if (kindOf(event.type) === 'signal') return extras;
