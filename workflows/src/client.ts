@@ -7,11 +7,14 @@ import {
   CustomerViewSchema,
   eventsSignal,
   FollowUpRecordSchema,
+  FollowUpRequestSchema,
+  followUpRequestSignal,
   followUpsQuery,
   stateQuery,
   type CustomerView,
   type Delivery,
   type FollowUpRecord,
+  type FollowUpRequest,
 } from './shared/definitions.js';
 import { customerWorkflowId } from './shared/ids.js';
 
@@ -39,6 +42,27 @@ export async function signalCustomer(
       workflowIdConflictPolicy: 'USE_EXISTING',
     },
   );
+}
+
+/**
+ * Asks the customer's workflow for a follow-up now (`rapport followup start`, the API's admin
+ * route): the named playbook, or the first for the customer's stage. False when the customer has
+ * no workflow (no event of theirs was ever delivered). What was decided shows in its drops.
+ */
+export async function requestFollowUp(
+  client: Client,
+  customerId: string,
+  request: FollowUpRequest,
+): Promise<boolean> {
+  try {
+    await client.workflow
+      .getHandle(customerWorkflowId(customerId))
+      .signal(followUpRequestSignal, FollowUpRequestSchema.parse(request));
+    return true;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return false;
+    throw error;
+  }
 }
 
 export interface CustomerDescription {

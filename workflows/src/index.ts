@@ -3,6 +3,7 @@ export {
   CUSTOMER_ENGAGEMENT_WORKFLOW,
   describeCustomer,
   describeCustomerAt,
+  requestFollowUp,
   signalCustomer,
   type CustomerDescription,
 } from './client.js';
@@ -32,6 +33,7 @@ export {
   FollowUpInputSchema,
   FollowUpProgressSchema,
   FollowUpRecordSchema,
+  FollowUpRequestSchema,
   followUpFinishedSignal,
   followUpsQuery,
   OffsetSchema,
@@ -47,6 +49,7 @@ export {
   type FollowUpInput,
   type FollowUpProgress,
   type FollowUpRecord,
+  type FollowUpRequest,
   type Snapshot,
 } from './shared/definitions.js';
 export { customerWorkflowId, derivedEventId, followUpWorkflowId } from './shared/ids.js';

@@ -524,6 +524,29 @@ describe('follow-ups', () => {
     );
   });
 
+  it('starts a follow-up a person asks for, now, on every event taken (settled or not)', () => {
+    const subject = engine();
+    live(subject, engagedHistory(), T0 + 3 * DAY);
+    const now = T0 + 3 * DAY;
+    signal(subject, now, event(now, EMAIL_IN)); // pending: the lateness has not passed it
+    const [start, ...rest] = subject.requestFollowUp({ playbook: 'cooling' }, now);
+    expect(rest).toEqual([]);
+    expect(start).toMatchObject({
+      kind: 'start',
+      followUp: { trigger: 'manual', playbook: 'cooling', dropAt: now, stage: 'active' },
+    });
+    expect(subject.requestFollowUp({}, now + MINUTE)).toEqual([]); // one runs already
+    expect(subject.view(now + MINUTE).drops.map((drop) => [drop.trigger, drop.decision])).toEqual([
+      ['manual', 'started'],
+      ['manual', 'running'],
+    ]);
+    expect(
+      publishedOf(subject)
+        .filter((item) => item.type === 'engagement.drop_detected')
+        .map((item) => item.properties?.['trigger']),
+    ).toEqual(['manual', 'manual']);
+  });
+
   it('chooses no playbook for a trigger and stage none covers', () => {
     const subject = engine();
     live(subject, [event(T0, EMAIL_IN)], T0 + 200 * DAY);

@@ -6,6 +6,7 @@ import type {
   Delivery,
   FollowUpFinished,
   FollowUpRecord,
+  FollowUpRequest,
   NextCheck,
   Snapshot,
 } from '../shared/definitions.js';
@@ -162,6 +163,29 @@ export class Engagement {
     }, null);
   }
 
+  /**
+   * A person asked for a follow-up now: recorded and published as a `manual` drop at `now`, read
+   * on every event taken so far (settled or not), and decided by the policy.
+   */
+  requestFollowUp(request: FollowUpRequest, now: number): Action[] {
+    const state = this.#everything();
+    const reading = this.model.headline(state, now);
+    const actions: Action[] = [];
+    this.#admit(
+      {
+        trigger: 'manual',
+        at: Math.max(now, state.t),
+        stage: reading.stage,
+        engagement: reading.engagement,
+        trust: reading.trust.value,
+      },
+      now,
+      actions,
+      request.playbook,
+    );
+    return actions;
+  }
+
   /** The follow-up ended (its own signal, or its result): idempotent. */
   followUpFinished(note: FollowUpFinished): void {
     this.#policy.finished(note);
@@ -196,10 +220,7 @@ export class Engagement {
 
   /** Every event taken, settled or not, read at `now`; and the engine's bookkeeping. */
   view(now: number): CustomerView {
-    const state = this.#pending.reduce(
-      (folded, event) => this.model.apply(folded, event),
-      this.#settled,
-    );
+    const state = this.#everything();
     return {
       customerId: this.customerId,
       asOf: now,
@@ -231,6 +252,11 @@ export class Engagement {
       outbox: this.#outbox.snapshot(),
       counts: { ...this.#counts },
     };
+  }
+
+  /** Every event taken, settled or not. */
+  #everything(): State {
+    return this.#pending.reduce((folded, event) => this.model.apply(folded, event), this.#settled);
   }
 
   #take(event: StampedInteraction, now: number): void {
@@ -311,9 +337,9 @@ export class Engagement {
   }
 
   /** Records a detection, decides what is done about it, and publishes the drop. */
-  #admit(detection: Detection, now: number, actions: Action[]): void {
+  #admit(detection: Detection, now: number, actions: Action[], playbook?: string): void {
     const { cause, ...drop } = detection;
-    const admission = this.#policy.admit(drop, now);
+    const admission = this.#policy.admit(drop, now, playbook);
     const followUpId = admission.decision === 'started' ? admission.followUp.id : null;
     this.#decide({
       type: 'engagement.drop_detected',

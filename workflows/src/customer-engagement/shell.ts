@@ -14,9 +14,11 @@ import { followUp } from '../follow-up/workflow.js';
 import {
   EventsSignalSchema,
   FollowUpFinishedSchema,
+  FollowUpRequestSchema,
   reengagedSignal,
   type Delivery,
   type FollowUpFinished,
+  type FollowUpRequest,
   type FollowUpRecord,
   type NextCheck,
   type Snapshot,
@@ -46,6 +48,8 @@ export interface ShellOptions {
   readonly settings: EngagementSettings;
   readonly inbox: unknown[];
   readonly finished: unknown[];
+  /** Follow-ups a person asked for (`followUpRequest` signals). */
+  readonly requests: unknown[];
   readonly engine: ShellEngine;
 }
 
@@ -60,6 +64,7 @@ export function startShell({
   settings,
   inbox,
   finished,
+  requests,
   engine,
 }: ShellOptions) {
   let publishing = false;
@@ -81,7 +86,7 @@ export function startShell({
     }
   };
   void drainOutbox();
-  const woken = () => inbox.length > 0 || finished.length > 0;
+  const woken = () => inbox.length > 0 || finished.length > 0 || requests.length > 0;
   const handOverDue = () => {
     const info = workflowInfo();
     return (
@@ -91,8 +96,14 @@ export function startShell({
   };
 
   return {
-    /** Follow-up notes first, then each events signal in arrival order. */
-    async takeSignals(onEvents: (deliveries: Delivery[]) => Promise<void> | void): Promise<void> {
+    /**
+     * Follow-up notes first, then each events signal in arrival order, then follow-up requests
+     * (none without `onRequest`: the legacy engine cannot take them, and says so).
+     */
+    async takeSignals(
+      onEvents: (deliveries: Delivery[]) => Promise<void> | void,
+      onRequest?: (request: FollowUpRequest) => Promise<void>,
+    ): Promise<void> {
       for (const payload of finished.splice(0)) {
         const note = FollowUpFinishedSchema.safeParse(payload);
         if (note.success) engine.followUpFinished(note.data);
@@ -106,6 +117,14 @@ export function startShell({
           continue;
         }
         await onEvents(signal.data.deliveries);
+      }
+      for (const payload of requests.splice(0)) {
+        const request = FollowUpRequestSchema.safeParse(payload);
+        if (!request.success)
+          log.warn('follow-up request refused', { issues: request.error.issues });
+        else if (onRequest === undefined)
+          log.warn('follow-up request left: a run from before them');
+        else await onRequest(request.data);
       }
     },
 

@@ -4,6 +4,7 @@ import {
   CustomerEngagementInputSchema,
   eventsSignal,
   followUpFinishedSignal,
+  followUpRequestSignal,
   followUpsQuery,
   stateQuery,
   type CustomerEngagementInput,
@@ -40,8 +41,10 @@ export async function customerEngagement(input: CustomerEngagementInput): Promis
   // Registered before anything awaits, so a signal that started the workflow is buffered here.
   const inbox: unknown[] = [];
   const finished: unknown[] = [];
+  const requests: unknown[] = [];
   setHandler(eventsSignal, (payload) => void inbox.push(payload));
   setHandler(followUpFinishedSignal, (payload) => void finished.push(payload));
+  setHandler(followUpRequestSignal, (payload) => void requests.push(payload));
 
   const { customerId, settings: pinned, snapshot } = CustomerEngagementInputSchema.parse(input);
   const loaded = pinned ?? EngagementSettingsSchema.parse(await loadSettings());
@@ -61,13 +64,21 @@ export async function customerEngagement(input: CustomerEngagementInput): Promis
     const legacy = new LegacyEngagement(settings, customerId, snapshot);
     setHandler(stateQuery, () => legacy.view(workflowNow()));
     setHandler(followUpsQuery, () => legacy.followUps());
-    const shell = startShell({ customerId, pinned, settings, inbox, finished, engine: legacy });
+    const shell = startShell({
+      customerId,
+      pinned,
+      settings,
+      inbox,
+      finished,
+      requests,
+      engine: legacy,
+    });
     return runLegacy(legacy, shell);
   }
   const engine = new Engagement(settings, customerId, snapshot);
   setHandler(stateQuery, () => engine.view(workflowNow()));
   setHandler(followUpsQuery, () => engine.followUps());
-  const shell = startShell({ customerId, pinned, settings, inbox, finished, engine });
+  const shell = startShell({ customerId, pinned, settings, inbox, finished, requests, engine });
 
   const perform = async (actions: readonly Action[]) => {
     for (const action of actions) {
@@ -83,7 +94,10 @@ export async function customerEngagement(input: CustomerEngagementInput): Promis
   };
 
   for (;;) {
-    await shell.takeSignals((deliveries) => engine.receive(deliveries, workflowNow()));
+    await shell.takeSignals(
+      (deliveries) => engine.receive(deliveries, workflowNow()),
+      (request) => perform(engine.requestFollowUp(request, workflowNow())),
+    );
     await perform(engine.advance(workflowNow()));
     if (await shell.handedOver()) continue;
     await shell.sleepUntil(engine.nextCheck(workflowNow()), { handOver: true });

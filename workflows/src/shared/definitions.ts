@@ -40,6 +40,19 @@ export const FollowUpFinishedSchema = z.object({
 export type FollowUpFinished = z.infer<typeof FollowUpFinishedSchema>;
 export const followUpFinishedSignal = defineSignal<[FollowUpFinished]>('followUpFinished');
 
+/**
+ * A person asks for a follow-up now (`rapport followup start`, the API's admin route): the named
+ * playbook, or the first one for the customer's stage. Refused while one runs.
+ */
+export const FollowUpRequestSchema = z.strictObject({
+  playbook: z
+    .string()
+    .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'expected a playbook name')
+    .optional(),
+});
+export type FollowUpRequest = z.infer<typeof FollowUpRequestSchema>;
+export const followUpRequestSignal = defineSignal<[FollowUpRequest]>('followUpRequest');
+
 /** From the customer workflow to its running follow-up: the customer gave value again. */
 export const ReengagedSchema = z.object({ eventId: z.string(), at: z.number() });
 export type Reengaged = z.infer<typeof ReengagedSchema>;

@@ -5,9 +5,10 @@ import { z } from 'zod';
 /**
  * What makes the customer workflow look at a customer: engagement predicted to cross the drop
  * threshold, a relative drop below a share of the recent peak, silence (dormancy, or a shorter
- * window while onboarding), a trust breach (an SLA missed or a complaint leaves trust low), and
+ * window while onboarding), a trust breach (an SLA missed or a complaint leaves trust low),
  * overdue (silent for longer than the customer's own rhythm of exchanges allows; for a customer
- * with a rhythm it replaces the two engagement triggers).
+ * with a rhythm it replaces the two engagement triggers), and manual (a person asked for a
+ * follow-up: `rapport followup start`).
  */
 export const TriggerSchema = z.enum([
   'threshold',
@@ -15,6 +16,7 @@ export const TriggerSchema = z.enum([
   'silence',
   'trust_breach',
   'overdue',
+  'manual',
 ]);
 export type Trigger = z.infer<typeof TriggerSchema>;
 

@@ -67,6 +67,26 @@ describe('FollowUpPolicy', () => {
     ]);
   });
 
+  it('starts what a person asked for: the named playbook, or the first for the stage, cooldown or not', () => {
+    const policy = new FollowUpPolicy(settings, 'c1');
+    const manual = (instant: number) => at(instant, { trigger: 'manual', stage: 'active' });
+    expect(policy.admit(manual(T0), T0)).toMatchObject({
+      decision: 'started',
+      playbook: { name: 'trust' }, // the first whose stages (any) include active
+    });
+    expect(policy.admit(manual(T0 + HOUR), T0 + HOUR, 'cooling').decision).toBe('running');
+    const id = policy.active()?.id ?? '';
+    policy.finished({ followUpId: id, outcome: 'no_response', at: T0 + DAY });
+    // Inside the cooldown a drop waits; a person's request does not.
+    expect(policy.admit(at(T0 + 2 * DAY), T0 + 2 * DAY).decision).toBe('cooldown');
+    expect(policy.admit(manual(T0 + 2 * DAY), T0 + 2 * DAY, 'cooling')).toMatchObject({
+      decision: 'started',
+      playbook: { name: 'cooling' },
+    });
+    const other = new FollowUpPolicy(settings, 'c2');
+    expect(other.admit(manual(T0), T0, 'no-such-playbook').decision).toBe('no_playbook');
+  });
+
   it('runs one at a time, and none within the cooldown after the last finished', () => {
     const policy = new FollowUpPolicy(settings, 'c1');
     policy.admit(breach, T0);

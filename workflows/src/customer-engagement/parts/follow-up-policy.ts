@@ -40,11 +40,16 @@ export class FollowUpPolicy {
     this.#followUps = (snapshot?.followUps ?? []).map((record) => ({ ...record }));
   }
 
-  /** Records the drop and decides; a `started` follow-up is the caller's to start. */
-  admit(detection: Detection, now: number): Admission {
-    const admission = this.#decide(detection, now);
-    if (admission.decision === 'started')
+  /**
+   * Records the drop and decides; a `started` follow-up is the caller's to start. A `manual`
+   * detection (a person asked) runs the named playbook, or the first for the stage, whatever the
+   * cooldown: only a running follow-up refuses it.
+   */
+  admit(detection: Detection, now: number, playbookName?: string): Admission {
+    const admission = this.#decide(detection, now, playbookName);
+    if (admission.decision === 'started') {
       pushBounded(this.#followUps, admission.followUp, MAX_RECORDS);
+    }
     pushBounded(
       this.#drops,
       {
@@ -95,15 +100,22 @@ export class FollowUpPolicy {
     };
   }
 
-  #decide(detection: Detection, now: number): Admission {
+  #decide(detection: Detection, now: number, playbookName?: string): Admission {
+    const manual = detection.trigger === 'manual';
     if (detection.at < now - this.#settings.staleAfterMs) return { decision: 'skipped_backfill' };
     const last = this.#followUps.at(-1);
     if (last !== undefined) {
       if (last.finishedAt === null) return { decision: 'running' };
-      if (now - last.finishedAt < this.#settings.followUpCooldownMs)
+      if (!manual && now - last.finishedAt < this.#settings.followUpCooldownMs) {
         return { decision: 'cooldown' };
+      }
     }
-    const playbook = choosePlaybook(this.#settings.playbooks, detection.trigger, detection.stage);
+    const { playbooks } = this.#settings;
+    const playbook = !manual
+      ? choosePlaybook(playbooks, detection.trigger, detection.stage)
+      : playbookName === undefined
+        ? playbooks.find(({ when }) => when.stages?.includes(detection.stage) ?? true)
+        : playbooks.find(({ name }) => name === playbookName);
     if (playbook === undefined) return { decision: 'no_playbook' };
     return {
       decision: 'started',
