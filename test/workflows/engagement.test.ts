@@ -16,6 +16,7 @@ import {
   interaction,
   LATENESS,
   MINUTE,
+  quiet,
   startRig,
   workflowBundle,
   type Rig,
@@ -66,22 +67,6 @@ function expectState(actual: StateJson, expected: StateJson): void {
 async function decidedFor(customer: string): Promise<StampedInteraction[]> {
   const types = ['sla.met', 'sla.missed', 'engagement.drop_detected'];
   return (await rig.derived(customer)).filter((event) => types.includes(event.type));
-}
-
-/**
- * Until the workflow has nothing in flight (no activity, the same history twice in a row), read
- * with DescribeWorkflowExecution: a query could race a continue-as-new, which the time-skipping
- * server never answers.
- */
-async function quiet(workflowId: string): Promise<void> {
-  let last = -1;
-  for (;;) {
-    const described = await env.client.workflow.getHandle(workflowId).describe();
-    const busy = (described.raw.pendingActivities?.length ?? 0) > 0;
-    if (!busy && described.status.name === 'RUNNING' && described.historyLength === last) return;
-    last = described.historyLength;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 /** What the model says about the same events, folded here in the test. */
@@ -382,7 +367,7 @@ describe('customer engagement (time-skipping server)', () => {
     // The events settle a minute after they happened, and the verdicts they make are published:
     // wait for that without a query, which could race the next hand-over.
     await env.sleep(LATENESS);
-    await quiet(workflowId);
+    await quiet(env.client, workflowId);
     const { view } = await rig.describe(customer);
     expectState(view.state, model.toJSON(fold([...delivered, ...(await decidedFor(customer))])));
     expect(view.counts).toEqual({ applied: delivered.length, duplicates: 0, rejected: 0, late: 0 });

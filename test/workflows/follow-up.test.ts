@@ -18,6 +18,7 @@ import {
   HOUR,
   interaction,
   LATENESS,
+  quiet,
   startRig,
   workflowBundle,
   startWebhookReceiver,
@@ -72,8 +73,10 @@ async function deliverNow(
   delivered.push(...batch);
   await rig.deliver(customer, batch);
   await rig.until(customer, ({ view }) => view.counts.applied >= delivered.length);
-  // They are judged once the allowed lateness has passed them.
+  // They are judged once the allowed lateness has passed them; what that starts (publishing, a
+  // hand-over) is waited out before the next query, which could race a continue-as-new.
   await env.sleep(LATENESS);
+  await quiet(env.client, customerWorkflowId(customer));
   await rig.until(customer, ({ view }) => view.pending === 0);
 }
 

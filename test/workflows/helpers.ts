@@ -184,6 +184,22 @@ export async function startRig(options: {
   };
 }
 
+/**
+ * Until the workflow has nothing in flight (no activity, the same history twice in a row), read
+ * with DescribeWorkflowExecution: a query could race a continue-as-new, which the time-skipping
+ * server never answers (and then stops skipping time).
+ */
+export async function quiet(client: Client, workflowId: string): Promise<void> {
+  let last = -1;
+  for (;;) {
+    const described = await client.workflow.getHandle(workflowId).describe();
+    const busy = (described.raw.pendingActivities?.length ?? 0) > 0;
+    if (!busy && described.status.name === 'RUNNING' && described.historyLength === last) return;
+    last = described.historyLength;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 /** Rejects after `ms`: a query that never answers is given up, and the caller asks again. */
 function unanswered(ms: number, customerId: string): Promise<never> {
   return new Promise((_, reject) => {

@@ -1,4 +1,4 @@
-import { createModel, withoutExchanges } from '@rapport/model';
+import { ByteWriter, createModel, encodeState, withoutExchanges, type State } from '@rapport/model';
 import { describe, expect, it } from 'vitest';
 import { decodeData, encodeData } from './codec.js';
 import { EMPTY_EXTRAS, extrasFolder, type Extras } from './extras.js';
@@ -43,10 +43,16 @@ const V1_RECORD = Buffer.from(
   'base64',
 );
 
+function encodedStateLength(folded: State): number {
+  const writer = new ByteWriter();
+  encodeState(writer, folded);
+  return writer.written().length;
+}
+
 describe("the customer's data field", () => {
   it('round-trips state, extras and time exactly, in under half the JSON', () => {
     const blob = encodeData(state, extras, 1_767_000_000_000);
-    expect(blob[0]).toBe(2);
+    expect(blob[0]).toBe(3);
     const data = decodeData(model, blob);
     expect(model.toJSON(data.state)).toEqual(model.toJSON(state));
     expect(data.extras).toEqual(extras);
@@ -55,10 +61,14 @@ describe("the customer's data field", () => {
     expect(blob.length).toBeLessThan(json.length / 2);
   });
 
-  it('still reads format 1, to the same customer', () => {
+  it('still reads formats 1 and 2, to the same customer', () => {
     const v1 = decodeData(model, V1_RECORD);
-    const v2 = decodeData(model, encodeData(state, extras, 1_767_000_000_000));
-    expect(v1).toEqual(v2);
+    const v3 = encodeData(state, extras, 1_767_000_000_000);
+    expect(v1).toEqual(decodeData(model, v3));
+    // Format 2 is format 3 without the skipped drops (none here: two bytes, a zero and a null).
+    const at = v3.length - encodedStateLength(state) - 2;
+    const v2 = Buffer.concat([Buffer.of(2), v3.subarray(1, at), v3.subarray(at + 2)]);
+    expect(decodeData(model, v2)).toEqual(decodeData(model, v3));
   });
 
   it('refuses an unknown format, bytes cut short and bytes left over', () => {
@@ -68,13 +78,13 @@ describe("the customer's data field", () => {
     expect(() => decodeData(model, unknown)).toThrow(/unknown record format 9/);
     expect(() => decodeData(model, blob.subarray(0, blob.length - 1))).toThrow(/ends early/);
     expect(() => decodeData(model, Buffer.concat([blob, Buffer.of(0)]))).toThrow(
-      /format 2: 1 bytes left over/,
+      /format 3: 1 bytes left over/,
     );
   });
 });
 
 describe('the extras', () => {
-  it('count the drops the engine acted on, not those it skipped as a backfill', () => {
+  it('count the drops the engine acted on, and apart those it skipped as a backfill', () => {
     const drop = (decision: string, occurredAt: string) => ({
       type: 'engagement.drop_detected',
       channel: 'engine',
@@ -88,5 +98,6 @@ describe('the extras', () => {
       drop('no_playbook', '2026-01-09T00:00:00.000Z'),
     ].reduce(fold, EMPTY_EXTRAS);
     expect(folded.dr).toEqual([2, Date.parse('2026-01-10T00:00:00.000Z')]);
+    expect(folded.sk).toEqual([1, Date.parse('2026-01-11T00:00:00.000Z')]);
   });
 });

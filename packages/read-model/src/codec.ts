@@ -21,15 +21,17 @@ export interface RecordData {
 }
 
 /**
- * Formats of the `d` field, named by its first byte; both are about as small (sizes and costs:
+ * Formats of the `d` field, named by its first byte; all about as small (sizes and costs:
  * docs/read-side.md §1 and §9).
  *
  * - V1 (read only): `{m, x, u}` as JSON, deflated with DICTIONARY_V1: zlib's set-up per call
  *   made it the costliest part of a write and of a read.
- * - V2 (written): binary (ByteWriter): u, the extras, then the model's encodeState.
+ * - V2 (read only): binary (ByteWriter): u, the extras, then the model's encodeState.
+ * - V3 (written): V2 with the skipped drops after the detected ones.
  */
 const V1 = 1;
 const V2 = 2;
+const V3 = 3;
 
 /**
  * One writer reused for every record; each result is copied out of it into Node's shared pool
@@ -39,27 +41,30 @@ const V2 = 2;
 const writer = new ByteWriter();
 
 export function encodeData(state: State, extras: Extras, updatedAt: number): Buffer {
-  writer.reset().byte(V2).uint(updatedAt);
+  writer.reset().byte(V3).uint(updatedAt);
   const channels = Object.entries(extras.ch);
   writer.uint(channels.length);
   for (const [channel, at] of channels) writer.word(channel).number(at);
   const [started, finished, lastStarted, lastFinished] = extras.fu;
   writer.uint(started).uint(finished).number(lastStarted).number(lastFinished);
   writer.uint(extras.dr[0]).number(extras.dr[1]);
+  writer.uint(extras.sk[0]).number(extras.sk[1]);
   encodeState(writer, state);
   return Buffer.from(writer.written());
 }
 
 /** Reads either format; throws on anything else (the caller names the key). */
 export function decodeData(model: Model, blob: Buffer): RecordData {
-  if (blob[0] === V2) return decodeV2(blob);
+  if (blob[0] === V3 || blob[0] === V2) return decodeBinary(blob);
   if (blob[0] === V1) return decodeV1(model, blob);
   throw new Error(`unknown record format ${blob[0]}`);
 }
 
 const anyName = () => true;
 
-function decodeV2(blob: Buffer): RecordData {
+/** V3, or V2: the same without the skipped drops (read as none). */
+function decodeBinary(blob: Buffer): RecordData {
+  const version = blob[0];
   const reader = new ByteReader(blob.subarray(1));
   try {
     const updatedAt = reader.uint();
@@ -74,11 +79,13 @@ function decodeV2(blob: Buffer): RecordData {
       reader.instant('last follow-up finished'),
     ];
     const dr: Extras['dr'] = [reader.uint(), reader.instant('last drop')];
+    const sk: Extras['sk'] =
+      version === V3 ? [reader.uint(), reader.instant('last skipped drop')] : [0, null];
     const state = decodeState(reader);
     reader.end();
-    return { state, extras: { ch, fu, dr }, updatedAt };
+    return { state, extras: { ch, fu, dr, sk }, updatedAt };
   } catch (error) {
-    if (error instanceof BytesError) throw new Error(`format 2: ${error.message}`);
+    if (error instanceof BytesError) throw new Error(`format ${version}: ${error.message}`);
     throw error;
   }
 }

@@ -21,15 +21,22 @@ export const ExtrasSchema = z.strictObject({
   ch: z.record(z.string(), z.number()),
   /** Follow-ups the engine reported: [started, finished, last started at, last finished at]. */
   fu: z.tuple([count, count, instant, instant]),
-  /**
-   * Engagement drops the engine detected and acted on: [count, last at]. Drops it recorded as
-   * skipped (over long before it saw them: a backfill) are not counted.
-   */
+  /** Engagement drops the engine detected and acted on: [count, last at]. */
   dr: z.tuple([count, instant]),
+  /**
+   * Drops it recorded as skipped, over long before it saw them (history imported after the fact):
+   * [count, last at]. Records written before these were counted read as none.
+   */
+  sk: z.tuple([count, instant]).default([0, null]),
 });
 export type Extras = z.infer<typeof ExtrasSchema>;
 
-export const EMPTY_EXTRAS: Extras = { ch: {}, fu: [0, 0, null, null], dr: [0, null] };
+export const EMPTY_EXTRAS: Extras = {
+  ch: {},
+  fu: [0, 0, null, null],
+  dr: [0, null],
+  sk: [0, null],
+};
 
 /** Derived bookkeeping the read model counts beside the model's own fold. */
 const FOLLOWUP_STARTED = 'followup.started';
@@ -60,7 +67,9 @@ export function extrasFolder(
       return { ...extras, fu: [started, finished + 1, lastStarted, later(lastFinished, at)] };
     }
     if (event.type === DROP_DETECTED) {
-      if (event.properties?.['decision'] === 'skipped_backfill') return extras;
+      if (event.properties?.['decision'] === 'skipped_backfill') {
+        return { ...extras, sk: [extras.sk[0] + 1, later(extras.sk[1], at)] };
+      }
       return { ...extras, dr: [extras.dr[0] + 1, later(extras.dr[1], at)] };
     }
     if (kindOf(event.type) === 'signal') return extras;

@@ -61,7 +61,16 @@ export const CustomerViewSchema = z.object({
     lastStartedAt: isoOrNull,
     lastFinishedAt: isoOrNull,
   }),
-  drops: z.object({ detected: z.int().min(0), lastAt: isoOrNull }),
+  /**
+   * Drops the engine acted on, and those it recorded as skipped: over long before it saw them
+   * (history imported after the fact), so no follow-up started (docs/workflows.md §3).
+   */
+  drops: z.object({
+    detected: z.int().min(0),
+    lastAt: isoOrNull,
+    skipped: z.int().min(0),
+    lastSkippedAt: isoOrNull,
+  }),
   /** Events folded, signals included. */
   events: z.int().min(0),
   revision: z.int().min(1),
@@ -116,7 +125,12 @@ export function customerView(
       lastStartedAt: isoOrNullOf(lastStarted),
       lastFinishedAt: isoOrNullOf(lastFinished),
     },
-    drops: { detected: stored.extras.dr[0], lastAt: isoOrNullOf(stored.extras.dr[1]) },
+    drops: {
+      detected: stored.extras.dr[0],
+      lastAt: isoOrNullOf(stored.extras.dr[1]),
+      skipped: stored.extras.sk[0],
+      lastSkippedAt: isoOrNullOf(stored.extras.sk[1]),
+    },
     events: stored.state.n,
     revision: stored.revision,
     updatedAt: isoOf(stored.updatedAt),

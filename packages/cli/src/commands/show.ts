@@ -30,7 +30,7 @@ export function formatCustomer(view: CustomerView): string {
     `predicted    cooling ${toMinute(predictions.coolingAt)} · at risk ${toMinute(predictions.atRiskAt)} · dormant ${toMinute(predictions.dormantAt)} · overdue ${toMinute(predictions.overdueAt)}`,
     `explanation  ${explained || '—'}`,
     `channels     ${channels || '—'}`,
-    `follow-ups   ${view.followUps.started} started, ${view.followUps.finished} finished${view.followUps.active ? ' (one running)' : ''}; drops detected ${view.drops.detected}`,
+    `follow-ups   ${view.followUps.started} started, ${view.followUps.finished} finished${view.followUps.active ? ' (one running)' : ''}; drops detected ${view.drops.detected}${view.drops.skipped > 0 ? ` (${view.drops.skipped} more skipped: over before they were seen)` : ''}`,
   ].join('\n');
 }
 
