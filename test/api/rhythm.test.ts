@@ -135,7 +135,7 @@ describe("exchanges and each customer's own rhythm, on the whole stack", () => {
     const id = `stopped-${t.names.id}`;
     // Dated so that the customer becomes overdue a few seconds from now: time enough for the
     // events to reach the API and the workflow, and to settle there, first.
-    const overdueAt = Date.now() + 10_000;
+    const overdueAt = Date.now() + 12_000;
     const events = buyer(id, weekly(overdueAt - 3 * WEEK));
     await ingest(events);
 
@@ -180,7 +180,12 @@ describe("exchanges and each customer's own rhythm, on the whole stack", () => {
     const after = await read(id, (view) => view.drops.detected > 0 && view.followUps.started > 0);
     expect(after.status).toBe('at_risk');
     expect(after.stage).toBe('at_risk');
-    expect(after.drops).toEqual({ detected: 1, lastAt: iso(overdueAt) });
+    expect(after.drops).toEqual({
+      detected: 1,
+      lastAt: iso(overdueAt),
+      skipped: 0,
+      lastSkippedAt: null,
+    });
     expect(after.followUps).toMatchObject({ started: 1, finished: 0, active: true });
 
     // The drop as the engine published it. Its receivedAt is the workflow time of the task that

@@ -42,7 +42,7 @@ export { TEST_ADMIN_KEY, TEST_READ_KEY, TEST_WRITE_KEY };
  * The allowed lateness of the suites on real-time servers: they deliver well within it, and
  * verdicts and drops then come this long after their instant instead of the default minute.
  */
-export const TEST_ALLOWED_LATENESS_MS = 2_000;
+export const TEST_ALLOWED_LATENESS_MS = 3_000;
 
 export function testConfig(names: UniqueNames, overrides: Record<string, string> = {}): Config {
   return loadConfig(testEnvironment(names, overrides));
