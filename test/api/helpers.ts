@@ -1,5 +1,7 @@
 import { startApi, type StartedApi } from '@rapport/api';
+import { startBridge, type StartedBridge } from '@rapport/bridge';
 import { startGateway, type StartedGateway } from '@rapport/gateway';
+import { createLogger } from '@rapport/lifecycle';
 import { startProjector, type StartedProjector } from '@rapport/projector';
 import {
   CustomerViewSchema,
@@ -9,7 +11,9 @@ import {
 } from '@rapport/read-model';
 import type { StampedInteraction } from '@rapport/schema';
 import { z } from 'zod';
+import { startStack, type Stack } from '../bridge/helpers.js';
 import { sleep, TEST_READ_KEY, TEST_WRITE_KEY } from '../harness/index.js';
+import { workflowBundle } from '../workflows/helpers.js';
 import { model, setup, silent, type Setup } from '../projector/helpers.js';
 
 export interface TestApi extends Setup {
@@ -74,6 +78,43 @@ export async function startTestStack(label: string): Promise<TestStack> {
     async stop() {
       await projector.stop();
       await gateway.stop();
+      await t.stop();
+    },
+  };
+}
+
+/**
+ * The whole pipeline on one topic: the read path (gateway → Kafka → projector → Redis → API) and
+ * the workflow path (the same topic → bridge → customer workflows on a worker), so that what the
+ * engine publishes (verdicts, drops, follow-ups) reaches the API like any other event.
+ */
+export interface WholeStack {
+  readonly t: TestStack;
+  readonly workflows: Stack;
+  readonly bridge: StartedBridge;
+  stop(): Promise<void>;
+}
+
+export async function startWholeStack(
+  label: string,
+  overrides: Record<string, string> = {},
+): Promise<WholeStack> {
+  // The workflow bundle (webpack, seconds) builds while the read path starts.
+  const [t] = await Promise.all([startTestStack(label), workflowBundle()]);
+  const workflows = await startStack(`${label}-wf`, {
+    RAPPORT_TOPIC_INTERACTIONS: t.config.kafka.topics.interactions,
+    RAPPORT_TOPIC_DLQ: t.config.kafka.topics.dlq,
+    ...overrides,
+  });
+  const config = workflows.rig.config;
+  const bridge = await startBridge(config, createLogger(config, 'bridge'), { port: 0 });
+  return {
+    t,
+    workflows,
+    bridge,
+    async stop() {
+      await bridge.stop();
+      await workflows.stop();
       await t.stop();
     },
   };

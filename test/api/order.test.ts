@@ -1,20 +1,19 @@
-import { startBridge, type StartedBridge } from '@rapport/bridge';
-import { createLogger } from '@rapport/lifecycle';
 import { seededRandom } from '@rapport/model';
 import { CustomerViewSchema, type CustomerView } from '@rapport/read-model';
 import { ENGINE_SOURCE, type StampedInteraction } from '@rapport/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../bridge/helpers.js';
-import { DAY, HOUR, MINUTE, workflowBundle } from '../workflows/helpers.js';
+import type { Stack } from '../bridge/helpers.js';
+import { DAY, HOUR, MINUTE } from '../workflows/helpers.js';
 import {
   EMAIL,
   eventsOf,
   postBatch,
   PURCHASE,
-  startTestStack,
+  startWholeStack,
   viewWhen,
   type Step,
   type TestStack,
+  type WholeStack,
 } from './helpers.js';
 
 const WEEK = 7 * DAY;
@@ -109,29 +108,17 @@ function expectClose(actual: number | undefined, expected: number, what: string)
 }
 
 describe('one history delivered in order, or shuffled and duplicated, on the whole stack', () => {
-  // The read path (gateway → Kafka → projector → Redis → API) and the workflow path (the same
-  // topic → bridge → customer workflows, whose verdicts go back to the topic), as rhythm.test.ts.
   let t: TestStack;
   let workflows: Stack;
-  let bridge: StartedBridge;
+  let stack: WholeStack;
 
   beforeAll(async () => {
-    // The workflow bundle (webpack, seconds) builds while the read path starts.
-    [t] = await Promise.all([startTestStack('order'), workflowBundle()]);
-    workflows = await startStack('order-wf', {
-      // The worker and the bridge read and write the read path's topics, so the verdicts the
-      // engine publishes reach the API like any other event.
-      RAPPORT_TOPIC_INTERACTIONS: t.config.kafka.topics.interactions,
-      RAPPORT_TOPIC_DLQ: t.config.kafka.topics.dlq,
-    });
-    const config = workflows.rig.config;
-    bridge = await startBridge(config, createLogger(config, 'bridge'), { port: 0 });
+    stack = await startWholeStack('order');
+    ({ t, workflows } = stack);
   }, 60_000);
 
   afterAll(async () => {
-    await bridge?.stop();
-    await workflows?.stop();
-    await t?.stop();
+    await stack?.stop();
   });
 
   /** The customer's records on the log in offset order (one key: one partition), by source. */

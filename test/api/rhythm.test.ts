@@ -1,26 +1,20 @@
-import { startBridge, type StartedBridge } from '@rapport/bridge';
-import { createLogger } from '@rapport/lifecycle';
 import type { CustomerView } from '@rapport/read-model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../bridge/helpers.js';
+import type { Stack } from '../bridge/helpers.js';
 import { TEST_ALLOWED_LATENESS_MS } from '../harness/index.js';
-import {
-  DAY,
-  startWebhookReceiver,
-  workflowBundle,
-  type WebhookReceiver,
-} from '../workflows/helpers.js';
+import { DAY, startWebhookReceiver, type WebhookReceiver } from '../workflows/helpers.js';
 import {
   buyer,
   EMAIL,
   eventsOf,
   postBatch,
-  startTestStack,
+  startWholeStack,
   until,
   viewOfAll,
   viewWhen,
   weekly,
   type TestStack,
+  type WholeStack,
 } from './helpers.js';
 
 const WEEK = 7 * DAY;
@@ -31,36 +25,22 @@ const LATENESS = TEST_ALLOWED_LATENESS_MS;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 describe("exchanges and each customer's own rhythm, on the whole stack", () => {
-  // The read path (gateway → Kafka → projector → Redis → API) and the workflow path (the same
-  // topic → bridge → customer workflows on a worker → follow-ups → webhook), on one topic.
   let t: TestStack;
   let workflows: Stack;
-  let bridge: StartedBridge;
+  let stack: WholeStack;
   let receiver: WebhookReceiver;
 
   beforeAll(async () => {
-    // The workflow bundle (webpack, seconds) builds while the read path starts.
-    [receiver, t] = await Promise.all([
-      startWebhookReceiver(SECRET),
-      startTestStack('rhythm'),
-      workflowBundle(),
-    ]);
-    workflows = await startStack('rhythm-wf', {
-      // The worker and the bridge read and write the read path's topics, so what the engine
-      // publishes (drops, follow-ups) reaches the API like any other event.
-      RAPPORT_TOPIC_INTERACTIONS: t.config.kafka.topics.interactions,
-      RAPPORT_TOPIC_DLQ: t.config.kafka.topics.dlq,
+    receiver = await startWebhookReceiver(SECRET);
+    stack = await startWholeStack('rhythm', {
       RAPPORT_FOLLOWUP_WEBHOOK_URL: receiver.url,
       RAPPORT_FOLLOWUP_WEBHOOK_SECRET: SECRET,
     });
-    const config = workflows.rig.config;
-    bridge = await startBridge(config, createLogger(config, 'bridge'), { port: 0 });
+    ({ t, workflows } = stack);
   }, 60_000);
 
   afterAll(async () => {
-    await bridge?.stop();
-    await workflows?.stop();
-    await t?.stop();
+    await stack?.stop();
     receiver?.close();
   });
 
