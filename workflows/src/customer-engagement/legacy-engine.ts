@@ -1,9 +1,8 @@
-import { createModel, type Model, type Reading, type Stage, type State } from '@rapport/model';
+import { createModel, type Model, type Reading, type State } from '@rapport/model';
 import { ENGINE_SOURCE, instantMs, type StampedInteraction } from '@rapport/schema';
 import type {
   Counts,
   CustomerView,
-  Decision,
   Delivery,
   DropRecord,
   FollowUpFinished,
@@ -14,28 +13,19 @@ import type {
 } from '../shared/definitions.js';
 import { derivedEvent, type DerivedEventSpec } from '../shared/derived.js';
 import { followUpWorkflowId } from '../shared/ids.js';
-import {
-  choosePlaybook,
-  type EngagementSettings,
-  type Playbook,
-  type Trigger,
-} from '../shared/settings.js';
+import { choosePlaybook, type EngagementSettings, type Trigger } from '../shared/settings.js';
+import { pushBounded } from './parts/bounded.js';
+import { offsetAfter } from './parts/delivery-filter.js';
+import type { Detection } from './parts/drop-detector.js';
+import type { Admission } from './parts/follow-up-policy.js';
+
+export type { Detection };
 
 /** Bounds that keep a snapshot small whatever a customer does (it is carried in history). */
 const RECENT_IDS = 512;
 const MAX_PEAKS = 64;
 const MAX_OPEN_REQUESTS = 256;
 const MAX_RECORDS = 50;
-
-/** Something worth acting on, at the instant it happened. */
-export interface Detection {
-  readonly trigger: Trigger;
-  readonly at: number;
-  /** The lifecycle stage just before `at`: what the customer was when it happened. */
-  readonly stage: Stage;
-  readonly engagement: number;
-  readonly trust: number;
-}
 
 /** What the workflow must do after a batch, besides publishing the outbox. */
 export interface IngestEffects {
@@ -49,10 +39,6 @@ export interface IngestEffects {
   readonly cancel?: string;
   readonly detections: readonly Detection[];
 }
-
-export type Admission =
-  | { readonly decision: 'started'; readonly followUp: FollowUpRecord; readonly playbook: Playbook }
-  | { readonly decision: Exclude<Decision, 'started'> };
 
 function emptySnapshot(customerId: string, model: Model): Snapshot {
   return {
@@ -194,13 +180,14 @@ export class LegacyEngagement {
   admit(detection: Detection, now: number): Admission {
     const admission = this.#decide(detection, now);
     const followUpId = admission.decision === 'started' ? admission.followUp.id : null;
-    if (admission.decision === 'started') pushBounded(this.#followUps, admission.followUp);
-    pushBounded(this.#drops, {
-      ...detection,
-      detectedAt: now,
-      decision: admission.decision,
-      followUpId,
-    });
+    if (admission.decision === 'started') {
+      pushBounded(this.#followUps, admission.followUp, MAX_RECORDS);
+    }
+    pushBounded(
+      this.#drops,
+      { ...detection, detectedAt: now, decision: admission.decision, followUpId },
+      MAX_RECORDS,
+    );
     this.#publish({
       type: 'engagement.drop_detected',
       key: `${detection.trigger}:${detection.at}`,
@@ -541,14 +528,4 @@ export class LegacyEngagement {
     this.#outbox.push(event);
     return event;
   }
-}
-
-/** Kafka offsets are decimal strings without leading zeros: longer is larger. */
-export function offsetAfter(a: string, b: string): boolean {
-  return a.length === b.length ? a > b : a.length > b.length;
-}
-
-function pushBounded<T>(list: T[], item: T, limit = MAX_RECORDS): void {
-  list.push(item);
-  if (list.length > limit) list.splice(0, list.length - limit);
 }
