@@ -23,12 +23,16 @@ export interface Command {
   main(args: readonly string[]): Promise<number>;
 }
 
-/** The server a command talks to over HTTP: its flags name it, and the preamble connects to it. */
-type Server = 'gateway' | 'api';
+/**
+ * The server a command talks to over HTTP: its flags name it, and the preamble connects to it.
+ * `api-admin` is the query API with an admin key, for its admin routes.
+ */
+type Server = 'gateway' | 'api' | 'api-admin';
 
 const SERVER_FLAGS = {
   gateway: { gateway: { type: 'string' }, key: { type: 'string' } },
   api: { api: { type: 'string' }, key: { type: 'string' } },
+  'api-admin': { api: { type: 'string' }, key: { type: 'string' } },
 } as const satisfies Record<Server, FlagsConfig>;
 
 const HELP_FLAG = { help: { type: 'boolean', short: 'h' } } as const satisfies FlagsConfig;
@@ -50,22 +54,38 @@ export const API_USAGE = flagLines(16, [
   ['--key KEY', 'read key (default the first of RAPPORT_READ_KEYS, else dev-read-key)'],
 ]);
 
-/** What a command runs with: its flags, its operand, the configuration and its server's client. */
+/** The same for the commands that call the query API's admin routes, from `column`. */
+export const apiAdminUsage = (column: number) =>
+  flagLines(column, [
+    ['--api URL', 'the query API (default http://$RAPPORT_HOST:$RAPPORT_API_PORT)'],
+    ['--key KEY', 'admin key (default the first of RAPPORT_ADMIN_KEYS, else dev-admin-key)'],
+  ]);
+
+/** What a command takes after its flags: one operand, several in order, or none. */
+type Operands = string | readonly string[] | undefined;
+
+/**
+ * What a command runs with: its flags, its operand (or operands, in the order declared), the
+ * configuration and its server's client.
+ */
 export type CommandInput<
   F extends FlagsConfig,
   S extends Server | undefined,
-  O extends string | undefined,
+  O extends Operands,
 > = {
   readonly flags: FlagValues<F>;
   readonly config: Config;
 } & (O extends string ? { readonly operand: string } : unknown) &
+  (O extends readonly string[]
+    ? { readonly operands: { readonly [K in keyof O]: string } }
+    : unknown) &
   (S extends 'gateway' ? { readonly gateway: GatewayTarget } : unknown) &
-  (S extends 'api' ? { readonly api: ApiClient } : unknown);
+  (S extends 'api' | 'api-admin' ? { readonly api: ApiClient } : unknown);
 
 export interface CommandSpec<
   F extends FlagsConfig,
   S extends Server | undefined,
-  O extends string | undefined,
+  O extends Operands,
 > {
   readonly name: string;
   readonly synopsis: string;
@@ -75,7 +95,10 @@ export interface CommandSpec<
   /** The command's own flags; `--help` and its server's are added. */
   readonly flags: F;
   readonly server?: S;
-  /** What the one argument after the flags is (`customer id`); none is taken when absent. */
+  /**
+   * What the one argument after the flags is (`customer id`), or each of several in order
+   * (`['action (start)', 'customer id']`); none is taken when absent.
+   */
   readonly operand?: O;
   run(input: CommandInput<F, S, O>): Promise<number>;
 }
@@ -88,7 +111,7 @@ export interface CommandSpec<
 export function defineCommand<
   const F extends FlagsConfig,
   S extends Server | undefined = undefined,
-  O extends string | undefined = undefined,
+  const O extends Operands = undefined,
 >(spec: CommandSpec<F, S, O>): Command {
   const options = {
     ...(spec.server === undefined ? {} : SERVER_FLAGS[spec.server]),
@@ -113,17 +136,18 @@ export function defineCommand<
           console.log(spec.usage);
           return 0;
         }
-        const operand = operandOf(parsed.positionals, spec.operand);
+        const operands = operandsOf(parsed.positionals, spec.operand);
         const config = loadConfig();
         const connect = {
           gateway: () => ({ gateway: gatewayTarget(config, values) }),
           api: () => ({ api: new ApiClient(apiTarget(config, values)) }),
+          'api-admin': () => ({ api: new ApiClient(apiTarget(config, values, 'admin')) }),
         };
         // The optional parts of the input follow spec.server and spec.operand, as declared.
         const input = {
           flags: values,
           config,
-          operand,
+          ...(typeof spec.operand === 'string' ? { operand: operands[0] } : { operands }),
           ...(spec.server === undefined ? {} : connect[spec.server]()),
         } as CommandInput<F, S, O>;
         return spec.run(input);
@@ -131,15 +155,20 @@ export function defineCommand<
   };
 }
 
-/** The one argument a command declared, or none; anything else is a usage error. */
-function operandOf(positionals: readonly string[], operand: string | undefined): string {
+/** The arguments a command declared (one, several or none); anything else is a usage error. */
+function operandsOf(positionals: readonly string[], operand: Operands): readonly string[] {
   if (operand === undefined) {
     if (positionals.length > 0) throw usageError(`unexpected argument "${positionals[0]}"`);
-    return '';
+    return [];
   }
-  const [only, ...extra] = positionals;
-  if (only === undefined || extra.length > 0) throw usageError(`give exactly one ${operand}`);
-  return only;
+  if (typeof operand === 'string') {
+    if (positionals.length !== 1) throw usageError(`give exactly one ${operand}`);
+    return positionals;
+  }
+  if (positionals.length !== operand.length) {
+    throw usageError(`give ${operand.map((name) => `<${name}>`).join(' ')}`);
+  }
+  return positionals;
 }
 
 /** A flag's whole number from `min` to `max` (unbounded when absent); else a usage error. */

@@ -137,6 +137,7 @@ describe('loadConfig', () => {
       onboardingSilenceMs: 7 * 86_400_000,
       trustBreachBelow: 0.5,
       followUpCooldownMs: 14 * 86_400_000,
+      allowedLatenessMs: 60_000,
     });
   });
 

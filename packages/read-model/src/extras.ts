@@ -67,6 +67,8 @@ export function extrasFolder(
       return { ...extras, fu: [started, finished + 1, lastStarted, later(lastFinished, at)] };
     }
     if (event.type === DROP_DETECTED) {
+      // A follow-up a person asked for is not a drop; its follow-up is counted when it starts.
+      if (event.properties?.['trigger'] === 'manual') return extras;
       if (event.properties?.['decision'] === 'skipped_backfill') {
         return { ...extras, sk: [extras.sk[0] + 1, later(extras.sk[1], at)] };
       }

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 
 /**
- * What Rapport's HTTP services answer: the gateway writes these bodies and documents them with
- * these schemas, and clients (the `rapport` command) read them with the same ones.
+ * What Rapport's HTTP services answer (and the few bodies they take that clients build): the
+ * services write and document them with these schemas, and clients (the `rapport` command) read
+ * them with the same ones.
  */
 
 /** One thing wrong with a request: where (dotted path, `''` for the whole) and what. */
@@ -49,3 +50,35 @@ export const ChannelResultSchema = z.strictObject({
     .describe('1 when the payload could not be mapped and went to the dead-letter topic'),
 });
 export type ChannelResult = z.infer<typeof ChannelResultSchema>;
+
+/**
+ * The query API's admin route `POST /v1/customers/:id/follow-ups` (`rapport followup start`): a
+ * person asks the customer's workflow for a follow-up now. The API validates the body with this
+ * and the CLI checks `--playbook` with it; the workflow's signal takes the same shape.
+ */
+export const FollowUpBodySchema = z.strictObject({
+  playbook: z
+    .string()
+    .max(128)
+    .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'expected a playbook name such as "win-back"')
+    .optional()
+    .describe(
+      "the playbook to run; when left out, the first whose triggers include `manual` for the customer's stage",
+    ),
+});
+export type FollowUpBody = z.infer<typeof FollowUpBodySchema>;
+
+/**
+ * Its answer (202): the request reached the customer's workflow, which decides. It starts the
+ * playbook unless a follow-up is running (`running`) or no playbook has that name
+ * (`no_playbook`); the decision shows in the workflow's drops (`rapport workflow <id>`).
+ */
+export const FollowUpRequestedSchema = z.strictObject({
+  customerId: z.string(),
+  playbook: z
+    .string()
+    .nullable()
+    .describe("the playbook asked for; null: the first for `manual` and the customer's stage"),
+  requested: z.literal(true),
+});
+export type FollowUpRequested = z.infer<typeof FollowUpRequestedSchema>;

@@ -1,10 +1,14 @@
 export {
   ChannelResultSchema,
   ErrorSchema,
+  FollowUpBodySchema,
+  FollowUpRequestedSchema,
   IngestResultSchema,
   SegmentResultSchema,
   type ChannelResult,
   type ErrorBody,
+  type FollowUpBody,
+  type FollowUpRequested,
   type IngestResult,
   type SegmentResult,
 } from './answers.js';

@@ -7,7 +7,9 @@ import type { ChangeFeed } from './feed.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { customerRoutes } from './routes/customers.js';
+import { followUpRoutes } from './routes/follow-ups.js';
 import { streamRoutes } from './routes/stream.js';
+import type { Workflows } from './workflows.js';
 
 export interface ApiDeps {
   readonly config: Config;
@@ -18,6 +20,8 @@ export interface ApiDeps {
   readonly feed: ChangeFeed;
   /** The generation readers use now (cached; see GenerationCache). */
   readonly generation: () => Promise<string>;
+  /** The customer workflows (Temporal), for the admin routes that act on them. */
+  readonly workflows: Workflows;
   readonly now?: () => number;
   readonly logger: Logger;
 }
@@ -28,7 +32,10 @@ export interface ApiContext extends ApiDeps {
   readonly heartbeatMs: number;
 }
 
-/** The API reads nothing larger than a query string; its bodies are refused past this. */
+/**
+ * The API reads nothing larger than a query string or a follow-up request (a playbook name):
+ * bodies past this are refused.
+ */
 const BODY_LIMIT_BYTES = 16 * 1024;
 
 export async function buildApi(deps: ApiDeps) {
@@ -49,6 +56,7 @@ export async function buildApi(deps: ApiDeps) {
 
   await app.register(customerRoutes(context));
   await app.register(streamRoutes(context));
+  await app.register(followUpRoutes(context));
   await app.register(
     opsRoutes({
       readiness: () => readiness({ redis: () => deps.redis.ping() }),

@@ -1,4 +1,5 @@
 import {
+  BODY_ERRORS,
   Components,
   errorAnswer,
   errors,
@@ -14,11 +15,13 @@ import {
   HistorySchema,
   TimelineSchema,
 } from '@rapport/read-model';
+import { FollowUpBodySchema, FollowUpRequestedSchema } from '@rapport/schema';
 import { z } from 'zod';
 import { STREAM_ID } from './feed.js';
 import { ListQuerySchema } from './list.js';
 import {
   CustomerParamsSchema,
+  FollowUpQuerySchema,
   HistoryQuerySchema,
   ReadQuerySchema,
   StreamQuerySchema,
@@ -126,10 +129,42 @@ export function openApiDocument() {
     'LastEventId',
   );
 
+  // Asks the customer's workflow, not the read model: an admin key, and Temporal must answer.
+  const followUp = {
+    post: {
+      summary:
+        "Ask the customer's workflow for a follow-up now: the named playbook, or the first for the customer's stage",
+      description:
+        'The workflow decides: it starts the playbook unless a follow-up is running (the drop it records says `running`) or no playbook has that name (`no_playbook`). The decision shows in the workflow (`rapport workflow <id>`) and, once projected, in this customer’s `drops` and `followUps`. An empty body asks for the default, as `{}` does.',
+      security: [{ adminKey: [] }],
+      parameters: [id, ...queryParameters(components, FollowUpQuerySchema)],
+      requestBody: {
+        required: false,
+        content: json(components.add('FollowUpRequest', FollowUpBodySchema, 'input')),
+      },
+      responses: {
+        '202': {
+          description: 'the request reached the customer’s workflow, which decides',
+          content: json(components.add('FollowUpRequested', FollowUpRequestedSchema, 'output')),
+        },
+        ...errors(BODY_ERRORS),
+        '404': errorAnswer(
+          '`CUSTOMER_NOT_FOUND`: the customer has no workflow (no event of theirs reached it)',
+        ),
+        '503': {
+          ...errorAnswer(
+            '`TEMPORAL_UNAVAILABLE`: the customer workflows did not answer; nothing was requested',
+          ),
+          headers: retryAfter(true),
+        },
+      },
+    },
+  };
+
   return serviceDocument({
     title: 'Rapport query API',
     description:
-      "Customers' live engagement state, read at the request's instant (decay applied at read time), and a stream of state changes. Unknown query parameters are refused (400).",
+      "Customers' live engagement state, read at the request's instant (decay applied at read time), and a stream of state changes (read keys); an admin key asks a customer's workflow for a follow-up. Unknown query parameters are refused (400).",
     securitySchemes: {
       readKey: { type: 'http', scheme: 'bearer', description: 'a read key (RAPPORT_READ_KEYS)' },
     },
@@ -159,6 +194,7 @@ export function openApiDocument() {
         components.add('Timeline', TimelineSchema, 'output'),
         'events',
       ),
+      '/v1/customers/{id}/follow-ups': followUp,
       '/v1/stream': {
         get: {
           summary:

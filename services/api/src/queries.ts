@@ -17,6 +17,9 @@ export const ReadQuerySchema = z.strictObject({
 
 export const HistoryQuerySchema = z.strictObject({});
 
+/** `POST /v1/customers/:id/follow-ups` takes its input in its body (FollowUpBodySchema). */
+export const FollowUpQuerySchema = z.strictObject({});
+
 export const TimelineQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1_000).optional(),
 });

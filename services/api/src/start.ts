@@ -5,13 +5,17 @@ import { connectReadModel } from '@rapport/read-model';
 import { buildApi, type Api } from './app.js';
 import { ChangeFeed } from './feed.js';
 import { GenerationCache } from './generation.js';
+import { workflowsOf } from './workflows.js';
 
 export interface StartedApi extends RunningService {
   readonly url: string;
   readonly app: Api;
 }
 
-/** Starts the query API: Redis reachable first, so an API that answers is one that can read. */
+/**
+ * Starts the query API: Redis reachable first, so an API that answers is one that can read.
+ * Temporal is not waited for: only the follow-up route needs it, and connects on first use.
+ */
 export async function startApi(
   config: Config,
   logger: Logger,
@@ -24,6 +28,8 @@ export async function startApi(
   }
   const model = createModel(await loadModelParams(config.model.file));
   const readModel = connectReadModel(config, model);
+  // Connected on first use: the API serves reads whether Temporal answers or not.
+  const workflows = workflowsOf(config.temporal, logger);
   try {
     await readModel.redis.ping();
     const generations = new GenerationCache(readModel.generations);
@@ -36,6 +42,7 @@ export async function startApi(
       model,
       feed,
       generation: () => generations.current(),
+      workflows,
       logger,
       ...(options.now ? { now: options.now } : {}),
     });
@@ -50,10 +57,12 @@ export async function startApi(
       async stop() {
         await app.close(); // Ends open streams, then waits for requests in flight.
         await feed.close();
+        await workflows.close();
         await readModel.close();
       },
     };
   } catch (error) {
+    await workflows.close();
     readModel.redis.disconnect();
     throw error;
   }

@@ -1,5 +1,5 @@
 import { ReadingSchema, StageSchema, StateJsonSchema } from '@rapport/model';
-import { LoggedIdSchema, StampedInteractionSchema } from '@rapport/schema';
+import { FollowUpBodySchema, LoggedIdSchema, StampedInteractionSchema } from '@rapport/schema';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { z } from 'zod';
 import {
@@ -42,14 +42,10 @@ export const followUpFinishedSignal = defineSignal<[FollowUpFinished]>('followUp
 
 /**
  * A person asks for a follow-up now (`rapport followup start`, the API's admin route): the named
- * playbook, or the first one for the customer's stage. Refused while one runs.
+ * playbook, or the first whose triggers include `manual` for the customer's stage. Refused while
+ * one runs. The same shape as the route's body.
  */
-export const FollowUpRequestSchema = z.strictObject({
-  playbook: z
-    .string()
-    .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'expected a playbook name')
-    .optional(),
-});
+export const FollowUpRequestSchema = FollowUpBodySchema;
 export type FollowUpRequest = z.infer<typeof FollowUpRequestSchema>;
 export const followUpRequestSignal = defineSignal<[FollowUpRequest]>('followUpRequest');
 

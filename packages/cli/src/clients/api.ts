@@ -1,16 +1,29 @@
 import type { z } from 'zod';
-import type { Config } from '@rapport/config';
+import type { Config, KeyClass } from '@rapport/config';
 import { CliError } from '../cli-errors.js';
 import { parseJson, serviceError } from './answers.js';
 import { serverTarget, type ServerTarget } from './target.js';
 
-/** Where the read commands ask: the query API and a read key. */
+/** Where the commands ask: the query API, and a read key (an admin key for its admin routes). */
 export type ApiTarget = ServerTarget;
 
 export const apiTarget = (
   config: Config,
   flags: { readonly api?: string | undefined; readonly key?: string | undefined },
-): ApiTarget => serverTarget(config, 'api', { url: flags.api, key: flags.key });
+  keyClass: Extract<KeyClass, 'read' | 'admin'> = 'read',
+): ApiTarget => serverTarget(config, 'api', { url: flags.api, key: flags.key }, keyClass);
+
+/** The query API refused a request: its status and code beside the message, for a command to read. */
+export class ApiRefusedError extends CliError {
+  constructor(
+    readonly status: number,
+    /** The code of the one error shape (`CUSTOMER_NOT_FOUND`), when the answer was in it. */
+    readonly serviceCode: string | undefined,
+    message: string,
+  ) {
+    super('API_REFUSED', message);
+  }
+}
 
 export interface SseEvent {
   readonly id: string | undefined;
@@ -24,15 +37,31 @@ const RECONNECT_MS = 1_000;
 export class ApiClient {
   constructor(private readonly target: ApiTarget) {}
 
-  /** GET a JSON document and parse it; any refusal is a CliError with the API's message. */
+  /** GET a JSON document and parse it; any refusal is an ApiRefusedError with the API's message. */
   async get<T>(path: string, schema: z.ZodType<T>): Promise<T> {
     const response = await this.fetch(path, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    return this.answer(path, response, schema);
+  }
+
+  /** POST a JSON body and parse the answer, as `get` does. */
+  async post<T>(path: string, body: unknown, schema: z.ZodType<T>): Promise<T> {
+    const response = await this.fetch(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+    return this.answer(path, response, schema);
+  }
+
+  private async answer<T>(path: string, response: Response, schema: z.ZodType<T>): Promise<T> {
     const text = await response.text();
     const body = parseJson(text);
     if (!response.ok) {
       const error = serviceError(body);
-      throw new CliError(
-        'API_REFUSED',
+      throw new ApiRefusedError(
+        response.status,
+        error?.code,
         error
           ? `${error.message} (${response.status} ${error.code})`
           : `${response.status}: ${text.slice(0, 200)}`,

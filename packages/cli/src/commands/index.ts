@@ -4,6 +4,7 @@ import { demoCommand } from './demo.js';
 import { dlqCommand } from './dlq.js';
 import { downCommand } from './down.js';
 import { fetchCommand } from './fetch.js';
+import { followupCommand } from './followup.js';
 import { importCommand } from './import.js';
 import { replayCommand } from './replay.js';
 import { sendCommand } from './send.js';
@@ -28,4 +29,5 @@ export const COMMANDS: readonly Command[] = [
   demoCommand,
   replayCommand,
   workflowCommand,
+  followupCommand,
 ];

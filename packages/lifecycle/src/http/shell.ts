@@ -171,11 +171,14 @@ export function createHttpApp(options: HttpShellOptions) {
 
 export type HttpApp = ReturnType<typeof createHttpApp>;
 
+/** `a read key`, `an admin key`. */
+const aKey = (keyClass: KeyClass) => `${keyClass === 'admin' ? 'an' : 'a'} ${keyClass} key`;
+
 function unauthenticated(reason: 'missing' | 'malformed' | 'unknown', access?: KeyClass): ApiError {
   const how =
     'send `Authorization: Bearer <key>` (or HTTP Basic with the key as user and an empty password)';
   const message = {
-    missing: `this route needs ${access === undefined ? 'an API' : `a ${access}`} key: ${how}`,
+    missing: `this route needs ${access === undefined ? 'an API key' : aKey(access)}: ${how}`,
     malformed: `the Authorization header is not one this service reads: ${how}`,
     unknown: "unknown key: not one of this service's keys",
   }[reason];
@@ -186,7 +189,7 @@ const wrongClass = (caller: Caller, access: KeyClass) =>
   new ApiError(
     403,
     'FORBIDDEN',
-    `this is a ${caller.keyClass} key; this route needs a ${access} key`,
+    `this is ${aKey(caller.keyClass)}; this route needs ${aKey(access)}`,
   );
 
 /**

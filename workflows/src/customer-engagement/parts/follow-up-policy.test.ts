@@ -67,12 +67,16 @@ describe('FollowUpPolicy', () => {
     ]);
   });
 
-  it('starts what a person asked for: the named playbook, or the first for the stage, cooldown or not', () => {
-    const policy = new FollowUpPolicy(settings, 'c1');
+  it('starts what a person asked for: the named playbook, or the first for manual, cooldown or not', () => {
+    const withCampaign = EngagementSettingsSchema.parse({
+      ...settings,
+      playbooks: [...settings.playbooks, playbook('campaign', ['overdue', 'manual'])],
+    });
+    const policy = new FollowUpPolicy(withCampaign, 'c1');
     const manual = (instant: number) => at(instant, { trigger: 'manual', stage: 'active' });
     expect(policy.admit(manual(T0), T0)).toMatchObject({
       decision: 'started',
-      playbook: { name: 'trust' }, // the first whose stages (any) include active
+      playbook: { name: 'campaign' }, // the first whose triggers include manual
     });
     expect(policy.admit(manual(T0 + HOUR), T0 + HOUR, 'cooling').decision).toBe('running');
     const id = policy.active()?.id ?? '';
@@ -85,6 +89,7 @@ describe('FollowUpPolicy', () => {
     });
     const other = new FollowUpPolicy(settings, 'c2');
     expect(other.admit(manual(T0), T0, 'no-such-playbook').decision).toBe('no_playbook');
+    expect(other.admit(manual(T0), T0).decision).toBe('no_playbook'); // none names manual
   });
 
   it('runs one at a time, and none within the cooldown after the last finished', () => {

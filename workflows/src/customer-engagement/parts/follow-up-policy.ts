@@ -42,8 +42,8 @@ export class FollowUpPolicy {
 
   /**
    * Records the drop and decides; a `started` follow-up is the caller's to start. A `manual`
-   * detection (a person asked) runs the named playbook, or the first for the stage, whatever the
-   * cooldown: only a running follow-up refuses it.
+   * detection (a person asked) runs the named playbook, or the first that names `manual` for the
+   * stage, whatever the cooldown: only a running follow-up refuses it.
    */
   admit(detection: Detection, now: number, playbookName?: string): Admission {
     const admission = this.#decide(detection, now, playbookName);
@@ -111,11 +111,10 @@ export class FollowUpPolicy {
       }
     }
     const { playbooks } = this.#settings;
-    const playbook = !manual
-      ? choosePlaybook(playbooks, detection.trigger, detection.stage)
-      : playbookName === undefined
-        ? playbooks.find(({ when }) => when.stages?.includes(detection.stage) ?? true)
-        : playbooks.find(({ name }) => name === playbookName);
+    const playbook =
+      manual && playbookName !== undefined
+        ? playbooks.find(({ name }) => name === playbookName)
+        : choosePlaybook(playbooks, detection.trigger, detection.stage);
     if (playbook === undefined) return { decision: 'no_playbook' };
     return {
       decision: 'started',

@@ -1,0 +1,38 @@
+import type { FastifyPluginCallback } from 'fastify';
+import { ApiError } from '@rapport/lifecycle';
+import { FollowUpBodySchema, type FollowUpRequested } from '@rapport/schema';
+import type { ApiContext } from '../app.js';
+import { CustomerParamsSchema, FollowUpQuerySchema } from '../queries.js';
+import { parseOrThrow } from '../validate.js';
+
+/**
+ * The admin routes that act on a customer's engagement workflow (not on the read model): each
+ * signals the workflow and answers 202 once Temporal took the signal; what the workflow decided
+ * shows in its drops (`rapport workflow <id>`) and, through the events it publishes, here.
+ */
+export const followUpRoutes =
+  (context: ApiContext): FastifyPluginCallback =>
+  (app, _options, done) => {
+    const admins = { config: { access: 'admin' } } as const;
+
+    app.post('/v1/customers/:id/follow-ups', admins, async (request, reply) => {
+      const { id } = parseOrThrow(CustomerParamsSchema, request.params, 'path');
+      parseOrThrow(FollowUpQuerySchema, request.query);
+      // No body at all asks for the default, as `{}` does.
+      const body = parseOrThrow(FollowUpBodySchema, request.body ?? {}, 'body');
+      if (!(await context.workflows.requestFollowUp(id, body))) {
+        throw new ApiError(
+          404,
+          'CUSTOMER_NOT_FOUND',
+          `no workflow for customer ${JSON.stringify(id)}: no event for this id has reached the engagement workflows`,
+        );
+      }
+      const answer: FollowUpRequested = {
+        customerId: id,
+        playbook: body.playbook ?? null,
+        requested: true,
+      };
+      return reply.code(202).send(answer);
+    });
+    done();
+  };
