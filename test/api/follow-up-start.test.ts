@@ -14,7 +14,7 @@ import {
   TEST_READ_KEY,
   TEST_WRITE_KEY,
 } from '../harness/index.js';
-import { DAY, startWebhookReceiver, type WebhookReceiver } from '../workflows/helpers.js';
+import { DAY, type WebhookReceiver } from '../workflows/helpers.js';
 import {
   buyer,
   postBatch,
@@ -44,17 +44,12 @@ describe('asking for a follow-up now, on the whole stack', () => {
   let receiver: WebhookReceiver;
 
   beforeAll(async () => {
-    receiver = await startWebhookReceiver(SECRET);
-    stack = await startWholeStack('follow-up', {
-      RAPPORT_FOLLOWUP_WEBHOOK_URL: receiver.url,
-      RAPPORT_FOLLOWUP_WEBHOOK_SECRET: SECRET,
-    });
-    ({ t, workflows } = stack);
+    stack = await startWholeStack('follow-up', SECRET);
+    ({ t, workflows, receiver } = stack);
   }, 60_000);
 
   afterAll(async () => {
     await stack?.stop();
-    receiver?.close();
   });
 
   const post = (

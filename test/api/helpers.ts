@@ -13,7 +13,11 @@ import type { StampedInteraction } from '@rapport/schema';
 import { z } from 'zod';
 import { startStack, type Stack } from '../bridge/helpers.js';
 import { sleep, TEST_READ_KEY, TEST_WRITE_KEY } from '../harness/index.js';
-import { workflowBundle } from '../workflows/helpers.js';
+import {
+  startWebhookReceiver,
+  workflowBundle,
+  type WebhookReceiver,
+} from '../workflows/helpers.js';
 import { model, setup, silent, type Setup } from '../projector/helpers.js';
 
 export interface TestApi extends Setup {
@@ -92,19 +96,27 @@ export interface WholeStack {
   readonly t: TestStack;
   readonly workflows: Stack;
   readonly bridge: StartedBridge;
+  /** Where the follow-ups' signed webhooks go. */
+  readonly receiver: WebhookReceiver;
   stop(): Promise<void>;
 }
 
+/** The follow-ups post their webhooks, signed with `webhookSecret`, to a local receiver. */
 export async function startWholeStack(
   label: string,
-  overrides: Record<string, string> = {},
+  webhookSecret = `${label}-webhook-secret`,
 ): Promise<WholeStack> {
   // The workflow bundle (webpack, seconds) builds while the read path starts.
-  const [t] = await Promise.all([startTestStack(label), workflowBundle()]);
+  const [t, receiver] = await Promise.all([
+    startTestStack(label),
+    startWebhookReceiver(webhookSecret),
+    workflowBundle(),
+  ]);
   const workflows = await startStack(`${label}-wf`, {
     RAPPORT_TOPIC_INTERACTIONS: t.config.kafka.topics.interactions,
     RAPPORT_TOPIC_DLQ: t.config.kafka.topics.dlq,
-    ...overrides,
+    RAPPORT_FOLLOWUP_WEBHOOK_URL: receiver.url,
+    RAPPORT_FOLLOWUP_WEBHOOK_SECRET: webhookSecret,
   });
   const config = workflows.rig.config;
   const bridge = await startBridge(config, createLogger(config, 'bridge'), { port: 0 });
@@ -112,10 +124,12 @@ export async function startWholeStack(
     t,
     workflows,
     bridge,
+    receiver,
     async stop() {
       await bridge.stop();
       await workflows.stop();
       await t.stop();
+      receiver.close();
     },
   };
 }

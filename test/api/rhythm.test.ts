@@ -2,7 +2,7 @@ import type { CustomerView } from '@rapport/read-model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stack } from '../bridge/helpers.js';
 import { TEST_ALLOWED_LATENESS_MS } from '../harness/index.js';
-import { DAY, startWebhookReceiver, type WebhookReceiver } from '../workflows/helpers.js';
+import { DAY, type WebhookReceiver } from '../workflows/helpers.js';
 import {
   buyer,
   EMAIL,
@@ -31,17 +31,12 @@ describe("exchanges and each customer's own rhythm, on the whole stack", () => {
   let receiver: WebhookReceiver;
 
   beforeAll(async () => {
-    receiver = await startWebhookReceiver(SECRET);
-    stack = await startWholeStack('rhythm', {
-      RAPPORT_FOLLOWUP_WEBHOOK_URL: receiver.url,
-      RAPPORT_FOLLOWUP_WEBHOOK_SECRET: SECRET,
-    });
-    ({ t, workflows } = stack);
+    stack = await startWholeStack('rhythm', SECRET);
+    ({ t, workflows, receiver } = stack);
   }, 60_000);
 
   afterAll(async () => {
     await stack?.stop();
-    receiver?.close();
   });
 
   const ingest = (batch: readonly object[]) => postBatch(t, batch);

@@ -16,3 +16,4 @@ export {
 export { redactUrl, WebhookUrlSchema } from './webhook-url.js';
 export { maskPassword } from './mask-password.js';
 export { loadModelParams, ModelFileError } from './model-file.js';
+export { readYamlFile } from './yaml-file.js';

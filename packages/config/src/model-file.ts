@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { ModelParamsSchema, type ModelParams } from '@rapport/model';
-import { CodedError, parseWith, type Issue } from '@rapport/schema';
-import { parse as parseYaml } from 'yaml';
+import { CodedError, type Issue } from '@rapport/schema';
+import { readYamlFile } from './yaml-file.js';
 
 /** A model file that cannot be used: found at start-up, never later. */
 export class ModelFileError extends CodedError<'MODEL_FILE_INVALID'> {
@@ -23,19 +22,5 @@ export class ModelFileError extends CodedError<'MODEL_FILE_INVALID'> {
  */
 export async function loadModelParams(path: string | undefined): Promise<ModelParams> {
   if (path === undefined) return ModelParamsSchema.parse({});
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new ModelFileError(path, [{ path: '', message: `cannot read: ${String(error)}` }]);
-  }
-  let document: unknown;
-  try {
-    document = parseYaml(text) ?? {};
-  } catch (error) {
-    throw new ModelFileError(path, [{ path: '', message: `not YAML or JSON: ${String(error)}` }]);
-  }
-  const parsed = parseWith(ModelParamsSchema, document);
-  if (!parsed.ok) throw new ModelFileError(path, parsed.issues);
-  return parsed.value;
+  return readYamlFile(path, ModelParamsSchema, (issues) => new ModelFileError(path, issues));
 }

@@ -1,8 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { DurationSchema, WebhookUrlSchema, type Config } from '@rapport/config';
-import { CodedError, parseWith, type Issue } from '@rapport/schema';
-import { parse as parseYaml } from 'yaml';
+import { DurationSchema, readYamlFile, WebhookUrlSchema, type Config } from '@rapport/config';
+import { CodedError, type Issue } from '@rapport/schema';
 import { z } from 'zod';
 import {
   CloseStepSchema,
@@ -73,22 +71,8 @@ const PlaybookFileSchema = z
   .pipe(z.strictObject({ playbooks: PlaybooksSchema, stepUrls: z.custom<StepUrls>() }));
 export type PlaybookFile = z.output<typeof PlaybookFileSchema>;
 
-export async function loadPlaybooks(path: string): Promise<PlaybookFile> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new PlaybooksError(path, [{ path: '', message: `cannot read: ${String(error)}` }]);
-  }
-  let document: unknown;
-  try {
-    document = parseYaml(text);
-  } catch (error) {
-    throw new PlaybooksError(path, [{ path: '', message: `not YAML: ${String(error)}` }]);
-  }
-  const parsed = parseWith(PlaybookFileSchema, document);
-  if (!parsed.ok) throw new PlaybooksError(path, parsed.issues);
-  return parsed.value;
+export function loadPlaybooks(path: string): Promise<PlaybookFile> {
+  return readYamlFile(path, PlaybookFileSchema, (issues) => new PlaybooksError(path, issues));
 }
 
 /**
