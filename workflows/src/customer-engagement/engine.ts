@@ -272,6 +272,11 @@ export class Engagement {
       this.#settled = this.model.apply(this.#settled, event);
       return;
     }
+    this.#hold(event);
+  }
+
+  /** Held in the order it happened, until it settles. */
+  #hold(event: StampedInteraction): void {
     const index = this.#pending.findIndex((pending) => happenedBefore(event, pending) < 0);
     this.#pending.splice(index < 0 ? this.#pending.length : index, 0, event);
   }
@@ -364,10 +369,14 @@ export class Engagement {
     }
   }
 
-  /** A derived event: published, folded now, and its copy from the log skipped. */
+  /**
+   * A derived event: published, its copy from the log skipped, and folded now, or when it settles
+   * if it is dated ahead of the watermark (a follow-up a person asked for, dated now).
+   */
   #decide(spec: Omit<DerivedEventSpec, 'customerId'>): void {
     const event = this.#outbox.publish(spec);
     this.#filter.decided(event.eventId);
-    this.#settled = this.model.apply(this.#settled, event);
+    if (spec.occurredAt > this.#watermark) this.#hold(event);
+    else this.#settled = this.model.apply(this.#settled, event);
   }
 }
