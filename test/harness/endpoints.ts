@@ -12,6 +12,8 @@ export const testInfraSchema = z.object({
   temporalNamespace: z.string(),
   /** The native time-skipping test server, for `TestWorkflowEnvironment.createTimeSkipping`. */
   temporalTestServer: z.string(),
+  /** The workflow code bundled once for every file (webpack takes seconds each time). */
+  workflowBundle: z.string(),
   sources: z.object({ kafka: sourceSchema, temporal: sourceSchema, redis: sourceSchema }),
 });
 export type TestInfra = z.infer<typeof testInfraSchema>;

@@ -5,6 +5,9 @@ import {
   stopInfrastructure,
   type ServiceName,
 } from '@rapport/infra';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { buildWorkflowBundle } from '@rapport/worker';
 import type { TestProject } from 'vitest/node';
 import { startContainers } from './containers.js';
 import type { Source, TestInfra } from './endpoints.js';
@@ -32,14 +35,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const missing = (['kafka', 'temporal', 'redis'] as const).filter(
     (name: ServiceName) => !config.infra[name].given,
   );
-  const [{ testServer }, provided] = await Promise.all([
+  const [{ testServer }, provided, workflowBundle] = await Promise.all([
     fetchTemporal(config.infra.cacheDir),
     provideMissing(config, missing),
+    bundleOnce(config.infra.runDir),
   ]);
   const infra: TestInfra = {
     ...provided.endpoints,
     temporalNamespace: config.temporal.namespace,
     temporalTestServer: testServer,
+    workflowBundle,
   };
   project.provide('infra', infra);
   console.log(
@@ -51,7 +56,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return provided.teardown;
 }
 
-type Endpoints = Omit<TestInfra, 'temporalNamespace' | 'temporalTestServer'>;
+/** The workflow code, bundled from source once for every test file; its path. */
+async function bundleOnce(runDir: string): Promise<string> {
+  const { code } = await buildWorkflowBundle();
+  await mkdir(runDir, { recursive: true });
+  const path = join(resolve(runDir), 'workflow-bundle.js');
+  await writeFile(path, code);
+  return path;
+}
+
+type Endpoints = Omit<TestInfra, 'temporalNamespace' | 'temporalTestServer' | 'workflowBundle'>;
 
 async function provideMissing(
   config: Config,

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '@rapport/config';
@@ -17,7 +18,6 @@ import {
   type Notification,
 } from '@rapport/workflows';
 import {
-  buildWorkflowBundle,
   DEFAULT_PLAYBOOKS_FILE,
   loadPlaybooks,
   startWorker,
@@ -28,6 +28,7 @@ import { DefaultLogger, Runtime, type LogEntry, type WorkflowBundle } from '@tem
 import {
   TEST_ALLOWED_LATENESS_MS,
   testConfig,
+  testInfra,
   uniqueNames,
   type UniqueNames,
 } from '../harness/index.js';
@@ -38,9 +39,10 @@ export const DAY = 24 * HOUR;
 
 let bundle: Promise<WorkflowBundle> | undefined;
 /**
- * One bundle per test file (a few seconds of webpack), shared by its workers. The first call
- * installs the SDK's runtime; given `logs`, every line of the SDK, its core and the workflows from
- * DEBUG up goes there instead of the console, for a test of what is logged.
+ * The workflow bundle the global setup built once for every file (webpack takes seconds), read
+ * once per file and shared by its workers. The first call installs the SDK's runtime; given
+ * `logs`, every line of the SDK, its core and the workflows from DEBUG up goes there instead of
+ * the console, for a test of what is logged.
  */
 export function workflowBundle(logs?: (entry: LogEntry) => void): Promise<WorkflowBundle> {
   // Expected failures (a webhook answering 500 on purpose) are logged at WARN by the SDK and its
@@ -60,7 +62,7 @@ export function workflowBundle(logs?: (entry: LogEntry) => void): Promise<Workfl
           },
     );
   }
-  bundle ??= buildWorkflowBundle();
+  bundle ??= readFile(testInfra().workflowBundle, 'utf8').then((code) => ({ code }));
   return bundle;
 }
 
