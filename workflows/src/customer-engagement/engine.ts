@@ -35,12 +35,21 @@ export type Action =
     }
   | { readonly kind: 'cancel'; readonly followUpId: string };
 
+/** An event waiting to settle, with its instant parsed once. */
+interface Held {
+  readonly at: number;
+  readonly event: StampedInteraction;
+}
+
+const held = (event: StampedInteraction): Held => ({ at: instantMs(event.occurredAt), event });
+
 /** A customer's events in the order they happened: by time, a request before its reply. */
-function happenedBefore(a: StampedInteraction, b: StampedInteraction): number {
+function happenedBefore(a: Held, b: Held): number {
+  const [x, y] = [a.event, b.event];
   return (
-    instantMs(a.occurredAt) - instantMs(b.occurredAt) ||
-    (a.direction === b.direction ? 0 : a.direction === 'inbound' ? -1 : 1) ||
-    (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0)
+    a.at - b.at ||
+    (x.direction === y.direction ? 0 : x.direction === 'inbound' ? -1 : 1) ||
+    (x.eventId < y.eventId ? -1 : x.eventId > y.eventId ? 1 : 0)
   );
 }
 
@@ -67,7 +76,7 @@ export class Engagement {
   readonly model: Model;
   readonly #lateness: number;
   #settled: State;
-  readonly #pending: StampedInteraction[];
+  readonly #pending: Held[];
   #watermark: number;
   #heldUntil: number;
   readonly #counts: Counts;
@@ -83,7 +92,7 @@ export class Engagement {
     this.customerId = handedOver?.customerId ?? customerId;
     this.#lateness = settings.lateArrivalGraceMs;
     this.#settled = handedOver ? this.model.fromJSON(handedOver.model) : this.model.empty();
-    this.#pending = [...(handedOver?.pending ?? [])];
+    this.#pending = (handedOver?.pending ?? []).map(held);
     this.#watermark = handedOver?.watermark ?? Number.NEGATIVE_INFINITY;
     this.#heldUntil = handedOver?.heldUntil ?? Number.NEGATIVE_INFINITY;
     this.#counts = handedOver
@@ -113,24 +122,22 @@ export class Engagement {
   advance(now: number): Action[] {
     if (now >= this.#heldUntil) this.#watermark = Math.max(this.#watermark, now - this.#lateness);
     const overflow = this.#pending.at(-MAX_PENDING - 1);
-    if (overflow !== undefined) {
-      this.#watermark = Math.max(this.#watermark, instantMs(overflow.occurredAt));
-    }
+    if (overflow !== undefined) this.#watermark = Math.max(this.#watermark, overflow.at);
     const actions: Action[] = [];
     for (;;) {
-      const event = this.#pending[0];
-      const eventAt = event === undefined ? Infinity : instantMs(event.occurredAt);
+      const first = this.#pending[0];
+      const eventAt = first?.at ?? Infinity;
       const deadline = this.#responsiveness.nextDeadline() ?? Infinity;
       const drop = this.#drops.next(this.#settled);
       const dropAt = drop?.at ?? Infinity;
       // At one instant: the event first (a reply at its deadline is in time), then the deadline.
       if (
-        event !== undefined &&
+        first !== undefined &&
         eventAt <= this.#watermark &&
         eventAt <= Math.min(deadline, dropAt)
       ) {
         this.#pending.shift();
-        this.#settle(event, now, actions);
+        this.#settle(first.event, now, actions);
       } else if (deadline <= this.#watermark && deadline <= dropAt) {
         const miss = this.#responsiveness.expireNext();
         if (miss !== undefined) this.#verdict(miss, now, actions);
@@ -151,9 +158,7 @@ export class Engagement {
     const deadline = this.#responsiveness.nextDeadline();
     const drop = this.#drops.next(this.#settled);
     const checks: NextCheck[] = [
-      ...(first === undefined
-        ? []
-        : [{ reason: 'settle' as const, at: instantMs(first.occurredAt) }]),
+      ...(first === undefined ? [] : [{ reason: 'settle' as const, at: first.at }]),
       ...(deadline === null ? [] : [{ reason: 'sla' as const, at: deadline }]),
       ...(drop === null ? [] : [{ reason: drop.trigger, at: drop.at }]),
     ];
@@ -242,7 +247,7 @@ export class Engagement {
     return {
       customerId: this.customerId,
       model: this.model.toJSON(this.#settled),
-      pending: [...this.#pending],
+      pending: this.#pending.map(({ event }) => event),
       watermark: Number.isFinite(this.#watermark) ? this.#watermark : null,
       heldUntil: Number.isFinite(this.#heldUntil) ? this.#heldUntil : null,
       ...this.#filter.snapshot(),
@@ -256,7 +261,10 @@ export class Engagement {
 
   /** Every event taken, settled or not. */
   #everything(): State {
-    return this.#pending.reduce((folded, event) => this.model.apply(folded, event), this.#settled);
+    return this.#pending.reduce(
+      (folded, { event }) => this.model.apply(folded, event),
+      this.#settled,
+    );
   }
 
   #take(event: StampedInteraction, now: number): void {
@@ -275,10 +283,17 @@ export class Engagement {
     this.#hold(event);
   }
 
-  /** Held in the order it happened, until it settles. */
+  /** Held in the order it happened, until it settles (found by bisection: a backfill is long). */
   #hold(event: StampedInteraction): void {
-    const index = this.#pending.findIndex((pending) => happenedBefore(event, pending) < 0);
-    this.#pending.splice(index < 0 ? this.#pending.length : index, 0, event);
+    const entry = held(event);
+    let [low, high] = [0, this.#pending.length];
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      const other = this.#pending[middle];
+      if (other !== undefined && happenedBefore(other, entry) <= 0) low = middle + 1;
+      else high = middle;
+    }
+    this.#pending.splice(low, 0, entry);
   }
 
   /**
