@@ -108,7 +108,7 @@ describe('follow-ups (time-skipping server)', () => {
       );
     }
     const crossing = model.predictedCrossingTime(fold(delivered), 20) ?? 0;
-    await env.sleep(crossing + LATENESS + 1_000 - (await env.currentTimeMs()));
+    await env.sleep(crossing + 1_000 - (await env.currentTimeMs()));
     const started = await rig.until(customer, ({ followUps }) => followUps.length === 1);
     const id = started.followUps[0]?.id ?? '';
     expect(started.followUps[0]).toMatchObject({ playbook: 'cooling-active', dropAt: crossing });
@@ -133,7 +133,7 @@ describe('follow-ups (time-skipping server)', () => {
     const next = model.predictedCrossingTime(fold(delivered), 20) ?? 0;
     const finishedAt = closed.followUps[0]?.finishedAt ?? 0;
     expect(next).toBeLessThan(finishedAt + 14 * DAY);
-    await env.sleep(next + LATENESS + 1_000 - (await env.currentTimeMs()));
+    await env.sleep(next + 1_000 - (await env.currentTimeMs()));
     const cooled = await rig.until(customer, ({ view }) => view.drops.length === 2);
     expect(cooled.view.drops[1]).toMatchObject({
       trigger: 'threshold',

@@ -369,24 +369,24 @@ describe('response deadlines', () => {
 });
 
 describe('drops', () => {
-  it('fires the predicted threshold crossing once, the lateness after it, and re-arms on new value', () => {
+  it('fires the predicted threshold crossing once, at its instant, and re-arms on new value', () => {
     const subject = engine();
     const events = engagedHistory();
     live(subject, events, T0 + 3 * DAY);
     const crossing = model.predictedCrossingTime(fold(events), 20) ?? 0;
-    expect(subject.nextCheck(T0 + 3 * DAY)).toEqual({ reason: 'threshold', at: crossing + L });
-    expect(subject.advance(Math.ceil(crossing + L) - 1)).toEqual([]);
-    const actions = subject.advance(Math.ceil(crossing + L));
+    expect(subject.nextCheck(T0 + 3 * DAY)).toEqual({ reason: 'threshold', at: crossing });
+    expect(subject.advance(Math.ceil(crossing) - 1)).toEqual([]);
+    const actions = subject.advance(Math.ceil(crossing));
     expect(actions).toEqual([
       expect.objectContaining({
         kind: 'start',
         followUp: expect.objectContaining({ trigger: 'threshold', dropAt: crossing }) as unknown,
       }),
     ]);
-    const [drop] = subject.view(crossing + L).drops;
+    const [drop] = subject.view(crossing).drops;
     expect(drop).toMatchObject({ trigger: 'threshold', at: crossing, stage: 'active' });
     expect(drop?.engagement).toBeCloseTo(20, 9);
-    sleep(subject, Math.ceil(crossing + L), crossing + DAY);
+    sleep(subject, Math.ceil(crossing), crossing + DAY);
     expect(subject.view(crossing + DAY).drops.map((item) => item.trigger)).toEqual(['threshold']);
 
     const later = Math.ceil(crossing) + DAY;
@@ -418,8 +418,8 @@ describe('drops', () => {
     const subject = engine();
     signal(subject, T0, event(T0, { type: 'purchase.completed', direction: 'inbound' }));
     subject.advance(T0 + L);
-    expect(subject.nextCheck(T0 + L)).toEqual({ reason: 'silence', at: T0 + 7 * DAY + L });
-    expect(subject.advance(T0 + 7 * DAY + L)).toEqual([
+    expect(subject.nextCheck(T0 + L)).toEqual({ reason: 'silence', at: T0 + 7 * DAY });
+    expect(subject.advance(T0 + 7 * DAY)).toEqual([
       expect.objectContaining({
         kind: 'start',
         followUp: expect.objectContaining({ trigger: 'silence', stage: 'onboarding' }) as unknown,
@@ -451,16 +451,18 @@ describe('drops', () => {
     const cooled = { followUpId: cooling?.followUpId ?? '', outcome: 're_engaged' } as const;
     subject.followUpFinished({ ...cooled, at: T0 + 8 * DAY });
     const overdue = last + 21 * DAY;
-    expect(subject.nextCheck(last + L)).toEqual({ reason: 'overdue', at: overdue + L });
-    expect(subject.advance(overdue + L - 1)).toEqual([]);
-    expect(subject.advance(overdue + L)).toEqual([
+    expect(subject.nextCheck(last + L)).toEqual({ reason: 'overdue', at: overdue });
+    expect(subject.advance(overdue - 1)).toEqual([]);
+    expect(subject.advance(overdue)).toEqual([
       expect.objectContaining({
         kind: 'start',
         followUp: expect.objectContaining({ trigger: 'overdue', dropAt: overdue }) as unknown,
         playbook: expect.objectContaining({ name: 'win-back' }) as unknown,
       }),
     ]);
-    // Fired once; the next purchase moves the instant on by the rhythm.
+    // Fired once (its record settles the lateness after it); the next purchase moves the
+    // instant on by the rhythm.
+    expect(sleep(subject, overdue, overdue + L)).toEqual([]);
     expect(subject.nextCheck(overdue + L)?.reason).toBe('silence');
     signal(
       subject,

@@ -144,26 +144,45 @@ export class Engagement {
       } else if (drop !== null && dropAt <= this.#watermark) {
         this.#admit(this.#drops.detect(this.#settled, drop.trigger, drop.at), now, actions);
       } else {
+        this.#promptDrops(now, actions);
         return actions;
       }
     }
   }
 
   /**
-   * When the next thing settles: an event, a response deadline or a predicted drop, each once the
-   * allowed lateness has passed it (and the watermark is not held by late arrivals).
+   * A predicted drop is acted on at its instant, not the lateness after it: a follow-up starts
+   * when the silence is reached. It reads every event taken by then (settled or not, all dated
+   * before it), so an event that happened before the instant but arrives after it is too late to
+   * prevent it. The settling walk then finds the same instant already acted on. Not while late
+   * arrivals hold the watermark: a backfill's drops are decided as it settles, in time order.
+   */
+  #promptDrops(now: number, actions: Action[]): void {
+    if (now < this.#heldUntil) return;
+    for (let drop = this.#drops.next(this.#everything()); drop !== null && drop.at <= now;) {
+      this.#admit(this.#drops.detect(this.#everything(), drop.trigger, drop.at), now, actions);
+      drop = this.#drops.next(this.#everything());
+    }
+  }
+
+  /**
+   * The next instant that matters: an event or a response deadline once the allowed lateness has
+   * passed it, a predicted drop at its instant (see #promptDrops), none before late arrivals stop
+   * holding the watermark.
    */
   nextCheck(now: number): NextCheck | null {
     const first = this.#pending[0];
     const deadline = this.#responsiveness.nextDeadline();
-    const drop = this.#drops.next(this.#settled);
+    const drop = this.#drops.next(this.#everything());
     const checks: NextCheck[] = [
-      ...(first === undefined ? [] : [{ reason: 'settle' as const, at: first.at }]),
-      ...(deadline === null ? [] : [{ reason: 'sla' as const, at: deadline }]),
+      ...(first === undefined
+        ? []
+        : [{ reason: 'settle' as const, at: first.at + this.#lateness }]),
+      ...(deadline === null ? [] : [{ reason: 'sla' as const, at: deadline + this.#lateness }]),
       ...(drop === null ? [] : [{ reason: drop.trigger, at: drop.at }]),
     ];
     return checks.reduce<NextCheck | null>((earliest, check) => {
-      const at = Math.max(check.at + this.#lateness, this.#heldUntil, now);
+      const at = Math.max(check.at, this.#heldUntil, now);
       return earliest === null || at < earliest.at ? { reason: check.reason, at } : earliest;
     }, null);
   }
