@@ -133,7 +133,7 @@ export function openApiDocument() {
   const followUp = {
     post: {
       summary:
-        "Ask the customer's workflow for a follow-up now: the named playbook, or the first for the customer's stage",
+        "Ask the customer's workflow for a follow-up now: the named playbook, or the first whose triggers include manual",
       description:
         'The workflow decides: it starts the playbook unless a follow-up is running (the drop it records says `running`) or no playbook has that name (`no_playbook`). The decision shows in the workflow (`rapport workflow <id>`) and, once projected, in this customer’s `drops` and `followUps`. An empty body asks for the default, as `{}` does.',
       security: [{ adminKey: [] }],

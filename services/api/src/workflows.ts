@@ -16,8 +16,9 @@ const sameShape = (body: FollowUpBody): FollowUpRequest => body;
 /** The customer workflows, as the query API's admin route reaches them. */
 export interface Workflows {
   /**
-   * Asks the customer's workflow for a follow-up now (the named playbook, or the first for their
-   * stage). False when the customer has no workflow; a 503 ApiError when Temporal does not answer.
+   * Asks the customer's workflow for a follow-up now (the named playbook, or the first for manual
+   * requests). False when the customer has no workflow; a 503 ApiError when Temporal does not
+   * answer.
    */
   requestFollowUp(customerId: string, body: FollowUpBody): Promise<boolean>;
   /** Closes the connection, if one was opened. */

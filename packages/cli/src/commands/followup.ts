@@ -26,7 +26,8 @@ export const followupCommand = defineCommand({
 
 Asks the customer's engagement workflow for a follow-up now, through the query API's admin
 route (POST /v1/customers/<id>/follow-ups): --playbook names the playbook to run, else the
-first playbook for the customer's stage runs. The workflow records the request as a drop
+first playbook whose triggers include manual (the default win-back) runs for the customer's
+stage. The workflow records the request as a drop
 (trigger manual) and decides: it starts the playbook, unless a follow-up is running already
 (decision running) or no playbook has that name (no_playbook). \`rapport workflow <id>\` shows
 the decision and the follow-up.
@@ -65,7 +66,7 @@ is refused, or the API or Temporal cannot be reached; 2 on a usage error.`,
       return 0;
     }
     const playbook =
-      answer.playbook === null ? "the first playbook for the customer's stage" : answer.playbook;
+      answer.playbook === null ? 'the first playbook for manual requests' : answer.playbook;
     console.log(
       [
         `follow-up requested for customer ${answer.customerId}: ${playbook}`,
