@@ -358,6 +358,7 @@ describe('customer engagement (time-skipping server)', () => {
       delivered.push(...events);
       await rig.deliver(customer, events);
     }
+    await quiet(env.client, workflowId);
     await rig.until(customer, ({ view }) => view.counts.applied === delivered.length, 30_000);
     const firstRun = await env.client.workflow
       .getHandle(workflowId, first.firstExecutionRunId)

@@ -72,11 +72,13 @@ async function deliverNow(
   const batch = fields.map((item) => interaction(customer, now, item));
   delivered.push(...batch);
   await rig.deliver(customer, batch);
+  // They are judged once the allowed lateness has passed them. What each step starts (publishing,
+  // a hand-over) is waited out before a query, which could race a continue-as-new.
+  const workflowId = customerWorkflowId(customer);
+  await quiet(env.client, workflowId);
   await rig.until(customer, ({ view }) => view.counts.applied >= delivered.length);
-  // They are judged once the allowed lateness has passed them; what that starts (publishing, a
-  // hand-over) is waited out before the next query, which could race a continue-as-new.
   await env.sleep(LATENESS);
-  await quiet(env.client, customerWorkflowId(customer));
+  await quiet(env.client, workflowId);
   await rig.until(customer, ({ view }) => view.pending === 0);
 }
 
@@ -266,6 +268,7 @@ describe('follow-ups (time-skipping server)', () => {
       delivered.push(event);
       await rig.deliver(customer, [event]);
     }
+    await quiet(env.client, workflowId);
     await rig.until(customer, ({ view }) => view.counts.applied === delivered.length);
     const firstRun = env.client.workflow.getHandle(workflowId, first.firstExecutionRunId);
     expect((await firstRun.describe()).status.name).toBe('CONTINUED_AS_NEW');
