@@ -159,9 +159,11 @@ export class Engagement {
    */
   #promptDrops(now: number, actions: Action[]): void {
     if (now < this.#heldUntil) return;
-    for (let drop = this.#drops.next(this.#everything()); drop !== null && drop.at <= now;) {
-      this.#admit(this.#drops.detect(this.#everything(), drop.trigger, drop.at), now, actions);
-      drop = this.#drops.next(this.#everything());
+    for (;;) {
+      const state = this.#everything();
+      const drop = this.#drops.next(state);
+      if (drop === null || drop.at > now) return;
+      this.#admit(this.#drops.detect(state, drop.trigger, drop.at), now, actions);
     }
   }
 

@@ -60,25 +60,17 @@ export async function customerEngagement(input: CustomerEngagementInput): Promis
       rhythm: { ...loaded.model.rhythm, enabled: rhythms && loaded.model.rhythm.enabled },
     },
   };
+  const around = { customerId, pinned, settings, inbox, finished, requests };
   if (!patched(EVENT_TIME_PATCH)) {
     const legacy = new LegacyEngagement(settings, customerId, snapshot);
     setHandler(stateQuery, () => legacy.view(workflowNow()));
     setHandler(followUpsQuery, () => legacy.followUps());
-    const shell = startShell({
-      customerId,
-      pinned,
-      settings,
-      inbox,
-      finished,
-      requests,
-      engine: legacy,
-    });
-    return runLegacy(legacy, shell);
+    return runLegacy(legacy, startShell({ ...around, engine: legacy }));
   }
   const engine = new Engagement(settings, customerId, snapshot);
   setHandler(stateQuery, () => engine.view(workflowNow()));
   setHandler(followUpsQuery, () => engine.followUps());
-  const shell = startShell({ customerId, pinned, settings, inbox, finished, requests, engine });
+  const shell = startShell({ ...around, engine });
 
   const perform = async (actions: readonly Action[]) => {
     for (const action of actions) {
