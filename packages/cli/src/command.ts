@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { loadConfig, type Config } from '@rapport/config';
+import { KEY_VARIABLES, loadConfig, type Config, type KeyClass } from '@rapport/config';
 import { KafkaError } from '@rapport/kafka';
 import { CliError, usageError } from './cli-errors.js';
 import { ApiClient, apiTarget } from './clients/api.js';
@@ -41,25 +41,30 @@ const HELP_FLAG = { help: { type: 'boolean', short: 'h' } } as const satisfies F
 const flagLines = (column: number, lines: readonly (readonly [string, string])[]) =>
   lines.map(([flag, text]) => `  ${flag.padEnd(column - 2)}${text}`).join('\n');
 
-/** The --help lines of the gateway's flags, descriptions starting at `column`. */
-export const gatewayUsage = (column: number) =>
-  flagLines(column, [
-    ['--gateway URL', 'the gateway (default http://$RAPPORT_HOST:$RAPPORT_GATEWAY_PORT)'],
-    ['--key KEY', 'write key (default the first of RAPPORT_WRITE_KEYS, else dev-write-key)'],
+const URL_LINES = {
+  gateway: ['--gateway URL', 'the gateway (default http://$RAPPORT_HOST:$RAPPORT_GATEWAY_PORT)'],
+  api: ['--api URL', 'the query API (default http://$RAPPORT_HOST:$RAPPORT_API_PORT)'],
+} as const;
+
+/** The --help lines of a server's flags with a key of `keyClass`, descriptions from `column`. */
+function serverUsage(column: number, server: keyof typeof URL_LINES, keyClass: KeyClass): string {
+  return flagLines(column, [
+    URL_LINES[server],
+    [
+      '--key KEY',
+      `${keyClass} key (default the first of RAPPORT_${KEY_VARIABLES[keyClass]}, else dev-${keyClass}-key)`,
+    ],
   ]);
+}
+
+/** The --help lines of the gateway's flags, descriptions starting at `column`. */
+export const gatewayUsage = (column: number) => serverUsage(column, 'gateway', 'write');
 
 /** The --help lines of the query API's flags. */
-export const API_USAGE = flagLines(16, [
-  ['--api URL', 'the query API (default http://$RAPPORT_HOST:$RAPPORT_API_PORT)'],
-  ['--key KEY', 'read key (default the first of RAPPORT_READ_KEYS, else dev-read-key)'],
-]);
+export const API_USAGE = serverUsage(16, 'api', 'read');
 
 /** The same for the commands that call the query API's admin routes, from `column`. */
-export const apiAdminUsage = (column: number) =>
-  flagLines(column, [
-    ['--api URL', 'the query API (default http://$RAPPORT_HOST:$RAPPORT_API_PORT)'],
-    ['--key KEY', 'admin key (default the first of RAPPORT_ADMIN_KEYS, else dev-admin-key)'],
-  ]);
+export const apiAdminUsage = (column: number) => serverUsage(column, 'api', 'admin');
 
 /** What a command takes after its flags: one operand, several in order, or none. */
 type Operands = string | readonly string[] | undefined;
