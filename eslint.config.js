@@ -177,6 +177,40 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard's browser app: it runs in a browser, and reads the API's types only (their
+    // packages would bring Node code into the bundle).
+    files: ['packages/dashboard/app/src/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.paths.map((path) => ({
+            ...path,
+            message: 'The dashboard runs in a browser: no Node built-ins.',
+          })),
+          patterns: [
+            {
+              group: ['node:*'],
+              message: 'The dashboard runs in a browser: no Node built-ins.',
+            },
+            {
+              group: ['@rapport/*'],
+              allowTypeImports: true,
+              message: 'The dashboard reads the API over HTTP: import its types only.',
+            },
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        ...['process', 'Buffer', 'require', '__dirname', '__filename'].map((name) => ({
+          name,
+          message: 'The dashboard runs in a browser.',
+        })),
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },

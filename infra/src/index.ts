@@ -5,6 +5,7 @@ export {
   fetchTemporal,
   fetchVegeta,
   fetchSchemathesis,
+  ensureChromium,
   ensureRedisServer,
   cachedPaths,
   type CachedBinaries,

@@ -10,67 +10,20 @@ import { Redis } from 'ioredis';
 import { loadConfig } from '@rapport/config';
 import { fetchVegeta } from '@rapport/infra';
 import { createModel } from '@rapport/model';
-import { Projection, ReadModel, readModelOptions, type PositionedEvent } from '@rapport/read-model';
+import { ReadModel, readModelOptions } from '@rapport/read-model';
 import { benchInfrastructure, deleteKeys, printTable } from './infra.js';
 import { API_NODE_FLAGS } from '../../packages/cli/src/service-processes.js';
+import { EVENTS_PER_CUSTOMER, populate } from './population.js';
 import { httpLoad, type HttpLoad } from './vegeta.js';
 import { startService, type ServiceProcess } from './service.js';
 
 const CUSTOMERS = Number(process.env['BENCH_CUSTOMERS'] ?? 20_000);
-const EVENTS_PER_CUSTOMER = 10;
 const RATE = 2_000;
 const SECONDS = 15;
 const CONNECTIONS = 32;
 const READ_KEY = 'bench-read-key';
-const DAY = 86_400_000;
 const runId = randomUUID().slice(0, 8);
 const prefix = `bench:${runId}:`;
-
-const TYPES = [
-  ['email.sent', 'email', 'outbound'],
-  ['email.replied', 'email', 'inbound'],
-  ['support.ticket_opened', 'support', 'inbound'],
-  ['support.ticket_resolved', 'support', 'outbound'],
-  ['chat.message', 'chat', 'inbound'],
-  ['page.viewed', 'web', 'inbound'],
-  ['purchase.completed', 'store', 'inbound'],
-] as const;
-
-/** Customers with ten events each over the last 60 days, projected as the projector would. */
-async function populate(store: ReadModel): Promise<void> {
-  const model = createModel();
-  const projection = new Projection(store.writer, model, {
-    generation: '0',
-    groupId: 'bench',
-    follow: false,
-    announce: false,
-  });
-  const now = Date.now();
-  let offset = 0;
-  for (let first = 0; first < CUSTOMERS; first += 200) {
-    const batch: PositionedEvent[] = [];
-    for (let customer = first; customer < Math.min(CUSTOMERS, first + 200); customer += 1) {
-      for (let index = 0; index < EVENTS_PER_CUSTOMER; index += 1) {
-        const [type, channel, direction] = TYPES[(customer + index) % TYPES.length] ?? TYPES[0];
-        batch.push({
-          partition: 0,
-          offset: String(offset++),
-          value: {
-            eventId: `bench-${runId}-${offset}`,
-            customerId: `customer-${customer}`,
-            channel,
-            type,
-            direction,
-            occurredAt: new Date(now - ((customer * 7 + index * 13) % 60) * DAY).toISOString(),
-            receivedAt: new Date(now).toISOString(),
-            source: 'http',
-          },
-        });
-      }
-    }
-    await projection.project(0, batch, now);
-  }
-}
 
 const { config: infra, stop } = await benchInfrastructure();
 const config = loadConfig({
@@ -86,7 +39,7 @@ try {
   console.log(
     `query benchmark: ${CUSTOMERS.toLocaleString('en-US')} customers of ${EVENTS_PER_CUSTOMER} events, the API in its own process, ${CONNECTIONS} connections`,
   );
-  await populate(store);
+  await populate(store, CUSTOMERS, runId);
   // Built (once, into the cache) before the API starts, not while it waits.
   const vegeta = await fetchVegeta(config.infra.cacheDir);
   api = await startService(

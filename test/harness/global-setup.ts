@@ -7,6 +7,7 @@ import {
 } from '@rapport/infra';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { buildDashboard } from '@rapport/dashboard/build';
 import { buildWorkflowBundle } from '@rapport/worker';
 import type { TestProject } from 'vitest/node';
 import { startContainers } from './containers.js';
@@ -39,6 +40,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     fetchTemporal(config.infra.cacheDir),
     provideMissing(config, missing),
     bundleOnce(config.infra.runDir),
+    // The query API serves what was built: from this checkout's source, not an older build.
+    buildDashboard(),
   ]);
   const infra: TestInfra = {
     ...provided.endpoints,

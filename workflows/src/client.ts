@@ -6,15 +6,20 @@ import type { customerEngagement } from './customer-engagement/workflow.js';
 import {
   CustomerViewSchema,
   eventsSignal,
+  FollowUpProgressSchema,
   FollowUpRecordSchema,
   FollowUpRequestSchema,
   followUpRequestSignal,
   followUpsQuery,
+  LATEST_FOLLOW_UPS,
+  progressQuery,
   stateQuery,
   type CustomerView,
+  type CustomerWorkflow,
   type Delivery,
   type FollowUpRecord,
   type FollowUpRequest,
+  type StepResult,
 } from './shared/definitions.js';
 import { customerWorkflowId } from './shared/ids.js';
 
@@ -77,10 +82,10 @@ export async function describeCustomer(
 ): Promise<CustomerDescription | null> {
   const handle = client.workflow.getHandle(customerWorkflowId(customerId));
   try {
-    const [view, followUps] = await Promise.all([
-      handle.query(stateQuery),
-      handle.query(followUpsQuery),
-    ]);
+    // One after the other: while the workflow has a task in flight the server holds its queries
+    // in a small buffer (one, by default) and refuses the query past it (RESOURCE_EXHAUSTED).
+    const view = await handle.query(stateQuery);
+    const followUps = await handle.query(followUpsQuery);
     return {
       view: CustomerViewSchema.parse(view),
       followUps: z.array(FollowUpRecordSchema).parse(followUps),
@@ -88,6 +93,40 @@ export async function describeCustomer(
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) return null;
     throw error;
+  }
+}
+
+/**
+ * The customer workflow as the query API answers it: its state, and its latest follow-ups
+ * (newest first, at most LATEST_FOLLOW_UPS) each with the steps its own workflow reports; `null`
+ * when there is no such workflow. Each follow-up is asked on its own, so one that cannot answer
+ * (its history is gone, or it does not answer in time) has `steps: null` and the rest still do.
+ */
+export async function describeCustomerWorkflow(
+  client: Client,
+  customerId: string,
+): Promise<CustomerWorkflow | null> {
+  const described = await describeCustomer(client, customerId);
+  if (described === null) return null;
+  const latest = described.followUps
+    .toSorted((a, b) => b.startedAt - a.startedAt)
+    .slice(0, LATEST_FOLLOW_UPS);
+  const steps = await Promise.all(latest.map((record) => followUpSteps(client, record.id)));
+  return {
+    customerId,
+    workflow: described.view,
+    followUps: latest.map((record, index) => ({ ...record, steps: steps[index] ?? null })),
+  };
+}
+
+/** A follow-up's steps so far (its workflow id is its record's id); null when it does not say. */
+async function followUpSteps(client: Client, followUpId: string): Promise<StepResult[] | null> {
+  try {
+    const progress = await client.workflow.getHandle(followUpId).query(progressQuery);
+    return FollowUpProgressSchema.parse(progress).steps;
+  } catch {
+    // Whatever kept this one follow-up from answering, the others and the state still stand.
+    return null;
   }
 }
 

@@ -227,7 +227,7 @@ describe('exchanges keep the fold a commutative monoid', () => {
 describe('reading with decay', () => {
   const threshold = fc.double({ min: 0.001, max: 99.999, noNaN: true });
 
-  it("gives as the headline exactly the reading's own figures", () => {
+  it("gives as the headline and the channel counts exactly the reading's own", () => {
     fc.assert(
       fc.property(eventLists(20), fc.integer({ min: 0, max: 5 * YEAR }), (events, later) => {
         const state = fold(events);
@@ -236,6 +236,7 @@ describe('reading with decay', () => {
         expect(Object.keys(model.headline(state, t)).sort()).toEqual(
           Object.keys(HeadlineSchema.shape).sort(),
         );
+        expect(model.channelCounts(state)).toEqual(model.at(state, t).ledger.counts.byChannel);
       }),
       { numRuns: 300 },
     );

@@ -8,6 +8,7 @@ import {
   type ModelParamsInput,
 } from './params.js';
 import {
+  byChannelOf,
   headlineOf,
   predictedCrossing,
   predictedDormancy,
@@ -38,6 +39,12 @@ export interface Model {
   at(state: State, t: number): Reading;
   /** The part of `at` that places the customer (see Headline), much cheaper. */
   headline(state: State, t: number): Headline;
+  /**
+   * Lifetime interactions per channel, as `at(state, t).ledger.counts.byChannel` gives them for
+   * any t, without the rest of the reading: with `headline`, what a count of customers by
+   * status, stage and channel needs.
+   */
+  channelCounts(state: State): Reading['ledger']['counts']['byChannel'];
   /** When engagement falls below `threshold` (0–100) if nothing else happens; see read.ts. */
   predictedCrossingTime(state: State, threshold: number): number | null;
   /** When the customer's silence makes them dormant; null with no interactions. */
@@ -71,6 +78,7 @@ export function createModel(input: ModelParamsInput = {}): Model {
     merge: (a, b) => mergeStates(a, b, context),
     at: (state, t) => readState(state, t, context),
     headline: (state, t) => headlineOf(state, t, context),
+    channelCounts: byChannelOf,
     predictedCrossingTime: (state, threshold) => predictedCrossing(state, threshold, context),
     predictedDormancyTime: (state) => predictedDormancy(state, params),
     predictedOverdueTime: (state) => overdueAt(rhythmOf(state, params)),

@@ -449,7 +449,17 @@ function lifetimeOf(state: State): Reading['ledger']['lifetime'] {
 function countsOf(state: State): Reading['ledger']['counts'] {
   const inbound = get(state.sums, LIFETIME.inbound);
   const outbound = get(state.sums, LIFETIME.outbound);
+  return {
+    inbound,
+    outbound,
+    signals: state.n - inbound - outbound,
+    byChannel: byChannelOf(state),
+  };
+}
+
+/** Lifetime interactions per channel: counts, so they do not decay and need no instant. */
+export function byChannelOf(state: State): Reading['ledger']['counts']['byChannel'] {
   const byChannel: Record<string, number> = {};
   state.channels.keys.forEach((key, k) => (byChannel[key] = get(state.channels.values, k)));
-  return { inbound, outbound, signals: state.n - inbound - outbound, byChannel };
+  return byChannel;
 }

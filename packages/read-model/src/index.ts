@@ -47,6 +47,7 @@ export {
   CustomerViewSchema,
   HistorySchema,
   SnapshotSchema,
+  SummarySchema,
   TimelineEntrySchema,
   TimelineSchema,
   customerSummary,
@@ -56,5 +57,6 @@ export {
   type CustomerSummary,
   type CustomerView,
   type Snapshot,
+  type Summary,
   type TimelineEntry,
 } from './views.js';

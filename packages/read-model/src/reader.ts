@@ -34,6 +34,7 @@ export interface ListPage {
 
 // Built once: a zod schema costs far more to build than to run.
 const ListReplySchema = z.tuple([z.array(z.string()), z.string(), z.string()]);
+const ScanReplySchema = z.tuple([z.string(), z.array(z.string())]);
 const FieldsSchema = z.array(z.instanceof(Buffer).nullable());
 
 /** What the query API reads: customers, their history and timeline, the lists, the changes. */
@@ -104,6 +105,34 @@ export class ReadModelReader {
       found.push({ customerId: pairs[i] ?? '', score: pairs[i + 1] ?? '' });
     }
     return nextScore === '' ? { found } : { found, next: { score: nextScore, customerId: nextId } };
+  }
+
+  /**
+   * Every customer of a generation, about `chunk` ids at a time, each once, in no order: a ZSCAN
+   * of the `dormant` index (which holds every customer), so that a walk of the whole population
+   * never holds Redis for more than one chunk. ZSCAN returns every member present from start to
+   * end at least once, also while writes move them; the ids already given are remembered so
+   * that none is given twice (a customer first written during the walk may or may not be).
+   */
+  async *customerIds(generation: string, chunk: number): AsyncGenerator<string[]> {
+    const key = this.keys.index(generation).dormant;
+    const seen = new Set<string>();
+    let cursor = '0';
+    do {
+      const [next, pairs] = ScanReplySchema.parse(
+        await this.redis.zscan(key, cursor, 'COUNT', chunk),
+      );
+      cursor = next;
+      const ids: string[] = [];
+      // Member, score, member, score…
+      for (let i = 0; i < pairs.length; i += 2) {
+        const id = pairs[i] ?? '';
+        if (seen.has(id)) continue;
+        seen.add(id);
+        ids.push(id);
+      }
+      if (ids.length > 0) yield ids;
+    } while (cursor !== '0');
   }
 
   /** Changes after `afterId` (exclusive), oldest first; `'0'` from the start of the stream. */

@@ -156,6 +156,8 @@ export const CustomerSummarySchema = z.object({
   trust: z.number().min(0).max(1),
   predictions: CustomerViewSchema.shape.predictions,
   lastEvent: isoOrNull,
+  /** The customer's latest own move: what a list of people at risk is read by. */
+  lastInbound: isoOrNull,
 });
 export type CustomerSummary = z.infer<typeof CustomerSummarySchema>;
 
@@ -169,6 +171,7 @@ export function customerSummary(customerId: string, reading: Headline): Customer
     trust: reading.trust.value,
     predictions: predictionsView(reading.predictions),
     lastEvent: isoOrNullOf(reading.timeline.lastEvent),
+    lastInbound: isoOrNullOf(reading.timeline.lastInbound),
   };
 }
 
@@ -179,6 +182,26 @@ export const CustomerListSchema = z.object({
   nextCursor: z.string().nullable(),
 });
 export type CustomerList = z.infer<typeof CustomerListSchema>;
+
+const count = z.int().min(0);
+
+/**
+ * Customers counted at one instant, each read as `GET /v1/customers/:id` reads them (`status`,
+ * `stage`, `channels` of that view). Every status and stage is present, 0 when none.
+ */
+export const SummarySchema = z.object({
+  /** The instant read: the request's (or `at`), to the second. */
+  asOf: iso,
+  customers: count,
+  status: z.record(StatusSchema, count),
+  stage: z.record(StageSchema, count),
+  /**
+   * Per channel, customers with at least one interaction on it (catalog channels; others `*`),
+   * as the list's `channel` filter selects them; only channels that have some.
+   */
+  channels: z.record(z.string(), z.int().min(1)),
+});
+export type Summary = z.infer<typeof SummarySchema>;
 
 const round = (value: number, digits: number) => Number(value.toFixed(digits));
 

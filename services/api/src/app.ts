@@ -1,4 +1,5 @@
 import type { Config } from '@rapport/config';
+import type { Asset } from '@rapport/dashboard';
 import type { Model } from '@rapport/model';
 import { createHttpApp, opsRoutes, readiness, type Logger } from '@rapport/lifecycle';
 import type { ReadModelReader } from '@rapport/read-model';
@@ -7,8 +8,11 @@ import type { ChangeFeed } from './feed.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { customerRoutes } from './routes/customers.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { followUpRoutes } from './routes/follow-ups.js';
 import { streamRoutes } from './routes/stream.js';
+import { summaryRoutes } from './routes/summary.js';
+import { workflowRoutes } from './routes/workflow.js';
 import type { Workflows } from './workflows.js';
 
 export interface ApiDeps {
@@ -20,8 +24,10 @@ export interface ApiDeps {
   readonly feed: ChangeFeed;
   /** The generation readers use now (cached; see GenerationCache). */
   readonly generation: () => Promise<string>;
-  /** The customer workflows (Temporal), for the admin routes that act on them. */
+  /** The customer workflows (Temporal): the admin route that acts on them, the one that reads them. */
   readonly workflows: Workflows;
+  /** The dashboard's built files; undefined when it was not built (its routes say how). */
+  readonly dashboard?: ReadonlyMap<string, Asset>;
   readonly now?: () => number;
   readonly logger: Logger;
 }
@@ -55,8 +61,11 @@ export async function buildApi(deps: ApiDeps) {
   };
 
   await app.register(customerRoutes(context));
+  await app.register(summaryRoutes(context));
+  await app.register(workflowRoutes(context));
   await app.register(streamRoutes(context));
   await app.register(followUpRoutes(context));
+  await app.register(dashboardRoutes(deps.dashboard));
   await app.register(
     opsRoutes({
       readiness: () => readiness({ redis: () => deps.redis.ping() }),

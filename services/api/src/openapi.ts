@@ -13,9 +13,11 @@ import {
   CustomerListSchema,
   CustomerViewSchema,
   HistorySchema,
+  SummarySchema,
   TimelineSchema,
 } from '@rapport/read-model';
 import { FollowUpBodySchema, FollowUpRequestedSchema } from '@rapport/schema';
+import { CustomerWorkflowSchema, LATEST_FOLLOW_UPS } from '@rapport/workflows/definitions';
 import { z } from 'zod';
 import { STREAM_ID } from './feed.js';
 import { ListQuerySchema } from './list.js';
@@ -26,6 +28,7 @@ import {
   ReadQuerySchema,
   StreamQuerySchema,
   TimelineQuerySchema,
+  WorkflowQuerySchema,
 } from './queries.js';
 
 const json = (schema: Schema) => ({ 'application/json': { schema } });
@@ -105,11 +108,13 @@ export function openApiDocument() {
       },
     },
   });
+  /** A read of one customer; `answers` are its own besides 200 and the keyed errors. */
   const customer = (
     summary: string,
     query: z.ZodObject<Record<string, z.ZodType>>,
     result: Schema,
     description: string,
+    answers: Readonly<Record<string, Schema>> = { '404': notFound },
   ) => {
     const operation = read(
       summary,
@@ -117,10 +122,15 @@ export function openApiDocument() {
       result,
       description,
     );
-    return {
-      get: { ...operation.get, responses: { ...operation.get.responses, '404': notFound } },
-    };
+    return { get: { ...operation.get, responses: { ...operation.get.responses, ...answers } } };
   };
+  // The routes that reach the customer workflows (Temporal) rather than the read model.
+  const temporalUnavailable = (what: string) => ({
+    ...errorAnswer(`\`TEMPORAL_UNAVAILABLE\`: the customer workflows did not answer; ${what}`),
+    headers: retryAfter(true),
+  });
+  const noWorkflow = (code: string) =>
+    errorAnswer(`\`${code}\`: the customer has no workflow (no event of theirs reached it)`);
   components.add('Change', ChangeSchema, 'output');
   // The header is read as none when empty (EventSource's before it saw an id), and unbounded.
   const lastEventId = components.inline(
@@ -148,15 +158,8 @@ export function openApiDocument() {
           content: json(components.add('FollowUpRequested', FollowUpRequestedSchema, 'output')),
         },
         ...errors(BODY_ERRORS),
-        '404': errorAnswer(
-          '`CUSTOMER_NOT_FOUND`: the customer has no workflow (no event of theirs reached it)',
-        ),
-        '503': {
-          ...errorAnswer(
-            '`TEMPORAL_UNAVAILABLE`: the customer workflows did not answer; nothing was requested',
-          ),
-          headers: retryAfter(true),
-        },
+        '404': noWorkflow('CUSTOMER_NOT_FOUND'),
+        '503': temporalUnavailable('nothing was requested'),
       },
     },
   };
@@ -164,7 +167,7 @@ export function openApiDocument() {
   return serviceDocument({
     title: 'Rapport query API',
     description:
-      "Customers' live engagement state, read at the request's instant (decay applied at read time), and a stream of state changes (read keys); an admin key asks a customer's workflow for a follow-up. Unknown query parameters are refused (400).",
+      "Customers' live engagement state, read at the request's instant (decay applied at read time), counts of them, their workflows and a stream of state changes (read keys); an admin key asks a customer's workflow for a follow-up. Unknown query parameters are refused (400).",
     securitySchemes: {
       readKey: { type: 'http', scheme: 'bearer', description: 'a read key (RAPPORT_READ_KEYS)' },
     },
@@ -194,7 +197,20 @@ export function openApiDocument() {
         components.add('Timeline', TimelineSchema, 'output'),
         'events',
       ),
+      '/v1/customers/{id}/workflow': customer(
+        "The customer's engagement workflow (Temporal): its state, timers, open requests and drops, and its latest follow-ups with their steps",
+        WorkflowQuerySchema,
+        components.add('CustomerWorkflow', CustomerWorkflowSchema, 'output'),
+        `the workflow as it answers (instants in epoch milliseconds); at most ${LATEST_FOLLOW_UPS} follow-ups, newest first, \`steps\` null for one that did not answer`,
+        { '404': noWorkflow('WORKFLOW_NOT_FOUND'), '503': temporalUnavailable('nothing was read') },
+      ),
       '/v1/customers/{id}/follow-ups': followUp,
+      '/v1/summary': read(
+        "Customers counted by status, stage and channel at the request's instant (or `at`), each read as `/v1/customers/{id}` reads them",
+        queryParameters(components, ReadQuerySchema),
+        components.add('Summary', SummarySchema, 'output'),
+        'the counts at `asOf` (the instant to the second; requests of the same second share one count)',
+      ),
       '/v1/stream': {
         get: {
           summary:

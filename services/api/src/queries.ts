@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { STREAM_ID } from './feed.js';
 
 /**
- * What the customer and stream routes accept in their paths and query strings: the routes parse
+ * What the customer, summary and stream routes accept in their paths and query strings: the routes parse
  * with these, and the OpenAPI document is generated from them. Strict, so an unknown parameter
  * is a 400 naming it rather than silently ignored. (The list's are in list.ts.)
  */
@@ -16,6 +16,8 @@ export const ReadQuerySchema = z.strictObject({
 });
 
 export const HistoryQuerySchema = z.strictObject({});
+
+export const WorkflowQuerySchema = z.strictObject({});
 
 /** `POST /v1/customers/:id/follow-ups` takes its input in its body (FollowUpBodySchema). */
 export const FollowUpQuerySchema = z.strictObject({});

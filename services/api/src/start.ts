@@ -1,4 +1,5 @@
 import { loadModelParams, type Config } from '@rapport/config';
+import { loadDashboard } from '@rapport/dashboard';
 import { createModel } from '@rapport/model';
 import type { Logger, RunningService } from '@rapport/lifecycle';
 import { connectReadModel } from '@rapport/read-model';
@@ -14,7 +15,8 @@ export interface StartedApi extends RunningService {
 
 /**
  * Starts the query API: Redis reachable first, so an API that answers is one that can read.
- * Temporal is not waited for: only the follow-up route needs it, and connects on first use.
+ * Temporal is not waited for: only the workflow routes (the follow-up request, the workflow
+ * read) need it, and they connect on first use.
  */
 export async function startApi(
   config: Config,
@@ -28,15 +30,20 @@ export async function startApi(
   }
   const model = createModel(await loadModelParams(config.model.file));
   const readModel = connectReadModel(config, model);
-  // Connected on first use: the API serves reads whether Temporal answers or not.
+  // Connected on first use: the API serves the read model whether Temporal answers or not.
   const workflows = workflowsOf(config.temporal, logger);
   try {
     await readModel.redis.ping();
     const generations = new GenerationCache(readModel.generations);
     // The feed's blocking reads hold a connection of their own: never the shared one.
     const feed = new ChangeFeed(readModel.reader, () => readModel.redis.duplicate(), logger);
+    const dashboard = await loadDashboard();
+    if (dashboard === undefined) {
+      logger.warn('the dashboard is not built: /dashboard/ answers 503 until it is');
+    }
     const app = await buildApi({
       config,
+      ...(dashboard === undefined ? {} : { dashboard }),
       reader: readModel.reader,
       redis: readModel.redis,
       model,

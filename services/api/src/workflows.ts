@@ -1,19 +1,19 @@
 import type { Config } from '@rapport/config';
 import { ApiError, type Logger } from '@rapport/lifecycle';
 import type { FollowUpBody } from '@rapport/schema';
-import type { FollowUpRequest } from '@rapport/workflows';
-import type { requestFollowUp as RequestFollowUp } from '@rapport/workflows/client';
+import type { CustomerWorkflow, FollowUpRequest } from '@rapport/workflows/definitions';
+import type * as WorkflowsClient from '@rapport/workflows/client';
 import type { Client, Connection } from '@temporalio/client';
 
-/** How long a follow-up request waits on Temporal before the route answers 503. */
-const SIGNAL_TIMEOUT_MS = 5_000;
+/** How long a call to the customer workflows waits on Temporal before the route answers 503. */
+const CALL_TIMEOUT_MS = 5_000;
 /** What a 503 asks the caller to wait before trying again. */
 const RETRY_AFTER_SECONDS = 5;
 
 // The route's body is the workflow's signal: a change to either is a type error here.
 const sameShape = (body: FollowUpBody): FollowUpRequest => body;
 
-/** The customer workflows, as the query API's admin route reaches them. */
+/** The customer workflows, as the query API's routes reach them. */
 export interface Workflows {
   /**
    * Asks the customer's workflow for a follow-up now (the named playbook, or the first for manual
@@ -21,6 +21,11 @@ export interface Workflows {
    * answer.
    */
   requestFollowUp(customerId: string, body: FollowUpBody): Promise<boolean>;
+  /**
+   * The customer's workflow: its state and its latest follow-ups with their steps. Null when the
+   * customer has no workflow; a 503 ApiError when Temporal does not answer.
+   */
+  describe(customerId: string): Promise<CustomerWorkflow | null>;
   /** Closes the connection, if one was opened. */
   close(): Promise<void>;
 }
@@ -28,34 +33,45 @@ export interface Workflows {
 interface Link {
   readonly connection: Connection;
   readonly client: Client;
-  readonly requestFollowUp: typeof RequestFollowUp;
+  /** The client's calls, loaded with it. */
+  readonly calls: Pick<typeof WorkflowsClient, 'requestFollowUp' | 'describeCustomerWorkflow'>;
   /** What Temporal's failures are (not answering, refusing the call): the others are faults. */
   readonly isTemporalFailure: (error: unknown) => boolean;
 }
 
-const unavailable = () =>
+/** 503 in the one error shape; `what` says what did not happen. */
+const unavailable = (what: string) =>
   new ApiError(
     503,
     'TEMPORAL_UNAVAILABLE',
-    'the customer workflows (Temporal) did not answer: the follow-up was not requested; retry later',
+    `the customer workflows (Temporal) did not answer: ${what}; retry later`,
     [],
     RETRY_AFTER_SECONDS,
   );
 
+/** The customer has no engagement workflow, for the routes that need one. */
+export const noWorkflow = (code: 'CUSTOMER_NOT_FOUND' | 'WORKFLOW_NOT_FOUND', customerId: string) =>
+  new ApiError(
+    404,
+    code,
+    `no workflow for customer ${JSON.stringify(customerId)}: no event for this id has reached the engagement workflows`,
+  );
+
 /**
- * The query API's link to Temporal, made on first use: reads never need it, so the Temporal client
- * (about 0.5 s to load and 30 MB) is loaded, and the connection opened, only when an admin first
- * asks for a follow-up. The API starts and serves reads whatever Temporal's state; while Temporal
- * is down only the follow-up route answers 503. The connection is one gRPC channel, kept for the
- * life of the process: it reconnects by itself once Temporal is back. Like every connection of
- * Rapport it has no retry interceptor (see connectWithoutRetries): each call is bounded instead.
+ * The query API's link to Temporal, made on first use: reads of the read model never need it, so
+ * the Temporal client (about 0.5 s to load and 30 MB) is loaded, and the connection opened, only
+ * when a route that reaches the workflows is first called. The API starts and serves the read
+ * model whatever Temporal's state; while Temporal is down only those routes answer 503. The
+ * connection is one gRPC channel, kept for the life of the process: it reconnects by itself once
+ * Temporal is back. Like every connection of Rapport it has no retry interceptor (see
+ * connectWithoutRetries): each call is bounded instead.
  */
 export function workflowsOf(temporal: Config['temporal'], logger: Logger): Workflows {
   let link: Promise<Link> | undefined;
   let closed = false;
 
   const open = async (): Promise<Link> => {
-    const [sdk, { requestFollowUp }, { temporalConnectionOptions }] = await Promise.all([
+    const [sdk, calls, { temporalConnectionOptions }] = await Promise.all([
       import('@temporalio/client'),
       import('@rapport/workflows/client'),
       import('@rapport/workflows/connection'),
@@ -71,31 +87,48 @@ export function workflowsOf(temporal: Config['temporal'], logger: Logger): Workf
     return {
       connection,
       client,
-      requestFollowUp,
+      calls,
       isTemporalFailure: (error) =>
         error instanceof ServiceError || error instanceof NamespaceNotFoundError,
     };
   };
 
+  /**
+   * One use of the workflows, as every route makes it: the link opened if it is not yet, the
+   * whole use bounded by one deadline (a query waits for a worker to answer, and without one it
+   * would wait for the server's own timeout), and Temporal's failures answered as 503. `what`
+   * names, in the log and the answer, what did not happen.
+   */
+  const call = async <T>(
+    what: string,
+    customerId: string,
+    use: (link: Link) => Promise<T>,
+  ): Promise<T> => {
+    if (closed) throw unavailable(what);
+    link ??= open().catch((error: unknown) => {
+      link = undefined;
+      throw error;
+    });
+    const opened = await link;
+    try {
+      return await opened.connection.withDeadline(Date.now() + CALL_TIMEOUT_MS, () => use(opened));
+    } catch (error) {
+      if (!opened.isTemporalFailure(error)) throw error;
+      // The log is the operator's: it names the address and the cause; the answer names neither.
+      logger.warn({ err: error, customerId }, `${what}: Temporal did not answer`);
+      throw unavailable(what);
+    }
+  };
+
   return {
-    async requestFollowUp(customerId, body) {
-      if (closed) throw unavailable();
-      link ??= open().catch((error: unknown) => {
-        link = undefined;
-        throw error;
-      });
-      const { connection, client, requestFollowUp, isTemporalFailure } = await link;
-      try {
-        return await connection.withDeadline(Date.now() + SIGNAL_TIMEOUT_MS, () =>
-          requestFollowUp(client, customerId, sameShape(body)),
-        );
-      } catch (error) {
-        if (!isTemporalFailure(error)) throw error;
-        // The log is the operator's: it names the address and the cause; the answer names neither.
-        logger.warn({ err: error, customerId }, 'follow-up request: Temporal did not answer');
-        throw unavailable();
-      }
-    },
+    requestFollowUp: (customerId, body) =>
+      call('the follow-up was not requested', customerId, ({ client, calls }) =>
+        calls.requestFollowUp(client, customerId, sameShape(body)),
+      ),
+    describe: (customerId) =>
+      call('the workflow was not read', customerId, ({ client, calls }) =>
+        calls.describeCustomerWorkflow(client, customerId),
+      ),
     async close() {
       closed = true;
       const opened = await link?.catch(() => undefined);

@@ -225,3 +225,31 @@ export const FollowUpProgressSchema = z.object({
 });
 export type FollowUpProgress = z.infer<typeof FollowUpProgressSchema>;
 export const progressQuery = defineQuery<FollowUpProgress>('progress');
+
+/**
+ * A follow-up as its customer workflow records it, with the steps its own workflow reports (its
+ * `progress` query): null when that query failed (the follow-up's history is gone, or Temporal
+ * did not answer for it), which takes nothing from the other follow-ups.
+ */
+export const FollowUpWithStepsSchema = FollowUpRecordSchema.extend({
+  steps: z.array(StepResultSchema).nullable(),
+});
+export type FollowUpWithSteps = z.infer<typeof FollowUpWithStepsSchema>;
+
+/** How many follow-ups a CustomerWorkflow holds, the latest: what a dashboard shows. */
+export const LATEST_FOLLOW_UPS = 10;
+
+/**
+ * A customer's engagement workflow as the query API answers it (`GET
+ * /v1/customers/:id/workflow`) and `describeCustomerWorkflow` reads it: its `state` query as the
+ * workflow answers it, and its latest follow-ups, newest first, with their steps. Instants are
+ * epoch milliseconds throughout, as the workflows keep them (the view's `state` is the model's own
+ * JSON form): only the read model's views are in ISO-8601.
+ */
+export const CustomerWorkflowSchema = z.object({
+  customerId: z.string(),
+  workflow: CustomerViewSchema,
+  /** Newest first. */
+  followUps: z.array(FollowUpWithStepsSchema).max(LATEST_FOLLOW_UPS),
+});
+export type CustomerWorkflow = z.infer<typeof CustomerWorkflowSchema>;

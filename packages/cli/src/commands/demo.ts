@@ -104,12 +104,18 @@ export async function runDemo(target: GatewayTarget, options: DemoOptions): Prom
   return { sent: feed.sent, duplicates: feed.duplicates, customers };
 }
 
+/**
+ * How long `rapport up --demo` takes to play the history: short enough that the dashboard it
+ * prints shows customers at risk, and follow-ups started for them, within a minute of opening.
+ */
+const UP_DEMO_SECONDS = 40;
+
 /** `rapport up --demo`: the demo against the gateway `up` just started, with its dev key. */
 export function demoOnUp(config: Config, signal: AbortSignal, live: boolean): Promise<DemoResult> {
   return runDemo(gatewayTarget(config, {}), {
     customers: 40,
     days: 90,
-    seconds: 120,
+    seconds: UP_DEMO_SECONDS,
     live,
     signal,
     say: (line) => console.log(`rapport: demo: ${line}`),

@@ -6,11 +6,12 @@ export const fetchCommand = defineCommand({
   name: 'fetch',
   synopsis: 'fetch',
   summary: `Download the embedded infrastructure (done by \`up\` too) and the test
-suite's fuzzer into the cache.`,
+suite's fuzzer into the cache; install its browser (Debian's Chromium).`,
   usage: `Usage: rapport fetch
 
 Downloads the embedded infrastructure (\`rapport up\` does too) and the test suite's fuzzer into
-the cache ($RAPPORT_CACHE_DIR), and prints where each is.`,
+the cache ($RAPPORT_CACHE_DIR), installs the browser of the dashboard's tests (Debian's
+Chromium, with apt, when it is not on PATH), and prints where each is.`,
   flags: {},
   async run({ config }) {
     const started = performance.now();

@@ -85,12 +85,16 @@ function printEndpoints(config: Config, services: readonly ServiceStatus[]): voi
       service.endpoint,
       `${service.mode}${service.action === 'reused' ? ', reused' : ''}`,
     ];
+    if (service.name === 'api') return [row, ['Dashboard', dashboardUrl(service), service.mode]];
     if (service.name !== 'temporal' || service.mode === 'given') return [row];
     const ui = `http://127.0.0.1:${config.infra.temporal.uiPort}`;
     return [row, ['Temporal Web UI', ui, service.mode]];
   });
   console.log(table(['service', 'endpoint', 'run by'], rows));
 }
+
+/** The query API serves the dashboard (services/api, packages/dashboard). */
+const dashboardUrl = (api: ServiceStatus) => `${api.endpoint}/dashboard/`;
 
 function printKeys(configured: Config): void {
   if (!isEmbeddedDefault(configured)) return;

@@ -1,9 +1,9 @@
 import type { FastifyPluginCallback } from 'fastify';
-import { ApiError } from '@rapport/lifecycle';
 import { FollowUpBodySchema, type FollowUpRequested } from '@rapport/schema';
 import type { ApiContext } from '../app.js';
 import { CustomerParamsSchema, FollowUpQuerySchema } from '../queries.js';
 import { parseOrThrow } from '../validate.js';
+import { noWorkflow } from '../workflows.js';
 
 /**
  * The admin routes that act on a customer's engagement workflow (not on the read model): each
@@ -21,11 +21,7 @@ export const followUpRoutes =
       // No body at all asks for the default, as `{}` does.
       const body = parseOrThrow(FollowUpBodySchema, request.body ?? {}, 'body');
       if (!(await context.workflows.requestFollowUp(id, body))) {
-        throw new ApiError(
-          404,
-          'CUSTOMER_NOT_FOUND',
-          `no workflow for customer ${JSON.stringify(id)}: no event for this id has reached the engagement workflows`,
-        );
+        throw noWorkflow('CUSTOMER_NOT_FOUND', id);
       }
       const answer: FollowUpRequested = {
         customerId: id,

@@ -1,0 +1,101 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { ApiClient, Problem } from '../api.js';
+import { LiveBadge, Loading, StagePill, StatusPill } from '../components/bits.js';
+import { ProblemView } from '../components/problem-view.js';
+import { dateTime, relative } from '../format.js';
+import { useChanges, useLoad } from '../hooks.js';
+import { Channels, Predictions, Timeline } from './activity.js';
+import { Explanation } from './explanation.js';
+import { Figures } from './figures.js';
+import { FollowUps } from './follow-ups.js';
+import { HistoryChart } from './history-chart.js';
+import { Ledger } from './ledger.js';
+import { Verdict } from './verdict.js';
+
+interface Props {
+  readonly client: ApiClient;
+  readonly id: string;
+  readonly onProblem: (problem: Problem) => void;
+}
+
+/** Statuses move with time alone (decay), so the page re-reads now and then even when quiet. */
+const REFRESH_MS = 30_000;
+
+/**
+ * One customer: where the relationship stands and why, how it went, what was exchanged both
+ * ways, and what Rapport did about it. Re-read whenever the stream says this customer changed.
+ */
+export function CustomerPage({ client, id, onProblem }: Props) {
+  const [version, setVersion] = useState(0);
+  const live = useChanges(client.key, id, () => setVersion((value) => value + 1));
+  useEffect(() => {
+    const timer = setInterval(() => setVersion((value) => value + 1), REFRESH_MS);
+    return () => clearInterval(timer);
+  }, []);
+  const customer = useLoad((signal) => client.customer(id, signal), [client, id, version]);
+  const history = useLoad((signal) => client.history(id, signal), [client, id, version]);
+  const timeline = useLoad((signal) => client.timeline(id, signal), [client, id, version]);
+  const workflow = useLoad((signal) => client.workflow(id, signal), [client, id, version]);
+  useEffect(() => {
+    if (customer.problem) onProblem(customer.problem);
+  }, [customer.problem, onProblem]);
+
+  if (customer.data === undefined) {
+    return (
+      <section class="customer" data-testid="customer-page">
+        <p>
+          <a href="#/">← All customers</a>
+        </p>
+        {customer.problem === undefined ? (
+          <Loading what={`customer ${id}`} />
+        ) : customer.problem.kind === 'not_found' ? (
+          <div class="card empty" data-testid="customer-missing">
+            <h2>No customer “{id}”</h2>
+            <p>
+              No event for this id has been projected. Check the id, or send an event for it; this
+              page shows the customer as soon as one arrives.
+            </p>
+          </div>
+        ) : (
+          <ProblemView problem={customer.problem} onRetry={customer.reload} />
+        )}
+      </section>
+    );
+  }
+  const view = customer.data;
+  return (
+    <section
+      class="customer"
+      data-testid="customer-page"
+      data-customer={id}
+      data-as-of={view.asOf}
+      data-events={view.events}
+    >
+      <p>
+        <a href="#/">← All customers</a>
+      </p>
+      <div class="page-head">
+        <h1 data-testid="customer-id">{view.customerId}</h1>
+        <StatusPill status={view.status} />
+        <StagePill stage={view.stage} />
+        <LiveBadge state={live} />
+        <span class="muted as-of" title={dateTime(view.asOf)}>
+          {view.events.toLocaleString()} events · last {relative(view.activity.lastEvent)}
+        </span>
+      </div>
+      <Verdict view={view} workflow={workflow.data} />
+      <div class="grid">
+        <Figures view={view} />
+        <div class="column">
+          <Ledger view={view} />
+          <Predictions view={view} />
+        </div>
+        <HistoryChart snapshots={history.data?.snapshots} problem={history.problem} />
+        <FollowUps view={view} workflow={workflow.data} problem={workflow.problem} />
+        <Explanation view={view} />
+        <Channels view={view} />
+        <Timeline timeline={timeline.data?.events} />
+      </div>
+    </section>
+  );
+}

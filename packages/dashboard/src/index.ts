@@ -1,0 +1,2 @@
+export { loadDashboard, type Asset } from './assets.js';
+export { ASSETS_DIR } from './paths.js';
