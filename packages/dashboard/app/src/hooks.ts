@@ -44,25 +44,26 @@ const SETTLE_MS = 300;
 
 /**
  * Follows the change stream (one customer's, or everyone's) and calls `onChanges` once a burst of
- * changes settles, with the customers that changed: a busy stream re-reads the page a few times a
- * second, not once per change.
+ * changes settles, with the customers that changed and when the latest of them was written: a
+ * busy stream re-reads the page a few times a second, not once per change.
  */
 export function useChanges(
   key: string,
   customer: string | undefined,
-  onChanges: (customers: ReadonlySet<string>) => void,
+  onChanges: (customers: ReadonlySet<string>, latestChangeAt: number) => void,
 ): StreamState {
   const [state, setState] = useState<StreamState>('connecting');
   const callback = useRef(onChanges);
   callback.current = onChanges;
   useEffect(() => {
     let pending = new Set<string>();
+    let latest = 0;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const flush = () => {
       timer = undefined;
       const changed = pending;
       pending = new Set();
-      callback.current(changed);
+      callback.current(changed, latest);
     };
     const schedule = () => {
       timer ??= setTimeout(flush, SETTLE_MS);
@@ -72,6 +73,7 @@ export function useChanges(
       ...(customer === undefined ? {} : { customer }),
       onChange: (change: ChangeEvent) => {
         pending.add(change.customerId);
+        latest = Math.max(latest, Date.parse(change.changedAt));
         schedule();
       },
       onGap: schedule,

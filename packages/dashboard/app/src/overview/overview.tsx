@@ -16,6 +16,8 @@ interface Props {
 
 /** Statuses change with time alone (decay), so the page re-reads now and then even when quiet. */
 const REFRESH_MS = 30_000;
+/** How soon to count again when the counts predate the latest change. */
+const RECOUNT_MS = 1_000;
 
 /** The lists shown for a status filter: by default, who is at risk and who crosses next. */
 function listsFor(filters: FilterValues): ListSpec[] {
@@ -76,11 +78,20 @@ export function Overview({ client, onProblem }: Props) {
   const [filters, setFilters] = useState<FilterValues>(NO_FILTERS);
   const [version, setVersion] = useState(0);
   const [changed, setChanged] = useState<ReadonlySet<string>>(new Set());
+  const [latestChangeAt, setLatestChangeAt] = useState(0);
   const summary = useLoad((signal) => client.summary(signal), [client, version]);
-  const live = useChanges(client.key, undefined, (customers) => {
+  const live = useChanges(client.key, undefined, (customers, changedAt) => {
     setChanged(customers);
+    setLatestChangeAt((previous) => Math.max(previous, changedAt));
     setVersion((value) => value + 1);
   });
+  // The API shares one count of every customer between requests for a second or two, so an
+  // answer may predate the change that asked for it: ask again shortly until it does not.
+  useEffect(() => {
+    if (summary.data === undefined || Date.parse(summary.data.asOf) >= latestChangeAt) return;
+    const timer = setTimeout(summary.reload, RECOUNT_MS);
+    return () => clearTimeout(timer);
+  }, [summary.data, latestChangeAt, summary.reload]);
   useEffect(() => {
     const timer = setInterval(() => setVersion((value) => value + 1), REFRESH_MS);
     return () => clearInterval(timer);
