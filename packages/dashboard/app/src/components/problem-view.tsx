@@ -30,3 +30,24 @@ export function ProblemView({ problem, onRetry }: Props) {
     </div>
   );
 }
+
+/**
+ * Over figures already shown, when a later read failed: they stay, marked as what they are, so a
+ * page left open on a wall screen never silently shows stale numbers as live.
+ */
+export function StaleNotice({
+  problem,
+  since,
+}: {
+  readonly problem: Problem;
+  readonly since: string;
+}) {
+  return (
+    <p class="stale" role="status" data-testid="stale" data-kind={problem.kind}>
+      {problem.kind === 'unreachable'
+        ? 'The query API is not answering'
+        : `The last read failed (${problem.message})`}
+      : these figures are from {new Date(since).toLocaleTimeString()}. The page keeps trying.
+    </p>
+  );
+}

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ApiClient, Problem } from '../api.js';
 import { LiveBadge, Loading, StagePill, StatusPill } from '../components/bits.js';
-import { ProblemView } from '../components/problem-view.js';
+import { ProblemView, StaleNotice } from '../components/problem-view.js';
 import { dateTime, relative } from '../format.js';
 import { useChanges, useLoad } from '../hooks.js';
 import { Channels, Predictions, Timeline } from './activity.js';
@@ -83,6 +83,9 @@ export function CustomerPage({ client, id, onProblem }: Props) {
           {view.events.toLocaleString()} events · last {relative(view.activity.lastEvent)}
         </span>
       </div>
+      {customer.problem !== undefined && (
+        <StaleNotice problem={customer.problem} since={view.asOf} />
+      )}
       <Verdict view={view} workflow={workflow.data} />
       <div class="grid">
         <Figures view={view} />

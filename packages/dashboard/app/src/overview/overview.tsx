@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ApiClient, Problem } from '../api.js';
 import { LiveBadge, Loading } from '../components/bits.js';
-import { ProblemView } from '../components/problem-view.js';
+import { ProblemView, StaleNotice } from '../components/problem-view.js';
 import { useChanges, useLoad } from '../hooks.js';
 import { customerHref } from '../route.js';
 import { Counts } from './counts.js';
@@ -113,6 +113,9 @@ export function Overview({ client, onProblem }: Props) {
           <span class="muted as-of">as of {new Date(summary.data.asOf).toLocaleTimeString()}</span>
         )}
       </div>
+      {summary.problem !== undefined && summary.data !== undefined && (
+        <StaleNotice problem={summary.problem} since={summary.data.asOf} />
+      )}
       {summary.problem !== undefined && summary.data === undefined ? (
         <ProblemView problem={summary.problem} onRetry={summary.reload} />
       ) : summary.data === undefined ? (
