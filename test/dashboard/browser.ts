@@ -1,11 +1,28 @@
+import { accessSync, constants } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inflateSync } from 'node:zlib';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
-/** Debian's Chromium, which infra/setup.sh installs: no browser is downloaded from elsewhere. */
-export const CHROMIUM = process.env['RAPPORT_CHROMIUM'] ?? '/usr/bin/chromium';
+/**
+ * Debian's Chromium, which infra/setup.sh installs (`chromium` on PATH, as `rapport fetch` looks
+ * for it): no browser is downloaded from elsewhere. `RAPPORT_CHROMIUM` names another.
+ */
+export function chromiumPath(): string {
+  const given = process.env['RAPPORT_CHROMIUM'];
+  if (given !== undefined && given !== '') return given;
+  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
+    const candidate = join(dir, 'chromium');
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // Not in this folder.
+    }
+  }
+  throw new Error("no chromium on PATH: run ./infra/setup.sh (it installs Debian's chromium)");
+}
 
 /**
  * Headless, and quiet on the network: without the background-networking flags Chromium keeps
@@ -14,7 +31,7 @@ export const CHROMIUM = process.env['RAPPORT_CHROMIUM'] ?? '/usr/bin/chromium';
  */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: chromiumPath(),
     args: [
       '--no-sandbox',
       '--disable-gpu',

@@ -25,7 +25,9 @@ Starts Kafka, Temporal and Redis (embedded by default) and the services, each on
 is ready; Ctrl-C stops what it started.
 
   --detach   leave them running; \`rapport down\` stops them
-  --demo     feed them a simulated population once they are ready (see \`rapport demo --help\`)`,
+  --demo     feed them a simulated population once they are ready: 90 days of history played
+             in 40 s, so the dashboard shows customers at risk within a minute, then the
+             present (see \`rapport demo --help\`)`,
   flags: {
     detach: { type: 'boolean', default: false },
     demo: { type: 'boolean', default: false },

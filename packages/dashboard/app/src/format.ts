@@ -15,10 +15,10 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
 ];
 const relativeFormat = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
 
-/** "in 3 days", "2 hours ago". */
-export function relative(iso: string | null, now = Date.now()): string {
-  if (iso === null) return '—';
-  const delta = Date.parse(iso) - now;
+/** "in 3 days", "2 hours ago", of an ISO instant or epoch milliseconds. */
+export function relative(instant: string | number | null, now = Date.now()): string {
+  if (instant === null) return '—';
+  const delta = (typeof instant === 'number' ? instant : Date.parse(instant)) - now;
   for (const [unit, ms] of UNITS) {
     if (Math.abs(delta) >= ms || unit === 'second') {
       return relativeFormat.format(Math.round(delta / ms), unit);

@@ -1,51 +1,92 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { Problem } from './api.js';
-import { followChanges, type ChangeEvent, type StreamState } from './stream.js';
+import { followChanges, type StreamState } from './stream.js';
 
 export interface Loaded<T> {
   readonly data: T | undefined;
+  /** Why the latest read failed; cleared by the next that succeeds. */
   readonly problem: Problem | undefined;
-  /** True until the first answer (a reload keeps showing the last data). */
-  readonly loading: boolean;
   readonly reload: () => void;
 }
 
 /**
- * Loads with `load` whenever `deps` change, and again on `reload()`; a slower answer to an older
- * request never overwrites a newer one (each load aborts the one before).
+ * Reads with `load`, again whenever `inputs` change (aborting a read of the old inputs), and again
+ * on `reload()`. A reload asked for while a read runs does not abort it (under a busy stream a
+ * slow read would never finish): it runs once more when that read lands.
  */
-export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: unknown[]): Loaded<T> {
-  const [state, setState] = useState<{ data?: T; problem?: Problem; loading: boolean }>({
-    loading: true,
-  });
-  const [tick, setTick] = useState(0);
+export function useLoad<T>(
+  load: (signal: AbortSignal) => Promise<T>,
+  inputs: unknown[],
+): Loaded<T> {
+  const [state, setState] = useState<{ data?: T; problem?: Problem }>({});
+  const latest = useRef(load);
+  latest.current = load;
+  const control = useRef<{ running: boolean; again: boolean; start: () => void } | undefined>(
+    undefined,
+  );
+
   useEffect(() => {
     const controller = new AbortController();
-    load(controller.signal).then(
-      (data) => !controller.signal.aborted && setState({ data, loading: false }),
-      (error: unknown) => {
-        if (controller.signal.aborted) return;
-        const problem =
-          error instanceof Problem
-            ? error
-            : new Problem('failed', 'the page could not read the API');
-        setState((previous) => ({ ...previous, problem, loading: false }));
-      },
-    );
+    const current = { running: false, again: false, start: () => undefined as void };
+    current.start = () => {
+      current.running = true;
+      current.again = false;
+      latest
+        .current(controller.signal)
+        .then(
+          (data) => !controller.signal.aborted && setState({ data }),
+          (error: unknown) => {
+            if (controller.signal.aborted) return;
+            const problem =
+              error instanceof Problem
+                ? error
+                : new Problem('failed', 'the page could not read the API');
+            setState((previous) => ({ ...previous, problem }));
+          },
+        )
+        .finally(() => {
+          current.running = false;
+          if (current.again && !controller.signal.aborted) current.start();
+        });
+    };
+    control.current = current;
+    setState({});
+    current.start();
     return () => controller.abort();
-    // `load` is a new closure each render: `deps` name what it reads.
-  }, [...deps, tick]);
-  const reload = useCallback(() => setTick((value) => value + 1), []);
-  return { data: state.data, problem: state.problem, loading: state.loading, reload };
+    // `load` is a new closure each render: `inputs` name what it reads.
+  }, inputs);
+
+  const reload = useCallback(() => {
+    const current = control.current;
+    if (current === undefined) return;
+    if (current.running) current.again = true;
+    else current.start();
+  }, []);
+  return { data: state.data, problem: state.problem, reload };
 }
 
-/** How soon after a change the page re-reads, and at most how often. */
+/** Statuses move with time alone (decay): a page re-reads this often even when nothing changes. */
+export const QUIET_REFRESH_MS = 30_000;
+
+/** Calls `tick` every `ms` while mounted. */
+export function useEvery(ms: number, tick: () => void): void {
+  const callback = useRef(tick);
+  callback.current = tick;
+  useEffect(() => {
+    const timer = setInterval(() => callback.current(), ms);
+    return () => clearInterval(timer);
+  }, [ms]);
+}
+
+/** How soon after a change the page re-reads, and so at most how often. */
 const SETTLE_MS = 300;
 
 /**
  * Follows the change stream (one customer's, or everyone's) and calls `onChanges` once a burst of
  * changes settles, with the customers that changed and when the latest of them was written: a
- * busy stream re-reads the page a few times a second, not once per change.
+ * busy stream re-reads the page a few times a second, not once per change. Also each time the
+ * stream goes live: what changed between the page's first read and the subscription (or during a
+ * reconnection the API could not replay) is read then.
  */
 export function useChanges(
   key: string,
@@ -71,13 +112,16 @@ export function useChanges(
     const stop = followChanges({
       key,
       ...(customer === undefined ? {} : { customer }),
-      onChange: (change: ChangeEvent) => {
+      onChange: (change) => {
         pending.add(change.customerId);
         latest = Math.max(latest, Date.parse(change.changedAt));
         schedule();
       },
       onGap: schedule,
-      onState: setState,
+      onState: (next) => {
+        setState(next);
+        if (next === 'live') schedule();
+      },
     });
     return () => {
       stop();

@@ -5,6 +5,19 @@
  */
 const KEY = 'rapport.readKey';
 
-export const storedKey = (): string | null => sessionStorage.getItem(KEY);
-export const storeKey = (key: string): void => sessionStorage.setItem(KEY, key);
-export const forgetKey = (): void => sessionStorage.removeItem(KEY);
+/**
+ * Storage can be refused (disabled by policy, or full): the page then asks for the key again on
+ * each load instead of failing to start.
+ */
+const attempt = <T>(act: () => T, otherwise: T): T => {
+  try {
+    return act();
+  } catch {
+    return otherwise;
+  }
+};
+
+export const storedKey = (): string | null => attempt(() => sessionStorage.getItem(KEY), null);
+export const storeKey = (key: string): void =>
+  attempt(() => sessionStorage.setItem(KEY, key), undefined);
+export const forgetKey = (): void => attempt(() => sessionStorage.removeItem(KEY), undefined);

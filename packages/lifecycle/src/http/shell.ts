@@ -101,7 +101,8 @@ export function createHttpApp(options: HttpShellOptions) {
     clientErrorHandler: answerClientError,
   });
 
-  // Public routes are fixed paths (the ops routes): a wrong method there is a 405 for anyone.
+  // A public route's fixed path (the ops routes, the dashboard's page) answers a wrong method with
+  // a 405 for anyone; a public pattern (`/dashboard/:file`) answers it as an unknown path does.
   const publicPaths = new Set<string>();
   app.addHook('onRoute', (route) => {
     const access = route.config?.access;

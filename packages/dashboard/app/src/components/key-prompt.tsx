@@ -24,9 +24,15 @@ export function KeyPrompt({ refusal, onAccepted }: Props) {
       );
       return;
     }
+    // A header carries printable ASCII only; the API's keys are made of it.
+    if (!/^[\x21-\x7e]+$/.test(candidate)) {
+      setMessage('An API key is printable ASCII without spaces: check what was pasted.');
+      return;
+    }
     setChecking(true);
     try {
-      await new ApiClient(candidate).summary();
+      // The cheapest read there is: one customer of a list (an empty store answers it too).
+      await new ApiClient(candidate).list({ limit: '1' });
       onAccepted(candidate);
     } catch (error) {
       setMessage(refusalMessage(error));

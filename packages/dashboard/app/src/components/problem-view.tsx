@@ -7,7 +7,7 @@ interface Props {
 
 const ADVICE: Record<Problem['kind'], string> = {
   unreachable:
-    'The query API did not answer. Check that Rapport is running (`pnpm rapport status`); this page retries when you ask.',
+    'The query API did not answer. Check that Rapport is running (`pnpm rapport status`); the page keeps trying.',
   key_refused: 'The API refused the key. Enter a read key again.',
   not_found: 'Nothing is recorded under this id.',
   unavailable: 'A part of Rapport this panel needs is not answering right now; try again shortly.',

@@ -18,17 +18,24 @@ const PAST_FOR: Record<Prediction, readonly string[]> = {
   dormantAt: ['dormant'],
 };
 
-/** A crossing with no instant: already behind them, or not one that will come. */
-const noInstant = (view: CustomerView, name: Prediction) =>
-  PAST_FOR[name].includes(view.status)
-    ? 'already'
-    : name === 'overdueAt' && view.rhythm.intervalDays === null
-      ? 'no rhythm yet'
-      : 'not expected';
+/**
+ * A crossing as a person reads it: to come, already behind them (an instant in the past, or none
+ * because it happened before their latest event), or not one that will come.
+ */
+function crossing(view: CustomerView, name: Prediction, now: number): string {
+  const at = view.predictions[name];
+  if (at !== null)
+    return Date.parse(at) <= now ? `already, ${relative(at, now)}` : relative(at, now);
+  if (PAST_FOR[name].includes(view.status)) return 'already';
+  return name === 'overdueAt' && view.rhythm.intervalDays === null
+    ? 'no rhythm yet'
+    : 'not expected';
+}
 
 /** What comes next if nothing happens, and the customer's own rhythm of exchanges. */
 export function Predictions({ view }: { readonly view: CustomerView }) {
   const { rhythm } = view;
+  const now = Date.now();
   return (
     <section class="card predictions" aria-label="What happens next" data-testid="predictions">
       <h2>If nothing happens</h2>
@@ -37,16 +44,12 @@ export function Predictions({ view }: { readonly view: CustomerView }) {
           <div data-testid={`prediction-${name}`} data-at={view.predictions[name] ?? ''}>
             <dt>{title}</dt>
             <dd>
-              {view.predictions[name] === null ? (
-                <span class="muted">{noInstant(view, name)}</span>
-              ) : (
-                <time
-                  dateTime={view.predictions[name] ?? undefined}
-                  title={dateTime(view.predictions[name])}
-                >
-                  {relative(view.predictions[name])}
-                </time>
-              )}
+              <time
+                dateTime={view.predictions[name] ?? undefined}
+                title={dateTime(view.predictions[name])}
+              >
+                {crossing(view, name, now)}
+              </time>
             </dd>
           </div>
         ))}

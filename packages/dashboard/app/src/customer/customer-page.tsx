@@ -1,9 +1,9 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect } from 'preact/hooks';
 import type { ApiClient, Problem } from '../api.js';
 import { LiveBadge, Loading, StagePill, StatusPill } from '../components/bits.js';
 import { ProblemView, StaleNotice } from '../components/problem-view.js';
 import { dateTime, relative } from '../format.js';
-import { useChanges, useLoad } from '../hooks.js';
+import { QUIET_REFRESH_MS, useChanges, useEvery, useLoad } from '../hooks.js';
 import { Channels, Predictions, Timeline } from './activity.js';
 import { Explanation } from './explanation.js';
 import { Figures } from './figures.js';
@@ -12,30 +12,32 @@ import { HistoryChart } from './history-chart.js';
 import { Ledger } from './ledger.js';
 import { Verdict } from './verdict.js';
 
+const BackLink = () => (
+  <p>
+    <a href="#/">← All customers</a>
+  </p>
+);
+
 interface Props {
   readonly client: ApiClient;
   readonly id: string;
   readonly onProblem: (problem: Problem) => void;
 }
 
-/** Statuses move with time alone (decay), so the page re-reads now and then even when quiet. */
-const REFRESH_MS = 30_000;
-
 /**
  * One customer: where the relationship stands and why, how it went, what was exchanged both
  * ways, and what Rapport did about it. Re-read whenever the stream says this customer changed.
  */
 export function CustomerPage({ client, id, onProblem }: Props) {
-  const [version, setVersion] = useState(0);
-  const live = useChanges(client.key, id, () => setVersion((value) => value + 1));
-  useEffect(() => {
-    const timer = setInterval(() => setVersion((value) => value + 1), REFRESH_MS);
-    return () => clearInterval(timer);
-  }, []);
-  const customer = useLoad((signal) => client.customer(id, signal), [client, id, version]);
-  const history = useLoad((signal) => client.history(id, signal), [client, id, version]);
-  const timeline = useLoad((signal) => client.timeline(id, signal), [client, id, version]);
-  const workflow = useLoad((signal) => client.workflow(id, signal), [client, id, version]);
+  const customer = useLoad((signal) => client.customer(id, signal), [client, id]);
+  const history = useLoad((signal) => client.history(id, signal), [client, id]);
+  const timeline = useLoad((signal) => client.timeline(id, signal), [client, id]);
+  const workflow = useLoad((signal) => client.workflow(id, signal), [client, id]);
+  const readAgain = () => {
+    for (const panel of [customer, history, timeline, workflow]) panel.reload();
+  };
+  const live = useChanges(client.key, id, readAgain);
+  useEvery(QUIET_REFRESH_MS, readAgain);
   useEffect(() => {
     if (customer.problem) onProblem(customer.problem);
   }, [customer.problem, onProblem]);
@@ -43,9 +45,7 @@ export function CustomerPage({ client, id, onProblem }: Props) {
   if (customer.data === undefined) {
     return (
       <section class="customer" data-testid="customer-page">
-        <p>
-          <a href="#/">← All customers</a>
-        </p>
+        <BackLink />
         {customer.problem === undefined ? (
           <Loading what={`customer ${id}`} />
         ) : customer.problem.kind === 'not_found' ? (
@@ -71,9 +71,7 @@ export function CustomerPage({ client, id, onProblem }: Props) {
       data-as-of={view.asOf}
       data-events={view.events}
     >
-      <p>
-        <a href="#/">← All customers</a>
-      </p>
+      <BackLink />
       <div class="page-head">
         <h1 data-testid="customer-id">{view.customerId}</h1>
         <StatusPill status={view.status} />

@@ -9,9 +9,8 @@ const SHOWN = 6;
  */
 export function Explanation({ view }: { readonly view: CustomerView }) {
   const engagement = view.explanation.engagement.slice(0, SHOWN);
-  const trust = [...view.explanation.trust]
-    .sort((a, b) => Math.abs(b.effect) - Math.abs(a.effect))
-    .slice(0, SHOWN);
+  // The model lists both already sorted, largest part first.
+  const trust = view.explanation.trust.slice(0, SHOWN);
   const maxPoints = Math.max(...engagement.map((part) => part.points), 1e-9);
   const maxEffect = Math.max(...trust.map((part) => Math.abs(part.effect)), 1e-9);
   return (

@@ -15,6 +15,12 @@ const DIMENSIONS: [keyof CustomerView['dimensions'], string, string][] = [
 /** The three figures now, trust with how sure Rapport is of it, and the seven dimensions. */
 export function Figures({ view }: { readonly view: CustomerView }) {
   const { trust } = view;
+  // Where trust could be, as sure as Rapport is: the whole scale at no confidence, a point at full.
+  const spread = (1 - trust.confidence) / 2;
+  const band = {
+    low: Math.max(0, trust.value - spread),
+    high: Math.min(1, trust.value + spread),
+  };
   return (
     <section class="card figures" aria-label="Figures now">
       <h2>Now</h2>
@@ -45,10 +51,7 @@ export function Figures({ view }: { readonly view: CustomerView }) {
             <span class="confidence" title="trust, with the band of how sure Rapport is">
               <span
                 class="band"
-                style={{
-                  left: `${Math.max(0, trust.value - (1 - trust.confidence) / 2) * 100}%`,
-                  width: `${Math.min(1, 1 - trust.confidence) * 100}%`,
-                }}
+                style={{ left: `${band.low * 100}%`, width: `${(band.high - band.low) * 100}%` }}
               />
               <span class="mark" style={{ left: `${trust.value * 100}%` }} />
             </span>

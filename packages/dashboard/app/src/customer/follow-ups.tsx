@@ -1,14 +1,12 @@
 import type { CustomerView, CustomerWorkflow, Problem } from '../api.js';
 import { ProblemView } from '../components/problem-view.js';
-import { dateTime, eventType, relative, stepResult, words } from '../format.js';
+import { dateTime, label, relative, STAGE_LABEL, stepResult, words } from '../format.js';
 
 interface Props {
   readonly view: CustomerView;
   readonly workflow: CustomerWorkflow | undefined;
   readonly problem: Problem | undefined;
 }
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 const DECISION: Record<string, string> = {
   started: 'follow-up started',
@@ -36,6 +34,8 @@ const wakeText = (reason: string) =>
       ? 'when an answer falls due'
       : `at the predicted drop (${triggerText(reason)})`;
 
+const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
+
 /**
  * What Rapport did about it: the drops the customer's workflow detected and what it decided,
  * and each follow-up with its playbook's steps and outcome. Read from the workflow itself; the
@@ -48,7 +48,8 @@ export function FollowUps({ view, workflow, problem }: Props) {
       {workflow === undefined ? (
         <>
           <p>
-            {view.followUps.started} follow-ups started, {view.followUps.finished} finished
+            {plural(view.followUps.started, 'follow-up')} started, {view.followUps.finished}{' '}
+            finished
             {view.followUps.active ? '; one is running' : ''}. {view.drops.detected} drops detected
             {view.drops.lastAt === null ? '' : `, the last ${relative(view.drops.lastAt)}`}.
           </p>
@@ -70,9 +71,7 @@ export function FollowUps({ view, workflow, problem }: Props) {
                 {workflow.workflow.openRequests.map((request) => (
                   <li>
                     thread {request.threadId} ({request.channel}), due{' '}
-                    <time title={dateTime(request.deadline)}>
-                      {relative(iso(request.deadline))}
-                    </time>
+                    <time title={dateTime(request.deadline)}>{relative(request.deadline)}</time>
                   </li>
                 ))}
               </ul>
@@ -84,7 +83,7 @@ export function FollowUps({ view, workflow, problem }: Props) {
               None so far.
               {workflow.workflow.nextCheck === null
                 ? ''
-                : ` The workflow looks again ${relative(iso(workflow.workflow.nextCheck.at))}, ${wakeText(workflow.workflow.nextCheck.reason)}.`}
+                : ` The workflow looks again ${relative(workflow.workflow.nextCheck.at)}, ${wakeText(workflow.workflow.nextCheck.reason)}.`}
             </p>
           ) : (
             <ol class="runs">
@@ -101,10 +100,8 @@ export function FollowUps({ view, workflow, problem }: Props) {
                     </span>
                     <span class="muted">
                       because {triggerText(run.trigger)} · started{' '}
-                      <time title={dateTime(run.startedAt)}>{relative(iso(run.startedAt))}</time>
-                      {run.reengagedAt === null
-                        ? ''
-                        : ` · re-engaged ${relative(iso(run.reengagedAt))}`}
+                      <time title={dateTime(run.startedAt)}>{relative(run.startedAt)}</time>
+                      {run.reengagedAt === null ? '' : ` · re-engaged ${relative(run.reengagedAt)}`}
                     </span>
                   </div>
                   {run.steps === null ? (
@@ -115,7 +112,7 @@ export function FollowUps({ view, workflow, problem }: Props) {
                         <li data-testid="follow-up-step">
                           <span class="step-kind">{step.kind}</span> {stepResult(step.result)}{' '}
                           <time class="muted" title={dateTime(step.startedAt)}>
-                            {relative(iso(step.startedAt))}
+                            {relative(step.startedAt)}
                           </time>
                         </li>
                       ))}
@@ -132,11 +129,11 @@ export function FollowUps({ view, workflow, problem }: Props) {
             <ul class="drops">
               {[...workflow.workflow.drops].reverse().map((drop) => (
                 <li data-testid="drop" data-decision={drop.decision}>
-                  <time title={dateTime(drop.at)}>{relative(iso(drop.at))}</time>:{' '}
+                  <time title={dateTime(drop.at)}>{relative(drop.at)}</time>:{' '}
                   {triggerText(drop.trigger)}{' '}
                   <span class="muted">
                     (engagement {drop.engagement.toFixed(1)}, trust {Math.round(drop.trust * 100)}%,{' '}
-                    {eventType(drop.stage)})
+                    {label(STAGE_LABEL, drop.stage)})
                   </span>{' '}
                   → {DECISION[drop.decision] ?? drop.decision}
                 </li>

@@ -34,15 +34,18 @@ const line = (label: string, stroke: string, dash?: number[]): uPlot.Series => (
  */
 export function HistoryChart({ snapshots, problem }: Props) {
   const target = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | undefined>(undefined);
+  const drawable = snapshots !== undefined && snapshots.length >= 2;
+  // One chart for the page's life: a re-read gives it new data (a new chart each time would
+  // flicker and lose the cursor under a busy stream).
   useEffect(() => {
     const element = target.current;
-    if (element === null || snapshots === undefined || snapshots.length === 0) return;
-    const plot = new uPlot(
+    if (element === null || !drawable) return;
+    const chart = new uPlot(
       {
         width: element.clientWidth,
         height: HEIGHT,
         scales: { y: { range: [0, 100] } },
-        axes: [{}, { values: (_plot, ticks) => ticks.map((tick) => `${tick}`) }],
         series: [
           {},
           line('Engagement', '#2563eb'),
@@ -51,18 +54,23 @@ export function HistoryChart({ snapshots, problem }: Props) {
         ],
         legend: { live: true },
       },
-      columns(snapshots),
+      [[], [], [], []],
       element,
     );
+    plot.current = chart;
     const resized = new ResizeObserver(() =>
-      plot.setSize({ width: element.clientWidth, height: HEIGHT }),
+      chart.setSize({ width: element.clientWidth, height: HEIGHT }),
     );
     resized.observe(element);
     return () => {
       resized.disconnect();
-      plot.destroy();
+      chart.destroy();
+      plot.current = undefined;
     };
-  }, [snapshots]);
+  }, [drawable]);
+  useEffect(() => {
+    if (snapshots !== undefined && snapshots.length >= 2) plot.current?.setData(columns(snapshots));
+  }, [snapshots, drawable]);
 
   return (
     <section class="card history" aria-label="Over time" data-testid="history">
@@ -71,7 +79,7 @@ export function HistoryChart({ snapshots, problem }: Props) {
         <ProblemView problem={problem} />
       ) : snapshots === undefined ? (
         <p class="loading">Loading…</p>
-      ) : snapshots.length < 2 ? (
+      ) : !drawable ? (
         <p class="muted">A line needs two points: the history grows with each event.</p>
       ) : (
         <div

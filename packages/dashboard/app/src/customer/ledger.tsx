@@ -4,13 +4,13 @@ import { points } from '../format.js';
 /** Below this share of the exchange, one side is hardly giving anything back. */
 const ONE_WAY_SHARE = 0.15;
 
-/** How evenly the two sides give: 0 one-way, 1 even. */
-export function balanceOf(given: number, received: number): number | null {
-  const total = given + received;
-  return total > 0 ? Math.min(given, received) / (total / 2) : null;
-}
+/** Who gives in a one-way exchange, in words the page uses wherever it says so. */
+export const ONE_WAY = {
+  us: 'One-way: you give, they hardly give back. Interaction is not engagement.',
+  them: 'One-way: they give, you hardly give back. Are they being heard?',
+} as const;
 
-export function oneWay(view: CustomerView): 'them' | 'us' | null {
+export function oneWay(view: CustomerView): keyof typeof ONE_WAY | null {
   const { given, received } = view.ledger;
   const total = given + received;
   if (!(total > 0)) return null;
@@ -78,14 +78,9 @@ export function Ledger({ view }: { readonly view: CustomerView }) {
           side="us"
         />
       </div>
-      {flag === 'us' && (
-        <p class="flag" data-testid="one-way">
-          One-way: you give, they hardly give back. Interaction is not engagement.
-        </p>
-      )}
-      {flag === 'them' && (
-        <p class="flag" data-testid="one-way">
-          One-way: they give, you hardly give back. Are they being heard?
+      {flag !== null && (
+        <p class="flag" data-testid="one-way" data-direction={flag}>
+          {ONE_WAY[flag]}
         </p>
       )}
       <p class="muted small">

@@ -1,11 +1,19 @@
 import type { CustomerView, CustomerWorkflow } from '../api.js';
 import { eventType, points, relative, stepResult, words } from '../format.js';
-import { oneWay } from './ledger.js';
+import { ONE_WAY, oneWay } from './ledger.js';
 
 interface Props {
   readonly view: CustomerView;
   readonly workflow: CustomerWorkflow | undefined;
 }
+
+/** When we last heard from them, or that we never did. */
+const heardText = (view: CustomerView) =>
+  view.activity.lastInbound === null
+    ? 'never heard from them'
+    : `last heard from them ${relative(view.activity.lastInbound)}`;
+
+const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 const isPast = (iso: string | null, now: number) => iso !== null && Date.parse(iso) <= now;
 
@@ -16,13 +24,15 @@ function reasons(view: CustomerView, now: number): string[] {
   const overdue = rhythm.intervalDays !== null && isPast(predictions.overdueAt, now);
   switch (view.status) {
     case 'dormant':
-      found.push(`Dormant: nothing from them since ${relative(view.activity.lastInbound)}.`);
+      found.push(`Dormant: ${heardText(view)}.`);
       break;
     case 'at_risk':
       found.push(
         overdue
           ? `Overdue: they usually exchange every ${rhythm.intervalDays?.toFixed(1)} days, and the last was ${relative(rhythm.lastExchange)}.`
-          : `Engagement has fallen to ${points(view.engagement)} of 100: too little value is exchanged, both ways, to call this a relationship.`,
+          : view.ledger.lifetime.given === 0
+            ? 'They have never given anything back: engagement needs value both ways, and there is none from them.'
+            : `Engagement has fallen to ${points(view.engagement)} of 100: too little value is exchanged, both ways, to call this a relationship.`,
       );
       break;
     case 'cooling':
@@ -43,11 +53,10 @@ function reasons(view: CustomerView, now: number): string[] {
       break;
   }
   if (view.status !== 'engaged' && view.status !== 'dormant') {
-    found.push(`Last heard from them ${relative(view.activity.lastInbound)}.`);
+    found.push(`${capitalized(heardText(view))}.`);
   }
   const direction = oneWay(view);
-  if (direction === 'us') found.push('The exchange is one-way: you give, they hardly give back.');
-  if (direction === 'them') found.push('The exchange is one-way: they give, you hardly answer.');
+  if (direction !== null) found.push(ONE_WAY[direction]);
   const worst = [...view.explanation.trust].sort((a, b) => a.effect - b.effect)[0];
   if (worst !== undefined && worst.effect < -0.02) {
     found.push(
@@ -63,13 +72,13 @@ function action(view: CustomerView, workflow: CustomerWorkflow | undefined): str
   if (running !== undefined) {
     const step = running.steps?.at(-1);
     return (
-      `Follow-up “${running.playbook}” is running since ${relative(new Date(running.startedAt).toISOString())}` +
+      `Follow-up “${running.playbook}” is running since ${relative(running.startedAt)}` +
       (step === undefined ? '.' : `: ${step.kind} — ${stepResult(step.result)}.`)
     );
   }
   const last = workflow?.followUps[0];
   if (last !== undefined) {
-    return `The last follow-up, “${last.playbook}”, ended ${words(last.outcome ?? 'finished')} ${relative(new Date(last.finishedAt ?? last.startedAt).toISOString())}.`;
+    return `The last follow-up, “${last.playbook}”, ended ${words(last.outcome ?? 'finished')} ${relative(last.finishedAt ?? last.startedAt)}.`;
   }
   if (workflow === undefined && view.followUps.active) return 'A follow-up is running.';
   if (view.status === 'at_risk' || view.status === 'dormant') {

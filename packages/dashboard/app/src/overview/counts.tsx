@@ -31,7 +31,7 @@ export function Counts({ summary, status, onStatus }: Props) {
           </button>
         ))}
         <div class="status-card total">
-          <span class="count" data-testid="count-total">
+          <span class="count" data-testid="count-total" data-count={summary.customers}>
             {summary.customers.toLocaleString()}
           </span>
           <span class="what">Customers</span>

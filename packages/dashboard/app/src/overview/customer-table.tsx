@@ -11,15 +11,15 @@ export interface ListSpec {
   readonly title: string;
   readonly note: string;
   readonly query: Record<string, string>;
-  /** Which instant the row shows: since when at risk, when it crosses, or the last event. */
+  /** Which instant the row shows: since when at risk, when it crosses, or when last heard from. */
   readonly instant: 'since' | 'crosses' | 'last';
 }
 
 interface Props {
   readonly client: ApiClient;
   readonly spec: ListSpec;
-  /** Bumped when the stream says something changed: the list is read again. */
-  readonly version: number;
+  /** Bumped when the list must be read again (the stream says something changed). */
+  readonly refresh: number;
   readonly changed: ReadonlySet<string>;
   readonly onProblem: (problem: Problem) => void;
 }
@@ -28,13 +28,20 @@ const PAGE = 50;
 
 type Row = CustomerList['items'][number];
 
+/** When we last heard from them: their own latest move, or that they never made one. */
+const lastHeard = (row: Row) => ({
+  iso: row.lastInbound,
+  text:
+    row.lastInbound === null ? 'never heard from them' : `last heard ${relative(row.lastInbound)}`,
+});
+
 function instantOf(row: Row, kind: ListSpec['instant']) {
   switch (kind) {
     case 'since':
       // A crossing already behind the customer's latest event is no longer predicted (null):
       // what matters then is how long we have not heard from them.
       return row.predictions.atRiskAt === null
-        ? { iso: row.lastInbound, text: `last heard ${relative(row.lastInbound)}` }
+        ? lastHeard(row)
         : { iso: row.predictions.atRiskAt, text: `at risk ${relative(row.predictions.atRiskAt)}` };
     case 'crosses':
       return {
@@ -42,17 +49,20 @@ function instantOf(row: Row, kind: ListSpec['instant']) {
         text: `crosses ${relative(row.predictions.atRiskAt)}`,
       };
     case 'last':
-      return { iso: row.lastEvent, text: `last event ${relative(row.lastEvent)}` };
+      return lastHeard(row);
   }
 }
 
 /** One list of customers, read from `GET /v1/customers` again whenever something changes. */
-export function CustomerTable({ client, spec, version, changed, onProblem }: Props) {
+export function CustomerTable({ client, spec, refresh, changed, onProblem }: Props) {
   const [limit, setLimit] = useState(PAGE);
   const list = useLoad(
     (signal) => client.list({ ...spec.query, limit: String(limit) }, signal),
-    [client, JSON.stringify(spec.query), limit, version],
+    [client, JSON.stringify(spec.query), limit],
   );
+  useEffect(() => {
+    if (refresh > 0) list.reload();
+  }, [refresh, list.reload]);
   useEffect(() => {
     if (list.problem) onProblem(list.problem);
   }, [list.problem, onProblem]);
@@ -62,7 +72,12 @@ export function CustomerTable({ client, spec, version, changed, onProblem }: Pro
     <section class="card list" data-testid={`list-${spec.id}`} aria-labelledby={`title-${spec.id}`}>
       <header>
         <h2 id={`title-${spec.id}`}>
-          {spec.title} <span class="muted">{list.data === undefined ? '' : items.length}</span>
+          {spec.title}{' '}
+          <span class="muted" data-testid="list-count">
+            {list.data === undefined
+              ? ''
+              : `${items.length}${list.data.nextCursor === null ? '' : '+'}`}
+          </span>
         </h2>
         <span class="muted">{spec.note}</span>
       </header>
@@ -95,6 +110,10 @@ export function CustomerTable({ client, spec, version, changed, onProblem }: Pro
               const instant = instantOf(row, spec.instant);
               return (
                 <tr
+                  // A row that changed again is a new element, so that it flashes again.
+                  key={
+                    changed.has(row.customerId) ? `${row.customerId}@${refresh}` : row.customerId
+                  }
                   class={changed.has(row.customerId) ? 'flash' : undefined}
                   data-customer={row.customerId}
                   data-testid="customer-row"

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { ApiClient, Problem } from '../api.js';
 import { LiveBadge, Loading } from '../components/bits.js';
 import { ProblemView, StaleNotice } from '../components/problem-view.js';
-import { useChanges, useLoad } from '../hooks.js';
+import { QUIET_REFRESH_MS, useChanges, useEvery, useLoad } from '../hooks.js';
 import { customerHref } from '../route.js';
 import { Counts } from './counts.js';
 import { CustomerTable, type ListSpec } from './customer-table.js';
@@ -14,60 +14,65 @@ interface Props {
   readonly onProblem: (problem: Problem) => void;
 }
 
-/** Statuses change with time alone (decay), so the page re-reads now and then even when quiet. */
-const REFRESH_MS = 30_000;
 /** How soon to count again when the counts predate the latest change. */
 const RECOUNT_MS = 1_000;
 
-/** The lists shown for a status filter: by default, who is at risk and who crosses next. */
+const TITLES: Record<Exclude<FilterValues['status'], ''>, string> = {
+  engaged: 'Engaged',
+  cooling: 'Cooling',
+  at_risk: 'At risk',
+  dormant: 'Dormant',
+};
+
+/**
+ * The lists shown for the filters: by default, who is at risk and who crosses next. Dormant
+ * customers have no crossing to sort by (the API refuses it), so a dormant status or stage (a
+ * dormant stage is a dormant status) lists by silence instead.
+ */
 function listsFor(filters: FilterValues): ListSpec[] {
   const narrow: Record<string, string> = {};
   if (filters.stage !== '') narrow['stage'] = filters.stage;
   if (filters.channel !== '') narrow['channel'] = filters.channel;
-  switch (filters.status) {
-    case '':
-      return [
-        {
-          id: 'at-risk',
-          title: 'At risk now',
-          note: 'longest at risk first',
-          query: { ...narrow, status: 'at_risk', sort: 'at_risk_at' },
-          instant: 'since',
-        },
-        {
-          id: 'next',
-          title: 'Predicted to cross next',
-          note: 'engaged or cooling, soonest crossing into risk first',
-          query: { ...narrow, status: 'engaged,cooling', sort: 'at_risk_at' },
-          instant: 'crosses',
-        },
-      ];
-    case 'dormant':
-      return [
-        {
-          id: 'status',
-          title: 'Dormant',
-          note: 'most recently active first',
-          query: { ...narrow, status: 'dormant', sort: '-dormant_at' },
-          instant: 'last',
-        },
-      ];
-    default:
-      return [
-        {
-          id: 'status',
-          title:
-            filters.status === 'at_risk'
-              ? 'At risk'
-              : filters.status === 'engaged'
-                ? 'Engaged'
-                : 'Cooling',
-          note: 'soonest crossing first',
-          query: { ...narrow, status: filters.status, sort: 'at_risk_at' },
-          instant: filters.status === 'at_risk' ? 'since' : 'crosses',
-        },
-      ];
+  if (filters.status === 'dormant' || filters.stage === 'dormant') {
+    return [
+      {
+        id: 'status',
+        title: TITLES.dormant,
+        note: 'most recently heard from first',
+        query: { ...narrow, status: 'dormant', sort: '-dormant_at' },
+        instant: 'last',
+      },
+    ];
   }
+  const atRisk: ListSpec = {
+    id: 'at-risk',
+    title: 'At risk now',
+    note: 'longest at risk first',
+    query: { ...narrow, status: 'at_risk', sort: 'at_risk_at' },
+    instant: 'since',
+  };
+  if (filters.status === '') {
+    return [
+      atRisk,
+      {
+        id: 'next',
+        title: 'Predicted to cross next',
+        note: 'engaged or cooling, soonest crossing into risk first',
+        query: { ...narrow, status: 'engaged,cooling', sort: 'at_risk_at' },
+        instant: 'crosses',
+      },
+    ];
+  }
+  if (filters.status === 'at_risk') return [{ ...atRisk, id: 'status' }];
+  return [
+    {
+      id: 'status',
+      title: TITLES[filters.status],
+      note: 'soonest crossing into risk first',
+      query: { ...narrow, status: filters.status, sort: 'at_risk_at' },
+      instant: 'crosses',
+    },
+  ];
 }
 
 /**
@@ -76,15 +81,21 @@ function listsFor(filters: FilterValues): ListSpec[] {
  */
 export function Overview({ client, onProblem }: Props) {
   const [filters, setFilters] = useState<FilterValues>(NO_FILTERS);
-  const [version, setVersion] = useState(0);
+  /** Bumped when the lists must be read again. */
+  const [refresh, setRefresh] = useState(0);
   const [changed, setChanged] = useState<ReadonlySet<string>>(new Set());
   const [latestChangeAt, setLatestChangeAt] = useState(0);
-  const summary = useLoad((signal) => client.summary(signal), [client, version]);
+  const summary = useLoad((signal) => client.summary(signal), [client]);
+  const readAgain = () => {
+    summary.reload();
+    setRefresh((value) => value + 1);
+  };
   const live = useChanges(client.key, undefined, (customers, changedAt) => {
     setChanged(customers);
     setLatestChangeAt((previous) => Math.max(previous, changedAt));
-    setVersion((value) => value + 1);
+    readAgain();
   });
+  useEvery(QUIET_REFRESH_MS, readAgain);
   // The API shares one count of every customer between requests for a second or two, so an
   // answer may predate the change that asked for it: ask again shortly until it does not.
   useEffect(() => {
@@ -92,10 +103,6 @@ export function Overview({ client, onProblem }: Props) {
     const timer = setTimeout(summary.reload, RECOUNT_MS);
     return () => clearTimeout(timer);
   }, [summary.data, latestChangeAt, summary.reload]);
-  useEffect(() => {
-    const timer = setInterval(() => setVersion((value) => value + 1), REFRESH_MS);
-    return () => clearInterval(timer);
-  }, []);
   useEffect(() => {
     if (summary.problem) onProblem(summary.problem);
   }, [summary.problem, onProblem]);
@@ -140,7 +147,7 @@ export function Overview({ client, onProblem }: Props) {
               key={`${spec.id}:${JSON.stringify(spec.query)}`}
               client={client}
               spec={spec}
-              version={version}
+              refresh={refresh}
               changed={changed}
               onProblem={onProblem}
             />
