@@ -42,20 +42,24 @@ export const eventType = (type: string) => {
     : `${type.slice(0, dot)} · ${type.slice(dot + 1).replace(/_/g, ' ')}`;
 };
 
-export const STATUS_LABEL: Record<string, string> = {
+/** The statuses and stages in the model's order (StatusSchema, StageSchema), as people read them. */
+export const STATUS_LABEL = {
   engaged: 'Engaged',
   cooling: 'Cooling',
   at_risk: 'At risk',
   dormant: 'Dormant',
-};
-export const STAGE_LABEL: Record<string, string> = {
+} as const;
+export const STAGE_LABEL = {
   prospect: 'Prospect',
   onboarding: 'Onboarding',
   active: 'Active',
   at_risk: 'At risk',
   dormant: 'Dormant',
   churned: 'Churned',
-};
+} as const;
+export const STATUSES = Object.keys(STATUS_LABEL) as (keyof typeof STATUS_LABEL)[];
+export const STAGES = Object.keys(STAGE_LABEL) as (keyof typeof STAGE_LABEL)[];
+
 /**
  * A step's result (`delivered`, `re_engaged`, `failed: …`, `skipped: …`) as a sentence: codes
  * read as words, the explanation after the colon is kept as written (it may name a setting).
@@ -63,11 +67,11 @@ export const STAGE_LABEL: Record<string, string> = {
 export const stepResult = (result: string) => {
   const colon = result.indexOf(':');
   const code = colon < 0 ? result : result.slice(0, colon);
-  return code.replace(/_/g, ' ') + (colon < 0 ? '' : result.slice(colon));
+  return words(code) + (colon < 0 ? '' : result.slice(colon));
 };
 
 /** `re_engaged` → `re engaged`: an outcome or other code as words. */
 export const words = (code: string) => code.replace(/_/g, ' ');
 
-export const label = (labels: Record<string, string>, key: string) =>
-  labels[key] ?? key.replace(/_/g, ' ');
+export const label = (labels: Readonly<Record<string, string>>, key: string) =>
+  labels[key] ?? words(key);

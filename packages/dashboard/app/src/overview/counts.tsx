@@ -1,5 +1,5 @@
 import type { Summary } from '../api.js';
-import { label, STAGE_LABEL, STATUS_LABEL } from '../format.js';
+import { label, STAGE_LABEL, STATUS_LABEL, STATUSES } from '../format.js';
 import type { FilterValues } from './filters.js';
 
 interface Props {
@@ -7,8 +7,6 @@ interface Props {
   readonly status: FilterValues['status'];
   readonly onStatus: (status: FilterValues['status']) => void;
 }
-
-const STATUSES = ['engaged', 'cooling', 'at_risk', 'dormant'] as const;
 
 /** Counts by status (each a filter), and the stages as one bar of their shares. */
 export function Counts({ summary, status, onStatus }: Props) {

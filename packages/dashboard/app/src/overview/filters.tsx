@@ -1,16 +1,14 @@
 import { useState } from 'preact/hooks';
-import { label, STAGE_LABEL } from '../format.js';
+import { label, STAGE_LABEL, STAGES, STATUS_LABEL, STATUSES } from '../format.js';
 
 export interface FilterValues {
   /** '' shows who is at risk and who crosses next. */
-  readonly status: '' | 'engaged' | 'cooling' | 'at_risk' | 'dormant';
+  readonly status: '' | (typeof STATUSES)[number];
   readonly stage: string;
   readonly channel: string;
 }
 
 export const NO_FILTERS: FilterValues = { status: '', stage: '', channel: '' };
-
-const STAGES = ['prospect', 'onboarding', 'active', 'at_risk', 'dormant', 'churned'];
 
 interface Props {
   readonly values: FilterValues;
@@ -33,10 +31,9 @@ export function Filters({ values, channels, onChange, onSearch }: Props) {
           data-testid="filter-status"
         >
           <option value="">At risk and crossing next</option>
-          <option value="engaged">Engaged</option>
-          <option value="cooling">Cooling</option>
-          <option value="at_risk">At risk</option>
-          <option value="dormant">Dormant</option>
+          {STATUSES.map((status) => (
+            <option value={status}>{label(STATUS_LABEL, status)}</option>
+          ))}
         </select>
       </label>
       <label>

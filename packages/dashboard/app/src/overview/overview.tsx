@@ -3,6 +3,7 @@ import type { ApiClient, Problem } from '../api.js';
 import { LiveBadge, Loading } from '../components/bits.js';
 import { ProblemView, StaleNotice } from '../components/problem-view.js';
 import { QUIET_REFRESH_MS, useChanges, useEvery, useLoad } from '../hooks.js';
+import { STATUS_LABEL } from '../format.js';
 import { customerHref } from '../route.js';
 import { Counts } from './counts.js';
 import { CustomerTable, type ListSpec } from './customer-table.js';
@@ -17,13 +18,6 @@ interface Props {
 /** How soon to count again when the counts predate the latest change. */
 const RECOUNT_MS = 1_000;
 
-const TITLES: Record<Exclude<FilterValues['status'], ''>, string> = {
-  engaged: 'Engaged',
-  cooling: 'Cooling',
-  at_risk: 'At risk',
-  dormant: 'Dormant',
-};
-
 /**
  * The lists shown for the filters: by default, who is at risk and who crosses next. Dormant
  * customers have no crossing to sort by (the API refuses it), so a dormant status or stage (a
@@ -37,7 +31,7 @@ function listsFor(filters: FilterValues): ListSpec[] {
     return [
       {
         id: 'status',
-        title: TITLES.dormant,
+        title: STATUS_LABEL.dormant,
         note: 'most recently heard from first',
         query: { ...narrow, status: 'dormant', sort: '-dormant_at' },
         instant: 'last',
@@ -67,7 +61,7 @@ function listsFor(filters: FilterValues): ListSpec[] {
   return [
     {
       id: 'status',
-      title: TITLES[filters.status],
+      title: STATUS_LABEL[filters.status],
       note: 'soonest crossing into risk first',
       query: { ...narrow, status: filters.status, sort: 'at_risk_at' },
       instant: 'crosses',
