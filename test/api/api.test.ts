@@ -11,7 +11,7 @@ import type { Stage, Status } from '@rapport/model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_ADMIN_KEY, TEST_WRITE_KEY } from '../harness/index.js';
 import { expectedStates, model, randomEvents } from '../projector/helpers.js';
-import { openStream, startTestApi, until, type TestApi } from './helpers.js';
+import { openApiDocument, openStream, startTestApi, until, type TestApi } from './helpers.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00.000Z');
 const DAY = 86_400_000;
@@ -245,9 +245,7 @@ describe('the query API', () => {
       status: 'ready',
       checks: { redis: 'ok' },
     });
-    const document = (await (await fetch(`${t.api.url}/openapi.json`)).json()) as {
-      paths: Record<string, unknown>;
-    };
+    const document = await openApiDocument(t);
     expect(Object.keys(document.paths)).toEqual(
       expect.arrayContaining(['/v1/customers', '/v1/customers/{id}', '/v1/stream']),
     );

@@ -16,6 +16,7 @@ import {
 } from '../harness/index.js';
 import { DAY, type WebhookReceiver } from '../workflows/helpers.js';
 import {
+  openApiDocument,
   buyer,
   postBatch,
   startTestApi,
@@ -191,9 +192,7 @@ describe('asking for a follow-up now, on the whole stack', () => {
   });
 
   it('is in the OpenAPI document, for admin keys', async () => {
-    const document = (await (await fetch(`${t.api.url}/openapi.json`)).json()) as {
-      paths: Record<string, Record<string, { security: unknown; responses: object }>>;
-    };
+    const document = await openApiDocument(t);
     const operation = document.paths['/v1/customers/{id}/follow-ups']?.['post'];
     expect(operation?.security).toEqual([{ adminKey: [] }]);
     expect(Object.keys(operation?.responses ?? {})).toEqual(

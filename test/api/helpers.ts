@@ -263,3 +263,13 @@ export const buyer = (customerId: string, purchases: readonly number[]) =>
     customerId,
     purchases.flatMap((at) => [[at - 60_000, VISIT] as const, [at, PURCHASE] as const]),
   );
+
+/** The API's OpenAPI document, as far as the route tests read it. */
+export interface OpenApiDocument {
+  readonly paths: Record<string, Record<string, { security: unknown; responses: object }>>;
+  readonly components: { schemas: Record<string, { required?: string[] }> };
+}
+
+export async function openApiDocument(t: TestApi): Promise<OpenApiDocument> {
+  return (await (await fetch(`${t.api.url}/openapi.json`)).json()) as OpenApiDocument;
+}

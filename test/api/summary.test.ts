@@ -4,7 +4,7 @@ import { CustomerViewSchema, SummarySchema, type Summary } from '@rapport/read-m
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_ADMIN_KEY, TEST_WRITE_KEY } from '../harness/index.js';
 import { randomEvents } from '../projector/helpers.js';
-import { startTestApi, type TestApi } from './helpers.js';
+import { openApiDocument, startTestApi, type TestApi } from './helpers.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00.000Z');
 const DAY = 86_400_000;
@@ -117,10 +117,7 @@ describe('the summary', () => {
   });
 
   it('is in the OpenAPI document, for read keys, with its answer', async () => {
-    const document = (await (await fetch(`${t.api.url}/openapi.json`)).json()) as {
-      paths: Record<string, Record<string, { security: unknown; responses: object }>>;
-      components: { schemas: Record<string, { required?: string[] }> };
-    };
+    const document = await openApiDocument(t);
     const operation = document.paths['/v1/summary']?.['get'];
     expect(operation?.security).toEqual([{ readKey: [] }]);
     expect(operation?.responses).toMatchObject({

@@ -5,6 +5,7 @@ import type { Stack } from '../bridge/helpers.js';
 import { freePort, sleep, TEST_ADMIN_KEY, TEST_WRITE_KEY } from '../harness/index.js';
 import { DAY } from '../workflows/helpers.js';
 import {
+  openApiDocument,
   buyer,
   postBatch,
   startTestApi,
@@ -120,9 +121,7 @@ describe("a customer's workflow, on the whole stack", () => {
   });
 
   it('is in the OpenAPI document, for read keys, with its answers', async () => {
-    const document = (await (await fetch(`${t.api.url}/openapi.json`)).json()) as {
-      paths: Record<string, Record<string, { security: unknown; responses: object }>>;
-    };
+    const document = await openApiDocument(t);
     const operation = document.paths['/v1/customers/{id}/workflow']?.['get'];
     expect(operation?.security).toEqual([{ readKey: [] }]);
     expect(operation?.responses).toMatchObject({

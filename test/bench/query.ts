@@ -12,10 +12,9 @@ import { fetchVegeta } from '@rapport/infra';
 import { createModel } from '@rapport/model';
 import { ReadModel, readModelOptions } from '@rapport/read-model';
 import { benchInfrastructure, deleteKeys, printTable } from './infra.js';
-import { API_NODE_FLAGS } from '../../packages/cli/src/service-processes.js';
 import { EVENTS_PER_CUSTOMER, populate } from './population.js';
 import { httpLoad, type HttpLoad } from './vegeta.js';
-import { startService, type ServiceProcess } from './service.js';
+import { startApiProcess, type ServiceProcess } from './service.js';
 
 const CUSTOMERS = Number(process.env['BENCH_CUSTOMERS'] ?? 20_000);
 const RATE = 2_000;
@@ -42,19 +41,12 @@ try {
   await populate(store, CUSTOMERS, runId);
   // Built (once, into the cache) before the API starts, not while it waits.
   const vegeta = await fetchVegeta(config.infra.cacheDir);
-  api = await startService(
-    'services/api/src/main.ts',
-    {
-      ...process.env,
-      RAPPORT_REDIS_URL: config.redis.url,
-      RAPPORT_REDIS_KEY_PREFIX: prefix,
-      RAPPORT_READ_KEYS: READ_KEY,
-      RAPPORT_API_PORT: String(port),
-      RAPPORT_LOG_LEVEL: 'warn',
-    },
+  api = await startApiProcess({
+    redisUrl: config.redis.url,
+    keyPrefix: prefix,
+    readKey: READ_KEY,
     port,
-    API_NODE_FLAGS,
-  );
+  });
   const load = {
     vegeta,
     baseUrl: api.url,

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { API_NODE_FLAGS } from '../../packages/cli/src/service-processes.js';
 import { FROM_SOURCE } from '../harness/processes.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -73,4 +74,26 @@ export async function startService(
   }
   child.kill('SIGKILL');
   throw new Error(`${entry} did not become ready within ${READY_WITHIN_MS / 1000} s`);
+}
+
+/** The query API in its own process as `rapport up` starts it, reading one key prefix. */
+export function startApiProcess(options: {
+  readonly redisUrl: string;
+  readonly keyPrefix: string;
+  readonly readKey: string;
+  readonly port: number;
+}): Promise<ServiceProcess> {
+  return startService(
+    'services/api/src/main.ts',
+    {
+      ...process.env,
+      RAPPORT_REDIS_URL: options.redisUrl,
+      RAPPORT_REDIS_KEY_PREFIX: options.keyPrefix,
+      RAPPORT_READ_KEYS: options.readKey,
+      RAPPORT_API_PORT: String(options.port),
+      RAPPORT_LOG_LEVEL: 'warn',
+    },
+    options.port,
+    API_NODE_FLAGS,
+  );
 }

@@ -12,10 +12,9 @@ import { Redis } from 'ioredis';
 import { loadConfig } from '@rapport/config';
 import { createModel, type State } from '@rapport/model';
 import { ReadModel, readModelOptions, SummarySchema } from '@rapport/read-model';
-import { API_NODE_FLAGS } from '../../packages/cli/src/service-processes.js';
 import { benchInfrastructure, deleteKeys, percentile, printTable } from './infra.js';
 import { EVENTS_PER_CUSTOMER, populate } from './population.js';
-import { startService } from './service.js';
+import { startApiProcess } from './service.js';
 
 const SIZES = (process.env['BENCH_CUSTOMERS'] ?? '20000,100000').split(',').map(Number);
 const WALKS = 5;
@@ -68,19 +67,12 @@ try {
     const model = createModel();
     const store = new ReadModel(redis, model, readModelOptions(config));
     const port = 18_382;
-    const api = await startService(
-      'services/api/src/main.ts',
-      {
-        ...process.env,
-        RAPPORT_REDIS_URL: config.redis.url,
-        RAPPORT_REDIS_KEY_PREFIX: prefix,
-        RAPPORT_READ_KEYS: READ_KEY,
-        RAPPORT_API_PORT: String(port),
-        RAPPORT_LOG_LEVEL: 'warn',
-      },
+    const api = await startApiProcess({
+      redisUrl: config.redis.url,
+      keyPrefix: prefix,
+      readKey: READ_KEY,
       port,
-      API_NODE_FLAGS,
-    );
+    });
     try {
       console.log(
         `summary benchmark: ${customers.toLocaleString('en-US')} customers of ${EVENTS_PER_CUSTOMER} events`,
