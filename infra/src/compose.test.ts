@@ -92,6 +92,23 @@ describe('docker-compose.yml', async () => {
     },
   );
 
+  it("passes the follow-ups' destinations and their secrets to the worker alone", () => {
+    const destinations = [
+      'RAPPORT_FOLLOWUP_WEBHOOK_URL',
+      'RAPPORT_FOLLOWUP_WEBHOOK_SECRET',
+      'RAPPORT_SLACK_WEBHOOKS',
+      'RAPPORT_SMTP_URL',
+      'RAPPORT_EMAIL_FROM',
+      'RAPPORT_EMAIL_RECIPIENTS',
+    ];
+    const worker = compose.services['worker']?.environment ?? {};
+    for (const name of destinations) expect(worker[name]).toBe(`\${${name}:-}`);
+    for (const other of ['gateway', 'projector', 'api', 'bridge']) {
+      const environment = Object.keys(compose.services[other]?.environment ?? {});
+      expect(environment.filter((name) => destinations.includes(name))).toEqual([]);
+    }
+  });
+
   it('advertises the published Kafka port to clients on the host', async () => {
     const text = await readFile(composeFile, 'utf8');
     expect(withDefaults(text)).toContain(`EXTERNAL://127.0.0.1:${config.infra.kafka.port}`);

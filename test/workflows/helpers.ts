@@ -202,6 +202,18 @@ export async function quiet(client: Client, workflowId: string): Promise<void> {
   }
 }
 
+/**
+ * As JSON with payloads decoded: protobuf messages give them as base64 (of JSON), where a search
+ * for a token would find nothing whether it is there or not.
+ */
+export function readable(value: unknown): string {
+  return JSON.stringify(JSON.parse(JSON.stringify(value)), (key, inner: unknown) =>
+    key === 'data' && typeof inner === 'string'
+      ? Buffer.from(inner, 'base64').toString('utf8')
+      : inner,
+  );
+}
+
 /** Rejects after `ms`: a query that never answers is given up, and the caller asks again. */
 function unanswered(ms: number, customerId: string): Promise<never> {
   return new Promise((_, reject) => {

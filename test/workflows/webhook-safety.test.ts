@@ -15,7 +15,7 @@ import type { LogEntry } from '@temporalio/worker';
 import { MockActivityEnvironment, TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testInfra } from '../harness/index.js';
-import { interaction, startRig, workflowBundle, type Rig } from './helpers.js';
+import { interaction, readable, startRig, workflowBundle, type Rig } from './helpers.js';
 
 /** What the receivers' URLs carry; none of it may reach history, queries, errors or logs. */
 const SECRETS = ['step-tok3n-91c4', 'step-q-5e02', 'default-tok3n-d7aa', 'default-q-3b19'];
@@ -99,18 +99,6 @@ afterAll(async () => {
   elsewhere?.server.close();
 });
 
-/**
- * As JSON with payloads decoded: protobuf messages give them as base64 (of JSON), where a search
- * for a token would find nothing whether it is there or not.
- */
-function readable(value: unknown): string {
-  return JSON.stringify(JSON.parse(JSON.stringify(value)), (key, inner: unknown) =>
-    key === 'data' && typeof inner === 'string'
-      ? Buffer.from(inner, 'base64').toString('utf8')
-      : inner,
-  );
-}
-
 function expectNoSecret(text: string): void {
   for (const secret of [...SECRETS, '/hooks/']) expect(text).not.toContain(secret);
 }
@@ -182,7 +170,9 @@ describe('the follow-up webhook keeps its URLs to itself (time-skipping server)'
       dropAt: new Date(0).toISOString(),
     };
     const activities = createFollowUpActivities({
-      webhook: { url: defaultUrl, stepUrls: new Map(), secret: WEBHOOK_SECRET },
+      webhook: { url: defaultUrl, secret: WEBHOOK_SECRET },
+      destinations: rig.config.worker.destinations,
+      steps: new Map(),
     });
     const recorded = {
       url: `${elsewhere.origin}/legacy`,
@@ -191,7 +181,7 @@ describe('the follow-up webhook keeps its URLs to itself (time-skipping server)'
     };
     heard.length = 0;
     const notified = new MockActivityEnvironment().run(() => activities.notify(recorded));
-    await expect(notified).resolves.toEqual({ delivered: true, status: 200 });
+    await expect(notified).resolves.toEqual({ delivered: true, destination: 'webhook' });
     expect(heard).toEqual([`/hooks/default/${DEFAULT_TOKEN}?key=${DEFAULT_QUERY}`]);
     expect(elsewhereHeard).toEqual([]);
   });

@@ -10,19 +10,26 @@ export {
 } from './client.js';
 export { Engagement, type Action } from './customer-engagement/engine.js';
 export type { Detection } from './customer-engagement/parts/drop-detector.js';
-export { createFollowUpActivities, type StepUrls } from './follow-up/activities.js';
+export { createFollowUpActivities } from './follow-up/activities.js';
+export {
+  DestinationSchema,
+  destinationName,
+  route,
+  type Destination,
+  type DestinationDeps,
+  type StepDestinations,
+} from './follow-up/destinations/dispatch.js';
+export { WebhookError, type WebhookErrorCode } from './follow-up/destinations/post.js';
+export { SlackMessageSchema, type SlackMessage } from './follow-up/destinations/slack.js';
 export type { customerEngagement } from './customer-engagement/workflow.js';
 export {
   IDEMPOTENCY_HEADER,
-  NotificationSchema,
   SIGNATURE_HEADER,
   signWebhook,
   TIMESTAMP_HEADER,
   verifyWebhook,
-  WebhookError,
-  type Notification,
-  type WebhookErrorCode,
-} from './follow-up/webhook.js';
+} from './follow-up/destinations/webhook.js';
+export { NotificationSchema, type Notification } from './follow-up/notification.js';
 export type { followUp, FollowUpResult } from './follow-up/workflow.js';
 export {
   CustomerEngagementInputSchema,
@@ -61,7 +68,11 @@ export {
   type StepResult,
 } from './shared/definitions.js';
 export { customerWorkflowId, derivedEventId, followUpWorkflowId } from './shared/ids.js';
-export type { ActivityMetrics, NotifyOutcome } from './shared/activity-metrics.js';
+export type {
+  ActivityMetrics,
+  NotifyDestination,
+  NotifyOutcome,
+} from './shared/activity-metrics.js';
 export {
   choosePlaybook,
   CloseStepSchema,

@@ -34,10 +34,10 @@ export const WebhookSignatureSchema = z.strictObject({
 export type WebhookSignature = z.infer<typeof WebhookSignatureSchema>;
 
 /**
- * What the built-in adapters ask for. No provider we adapt signs a plain HMAC-SHA256 of the body:
- * SendGrid signs with ECDSA, Zendesk HMACs a timestamp header plus the body, Intercom uses
- * HMAC-SHA1, Stripe HMACs `t.body` from `Stripe-Signature`. Until the gateway learns those
- * schemes, a relay (or the provider's custom-header feature) signs with this header.
+ * What the built-in adapters ask for when a channel is configured with `RAPPORT_CHANNEL_SECRETS`:
+ * the generic HMAC-SHA256 of the body, as a relay (or a provider's custom-header feature) signs.
+ * Providers' own schemes (Stripe's `t.body`, SendGrid's ECDSA, …) are verified by the gateway for
+ * channels of the channels file that name the provider (`@rapport/adapters/node`, `providers.ts`).
  */
 export const GENERIC_SIGNATURE: WebhookSignature = {
   header: 'x-rapport-signature',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { billingAdapter } from './billing.js';
 import recorded from './samples/stripe-events.json' with { type: 'json' };
+import purchases from './samples/stripe-purchases.json' with { type: 'json' };
 import { CONTEXT, eventsOf, pathsOf } from './testing.js';
 
 const SUBSCRIPTION = 'sub_1PBm2s2eZvKYlo2C';
@@ -109,5 +110,107 @@ describe('billingAdapter (Stripe events)', () => {
       CONTEXT,
     );
     expect(pathsOf(result).sort()).toEqual(['created', 'data.object.customer']);
+  });
+
+  it('maps starts, a scheduled cancellation, purchases, a failed bank debit and a refund', () => {
+    const GUEST = 'grace@example.com';
+    expect(adaptAll(purchases)).toEqual([
+      {
+        eventId: 'evt_1QAa012eZvKYlo2CtrialS',
+        customerId: 'cus_R2a3b4c5',
+        channel: 'billing',
+        direction: 'inbound',
+        type: 'subscription.started',
+        occurredAt: '2024-10-27T03:33:20.000Z',
+        properties: { subscriptionId: 'sub_1QAa002eZvKYlo2C', status: 'trialing' },
+      },
+      {
+        eventId: 'evt_1QAb022eZvKYlo2CactivU',
+        customerId: 'cus_R9z8y7x6',
+        channel: 'billing',
+        direction: 'inbound',
+        type: 'subscription.started',
+        occurredAt: '2024-10-27T03:36:00.000Z',
+        properties: { subscriptionId: 'sub_1QAb002eZvKYlo2C' },
+      },
+      {
+        eventId: 'evt_1QAc012eZvKYlo2CcapeU1',
+        customerId: 'cus_R2a3b4c5',
+        channel: 'billing',
+        direction: 'inbound',
+        type: 'subscription.cancellation_scheduled',
+        initiator: 'customer',
+        value: 0,
+        occurredAt: '2024-11-07T17:20:00.000Z',
+        properties: { subscriptionId: 'sub_1QAa002eZvKYlo2C', reason: 'cancellation_requested' },
+      },
+      {
+        eventId: 'evt_1QAd012eZvKYlo2CchkoutG',
+        customerId: GUEST,
+        channel: 'billing',
+        direction: 'inbound',
+        type: 'purchase.completed',
+        value: 129,
+        occurredAt: '2024-11-08T21:06:40.000Z',
+        properties: {
+          checkoutSessionId: 'cs_test_a1B2c3',
+          currency: 'usd',
+          paymentIntentId: 'pi_3QAd002eZvKYlo2C',
+        },
+      },
+      {
+        eventId: 'evt_1QAe022eZvKYlo2CasyncOK',
+        customerId: 'cus_R7k6j5h4',
+        channel: 'billing',
+        direction: 'inbound',
+        type: 'purchase.completed',
+        value: 450,
+        occurredAt: '2024-11-12T08:26:40.000Z',
+        properties: {
+          checkoutSessionId: 'cs_test_g7H8i9',
+          currency: 'usd',
+          paymentIntentId: 'pi_3QAe002eZvKYlo2C',
+        },
+      },
+      {
+        eventId: 'evt_1QAf012eZvKYlo2CasyncKO',
+        customerId: 'cus_R7k6j5h4',
+        channel: 'billing',
+        direction: 'inbound',
+        type: 'billing.payment_failed',
+        value: 0,
+        occurredAt: '2024-11-13T12:13:20.000Z',
+        properties: {
+          checkoutSessionId: 'cs_test_j1K2l3',
+          currency: 'usd',
+          paymentIntentId: 'pi_3QAf002eZvKYlo2C',
+        },
+      },
+      {
+        eventId: 'evt_1QAh012eZvKYlo2CrefndP',
+        customerId: GUEST,
+        channel: 'billing',
+        direction: 'outbound',
+        type: 'billing.refunded',
+        value: 0,
+        occurredAt: '2024-11-14T16:00:00.000Z',
+        properties: {
+          chargeId: 'ch_3QAd002eZvKYlo2C',
+          currency: 'usd',
+          amountRefunded: 43,
+          fullyRefunded: false,
+          paymentIntentId: 'pi_3QAd002eZvKYlo2C',
+        },
+      },
+    ]);
+  });
+
+  it('refuses a purchase that names neither a customer nor a guest’s email, at customer', () => {
+    const [, , , , guest] = purchases;
+    const anonymous = {
+      ...guest,
+      data: { object: { ...guest?.data.object, customer_details: { email: null } } },
+    };
+    expect(pathsOf(billingAdapter.adapt(anonymous, CONTEXT))).toEqual(['data.object.customer']);
   });
 });

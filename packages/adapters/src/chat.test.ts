@@ -50,7 +50,52 @@ describe('chatAdapter (Intercom conversation webhooks)', () => {
         direction: 'outbound',
         occurredAt: '2024-05-01T09:46:00.000Z',
       },
+      {
+        ...IN_CONVERSATION,
+        eventId: 'notif_6a8dabcf-5e7c-4b1d-8fd0-7c9ebfd15d68',
+        type: 'chat.satisfaction_rated',
+        direction: 'inbound',
+        initiator: 'customer',
+        occurredAt: '2024-05-01T09:50:00.000Z',
+        sentiment: 0.5,
+        properties: { rating: 4, teammateId: '814860' },
+      },
     ]);
+  });
+
+  it("reads Intercom's five faces as a sentiment from −1 to 1", () => {
+    const rating = recorded.at(-1);
+    const item = rating?.data.item;
+    const rate = (score: number, teammate: unknown = item?.conversation_rating?.teammate) => ({
+      ...rating,
+      data: { item: { ...item, conversation_rating: { rating: score, teammate } } },
+    });
+    const sentiments = [1, 2, 3, 4, 5].map((score) => adaptAll([rate(score)])[0]?.sentiment);
+    expect(sentiments).toEqual([-1, -0.5, 0, 0.5, 1]);
+    expect(adaptAll([rate(1, null)])[0]?.properties).toEqual({ rating: 1 });
+    expect(pathsOf(chatAdapter.adapt(rate(0), CONTEXT))).toEqual([
+      'data.item.conversation_rating.rating',
+    ]);
+  });
+
+  it('takes Fin and workflow answers under conversation.operator.replied by their bot author', () => {
+    const [, botReply] = recorded;
+    expect(adaptAll([{ ...botReply, topic: 'conversation.operator.replied' }])).toMatchObject([
+      { type: 'chat.bot_replied', direction: 'outbound' },
+    ]);
+  });
+
+  it('records nothing for assignments, notes, snoozes and reads', () => {
+    const [first] = recorded;
+    const topics = [
+      'conversation.admin.assigned',
+      'conversation.admin.open.assigned',
+      'conversation.admin.noted',
+      'conversation.admin.snoozed',
+      'conversation.read',
+      'ping',
+    ];
+    expect(adaptAll(topics.map((topic) => ({ ...first, topic })))).toEqual([]);
   });
 
   it("falls back to Intercom's contact id and starts outbound when an admin writes first", () => {

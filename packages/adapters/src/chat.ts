@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { IdSchema } from '@rapport/schema';
-import { GENERIC_SIGNATURE, providerAdapter, rule, type EventDraft } from './adapter.js';
+import { compact, GENERIC_SIGNATURE, providerAdapter, rule, type EventDraft } from './adapter.js';
 import { ProviderIdSchema, UnixSecondsSchema } from './wire.js';
 
 /**
@@ -15,15 +15,25 @@ import { ProviderIdSchema, UnixSecondsSchema } from './wire.js';
  * | --------------------------------------------- | ------------------ | -------------------------- |
  * | conversation.user.created                     | user, lead         | chat.conversation_started  |
  * | conversation.admin.single.created             | admin              | chat.conversation_started  |
- * | conversation.user.replied, .admin.replied     | user, lead         | chat.customer_replied      |
- * |                                               | admin, team        | chat.agent_replied         |
+ * | conversation.user.replied, .admin.replied,    | user, lead         | chat.customer_replied      |
+ * | .operator.replied                             | admin, team        | chat.agent_replied         |
  * |                                               | bot                | chat.bot_replied           |
  * | conversation.admin.closed                     |                    | chat.conversation_closed   |
+ * | conversation.rating.added                     | the contact        | chat.satisfaction_rated    |
  *
  * A customer's message is inbound and expects a response; everything else is outbound. Bot answers
  * get their own type so that the catalog can decide whether a canned answer counts as being heard.
  * A close is not evidence of a solution (agents close silent conversations too), so it has no
  * outcome, unlike a solved support ticket.
+ *
+ * A rating is the customer's verdict on the conversation, trust evidence like Zendesk's
+ * satisfaction: Intercom's five faces (1 to 5) become a sentiment from −1 to 1, and the teammate
+ * rated rides along as `properties.teammateId`. Its remark is free text and stays out.
+ *
+ * Left unmapped, as no interaction with the customer: assignments (`conversation.admin.assigned`,
+ * `.open.assigned`: routing inside the business), notes (`.admin.noted`: internal), snoozes,
+ * reopenings, priority and attachment changes, and `conversation.read` (the contact opened the
+ * Messenger; Intercom sends it on every view, with no message to say what was read).
  */
 
 type Role = 'customer' | 'agent' | 'bot';
@@ -63,6 +73,18 @@ const replied = notification.extend({
   data: z.object({
     item: conversation.extend({
       conversation_parts: z.object({ conversation_parts: z.tuple([part], part) }),
+    }),
+  }),
+});
+
+/** Intercom's five faces, from 1 (angry) to 5 (amazed), and the teammate the customer rated. */
+const rated = notification.extend({
+  data: z.object({
+    item: conversation.extend({
+      conversation_rating: z.object({
+        rating: z.number().int().min(1).max(5),
+        teammate: z.object({ id: ProviderIdSchema }).nullish(),
+      }),
     }),
   }),
 });
@@ -119,10 +141,23 @@ export const chatAdapter = providerAdapter({
     'conversation.admin.single.created': started,
     'conversation.user.replied': reply,
     'conversation.admin.replied': reply,
+    'conversation.operator.replied': reply,
     'conversation.admin.closed': rule(notification, (event) => ({
       ...inConversation(event),
       type: 'chat.conversation_closed',
       direction: 'outbound',
     })),
+    'conversation.rating.added': rule(rated, (event) => {
+      const { rating, teammate } = event.data.item.conversation_rating;
+      return {
+        ...inConversation(event),
+        type: 'chat.satisfaction_rated',
+        direction: 'inbound',
+        initiator: 'customer',
+        // 3 is the neutral face: 1 → −1, 2 → −0.5, 4 → 0.5, 5 → 1.
+        sentiment: (rating - 3) / 2,
+        properties: compact({ rating, teammateId: teammate?.id }),
+      };
+    }),
   },
 });

@@ -110,6 +110,37 @@ describe('emailAdapter (SendGrid Event Webhook)', () => {
     ]);
   });
 
+  it('maps a resubscribe to a group as the mirror of an unsubscribe', () => {
+    // SendGrid's documented group_resubscribe event.
+    const resubscribed = {
+      email: 'example@test.com',
+      timestamp: 1513299569,
+      'smtp-id': '<14c5d75ce93.dfd.64b469@ismtpd-555>',
+      event: 'group_resubscribe',
+      category: 'cat facts',
+      sg_event_id: 'sg_event_id',
+      sg_message_id: 'sg_message_id',
+      useragent: 'Mozilla/5.0 (Windows NT 5.1) AppleWebKit/537.36',
+      ip: '255.255.255.255',
+      url: 'http://www.sendgrid.com/',
+      asm_group_id: 10,
+    };
+    expect(eventsOf(emailAdapter.adapt([resubscribed], CONTEXT))).toEqual([
+      {
+        eventId: 'sg_event_id',
+        customerId: 'example@test.com',
+        channel: 'email',
+        type: 'email.resubscribed',
+        direction: 'inbound',
+        initiator: 'customer',
+        occurredAt: '2017-12-15T00:59:29.000Z',
+        sentiment: 0.5,
+        value: 0,
+        properties: { messageId: 'sg_message_id', category: 'cat facts', groupId: 10 },
+      },
+    ]);
+  });
+
   it('maps an inbound reply to a request on the thread it answers', () => {
     expect(eventsOf(emailAdapter.adapt(inboundReply, CONTEXT))).toEqual([
       {

@@ -1,17 +1,13 @@
 import { z } from 'zod';
 import { IdSchema } from '@rapport/schema';
-import {
-  compact,
-  GENERIC_SIGNATURE,
-  providerAdapter,
-  rule,
-  type EventDraft,
-  type JsonValue,
-} from './adapter.js';
+import { compact, GENERIC_SIGNATURE, providerAdapter, rule, type JsonValue } from './adapter.js';
+import { customerOf, emailEvent } from './email-events.js';
 import { UnixSecondsSchema } from './wire.js';
 
 /**
- * Email: SendGrid's Event Webhook (a JSON array of events), plus inbound replies.
+ * Email: SendGrid's Event Webhook (a JSON array of events), plus inbound replies. Every kind
+ * SendGrid documents that says something about the customer becomes one of the canonical email
+ * events (email-events.ts):
  *
  * | SendGrid `event`                    | canonical type        | direction | notes                       |
  * | ----------------------------------- | --------------------- | --------- | --------------------------- |
@@ -20,11 +16,13 @@ import { UnixSecondsSchema } from './wire.js';
  * | click                               | email.clicked         | inbound   |                             |
  * | bounce, dropped                     | email.bounced         | outbound  | value 0, `bounceType`       |
  * | unsubscribe, group_unsubscribe      | email.unsubscribed    | inbound   | sentiment −0.5, value 0     |
+ * | group_resubscribe                   | email.resubscribed    | inbound   | sentiment +0.5, value 0     |
  * | spamreport                          | email.spam_reported   | inbound   | sentiment −1, value 0       |
  * | inbound_reply (ours, see below)     | email.replied         | inbound   | expectsResponse, threadId   |
  *
  * `processed` and `deferred` produce nothing: `delivered` already records that the business
- * reached the customer, and counting the send too would double its weight. The customer is the
+ * reached the customer, and counting the send too would double its weight; a deferral is
+ * SendGrid still trying (a final failure arrives as `bounce` or `dropped`). The customer is the
  * `customer_id` (or `userId`) custom arg when the sender set one, else the lower-cased address.
  *
  * Inbound replies: SendGrid's Inbound Parse posts multipart form data, which is not an event and
@@ -63,92 +61,51 @@ const inboundReply = sender.extend({
   thread_id: IdSchema.optional(),
 });
 
-type Sender = z.infer<typeof sender>;
 type SendGridEvent = z.infer<typeof sendGridEvent>;
-
-function customerOf(event: Sender): string {
-  return event.customer_id ?? event.userId ?? event.email.trim().toLowerCase();
-}
 
 /** The fields every SendGrid event maps the same way; `category` tells campaigns apart. */
 function tracked(event: SendGridEvent, extra: Record<string, JsonValue | undefined> = {}) {
   return {
     eventId: event.sg_event_id,
-    customerId: customerOf(event),
+    customerId: customerOf(event.email, event),
     occurredAt: event.timestamp,
     properties: compact({ messageId: event.sg_message_id, category: event.category, ...extra }),
   };
 }
 
-/**
- * Bounces, unsubscribes and spam reports are evidence, not value exchanged: value 0 keeps them out
- * of the ledger even under a catalog that does not know their type.
- */
-function unsubscribe(event: z.infer<typeof unsubscribed>): EventDraft {
-  return {
-    ...tracked(event, { groupId: event.asm_group_id }),
-    type: 'email.unsubscribed',
-    direction: 'inbound',
-    initiator: 'customer',
-    sentiment: -0.5,
-    value: 0,
-  };
-}
+const unsubscribe = (event: z.infer<typeof unsubscribed>) =>
+  emailEvent.unsubscribed(tracked(event, { groupId: event.asm_group_id }));
 
-function bounce(event: z.infer<typeof bounced>, kind: string): EventDraft {
-  return {
-    ...tracked(event, { bounceType: kind, status: event.status }),
-    type: 'email.bounced',
-    direction: 'outbound',
-    initiator: 'business',
-    value: 0,
-  };
-}
+/** SendGrid's `type` tells a bounce (for good) from a block (refused by the server, for now). */
+const bounce = (event: z.infer<typeof bounced>, kind: string) =>
+  emailEvent.bounced(tracked(event, { bounceType: kind, status: event.status }));
 
 export const emailAdapter = providerAdapter({
   channel: 'email',
   signature: GENERIC_SIGNATURE,
   kind: z.object({ event: z.string() }).transform(({ event }) => event),
   rules: {
-    delivered: rule(sendGridEvent, (event) => ({
-      ...tracked(event),
-      type: 'email.delivered',
-      direction: 'outbound',
-      initiator: 'business',
-    })),
+    delivered: rule(sendGridEvent, (event) => emailEvent.delivered(tracked(event))),
     // Apple Mail Privacy Protection opens every message on download; kept, but marked.
-    open: rule(opened, (event) => ({
-      ...tracked(event, { machineOpen: event.sg_machine_open }),
-      type: 'email.opened',
-      direction: 'inbound',
-      initiator: 'business',
-    })),
-    click: rule(sendGridEvent, (event) => ({
-      ...tracked(event),
-      type: 'email.clicked',
-      direction: 'inbound',
-      initiator: 'business',
-    })),
+    open: rule(opened, (event) =>
+      emailEvent.opened(tracked(event, { machineOpen: event.sg_machine_open })),
+    ),
+    click: rule(sendGridEvent, (event) => emailEvent.clicked(tracked(event))),
     bounce: rule(bounced, (event) => bounce(event, event.type ?? 'bounce')),
     dropped: rule(bounced, (event) => bounce(event, 'dropped')),
     unsubscribe: rule(unsubscribed, unsubscribe),
     group_unsubscribe: rule(unsubscribed, unsubscribe),
-    spamreport: rule(sendGridEvent, (event) => ({
-      ...tracked(event),
-      type: 'email.spam_reported',
-      direction: 'inbound',
-      initiator: 'customer',
-      sentiment: -1,
-      value: 0,
-    })),
-    inbound_reply: rule(inboundReply, (reply) => ({
-      eventId: reply.message_id,
-      customerId: customerOf(reply),
-      occurredAt: reply.timestamp,
-      type: 'email.replied',
-      direction: 'inbound',
-      threadId: reply.thread_id ?? reply.in_reply_to ?? reply.message_id,
-      expectsResponse: true,
-    })),
+    group_resubscribe: rule(unsubscribed, (event) =>
+      emailEvent.resubscribed(tracked(event, { groupId: event.asm_group_id })),
+    ),
+    spamreport: rule(sendGridEvent, (event) => emailEvent.spamReported(tracked(event))),
+    inbound_reply: rule(inboundReply, (reply) =>
+      emailEvent.replied({
+        eventId: reply.message_id,
+        customerId: customerOf(reply.email, reply),
+        occurredAt: reply.timestamp,
+        threadId: reply.thread_id ?? reply.in_reply_to ?? reply.message_id,
+      }),
+    ),
   },
 });

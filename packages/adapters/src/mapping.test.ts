@@ -265,4 +265,13 @@ signature: { header: "x signature", encoding: hex }
     expect(error).toMatch(/^broken\.yaml: /);
     expect(errorsOf('channel: a\nchannel: b\n', 'twice.yaml')[0]).toMatch(/^twice\.yaml: .*unique/);
   });
+
+  it('names a verification scheme instead of the generic header, left to the gateway', () => {
+    const mapping = load(`${MINIMAL}signature: { scheme: slack }\n`);
+    expect(mapping.signature).toEqual({ scheme: 'slack' });
+    expect(adapterFromMapping(mapping).signature).toBeUndefined();
+    expect(errorsOf(`${MINIMAL}signature: { scheme: Slack }\n`)).toEqual([
+      'test.yaml: signature.scheme: expected a scheme name such as "slack"',
+    ]);
+  });
 });

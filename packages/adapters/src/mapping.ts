@@ -1,6 +1,5 @@
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { ChannelSchema, InteractionSchema, parseWith, type ParseResult } from '@rapport/schema';
+import { ChannelSchema, InteractionSchema, type ParseResult } from '@rapport/schema';
 import {
   isList,
   itemsOf,
@@ -13,6 +12,7 @@ import {
 } from './adapter.js';
 import { issuePath, PathSchema, resolvePath, type CompiledPath } from './path.js';
 import { instantAt } from './wire.js';
+import { fileIssue, parseYaml } from './yaml-document.js';
 
 /**
  * Declarative channels: a JSON or YAML file that says where each canonical field sits in a
@@ -28,7 +28,7 @@ import { instantAt } from './wire.js';
  *   type: { path: "$.kind", map: { post: community.posted }, default: community.activity }
  *   occurredAt: { path: "$.created_at", format: unix-seconds }   # iso (default), unix-ms
  *   properties: { pick: { title: "$.title" } }
- * signature: { header: x-community-signature, encoding: hex }
+ * signature: { header: x-community-signature, encoding: hex }   # or { scheme: slack }
  * ```
  *
  * Constants, map values and defaults are checked against the canonical schema when the file is
@@ -95,11 +95,25 @@ const fieldsSchema = z.strictObject({
   properties: z.strictObject({ pick: z.record(z.string(), PathSchema) }).optional(),
 });
 
+/**
+ * How the channel's webhooks are signed: the generic HMAC-SHA256 of the body in a header of the
+ * file's choosing, or a verification scheme of the gateway's registry by name (`{ scheme: slack }`,
+ * checked against the registry where the file is loaded; its secrets in the channels file).
+ */
+const MappingSignatureSchema = z.union([
+  WebhookSignatureSchema,
+  z.strictObject({
+    scheme: z
+      .string()
+      .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'expected a scheme name such as "slack"'),
+  }),
+]);
+
 export const channelMappingSchema = z.strictObject({
   channel: ChannelSchema,
   events: PathSchema.optional(),
   fields: fieldsSchema,
-  signature: WebhookSignatureSchema.optional(),
+  signature: MappingSignatureSchema.optional(),
 });
 export type ChannelMapping = z.infer<typeof channelMappingSchema>;
 
@@ -108,28 +122,17 @@ export type ChannelMappingResult =
 
 /** Reads a mapping file (YAML, or JSON, which YAML reads too); every error names file and field. */
 export function parseChannelMapping(text: string, fileName: string): ChannelMappingResult {
-  const document = parseDocument(text);
-  if (document.errors.length > 0) {
-    // yaml's messages continue with a code frame after the first line; the first line says it.
-    return {
-      ok: false,
-      errors: document.errors.map((error) => `${fileName}: ${error.message.split('\n')[0]}`),
-    };
-  }
-  const parsed = parseWith(channelMappingSchema, document.toJS());
+  const parsed = parseYaml(text, channelMappingSchema);
   if (parsed.ok) return { ok: true, mapping: parsed.value };
-  return {
-    ok: false,
-    errors: parsed.issues.map(({ path, message }) =>
-      path === '' ? `${fileName}: ${message}` : `${fileName}: ${path}: ${message}`,
-    ),
-  };
+  return { ok: false, errors: parsed.issues.map((issue) => fileIssue(fileName, issue)) };
 }
 
+/** A mapping's adapter; a scheme the file names is the gateway's to apply, not the adapter's. */
 export function adapterFromMapping(mapping: ChannelMapping): ChannelAdapter {
+  const { signature } = mapping;
   return {
     channel: mapping.channel,
-    ...(mapping.signature !== undefined && { signature: mapping.signature }),
+    ...(signature !== undefined && !('scheme' in signature) && { signature }),
     adapt(body, context) {
       const items = itemsAt(body, mapping.events);
       if (!items.ok) return { ok: false, issues: [...items.issues] };

@@ -89,6 +89,12 @@ describe('loadConfig', () => {
     );
   });
 
+  it('names the channels file, which the gateway reads at start-up', () => {
+    const config = loadConfig({ RAPPORT_CHANNELS_FILE: '/etc/rapport/channels.yaml' });
+    expect(config.gateway.channelsFile).toBe('/etc/rapport/channels.yaml');
+    expect(loadConfig({}).gateway.channelsFile).toBeUndefined();
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ RAPPORT_API_PORT: '' }).http.apiPort).toBe(8081);
   });
@@ -126,6 +132,7 @@ describe('loadConfig', () => {
       playbooksFile: undefined,
       workflowBundle: undefined,
       webhook: { url: undefined, secret: undefined },
+      destinations: { slack: new Map(), email: undefined, dashboardUrl: 'http://127.0.0.1:8081' },
     });
     expect(config.engagement).toEqual({
       sla: {

@@ -9,6 +9,7 @@ import {
   requireConsistentConnections,
   temporalConnection,
 } from './connections.js';
+import { destinationEnvSchema, destinationSettings, requireEmailSettings } from './destinations.js';
 import { WebhookUrlSchema } from './webhook-url.js';
 
 /** Every setting is read from an environment variable named `RAPPORT_<NAME>`. */
@@ -131,6 +132,7 @@ const envSchema = z.object({
   LOG_LEVEL: logLevel.default('info'),
   CHANNEL_SECRETS: channelSecrets.default({}),
   CHANNEL_MAPPINGS_DIR: z.string().min(1).optional(),
+  CHANNELS_FILE: z.string().min(1).optional(),
   SEGMENT_DEFAULT_CHANNEL: z.string().min(1).default('web'),
   DEDUP_WINDOW_SECONDS: z.coerce.number().int().min(1).default(86_400),
   RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).default(5_000),
@@ -156,6 +158,8 @@ const envSchema = z.object({
   WORKFLOW_BUNDLE: z.string().min(1).optional(),
   FOLLOWUP_WEBHOOK_URL: WebhookUrlSchema.optional(),
   FOLLOWUP_WEBHOOK_SECRET: z.string().min(16, 'expected at least 16 characters').optional(),
+  /** Slack, email and the dashboard link of follow-up notifications (destinations.ts). */
+  ...destinationEnvSchema.shape,
   SLA: channelDurations.prefault('default=24h,chat=15m,social=4h,support=8h'),
   DROP_THRESHOLD: z.coerce.number().gt(0).lt(100).optional(),
   PEAK_SHARE: share.default(0.5),
@@ -183,6 +187,7 @@ const envSchema = z.object({
  */
 export const configSchema = envSchema
   .superRefine(requireWebhookSecret)
+  .superRefine(requireEmailSettings)
   .superRefine(requireDistinctKeys)
   .superRefine(requireConsistentConnections)
   .transform((env) => ({
@@ -222,6 +227,11 @@ export const configSchema = envSchema
     gateway: {
       channelSecrets: env.CHANNEL_SECRETS,
       channelMappingsDir: env.CHANNEL_MAPPINGS_DIR,
+      /**
+       * The channels file (YAML or JSON): provider channels with their secrets, read and checked
+       * at start-up by `loadChannels` in @rapport/adapters/node. The path is no secret; the file is.
+       */
+      channelsFile: env.CHANNELS_FILE,
       segmentDefaultChannel: env.SEGMENT_DEFAULT_CHANNEL,
       dedupWindowSeconds: env.DEDUP_WINDOW_SECONDS,
       /** Events per second per write key, smoothed over a one-second bucket in Redis. */
@@ -249,6 +259,8 @@ export const configSchema = envSchema
       workflowBundle: env.WORKFLOW_BUNDLE,
       /** Where notify steps without a URL of their own post, and the key that signs every post. */
       webhook: { url: env.FOLLOWUP_WEBHOOK_URL, secret: env.FOLLOWUP_WEBHOOK_SECRET },
+      /** Where steps that name `slack:<name>` or `email:<name>` go, and what messages link to. */
+      destinations: destinationSettings(env),
     },
     /** The engagement model's parameters (YAML or JSON; see loadModelParams); defaults when unset. */
     model: { file: env.MODEL_FILE },
@@ -359,6 +371,8 @@ export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   'CHANNEL_SECRETS',
   'FOLLOWUP_WEBHOOK_URL',
   'FOLLOWUP_WEBHOOK_SECRET',
+  'SLACK_WEBHOOKS',
+  'SMTP_URL',
   'REDIS_URL',
   'KAFKA_SASL_PASSWORD',
   'TEMPORAL_API_KEY',

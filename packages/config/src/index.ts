@@ -13,6 +13,11 @@ export {
   type ConfigIssue,
   type Env,
 } from './config.js';
+export {
+  DestinationNameSchema,
+  type DestinationSettings,
+  type SmtpSettings,
+} from './destinations.js';
 export { redactUrl, WebhookUrlSchema } from './webhook-url.js';
 export { maskPassword } from './mask-password.js';
 export { loadModelParams, ModelFileError } from './model-file.js';

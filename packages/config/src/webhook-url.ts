@@ -3,8 +3,9 @@ import { z } from 'zod';
 /**
  * Hosts that are this machine, as WHATWG URL spells them once parsed: it has already turned
  * `127.1` or `2130706433` into `127.0.0.1` and lower-cased names, so no other spelling slips by.
+ * Also the SMTP rule's exception (destinations.ts).
  */
-function isLoopback(hostname: string): boolean {
+export function isLoopback(hostname: string): boolean {
   return (
     hostname === 'localhost' ||
     hostname === '[::1]' ||

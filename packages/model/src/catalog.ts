@@ -158,6 +158,15 @@ export const DEFAULT_CATALOG: Readonly<Record<string, CatalogEntry>> = {
   'profile.identified': signal(),
   'profile.grouped': signal(),
   'profile.aliased': signal(),
+  // Texts' receipts and failures (Twilio, WhatsApp) are evidence about a message already counted
+  // as `sms.sent`, not a second one; a read is showing up, like an email opened. An opt-out is an
+  // unsubscribe. A call nobody took is the customer asking, worth half a ticket opened: nothing
+  // was said yet.
+  'sms.delivered': signal(),
+  'sms.read': participation(0.2, { initiator: 'business' }),
+  'sms.failed': signal(),
+  'sms.unsubscribed': engagement(0, 0, { warmth: -1 }),
+  'call.missed': engagement(1, 0),
 
   'sla.met': signal({ warmth: 1 }),
   'sla.missed': signal({ warmth: -1 }),

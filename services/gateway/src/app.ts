@@ -1,4 +1,4 @@
-import type { ChannelAdapter } from '@rapport/adapters';
+import type { Channel } from '@rapport/adapters/node';
 import type { Config } from '@rapport/config';
 import type { DeadLetter } from '@rapport/kafka';
 import { INGEST_LIMITS as LIMITS } from '@rapport/schema';
@@ -20,7 +20,8 @@ export interface GatewayDeps {
   readonly config: Config;
   readonly publisher: GatewayPublisher;
   readonly redis: Redis;
-  readonly adapters: readonly ChannelAdapter[];
+  /** What `/v1/channels/:channel` serves (`loadChannels` in @rapport/adapters/node). */
+  readonly channels: readonly Channel[];
   readonly metrics: Metrics;
   /** What `/readyz` and `/metrics` answer: this process's own, or its process pool's. */
   readonly ops: OpsSources;

@@ -1,11 +1,14 @@
+import type { Refusal } from '@rapport/adapters/node';
 import type { Issue } from '@rapport/schema';
 import { ApiError as HttpApiError } from '@rapport/lifecycle';
 
 /** What the gateway's routes refuse with; keys, bodies and unknown paths are the shell's. */
 export type ApiErrorCode =
   | 'VALIDATION_FAILED'
-  | 'BAD_SIGNATURE'
+  | Refusal
   | 'UNKNOWN_CHANNEL'
+  | 'NOT_FOUND'
+  | 'UNSUPPORTED_MEDIA_TYPE'
   | 'PAYLOAD_TOO_LARGE'
   | 'BATCH_TOO_LARGE'
   | 'RATE_LIMITED'

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Redis, Result } from 'ioredis';
 
 /**
@@ -130,6 +131,46 @@ export class Guards {
     const results = (await pipeline.exec()) ?? [];
     const failed = results.find(([error]) => error);
     if (failed?.[0]) throw failed[0];
+  }
+
+  /**
+   * Claims one signed request (what its scheme names it by) as `admit` claims an event: a copy of
+   * an acknowledged request is a `duplicate` whatever it holds, so it publishes nothing, not even
+   * a second dead letter; a copy of one being answered is `in_flight`.
+   */
+  async claimRequest(scope: DedupScope, request: string): Promise<ClaimOutcome> {
+    const key = this.requestKey(scope, request);
+    const previous = await this.redis.set(
+      key,
+      PENDING,
+      'PX',
+      this.options.pendingTtlMs,
+      'NX',
+      'GET',
+    );
+    if (previous === null) return 'new';
+    return previous === ACKED ? 'duplicate' : 'in_flight';
+  }
+
+  /** After the request was answered: known while its signature stays fresh, `ttlMs`. */
+  async confirmRequest(scope: DedupScope, request: string, ttlMs: number): Promise<void> {
+    await this.redis.set(
+      this.requestKey(scope, request),
+      ACKED,
+      'PX',
+      Math.max(1, Math.ceil(ttlMs)),
+    );
+  }
+
+  /** After it failed: the sender's retry of the request must be answered, not called a copy. */
+  async releaseRequest(scope: DedupScope, request: string): Promise<void> {
+    await this.redis.del(this.requestKey(scope, request));
+  }
+
+  /** A digest of what names the request: a signature has no business in `redis-cli --scan`. */
+  private requestKey(scope: DedupScope, request: string): string {
+    const digest = createHash('sha256').update(request).digest('hex');
+    return `${this.options.keyPrefix}{${scope}}:request:${digest}`;
   }
 
   /** `budget` is a key's id (a digest: keys never show up in `redis-cli --scan`) or a channel. */

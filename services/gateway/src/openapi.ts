@@ -5,11 +5,13 @@ import {
   segmentCallSchema,
   type SegmentCallType,
 } from '@rapport/adapters';
+import { PROVIDERS } from '@rapport/adapters/node';
 import {
   BODY_ERRORS,
   Components,
   errorAnswer,
   errors,
+  KEYED_ERRORS,
   serviceDocument,
   type Schema,
 } from '@rapport/lifecycle';
@@ -48,22 +50,24 @@ function segmentCall(type: SegmentCallType): z.ZodType {
   return z.intersection(variant.omit({ type: true }), Identified);
 }
 
-/** An ingestion route: a JSON body in, its result once Kafka acknowledged. */
+/** An ingestion route: a JSON body (or a form, for webhooks) in, its result once Kafka acknowledged. */
 function ingestion(operation: {
   readonly summary: string;
   readonly description?: string;
   readonly security: readonly Schema[];
   readonly parameters?: readonly Schema[];
   readonly body: Schema;
+  readonly form?: Schema;
   readonly status: '200' | '202';
   readonly result: Schema;
   readonly responses?: Readonly<Record<string, Schema>>;
 }) {
-  const { body, status, result, responses, ...described } = operation;
+  const { body, form, status, result, responses, ...described } = operation;
+  const forms = form === undefined ? {} : { 'application/x-www-form-urlencoded': { schema: form } };
   return {
     post: {
       ...described,
-      requestBody: { required: true, content: json(body) },
+      requestBody: { required: true, content: { ...json(body), ...forms } },
       responses: {
         [status]: { description: 'acknowledged by Kafka', content: json(result) },
         ...errors(BODY_ERRORS),
@@ -88,6 +92,13 @@ export function openApiDocument() {
   );
   const segmentResult = components.add('SegmentResult', SegmentResultSchema, 'output');
   const channelResult = components.add('ChannelResult', ChannelResultSchema, 'output');
+  const channelParameter = {
+    name: 'channel',
+    in: 'path',
+    required: true,
+    description: `the channel’s name: built in, ${builtInAdapters.map((adapter) => adapter.channel).join(', ')}; the channels file (RAPPORT_CHANNELS_FILE) adds providers’ (${PROVIDERS.map((provider) => provider.name).join(', ')}), mapping files (RAPPORT_CHANNEL_MAPPINGS_DIR) declarative ones`,
+    schema: components.inline(ChannelSchema, 'input', 'Channel'),
+  };
 
   return serviceDocument({
     title: 'Rapport gateway',
@@ -135,28 +146,49 @@ export function openApiDocument() {
           }),
         ]),
       ),
-      '/v1/channels/{channel}': ingestion({
-        summary:
-          'A provider webhook, mapped by the channel’s adapter; a payload it cannot map is dead-lettered, and answered 202 all the same',
-        description:
-          'A channel with a secret (RAPPORT_CHANNEL_SECRETS) is authenticated by its provider’s signature over the body instead of a key: a missing or wrong one is `401 BAD_SIGNATURE`.',
-        security: [{ writeKey: [] }],
-        parameters: [
-          {
-            name: 'channel',
-            in: 'path',
-            required: true,
-            description: `built in: ${builtInAdapters.map((adapter) => adapter.channel).join(', ')}; mapping files (RAPPORT_CHANNEL_MAPPINGS_DIR) add more`,
-            schema: components.inline(ChannelSchema, 'input', 'Channel'),
+      '/v1/channels/{channel}': {
+        ...ingestion({
+          summary:
+            'A provider webhook, verified by the channel’s scheme and mapped by its adapter; a payload it cannot map is dead-lettered, and answered 202 all the same',
+          description: [
+            'A channel with a verification scheme (the channels file, RAPPORT_CHANNELS_FILE, or a secret in RAPPORT_CHANNEL_SECRETS) is authenticated by its provider’s signature over the body exactly as sent, instead of a key; any other channel takes a write key.',
+            'The provider’s event id is the eventId, deduplicated per channel: a retry is answered `duplicates`. A copy of a signed request within its tolerance is answered as duplicates and publishes nothing.',
+            'A provider’s signed endpoint check (Slack’s `url_verification`) is answered as the provider expects instead of being mapped.',
+          ].join(' '),
+          security: [{ writeKey: [] }],
+          parameters: [channelParameter],
+          body: {},
+          form: { type: 'object', additionalProperties: { type: 'string' } },
+          status: '202',
+          result: channelResult,
+          responses: {
+            '401': errorAnswer(
+              '`UNAUTHENTICATED` (a channel without a scheme, and no write key), `MISSING_SIGNATURE`, `BAD_SIGNATURE` (wrong, malformed, or the body changed) or `STALE_SIGNATURE` (signed longer ago, or further ahead, than the scheme’s tolerance); never echoes a signature',
+            ),
+            '404': errorAnswer('`UNKNOWN_CHANNEL`: no channel of this name'),
+            '415': errorAnswer(
+              '`UNSUPPORTED_MEDIA_TYPE`: neither `application/json` nor `application/x-www-form-urlencoded`',
+            ),
           },
-        ],
-        body: {},
-        status: '202',
-        result: channelResult,
-        responses: {
-          '404': errorAnswer('`UNKNOWN_CHANNEL`: no adapter for this channel'),
+        }),
+        get: {
+          summary: 'A provider’s endpoint check (Meta’s `hub.challenge`), answered as it expects',
+          description:
+            'Only channels whose scheme defines an unsigned check answer GET; the scheme authenticates it (Meta: the verify token). On any other channel, or for a request that is no such check, `404 NOT_FOUND`.',
+          security: [{ writeKey: [] }],
+          parameters: [channelParameter],
+          responses: {
+            '200': {
+              description: 'the provider’s expected answer, verbatim (Meta: the challenge)',
+              content: { 'text/plain': { schema: { type: 'string' } } },
+            },
+            ...errors(KEYED_ERRORS),
+            '404': errorAnswer(
+              '`UNKNOWN_CHANNEL`: no channel of this name; `NOT_FOUND`: no endpoint check to answer',
+            ),
+          },
         },
-      }),
+      },
     },
   });
 }

@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { channelAdapters } from '@rapport/adapters/node';
+import { loadChannels, type Channel } from '@rapport/adapters/node';
 import type { Config } from '@rapport/config';
 import { createInteractionProducer, createKafka, provisionTopics } from '@rapport/kafka';
 import {
@@ -20,9 +20,9 @@ export interface StartedGateway extends RunningService {
 }
 
 /**
- * Starts the gateway: topics provisioned, producer connected, Redis reachable, mapping files
- * valid; only then does it listen, so a gateway that answers is a gateway that can accept.
- * In a worker of a process pool (main.ts), it listens on the port the workers share.
+ * Starts the gateway: topics provisioned, producer connected, Redis reachable, mapping files and
+ * the channels file valid; only then does it listen, so a gateway that answers is a gateway that
+ * can accept. In a worker of a process pool (main.ts), it listens on the port the workers share.
  */
 export async function startGateway(
   config: Config,
@@ -34,7 +34,7 @@ export async function startGateway(
       'RAPPORT_WRITE_KEYS is empty: set at least one write key (`rapport up` sets dev keys)',
     );
   }
-  const adapters = await channelAdapters(config.gateway);
+  const channels = await loadChannels(config.gateway);
   const kafka = createKafka(config.kafka, { logger, logLevel: config.logLevel });
   await provisionTopics(kafka, config.kafka);
   const producer = createInteractionProducer(kafka, config.kafka);
@@ -51,7 +51,7 @@ export async function startGateway(
       config,
       publisher: producer,
       redis,
-      adapters,
+      channels,
       metrics,
       ops: {
         readiness: () => member?.pool.readiness() ?? readiness(checks),
@@ -67,7 +67,7 @@ export async function startGateway(
     return {
       url,
       app,
-      description: `listening on ${url} (channels: ${adapters.map((adapter) => adapter.channel).join(', ')})`,
+      description: `listening on ${url} (channels: ${channels.map(describeChannel).join(', ')})`,
       async stop() {
         await member?.close();
         await app.close(); // Stops accepting, then waits for in-flight requests to be answered.
@@ -81,3 +81,7 @@ export async function startGateway(
     throw error;
   }
 }
+
+/** `billing (stripe)` for a signed channel, by its scheme; never a secret. */
+const describeChannel = ({ name, verifier }: Channel) =>
+  verifier === undefined ? name : `${name} (${verifier.scheme})`;

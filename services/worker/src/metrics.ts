@@ -1,9 +1,10 @@
 import type { WorkerStatus } from '@temporalio/worker';
 import { createMetricSet } from '@rapport/lifecycle';
-import type { ActivityMetrics, NotifyOutcome } from '@rapport/workflows';
+import type { ActivityMetrics, NotifyDestination, NotifyOutcome } from '@rapport/workflows';
 
-/** Every outcome, each shown from the start (at 0). */
+/** Every outcome at every kind of destination, each shown from the start (at 0). */
 const OUTCOMES: Record<NotifyOutcome, true> = { delivered: true, skipped: true, failed: true };
+const DESTINATIONS: Record<NotifyDestination, true> = { webhook: true, slack: true, email: true };
 
 /**
  * The worker's Prometheus metrics: a handful of counters and the SDK's own worker status, which
@@ -24,20 +25,24 @@ export class WorkerMetrics implements ActivityMetrics {
     help: 'Derived events published to the interaction log',
   });
   readonly #notified = this.#metrics.counter('notifications_total', {
-    help: 'Follow-up webhook notifications by outcome',
-    labelNames: ['outcome'] as const,
+    help: 'Follow-up notifications by outcome and kind of destination',
+    labelNames: ['outcome', 'destination'] as const,
   });
 
   constructor() {
-    for (const outcome of Object.keys(OUTCOMES)) this.#notified.inc({ outcome }, 0);
+    for (const outcome of Object.keys(OUTCOMES)) {
+      for (const destination of Object.keys(DESTINATIONS)) {
+        this.#notified.inc({ outcome, destination }, 0);
+      }
+    }
   }
 
   derivedPublished(count: number): void {
     this.#derived.inc(count);
   }
 
-  notified(outcome: NotifyOutcome): void {
-    this.#notified.inc({ outcome });
+  notified(outcome: NotifyOutcome, destination: NotifyDestination): void {
+    this.#notified.inc({ outcome, destination });
   }
 
   /** Prometheus text, with the gauges read from `status`. */

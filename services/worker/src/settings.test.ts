@@ -81,15 +81,18 @@ describe('per-step webhook URLs', () => {
 
   it("stay in the worker: the workflows' playbooks have none, the worker finds them by step", async () => {
     const url = `https://hooks.example.com/services/${TOKEN}?key=q`;
-    const { playbooks, stepUrls } = await loadPlaybooks(await file(playbook(url)));
+    const { playbooks, steps } = await loadPlaybooks(await file(playbook(url)));
     expect(playbooks[0]?.steps[2]).toEqual({ kind: 'escalate', message: 'Call them.' });
     expect(JSON.stringify(playbooks)).not.toContain(TOKEN);
-    expect(stepUrls).toEqual(new Map([['cooling', new Map([[2, url]])]]));
+    expect(steps).toEqual(new Map([['cooling', new Map([[2, { kind: 'webhook', url }]])]]));
   });
 
   it('take plain http to this machine only; the error names the step, not the token', async () => {
     const local = await loadPlaybooks(await file(playbook(`http://127.0.0.1:9/${TOKEN}`)));
-    expect(local.stepUrls.get('cooling')?.get(2)).toBe(`http://127.0.0.1:9/${TOKEN}`);
+    expect(local.steps.get('cooling')?.get(2)).toEqual({
+      kind: 'webhook',
+      url: `http://127.0.0.1:9/${TOKEN}`,
+    });
 
     const error = await loadPlaybooks(
       await file(playbook(`http://hooks.example.com/services/${TOKEN}`)),
@@ -110,6 +113,64 @@ describe('per-step webhook URLs', () => {
     await expect(loadPlaybooks(await file(misspelt))).rejects.toThrow(
       /playbooks\.0\.steps\.2\.ulr: unknown field/,
     );
+  });
+});
+
+describe('step destinations', () => {
+  const playbook = (...destinations: string[]) =>
+    [
+      'playbooks:',
+      '  - name: cooling',
+      '    when: { triggers: [threshold] }',
+      '    steps:',
+      ...destinations.map((fields) => `      - { kind: notify, message: Check in., ${fields} }`),
+    ].join('\n');
+
+  it('are kept by the worker, by step; the workflows never see them', async () => {
+    const { playbooks, steps } = await loadPlaybooks(
+      await file(
+        playbook(
+          'destination: slack:cs-team',
+          'destination: email:cs_leads',
+          'destination: webhook',
+        ),
+      ),
+    );
+    expect(playbooks[0]?.steps).toEqual(
+      Array.from({ length: 3 }, () => ({ kind: 'notify', message: 'Check in.' })),
+    );
+    expect(steps.get('cooling')).toEqual(
+      new Map([
+        [0, { kind: 'slack', name: 'cs-team' }],
+        [1, { kind: 'email', name: 'cs_leads' }],
+        [2, { kind: 'webhook' }],
+      ]),
+    );
+  });
+
+  it('are refused when unknown, misnamed, or given with a URL, each by its path', async () => {
+    const error = await loadPlaybooks(
+      await file(
+        playbook(
+          'destination: sms:cs-team',
+          'destination: slack:CS Team',
+          'destination: slack:cs-team, url: "https://hooks.example.com/x"',
+        ),
+      ),
+    ).catch((caught: unknown) => caught);
+    if (!(error instanceof PlaybooksError))
+      throw new Error(`expected PlaybooksError: ${String(error)}`);
+    expect(error.issues).toEqual([
+      {
+        path: 'playbooks.0.steps.0.destination',
+        message: 'expected webhook, slack:<name> or email:<name>',
+      },
+      {
+        path: 'playbooks.0.steps.1.destination.name',
+        message: 'expected a lowercase name such as cs-team',
+      },
+      { path: 'playbooks.0.steps.2.url', message: 'give a destination or a url, not both' },
+    ]);
   });
 });
 

@@ -4,15 +4,17 @@ import { CodedError, type Issue } from '@rapport/schema';
 import { z } from 'zod';
 import {
   CloseStepSchema,
+  DestinationSchema,
   EngagementSettingsSchema,
   EscalateStepSchema,
   NotifyStepSchema,
   PlaybookSchema,
   PlaybooksSchema,
+  type Destination,
   type EngagementSettings,
   type EngagementSettingsInput,
   type Playbook,
-  type StepUrls,
+  type StepDestinations,
 } from '@rapport/workflows';
 
 export const DEFAULT_PLAYBOOKS_FILE = fileURLToPath(
@@ -32,13 +34,29 @@ export class PlaybooksError extends CodedError<'PLAYBOOKS_INVALID'> {
   }
 }
 
-/** A notify or escalate step of the file may name a URL of its own (see `StepUrls`). */
-const withOwnUrl = <Shape extends z.ZodRawShape>(step: z.ZodObject<Shape>) =>
-  z.strictObject({ ...step.shape, url: WebhookUrlSchema.optional() });
+/**
+ * A notify or escalate step of the file may name where it goes (see `StepDestinations`): a
+ * `destination` configured by name, or a webhook `url` of its own; the configured webhook if
+ * neither.
+ */
+const withDestination = <Shape extends z.ZodRawShape>(step: z.ZodObject<Shape>) =>
+  z
+    .strictObject({
+      ...step.shape,
+      destination: DestinationSchema.optional(),
+      url: WebhookUrlSchema.optional(),
+    })
+    .refine(
+      (fields: { destination?: unknown; url?: unknown }) => !fields.destination || !fields.url,
+      {
+        message: 'give a destination or a url, not both',
+        path: ['url'],
+      },
+    );
 
 const FileStepSchema = z.discriminatedUnion('kind', [
-  withOwnUrl(NotifyStepSchema),
-  withOwnUrl(EscalateStepSchema),
+  withDestination(NotifyStepSchema),
+  withDestination(EscalateStepSchema),
   /** In the file, a wait is written `upTo: 7d`; in the workflow it is milliseconds. */
   z
     .strictObject({ kind: z.literal('wait'), upTo: DurationSchema })
@@ -47,28 +65,37 @@ const FileStepSchema = z.discriminatedUnion('kind', [
 ]);
 type FileStep = z.output<typeof FileStepSchema>;
 
-/** Where steps post that name a URL of their own, by playbook and step index. */
-function stepUrlsOf(playbooks: readonly { name: string; steps: readonly FileStep[] }[]): StepUrls {
+/** Where a step goes when it names a destination or a URL of its own. */
+function destinationOf(step: FileStep): Destination | undefined {
+  if (step.kind !== 'notify' && step.kind !== 'escalate') return undefined;
+  return step.url === undefined ? step.destination : { kind: 'webhook', url: step.url };
+}
+
+/** The steps that go elsewhere than the configured webhook, by playbook and step index. */
+function stepDestinationsOf(
+  playbooks: readonly { name: string; steps: readonly FileStep[] }[],
+): StepDestinations {
   return new Map(
     playbooks.flatMap(({ name, steps }) => {
-      const urls = steps.flatMap((step, index): [number, string][] =>
-        'url' in step && step.url !== undefined ? [[index, step.url]] : [],
-      );
-      return urls.length === 0 ? [] : [[name, new Map(urls)] as const];
+      const named = steps.flatMap((step, index): [number, Destination][] => {
+        const destination = destinationOf(step);
+        return destination === undefined ? [] : [[index, destination]];
+      });
+      return named.length === 0 ? [] : [[name, new Map(named)] as const];
     }),
   );
 }
 
 /**
- * The file gives the workflows' playbooks, checked as the workflows use them (which drops the
- * steps' URLs: see `StepSchema`), and the URLs, which only the worker keeps.
+ * The file gives the workflows' playbooks, checked as the workflows use them (which drops where
+ * steps go: see `StepSchema`), and where the steps go, which only the worker keeps.
  */
 const PlaybookFileSchema = z
   .strictObject({
     playbooks: z.array(PlaybookSchema.extend({ steps: z.array(FileStepSchema).min(1).max(50) })),
   })
-  .transform(({ playbooks }) => ({ playbooks, stepUrls: stepUrlsOf(playbooks) }))
-  .pipe(z.strictObject({ playbooks: PlaybooksSchema, stepUrls: z.custom<StepUrls>() }));
+  .transform(({ playbooks }) => ({ playbooks, steps: stepDestinationsOf(playbooks) }))
+  .pipe(z.strictObject({ playbooks: PlaybooksSchema, steps: z.custom<StepDestinations>() }));
 export type PlaybookFile = z.output<typeof PlaybookFileSchema>;
 
 export function loadPlaybooks(path: string): Promise<PlaybookFile> {

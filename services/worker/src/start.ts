@@ -4,9 +4,12 @@ import { startOpsServer, type Logger, type RunningService } from '@rapport/lifec
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import {
   createActivities,
+  destinationName,
   EngagementSettingsSchema,
+  route,
+  type DestinationDeps,
   type EngagementSettingsInput,
-  type StepUrls,
+  type StepDestinations,
 } from '@rapport/workflows';
 import { temporalConnectionOptions } from '@rapport/workflows/connection';
 import { buildWorkflowBundle } from './bundle.js';
@@ -50,11 +53,13 @@ export async function startWorker(
     file === undefined
       ? EngagementSettingsSchema.parse(options.settings)
       : engagementSettings(config, file.playbooks, await loadModelParams(config.model.file));
-  // Settings given by the caller have no step URLs: their steps post to the configured one.
-  const stepUrls: StepUrls = file?.stepUrls ?? new Map();
-  if (stepUrls.size > 0 && config.worker.webhook.secret === undefined) {
-    throw new Error('playbook steps post to webhooks but RAPPORT_FOLLOWUP_WEBHOOK_SECRET is unset');
-  }
+  // Settings given by the caller say nothing of where steps go: they go to the configured webhook.
+  const steps: StepDestinations = file?.steps ?? new Map();
+  const destinationDeps: DestinationDeps = {
+    webhook: config.worker.webhook,
+    destinations: config.worker.destinations,
+  };
+  checkStepDestinations(steps, destinationDeps, logger);
   const workflowBundle =
     options.workflowBundle ??
     (config.worker.workflowBundle === undefined
@@ -78,7 +83,8 @@ export async function startWorker(
         producer,
         publishTimeoutMs: config.gateway.publishTimeoutMs,
         settings,
-        webhook: { ...config.worker.webhook, stepUrls },
+        ...destinationDeps,
+        steps,
         metrics,
       }),
       shutdownGraceTime: SHUTDOWN_GRACE,
@@ -114,5 +120,33 @@ export async function startWorker(
     await producer.disconnect();
     await connection?.close();
     throw error;
+  }
+}
+
+/**
+ * Steps of the playbook file whose destination the configuration lacks. A URL of a step's own
+ * without the secret that signs its posts is the file's mistake, refused now. A destination named
+ * but not configured is skipped at each step that names it, as the configured webhook is when
+ * unset, so the worker starts and says so once here.
+ */
+function checkStepDestinations(
+  steps: StepDestinations,
+  deps: DestinationDeps,
+  logger: Logger,
+): void {
+  for (const [playbook, byIndex] of steps) {
+    for (const [step, destination] of byIndex) {
+      const target = route(destination, deps);
+      if (!('missing' in target)) continue;
+      if (destination.kind === 'webhook' && destination.url !== undefined) {
+        throw new Error(
+          'playbook steps post to webhooks but RAPPORT_FOLLOWUP_WEBHOOK_SECRET is unset',
+        );
+      }
+      logger.warn(
+        { playbook, step, destination: destinationName(destination), missing: target.missing },
+        'a playbook step goes to a destination that is not configured: it will be skipped',
+      );
+    }
   }
 }

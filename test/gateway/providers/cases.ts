@@ -38,6 +38,11 @@ export interface ProviderCase<Signer = string> {
    * signs inside the body (Mailgun) says how.
    */
   unsigned(request: ProviderRequest): ProviderRequest;
+  /**
+   * False when the provider's scheme does not cover the body (Postmark's basic auth, Mailgun's
+   * timestamp and token): a body changed in transit cannot be told, so the suite does not try.
+   */
+  readonly signsBody?: boolean;
   /** A timestamp tolerance: a request signed longer ago than this is refused as stale. */
   readonly toleranceMs?: number;
   /** The provider's endpoint check, when it has one, and what it must be answered. */

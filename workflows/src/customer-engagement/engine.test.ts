@@ -269,8 +269,21 @@ describe('response deadlines', () => {
           stage: 'prospect',
         }) as unknown,
         playbook: expect.objectContaining({ name: 'trust' }) as unknown,
+        facts: expect.objectContaining({
+          lastHeardAt: T0,
+          received: 0,
+          rhythmDays: null,
+          cause: 'sla.missed',
+        }) as unknown,
       },
     ]);
+    // The facts are the drop's figures, read on the state at the miss: the notifications' why.
+    const [drop] = subject.view(T0 + 4 * HOUR + L).drops;
+    const start = actions[0];
+    expect(start?.kind === 'start' && start.facts).toMatchObject({
+      engagement: drop?.engagement,
+      trust: drop?.trust,
+    });
     expect(
       publishedOf(subject).map((item) => [
         item.type,
@@ -309,6 +322,7 @@ describe('response deadlines', () => {
       expect.objectContaining({
         kind: 'start',
         followUp: expect.objectContaining({ trigger: 'trust_breach', dropAt: T0 }) as unknown,
+        facts: expect.objectContaining({ cause: 'support.complaint', lastHeardAt: T0 }) as unknown,
       }),
     ]);
   });

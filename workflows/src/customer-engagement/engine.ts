@@ -4,6 +4,7 @@ import type {
   Counts,
   CustomerView,
   Delivery,
+  DropFacts,
   FollowUpFinished,
   FollowUpRecord,
   FollowUpRequest,
@@ -26,7 +27,12 @@ const MAX_PENDING = 1_000;
 
 /** What the workflow does after an advance, in order. */
 export type Action =
-  | { readonly kind: 'start'; readonly followUp: FollowUpRecord; readonly playbook: Playbook }
+  | {
+      readonly kind: 'start';
+      readonly followUp: FollowUpRecord;
+      readonly playbook: Playbook;
+      readonly facts: DropFacts;
+    }
   | {
       readonly kind: 'reengaged';
       readonly followUpId: string;
@@ -142,7 +148,8 @@ export class Engagement {
         const miss = this.#responsiveness.expireNext();
         if (miss !== undefined) this.#verdict(miss, now, actions);
       } else if (drop !== null && dropAt <= this.#watermark) {
-        this.#admit(this.#drops.detect(this.#settled, drop.trigger, drop.at), now, actions);
+        const detection = this.#drops.detect(this.#settled, drop.trigger, drop.at);
+        this.#admit(detection, this.#settled, now, actions);
       } else {
         this.#promptDrops(now, actions);
         return actions;
@@ -163,7 +170,7 @@ export class Engagement {
       const state = this.#everything();
       const drop = this.#drops.next(state);
       if (drop === null || drop.at > now) return;
-      this.#admit(this.#drops.detect(state, drop.trigger, drop.at), now, actions);
+      this.#admit(this.#drops.detect(state, drop.trigger, drop.at), state, now, actions);
     }
   }
 
@@ -205,9 +212,10 @@ export class Engagement {
         engagement: reading.engagement,
         trust: reading.trust.value,
       },
+      state,
       now,
       actions,
-      request.playbook,
+      { playbook: request.playbook },
     );
     return actions;
   }
@@ -337,7 +345,9 @@ export class Engagement {
     const verdict = this.#responsiveness.observe(event);
     if (verdict !== undefined) this.#verdict(verdict, now, actions);
     const breach = this.#drops.breach(before, after, at, event.eventId);
-    if (breach !== undefined) this.#admit(breach, now, actions);
+    if (breach !== undefined) {
+      this.#admit(breach, this.#settled, now, actions, { causeType: event.type });
+    }
     if (
       active !== undefined &&
       event.direction === 'inbound' &&
@@ -374,11 +384,22 @@ export class Engagement {
     if (met) return;
     const after = this.model.headline(this.#settled, at);
     const breach = this.#drops.breach(before, after, at, request.requestEventId);
-    if (breach !== undefined) this.#admit(breach, now, actions);
+    if (breach !== undefined) {
+      this.#admit(breach, this.#settled, now, actions, { causeType: 'sla.missed' });
+    }
   }
 
-  /** Records a detection, decides what is done about it, and publishes the drop. */
-  #admit(detection: Detection, now: number, actions: Action[], playbook?: string): void {
+  /**
+   * Records a detection read on `state`, decides what is done about it, and publishes the drop.
+   * `playbook`: the one a person asked for; `causeType`: the type of what broke trust.
+   */
+  #admit(
+    detection: Detection,
+    state: State,
+    now: number,
+    actions: Action[],
+    { playbook, causeType }: { playbook?: string | undefined; causeType?: string } = {},
+  ): void {
     const { cause, ...drop } = detection;
     const admission = this.#policy.admit(drop, now, playbook);
     const followUpId = admission.decision === 'started' ? admission.followUp.id : null;
@@ -401,8 +422,25 @@ export class Engagement {
         kind: 'start',
         followUp: { ...admission.followUp },
         playbook: admission.playbook,
+        facts: this.#facts(state, detection, causeType),
       });
     }
+  }
+
+  /** The customer at a detection in numbers, for the follow-up's notifications to say why. */
+  #facts(state: State, detection: Detection, causeType: string | undefined): DropFacts {
+    const { status, ledger, timeline, rhythm } = this.model.at(state, detection.at);
+    return {
+      engagement: detection.engagement,
+      trust: detection.trust,
+      status,
+      given: ledger.given,
+      received: ledger.received,
+      lifetime: { given: ledger.lifetime.given, received: ledger.lifetime.received },
+      lastHeardAt: timeline.lastInbound,
+      rhythmDays: rhythm.intervalDays,
+      ...(causeType === undefined ? {} : { cause: causeType }),
+    };
   }
 
   /**

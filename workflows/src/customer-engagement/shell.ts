@@ -17,6 +17,7 @@ import {
   FollowUpRequestSchema,
   reengagedSignal,
   type Delivery,
+  type DropFacts,
   type FollowUpFinished,
   type FollowUpRequest,
   type FollowUpRecord,
@@ -128,7 +129,12 @@ export function startShell({
       }
     },
 
-    async startFollowUp(record: FollowUpRecord, playbook: Playbook): Promise<void> {
+    /** `facts`: the customer at the drop, for notifications (the legacy engine has none). */
+    async startFollowUp(
+      record: FollowUpRecord,
+      playbook: Playbook,
+      facts?: DropFacts,
+    ): Promise<void> {
       try {
         const child = await startChild(followUp, {
           workflowId: record.id,
@@ -141,6 +147,7 @@ export function startShell({
               stage: record.stage,
               dropAt: record.dropAt,
               playbook,
+              ...(facts === undefined ? {} : { facts }),
             },
           ],
           // The follow-up outlives this run: the customer workflow continues as new under it.

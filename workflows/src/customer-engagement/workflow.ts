@@ -76,7 +76,7 @@ export async function customerEngagement(input: CustomerEngagementInput): Promis
     for (const action of actions) {
       if (action.kind === 'start') {
         log.info('follow-up starts', { followUpId: action.followUp.id });
-        await shell.startFollowUp(action.followUp, action.playbook);
+        await shell.startFollowUp(action.followUp, action.playbook, action.facts);
       } else if (action.kind === 'reengaged') {
         await shell.reengaged(action.followUpId, action.eventId, action.at);
       } else {

@@ -2,24 +2,18 @@ import { Context } from '@temporalio/activity';
 import { z } from 'zod';
 import type { ActivityMetrics } from '../shared/activity-metrics.js';
 import { activityFailure } from '../shared/failures.js';
-import { NotificationSchema, postWebhook } from './webhook.js';
+import {
+  destinationName,
+  route,
+  type Destination,
+  type DestinationDeps,
+  type StepDestinations,
+} from './destinations/dispatch.js';
+import { NotificationSchema } from './notification.js';
 
-/**
- * Per playbook name, by step index, the URL a step of the playbook file posts to instead of
- * `RAPPORT_FOLLOWUP_WEBHOOK_URL`. It stays in the worker: a webhook URL often carries a token,
- * and whatever a workflow holds (its input, an activity's input or result) is written into its
- * history. A notification names its step, which is all this lookup needs.
- */
-export type StepUrls = ReadonlyMap<string, ReadonlyMap<number, string>>;
-
-export interface FollowUpActivityDeps {
-  readonly webhook: {
-    /** Where steps without a URL of their own post; such steps are skipped when unset. */
-    readonly url: string | undefined;
-    readonly stepUrls: StepUrls;
-    /** Signs every post. */
-    readonly secret: string | undefined;
-  };
+export interface FollowUpActivityDeps extends DestinationDeps {
+  /** Steps of the playbook file that go elsewhere than the configured webhook. */
+  readonly steps: StepDestinations;
   /** One attempt's limit; Temporal retries with back-off after it. Default 10 s. */
   readonly requestTimeoutMs?: number;
   readonly metrics?: Pick<ActivityMetrics, 'notified'>;
@@ -37,41 +31,43 @@ export const NotifyRequestSchema = z.object({
 });
 export type NotifyRequest = z.infer<typeof NotifyRequestSchema>;
 
+/** `destination` names where it went (`webhook`, `slack:<name>`, `email:<name>`), never a URL. */
 export type NotifyResult =
-  | { readonly delivered: true; readonly status: number }
+  | { readonly delivered: true; readonly destination: string }
   | { readonly delivered: false; readonly reason: string };
+
+/** Steps the playbook file sends nowhere in particular go to the configured webhook. */
+const DEFAULT_DESTINATION: Destination = { kind: 'webhook' };
 
 export function createFollowUpActivities(deps: FollowUpActivityDeps) {
   return {
     /**
-     * Posts a notification to the follow-up webhook, signed (HMAC-SHA256) and with an
-     * idempotency key, to the step's own URL or else the configured one. A 4xx answer or a
-     * redirect fails for good (non-retryable); anything else is retried by Temporal with
-     * back-off. Nothing to post to is an expected outcome, returned as data.
+     * Sends a step's notification where the playbook file says the step goes: the signed
+     * webhook (with an idempotency key), a Slack incoming webhook, or an email list (with a
+     * stable Message-ID). A refusal that a retry cannot mend (a 4xx, a redirect, a permanent SMTP
+     * reply) fails for good (non-retryable); anything else is retried by Temporal with back-off.
+     * A destination that is not configured is an expected outcome, returned as data.
      */
     async notify(request: NotifyRequest): Promise<NotifyResult> {
       const { idempotencyKey, notification } = NotifyRequestSchema.parse(request);
-      const target =
-        deps.webhook.stepUrls.get(notification.playbook)?.get(notification.step) ??
-        deps.webhook.url;
-      if (target === undefined || deps.webhook.secret === undefined) {
-        deps.metrics?.notified('skipped');
-        const missing = target === undefined ? 'URL' : 'SECRET';
-        return { delivered: false, reason: `RAPPORT_FOLLOWUP_WEBHOOK_${missing} is not set` };
+      const destination =
+        deps.steps.get(notification.playbook)?.get(notification.step) ?? DEFAULT_DESTINATION;
+      const target = route(destination, deps);
+      if ('missing' in target) {
+        deps.metrics?.notified('skipped', destination.kind);
+        return { delivered: false, reason: target.missing };
       }
       try {
-        const status = await postWebhook({
-          url: target,
-          secret: deps.webhook.secret,
-          idempotencyKey,
+        await target.send({
           notification,
+          idempotencyKey,
           timeoutMs: deps.requestTimeoutMs ?? 10_000,
           signal: Context.current().cancellationSignal,
         });
-        deps.metrics?.notified('delivered');
-        return { delivered: true, status };
+        deps.metrics?.notified('delivered', destination.kind);
+        return { delivered: true, destination: destinationName(destination) };
       } catch (error) {
-        deps.metrics?.notified('failed');
+        deps.metrics?.notified('failed', destination.kind);
         throw activityFailure(error);
       }
     },

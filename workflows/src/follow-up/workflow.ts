@@ -25,8 +25,9 @@ import { iso, workflowNow } from '../shared/time.js';
 import type { FollowUpActivities } from './activities.js';
 
 /**
- * A webhook that keeps failing is retried for an hour with back-off, then the step is recorded
- * as failed and the playbook goes on: a broken CRM hook must not stop the wait for the customer.
+ * A destination that keeps failing (a webhook, Slack, a mail server) is retried for an hour with
+ * back-off, then the step is recorded as failed and the playbook goes on: a broken CRM hook must
+ * not stop the wait for the customer.
  */
 const { notify } = proxyActivities<FollowUpActivities>({
   startToCloseTimeout: '30s',
@@ -88,7 +89,7 @@ export async function followUp(input: FollowUpInput): Promise<FollowUpResult> {
       case 'escalate': {
         try {
           // The notification names its step (playbook and index), and the worker knows where
-          // that step posts; the URL itself never enters this workflow or its history.
+          // that step goes; no URL or address enters this workflow or its history.
           const sent = await notify({
             idempotencyKey: `${followUpId}:${index}`,
             notification: {
@@ -101,6 +102,7 @@ export async function followUp(input: FollowUpInput): Promise<FollowUpResult> {
               trigger: followUpInput.trigger,
               stage: followUpInput.stage,
               dropAt: iso(followUpInput.dropAt),
+              ...(followUpInput.facts === undefined ? {} : { facts: followUpInput.facts }),
             },
           });
           record(sent.delivered ? 'delivered' : `skipped: ${sent.reason}`);

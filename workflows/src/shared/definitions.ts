@@ -1,4 +1,4 @@
-import { ReadingSchema, StageSchema, StateJsonSchema } from '@rapport/model';
+import { ReadingSchema, StageSchema, StateJsonSchema, StatusSchema } from '@rapport/model';
 import { FollowUpBodySchema, LoggedIdSchema, StampedInteractionSchema } from '@rapport/schema';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { z } from 'zod';
@@ -197,6 +197,28 @@ export type CustomerView = z.infer<typeof CustomerViewSchema>;
 export const stateQuery = defineQuery<CustomerView>('state');
 export const followUpsQuery = defineQuery<FollowUpRecord[]>('followUps');
 
+/**
+ * The customer at the drop, in numbers: what the follow-up's notifications say about why. The
+ * engine reads them from the model at the drop's instant, so a notification needs nothing from
+ * outside the workflow to say them, and every attempt says the same.
+ */
+export const DropFactsSchema = z.object({
+  engagement: z.number(),
+  trust: z.number(),
+  status: StatusSchema,
+  /** What the customer gave and what the business gave: now (decayed) and over the relationship. */
+  given: z.number(),
+  received: z.number(),
+  lifetime: z.object({ given: z.number(), received: z.number() }),
+  /** The customer's last inbound event; null when never heard from. */
+  lastHeardAt: z.number().nullable(),
+  /** Their usual days between exchanges; null without a rhythm. */
+  rhythmDays: z.number().nullable(),
+  /** What broke trust (a trust breach): the event's type, `sla.missed` for a request left unanswered. */
+  cause: z.string().optional(),
+});
+export type DropFacts = z.infer<typeof DropFactsSchema>;
+
 export const FollowUpInputSchema = z.object({
   followUpId: z.string(),
   customerId: LoggedIdSchema,
@@ -206,6 +228,8 @@ export const FollowUpInputSchema = z.object({
   stage: StageSchema,
   dropAt: z.number(),
   playbook: PlaybookSchema,
+  /** Absent from follow-ups started before notifications said why (and by the legacy engine). */
+  facts: DropFactsSchema.optional(),
 });
 export type FollowUpInput = z.input<typeof FollowUpInputSchema>;
 

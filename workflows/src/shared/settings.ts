@@ -30,12 +30,13 @@ const positiveMs = z
   .max(100 * 365 * 86_400_000);
 
 /*
- * Where a notify or escalate step posts is not part of it: a webhook URL often carries a token,
- * and whatever a workflow holds is written into its history. The worker keeps the URLs and looks
- * a step's up by its playbook and index (follow-up/activities.ts). These two are not strict
- * because inputs and settings recorded before that still carry a `url`; parsing drops it.
+ * Where a notify or escalate step goes is not part of it: a webhook URL often carries a token,
+ * and whatever a workflow holds is written into its history. The worker keeps the file's
+ * destinations and URLs and looks a step's up by its playbook and index
+ * (follow-up/destinations/dispatch.ts). These two are not strict because inputs and settings
+ * recorded before that still carry a `url`; parsing drops it.
  */
-/** Tell someone (a CRM, a chat channel) through the signed follow-up webhook. */
+/** Tell someone (a CRM, a Slack channel, a list of people) where the step's destination says. */
 export const NotifyStepSchema = z.object({ kind: z.literal('notify'), message });
 /** The same, marked as an escalation for whoever receives it. */
 export const EscalateStepSchema = z.object({ kind: z.literal('escalate'), message });

@@ -1,90 +1,119 @@
-import { GENERIC_SIGNATURE, type ChannelAdapter } from '@rapport/adapters';
-import { signatureMatches } from '@rapport/adapters/node';
+import type { Channel, HandshakeAnswer, Verdict } from '@rapport/adapters/node';
 import { futureIssues, type ChannelResult, type Interaction, type Issue } from '@rapport/schema';
-import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
+import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteContext } from '../app.js';
 import { ApiError, publishFailed, underPath } from '../errors.js';
 import { budgetOf, ingest } from '../ingest.js';
+import { answerOnce } from '../replays.js';
 import { adaptedLimitIssues } from '../validate.js';
+import { webhookRequest } from '../webhook-request.js';
+import { acceptWebhookBodies } from './webhook-bodies.js';
 
 /**
- * `POST /v1/channels/:channel`: provider webhooks through the channel's adapter. Providers do not
- * read error bodies and retry on failure, so a payload that cannot be mapped is dead-lettered with
- * its reason and answered 202: nothing is lost, and the provider stops retrying it.
+ * `POST /v1/channels/:channel`: provider webhooks, verified by the channel's scheme over the body
+ * exactly as received, then mapped by the channel's adapter. Providers do not read error bodies
+ * and retry on failure, so a payload that cannot be mapped is dead-lettered with its reason and
+ * answered 202: nothing is lost, and the provider stops retrying it. `GET` answers the endpoint
+ * checks of providers that make one (Meta's `hub.challenge`).
  */
 export const channelRoutes =
   (context: RouteContext): FastifyPluginCallback =>
   (app, _options, done) => {
-    const adapters = new Map(context.deps.adapters.map((adapter) => [adapter.channel, adapter]));
-    const secrets = context.deps.config.gateway.channelSecrets;
-    // A channel with a secret is authenticated by the provider's signature over the body; any
-    // other request needs a write key, checked before its body is read.
+    const channels = new Map(context.deps.channels.map((channel) => [channel.name, channel]));
+    const known = (name: string): Channel => {
+      const channel = channels.get(name);
+      if (channel !== undefined) return channel;
+      const names = [...channels.keys()].sort().join(', ');
+      throw new ApiError(404, 'UNKNOWN_CHANNEL', `no channel "${name}"; known: ${names}`);
+    };
+    // A channel with a verifier is authenticated by its provider's signature (or, for an endpoint
+    // check the provider does not sign, by its scheme); any other request needs a write key,
+    // checked before its body is read.
     const signed = (request: FastifyRequest) => {
       const { channel } = request.params as { channel: string };
-      return adapters.has(channel) && secrets[channel] !== undefined;
+      return channels.get(channel)?.verifier !== undefined;
     };
     const options = { config: { access: 'write', signed } } as const;
+    acceptWebhookBodies(app);
+
+    app.get<{ Params: { channel: string } }>(
+      '/v1/channels/:channel',
+      options,
+      async (request, reply) => {
+        const channel = known(request.params.channel);
+        const webhook = webhookRequest(request, channel, context.now());
+        const answer = channel.verifier?.handshake(webhook, false);
+        if (answer === undefined) {
+          // Not 405: the path serves GET, for the channels whose provider checks endpoints.
+          throw new ApiError(
+            404,
+            'NOT_FOUND',
+            `channel "${channel.name}" has no endpoint check to answer; its provider POSTs webhooks here`,
+          );
+        }
+        return send(reply, answer);
+      },
+    );
+
     app.post<{ Params: { channel: string } }>(
       '/v1/channels/:channel',
       options,
       async (request, reply) => {
-        const adapter = adapters.get(request.params.channel);
-        if (!adapter) {
-          throw new ApiError(
-            404,
-            'UNKNOWN_CHANNEL',
-            `no channel "${request.params.channel}"; known: ${[...adapters.keys()].sort().join(', ')}`,
-          );
-        }
-        const source = `webhook:${adapter.channel}`;
-        const secret = secrets[adapter.channel];
-        if (secret !== undefined) verifySignature(adapter, secret, request);
+        const channel = known(request.params.channel);
+        const source = `webhook:${channel.name}`;
         const now = context.now();
+        let verdict: Verdict | undefined;
+        if (channel.verifier !== undefined) {
+          const webhook = webhookRequest(request, channel, now);
+          verdict = channel.verifier.verify(webhook);
+          if (!verdict.ok) {
+            context.metrics.webhookRefusals.inc({ channel: channel.name, code: verdict.code });
+            throw new ApiError(401, verdict.code, `channel "${channel.name}": ${verdict.message}`);
+          }
+          const answer = channel.verifier.handshake(webhook, true);
+          if (answer !== undefined) return send(reply, answer);
+        }
         const receivedAt = new Date(now).toISOString();
-        const adapted = adapter.adapt(request.body, { receivedAt });
+        const adapted = channel.adapter.adapt(request.body, { receivedAt });
+        const events: Interaction[] = adapted.ok ? adapted.events : [];
         const issues = adapted.ok
           ? [
-              ...adaptedLimitIssues(adapted.events),
-              ...adapted.events.flatMap((event, index) =>
+              ...adaptedLimitIssues(events),
+              ...events.flatMap((event, index) =>
                 underPath(String(index), futureIssues(event, now)),
               ),
             ]
           : adapted.issues;
-        if (issues.length > 0) {
-          await deadLetter(context, source, receivedAt, request.rawBody, issues);
-          return reply
-            .code(202)
-            .send({ accepted: 0, duplicates: 0, deadLettered: 1 } satisfies ChannelResult);
-        }
-        const events: Interaction[] = adapted.ok ? adapted.events : [];
-        const result = await ingest(context, events, {
-          source,
-          scope: source,
-          budget: secret === undefined ? budgetOf(request) : source,
-        });
-        return reply.code(202).send({ ...result, deadLettered: 0 } satisfies ChannelResult);
+        const answer = async (): Promise<ChannelResult> => {
+          if (issues.length > 0) {
+            await deadLetter(context, source, receivedAt, request.rawBody, issues);
+            return { accepted: 0, duplicates: 0, deadLettered: 1 };
+          }
+          const result = await ingest(context, events, {
+            source,
+            scope: source,
+            budget: channel.verifier === undefined ? budgetOf(request) : source,
+          });
+          return { ...result, deadLettered: 0 };
+        };
+        const replay = verdict?.ok === true ? verdict.replay : undefined;
+        const result =
+          replay === undefined
+            ? await answer()
+            : await answerOnce(context, source, replay, answer, {
+                accepted: 0,
+                duplicates: issues.length > 0 ? 0 : events.length,
+                deadLettered: 0,
+              });
+        return reply.code(202).send(result satisfies ChannelResult);
       },
     );
     done();
   };
 
-function verifySignature(adapter: ChannelAdapter, secret: string, request: FastifyRequest): void {
-  const spec = adapter.signature ?? GENERIC_SIGNATURE;
-  const presented = request.headers[spec.header.toLowerCase()];
-  if (
-    !signatureMatches(
-      spec,
-      secret,
-      request.rawBody ?? Buffer.alloc(0),
-      typeof presented === 'string' ? presented : undefined,
-    )
-  ) {
-    throw new ApiError(
-      401,
-      'BAD_SIGNATURE',
-      `missing or wrong ${spec.header} signature for channel "${adapter.channel}"`,
-    );
-  }
+/** A provider's endpoint check is answered exactly as its scheme says. */
+function send(reply: FastifyReply, answer: HandshakeAnswer) {
+  return reply.code(answer.status).header('content-type', answer.contentType).send(answer.body);
 }
 
 async function deadLetter(

@@ -1,13 +1,15 @@
 import { createHmac } from 'node:crypto';
-import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import type { Notification } from '../notification.js';
+import { WebhookError } from './post.js';
+import { receiver } from './testing.js';
 import {
+  IDEMPOTENCY_HEADER,
   postWebhook,
+  SIGNATURE_HEADER,
   signWebhook,
+  TIMESTAMP_HEADER,
   verifyWebhook,
-  WebhookError,
-  type Notification,
 } from './webhook.js';
 
 describe('webhook signatures', () => {
@@ -44,24 +46,8 @@ const notification: Notification = {
   dropAt: '2026-01-01T00:00:00.000Z',
 };
 
-/** Real local receivers: each records the paths it was asked for. */
-const servers: Server[] = [];
-async function receiver(answer: RequestListener): Promise<{ url: string; paths: string[] }> {
-  const paths: string[] = [];
-  const server = createServer((request, response) => {
-    paths.push(request.url ?? '');
-    request.resume();
-    request.on('end', () => answer(request, response));
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, paths };
-}
-afterEach(async () => {
-  await Promise.all(
-    servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))),
-  );
-});
+const pathsOf = ({ received }: { received: { path: string }[] }) =>
+  received.map((request) => request.path);
 
 function post(url: string) {
   return postWebhook({
@@ -98,8 +84,8 @@ describe('postWebhook', () => {
     expect(error.message).toBe(
       `webhook ${redirecting.url}/… answered 302: the receiver redirected, and redirects are not followed`,
     );
-    expect(redirecting.paths).toEqual([`/hooks/${TOKEN}?key=${QUERY}`]);
-    expect(elsewhere.paths).toEqual([]);
+    expect(pathsOf(redirecting)).toEqual([`/hooks/${TOKEN}?key=${QUERY}`]);
+    expect(pathsOf(elsewhere)).toEqual([]);
   });
 
   it('refuses plain http to another host at send time, before any request', async () => {
@@ -122,7 +108,7 @@ describe('postWebhook', () => {
 
   it('names an unreachable receiver by its origin, retriable', async () => {
     const gone = await receiver((_, response) => response.end());
-    await new Promise((resolve) => servers.pop()?.close(resolve));
+    await gone.close();
     const error = await failure(post(`${gone.url}/hooks/${TOKEN}?key=${QUERY}`));
     expect(error).toMatchObject({ code: 'WEBHOOK_UNREACHABLE', retriable: true });
     expect(error.message).toMatch(
@@ -130,9 +116,21 @@ describe('postWebhook', () => {
     );
   });
 
-  it('posts plain http to a loopback receiver', async () => {
+  it('posts the notification, signed, with its idempotency key, plain http to a loopback receiver', async () => {
     const ok = await receiver((_, response) => response.writeHead(204).end());
     await expect(post(`${ok.url}/hooks/${TOKEN}`)).resolves.toBe(204);
-    expect(ok.paths).toEqual([`/hooks/${TOKEN}`]);
+    const [request] = ok.received;
+    expect(request?.path).toBe(`/hooks/${TOKEN}`);
+    expect(JSON.parse(request?.body ?? '')).toEqual(notification);
+    const header = (name: string) => String(request?.headers[name]);
+    expect(header(IDEMPOTENCY_HEADER)).toBe(`${notification.followUpId}:0`);
+    expect(
+      verifyWebhook(
+        'secret-secret-16',
+        header(TIMESTAMP_HEADER),
+        request?.body ?? '',
+        header(SIGNATURE_HEADER),
+      ),
+    ).toBe(true);
   });
 });

@@ -1,48 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { redactUrl, WebhookUrlSchema } from '@rapport/config';
+import { WebhookUrlSchema } from '@rapport/config';
 import { CodedError } from '@rapport/schema';
-import { z } from 'zod';
-
-/** What a follow-up webhook receives (JSON body). */
-export const NotificationSchema = z.object({
-  type: z.enum(['followup.notify', 'followup.escalate']),
-  followUpId: z.string(),
-  customerId: z.string(),
-  playbook: z.string(),
-  /** The step's position in the playbook. */
-  step: z.int().min(0),
-  message: z.string(),
-  trigger: z.string(),
-  stage: z.string(),
-  /** The instant of the drop that started the follow-up (ISO-8601). */
-  dropAt: z.string(),
-});
-export type Notification = z.infer<typeof NotificationSchema>;
-
-export const SIGNATURE_HEADER = 'x-rapport-signature';
-export const TIMESTAMP_HEADER = 'x-rapport-timestamp';
-export const IDEMPOTENCY_HEADER = 'idempotency-key';
-
-/**
- * HMAC-SHA256 over `<timestamp>.<body>`, hex, prefixed `sha256=`. The timestamp (Unix seconds)
- * is signed too, so a receiver can refuse replays of an old request; the body is signed as the
- * exact bytes sent.
- */
-export function signWebhook(secret: string, timestamp: string, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
-}
-
-/** For receivers (and tests): constant-time check of a request's signature. */
-export function verifyWebhook(
-  secret: string,
-  timestamp: string,
-  body: string,
-  signature: string,
-): boolean {
-  const expected = Buffer.from(signWebhook(secret, timestamp, body));
-  const given = Buffer.from(signature);
-  return expected.length === given.length && timingSafeEqual(expected, given);
-}
 
 export type WebhookErrorCode =
   /** The receiver refused the request (4xx) or redirected it: it will fare the same again. */
@@ -69,42 +26,37 @@ export class WebhookError extends CodedError<WebhookErrorCode> {
 /** 4xx means "your request is wrong", except these, which mean "not now". */
 const RETRIABLE_CLIENT_ERRORS = new Set([408, 425, 429]);
 
-export interface WebhookDelivery {
+/** One JSON POST to a URL that may carry a token (the signed webhook, a Slack incoming webhook). */
+export interface JsonPost {
+  /** How errors name the receiver: its kind and origin, never the URL's path or query. */
+  readonly target: string;
   readonly url: string;
-  readonly secret: string;
-  readonly idempotencyKey: string;
-  readonly notification: Notification;
+  readonly body: string;
+  readonly headers?: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** One attempt; resolves with the status on 2xx, throws WebhookError otherwise. */
-export async function postWebhook(delivery: WebhookDelivery): Promise<number> {
-  const target = `webhook ${redactUrl(delivery.url)}`;
-  const allowed = WebhookUrlSchema.safeParse(delivery.url);
+export async function postJson(post: JsonPost): Promise<number> {
+  const { target } = post;
+  const allowed = WebhookUrlSchema.safeParse(post.url);
   if (!allowed.success) {
     const reasons = allowed.error.issues.map((issue) => issue.message).join('; ');
     throw new WebhookError('WEBHOOK_URL_INVALID', `${target} refused: ${reasons}`);
   }
-  const body = JSON.stringify(delivery.notification);
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  const timeout = AbortSignal.timeout(delivery.timeoutMs);
+  const timeout = AbortSignal.timeout(post.timeoutMs);
   let response: Response;
   try {
-    response = await fetch(delivery.url, {
+    response = await fetch(post.url, {
       method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        [IDEMPOTENCY_HEADER]: delivery.idempotencyKey,
-        [TIMESTAMP_HEADER]: timestamp,
-        [SIGNATURE_HEADER]: signWebhook(delivery.secret, timestamp, body),
-      },
-      body,
-      // A redirect would carry the customer data and the signature wherever the receiver
+      headers: { 'content-type': 'application/json', ...post.headers },
+      body: post.body,
+      // A redirect would carry the customer data (and a signature) wherever the receiver
       // points, over http too. Node's fetch (undici), unlike a browser's, hands back the 3xx
       // answer itself rather than an opaque redirect.
       redirect: 'manual',
-      signal: delivery.signal === undefined ? timeout : AbortSignal.any([timeout, delivery.signal]),
+      signal: post.signal === undefined ? timeout : AbortSignal.any([timeout, post.signal]),
     });
   } catch (error) {
     throw new WebhookError('WEBHOOK_UNREACHABLE', `${target} unreachable: ${reasonOf(error)}`);
