@@ -46,30 +46,14 @@ function send(channel: string, request: ProviderRequest): Promise<Response> {
 const isAlphanumeric = (byte: number) => /[0-9A-Za-z]/.test(String.fromCharCode(byte));
 
 /**
- * The request with one letter or digit changed: the last one inside a JSON string (a literal such
- * as `null` changed would no longer be JSON, refused before any signature is read), else the last
- * one (a form). Still JSON or a form, no longer what was signed.
+ * The request with its last letter or digit changed. The gateway checks the signature over the
+ * bytes before it parses them, so whether the change still parses does not matter.
  */
 function alteredByOneByte(request: ProviderRequest): ProviderRequest {
   const body = Buffer.from(request.body);
-  let inString = false;
-  let inside = -1;
-  let last = -1;
-  for (let index = 0; index < body.length; index += 1) {
-    const byte = body[index] ?? 0;
-    if (inString && byte === 0x5c) {
-      index += 1; // An escape: the next byte is not a quote.
-    } else if (byte === 0x22) {
-      inString = !inString;
-    } else if (isAlphanumeric(byte)) {
-      last = index;
-      if (inString) inside = index;
-    }
-  }
-  const at = inside >= 0 ? inside : last;
+  const at = body.findLastIndex(isAlphanumeric);
   const byte = body[at] ?? 0;
-  const first = /[0-9]/.test(String.fromCharCode(byte)) ? 0x30 : byte < 0x61 ? 0x41 : 0x61;
-  body[at] = byte === first ? first + 1 : first;
+  body[at] = byte === 0x30 ? 0x31 : 0x30;
   return { ...request, body };
 }
 
@@ -139,33 +123,33 @@ describe.each(named)('%s', (_name: string, c: ProviderCase<unknown>) => {
     await expectRefused(c.unsigned(good), ['MISSING_SIGNATURE', 'BAD_SIGNATURE']);
   });
 
-  it.runIf(c.signsBody !== false)('refuses the body altered by one byte with 401', async () => {
-    await expectRefused(alteredByOneByte(good), ['BAD_SIGNATURE']);
-  });
+  // Only what applies to a provider is a test of it: no case shows up as skipped.
+  if (c.signsBody !== false)
+    it('refuses the body altered by one byte with 401', async () => {
+      await expectRefused(alteredByOneByte(good), ['BAD_SIGNATURE']);
+    });
 
-  it.runIf(c.toleranceMs !== undefined)(
-    'refuses a genuine signature a minute past its tolerance as STALE_SIGNATURE',
-    async () => {
+  if (c.toleranceMs !== undefined)
+    it('refuses a genuine signature a minute past its tolerance as STALE_SIGNATURE', async () => {
       const stale = await request(c.signers.current, Date.now() - (c.toleranceMs ?? 0) - 60_000);
       await expectRefused(stale, ['STALE_SIGNATURE']);
-    },
-  );
+    });
 
-  it('accepts the good request: 202, and exactly the expected events on the topic', async () => {
+  it('accepts the good request: 200, and exactly the expected events on the topic', async () => {
     const response = await send(c.channel, good);
     expect(await response.json()).toEqual({
       accepted: c.expected.length,
       duplicates: 0,
       deadLettered: 0,
     });
-    expect(response.status).toBe(202);
+    expect(response.status).toBe(200);
     expect(await newEvents(c)).toMatchObject(c.expected);
   });
 
   // That nothing reached the topic is checked once for all, after every provider.
   it('answers the same request again as duplicates', async () => {
     const response = await send(c.channel, good);
-    expect(response.status).toBe(202);
+    expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
       accepted: 0,
       duplicates: c.expected.length,
@@ -175,13 +159,12 @@ describe.each(named)('%s', (_name: string, c: ProviderCase<unknown>) => {
 
   it('accepts the next secret of a rotation', async () => {
     const response = await send(c.channel, await request(c.signers.next));
-    expect(response.status).toBe(202);
+    expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ accepted: 0, deadLettered: 0 });
   });
 
-  it.runIf(c.handshake !== undefined)(
-    'answers the endpoint check as the provider expects',
-    async () => {
+  if (c.handshake !== undefined)
+    it('answers the endpoint check as the provider expects', async () => {
       const check = c.handshake;
       if (check === undefined) return;
       const url = `${t.gateway.url}/v1/channels/${c.channel}`;
@@ -191,8 +174,7 @@ describe.each(named)('%s', (_name: string, c: ProviderCase<unknown>) => {
       );
       expect(await response.text()).toBe(check.body);
       expect(response.status).toBe(check.status);
-    },
-  );
+    });
 });
 
 describe('after every provider’s requests', () => {
@@ -231,11 +213,11 @@ describe('a copy of a signed request', () => {
         async (response) => ({ status: response.status, body: await response.json() }),
       );
     expect(await post()).toEqual({
-      status: 202,
+      status: 200,
       body: { accepted: 0, duplicates: 0, deadLettered: 1 },
     });
     expect(await post()).toEqual({
-      status: 202,
+      status: 200,
       body: { accepted: 0, duplicates: 0, deadLettered: 0 },
     });
     expect(await t.records(t.config.kafka.topics.dlq)).toHaveLength(1);

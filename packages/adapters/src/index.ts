@@ -11,6 +11,7 @@ export { billingAdapter } from './billing.js';
 export { builtInAdapters } from './builtins.js';
 export { chatAdapter } from './chat.js';
 export { emailAdapter } from './email.js';
+export { mailgunAdapter } from './mailgun.js';
 export {
   adapterFromMapping,
   channelMappingSchema,
@@ -19,6 +20,8 @@ export {
   type ChannelMappingResult,
 } from './mapping.js';
 export type { CompiledPath, PathSegment } from './path.js';
+export { metaAdapter } from './meta.js';
+export { postmarkAdapter } from './postmark.js';
 export {
   fromSegment,
   SEGMENT_CALL_TYPES,
@@ -29,5 +32,7 @@ export {
   type SegmentCallType,
   type SegmentContext,
 } from './segment.js';
+export { slackAdapter } from './slack.js';
 export { socialAdapter } from './social.js';
 export { supportAdapter } from './support.js';
+export { twilioAdapter } from './twilio.js';

@@ -88,7 +88,7 @@ export async function runService(
 }
 export { ApiError, ErrorSchema, type ErrorBody, type HttpIssue } from './http/errors.js';
 export { presentedKey, type Caller, type KeySets } from './http/keys.js';
-export { MAX_JSON_DEPTH } from './http/json.js';
+export { MAX_JSON_DEPTH, parseJsonBody } from './http/json.js';
 export { opsRoutes, type OpsRoutesOptions } from './http/ops-routes.js';
 export {
   Components,

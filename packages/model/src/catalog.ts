@@ -167,6 +167,15 @@ export const DEFAULT_CATALOG: Readonly<Record<string, CatalogEntry>> = {
   'sms.failed': signal(),
   'sms.unsubscribed': engagement(0, 0, { warmth: -1 }),
   'call.missed': engagement(1, 0),
+  // A chat rating weighs like a support one; a reaction is showing up. Coming back to a list
+  // mirrors leaving it. A refund or a cancellation set for the period's end is evidence about
+  // money already counted, not value exchanged now (the cancellation itself, when it takes
+  // effect, is `subscription.cancelled`).
+  'chat.satisfaction_rated': engagement(1, 0),
+  'chat.reaction_added': participation(0.2),
+  'email.resubscribed': engagement(0, 0, { warmth: 1 }),
+  'billing.refunded': signal(),
+  'subscription.cancellation_scheduled': signal(),
 
   'sla.met': signal({ warmth: 1 }),
   'sla.missed': signal({ warmth: -1 }),

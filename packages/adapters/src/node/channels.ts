@@ -30,6 +30,8 @@ export interface Channel {
   readonly url?: string;
   /** How its requests are authenticated; without a verifier, by a write key. */
   readonly verifier?: Verifier;
+  /** The registry's provider it was configured as (`provider:` in the channels file). */
+  readonly provider?: string;
 }
 
 export interface ChannelSettings {
@@ -110,7 +112,13 @@ function fileChannel(
   const { adapter } = declaration;
   return {
     ok: true,
-    value: { name, adapter, ...(url !== undefined && { url }), verifier: bound.value },
+    value: {
+      name,
+      adapter,
+      ...(url !== undefined && { url }),
+      verifier: bound.value,
+      ...(provider !== undefined && { provider }),
+    },
   };
 }
 

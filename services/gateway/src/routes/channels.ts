@@ -7,7 +7,7 @@ import { budgetOf, ingest } from '../ingest.js';
 import { answerOnce } from '../replays.js';
 import { adaptedLimitIssues } from '../validate.js';
 import { webhookRequest } from '../webhook-request.js';
-import { acceptWebhookBodies } from './webhook-bodies.js';
+import { acceptWebhookBodies, webhookPayload } from './webhook-bodies.js';
 
 /**
  * `POST /v1/channels/:channel`: provider webhooks, verified by the channel's scheme over the body
@@ -35,6 +35,17 @@ export const channelRoutes =
     };
     const options = { config: { access: 'write', signed } } as const;
     acceptWebhookBodies(app);
+
+    // Intercom checks an endpoint with an unsigned HEAD before it sends anything: a known channel
+    // answers it, empty (declared before the GET, which would otherwise answer HEAD as well).
+    app.head<{ Params: { channel: string } }>(
+      '/v1/channels/:channel',
+      options,
+      (request, reply) => {
+        known(request.params.channel);
+        return reply.code(200).send();
+      },
+    );
 
     app.get<{ Params: { channel: string } }>(
       '/v1/channels/:channel',
@@ -74,7 +85,8 @@ export const channelRoutes =
           if (answer !== undefined) return send(reply, answer);
         }
         const receivedAt = new Date(now).toISOString();
-        const adapted = channel.adapter.adapt(request.body, { receivedAt });
+        const payload = parsedPayload(request, channel);
+        const adapted = payload.ok ? channel.adapter.adapt(payload.value, { receivedAt }) : payload;
         const events: Interaction[] = adapted.ok ? adapted.events : [];
         const issues = adapted.ok
           ? [
@@ -105,11 +117,32 @@ export const channelRoutes =
                 duplicates: issues.length > 0 ? 0 : events.length,
                 deadLettered: 0,
               });
-        return reply.code(202).send(result satisfies ChannelResult);
+        // Providers count a 200 as delivered (Meta and Mailgun retry anything else); a channel of
+        // Rapport's own generic scheme or behind a write key answers 202 as the other routes do.
+        return reply
+          .code(channel.provider === undefined ? 202 : 200)
+          .send(result satisfies ChannelResult);
       },
     );
     done();
   };
+
+/**
+ * The body, parsed once its bytes are trusted. One that is not JSON is a 400 to a caller with a
+ * write key; from a provider whose signature verified, it is dead-lettered instead (the provider
+ * would only send it again), so that nothing it sent is lost.
+ */
+function parsedPayload(
+  request: FastifyRequest,
+  channel: Channel,
+): { ok: true; value: unknown } | { ok: false; issues: Issue[] } {
+  try {
+    return { ok: true, value: webhookPayload(request) };
+  } catch (error) {
+    if (channel.verifier === undefined || !(error instanceof ApiError)) throw error;
+    return { ok: false, issues: [{ path: '', message: error.message }] };
+  }
+}
 
 /** A provider's endpoint check is answered exactly as its scheme says. */
 function send(reply: FastifyReply, answer: HandshakeAnswer) {

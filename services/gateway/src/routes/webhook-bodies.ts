@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import { parseJsonBody } from '@rapport/lifecycle';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors.js';
 
 /** A form's fields as an object; a name given more than once holds all its values, in order. */
@@ -13,26 +14,35 @@ export function formFields(body: Buffer): Record<string, string | string[]> {
 }
 
 /**
- * What provider webhooks may carry besides the shell's JSON: HTML forms (Twilio posts them),
- * read as bytes first, kept for the signature and the dead letters, then parsed to an object for
- * the adapter. Registered in the channel routes' plugin, so every other route stays JSON-only.
+ * What provider webhooks may carry: JSON, and HTML forms (Twilio posts them). Both are read as
+ * bytes only and parsed after the channel's scheme verified those bytes (`webhookPayload`): an
+ * unauthenticated body is never parsed, and a one-byte change is a bad signature whatever it does
+ * to the syntax. Registered in the channel routes' plugin, so every other route keeps the shell's
+ * JSON parser.
  */
 export function acceptWebhookBodies(app: FastifyInstance): void {
-  app.addContentTypeParser(
-    'application/x-www-form-urlencoded',
-    { parseAs: 'buffer' },
-    (request, body, done) => {
-      request.rawBody = body as Buffer;
-      done(null, formFields(body as Buffer));
-    },
-  );
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser([JSON_TYPE, FORM_TYPE], { parseAs: 'buffer' }, (request, body, done) => {
+    request.rawBody = body as Buffer;
+    done(null, body);
+  });
   app.addContentTypeParser('*', (_request, _payload, done) => {
     done(
       new ApiError(
         415,
         'UNSUPPORTED_MEDIA_TYPE',
-        'send `Content-Type: application/json` or `application/x-www-form-urlencoded`',
+        `send \`Content-Type: ${JSON_TYPE}\` or \`${FORM_TYPE}\``,
       ),
     );
   });
+}
+
+const JSON_TYPE = 'application/json';
+const FORM_TYPE = 'application/x-www-form-urlencoded';
+
+/** The body as the adapter reads it: a form's fields, else the JSON document (400 if it is not). */
+export function webhookPayload(request: FastifyRequest): unknown {
+  const body = request.rawBody ?? Buffer.alloc(0);
+  const type = request.headers['content-type'] ?? '';
+  return type.toLowerCase().startsWith(FORM_TYPE) ? formFields(body) : parseJsonBody(body);
 }
