@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { signatureMatches } from '../signature.js';
+import { freshness } from './freshness.js';
 import { SecretsSchema, toleranceSecondsSchema } from './options.js';
 import type { VerificationScheme } from './scheme.js';
 
@@ -78,23 +79,15 @@ export const slackScheme: VerificationScheme<SlackOptions> = {
           'X-Slack-Signature does not match the timestamp and body under any configured signing secret',
       };
     }
-    const toleranceMs = toleranceSeconds * 1000;
-    const skewMs = request.now - sentAt.data;
-    if (Math.abs(skewMs) > toleranceMs) {
-      return {
-        ok: false,
-        code: 'STALE_SIGNATURE',
-        message: `X-Slack-Request-Timestamp is ${Math.round(skewMs / 1000)} s from the gateway's clock; at most ${toleranceSeconds} s is accepted`,
-      };
-    }
+    const fresh = freshness(
+      'X-Slack-Request-Timestamp',
+      sentAt.data,
+      request.now,
+      toleranceSeconds,
+    );
+    if (!fresh.ok) return fresh;
     // Refused as a replay while the signature is still fresh, and forgotten once it is stale.
-    return {
-      ok: true,
-      replay: {
-        key: `${timestamp}:${presented}`,
-        ttlMs: sentAt.data + toleranceMs - request.now + 1,
-      },
-    };
+    return { ok: true, replay: { key: `${timestamp}:${presented}`, ttlMs: fresh.ttlMs } };
   },
   handshake(request, _options, verified) {
     // Slack signs its check like any event: an unverified one is no check of ours to answer.

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { freshness } from './freshness.js';
 import { SecretsSchema, toleranceSecondsSchema } from './options.js';
 import type { VerificationScheme, Verdict } from './scheme.js';
 
@@ -87,18 +88,13 @@ export const stripeScheme: VerificationScheme<StripeOptions> = {
         'no v1 signature of Stripe-Signature matches a signing secret of this channel',
       );
     }
-    const signedAtMs = parsed.timestamp * 1000;
-    const toleranceMs = toleranceSeconds * 1000;
-    const ageSeconds = Math.round((request.now - signedAtMs) / 1000);
-    if (Math.abs(request.now - signedAtMs) > toleranceMs) {
-      return {
-        ok: false,
-        code: 'STALE_SIGNATURE',
-        message: `signed ${ageSeconds < 0 ? `${-ageSeconds} s ahead of` : `${ageSeconds} s before`} its receipt; at most ${toleranceSeconds} s either way are accepted`,
-      };
-    }
-    // Fresh until `t` plus the tolerance: a replay after that is refused as stale instead.
-    const ttlMs = signedAtMs + toleranceMs - request.now + 1_000;
-    return { ok: true, replay: { key: `${parsed.timestamp}.${matched}`, ttlMs } };
+    const fresh = freshness(
+      "Stripe-Signature's t",
+      parsed.timestamp * 1000,
+      request.now,
+      toleranceSeconds,
+    );
+    if (!fresh.ok) return fresh;
+    return { ok: true, replay: { key: `${parsed.timestamp}.${matched}`, ttlMs: fresh.ttlMs } };
   },
 };
