@@ -1,4 +1,5 @@
 import { configDefaults, defineConfig } from 'vitest/config';
+import { LongestFirst } from './test/harness/sequencer.js';
 
 /**
  * Two projects: `unit` runs pure tests that sit beside the code and need no server; `integration`
@@ -15,6 +16,7 @@ export default defineConfig({
     // (vitest's default here) left them mostly idle.
     maxWorkers: 3,
     minWorkers: 1,
+    sequence: { sequencer: LongestFirst },
     projects: [
       {
         extends: true,
