@@ -1,5 +1,4 @@
 import { configDefaults, defineConfig } from 'vitest/config';
-import { LongestFirst } from './test/harness/sequencer.js';
 
 /**
  * Two projects: `unit` runs pure tests that sit beside the code and need no server; `integration`
@@ -16,7 +15,6 @@ export default defineConfig({
     // (vitest's default here) left them mostly idle.
     maxWorkers: 3,
     minWorkers: 1,
-    sequence: { sequencer: LongestFirst },
     projects: [
       {
         extends: true,
