@@ -223,3 +223,13 @@ describe('a copy of a signed request', () => {
     expect(await t.records(t.config.kafka.topics.dlq)).toHaveLength(1);
   });
 });
+
+describe('an endpoint check by HEAD (Intercom makes one, unsigned, before it sends anything)', () => {
+  it('answers 200 for a channel it serves; one it does not serve is any unknown path (401)', async () => {
+    const head = (channel: string) =>
+      fetch(`${t.gateway.url}/v1/channels/${channel}`, { method: 'HEAD' });
+    expect((await head('intercom')).status).toBe(200);
+    // Without a key, an unknown path and a known one look the same (docs/security.md).
+    expect((await head('no-such-channel')).status).toBe(401);
+  });
+});

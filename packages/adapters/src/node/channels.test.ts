@@ -115,9 +115,10 @@ describe('loadChannels', () => {
       'signature: { scheme: stripe }',
     ].join('\n');
     const dir = await folder({ 'shop.yaml': mapping });
-    const [keyed] = (await load({ channelMappingsDir: dir })).filter((c) => c.name === 'shop');
-    expect(keyed?.verifier).toBeUndefined();
-    expect(keyed?.adapter.signature).toBeUndefined();
+    // Without its secrets it would take write keys instead: it does not start.
+    await expect(load({ channelMappingsDir: dir })).rejects.toThrow(
+      /channel "shop": its mapping file names the scheme "stripe", but no secrets are configured/,
+    );
     const channels = await load({
       channelMappingsDir: dir,
       files: { 'channels.yaml': 'channels:\n  shop: { secrets: [whsec_shop] }\n' },
@@ -130,6 +131,21 @@ describe('loadChannels', () => {
     await expect(load({ channelMappingsDir: unknown })).rejects.toThrow(
       /shop\.yaml: signature\.scheme: no verification scheme "pigeon-post"; known: hmac-sha256, .*stripe/,
     );
+  });
+
+  it('wants the public URL of a provider that signs it (Twilio)', async () => {
+    const files = {
+      'channels.yaml': 'channels:\n  sms: { provider: twilio, secrets: [twilio-auth-token-1] }\n',
+    };
+    await expect(load({ files })).rejects.toThrow(
+      /channels\.sms\.url: its provider signs the URL it calls/,
+    );
+    const withUrl = {
+      'channels.yaml':
+        'channels:\n  sms: { provider: twilio, secrets: [twilio-auth-token-1], url: "https://rapport.example.com/v1/channels/sms" }\n',
+    };
+    const sms = (await load({ files: withUrl })).find((channel) => channel.name === 'sms');
+    expect(sms?.url).toBe('https://rapport.example.com/v1/channels/sms');
   });
 
   it('names the file, the channel and the field of every problem at once, never a secret', async () => {

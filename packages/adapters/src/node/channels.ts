@@ -30,8 +30,6 @@ export interface Channel {
   readonly url?: string;
   /** How its requests are authenticated; without a verifier, by a write key. */
   readonly verifier?: Verifier;
-  /** The registry's provider it was configured as (`provider:` in the channels file). */
-  readonly provider?: string;
 }
 
 export interface ChannelSettings {
@@ -107,6 +105,12 @@ function fileChannel(
     const message = `no built-in or mapping-file channel is named "${name}": name its provider (${known})`;
     return refused(`${at}.provider`, message);
   }
+  if (declaration.scheme?.signsUrl === true && url === undefined) {
+    return refused(
+      `${at}.url`,
+      `its provider signs the URL it calls: give the public URL exactly as given to it`,
+    );
+  }
   const bound = bindTo(declaration, options);
   if (!bound.ok) return { ok: false, issues: under(at, bound.issues) };
   const { adapter } = declaration;
@@ -117,7 +121,6 @@ function fileChannel(
       adapter,
       ...(url !== undefined && { url }),
       verifier: bound.value,
-      ...(provider !== undefined && { provider }),
     },
   };
 }
@@ -154,6 +157,15 @@ export async function loadChannels(settings: ChannelSettings): Promise<Channel[]
       const channel = fileChannel(name, entry, declared, settings.channelSecrets);
       if (channel.ok) channels.set(name, channel.value);
       else report(file, channel.issues);
+    }
+  }
+  // A mapping file that names a scheme promises a signed channel: without its secrets it would
+  // quietly take write keys instead (which may have leaked), so it does not start at all.
+  for (const [name, { scheme }] of declared) {
+    if (scheme !== undefined && channels.get(name)?.verifier === undefined) {
+      problems.push(
+        `channel "${name}": its mapping file names the scheme "${scheme.name}", but no secrets are configured for it; give it an entry in RAPPORT_CHANNELS_FILE`,
+      );
     }
   }
   if (problems.length > 0) throw new ChannelsError(problems);

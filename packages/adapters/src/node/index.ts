@@ -14,6 +14,7 @@ export {
 export { channelAdapters } from './mapping-files.js';
 export { PROVIDERS, type Provider } from './providers.js';
 export { signatureHeader } from './signature.js';
+export { hmacSha256Scheme } from './verify/hmac-sha256.js';
 export type {
   HandshakeAnswer,
   Refusal,

@@ -1,4 +1,9 @@
-import type { Channel, HandshakeAnswer, Verdict } from '@rapport/adapters/node';
+import {
+  hmacSha256Scheme,
+  type Channel,
+  type HandshakeAnswer,
+  type Verdict,
+} from '@rapport/adapters/node';
 import { futureIssues, type ChannelResult, type Interaction, type Issue } from '@rapport/schema';
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteContext } from '../app.js';
@@ -117,11 +122,12 @@ export const channelRoutes =
                 duplicates: issues.length > 0 ? 0 : events.length,
                 deadLettered: 0,
               });
-        // Providers count a 200 as delivered (Meta and Mailgun retry anything else); a channel of
-        // Rapport's own generic scheme or behind a write key answers 202 as the other routes do.
-        return reply
-          .code(channel.provider === undefined ? 202 : 200)
-          .send(result satisfies ChannelResult);
+        // Providers count a 200 as delivered (Meta and Mailgun retry anything else), whether the
+        // channel names the provider or a mapping file names its scheme; a channel of Rapport's
+        // own generic scheme, or behind a write key, answers 202 as the other routes do.
+        const byProvider =
+          channel.verifier !== undefined && channel.verifier.scheme !== hmacSha256Scheme.name;
+        return reply.code(byProvider ? 200 : 202).send(result satisfies ChannelResult);
       },
     );
     done();

@@ -53,7 +53,7 @@ describe('mailgunScheme', () => {
     );
     expect(verdictOf(webhook(KEY, DOCS_TIMESTAMP))).toEqual({
       ok: true,
-      replay: { key: DOCS_TOKEN, ttlMs: 301_000 },
+      replay: { key: DOCS_TOKEN, ttlMs: 600_000 },
     });
   });
 

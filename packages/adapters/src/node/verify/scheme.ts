@@ -49,6 +49,11 @@ export interface HandshakeAnswer {
 export interface VerificationScheme<Options = unknown> {
   readonly name: string;
   readonly options: z.ZodType<Options>;
+  /**
+   * The provider signs the URL it called (Twilio): the channel must configure that public URL,
+   * since behind a proxy the gateway cannot know it, and a request's own Host is the sender's.
+   */
+  readonly signsUrl?: true;
   verify(request: WebhookRequest, options: Options): Verdict;
   /**
    * The provider's endpoint check, when this request is one (Slack's `url_verification`, Meta's

@@ -1,6 +1,6 @@
-import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
-import { freshness, UnixSecondsTextSchema } from './freshness.js';
+import { freshness, signedRequestKey, UnixSecondsTextSchema } from './freshness.js';
 import { toleranceSecondsSchema } from './options.js';
 import type { VerificationScheme, Verdict } from './scheme.js';
 
@@ -120,7 +120,9 @@ export const sendgridScheme: VerificationScheme<SendGridOptions> = {
       toleranceSeconds,
     );
     if (!fresh.ok) return fresh;
-    const key = createHash('sha256').update(signed).digest('base64url');
-    return { ok: true, replay: { key, ttlMs: fresh.ttlMs } };
+    return {
+      ok: true,
+      replay: { key: signedRequestKey(timestamp, request.rawBody), ttlMs: fresh.ttlMs },
+    };
   },
 };

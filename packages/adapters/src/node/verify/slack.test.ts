@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { verifySlackRequest } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
+import { signedRequestKey } from './freshness.js';
 import type { Verdict, WebhookRequest } from './scheme.js';
 import { slackScheme, SlackOptionsSchema } from './slack.js';
 
@@ -57,6 +58,28 @@ describe('slackScheme (X-Slack-Signature v0)', () => {
    * verifying-requests-from-slack): a slash command signed at 1531420618 with the signing secret
    * 8f742231b10e8888abcd99yyyzzz85a5.
    */
+  it('names a copy by what was signed, however its signature is spelled', () => {
+    const body = '{"type":"event_callback","event_id":"Ev1"}';
+    const timestamp = '1531420618';
+    const hex = createHmac('sha256', 'a-signing-secret-of-slack')
+      .update(`v0:${timestamp}:${body}`)
+      .digest('hex');
+    const options = SlackOptionsSchema.parse({ secrets: ['a-signing-secret-of-slack'] });
+    const verdictWith = (signature: string) =>
+      slackScheme.verify(
+        request(
+          { 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp },
+          body,
+          1_531_420_618_000,
+        ),
+        options,
+      );
+    const lower = verdictWith(`v0=${hex}`);
+    const upper = verdictWith(`v0=${hex.toUpperCase()}`);
+    expect(lower.ok && upper.ok).toBe(true);
+    expect(lower.ok && lower.replay?.key).toBe(upper.ok && upper.replay?.key);
+  });
+
   it("accepts the docs' worked example", () => {
     const body =
       'token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c';
@@ -67,7 +90,7 @@ describe('slackScheme (X-Slack-Signature v0)', () => {
     const options = SlackOptionsSchema.parse({ secrets: ['8f742231b10e8888abcd99yyyzzz85a5'] });
     expect(slackScheme.verify(request(headers, body, 1_531_420_618_000), options)).toEqual({
       ok: true,
-      replay: { key: `1531420618:${headers['x-slack-signature']}`, ttlMs: 301_000 },
+      replay: { key: signedRequestKey('1531420618', Buffer.from(body)), ttlMs: 600_000 },
     });
   });
 

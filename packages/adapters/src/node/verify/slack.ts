@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { signatureMatches } from '../signature.js';
-import { freshness } from './freshness.js';
+import { freshness, signedRequestKey } from './freshness.js';
 import { SecretsSchema, toleranceSecondsSchema } from './options.js';
 import type { VerificationScheme } from './scheme.js';
 
@@ -87,7 +87,10 @@ export const slackScheme: VerificationScheme<SlackOptions> = {
     );
     if (!fresh.ok) return fresh;
     // Refused as a replay while the signature is still fresh, and forgotten once it is stale.
-    return { ok: true, replay: { key: `${timestamp}:${presented}`, ttlMs: fresh.ttlMs } };
+    return {
+      ok: true,
+      replay: { key: signedRequestKey(timestamp, request.rawBody), ttlMs: fresh.ttlMs },
+    };
   },
   handshake(request, _options, verified) {
     // Slack signs its check like any event: an unverified one is no check of ours to answer.

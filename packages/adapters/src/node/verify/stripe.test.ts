@@ -106,7 +106,7 @@ describe('the Stripe scheme', () => {
     expect(verdict.ok ? 'ok' : verdict.code).toBe('STALE_SIGNATURE');
   });
 
-  it('names a request by its timestamp and signature until it would be stale anyway', () => {
+  it('names a request by its timestamp and body until it would be stale anyway, everywhere', () => {
     const signedAt = NOW - 100_000;
     const signature = header(NEW, signedAt);
     const first = verify({ 'stripe-signature': signature });
@@ -114,8 +114,8 @@ describe('the Stripe scheme', () => {
     const resigned = verify({ 'stripe-signature': header(NEW, signedAt + 1_000) });
     expect(first.ok && first.replay?.key).toBe(again.ok && again.replay?.key);
     expect(first.ok && first.replay?.key).not.toBe(resigned.ok && resigned.replay?.key);
-    // Fresh until the signature's time plus five minutes; a second's margin for `t`'s rounding.
-    expect(first.ok && first.replay?.ttlMs).toBe(signedAt + 300_000 - NOW + 1_000);
+    // Kept a whole tolerance past the instant it turns stale, for gateways whose clocks lag.
+    expect(first.ok && first.replay?.ttlMs).toBe(signedAt + 600_000 - NOW);
   });
 
   it('never quotes a secret or the signature it was given', () => {

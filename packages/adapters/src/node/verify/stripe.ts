@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { freshness } from './freshness.js';
+import { freshness, signedRequestKey } from './freshness.js';
 import { SecretsSchema, toleranceSecondsSchema } from './options.js';
 import type { VerificationScheme, Verdict } from './scheme.js';
 
@@ -95,6 +95,7 @@ export const stripeScheme: VerificationScheme<StripeOptions> = {
       toleranceSeconds,
     );
     if (!fresh.ok) return fresh;
-    return { ok: true, replay: { key: `${parsed.timestamp}.${matched}`, ttlMs: fresh.ttlMs } };
+    const key = signedRequestKey(String(parsed.timestamp), request.rawBody);
+    return { ok: true, replay: { key, ttlMs: fresh.ttlMs } };
   },
 };

@@ -209,6 +209,19 @@ describe('twilioScheme: a JSON body and its bodySHA256', () => {
     });
   });
 
+  it('refuses a JSON body without its hash, though the bare URL is genuinely signed', () => {
+    // A signature of the URL alone exists wherever Twilio called it without a body: it must not
+    // authorise any body posted beside it.
+    const bare = twilio.getExpectedTwilioSignature(TOKEN, URL, {});
+    const unhashed = { ...json(body, bare), query: {} };
+    expect(twilioScheme.verify(unhashed, OPTIONS)).toEqual({
+      ok: false,
+      code: 'BAD_SIGNATURE',
+      message:
+        'a body that is not a form is signed only through its bodySHA256 query parameter, which is missing',
+    });
+  });
+
   it('refuses a wrong token over the right hash', () => {
     const wrong = twilio.getExpectedTwilioSignature(
       'ffffffffffffffffffffffffffffffff',

@@ -37,6 +37,7 @@ const ALGORITHMS: Readonly<Record<string, 'sha1' | 'sha256'>> = {
 export const twilioScheme: VerificationScheme<TwilioOptions> = {
   name: 'twilio',
   options: TwilioOptionsSchema,
+  signsUrl: true,
   verify(request, options): Verdict {
     const presented = request.headers[SIGNATURE];
     if (!presented) return refuse('MISSING_SIGNATURE', 'missing X-Twilio-Signature header');
@@ -48,9 +49,7 @@ export const twilioScheme: VerificationScheme<TwilioOptions> = {
       );
     }
     const signed = signedContent(request);
-    if (signed === undefined) {
-      return refuse('BAD_SIGNATURE', 'the body does not match its bodySHA256 query parameter');
-    }
+    if (typeof signed === 'string') return refuse('BAD_SIGNATURE', signed);
     const given = Buffer.from(presented, 'base64');
     const valid = urlForms(signed.url).some((url) =>
       options.secrets.some((secret) => {
@@ -92,16 +91,20 @@ interface Signed {
 }
 
 /**
- * What Twilio signed besides the secret, or `undefined` when a JSON body does not hash to the
- * `bodySHA256` it came with. That hash is public (it is in the URL), so comparing it in plain
- * time leaks nothing; the signature over the URL that carries it is what authenticates the body.
+ * What Twilio signed besides the secret, or why the body is not covered by it. A JSON body is
+ * covered only through the `bodySHA256` it came with: that hash is public (it is in the URL), so
+ * comparing it in plain time leaks nothing; the signature over the URL that carries it is what
+ * authenticates the body. A body that is neither a form nor hashed is in no signature at all:
+ * any body would verify under a signature of the bare URL, so it is refused.
  */
-function signedContent(request: WebhookRequest): Signed | undefined {
+function signedContent(request: WebhookRequest): Signed | string {
   const { url } = request;
   const bodyHash = request.query.bodySHA256;
   if (bodyHash !== undefined) {
     const actual = createHash('sha256').update(request.rawBody).digest('hex');
-    if (actual !== bodyHash.toLowerCase()) return undefined;
+    if (actual !== bodyHash.toLowerCase()) {
+      return 'the body does not match its bodySHA256 query parameter';
+    }
     // A configured URL is the one given to Twilio, without the hash Twilio appended to it.
     const hashed = /[?&]bodySHA256=/.test(url)
       ? url
@@ -111,7 +114,10 @@ function signedContent(request: WebhookRequest): Signed | undefined {
   const form = (request.headers['content-type'] ?? '')
     .toLowerCase()
     .startsWith('application/x-www-form-urlencoded');
-  return { url, parameters: form ? formParameters(request.rawBody) : '' };
+  if (!form) {
+    return 'a body that is not a form is signed only through its bodySHA256 query parameter, which is missing';
+  }
+  return { url, parameters: formParameters(request.rawBody) };
 }
 
 /**

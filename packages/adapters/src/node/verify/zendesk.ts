@@ -1,7 +1,7 @@
 import { InstantSchema, instantMs } from '@rapport/schema';
 import { z } from 'zod';
 import { signatureMatches } from '../signature.js';
-import { freshness } from './freshness.js';
+import { freshness, signedRequestKey } from './freshness.js';
 import { SecretsSchema, toleranceSecondsSchema } from './options.js';
 import type { VerificationScheme } from './scheme.js';
 
@@ -79,6 +79,9 @@ export const zendeskScheme: VerificationScheme<ZendeskOptions> = {
     );
     if (!fresh.ok) return fresh;
     // Refused as a replay while the signature is still fresh, and forgotten once it is stale.
-    return { ok: true, replay: { key: `${timestamp}:${presented}`, ttlMs: fresh.ttlMs } };
+    return {
+      ok: true,
+      replay: { key: signedRequestKey(timestamp, request.rawBody), ttlMs: fresh.ttlMs },
+    };
   },
 };
