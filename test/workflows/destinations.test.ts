@@ -85,6 +85,8 @@ beforeEach(() => {
     receiver.received.length = 0;
     receiver.answers.length = 0;
   }
+  smtp.recipients.length = 0;
+  smtp.recipientAnswers.clear();
 });
 
 /**
@@ -249,6 +251,73 @@ describe('follow-ups reach Slack and email (time-skipping server, real receivers
       expect(history).not.toContain(SLACK_TOKEN);
       expect(history).not.toContain(SMTP_PASSWORD);
       expect(history).not.toContain('ana@example.com');
+    }
+  });
+
+  it('retries a recipient’s 450: a message that reached only some of the list is not delivered', async () => {
+    // The server defers one recipient and takes the other: nodemailer sends to that one and
+    // resolves, which is no delivery. The retry reaches both, with the same message.
+    smtp.recipientAnswers.set('ana@example.com', [450]);
+    const { results } = await unansweredChat('deferred');
+    expect(results).toEqual(['delivered', 'delivered', SKIPPED, 'no_response']);
+    expect(smtp.recipients).toEqual([
+      { address: 'ana@example.com', status: 450 },
+      { address: 'bo@example.com', status: 250 },
+      { address: 'ana@example.com', status: 250 },
+      { address: 'bo@example.com', status: 250 },
+    ]);
+    const mails = smtp.received;
+    expect(mails.map((mail) => mail.to)).toEqual([
+      ['bo@example.com'],
+      ['ana@example.com', 'bo@example.com'],
+    ]);
+    const ids = mails.map((mail) => parseMail(mail.raw).headers.get('message-id'));
+    expect(ids[1]).toBe(ids[0]);
+  });
+
+  it('fails a recipient’s 550 once, beside a 450 or an accepted recipient, naming neither', async () => {
+    const failed = `failed: email:cs-leads smtp://127.0.0.1:${smtp.port} answered 550 to RCPT TO`;
+    // One refused for good, the other accepted: the message goes to the one, and is not retried.
+    smtp.recipientAnswers.set('bo@example.com', [550]);
+    const partly = await unansweredChat('rcpt-partly');
+    expect(partly.results).toEqual([
+      'delivered',
+      `${failed} for 1 of 2 recipients`,
+      SKIPPED,
+      'no_response',
+    ]);
+    expect(smtp.recipients).toEqual([
+      { address: 'ana@example.com', status: 250 },
+      { address: 'bo@example.com', status: 550 },
+    ]);
+    expect(smtp.received.map((mail) => mail.to)).toEqual([['ana@example.com']]);
+
+    // One deferred, the other refused for good: nothing is sent (nodemailer reports the 450), and
+    // the 550 is what a retry would meet again, so there is none.
+    smtp.recipients.length = 0;
+    smtp.received.length = 0;
+    smtp.recipientAnswers.set('ana@example.com', [450, 450]);
+    smtp.recipientAnswers.set('bo@example.com', [550, 550]);
+    const refused = await unansweredChat('rcpt-refused');
+    expect(refused.results).toEqual([
+      'delivered',
+      `${failed} for 2 of 2 recipients`,
+      SKIPPED,
+      'no_response',
+    ]);
+    expect(smtp.recipients).toEqual([
+      { address: 'ana@example.com', status: 450 },
+      { address: 'bo@example.com', status: 550 },
+    ]);
+    expect(smtp.received).toEqual([]);
+
+    for (const { customer, id } of [partly, refused]) {
+      for (const workflowId of [id, `customer:${customer}`]) {
+        const history = readable(await env.client.workflow.getHandle(workflowId).fetchHistory());
+        expect(history).not.toContain('ana@example.com');
+        expect(history).not.toContain('bo@example.com');
+        expect(history).not.toContain('Not this one');
+      }
     }
   });
 });

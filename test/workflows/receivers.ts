@@ -62,11 +62,21 @@ export interface ReceivedMail {
   readonly status: number;
 }
 
+/** One RCPT TO and the reply it had. */
+export interface ReceivedRecipient {
+  readonly address: string;
+  readonly status: number;
+}
+
 export interface SmtpReceiver {
   readonly port: number;
   readonly received: ReceivedMail[];
   /** Replies to DATA, one per message in order, then 250 (accepted). */
   readonly answers: number[];
+  /** Every RCPT TO, in order, with its reply: a refused recipient's too. */
+  readonly recipients: ReceivedRecipient[];
+  /** Replies to RCPT TO by address, one per command naming it in order, then 250 (accepted). */
+  readonly recipientAnswers: Map<string, number[]>;
   close(): Promise<void>;
 }
 
@@ -77,6 +87,8 @@ export interface SmtpReceiver {
 export async function startSmtpReceiver(user: string, password: string): Promise<SmtpReceiver> {
   const received: ReceivedMail[] = [];
   const answers: number[] = [];
+  const recipients: ReceivedRecipient[] = [];
+  const recipientAnswers = new Map<string, number[]>();
   const server = new SMTPServer({
     disabledCommands: ['STARTTLS'],
     allowInsecureAuth: true,
@@ -86,6 +98,12 @@ export async function startSmtpReceiver(user: string, password: string): Promise
         callback(null, { user: auth.username });
       } else
         callback(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
+    },
+    onRcptTo({ address }, _session, callback) {
+      const status = recipientAnswers.get(address)?.shift() ?? 250;
+      recipients.push({ address, status });
+      if (status === 250) callback();
+      else callback(Object.assign(new Error('Not this one'), { responseCode: status }));
     },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
@@ -110,6 +128,8 @@ export async function startSmtpReceiver(user: string, password: string): Promise
     port,
     received,
     answers,
+    recipients,
+    recipientAnswers,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -1,13 +1,24 @@
 import { createHash } from 'node:crypto';
 import type { SmtpSettings } from '@rapport/config';
 import { CodedError } from '@rapport/schema';
-import { createTransport, type NodemailerError, type SendMailOptions } from 'nodemailer';
+import {
+  createTransport,
+  type NodemailerError,
+  type SendMailOptions,
+  type SMTPTransportOptions,
+} from 'nodemailer';
 import type { FollowUpMessage } from '../message.js';
 
 export type EmailErrorCode =
-  /** The server refused for good (a 5xx reply, no credentials): it will fare the same again. */
+  /**
+   * The server refused for good (a 5xx reply, to the message or to any one recipient; no
+   * credentials): it will fare the same again.
+   */
   | 'EMAIL_REJECTED'
-  /** A transient reply (4xx), no answer, a timeout: worth retrying. */
+  /**
+   * A transient reply (4xx, to the message or to some recipients), no answer, a timeout: worth
+   * retrying.
+   */
   | 'EMAIL_FAILED';
 
 /**
@@ -116,10 +127,17 @@ export interface EmailDelivery {
   readonly signal?: AbortSignal | undefined;
 }
 
-/** One attempt: one connection, one message; throws EmailError when it was not accepted. */
+/**
+ * One attempt: one connection, one message; throws EmailError when it was not accepted, for every
+ * recipient: nodemailer sends to those the server took and resolves, naming the others in
+ * `rejected`, which is a failure here too (a list that was not told is not delivered to).
+ */
 export async function sendEmail(delivery: EmailDelivery): Promise<void> {
   const { smtp, timeoutMs } = delivery;
-  const transport = createTransport({
+  const target = `email:${delivery.name} ${smtp.shown}`;
+  // Typed as the SMTP transport's, so that its result is typed too (given inline, the object picks
+  // createTransport's catch-all overload, whose result is `any`).
+  const options: SMTPTransportOptions = {
     host: smtp.host,
     port: smtp.port,
     secure: smtp.implicitTls,
@@ -131,25 +149,42 @@ export async function sendEmail(delivery: EmailDelivery): Promise<void> {
     // The message is built from text only: nothing in it may make nodemailer read a file or URL.
     disableFileAccess: true,
     disableUrlAccess: true,
-  });
+  };
+  const transport = createTransport(options);
   const limit = AbortSignal.timeout(timeoutMs);
-  try {
-    await transport.sendMail({
+  const info = await transport
+    .sendMail({
       ...delivery.mail,
       signal: delivery.signal === undefined ? limit : AbortSignal.any([limit, delivery.signal]),
+    })
+    .catch((error: unknown) => {
+      throw emailError(target, error as NodemailerError);
+    })
+    .finally(() => transport.close());
+  if (info.rejected.length > 0) {
+    throw refusedError(target, info.rejectedErrors ?? [], {
+      refused: info.rejected.length,
+      of: info.accepted.length + info.rejected.length,
     });
-  } catch (error) {
-    throw emailError(`email:${delivery.name} ${smtp.shown}`, error as NodemailerError);
-  } finally {
-    transport.close();
   }
+}
+
+/** What a send that nodemailer failed throws. */
+function emailError(target: string, error: NodemailerError): EmailError {
+  // Every recipient refused: nodemailer reports a transient refusal in preference to a permanent
+  // one, but one recipient refused for good is refused again on every retry.
+  const { rejected, rejectedErrors } = error;
+  if (rejected !== undefined && rejected.length > 0 && rejectedErrors !== undefined) {
+    return refusedError(target, rejectedErrors, { refused: rejected.length, of: rejected.length });
+  }
+  return replyError(target, error);
 }
 
 /**
  * A reply that refuses for good (5xx but 503, as nodemailer reads RFC 5321) or no credentials is
  * not retried; a transient reply, a lost connection or a timeout is.
  */
-function emailError(target: string, error: NodemailerError): EmailError {
+function replyError(target: string, error: NodemailerError): EmailError {
   if (error.responseCode !== undefined) {
     // The command, not the reply: only nodemailer's own names of commands (`RCPT TO`, `DATA`).
     const command = /^[A-Z ]+$/.test(error.command ?? '') ? ` to ${error.command}` : '';
@@ -164,4 +199,27 @@ function emailError(target: string, error: NodemailerError): EmailError {
     code === 'ENOAUTH' ? 'EMAIL_REJECTED' : 'EMAIL_FAILED',
     `${target} failed: ${code}${detail === undefined ? '' : ` (${detail})`}`,
   );
+}
+
+/**
+ * Some recipients refused (their RCPT TO, or an LMTP server's reply to the message): the message
+ * is refused for good when any one of them was (a retry would be refused the same), else retried,
+ * the recipients who had it getting it again under the same Message-ID. Classified by the reply as
+ * any other, and counted, not named: the addresses stay out of the workflow's history.
+ */
+function refusedError(
+  target: string,
+  refusals: readonly NodemailerError[],
+  count: { readonly refused: number; readonly of: number },
+): EmailError {
+  const refusal =
+    refusals.find((error) => error.permanent === true) ??
+    refusals.find((error) => error.responseCode !== undefined);
+  const recipients = `for ${count.refused} of ${count.of} recipients`;
+  if (refusal === undefined) {
+    // Refused without a reply to read: nothing says it is for good.
+    return new EmailError('EMAIL_FAILED', `${target} refused ${recipients}`);
+  }
+  const error = replyError(target, refusal);
+  return new EmailError(error.code, `${error.message} ${recipients}`);
 }

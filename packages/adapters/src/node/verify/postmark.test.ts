@@ -16,10 +16,14 @@ function optionsOf(raw: unknown): PostmarkOptions {
   return parsed.value;
 }
 
-const single = optionsOf({ username: 'Aladdin', password: 'open sesame' });
+/**
+ * RFC 7617's pair, for the decoding alone: its password is too short for a channel (the schema
+ * refuses it, below), so these options are not parsed.
+ */
+const single: PostmarkOptions = { credentials: [{ username: 'Aladdin', password: 'open sesame' }] };
 const rotating = optionsOf({
   credentials: [
-    { username: 'Aladdin', password: 'open sesame' },
+    { username: 'Aladdin', password: 'open sesame, said Ali Baba' },
     { username: 'postmark', password: 'the next password' },
   ],
 });
@@ -49,18 +53,21 @@ describe('postmarkScheme', () => {
   });
 
   it('accepts either pair during a rotation, with a colon in the password', () => {
-    expect(postmarkScheme.verify(requestOf(RFC_7617), rotating)).toEqual({ ok: true });
+    const current = basic('Aladdin', 'open sesame, said Ali Baba');
+    expect(postmarkScheme.verify(requestOf(current), rotating)).toEqual({ ok: true });
     const next = basic('postmark', 'the next password');
     expect(postmarkScheme.verify(requestOf(next), rotating)).toEqual({ ok: true });
-    const colon = optionsOf({ username: 'hooks', password: 'a:b:c' });
-    expect(postmarkScheme.verify(requestOf(basic('hooks', 'a:b:c')), colon)).toEqual({ ok: true });
+    const colon = optionsOf({ username: 'hooks', password: 'a:b:c:d:e:f:g:h:i' });
+    const presented = basic('hooks', 'a:b:c:d:e:f:g:h:i');
+    expect(postmarkScheme.verify(requestOf(presented), colon)).toEqual({ ok: true });
   });
 
   it('refuses wrong or mixed credentials', () => {
     for (const [username, password] of [
-      ['Aladdin', 'open sesame!'],
-      ['aladdin', 'open sesame'],
+      ['Aladdin', 'open sesame, said Ali Baba!'],
+      ['aladdin', 'open sesame, said Ali Baba'],
       ['Aladdin', 'the next password'],
+      ['Aladdin', 'open sesame'],
       ['', ''],
     ] as const) {
       expect(postmarkScheme.verify(requestOf(basic(username, password)), rotating)).toMatchObject({
@@ -102,8 +109,8 @@ describe('postmarkScheme', () => {
     expect(
       parseWith(PostmarkOptionsSchema, {
         username: 'a',
-        password: 'b',
-        credentials: [{ username: 'c', password: 'd' }],
+        password: 'the current password',
+        credentials: [{ username: 'c', password: 'the next password' }],
       }),
     ).toMatchObject({ ok: false, issues: [{ path: 'credentials' }] });
     expect(parseWith(PostmarkOptionsSchema, {}).ok).toBe(false);
@@ -111,5 +118,55 @@ describe('postmarkScheme', () => {
     expect(parseWith(PostmarkOptionsSchema, { secrets: ['x'] }).ok).toBe(false);
     const parsed = parseWith(PostmarkOptionsSchema, { username: 'a', password: '' });
     expect(JSON.stringify(parsed)).toContain('expected a password');
+  });
+
+  it('takes a password of 16 characters or more, naming the field and never the value', () => {
+    const password = '15 characters..';
+    expect(password).toHaveLength(15);
+    for (const [raw, path] of [
+      [{ username: 'Aladdin', password }, 'password'],
+      [
+        {
+          credentials: [
+            { username: 'Aladdin', password: 'open sesame, said Ali Baba' },
+            { username: 'next', password },
+          ],
+        },
+        'credentials.1.password',
+      ],
+    ] as const) {
+      const parsed = parseWith(PostmarkOptionsSchema, raw);
+      expect(parsed).toEqual({
+        ok: false,
+        issues: [{ path, message: 'expected a password of at least 16 characters' }],
+      });
+      expect(JSON.stringify(parsed)).not.toContain(password);
+    }
+    expect(parseWith(PostmarkOptionsSchema, { username: 'a', password: `${password}.` }).ok).toBe(
+      true,
+    );
+  });
+
+  it('takes a username without a colon, which HTTP Basic could never present', () => {
+    const username = 'postmark:hooks';
+    for (const [raw, path] of [
+      [{ username, password: 'the next password' }, 'username'],
+      [{ credentials: [{ username, password: 'the next password' }] }, 'credentials.0.username'],
+    ] as const) {
+      const parsed = parseWith(PostmarkOptionsSchema, raw);
+      expect(parsed).toMatchObject({ ok: false, issues: [{ path }] });
+      if (!parsed.ok) expect(parsed.issues[0]?.message).toMatch(/^expected a username without ":"/);
+      expect(JSON.stringify(parsed)).not.toContain(username);
+    }
+    // Why: not even the request made with it would match, the username ending at the first colon.
+    const options: PostmarkOptions = { credentials: [{ username, password: 'the next password' }] };
+    const presented = basic(username, 'the next password');
+    expect(postmarkScheme.verify(requestOf(presented), options).ok).toBe(false);
+    expect(
+      parseWith(PostmarkOptionsSchema, { username: '', password: 'the next password' }),
+    ).toMatchObject({
+      ok: false,
+      issues: [{ path: 'username', message: 'expected a username' }],
+    });
   });
 });

@@ -15,16 +15,34 @@ import type { VerificationScheme, Verdict } from './scheme.js';
  * since the credentials travel with every request.
  */
 
+/**
+ * HTTP Basic ends the username at the first colon (RFC 7617), so a username with one can never
+ * match what is presented.
+ */
+const UsernameSchema = z
+  .string()
+  .min(1, 'expected a username')
+  .refine((username) => !username.includes(':'), {
+    message: 'expected a username without ":" (HTTP Basic ends the username at the first colon)',
+  });
+
+/**
+ * At least 16 characters, as RAPPORT_FOLLOWUP_WEBHOOK_SECRET: failed attempts are not
+ * rate-limited before verification (the gateway's rate limit counts the events of verified
+ * requests), so the password is the only defence against guessing it.
+ */
+const PasswordSchema = z.string().min(16, 'expected a password of at least 16 characters');
+
 const CredentialSchema = z.strictObject({
-  username: z.string().min(1, 'expected a username'),
-  password: z.string().min(1, 'expected a password'),
+  username: UsernameSchema,
+  password: PasswordSchema,
 });
 type Credential = z.infer<typeof CredentialSchema>;
 
 export const PostmarkOptionsSchema = z
   .strictObject({
-    username: z.string().min(1, 'expected a username').optional(),
-    password: z.string().min(1, 'expected a password').optional(),
+    username: UsernameSchema.optional(),
+    password: PasswordSchema.optional(),
     /** Two pairs while the credentials are being replaced. */
     credentials: z
       .array(CredentialSchema)
