@@ -126,7 +126,7 @@ describe('mailgunScheme', () => {
     }
   });
 
-  it('verifies a route’s forwarded message, urlencoded or multipart', () => {
+  it('verifies a route’s forwarded message (a form)', () => {
     // The recorded route post is signed with this key (its `signature` field).
     const routeOptions = { secrets: ['sample-signing-key'], toleranceSeconds: 300 };
     const now = Number(routeReply.timestamp) * 1000;
@@ -137,23 +137,13 @@ describe('mailgunScheme', () => {
       replay: { key: routeReply.token },
     });
 
-    const boundary = '----mailgun-7f3a';
-    const multipart = [
-      ...Object.entries(routeReply).map(
-        ([name, value]) =>
-          `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`,
-      ),
-      `--${boundary}\r\nContent-Disposition: form-data; name="attachment-1"; filename="signature"\r\nContent-Type: text/plain\r\n\r\nnot a field\r\n`,
-      `--${boundary}--\r\n`,
-    ].join('');
-    const contentType = `multipart/form-data; boundary="${boundary}"`;
+    const tampered = form.replace(routeReply.token, 'b'.repeat(50));
     expect(
-      mailgunScheme.verify(requestOf(multipart, contentType, now), routeOptions),
-    ).toMatchObject({ ok: true });
-    const tampered = multipart.replace(routeReply.token, 'b'.repeat(50));
-    expect(mailgunScheme.verify(requestOf(tampered, contentType, now), routeOptions)).toMatchObject(
-      { ok: false, code: 'BAD_SIGNATURE' },
-    );
+      mailgunScheme.verify(
+        requestOf(tampered, 'application/x-www-form-urlencoded', now),
+        routeOptions,
+      ),
+    ).toMatchObject({ ok: false, code: 'BAD_SIGNATURE' });
     const unsigned = form.replace(/&?signature=[0-9a-f]+/, '');
     expect(
       mailgunScheme.verify(

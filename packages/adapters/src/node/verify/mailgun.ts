@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { formFields } from './form-fields.js';
 import { freshness, UnixSecondsTextSchema } from './freshness.js';
 import { SecretsSchema, toleranceSecondsSchema } from './options.js';
-import type { VerificationScheme, Verdict, WebhookRequest } from './scheme.js';
+import type { VerificationScheme, WebhookRequest } from './scheme.js';
+import { refuse } from './refusal.js';
 
 /**
  * Mailgun's webhook signatures (documentation.mailgun.com/docs/mailgun/user-manual/webhooks/
@@ -61,12 +62,6 @@ function signedFieldsOf(request: WebhookRequest): unknown {
     return undefined;
   }
 }
-
-const refuse = (code: 'MISSING_SIGNATURE' | 'BAD_SIGNATURE', message: string): Verdict => ({
-  ok: false,
-  code,
-  message,
-});
 
 function matches(secrets: readonly string[], { timestamp, token, ...presented }: Signed): boolean {
   const given = [presented.signature, presented['parent-signature']].flatMap((digest) => {

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import type { VerificationScheme, Verdict } from './scheme.js';
+import type { VerificationScheme } from './scheme.js';
+import { refuse } from './refusal.js';
 
 /**
  * Postmark signs nothing: a webhook is secured with HTTP Basic credentials that Postmark sends
@@ -84,12 +85,6 @@ function presentedPair(authorization: string): Credential | undefined {
   if (colon < 0) return undefined;
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
-
-const refuse = (code: 'MISSING_SIGNATURE' | 'BAD_SIGNATURE', message: string): Verdict => ({
-  ok: false,
-  code,
-  message,
-});
 
 export const postmarkScheme: VerificationScheme<PostmarkOptions> = {
   name: 'postmark',

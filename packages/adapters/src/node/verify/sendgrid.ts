@@ -2,7 +2,8 @@ import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { freshness, signedRequestKey, UnixSecondsTextSchema } from './freshness.js';
 import { toleranceSecondsSchema } from './options.js';
-import type { VerificationScheme, Verdict } from './scheme.js';
+import type { VerificationScheme } from './scheme.js';
+import { refuse } from './refusal.js';
 
 /**
  * SendGrid's Signed Event Webhook (twilio.com/docs/sendgrid/for-developers/tracking-events/
@@ -68,12 +69,6 @@ export type SendGridOptions = z.infer<typeof SendGridOptionsSchema>;
 
 /** Base64 of a DER ECDSA P-256 signature (70 to 72 bytes), nothing else. */
 const SignatureSchema = z.string().regex(/^[A-Za-z0-9+/]{80,100}={0,2}$/);
-
-const refuse = (code: 'MISSING_SIGNATURE' | 'BAD_SIGNATURE', message: string): Verdict => ({
-  ok: false,
-  code,
-  message,
-});
 
 function verifiedBy(key: KeyObject, signed: Buffer, signature: Buffer): boolean {
   try {

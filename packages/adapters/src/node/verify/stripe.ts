@@ -2,7 +2,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { freshness, signedRequestKey } from './freshness.js';
 import { SecretsSchema, toleranceSecondsSchema } from './options.js';
-import type { VerificationScheme, Verdict } from './scheme.js';
+import type { VerificationScheme } from './scheme.js';
+import { refuse } from './refusal.js';
 
 const StripeOptionsSchema = z.strictObject({
   /** The endpoint's signing secrets (`whsec_…`, the dashboard's "Signing secret"). */
@@ -44,12 +45,6 @@ function expectedSignature(secret: string, timestamp: number, rawBody: Buffer): 
     createHmac('sha256', secret).update(`${timestamp}.`).update(rawBody).digest('hex'),
   );
 }
-
-const refuse = (code: 'MISSING_SIGNATURE' | 'BAD_SIGNATURE', message: string): Verdict => ({
-  ok: false,
-  code,
-  message,
-});
 
 /**
  * Stripe's webhook signatures (docs.stripe.com/webhooks#verify-manually): the `Stripe-Signature`

@@ -2,7 +2,8 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { parse as parseQuery, stringify as stringifyQuery } from 'node:querystring';
 import { z } from 'zod';
 import { SecretsSchema } from './options.js';
-import type { Refusal, Verdict, VerificationScheme, WebhookRequest } from './scheme.js';
+import type { Verdict, VerificationScheme, WebhookRequest } from './scheme.js';
+import { refuse } from './refusal.js';
 
 /**
  * Twilio signs every webhook with `X-Twilio-Signature`: the base64 HMAC, under the account's auth
@@ -68,10 +69,6 @@ export const twilioScheme: VerificationScheme<TwilioOptions> = {
         );
   },
 };
-
-function refuse(code: Refusal, message: string): Verdict {
-  return { ok: false, code, message };
-}
 
 /** No settings header: the auth token's HMAC-SHA1. Otherwise the algorithm it names, if known. */
 function algorithmOf(settings: string | undefined): 'sha1' | 'sha256' | undefined {
