@@ -1,9 +1,8 @@
 import { InstantSchema, instantMs } from '@rapport/schema';
 import { z } from 'zod';
-import { signatureMatches } from '../signature.js';
-import { freshness, signedRequestKey } from './freshness.js';
 import { SecretsSchema, toleranceSecondsSchema } from './options.js';
 import type { VerificationScheme } from './scheme.js';
+import { verifyTimestampedHmac, type TimestampedHmac } from './timestamped-hmac.js';
 
 /**
  * Zendesk's webhook signatures (developer.zendesk.com, "Verifying webhook authenticity"):
@@ -31,57 +30,24 @@ export const ZendeskOptionsSchema = z.strictObject({
 });
 export type ZendeskOptions = z.infer<typeof ZendeskOptionsSchema>;
 
-/** A SHA-256 digest in standard base64: 43 characters and one `=`; a lenient decode ignores junk. */
-const SignatureSchema = z.string().regex(/^[A-Za-z0-9+/]{43}=$/);
-const TimestampSchema = InstantSchema.transform(instantMs);
+/** What Zendesk signs, and how it writes it. */
+const SIGNED: TimestampedHmac = {
+  signature: {
+    header: SIGNATURE,
+    form: /^[A-Za-z0-9+/]{43}=$/,
+    described: 'a base64 SHA-256 digest',
+  },
+  timestamp: {
+    header: TIMESTAMP,
+    schema: InstantSchema.transform(instantMs),
+    described: 'an RFC 3339 instant',
+  },
+  digest: { encoding: 'base64' },
+  signed: (timestamp, rawBody) => Buffer.concat([Buffer.from(timestamp, 'utf8'), rawBody]),
+};
 
 export const zendeskScheme: VerificationScheme<ZendeskOptions> = {
   name: 'zendesk',
   options: ZendeskOptionsSchema,
-  verify(request, { secrets, toleranceSeconds }) {
-    const presented = request.headers[SIGNATURE];
-    const timestamp = request.headers[TIMESTAMP];
-    if (!presented || !timestamp) {
-      return {
-        ok: false,
-        code: 'MISSING_SIGNATURE',
-        message:
-          'X-Zendesk-Webhook-Signature and X-Zendesk-Webhook-Signature-Timestamp are both required',
-      };
-    }
-    const sentAt = TimestampSchema.safeParse(timestamp);
-    if (!sentAt.success || !SignatureSchema.safeParse(presented).success) {
-      return {
-        ok: false,
-        code: 'BAD_SIGNATURE',
-        message: sentAt.success
-          ? 'X-Zendesk-Webhook-Signature is not a base64 SHA-256 digest'
-          : 'X-Zendesk-Webhook-Signature-Timestamp is not an RFC 3339 instant',
-      };
-    }
-    const signed = Buffer.concat([Buffer.from(timestamp, 'utf8'), request.rawBody]);
-    const spec = { header: SIGNATURE, encoding: 'base64' } as const;
-    // Every secret is tried, so the time taken does not tell which one matched.
-    const matches = secrets.map((secret) => signatureMatches(spec, secret, signed, presented));
-    if (!matches.includes(true)) {
-      return {
-        ok: false,
-        code: 'BAD_SIGNATURE',
-        message:
-          'X-Zendesk-Webhook-Signature does not match the timestamp and body under any configured signing secret',
-      };
-    }
-    const fresh = freshness(
-      'X-Zendesk-Webhook-Signature-Timestamp',
-      sentAt.data,
-      request.now,
-      toleranceSeconds,
-    );
-    if (!fresh.ok) return fresh;
-    // Refused as a replay while the signature is still fresh, and forgotten once it is stale.
-    return {
-      ok: true,
-      replay: { key: signedRequestKey(timestamp, request.rawBody), ttlMs: fresh.ttlMs },
-    };
-  },
+  verify: (request, options) => verifyTimestampedHmac(SIGNED, request, options),
 };
