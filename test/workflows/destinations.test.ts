@@ -1,7 +1,4 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createModel } from '@rapport/model';
 import type { StampedInteraction } from '@rapport/schema';
 import {
@@ -11,10 +8,9 @@ import {
   type followUp,
 } from '@rapport/workflows';
 import type { types as slack } from '@slack/bolt';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { testInfra } from '../harness/index.js';
-import { interaction, MINUTE, readable, startRig, workflowBundle, type Rig } from './helpers.js';
+import { interaction, MINUTE, readable, type Rig, startPlaybookRig } from './helpers.js';
 import {
   parseMail,
   startSlackReceiver,
@@ -39,10 +35,9 @@ beforeAll(async () => {
     startSlackReceiver(),
     startSmtpReceiver('rapport', SMTP_PASSWORD),
   ]);
-  const playbooks = join(await mkdtemp(join(tmpdir(), 'playbooks-')), 'playbooks.yaml');
-  await writeFile(
-    playbooks,
-    [
+  ({ env, rig } = await startPlaybookRig({
+    label: 'wf-destinations',
+    playbookLines: [
       'playbooks:',
       '  - name: trust-breach',
       '    when: { triggers: [trust_breach] }',
@@ -51,27 +46,15 @@ beforeAll(async () => {
       '      - { kind: escalate, message: Call them., destination: email:cs-leads }',
       '      - { kind: notify, message: Tell the CRM., destination: slack:crm }',
       '      - { kind: close, outcome: no_response }',
-    ].join('\n'),
-  );
-  await workflowBundle();
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: testInfra().temporalTestServer } },
-  });
-  // No settings given: the worker reads them as `rapport up` does, playbook file included.
-  rig = await startRig({
-    label: 'wf-destinations',
-    client: env.client,
-    temporalAddress: env.address,
+    ],
     overrides: {
-      RAPPORT_SLA: 'default=4h,chat=15m',
-      RAPPORT_PLAYBOOKS_FILE: playbooks,
       RAPPORT_SLACK_WEBHOOKS: `cs-team=${slackReceiver.origin}/services/T0001/B0001/${SLACK_TOKEN}`,
       RAPPORT_SMTP_URL: `smtp://rapport:${SMTP_PASSWORD}@127.0.0.1:${smtp.port}`,
       RAPPORT_EMAIL_FROM: 'rapport@example.com',
       RAPPORT_EMAIL_RECIPIENTS: 'cs-leads=ana@example.com bo@example.com',
       RAPPORT_DASHBOARD_URL: DASHBOARD,
     },
-  });
+  }));
 }, 60_000);
 
 afterAll(async () => {

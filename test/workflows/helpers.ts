@@ -1,6 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Config } from '@rapport/config';
 import { createKafka, readTopic } from '@rapport/kafka';
 import { StampedInteractionSchema, type StampedInteraction } from '@rapport/schema';
@@ -24,6 +26,7 @@ import {
   type StartedWorker,
 } from '@rapport/worker';
 import type { Client } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type LogEntry, type WorkflowBundle } from '@temporalio/worker';
 import {
   TEST_ALLOWED_LATENESS_MS,
@@ -288,4 +291,35 @@ export async function startWebhookReceiver(secret: string): Promise<WebhookRecei
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}/hook`, received, answers, close: () => server.close() };
+}
+
+/**
+ * A worker on a time-skipping server that reads its settings as `rapport up` does, the playbooks
+ * from a file of `playbookLines` (YAML), with a 15-minute chat SLA: what the follow-up suites
+ * drive a playbook's steps with. `overrides` add settings (destinations, webhooks).
+ */
+export async function startPlaybookRig(options: {
+  readonly label: string;
+  readonly playbookLines: readonly string[];
+  readonly overrides: Record<string, string>;
+  readonly logs?: (entry: LogEntry) => void;
+}): Promise<{ env: TestWorkflowEnvironment; rig: Rig }> {
+  const playbooks = join(await mkdtemp(join(tmpdir(), 'playbooks-')), 'playbooks.yaml');
+  await writeFile(playbooks, options.playbookLines.join('\n'));
+  await workflowBundle(options.logs);
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: testInfra().temporalTestServer } },
+  });
+  // No settings given: the worker reads them as `rapport up` does, playbook file included.
+  const rig = await startRig({
+    label: options.label,
+    client: env.client,
+    temporalAddress: env.address,
+    overrides: {
+      RAPPORT_SLA: 'default=4h,chat=15m',
+      RAPPORT_PLAYBOOKS_FILE: playbooks,
+      ...options.overrides,
+    },
+  });
+  return { env, rig };
 }

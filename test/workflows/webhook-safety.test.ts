@@ -1,8 +1,5 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   createFollowUpActivities,
   customerWorkflowId,
@@ -12,10 +9,10 @@ import {
   type Notification,
 } from '@rapport/workflows';
 import type { LogEntry } from '@temporalio/worker';
-import { MockActivityEnvironment, TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testInfra } from '../harness/index.js';
-import { interaction, readable, startRig, workflowBundle, type Rig } from './helpers.js';
+import { interaction, readable, type Rig, startPlaybookRig } from './helpers.js';
 
 /** What the receivers' URLs carry; none of it may reach history, queries, errors or logs. */
 const SECRETS = ['step-tok3n-91c4', 'step-q-5e02', 'default-tok3n-d7aa', 'default-q-3b19'];
@@ -59,10 +56,9 @@ beforeAll(async () => {
   const stepUrl = `${hooks.origin}/hooks/step/${STEP_TOKEN}?key=${STEP_QUERY}`;
   defaultUrl = `${hooks.origin}/hooks/default/${DEFAULT_TOKEN}?key=${DEFAULT_QUERY}`;
 
-  const playbooks = join(await mkdtemp(join(tmpdir(), 'playbooks-')), 'playbooks.yaml');
-  await writeFile(
-    playbooks,
-    [
+  ({ env, rig } = await startPlaybookRig({
+    label: 'wf-webhook-safety',
+    playbookLines: [
       'playbooks:',
       '  - name: trust-breach',
       '    when: { triggers: [trust_breach] }',
@@ -71,25 +67,13 @@ beforeAll(async () => {
       '      - { kind: wait, upTo: 1h }',
       '      - { kind: notify, message: Still nothing. }',
       '      - { kind: close, outcome: no_response }',
-    ].join('\n'),
-  );
-
-  await workflowBundle((entry) => logs.push(entry));
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: testInfra().temporalTestServer } },
-  });
-  // No settings given: the worker reads them as `rapport up` does, playbook file included.
-  rig = await startRig({
-    label: 'wf-webhook-safety',
-    client: env.client,
-    temporalAddress: env.address,
+    ],
     overrides: {
-      RAPPORT_SLA: 'default=4h,chat=15m',
-      RAPPORT_PLAYBOOKS_FILE: playbooks,
       RAPPORT_FOLLOWUP_WEBHOOK_URL: defaultUrl,
       RAPPORT_FOLLOWUP_WEBHOOK_SECRET: WEBHOOK_SECRET,
     },
-  });
+    logs: (entry) => logs.push(entry),
+  }));
 }, 60_000);
 
 afterAll(async () => {

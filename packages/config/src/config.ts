@@ -1,6 +1,7 @@
 import { availableParallelism, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { commaList, nameAndValue } from './lists.js';
 import { CodedError } from '@rapport/schema';
 import {
   connectionEnvSchema,
@@ -18,24 +19,13 @@ export const ENV_PREFIX = 'RAPPORT_';
 export type Env = Readonly<Record<string, string | undefined>>;
 
 const port = z.coerce.number().int().min(1).max(65_535);
-const commaList = z.string().transform((raw) =>
-  raw
-    .split(',')
-    .map((part) => part.trim())
-    .filter((part) => part.length > 0),
-);
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port');
 /** `channel=value,channel=value` as [channel, value] pairs, in order. */
 const channelPairs = (expected: string) =>
   commaList.pipe(
     z
       .array(z.string().regex(/^[a-z0-9_-]+=.+$/, `expected channel=${expected}`))
-      .transform((pairs) =>
-        pairs.map((pair): [string, string] => [
-          pair.slice(0, pair.indexOf('=')),
-          pair.slice(pair.indexOf('=') + 1),
-        ]),
-      ),
+      .transform((pairs) => pairs.map(nameAndValue)),
   );
 /**
  * Who may call an HTTP route: `write` keys ingest (they sit in browsers and apps), `read` keys see

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { commaList, nameAndValue } from './lists.js';
 import { isLoopback, WebhookUrlSchema } from './webhook-url.js';
 
 /**
@@ -16,23 +17,13 @@ export const DestinationNameSchema = z
 
 /** `name=value,name=value` into a map, each name once. */
 function namedValues<Value>(value: z.ZodType<Value, string>, expected: string) {
-  return z
-    .string()
-    .transform((raw) =>
-      raw
-        .split(',')
-        .map((part) => part.trim())
-        .filter((part) => part !== ''),
-    )
+  return commaList
     .pipe(
       z.array(
         z
           .string()
           .regex(/^[^=]+=.+$/, `expected name=${expected}`)
-          .transform((pair) => {
-            const at = pair.indexOf('=');
-            return [pair.slice(0, at).trim(), pair.slice(at + 1).trim()];
-          })
+          .transform((pair) => nameAndValue(pair).map((part) => part.trim()))
           .pipe(z.tuple([DestinationNameSchema, value])),
       ),
     )
