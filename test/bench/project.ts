@@ -219,6 +219,7 @@ async function redisBenchmark(config: Config, redis: Redis, writes: number, data
     '50',
     '20',
     '[1767225600000,41.27,55.1,0.6123,"cooling","active"]',
+    'o',
     timelineEntry,
   ];
   const keys = new KeySpace(`${names.prefix}rb:`);

@@ -30,7 +30,9 @@ export {
   type SegmentBatch,
   type SegmentCall,
   type SegmentCallType,
+  type SegmentAdapted,
   type SegmentContext,
+  type SegmentLink,
 } from './segment.js';
 export { slackAdapter } from './slack.js';
 export { socialAdapter } from './social.js';

@@ -5,13 +5,15 @@ import {
   instantMs,
   InstantSchema,
   parseWith,
+  type Interaction,
+  type Issue,
+  type LinkVia,
 } from '@rapport/schema';
 import {
   compact,
   isRecord,
   settle,
   type AdaptContext,
-  type AdapterResult,
   type Candidate,
   type Properties,
 } from './adapter.js';
@@ -37,6 +39,8 @@ import { ProviderIdSchema, slug } from './wire.js';
  * | properties (track, page, screen)         | properties, with page/screen `name` and `category`  |
  * | traits (identify, group)                 | properties (group adds `groupId`)                   |
  * | previousId (alias)                       | properties.previousId                               |
+ * | identify with anonymousId and userId     | a link: anonymousId is merged into userId           |
+ * | alias                                    | a link: previousId is merged into userId            |
  * | properties.value ?? properties.revenue   | value, when a number ≥ 0 (a refund's negative       |
  * |                                          | revenue is not value given)                         |
  *
@@ -45,7 +49,9 @@ import { ProviderIdSchema, slug } from './wire.js';
  * (timestamp ?? originalTimestamp)); without it, timestamp ?? originalTimestamp ?? receivedAt.
  * A batch's `sentAt` and `context` apply to the calls that do not carry their own.
  *
- * Each call becomes exactly one event, in order, so `events[i]` answers `batch[i]`.
+ * Each call becomes exactly one event, in order, so `events[i]` answers `batch[i]`. Calls that
+ * say two ids are one person also give a link (`links`), which the gateway decides and publishes
+ * as `profile.merged` before it routes the events (docs/identity.md).
  */
 
 export const SEGMENT_CALL_TYPES = [
@@ -112,6 +118,19 @@ export const segmentBatchSchema = z.object({
 });
 export type SegmentBatch = z.infer<typeof segmentBatchSchema>;
 
+/** Two ids a call says are one person: `from` is merged into `into`. */
+export interface SegmentLink {
+  readonly from: string;
+  readonly into: string;
+  readonly via: LinkVia;
+  /** The call's path in the body (`batch.3`), for issues. */
+  readonly at: string;
+}
+
+export type SegmentAdapted =
+  | { ok: true; events: Interaction[]; links: SegmentLink[] }
+  | { ok: false; issues: Issue[] };
+
 export interface SegmentContext extends AdaptContext {
   /** The call type from the endpoint (`/v1/track`); it wins over the body's. Absent for `/v1/batch`. */
   readonly type?: SegmentCallType;
@@ -124,7 +143,7 @@ export interface SegmentContext extends AdaptContext {
  * the body (`batch.3.userId`). Throws only when the caller passes a `receivedAt` that is not an
  * instant: that is a bug in the caller, not a bad payload.
  */
-export function fromSegment(call: unknown, segment: SegmentContext): AdapterResult {
+export function fromSegment(call: unknown, segment: SegmentContext): SegmentAdapted {
   if (Number.isNaN(instantMs(segment.receivedAt))) {
     throw new RangeError(`receivedAt must be an RFC 3339 instant, got ${segment.receivedAt}`);
   }
@@ -132,15 +151,64 @@ export function fromSegment(call: unknown, segment: SegmentContext): AdapterResu
     const parsed = parseWith(segmentBatchSchema, call);
     if (!parsed.ok) return { ok: false, issues: [...parsed.issues] };
     const { batch, ...inherited } = parsed.value;
-    return settle(
-      batch.map((item, index) => toCandidate(item, `batch.${index}`, inherited, segment)),
+    return withLinks(
+      batch.map((item, index) => ({ call: item, at: `batch.${index}` })),
+      inherited,
+      segment,
     );
   }
   const typed =
     segment.type !== undefined && isRecord(call) ? { ...call, type: segment.type } : call;
   const parsed = parseWith(segmentCallSchema, typed);
   if (!parsed.ok) return { ok: false, issues: [...parsed.issues] };
-  return settle([toCandidate(parsed.value, '', {}, segment)]);
+  return withLinks([{ call: parsed.value, at: '' }], {}, segment);
+}
+
+function withLinks(
+  calls: readonly { call: SegmentCall; at: string }[],
+  inherited: Inherited,
+  segment: SegmentContext,
+): SegmentAdapted {
+  const links: SegmentLink[] = [];
+  const issues: Issue[] = [];
+  for (const { call, at } of calls) {
+    const link = linkOf(call, at);
+    if (link === undefined) continue;
+    if ('issues' in link) issues.push(...link.issues);
+    else links.push(link);
+  }
+  const settled = settle(
+    calls.map(({ call, at }) => toCandidate(call, at, inherited, segment)),
+    issues,
+  );
+  return settled.ok ? { ...settled, links } : settled;
+}
+
+/**
+ * The link a call makes, if any: an `identify` naming both ids merges the anonymous one into the
+ * user (Segment's own identity resolution), an `alias` merges `previousId` into the user. Ids
+ * are held to the canonical id rules, as the customerId of an event is.
+ */
+function linkOf(
+  call: SegmentCall,
+  at: string,
+): SegmentLink | { issues: Issue[] } | undefined {
+  const pair =
+    call.type === 'identify' && call.userId != null && call.anonymousId != null
+      ? { from: call.anonymousId, fromPath: 'anonymousId', via: 'segment.identify' as const }
+      : call.type === 'alias'
+        ? { from: call.previousId, fromPath: 'previousId', via: 'segment.alias' as const }
+        : undefined;
+  const into = call.userId ?? call.anonymousId;
+  if (pair === undefined || into == null) return undefined;
+  const from = IdSchema.safeParse(pair.from);
+  const survivor = IdSchema.safeParse(into);
+  if (!from.success) {
+    const path = [at, pair.fromPath].filter((part) => part !== '').join('.');
+    return { issues: from.error.issues.map((issue) => ({ path, message: issue.message })) };
+  }
+  if (!survivor.success || from.data === survivor.data) return undefined;
+  return { from: from.data, into: survivor.data, via: pair.via, at };
 }
 
 interface Inherited {

@@ -96,12 +96,23 @@ const envSchema = z.object({
   TOPIC_INTERACTIONS: z.string().min(1).default('rapport.interactions.v1'),
   TOPIC_DLQ: z.string().min(1).default('rapport.interactions.dlq.v1'),
   TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(10_000).default(12),
+  /**
+   * How long the log (and the dead-letter topic) keeps records: set at provisioning, and applied
+   * to existing topics that differ. `forever` keeps everything; unset leaves the broker's default
+   * (7 days unless its operator changed it). It bounds how long an erased person's events remain
+   * in the log (docs/identity.md), and how far back `rapport replay` can rebuild.
+   */
+  TOPIC_RETENTION: z.union([z.literal('forever'), DurationSchema]).optional(),
   KAFKA_SESSION_TIMEOUT: DurationSchema.pipe(
     z
       .number()
       .min(6_000, 'at least 6s (the broker refuses shorter sessions)')
       .max(300_000, 'at most 5m'),
-  ).prefault('30s'),
+  ).prefault('10s'),
+  /** Unset: a third of the session, at most 3 s (kafkajs's and the Java client's default). */
+  KAFKA_HEARTBEAT_INTERVAL: DurationSchema.pipe(
+    z.number().min(100, 'at least 100ms (each heartbeat is a request to the broker)'),
+  ).optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   REDIS_KEY_PREFIX: z.string().default('rapport:'),
   TEMPORAL_ADDRESS: hostPort.optional(),
@@ -125,6 +136,15 @@ const envSchema = z.object({
   CHANNELS_FILE: z.string().min(1).optional(),
   SEGMENT_DEFAULT_CHANNEL: z.string().min(1).default('web'),
   DEDUP_WINDOW_SECONDS: z.coerce.number().int().min(1).default(86_400),
+  /**
+   * The key of the suppression list's keyed hashes (docs/identity.md): erased ids are kept only
+   * as HMACs under it. The default is public: set your own in production, once (a new key
+   * forgets every erasure made under the old one).
+   */
+  ERASURE_KEY: z
+    .string()
+    .min(16, 'at least 16 characters')
+    .default('rapport-development-erasure-key'),
   RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).default(5_000),
   PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
   GATEWAY_PROCESSES: processes,
@@ -180,20 +200,32 @@ export const configSchema = envSchema
   .superRefine(requireEmailSettings)
   .superRefine(requireDistinctKeys)
   .superRefine(requireConsistentConnections)
+  .superRefine(requireHeartbeatWithinSession)
   .transform((env) => ({
     kafka: {
       brokers: env.KAFKA_BROKERS ?? [`127.0.0.1:${env.EMBEDDED_KAFKA_PORT}`],
       clientId: env.KAFKA_CLIENT_ID,
       topics: { interactions: env.TOPIC_INTERACTIONS, dlq: env.TOPIC_DLQ },
       partitions: env.TOPIC_PARTITIONS,
+      /** retention.ms of the topics: -1 for `forever`, undefined for the broker's default. */
+      retentionMs: env.TOPIC_RETENTION === 'forever' ? -1 : env.TOPIC_RETENTION,
       /**
        * How long a consumer-group member may go unheard before its partitions go to the others:
        * also how long a killed process's partitions wait. Shorter fails over sooner; too short
-       * and a busy process loses its partitions while it works.
+       * and a process that stalls (a long pause of its event loop) loses its partitions. Members
+       * heartbeat while they work and while a failing batch backs off, so work does not count.
        */
       sessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT,
+      /**
+       * How often a member tells the group it is alive, also while a failing batch backs off;
+       * at most a third of the session, so that one lost heartbeat does not cost the partitions.
+       */
+      heartbeatIntervalMs:
+        env.KAFKA_HEARTBEAT_INTERVAL ?? defaultHeartbeat(env.KAFKA_SESSION_TIMEOUT),
       ...kafkaConnection(env),
     },
+    /** Identity links and erasure (packages/identity). */
+    identity: { erasureKey: env.ERASURE_KEY },
     redis: {
       url: env.REDIS_URL ?? `redis://127.0.0.1:${env.EMBEDDED_REDIS_PORT}`,
       keyPrefix: env.REDIS_KEY_PREFIX,
@@ -333,6 +365,26 @@ function requireWebhookSecret(
   }
 }
 
+/** Kafka's advice: heartbeat at least three times a session, so one late beat is not fatal. */
+const HEARTBEATS_PER_SESSION = 3;
+const defaultHeartbeat = (sessionMs: number) =>
+  Math.min(3_000, Math.floor(sessionMs / HEARTBEATS_PER_SESSION));
+
+/** A heartbeat interval the session cannot fit three times would evict live members. */
+function requireHeartbeatWithinSession(
+  env: { KAFKA_SESSION_TIMEOUT: number; KAFKA_HEARTBEAT_INTERVAL?: number | undefined },
+  context: z.core.$RefinementCtx,
+): void {
+  const most = Math.floor(env.KAFKA_SESSION_TIMEOUT / HEARTBEATS_PER_SESSION);
+  if (env.KAFKA_HEARTBEAT_INTERVAL !== undefined && env.KAFKA_HEARTBEAT_INTERVAL > most) {
+    context.addIssue({
+      code: 'custom',
+      path: ['KAFKA_HEARTBEAT_INTERVAL'],
+      message: `at most a third of RAPPORT_KAFKA_SESSION_TIMEOUT (${most}ms)`,
+    });
+  }
+}
+
 /** One key in two classes would make a read key able to write, or the reverse. */
 function requireDistinctKeys(
   env: { WRITE_KEYS: string[]; READ_KEYS: string[]; ADMIN_KEYS: string[] },
@@ -359,6 +411,7 @@ function requireDistinctKeys(
 export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   ...Object.values(KEY_VARIABLES),
   'CHANNEL_SECRETS',
+  'ERASURE_KEY',
   'FOLLOWUP_WEBHOOK_URL',
   'FOLLOWUP_WEBHOOK_SECRET',
   'SLACK_WEBHOOKS',

@@ -1,4 +1,4 @@
-import type { Admin } from 'kafkajs';
+import { ConfigResourceTypes, type Admin } from 'kafkajs';
 import { internalsOf, type KafkaConfig, type RapportKafka } from './client.js';
 import { describeError, KafkaUnavailableError } from './errors.js';
 
@@ -30,7 +30,9 @@ export async function provisionTopics(
     const created: string[] = [];
     for (const topic of topics.filter((name) => !listed.has(name))) {
       // One topic per call: kafkajs answers `false` only when every topic in a call existed.
-      if (await createTopic(admin, topic, config.partitions)) created.push(topic);
+      if (await createTopic(admin, topic, config.partitions, config.retentionMs)) {
+        created.push(topic);
+      }
     }
     if (created.length > 0) logger.info({ created }, `created topics ${created.join(', ')}`);
     const existing = topics.filter((topic) => !created.includes(topic));
@@ -40,6 +42,13 @@ export async function provisionTopics(
       config.partitions,
     );
     for (const warning of warnings) logger.warn({ partitions: config.partitions }, warning);
+    const retained = await applyRetention(admin, existing, config.retentionMs);
+    if (retained.length > 0) {
+      logger.info(
+        { topics: retained, retentionMs: config.retentionMs },
+        `set the retention of ${retained.join(', ')} to the configured ${String(config.retentionMs)} ms`,
+      );
+    }
     return { created, existing, warnings };
   } catch (error) {
     throw new KafkaUnavailableError(
@@ -55,8 +64,59 @@ export async function provisionTopics(
  * Leaders are waited for afterwards, with every other topic (partitionCounts): kafkajs's own wait
  * gives up when a busy broker answers that it does not host the new topic yet.
  */
-function createTopic(admin: Admin, topic: string, numPartitions: number): Promise<boolean> {
-  return admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: false });
+function createTopic(
+  admin: Admin,
+  topic: string,
+  numPartitions: number,
+  retentionMs: number | undefined,
+): Promise<boolean> {
+  const configEntries =
+    retentionMs === undefined ? [] : [{ name: RETENTION, value: String(retentionMs) }];
+  return admin.createTopics({
+    topics: [{ topic, numPartitions, configEntries }],
+    waitForLeaders: false,
+  });
+}
+
+const RETENTION = 'retention.ms';
+
+/**
+ * Gives existing topics the configured retention where theirs differs: it is what bounds how
+ * long an erased person's events stay in the log, so the configuration, not the topic's past,
+ * decides it. Returns the topics changed. kafkajs speaks the older AlterConfigs, which resets
+ * a topic's other settings to the broker's: Rapport's topics have no other setting of their own.
+ */
+async function applyRetention(
+  admin: Admin,
+  topics: readonly string[],
+  retentionMs: number | undefined,
+): Promise<string[]> {
+  if (retentionMs === undefined || topics.length === 0) return [];
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: topics.map((name) => ({
+      type: ConfigResourceTypes.TOPIC,
+      name,
+      configNames: [RETENTION],
+    })),
+  });
+  const differing = described.resources
+    .filter((resource) =>
+      resource.configEntries.some(
+        (entry) => entry.configName === RETENTION && entry.configValue !== String(retentionMs),
+      ),
+    )
+    .map((resource) => resource.resourceName);
+  if (differing.length === 0) return [];
+  await admin.alterConfigs({
+    validateOnly: false,
+    resources: differing.map((name) => ({
+      type: ConfigResourceTypes.TOPIC,
+      name,
+      configEntries: [{ name: RETENTION, value: String(retentionMs) }],
+    })),
+  });
+  return differing;
 }
 
 /** How long a new topic (this service's or another's) may take to have a leader for each partition. */

@@ -158,6 +158,7 @@ export const DEFAULT_CATALOG: Readonly<Record<string, CatalogEntry>> = {
   'profile.identified': signal(),
   'profile.grouped': signal(),
   'profile.aliased': signal(),
+  'profile.merged': signal(),
   // Texts' receipts and failures (Twilio, WhatsApp) are evidence about a message already counted
   // as `sms.sent`, not a second one; a read is showing up, like an email opened. An opt-out is an
   // unsubscribe. A call nobody took is the customer asking, worth half a ticket opened: nothing

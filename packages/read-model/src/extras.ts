@@ -79,3 +79,26 @@ export function extrasFolder(
     return { ...extras, ch: { ...extras.ch, [channel]: later(extras.ch[channel] ?? null, at) } };
   };
 }
+
+const latest = (a: number | null, b: number | null) =>
+  a === null ? b : b === null ? a : Math.max(a, b);
+
+/**
+ * The extras of two customers who turn out to be one person (identity merges): counts add and
+ * latest instants are the later, exactly what folding both customers' events into one gives.
+ */
+export function mergeExtras(a: Extras, b: Extras): Extras {
+  const ch = { ...a.ch };
+  for (const [channel, at] of Object.entries(b.ch)) ch[channel] = Math.max(ch[channel] ?? at, at);
+  return {
+    ch,
+    fu: [
+      a.fu[0] + b.fu[0],
+      a.fu[1] + b.fu[1],
+      latest(a.fu[2], b.fu[2]),
+      latest(a.fu[3], b.fu[3]),
+    ],
+    dr: [a.dr[0] + b.dr[0], latest(a.dr[1], b.dr[1])],
+    sk: [a.sk[0] + b.sk[0], latest(a.sk[1], b.sk[1])],
+  };
+}

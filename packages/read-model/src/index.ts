@@ -1,6 +1,7 @@
 export { GenerationMovedError, StoreError, type StoreErrorCode } from './errors.js';
 export { EMPTY_EXTRAS, ExtrasSchema, extrasFolder, type Extras } from './extras.js';
 export { encodeData } from './codec.js';
+export { eraseFromReadModel, type ReadModelErasure } from './erasure.js';
 export { connectRedis } from './connect.js';
 export { KeySpace, type CustomerKeys, type IndexKeys } from './keys.js';
 export { Generations, PointerSchema, type Pointer } from './generations.js';

@@ -70,6 +70,6 @@ export class KeySpace {
 }
 
 /** A literal for SCAN MATCH: the prefix is the operator's and may hold glob characters. */
-function globEscaped(text: string): string {
+export function globEscaped(text: string): string {
   return text.replace(/[*?[\]\\{}]/g, (character) => `\\${character}`);
 }

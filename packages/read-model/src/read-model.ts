@@ -1,4 +1,5 @@
 import type { Config } from '@rapport/config';
+import { Identities } from '@rapport/identity';
 import type { Model } from '@rapport/model';
 import type { Redis } from 'ioredis';
 import { connectRedis } from './connect.js';
@@ -12,6 +13,8 @@ export interface ReadModelOptions extends WriterLimits {
   readonly keyPrefix: string;
   /** The consumer group that feeds generation 0, the one before any replay. */
   readonly groupId: string;
+  /** The key of the suppression list's hashes (RAPPORT_ERASURE_KEY). */
+  readonly erasureKey: string;
 }
 
 /**
@@ -24,6 +27,8 @@ export class ReadModel {
   readonly writer: ReadModelWriter;
   readonly reader: ReadModelReader;
   readonly generations: Generations;
+  /** Who is one person, and who was erased: what projections skip (packages/identity). */
+  readonly identities: Identities;
 
   constructor(
     readonly redis: Redis,
@@ -35,6 +40,10 @@ export class ReadModel {
     this.generations = new Generations(redis, this.keys, options.groupId);
     this.writer = new ReadModelWriter(redis, model, this.keys, this.generations, options);
     this.reader = new ReadModelReader(redis, model, this.keys);
+    this.identities = new Identities(redis, {
+      keyPrefix: options.keyPrefix,
+      erasureKey: options.erasureKey,
+    });
   }
 
   /** Closes the connection once the commands sent are answered. */
@@ -59,5 +68,6 @@ export function readModelOptions(config: Config): ReadModelOptions {
     keyPrefix: config.redis.keyPrefix,
     ...config.readModel,
     groupId: config.projector.groupId,
+    erasureKey: config.identity.erasureKey,
   };
 }

@@ -6,7 +6,7 @@ import { StoreError } from './errors.js';
 import type { Extras } from './extras.js';
 
 /** `partition:offset,…`: the last offset applied from each partition the customer lived on. */
-const OffsetsSchema = z
+export const OffsetsSchema = z
   .string()
   .regex(/^(?:\d+:\d+(?:,\d+:\d+)*)?$/, 'expected partition:offset pairs')
   .transform(
@@ -33,10 +33,17 @@ export interface StoredCustomer {
   readonly state: State;
   readonly extras: Extras;
   readonly updatedAt: number;
+  /** Set when this id was merged into another: the record is then a pointer (identity.ts). */
+  readonly mergedInto?: string;
 }
 
-/** The hash fields in the order `HMGET` asks for them: revision, offsets, data (codec.ts). */
-export const RECORD_FIELDS = ['r', 'o', 'd'] as const;
+/**
+ * The hash fields in the order `HMGET` asks for them: revision, offsets, data (codec.ts), and
+ * the id it was merged into, if it was. The positions of ids merged into a customer sit beside
+ * them under `a:<id>` (ALIAS_PREFIX), read only where a merge needs them.
+ */
+export const RECORD_FIELDS = ['r', 'o', 'd', 'm'] as const;
+export const ALIAS_PREFIX = 'a:';
 
 /** Parses `HMGET r o d`; undefined for a customer never written. Throws StoreError if corrupt. */
 export function decodeRecord(
@@ -44,7 +51,7 @@ export function decodeRecord(
   key: string,
   fields: readonly (Buffer | null)[],
 ): StoredCustomer | undefined {
-  const [revision, offsets, data] = fields;
+  const [revision, offsets, data, mergedInto] = fields;
   if (revision === null || revision === undefined) return undefined;
   try {
     const parsed = parseWith(RecordSchema, {
@@ -53,7 +60,8 @@ export function decodeRecord(
     });
     if (!parsed.ok) throw new Error(parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; '));
     if (!data) throw new Error('no data field');
-    return { ...parsed.value, ...decodeData(model, data) };
+    const decoded = { ...parsed.value, ...decodeData(model, data) };
+    return mergedInto ? { ...decoded, mergedInto: mergedInto.toString('utf8') } : decoded;
   } catch (error) {
     throw new StoreError(
       'STORE_RECORD_INVALID',

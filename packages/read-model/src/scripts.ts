@@ -12,13 +12,16 @@ import type { Redis, Result } from 'ioredis';
  *   caller re-reads and folds again, so nobody's events are overwritten.
  * - otherwise: applied (1), revision + 1, history and timeline appended and capped.
  *
+ * Positions are kept per source: the customer's own events in `o`, the events of an id merged
+ * into it (identity.ts) in `a:<that id>`, since another id's partition order is its own.
+ *
  * KEYS: record, history, timeline.
  * ARGV: expected revision, partition, offset, data, history length, timeline length, snapshot,
- * then the timeline entries, oldest first.
+ * the positions' field (`o` or `a:<id>`), then the timeline entries, oldest first.
  * Returns {outcome, revision}; the revision is the stored one unless applied.
  */
 const COMMIT = `
-local fields = redis.call('HMGET', KEYS[1], 'r', 'o')
+local fields = redis.call('HMGET', KEYS[1], 'r', ARGV[8])
 local revision = tonumber(fields[1] or '0')
 local partition, offset = ARGV[2], tonumber(ARGV[3])
 local positions, found = {}, false
@@ -32,14 +35,73 @@ end
 if revision ~= tonumber(ARGV[1]) then return {-1, revision} end
 if not found then positions[#positions + 1] = partition .. ':' .. ARGV[3] end
 revision = revision + 1
-redis.call('HSET', KEYS[1], 'r', revision, 'o', table.concat(positions, ','), 'd', ARGV[4])
+redis.call('HSET', KEYS[1], 'r', revision, ARGV[8], table.concat(positions, ','), 'd', ARGV[4])
 redis.call('LPUSH', KEYS[2], ARGV[7])
 redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[5]) - 1)
-if #ARGV > 7 then
-  redis.call('LPUSH', KEYS[3], unpack(ARGV, 8))
+if #ARGV > 8 then
+  redis.call('LPUSH', KEYS[3], unpack(ARGV, 9))
   redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[6]) - 1)
 end
 return {1, revision}`;
+
+/**
+ * Turns a customer into a pointer at the id it was merged into (`m`), keeping its record (state,
+ * positions, the ids merged into it) for the survivor to absorb. Guarded like COMMIT; a customer
+ * never written becomes a pointer with the empty state given.
+ *
+ * KEYS: record. ARGV: expected revision, the survivor, the empty state's data.
+ * Returns {1, revision} (done), {0, revision} (a pointer already) or {-1, revision} (conflict).
+ */
+const TOMBSTONE = `
+local fields = redis.call('HMGET', KEYS[1], 'r', 'm', 'd')
+local revision = tonumber(fields[1] or '0')
+if fields[2] then return {0, revision} end
+if revision ~= tonumber(ARGV[1]) then return {-1, revision} end
+revision = revision + 1
+redis.call('HSET', KEYS[1], 'r', revision, 'm', ARGV[2])
+if not fields[3] then redis.call('HSET', KEYS[1], 'o', '', 'd', ARGV[3]) end
+return {1, revision}`;
+
+/**
+ * The survivor absorbs a merged customer: the merged state, and the merged customer's positions
+ * under `a:<its id>` (and those of the ids merged into it, as they were), so that its events
+ * still on the log are folded once. Guarded like COMMIT; once is enough (the marker field).
+ *
+ * KEYS: record, history, timeline.
+ * ARGV: expected revision, data, history length, timeline length, snapshot, the marker field
+ * (`a:<merged id>`), the number of fields n, n field/value pairs, then the merged customer's
+ * timeline entries, newest first (added as the oldest).
+ * Returns {1, revision} (absorbed), {0, revision} (already) or {-1, revision} (conflict).
+ */
+const ABSORB = `
+local fields = redis.call('HMGET', KEYS[1], 'r', ARGV[6], 'm')
+local revision = tonumber(fields[1] or '0')
+if fields[2] then return {0, revision} end
+if revision ~= tonumber(ARGV[1]) or fields[3] then return {-1, revision} end
+revision = revision + 1
+redis.call('HSET', KEYS[1], 'r', revision, 'd', ARGV[2])
+if revision == 1 then redis.call('HSET', KEYS[1], 'o', '') end
+local n = tonumber(ARGV[7])
+for at = 8, 7 + n * 2, 2 do redis.call('HSETNX', KEYS[1], ARGV[at], ARGV[at + 1]) end
+redis.call('LPUSH', KEYS[2], ARGV[5])
+redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[3]) - 1)
+if #ARGV > 7 + n * 2 then
+  redis.call('RPUSH', KEYS[3], unpack(ARGV, 8 + n * 2))
+  redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[4]) - 1)
+end
+return {1, revision}`;
+
+/**
+ * A merged customer leaves the lists: out of the sorted indexes, and its schedule entry becomes
+ * `<revision>|merged`, which no list reads and which keeps an older index update (a write of it
+ * racing the merge) from putting it back.
+ * KEYS: schedule, at_risk, dormant. ARGV: id, revision.
+ */
+const UNINDEX = `
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. '|merged')
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
+return 1`;
 
 /** Parses a score as Redis writes it (`-inf`, `inf`, `%.17g`); Lua's tonumber cannot. */
 const NUMBER = `
@@ -124,6 +186,7 @@ local wanted, budget = tonumber(ARGV[7]), tonumber(ARGV[8])
 
 local function statusOf(entry)
   local _, c, a, d = string.match(entry, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
+  if not d then return nil end -- a merged customer's entry
   c, a, d = num(c), num(a), num(d)
   if now >= d then return 'dormant' end
   if now <= c then return 'engaged' end
@@ -210,6 +273,20 @@ declare module 'ioredis' {
       timeline: string,
       ...args: (string | number | Buffer)[]
     ): Result<[number, number], Context>;
+    rapportTombstone(record: string, ...args: (string | number | Buffer)[]): Result<[number, number], Context>;
+    rapportAbsorb(
+      record: string,
+      history: string,
+      timeline: string,
+      ...args: (string | number | Buffer)[]
+    ): Result<[number, number], Context>;
+    rapportUnindex(
+      schedule: string,
+      atRisk: string,
+      dormant: string,
+      id: string,
+      revision: number,
+    ): Result<1, Context>;
     rapportIndex(
       schedule: string,
       atRisk: string,
@@ -230,6 +307,9 @@ declare module 'ioredis' {
 /** Registers the scripts on a connection (EVALSHA, loaded on first use by ioredis). */
 export function defineScripts(redis: Redis): void {
   redis.defineCommand('rapportCommit', { numberOfKeys: 3, lua: COMMIT });
+  redis.defineCommand('rapportTombstone', { numberOfKeys: 1, lua: TOMBSTONE });
+  redis.defineCommand('rapportAbsorb', { numberOfKeys: 3, lua: ABSORB });
+  redis.defineCommand('rapportUnindex', { numberOfKeys: 3, lua: UNINDEX });
   redis.defineCommand('rapportIndex', { numberOfKeys: 5, lua: INDEX });
   redis.defineCommand('rapportList', { numberOfKeys: 3, lua: LIST });
 }

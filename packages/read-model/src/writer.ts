@@ -3,7 +3,12 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Generations, Pointer } from './generations.js';
 import type { KeySpace } from './keys.js';
-import { decodeRecord, RECORD_FIELDS, type StoredCustomer } from './record.js';
+import {
+  ALIAS_PREFIX,
+  decodeRecord,
+  RECORD_FIELDS,
+  type StoredCustomer,
+} from './record.js';
 import { run } from './replies.js';
 
 /** The lengths of what the writer keeps per customer and in the change stream. */
@@ -23,6 +28,28 @@ export interface CustomerWrite {
   readonly data: Buffer | string;
   readonly snapshot: string;
   /** Oldest first; at most the timeline length. */
+  readonly timeline: readonly string[];
+  /** Where the positions are kept: `o` (the default) or, for a merged id's events, `a:<id>`. */
+  readonly offsetsField?: string;
+}
+
+/** A customer's record with the positions of the ids merged into it (`a:<id>` → positions). */
+export interface WholeRecord {
+  readonly stored: StoredCustomer | undefined;
+  readonly aliases: ReadonlyMap<string, string>;
+}
+
+/** What a survivor stores when it absorbs a merged customer (see the ABSORB script). */
+export interface AbsorbWrite {
+  readonly customerId: string;
+  readonly expectedRevision: number;
+  readonly data: Buffer;
+  readonly snapshot: string;
+  /** `a:<merged id>`: present once absorbed. */
+  readonly marker: string;
+  /** The merged customer's positions under the marker, and those of the ids merged into it. */
+  readonly fields: readonly (readonly [string, string])[];
+  /** The merged customer's timeline, newest first. */
   readonly timeline: readonly string[];
 }
 
@@ -59,6 +86,11 @@ const CommitReplySchema = z.tuple([z.literal([1, 0, -1]), z.int()]);
 const OUTCOMES = { 1: 'applied', 0: 'stale', [-1]: 'conflict' } as const;
 const FieldsSchema = z.array(z.instanceof(Buffer).nullable());
 const IndexReplySchema = z.array(z.string().nullable());
+
+function parseOutcome(reply: unknown): CommitOutcome {
+  const [code, revision] = CommitReplySchema.parse(reply);
+  return { outcome: OUTCOMES[code], revision };
+}
 
 /** `null` for -∞ (never, or already past) keeps the score order of the index. */
 const score = (instant: number | null) => (instant === null ? '-inf' : String(instant));
@@ -115,13 +147,80 @@ export class ReadModelWriter {
         this.limits.historyLength,
         this.limits.timelineLength,
         write.snapshot,
+        write.offsetsField ?? 'o',
         ...write.timeline,
       );
     }
-    return (await run(pipeline)).map((reply) => {
-      const [code, revision] = CommitReplySchema.parse(reply);
-      return { outcome: OUTCOMES[code], revision };
-    });
+    return (await run(pipeline)).map(parseOutcome);
+  }
+
+  /** One customer's whole record, the positions of the ids merged into it included. */
+  async loadWhole(generation: string, customerId: string): Promise<WholeRecord> {
+    const key = this.keys.customer(generation, customerId).record;
+    const fields = new Map(Object.entries(await this.redis.hgetallBuffer(key)));
+    const stored = decodeRecord(
+      this.model,
+      key,
+      RECORD_FIELDS.map((name) => fields.get(name) ?? null),
+    );
+    const aliases = new Map<string, string>();
+    for (const [name, value] of fields) {
+      if (name.startsWith(ALIAS_PREFIX)) aliases.set(name, value.toString('utf8'));
+    }
+    return { stored, aliases };
+  }
+
+  /**
+   * Makes a customer a pointer at `into` (the TOMBSTONE script), keeping its record for the
+   * survivor to absorb; `emptyData` is stored for one never written.
+   */
+  async tombstone(
+    generation: string,
+    customerId: string,
+    expectedRevision: number,
+    into: string,
+    emptyData: Buffer,
+  ): Promise<CommitOutcome> {
+    const key = this.keys.customer(generation, customerId).record;
+    return parseOutcome(await this.redis.rapportTombstone(key, expectedRevision, into, emptyData));
+  }
+
+  /** The survivor absorbs a merged customer (the ABSORB script): `stale` when it already had. */
+  async absorb(generation: string, write: AbsorbWrite): Promise<CommitOutcome> {
+    const keys = this.keys.customer(generation, write.customerId);
+    return parseOutcome(
+      await this.redis.rapportAbsorb(
+        keys.record,
+        keys.history,
+        keys.timeline,
+        write.expectedRevision,
+        write.data,
+        this.limits.historyLength,
+        this.limits.timelineLength,
+        write.snapshot,
+        write.marker,
+        write.fields.length,
+        ...write.fields.flat(),
+        ...write.timeline,
+      ),
+    );
+  }
+
+  /** A customer's timeline as stored, newest first. */
+  async timelineEntries(generation: string, customerId: string): Promise<string[]> {
+    return this.redis.lrange(this.keys.customer(generation, customerId).timeline, 0, -1);
+  }
+
+  /** A merged customer leaves the indexes (the UNINDEX script). */
+  async unindex(generation: string, customerId: string, revision: number): Promise<void> {
+    const keys = this.keys.index(generation);
+    await this.redis.rapportUnindex(
+      keys.schedule,
+      keys.atRisk,
+      keys.dormant,
+      customerId,
+      revision,
+    );
   }
 
   /**

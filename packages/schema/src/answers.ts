@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IdSchema } from './interaction.js';
 
 /**
  * What Rapport's HTTP services answer (and the few bodies they take that clients build): the
@@ -38,6 +39,51 @@ export type IngestResult = z.infer<typeof IngestResultSchema>;
 /** Segment's API answers `{ success: true }`; the counts are Rapport's addition. */
 export const SegmentResultSchema = z.strictObject({ success: z.literal(true), ...ingested });
 export type SegmentResult = z.infer<typeof SegmentResultSchema>;
+
+/** `POST /v1/identities`: two ids of one person, `from` merged into `into` (docs/identity.md). */
+export const IdentityLinkBodySchema = z.strictObject({
+  from: IdSchema.describe('the id merged away: from now on it points at the survivor'),
+  into: IdSchema.describe('the id that survives (or, if it was merged itself, its survivor)'),
+});
+export type IdentityLinkBody = z.infer<typeof IdentityLinkBodySchema>;
+
+/** The gateway's answer once the link is on the log. */
+export const IdentityLinkResultSchema = z.strictObject({
+  survivor: z.string().describe('the id both are known by from now on'),
+  merged: z
+    .boolean()
+    .describe('false when they were one person already (the same link again, or its reverse)'),
+});
+export type IdentityLinkResult = z.infer<typeof IdentityLinkResultSchema>;
+
+const count = z.number().int().min(0);
+
+/** `DELETE /v1/customers/:id`: what erasing a person removed, where (docs/identity.md). */
+export const ErasureReceiptSchema = z.strictObject({
+  customerId: z.string().describe('the id asked for'),
+  erased: z
+    .array(z.string())
+    .describe('every id of the person: the survivor first, then the ids merged into it'),
+  suppressed: count.describe(
+    'ids added to the suppression list (as keyed hashes): their events are refused and skipped from now on',
+  ),
+  redis: z.strictObject({
+    keys: count.describe('keys removed: records, history, timelines (every generation), dedup ids'),
+    indexEntries: count.describe('index entries removed, every generation'),
+    changes: count.describe('entries removed from the change stream'),
+  }),
+  temporal: z.strictObject({
+    terminated: count.describe('workflow runs that were running, terminated'),
+    deleted: count.describe('workflow runs deleted with their histories'),
+  }),
+  deadLetters: z
+    .string()
+    .describe('what happens to their dead letters: skipped by every reader, kept until retention'),
+  log: z
+    .string()
+    .describe('what remains of them in the interaction log, and until when'),
+});
+export type ErasureReceipt = z.infer<typeof ErasureReceiptSchema>;
 
 /** A provider webhook's answer: 202 whether its payload was ingested or dead-lettered. */
 export const ChannelResultSchema = z.strictObject({

@@ -1,18 +1,32 @@
 export {
   ChannelResultSchema,
+  ErasureReceiptSchema,
   ErrorSchema,
   FollowUpBodySchema,
   FollowUpRequestedSchema,
+  IdentityLinkBodySchema,
+  IdentityLinkResultSchema,
   IngestResultSchema,
   SegmentResultSchema,
   type ChannelResult,
+  type ErasureReceipt,
   type ErrorBody,
   type FollowUpBody,
   type FollowUpRequested,
+  type IdentityLinkBody,
+  type IdentityLinkResult,
   type IngestResult,
   type SegmentResult,
 } from './answers.js';
 export { CodedError, isCodedError, type CodedErrorOptions } from './coded-error.js';
+export {
+  LinkViaSchema,
+  mergeLinkOf,
+  MergeLinkSchema,
+  PROFILE_MERGED,
+  type LinkVia,
+  type MergeLink,
+} from './identity.js';
 export { instantMs, MAX_INSTANT_MS, MIN_INSTANT_MS } from './instant.js';
 export {
   AppealSchema,
@@ -31,6 +45,7 @@ export {
   MAX_EVENT_VALUE,
   OutcomeSchema,
   RESERVED_TYPE_PREFIXES,
+  RESERVED_TYPES,
   SOURCE_HEADER,
   SourceSchema,
   StampedInteractionSchema,

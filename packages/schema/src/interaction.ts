@@ -84,12 +84,19 @@ export const AppealSchema = z.enum(['ethos', 'pathos', 'logos']);
 /** The namespaces of the event types the engine derives: no client may send one of them. */
 export const RESERVED_TYPE_PREFIXES = ['sla.', 'engagement.', 'followup.'] as const;
 
+/**
+ * Single types only Rapport itself writes: an identity link (identity.ts) comes from the
+ * gateway's link routes, which decide the survivor; one sent as an event would bypass that.
+ */
+export const RESERVED_TYPES = ['profile.merged'] as const;
+
 export const isReservedType = (type: string): boolean =>
-  RESERVED_TYPE_PREFIXES.some((prefix) => type.startsWith(prefix));
+  RESERVED_TYPE_PREFIXES.some((prefix) => type.startsWith(prefix)) ||
+  (RESERVED_TYPES as readonly string[]).includes(type);
 
 /** An event type a client may send: the engine's own verdicts would move trust by hand. */
 export const ClientEventTypeSchema = EventTypeSchema.refine((type) => !isReservedType(type), {
-  message: `${RESERVED_TYPE_PREFIXES.map((prefix) => `${prefix}*`).join(', ')} are derived by the engine and cannot be sent`,
+  message: `${[...RESERVED_TYPE_PREFIXES.map((prefix) => `${prefix}*`), ...RESERVED_TYPES].join(', ')} are written by Rapport itself and cannot be sent`,
 });
 
 const interactionShape = {

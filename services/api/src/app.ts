@@ -5,11 +5,13 @@ import { createHttpApp, opsRoutes, readiness, type Logger } from '@rapport/lifec
 import type { ReadModelReader } from '@rapport/read-model';
 import type { Redis } from 'ioredis';
 import type { ChangeFeed } from './feed.js';
+import type { PrivacyDeps } from './privacy.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { customerRoutes } from './routes/customers.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { followUpRoutes } from './routes/follow-ups.js';
+import { privacyRoutes } from './routes/privacy.js';
 import { streamRoutes } from './routes/stream.js';
 import { summaryRoutes } from './routes/summary.js';
 import { workflowRoutes } from './routes/workflow.js';
@@ -26,13 +28,16 @@ export interface ApiDeps {
   readonly generation: () => Promise<string>;
   /** The customer workflows (Temporal): the admin route that acts on them, the one that reads them. */
   readonly workflows: Workflows;
+  /** What erasure and export reach beyond the reader: the identity map, the raw keys. */
+  readonly privacy: Omit<PrivacyDeps, 'reader' | 'model' | 'workflows' | 'generation' | 'now'>;
   /** The dashboard's built files; undefined when it was not built (its routes say how). */
   readonly dashboard?: ReadonlyMap<string, Asset>;
   readonly now?: () => number;
   readonly logger: Logger;
 }
 
-export interface ApiContext extends ApiDeps {
+export interface ApiContext extends Omit<ApiDeps, 'privacy'> {
+  readonly privacy: PrivacyDeps;
   readonly metrics: Metrics;
   readonly now: () => number;
   readonly heartbeatMs: number;
@@ -53,10 +58,19 @@ export async function buildApi(deps: ApiDeps) {
     requestTimeoutMs: deps.config.http.requestTimeoutMs,
     metrics,
   });
+  const now = deps.now ?? Date.now;
   const context: ApiContext = {
     ...deps,
+    privacy: {
+      ...deps.privacy,
+      reader: deps.reader,
+      model: deps.model,
+      workflows: deps.workflows,
+      generation: deps.generation,
+      now,
+    },
     metrics,
-    now: deps.now ?? Date.now,
+    now,
     heartbeatMs: deps.config.api.sseHeartbeatMs,
   };
 
@@ -65,6 +79,7 @@ export async function buildApi(deps: ApiDeps) {
   await app.register(workflowRoutes(context));
   await app.register(streamRoutes(context));
   await app.register(followUpRoutes(context));
+  await app.register(privacyRoutes(context));
   await app.register(dashboardRoutes(deps.dashboard));
   await app.register(
     opsRoutes({

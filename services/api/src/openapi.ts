@@ -16,7 +16,11 @@ import {
   SummarySchema,
   TimelineSchema,
 } from '@rapport/read-model';
-import { FollowUpBodySchema, FollowUpRequestedSchema } from '@rapport/schema';
+import {
+  ErasureReceiptSchema,
+  FollowUpBodySchema,
+  FollowUpRequestedSchema,
+} from '@rapport/schema';
 import { CustomerWorkflowSchema, LATEST_FOLLOW_UPS } from '@rapport/workflows/definitions';
 import { z } from 'zod';
 import { STREAM_ID } from './feed.js';
@@ -97,6 +101,16 @@ export function openApiDocument() {
     schema: components.inline(CustomerParamsSchema.shape.id, 'input', 'CustomerId'),
   };
   const notFound = errorAnswer('`CUSTOMER_NOT_FOUND`: no event for this customer was projected');
+  // An id merged into another points at the survivor (docs/identity.md).
+  const pointer = {
+    description:
+      'this id was merged into another: `Location` is the same route of the surviving customer',
+    headers: { Location: { schema: { type: 'string' } } },
+    content: json(
+      components.add('MergedInto', z.strictObject({ mergedInto: z.string() }), 'output'),
+    ),
+  };
+  const customerAnswers = { '308': pointer, '404': notFound };
   const read = (summary: string, parameters: Schema[], result: Schema, description: string) => ({
     get: {
       summary,
@@ -179,23 +193,65 @@ export function openApiDocument() {
         components.add('CustomerList', CustomerListSchema, 'output'),
         'a page, read at `asOf`',
       ),
-      '/v1/customers/{id}': customer(
-        "One customer's state at the request's instant (or `at`)",
-        ReadQuerySchema,
-        components.add('Customer', CustomerViewSchema, 'output'),
-        'the state, decayed to `asOf`',
-      ),
+      '/v1/customers/{id}': {
+        ...customer(
+          "One customer's state at the request's instant (or `at`)",
+          ReadQuerySchema,
+          components.add('Customer', CustomerViewSchema, 'output'),
+          'the state, decayed to `asOf`',
+          customerAnswers,
+        ),
+        delete: {
+          summary:
+            'Erase a person (every id merged into them included): the right to be forgotten',
+          description:
+            'Suppresses their ids (kept only as keyed hashes: new events about them are refused with `422 CUSTOMER_ERASED`, and the projector, the bridge, replays and dead-letter replays skip theirs), removes their records, history, timelines, index and change-stream entries from Redis and terminates and deletes their workflows. Answers a receipt with counts. Idempotent: erasing again completes what a failure left.',
+          security: [{ adminKey: [] }],
+          parameters: [id],
+          responses: {
+            '200': {
+              description: 'what was removed where',
+              content: json(components.add('ErasureReceipt', ErasureReceiptSchema, 'output')),
+            },
+            ...errors(KEYED_ERRORS),
+            '503': temporalUnavailable(
+              'the person is suppressed and gone from Redis, their workflows may not be: erase again',
+            ),
+          },
+        },
+      },
+      '/v1/customers/{id}/export': {
+        get: {
+          summary:
+            'Everything Rapport holds about a person, as one JSON document (a data-subject access request)',
+          description:
+            'The person `id` belongs to: their ids, the state read now, history, timeline, the merged ids’ timelines from before the merge, and the engagement workflow with its follow-ups.',
+          security: [{ adminKey: [] }],
+          parameters: [id],
+          responses: {
+            '200': {
+              description: 'the export',
+              content: json({ type: 'object', additionalProperties: true }),
+            },
+            ...errors(KEYED_ERRORS),
+            '404': errorAnswer('`CUSTOMER_NOT_FOUND`: Rapport holds nothing about this id'),
+            '503': temporalUnavailable('nothing was exported'),
+          },
+        },
+      },
       '/v1/customers/{id}/history': customer(
         'Snapshots after each write, oldest first, for a chart',
         HistoryQuerySchema,
         components.add('History', HistorySchema, 'output'),
         'snapshots',
+        customerAnswers,
       ),
       '/v1/customers/{id}/timeline': customer(
         'The most recent events applied, newest first',
         TimelineQuerySchema,
         components.add('Timeline', TimelineSchema, 'output'),
         'events',
+        customerAnswers,
       ),
       '/v1/customers/{id}/workflow': customer(
         "The customer's engagement workflow (Temporal): its state, timers, open requests and drops, and its latest follow-ups with their steps",

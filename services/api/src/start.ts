@@ -46,6 +46,13 @@ export async function startApi(
       ...(dashboard === undefined ? {} : { dashboard }),
       reader: readModel.reader,
       redis: readModel.redis,
+      privacy: {
+        identities: readModel.identities,
+        redis: readModel.redis,
+        keys: readModel.keys,
+        retentionMs: config.kafka.retentionMs,
+        topics: config.kafka.topics,
+      },
       model,
       feed,
       generation: () => generations.current(),

@@ -3,10 +3,13 @@ import { ApiError, type Logger } from '@rapport/lifecycle';
 import type { FollowUpBody } from '@rapport/schema';
 import type { CustomerWorkflow, FollowUpRequest } from '@rapport/workflows/definitions';
 import type * as WorkflowsClient from '@rapport/workflows/client';
+import type { WorkflowErasure } from '@rapport/workflows/erasure';
 import type { Client, Connection } from '@temporalio/client';
 
 /** How long a call to the customer workflows waits on Temporal before the route answers 503. */
 const CALL_TIMEOUT_MS = 5_000;
+/** An erasure lists, terminates and deletes every run of a person's workflows: more calls. */
+const ERASE_TIMEOUT_MS = 30_000;
 /** What a 503 asks the caller to wait before trying again. */
 const RETRY_AFTER_SECONDS = 5;
 
@@ -26,6 +29,11 @@ export interface Workflows {
    * customer has no workflow; a 503 ApiError when Temporal does not answer.
    */
   describe(customerId: string): Promise<CustomerWorkflow | null>;
+  /**
+   * Terminates and deletes every workflow of these customers (engagement and follow-ups, every
+   * run); a 503 ApiError when Temporal does not answer.
+   */
+  erase(customerIds: readonly string[]): Promise<WorkflowErasure>;
   /** Closes the connection, if one was opened. */
   close(): Promise<void>;
 }
@@ -103,6 +111,7 @@ export function workflowsOf(temporal: Config['temporal'], logger: Logger): Workf
     what: string,
     customerId: string,
     use: (link: Link) => Promise<T>,
+    timeoutMs = CALL_TIMEOUT_MS,
   ): Promise<T> => {
     if (closed) throw unavailable(what);
     link ??= open().catch((error: unknown) => {
@@ -111,7 +120,7 @@ export function workflowsOf(temporal: Config['temporal'], logger: Logger): Workf
     });
     const opened = await link;
     try {
-      return await opened.connection.withDeadline(Date.now() + CALL_TIMEOUT_MS, () => use(opened));
+      return await opened.connection.withDeadline(Date.now() + timeoutMs, () => use(opened));
     } catch (error) {
       if (!opened.isTemporalFailure(error)) throw error;
       // The log is the operator's: it names the address and the cause; the answer names neither.
@@ -128,6 +137,16 @@ export function workflowsOf(temporal: Config['temporal'], logger: Logger): Workf
     describe: (customerId) =>
       call('the workflow was not read', customerId, ({ client, calls }) =>
         calls.describeCustomerWorkflow(client, customerId),
+      ),
+    erase: (customerIds) =>
+      call(
+        'the workflows were not erased',
+        customerIds[0] ?? '',
+        async ({ client }) => {
+          const { eraseCustomerWorkflows } = await import('@rapport/workflows/erasure');
+          return eraseCustomerWorkflows(client, customerIds);
+        },
+        ERASE_TIMEOUT_MS,
       ),
     async close() {
       closed = true;

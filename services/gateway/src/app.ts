@@ -3,12 +3,14 @@ import type { Config } from '@rapport/config';
 import type { DeadLetter } from '@rapport/kafka';
 import { INGEST_LIMITS as LIMITS } from '@rapport/schema';
 import { createHttpApp, opsRoutes, type Logger, type OpsSources } from '@rapport/lifecycle';
+import { Identities } from '@rapport/identity';
 import type { Redis } from 'ioredis';
 import { Guards } from './guards.js';
 import type { IngestDeps, Publisher } from './ingest.js';
 import type { Metrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { channelRoutes } from './routes/channels.js';
+import { identityRoutes } from './routes/identities.js';
 import { interactionRoutes } from './routes/interactions.js';
 import { segmentRoutes } from './routes/segment.js';
 
@@ -53,12 +55,17 @@ export async function buildGateway(deps: GatewayDeps) {
       pendingTtlMs: config.gateway.publishTimeoutMs * 2,
       rateLimitPerSecond: config.gateway.rateLimitPerSecond,
     }),
+    identities: new Identities(deps.redis, {
+      keyPrefix: config.redis.keyPrefix,
+      erasureKey: config.identity.erasureKey,
+    }),
     publishTimeoutMs: config.gateway.publishTimeoutMs,
     now: deps.now ?? Date.now,
   };
 
   await app.register(interactionRoutes(context));
   await app.register(segmentRoutes(context));
+  await app.register(identityRoutes(context));
   await app.register(channelRoutes(context));
   await app.register(
     opsRoutes({

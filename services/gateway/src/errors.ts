@@ -13,6 +13,7 @@ export type ApiErrorCode =
   | 'BATCH_TOO_LARGE'
   | 'RATE_LIMITED'
   | 'IN_FLIGHT'
+  | 'CUSTOMER_ERASED'
   | 'KAFKA_UNAVAILABLE'
   | 'KAFKA_REJECTED';
 

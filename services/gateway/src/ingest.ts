@@ -1,8 +1,11 @@
+import type { Identities } from '@rapport/identity';
 import type { IngestResult, Interaction, StampedInteraction } from '@rapport/schema';
 import type { FastifyRequest } from 'fastify';
 import { ApiError, publishFailed } from './errors.js';
-import type { DedupScope, Guards } from './guards.js';
+import type { DedupScope, EventRef, Guards } from './guards.js';
+import { decideLinks, linkEvent, routeEvents, type LinkRequest } from './identity.js';
 import type { Metrics } from './metrics.js';
+import type { PathOf } from './validate.js';
 
 /** What the gateway needs from Kafka: publish that resolves only once every record is acked. */
 export interface Publisher {
@@ -12,6 +15,7 @@ export interface Publisher {
 export interface IngestDeps {
   readonly publisher: Publisher;
   readonly guards: Guards;
+  readonly identities: Identities;
   readonly metrics: Metrics;
   readonly publishTimeoutMs: number;
   readonly now: () => number;
@@ -25,6 +29,17 @@ export interface IngestSource {
   readonly scope: DedupScope;
   /** The rate budget charged: a key's id, or a signed channel. */
   readonly budget: string;
+  /** Names event `index` in issue paths (`batch.3`); `events.3` when not given. */
+  readonly pathOf?: PathOf;
+  /** Identity links the request makes, decided before its events are routed. */
+  readonly links?: readonly LinkRequest[];
+}
+
+export interface IngestOutcome extends IngestResult {
+  /** The survivor of each link asked for, in order. */
+  readonly survivors: readonly string[];
+  /** Whether each link merged two people (false: they were one already). */
+  readonly merged: readonly boolean[];
 }
 
 /** The rate budget of a request authenticated by key: the key's id, never the key itself. */
@@ -34,16 +49,27 @@ export function budgetOf(request: FastifyRequest): string {
 }
 
 /**
- * The one path every ingestion route takes once its events are valid: rate limit, deduplicate,
- * stamp, publish, and answer only after Kafka acknowledged. Nothing answered 2xx is unpublished;
- * a failed publish releases its claims so that the client's retry is accepted.
+ * The one path every ingestion route takes once its events are valid: decide the request's
+ * identity links, route each event to its customer's survivor (refusing erased customers), rate
+ * limit, deduplicate (by the id the client sent: a retry after a merge is still a duplicate),
+ * stamp, publish the links and the events together, and answer only after Kafka acknowledged.
+ * Nothing answered 2xx is unpublished; a failed publish releases its claims so that the client's
+ * retry is accepted, and leaves its links decided, to be published by that retry.
  */
 export async function ingest(
   deps: IngestDeps,
   events: readonly Interaction[],
   context: IngestSource,
-): Promise<IngestResult> {
+): Promise<IngestOutcome> {
   const now = deps.now();
+  const decided = await decideLinks(deps.identities, context.links ?? []);
+  const routed = await routeEvents(
+    deps.identities,
+    events,
+    decided.edges,
+    context.pathOf ?? ((index) => `events.${index}`),
+  );
+  const routedById = new Map(routed.map((event) => [event.eventId, event]));
   const unique = firstOfEachEventId(events);
   const { admitted, outcomes } = await deps.guards.admit(context, unique, now);
   if (!admitted) {
@@ -69,26 +95,33 @@ export async function ingest(
     );
   }
   const receivedAt = new Date(now).toISOString();
-  const stamped = fresh.map((event) => ({ ...event, receivedAt, source: context.source }));
-  await publishOrRelease(deps, context.scope, stamped);
+  const stamp = { receivedAt, source: context.source };
+  const links = decided.edges.map((edge) =>
+    linkEvent(edge, decided.asked.get(edge.from) ?? { ...edge, via: 'api', at: '' }, stamp),
+  );
+  const stamped = fresh.map((event) => ({ ...(routedById.get(event.eventId) ?? event), ...stamp }));
+  await publishOrRelease(deps, context.scope, [...links, ...stamped], fresh);
+  await deps.identities.confirm(decided.edges);
   await deps.guards.confirm(context.scope, fresh);
   const result = { accepted: fresh.length, duplicates: events.length - fresh.length };
   deps.metrics.events.inc({ source: context.source, outcome: 'accepted' }, result.accepted);
   deps.metrics.events.inc({ source: context.source, outcome: 'duplicate' }, result.duplicates);
-  return result;
+  return { ...result, survivors: decided.survivors, merged: decided.merged };
 }
 
+/** Publishes; on failure releases the claims (taken by the ids the client sent) and refuses. */
 async function publishOrRelease(
   deps: IngestDeps,
   scope: DedupScope,
-  stamped: StampedInteraction[],
+  records: readonly StampedInteraction[],
+  claimed: readonly EventRef[],
 ): Promise<void> {
-  if (stamped.length === 0) return;
+  if (records.length === 0) return;
   const stopTimer = deps.metrics.publishSeconds.startTimer();
   try {
-    await deps.publisher.publish(stamped, { timeoutMs: deps.publishTimeoutMs });
+    await deps.publisher.publish(records, { timeoutMs: deps.publishTimeoutMs });
   } catch (error) {
-    await deps.guards.release(scope, stamped);
+    await deps.guards.release(scope, claimed);
     throw publishFailed('the events', error);
   } finally {
     stopTimer();

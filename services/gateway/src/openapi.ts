@@ -18,6 +18,8 @@ import {
 import {
   ChannelResultSchema,
   ChannelSchema,
+  IdentityLinkBodySchema,
+  IdentityLinkResultSchema,
   INGEST_LIMITS as LIMITS,
   IngestResultSchema,
   InteractionSchema,
@@ -72,7 +74,9 @@ function ingestion(operation: {
         [status]: { description: 'acknowledged by Kafka', content: json(result) },
         ...errors(BODY_ERRORS),
         '409': errorAnswer('`IN_FLIGHT`: another request is accepting some of these events; retry'),
-        '422': errorAnswer('`KAFKA_REJECTED`: Kafka refused the records; a retry will not help'),
+        '422': errorAnswer(
+          '`KAFKA_REJECTED`: Kafka refused the records, a retry will not help; `CUSTOMER_ERASED`: an event (or link) names an erased customer, each named in `issues`, and nothing was accepted',
+        ),
         ...responses,
       },
     },
@@ -92,6 +96,8 @@ export function openApiDocument() {
   );
   const segmentResult = components.add('SegmentResult', SegmentResultSchema, 'output');
   const channelResult = components.add('ChannelResult', ChannelResultSchema, 'output');
+  const identityLink = components.add('IdentityLink', IdentityLinkBodySchema, 'input');
+  const identityLinked = components.add('IdentityLinkResult', IdentityLinkResultSchema, 'output');
   const channelParameter = {
     name: 'channel',
     in: 'path',
@@ -146,6 +152,15 @@ export function openApiDocument() {
           }),
         ]),
       ),
+      '/v1/identities': ingestion({
+        summary: 'Say that two ids are one person: `from` is merged into `into`',
+        description:
+          'The link is decided (of two links racing in opposite directions, the first decides), published as a `profile.merged` event of the survivor and answered once Kafka acknowledged it. From then on events of `from` are routed to the survivor, and the survivor’s record, workflow and follow-ups hold both. The same link again, or its reverse, answers `merged: false`.',
+        security: [{ writeKey: [] }],
+        body: identityLink,
+        status: '200',
+        result: identityLinked,
+      }),
       '/v1/channels/{channel}': {
         ...ingestion({
           summary:

@@ -54,6 +54,15 @@ export class ApiClient {
     return this.answer(path, response, schema);
   }
 
+  /** DELETE, and parse the answer as `get` does; `timeoutMs` for a route that works a while. */
+  async delete<T>(path: string, schema: z.ZodType<T>, timeoutMs = REQUEST_TIMEOUT_MS): Promise<T> {
+    const response = await this.fetch(path, {
+      method: 'DELETE',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    return this.answer(path, response, schema);
+  }
+
   private async answer<T>(path: string, response: Response, schema: z.ZodType<T>): Promise<T> {
     const text = await response.text();
     const body = parseJson(text);

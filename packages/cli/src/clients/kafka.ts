@@ -1,4 +1,6 @@
 import type { Config } from '@rapport/config';
+import { Identities } from '@rapport/identity';
+import { connectRedis } from '@rapport/read-model';
 import {
   createInteractionProducer,
   createKafka,
@@ -27,10 +29,52 @@ export type ListedLetter = LetterRef & {
     | { readonly ok: false; readonly issues: readonly Issue[]; readonly raw: string }
   );
 
-/** Every record of the dead-letter topic, from its start to its end now. */
+/**
+ * Every record of the dead-letter topic, from its start to its end now, but those of erased
+ * customers: they stay on the topic until its retention expires, and no reader shows or replays
+ * them (docs/identity.md). A letter is theirs when it names them, or its original event does.
+ */
 export async function* readDeadLetters(config: Config): AsyncGenerator<ListedLetter> {
   const kafka = createKafka(config.kafka);
-  for await (const record of readTopic(kafka, config.kafka.topics.dlq)) yield listed(record);
+  const redis = connectRedis(config.redis, { maxRetriesPerRequest: 2, lazyConnect: true });
+  const identities = new Identities(redis, {
+    keyPrefix: config.redis.keyPrefix,
+    erasureKey: config.identity.erasureKey,
+  });
+  const erased = new Map<string, boolean>();
+  const isErased = async (id: string | undefined) => {
+    if (id === undefined) return false;
+    let known = erased.get(id);
+    if (known === undefined) {
+      known = (await identities.erased([id])).has(id);
+      erased.set(id, known);
+    }
+    return known;
+  };
+  try {
+    for await (const record of readTopic(kafka, config.kafka.topics.dlq)) {
+      const letter = listed(record);
+      if (letter.ok && (await isErased(customerOf(letter.letter)))) continue;
+      yield letter;
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The customer a letter is about: named by it, or by the event it carries, if either does. */
+function customerOf(letter: DeadLetter): string | undefined {
+  if (letter.customerId !== undefined) return letter.customerId;
+  try {
+    const original: unknown = JSON.parse(letter.original);
+    const id =
+      typeof original === 'object' && original !== null
+        ? Reflect.get(original, 'customerId')
+        : undefined;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function listed(record: ConsumedRecord): ListedLetter {

@@ -8,7 +8,7 @@ export const shellWord = (text: string) =>
   /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
 
 /** A refused key, with how to give the right one; `undefined` for any other failure. */
-function keyRefused(error: unknown): CliError | undefined {
+export function keyRefused(error: unknown): CliError | undefined {
   if (!(error instanceof ApiRefusedError) || (error.status !== 401 && error.status !== 403)) {
     return undefined;
   }

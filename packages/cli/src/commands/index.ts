@@ -6,6 +6,7 @@ import { downCommand } from './down.js';
 import { fetchCommand } from './fetch.js';
 import { followupCommand } from './followup.js';
 import { importCommand } from './import.js';
+import { eraseCommand, exportCommand } from './privacy.js';
 import { replayCommand } from './replay.js';
 import { sendCommand } from './send.js';
 import { showCommand } from './show.js';
@@ -30,4 +31,6 @@ export const COMMANDS: readonly Command[] = [
   replayCommand,
   workflowCommand,
   followupCommand,
+  eraseCommand,
+  exportCommand,
 ];

@@ -73,6 +73,7 @@ export async function projectFromLog(
     ...into,
     follow,
     announce,
+    identities: readModel.identities,
     ...(recentWrites === undefined ? {} : { recentWrites }),
   });
   const coalescer = new Coalescer(projection, options.now, options.onProjected);

@@ -42,6 +42,7 @@ export class Planner {
     events: readonly PositionedEvent[],
     partition: number,
     context: PlanContext,
+    offsetsField?: string,
   ): Plan {
     const appliedUpTo = stored?.offsets.get(partition) ?? -1;
     const fresh = events.filter((event) => Number(event.offset) > appliedUpTo);
@@ -49,7 +50,7 @@ export class Planner {
     const newest = fresh.at(-1);
     if (stored !== undefined && newest === undefined) {
       return {
-        entry: this.#indexEntry(customerId, stored.revision, stored.state, context, null),
+        entry: this.indexEntry(customerId, stored.revision, stored.state, context, null),
         duplicates,
       };
     }
@@ -76,13 +77,15 @@ export class Planner {
         data,
         snapshot: storedSnapshot(this.model.headline(state, state.t)),
         timeline: fresh.slice(-context.timelineLength).map(timelineEntry),
+        ...(offsetsField === undefined ? {} : { offsetsField }),
       },
-      entry: this.#indexEntry(customerId, revision, state, context, newest?.value.eventId ?? null),
+      entry: this.indexEntry(customerId, revision, state, context, newest?.value.eventId ?? null),
       duplicates,
     };
   }
 
-  #indexEntry(
+  /** The index entry of a customer at `revision` (and its change, when announced). */
+  indexEntry(
     customerId: string,
     revision: number,
     state: State,

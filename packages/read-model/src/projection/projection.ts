@@ -1,9 +1,12 @@
+import type { Identities } from '@rapport/identity';
 import type { Model } from '@rapport/model';
+import { mergeLinkOf } from '@rapport/schema';
 import { GenerationMovedError, StoreError } from '../errors.js';
 import type { StoredCustomer } from '../record.js';
 import type { ReadModelWriter, CommitOutcome, Progress } from '../writer.js';
 import { layersOf, type PartitionBatch, type PositionedEvent } from './layers.js';
-import { Planner, type Plan } from './plan.js';
+import { Merger, type Merged } from './merge.js';
+import { Planner, type Plan, type PlanContext } from './plan.js';
 import { RecentWrites, type Remembered } from './recent-writes.js';
 
 export interface ProjectionOptions {
@@ -23,12 +26,19 @@ export interface ProjectionOptions {
   readonly announce: boolean;
   /** Customers whose last write is remembered (see RecentWrites). */
   readonly recentWrites?: number;
+  /**
+   * The suppression list: events of erased customers are skipped, so nothing brings them back
+   * (a live projector, a replay). Without it (unit tests), nothing is skipped.
+   */
+  readonly identities?: Identities;
 }
 
 export interface ProjectionResult {
   readonly events: number;
   /** Events already in the stored state (redelivery, replay, a zombie's duplicate). */
   readonly duplicates: number;
+  /** Events of erased customers, skipped. */
+  readonly erased: number;
   readonly customers: number;
   /** Compare-and-set conflicts retried (concurrent writers of one customer). */
   readonly conflicts: number;
@@ -67,6 +77,7 @@ interface Attempt {
  */
 export class Projection {
   readonly #planner: Planner;
+  readonly #merger: Merger;
   readonly #recent: RecentWrites;
   #announce: boolean;
 
@@ -76,6 +87,7 @@ export class Projection {
     private readonly options: ProjectionOptions,
   ) {
     this.#planner = new Planner(model);
+    this.#merger = new Merger(writer, model, this.#planner, options.generation);
     this.#recent = new RecentWrites(model, options.recentWrites);
     this.#announce = options.announce;
   }
@@ -111,7 +123,21 @@ export class Projection {
         return last ? [{ partition, offset: Number(last.offset) }] : [];
       }),
     };
-    const layers = layersOf(batches);
+    const { kept, erased } = await this.#withoutErased(batches);
+    // Links first: a customer merged in this batch then takes its own events of the batch as
+    // the pointer it became (redirected to the survivor), whichever partition they came from.
+    for (const { events } of kept) {
+      for (const { value } of events) {
+        const link = mergeLinkOf(value);
+        if (link === undefined) continue;
+        duplicates += await this.#apply(
+          await this.#merger.link(link, this.#context(now)),
+          now,
+          changes,
+        );
+      }
+    }
+    const layers = layersOf(kept);
     const last = layers.at(-1);
     // Progress never runs ahead: it is recorded once every customer is written and indexed.
     // A last layer of one chunk (a steady trickle's batch) carries it in that chunk's index
@@ -128,6 +154,7 @@ export class Projection {
     return {
       events: batches.reduce((sum, batch) => sum + batch.events.length, 0),
       duplicates,
+      erased,
       customers,
       conflicts,
       changes,
@@ -176,17 +203,30 @@ export class Projection {
       if (this.options.follow && pointer.generation !== generation) {
         throw new GenerationMovedError(generation, pointer);
       }
+      // Ids merged into others: their events go to the survivor, against their own positions.
+      const pointers = pending.filter((id) => customers.get(id)?.mergedInto !== undefined);
+      for (const id of pointers) {
+        const batch = layer.get(id) ?? { partition: 0, events: [] };
+        duplicates += await this.#apply(
+          await this.#merger.redirect(id, batch, this.#context(now)),
+          now,
+          changes,
+        );
+      }
+      if (pointers.length > 0) {
+        pending = pending.filter((id) => customers.get(id)?.mergedInto === undefined);
+        if (pending.length === 0) {
+          if (progress) await this.writer.index(generation, [], now, progress);
+          break;
+        }
+      }
       const stored = (id: string): StoredCustomer | undefined => {
         const remembered = trusted.get(id);
         return remembered ? this.#recent.decode(remembered) : customers.get(id);
       };
       const state: Attempt = { conflicted: new Set(), duplicates: 0 };
       // One per attempt, not per customer: the fold's hot loop allocates nothing it can share.
-      const context = {
-        now,
-        announce: this.#announce,
-        timelineLength: this.writer.limits.timelineLength,
-      };
+      const context = this.#context(now);
       const inFlight: Promise<void>[] = [];
       for (let start = 0; start < pending.length; start += CHUNK) {
         // Folded chunk by chunk: a decoded state lives while its chunk is folded.
@@ -209,6 +249,55 @@ export class Projection {
       pending = [...state.conflicted];
     }
     return { duplicates, conflicts };
+  }
+
+  #context(now: number): PlanContext {
+    return { now, announce: this.#announce, timelineLength: this.writer.limits.timelineLength };
+  }
+
+  /** What a merge or a redirect wrote, indexed; returns the events it found already folded. */
+  async #apply(merged: Merged, now: number, changes: string[]): Promise<number> {
+    for (const id of merged.touched) this.#recent.forget(id);
+    if (merged.entries.length > 0) {
+      const announced = await this.writer.index(this.options.generation, merged.entries, now, {
+        groupId: this.options.groupId,
+        offsets: [],
+      });
+      for (const id of announced) if (id !== undefined) changes.push(id);
+    }
+    return merged.duplicates;
+  }
+
+  /**
+   * The batches without the events of erased customers (and links naming one): one round trip
+   * to the suppression list for the customers of the whole fetch.
+   */
+  async #withoutErased(
+    batches: readonly PartitionBatch[],
+  ): Promise<{ kept: readonly PartitionBatch[]; erased: number }> {
+    const { identities } = this.options;
+    if (identities === undefined) return { kept: batches, erased: 0 };
+    const ids = new Set<string>();
+    for (const { events } of batches) {
+      for (const { value } of events) {
+        ids.add(value.customerId);
+        const link = mergeLinkOf(value);
+        if (link) ids.add(link.from);
+      }
+    }
+    const erased = await identities.erased([...ids]);
+    if (erased.size === 0) return { kept: batches, erased: 0 };
+    let skipped = 0;
+    const kept = batches.map(({ partition, events }) => ({
+      partition,
+      events: events.filter(({ value }) => {
+        const link = mergeLinkOf(value);
+        const gone = erased.has(value.customerId) || (link !== undefined && erased.has(link.from));
+        if (gone) skipped += 1;
+        return !gone;
+      }),
+    }));
+    return { kept, erased: skipped };
   }
 
   /** One chunk: its guarded writes, then what they settled indexed (with the progress, last). */

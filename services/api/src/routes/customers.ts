@@ -1,9 +1,10 @@
-import type { FastifyPluginCallback } from 'fastify';
+import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import { instantMs } from '@rapport/schema';
 import { ApiError } from '@rapport/lifecycle';
 import { customerView } from '@rapport/read-model';
 import type { ApiContext } from '../app.js';
 import { listCustomers, ListQuerySchema } from '../list.js';
+import { survivorOf } from '../privacy.js';
 import { parseOrThrow } from '../validate.js';
 import {
   CustomerParamsSchema,
@@ -20,6 +21,24 @@ const notFound = (id: string) =>
   );
 
 /**
+ * An id merged into another answers with a pointer to the survivor (docs/identity.md): a 308 to
+ * the same route of the survivor, query kept, with `{ mergedInto }` for clients that do not follow.
+ */
+export async function pointTo(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  id: string,
+  survivor: string,
+): Promise<{ mergedInto: string }> {
+  const [path = '', query] = request.url.split('?');
+  const location =
+    path.replace(`/v1/customers/${encodeURIComponent(id)}`, `/v1/customers/${encodeURIComponent(survivor)}`) +
+    (query === undefined ? '' : `?${query}`);
+  await reply.code(308).header('location', location);
+  return { mergedInto: survivor };
+}
+
+/**
  * The customer routes. Everything is read at the request's instant: decay is applied at read
  * time, so a customer who went quiet reads lower now than when their last event was projected.
  */
@@ -29,11 +48,19 @@ export const customerRoutes =
     const { reader, model } = context;
     const readers = { config: { access: 'read' } } as const;
 
-    app.get('/v1/customers/:id', readers, async (request) => {
+    /** The id's record, or the pointer's answer when it was merged into another. */
+    const merged = async (generation: string, id: string) => {
+      const stored = await reader.customer(generation, id);
+      if (stored?.mergedInto === undefined) return { stored };
+      return { stored, survivor: await survivorOf(reader, generation, stored.mergedInto) };
+    };
+
+    app.get('/v1/customers/:id', readers, async (request, reply) => {
       const { id } = parseOrThrow(CustomerParamsSchema, request.params, 'path');
       const { at } = parseOrThrow(ReadQuerySchema, request.query);
-      const stored = await reader.customer(await context.generation(), id);
+      const { stored, survivor } = await merged(await context.generation(), id);
       if (stored === undefined) throw notFound(id);
+      if (survivor !== undefined) return pointTo(request, reply, id, survivor);
       return customerView(id, stored, model, at === undefined ? context.now() : instantMs(at));
     });
 
@@ -42,10 +69,12 @@ export const customerRoutes =
       return listCustomers(reader, model, await context.generation(), query, context.now());
     });
 
-    app.get('/v1/customers/:id/history', readers, async (request) => {
+    app.get('/v1/customers/:id/history', readers, async (request, reply) => {
       const { id } = parseOrThrow(CustomerParamsSchema, request.params, 'path');
       parseOrThrow(HistoryQuerySchema, request.query);
       const generation = await context.generation();
+      const { survivor } = await merged(generation, id);
+      if (survivor !== undefined) return pointTo(request, reply, id, survivor);
       const snapshots = await reader.history(generation, id);
       if (snapshots.length === 0 && (await reader.customer(generation, id)) === undefined) {
         throw notFound(id);
@@ -53,10 +82,12 @@ export const customerRoutes =
       return { customerId: id, snapshots };
     });
 
-    app.get('/v1/customers/:id/timeline', readers, async (request) => {
+    app.get('/v1/customers/:id/timeline', readers, async (request, reply) => {
       const { id } = parseOrThrow(CustomerParamsSchema, request.params, 'path');
       const { limit } = parseOrThrow(TimelineQuerySchema, request.query);
       const generation = await context.generation();
+      const { survivor } = await merged(generation, id);
+      if (survivor !== undefined) return pointTo(request, reply, id, survivor);
       const events = await reader.timeline(generation, id, limit ?? 1_000);
       if (events.length === 0 && (await reader.customer(generation, id)) === undefined) {
         throw notFound(id);

@@ -106,12 +106,12 @@ export const channelRoutes =
             await deadLetter(context, source, receivedAt, request.rawBody, issues);
             return { accepted: 0, duplicates: 0, deadLettered: 1 };
           }
-          const result = await ingest(context, events, {
+          const { accepted, duplicates } = await ingest(context, events, {
             source,
             scope: source,
             budget: channel.verifier === undefined ? budgetOf(request) : source,
           });
-          return { ...result, deadLettered: 0 };
+          return { accepted, duplicates, deadLettered: 0 };
         };
         const replay = verdict?.ok === true ? verdict.replay : undefined;
         const result =

@@ -14,12 +14,13 @@ export const interactionRoutes =
       const { items, pathOf } = itemsOf(request.body);
       checkLimits(items, request.rawBody?.length ?? 0, pathOf);
       const events = validateEvents(items, pathOf, context.now());
-      const result = await ingest(context, events, {
+      const { accepted, duplicates } = await ingest(context, events, {
         source,
         scope: 'http',
         budget: budgetOf(request),
+        pathOf,
       });
-      return reply.code(202).send(result);
+      return reply.code(202).send({ accepted, duplicates });
     });
     done();
   };

@@ -31,13 +31,15 @@ export const segmentRoutes =
         events.flatMap((event, index) => underPath(pathOf(index), futureIssues(event, now))),
         items.length,
       );
-      const result = await ingest(context, events, {
+      const { accepted, duplicates } = await ingest(context, events, {
         source: 'segment',
         scope: 'segment',
         budget: budgetOf(request),
+        pathOf,
+        links: adapted.ok ? adapted.links : [],
       });
       // Segment's API answers 200 `{ success: true }`; the counts are Rapport's addition.
-      return { success: true, ...result } satisfies SegmentResult;
+      return { success: true, accepted, duplicates } satisfies SegmentResult;
     };
     const options = { config: { access: 'write' } } as const;
     for (const call of CALLS) app.post(`/v1/${call}`, options, handle(call));

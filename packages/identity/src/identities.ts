@@ -1,0 +1,199 @@
+import { createHmac } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { defineIdentityScripts } from './scripts.js';
+
+/** An edge of the identity map: `from` was merged into `into`. */
+export interface Edge {
+  readonly from: string;
+  readonly into: string;
+}
+
+/** What deciding a link came to. */
+export type Reservation =
+  /** One of the two ids was erased: the link is refused. */
+  | { readonly erased: true }
+  | {
+      readonly erased: false;
+      /** The id both are known by from now on. */
+      readonly survivor: string;
+      /** False when they were one person already (the same link again, or its reverse). */
+      readonly merged: boolean;
+      /** Edges decided but not yet on the log: publish them, then `confirm` them. */
+      readonly unpublished: readonly Edge[];
+    };
+
+/** A person: the surviving id and every id merged into it (itself not included). */
+export interface Person {
+  readonly id: string;
+  readonly merged: readonly string[];
+}
+
+export interface IdentitiesOptions {
+  readonly keyPrefix: string;
+  /** The key of the suppression list's hashes (RAPPORT_ERASURE_KEY). */
+  readonly erasureKey: string;
+}
+
+const ReserveReplySchema = z.union([
+  z.tuple([z.literal(0)]),
+  z.tuple([z.literal(1), z.string(), z.union([z.literal(0), z.literal(1)])]).rest(z.string()),
+]);
+const MembersSchema = z.array(z.string());
+/** cjson writes an empty Lua table as `{}`. */
+const parseMembers = (json: string): string[] =>
+  json === '{}' ? [] : MembersSchema.parse(JSON.parse(json));
+
+const ERASE_ATTEMPTS = 5;
+
+/**
+ * The identity map and the suppression list, in the `{identity}` hash slot of Redis. The gateway
+ * decides links here (reserve, publish the link on the log, confirm) and routes each event to its
+ * survivor; the bridge routes the log's older events the same way; everything that writes a
+ * person's data checks the suppression list. Erased ids are kept only as keyed hashes
+ * (HMAC-SHA256 under the erasure key), never as themselves.
+ */
+export class Identities {
+  readonly #keys: { links: string; pending: string; members: string; suppressed: string };
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly options: IdentitiesOptions,
+  ) {
+    defineIdentityScripts(redis);
+    const base = `${options.keyPrefix}{identity}`;
+    this.#keys = {
+      links: `${base}:links`,
+      pending: `${base}:pending`,
+      members: `${base}:members`,
+      suppressed: `${base}:suppressed`,
+    };
+  }
+
+  /** The keyed hash an erased id is remembered by. */
+  hashOf(id: string): string {
+    return createHmac('sha256', this.options.erasureKey).update(id).digest('base64url');
+  }
+
+  /**
+   * Decides that `from` and `into` are one person, `into`'s survivor surviving. Atomic: of two
+   * links racing in opposite directions, the first decides and the second finds one person.
+   */
+  async reserve(from: string, into: string): Promise<Reservation> {
+    const { links, pending, members, suppressed } = this.#keys;
+    const reply = ReserveReplySchema.parse(
+      await this.redis.rapportIdentityReserve(
+        links,
+        pending,
+        members,
+        suppressed,
+        from,
+        into,
+        this.hashOf(from),
+        this.hashOf(into),
+      ),
+    );
+    if (reply[0] === 0) return { erased: true };
+    const [, survivor, merged, ...path] = reply;
+    const unpublished = new Map<string, string>();
+    for (let at = 0; at + 1 < path.length; at += 2) {
+      unpublished.set(path[at] ?? '', path[at + 1] ?? '');
+    }
+    return {
+      erased: false,
+      survivor,
+      merged: merged === 1,
+      unpublished: [...unpublished].map(([edgeFrom, edgeInto]) => ({
+        from: edgeFrom,
+        into: edgeInto,
+      })),
+    };
+  }
+
+  /** The edges are on the log: events of their `from` ids are routed to the survivor from now. */
+  async confirm(edges: readonly Edge[]): Promise<void> {
+    if (edges.length === 0) return;
+    await this.redis.rapportIdentityConfirm(
+      this.#keys.links,
+      this.#keys.pending,
+      ...edges.flatMap(({ from, into }) => [from, into]),
+    );
+  }
+
+  /**
+   * Where each id's events belong: its survivor along the links on the log (itself when it was
+   * never merged), or `null` when the person was erased. One round trip for any number of ids.
+   */
+  async route(ids: readonly string[]): Promise<Map<string, string | null>> {
+    const unique = [...new Set(ids)];
+    const routes = new Map<string, string | null>();
+    if (unique.length === 0) return routes;
+    const reply = await this.redis.rapportIdentityRoute(
+      this.#keys.links,
+      this.#keys.suppressed,
+      unique.length,
+      ...unique,
+      ...unique.map((id) => this.hashOf(id)),
+    );
+    unique.forEach((id, index) => {
+      const root = reply[index];
+      routes.set(id, root === '' || root === undefined ? null : root);
+    });
+    return routes;
+  }
+
+  /** Which of the ids were erased; one round trip. */
+  async erased(ids: readonly string[]): Promise<Set<string>> {
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return new Set();
+    const flags = await this.redis.smismember(
+      this.#keys.suppressed,
+      ...unique.map((id) => this.hashOf(id)),
+    );
+    return new Set(unique.filter((_, index) => flags[index] === 1));
+  }
+
+  /** The person an id belongs to: decided links included, so nothing merged escapes an erasure. */
+  async person(id: string): Promise<Person> {
+    const [root, members] = await this.redis.rapportIdentityPerson(
+      this.#keys.links,
+      this.#keys.pending,
+      this.#keys.members,
+      id,
+    );
+    return { id: root, merged: parseMembers(members) };
+  }
+
+  /**
+   * Erases the person `id` belongs to from the map, and suppresses every id of theirs: links
+   * naming them are refused and their events are refused or skipped from now on. Returns the
+   * person as they were. Retries when a link merged someone into them meanwhile.
+   */
+  async erase(id: string): Promise<Person> {
+    for (let attempt = 1; ; attempt += 1) {
+      const [root, membersJson] = await this.redis.rapportIdentityPerson(
+        this.#keys.links,
+        this.#keys.pending,
+        this.#keys.members,
+        id,
+      );
+      const ids = [root, ...parseMembers(membersJson)];
+      const { links, pending, members, suppressed } = this.#keys;
+      const done = await this.redis.rapportIdentityErase(
+        links,
+        pending,
+        members,
+        suppressed,
+        root,
+        membersJson,
+        ids.length,
+        ...ids,
+        ...ids.map((each) => this.hashOf(each)),
+      );
+      if (done === 1) return { id: root, merged: ids.slice(1) };
+      if (attempt >= ERASE_ATTEMPTS) {
+        throw new Error(`the identities of ${root} kept changing during ${attempt} attempts`);
+      }
+    }
+  }
+}

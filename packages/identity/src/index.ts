@@ -1,0 +1,7 @@
+export {
+  Identities,
+  type Edge,
+  type IdentitiesOptions,
+  type Person,
+  type Reservation,
+} from './identities.js';

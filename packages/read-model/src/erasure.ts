@@ -1,0 +1,87 @@
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { globEscaped, type KeySpace } from './keys.js';
+
+/** What erasing customers removed from Redis, with counts (the erasure receipt's Redis part). */
+export interface ReadModelErasure {
+  /** Their keys in every generation: records, history, timelines; and the gateway's dedup ids. */
+  readonly keys: number;
+  /** Their entries in every generation's indexes (schedule, at risk, dormant). */
+  readonly indexEntries: number;
+  /** Their entries in the change stream. */
+  readonly changes: number;
+}
+
+const SCAN_COUNT = 1_000;
+const STREAM_PAGE = 1_000;
+const ScanReplySchema = z.tuple([z.string(), z.array(z.string())]);
+const StreamPageSchema = z.array(z.tuple([z.string(), z.array(z.string())]));
+
+/** The hash tag of a key (`{alice}`), where a customer's keys carry their id. */
+const tagOf = (key: string): string | undefined => /\{([^{}]*)\}/.exec(key)?.[1];
+
+/**
+ * Removes everything Redis holds under the given customer ids: every key whose hash tag is one of
+ * them (records, history and timeline lists of every generation, the gateway's dedup claims), their
+ * index entries in every generation, and their entries in the change stream. One pass over the
+ * keyspace (SCAN) for all the ids, one over the change stream.
+ */
+export async function eraseFromReadModel(
+  redis: Redis,
+  keys: KeySpace,
+  ids: readonly string[],
+): Promise<ReadModelErasure> {
+  const wanted = new Set(ids);
+  // Keys of everyone's (the indexes, the identity map) are tagged too: never a customer's, even
+  // one whose id is `index`.
+  const shared = [`${keys.prefix}{index}`, `${keys.prefix}{identity}`];
+  const doomed: string[] = [];
+  const schedules: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, found] = ScanReplySchema.parse(
+      await redis.scan(cursor, 'MATCH', `${globEscaped(keys.prefix)}*`, 'COUNT', SCAN_COUNT),
+    );
+    cursor = next;
+    for (const key of found) {
+      const tag = tagOf(key);
+      if (shared.some((start) => key.startsWith(start))) {
+        if (tag === 'index' && key.endsWith(':schedule')) schedules.push(key);
+      } else if (tag !== undefined && wanted.has(tag)) doomed.push(key);
+    }
+  } while (cursor !== '0');
+  let removedKeys = 0;
+  for (let at = 0; at < doomed.length; at += SCAN_COUNT) {
+    removedKeys += await redis.unlink(...doomed.slice(at, at + SCAN_COUNT));
+  }
+  let indexEntries = 0;
+  for (const schedule of schedules) {
+    const base = schedule.slice(0, -':schedule'.length);
+    const replies = await redis
+      .pipeline()
+      .hdel(schedule, ...ids)
+      .zrem(`${base}:at_risk`, ...ids)
+      .zrem(`${base}:dormant`, ...ids)
+      .exec();
+    indexEntries += Number(replies?.[0]?.[1] ?? 0);
+  }
+  return { keys: removedKeys, indexEntries, changes: await eraseChanges(redis, keys, wanted) };
+}
+
+/** Their entries in the change stream (capped, so one walk of it is bounded). */
+async function eraseChanges(redis: Redis, keys: KeySpace, ids: ReadonlySet<string>) {
+  let removed = 0;
+  let start = '-';
+  for (;;) {
+    const page = StreamPageSchema.parse(
+      await redis.xrange(keys.changes, start, '+', 'COUNT', STREAM_PAGE),
+    );
+    const theirs = page
+      .filter(([, fields]) => fields[0] === 'c' && ids.has(fields[1] ?? ''))
+      .map(([id]) => id);
+    if (theirs.length > 0) removed += await redis.xdel(keys.changes, ...theirs);
+    const last = page.at(-1);
+    if (last === undefined || page.length < STREAM_PAGE) return removed;
+    start = `(${last[0]}`;
+  }
+}

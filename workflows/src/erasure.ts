@@ -1,0 +1,65 @@
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { customerWorkflowId } from './shared/ids.js';
+
+/** What erasing customers did in Temporal (the erasure receipt's Temporal part). */
+export interface WorkflowErasure {
+  /** Runs of their customer workflows and follow-ups still running, terminated. */
+  readonly terminated: number;
+  /** Runs deleted with their histories: every run of each, continued-as-new ones included. */
+  readonly deleted: number;
+}
+
+/**
+ * A string literal of Temporal's list filter (an SQL-like language): single quotes, with quotes
+ * and backslashes escaped, so that an id can never close it and add a clause of its own.
+ */
+export function filterLiteral(text: string): string {
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/**
+ * Terminates and deletes every workflow of the given customers: each run of their engagement
+ * workflow (`customer:<id>`, continued-as-new runs included) and of their follow-ups
+ * (`followup:<id>:…`), found through the server's visibility. Deletion removes the histories,
+ * and with them every event and fact they carried; the server does it asynchronously, and its
+ * visibility forgets the runs shortly after.
+ */
+export async function eraseCustomerWorkflows(
+  client: Client,
+  customerIds: readonly string[],
+): Promise<WorkflowErasure> {
+  let terminated = 0;
+  let deleted = 0;
+  for (const id of customerIds) {
+    const query = [
+      `WorkflowId = ${filterLiteral(customerWorkflowId(id))}`,
+      `WorkflowId STARTS_WITH ${filterLiteral(`followup:${id}:`)}`,
+    ].join(' OR ');
+    for await (const run of client.workflow.list({ query })) {
+      if (run.status.name === 'RUNNING') {
+        await client.workflow
+          .getHandle(run.workflowId, run.runId)
+          .terminate('the customer was erased')
+          .then(() => (terminated += 1))
+          .catch(ignoreGone);
+      }
+      await client.workflowService
+        .deleteWorkflowExecution({
+          namespace: client.options.namespace,
+          workflowExecution: { workflowId: run.workflowId, runId: run.runId },
+        })
+        .then(() => (deleted += 1))
+        .catch(ignoreGone);
+    }
+  }
+  return { terminated, deleted };
+}
+
+/** A run closed or deleted meanwhile (a second erasure, the server's own cleanup) is fine. */
+function ignoreGone(error: unknown): void {
+  if (error instanceof WorkflowNotFoundError) return;
+  const code = typeof error === 'object' && error !== null ? Reflect.get(error, 'code') : undefined;
+  // gRPC NOT_FOUND (5), or FAILED_PRECONDITION (9): terminating a run that just closed.
+  if (code === 5 || code === 9) return;
+  throw error;
+}
