@@ -1,4 +1,9 @@
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import {
+  isGrpcServiceError,
+  ServiceError,
+  WorkflowNotFoundError,
+  type Client,
+} from '@temporalio/client';
 import { customerWorkflowId } from './shared/ids.js';
 
 /** What erasing customers did in Temporal (the erasure receipt's Temporal part). */
@@ -58,8 +63,8 @@ export async function eraseCustomerWorkflows(
 /** A run closed or deleted meanwhile (a second erasure, the server's own cleanup) is fine. */
 function ignoreGone(error: unknown): void {
   if (error instanceof WorkflowNotFoundError) return;
-  const code = typeof error === 'object' && error !== null ? Reflect.get(error, 'code') : undefined;
+  const cause = error instanceof ServiceError ? error.cause : error;
   // gRPC NOT_FOUND (5), or FAILED_PRECONDITION (9): terminating a run that just closed.
-  if (code === 5 || code === 9) return;
+  if (isGrpcServiceError(cause) && [5, 9].includes(Number(cause.code))) return;
   throw error;
 }

@@ -1,4 +1,4 @@
-import { ConfigResourceTypes, type Admin } from 'kafkajs';
+import kafkajs, { type Admin } from 'kafkajs';
 import { internalsOf, type KafkaConfig, type RapportKafka } from './client.js';
 import { describeError, KafkaUnavailableError } from './errors.js';
 
@@ -79,6 +79,8 @@ function createTopic(
 }
 
 const RETENTION = 'retention.ms';
+// Not among the names Node finds in kafkajs's CommonJS exports: read from its default export.
+const { ConfigResourceTypes } = kafkajs;
 
 /**
  * Gives existing topics the configured retention where theirs differs: it is what bounds how

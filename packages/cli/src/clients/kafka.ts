@@ -12,6 +12,7 @@ import {
   type InteractionProducer,
 } from '@rapport/kafka';
 import type { Issue } from '@rapport/schema';
+import { z } from 'zod';
 import { CliError } from '../cli-errors.js';
 
 /** Where a dead letter sits on the topic. */
@@ -62,16 +63,14 @@ export async function* readDeadLetters(config: Config): AsyncGenerator<ListedLet
   }
 }
 
+const NamedSchema = z.object({ customerId: z.string() });
+
 /** The customer a letter is about: named by it, or by the event it carries, if either does. */
 function customerOf(letter: DeadLetter): string | undefined {
   if (letter.customerId !== undefined) return letter.customerId;
   try {
-    const original: unknown = JSON.parse(letter.original);
-    const id =
-      typeof original === 'object' && original !== null
-        ? Reflect.get(original, 'customerId')
-        : undefined;
-    return typeof id === 'string' ? id : undefined;
+    const named = NamedSchema.safeParse(JSON.parse(letter.original));
+    return named.success ? named.data.customerId : undefined;
   } catch {
     return undefined;
   }

@@ -24,17 +24,20 @@ const notFound = (id: string) =>
  * An id merged into another answers with a pointer to the survivor (docs/identity.md): a 308 to
  * the same route of the survivor, query kept, with `{ mergedInto }` for clients that do not follow.
  */
-export async function pointTo(
+export function pointTo(
   request: FastifyRequest,
   reply: FastifyReply,
   id: string,
   survivor: string,
-): Promise<{ mergedInto: string }> {
+): { mergedInto: string } {
   const [path = '', query] = request.url.split('?');
   const location =
-    path.replace(`/v1/customers/${encodeURIComponent(id)}`, `/v1/customers/${encodeURIComponent(survivor)}`) +
-    (query === undefined ? '' : `?${query}`);
-  await reply.code(308).header('location', location);
+    path.replace(
+      `/v1/customers/${encodeURIComponent(id)}`,
+      `/v1/customers/${encodeURIComponent(survivor)}`,
+    ) + (query === undefined ? '' : `?${query}`);
+  // Not awaited: a reply is thenable, and resolves only once sent.
+  void reply.code(308).header('location', location);
   return { mergedInto: survivor };
 }
 
