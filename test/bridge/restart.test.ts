@@ -43,6 +43,7 @@ async function spawnBridge(): Promise<ChildProcess> {
       RAPPORT_TOPIC_PARTITIONS: '1',
       RAPPORT_BRIDGE_GROUP_ID: config.bridge.groupId,
       RAPPORT_KAFKA_SESSION_TIMEOUT: String(config.kafka.sessionTimeoutMs) + 'ms',
+      RAPPORT_KAFKA_HEARTBEAT_INTERVAL: String(config.kafka.heartbeatIntervalMs) + 'ms',
       RAPPORT_BRIDGE_PORT: String(await freePort()),
       // One signal at a time makes the batch last long enough to be cut in the middle.
       RAPPORT_BRIDGE_SIGNAL_CONCURRENCY: '1',

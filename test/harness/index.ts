@@ -63,8 +63,10 @@ export function testEnvironment(
     RAPPORT_TOPIC_INTERACTIONS: names.topic('interactions'),
     RAPPORT_TOPIC_DLQ: names.topic('dlq'),
     RAPPORT_TOPIC_PARTITIONS: '3',
-    // A killed consumer's partitions move after this: the crash tests wait it out.
-    RAPPORT_KAFKA_SESSION_TIMEOUT: '10s',
+    // A killed consumer's partitions move after this: the crash, pool and restart tests wait it
+    // out. Near the broker's shortest (group.min.session.timeout.ms, 6 s), with room for a
+    // projection that runs long on a machine loaded by three test files at once.
+    RAPPORT_KAFKA_SESSION_TIMEOUT: '8s',
     RAPPORT_REDIS_KEY_PREFIX: names.keyPrefix,
     RAPPORT_WRITE_KEYS: TEST_WRITE_KEY,
     RAPPORT_READ_KEYS: TEST_READ_KEY,

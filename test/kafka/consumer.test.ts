@@ -1,9 +1,11 @@
+import type { Config } from '@rapport/config';
 import {
   createInteractionProducer,
   DeadLetterSchema,
   parseRecord,
   provisionTopics,
   runBatchConsumer,
+  type BatchRetry,
   type ConsumedBatch,
   type RunningConsumer,
 } from '@rapport/kafka';
@@ -14,6 +16,7 @@ import { testInfra, uniqueNames } from '../harness/index.js';
 import {
   committedOffsets,
   eventually,
+  withInspectingAdmin,
   kafkaFor,
   readAll,
   recordingLogger,
@@ -24,17 +27,21 @@ import {
 type Batch = ConsumedBatch<StampedInteraction>;
 
 /** Provisioned topics, a connected producer, and the consumers a test starts (stopped after). */
-async function setup(label: string, partitions: number) {
+async function setup(label: string, partitions: number, overrides: Partial<Config['kafka']> = {}) {
   const names = uniqueNames(label);
   const logger = recordingLogger();
-  const { config, kafka } = kafkaFor(names, partitions, logger);
+  const { config, kafka } = kafkaFor(names, partitions, logger, overrides);
   await provisionTopics(kafka, config);
   const producer = createInteractionProducer(kafka, config);
   await producer.connect();
   running.push({ stop: () => producer.disconnect() });
   const topic = config.topics.interactions;
   const groupId = names.groupId('g');
-  const start = async (handleBatch: (batch: Batch) => Promise<void>, log = logger) => {
+  const start = async (
+    handleBatch: (batch: Batch) => Promise<void>,
+    log = logger,
+    retry?: BatchRetry,
+  ) => {
     const consumer = await runBatchConsumer(kafka, {
       groupId,
       topic,
@@ -42,6 +49,7 @@ async function setup(label: string, partitions: number) {
       handleBatch,
       dlq: { producer, source: 'projector' },
       logger: log,
+      ...(retry && { retry }),
     });
     running.push(consumer);
     return consumer;
@@ -91,6 +99,68 @@ describe('runBatchConsumer (real broker)', () => {
     await eventually(async () =>
       expect((await committedOffsets(t.groupId, t.topic)).get(0)).toBe('10'),
     );
+  });
+
+  it('heartbeats while a failing batch backs off: a rebalance completes at once, not after the back-off', async () => {
+    // A long session: what moves the partition below is the failing member's heartbeat hearing
+    // of the rebalance, not its eviction.
+    const t = await setup('kafka-consumer-backoff', 2, {
+      sessionTimeoutMs: 30_000,
+      heartbeatIntervalMs: 1_000,
+    });
+    const customers = Array.from({ length: 6 }, (_, index) => `c-${index}`);
+    await t.publish(customers.map((customer) => stamped(customer, 0)));
+    const logA = recordingLogger();
+    const logB = recordingLogger();
+    // A fails every batch and waits 20 s before each retry.
+    await t.start(() => Promise.reject(new Error('downstream unavailable')), logA, {
+      initialMs: 20_000,
+      maxMs: 20_000,
+      pollMs: 100,
+    });
+    await eventually(() => expect(messages(logA.lines, 'BATCH_FAILED')).toHaveLength(1));
+
+    const handled = new Set<string>();
+    const joining = Date.now();
+    // Resolves once the group's rebalance is done, which waits for A to rejoin.
+    await t.start((batch) => {
+      for (const offset of offsets(batch)) handled.add(`${batch.partition}@${offset}`);
+      return Promise.resolve();
+    }, logB);
+    expect(Date.now() - joining).toBeLessThan(6_000);
+    expect(messages(logA.lines, 'REBALANCING').length).toBeGreaterThan(0);
+    // B owns a partition and handles its records, which A failed and never committed.
+    const [join] = messages(logB.lines, 'GROUP_JOIN');
+    const owned = (join?.fields.partitions as number[] | undefined) ?? [];
+    expect(owned).toHaveLength(1);
+    const offsetsOf = await withInspectingAdmin((admin) => admin.fetchTopicOffsets(t.topic));
+    const expected = offsetsOf
+      .filter((p) => owned.includes(p.partition))
+      .flatMap((p) =>
+        Array.from({ length: Number(p.high) }, (_, offset) => `${p.partition}@${offset}`),
+      );
+    expect(expected.length).toBeGreaterThan(0);
+    await eventually(() => expect([...handled].sort()).toEqual(expected.sort()));
+    expect(messages(logA.lines, 'CRASH')).toEqual([]);
+  });
+
+  it('stops at once while a failing batch backs off, leaving its records uncommitted', async () => {
+    const t = await setup('kafka-consumer-stop-backoff', 1);
+    await t.publish(Array.from({ length: 3 }, (_, seq) => stamped('c-1', seq)));
+    const consumer = await t.start(
+      (batch) => {
+        batch.markDone(batch.records[0] as Batch['records'][number]);
+        return Promise.reject(new Error('downstream unavailable'));
+      },
+      t.logger,
+      { initialMs: 20_000, maxMs: 20_000, pollMs: 250 },
+    );
+    await eventually(() => expect(messages(t.logger.lines, 'BATCH_FAILED')).toHaveLength(1));
+    const stopping = Date.now();
+    await consumer.stop();
+    expect(Date.now() - stopping).toBeLessThan(3_000);
+    expect(messages(t.logger.lines, 'BATCH_FAILED')).toHaveLength(1);
+    expect((await committedOffsets(t.groupId, t.topic)).get(0)).toBe('1');
   });
 
   it('dead-letters poison with the reason and the original bytes, and moves on', async () => {

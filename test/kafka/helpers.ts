@@ -102,7 +102,12 @@ export function committedOffsets(groupId: string, topic: string): Promise<Map<nu
   });
 }
 
-export function kafkaFor(names: Names, partitions: number, logger?: KafkaLogger) {
-  const config = kafkaConfig(names, partitions);
+export function kafkaFor(
+  names: Names,
+  partitions: number,
+  logger?: KafkaLogger,
+  overrides: Partial<Config['kafka']> = {},
+) {
+  const config = kafkaConfig(names, partitions, overrides);
   return { config, kafka: createKafka(config, logger === undefined ? {} : { logger }) };
 }

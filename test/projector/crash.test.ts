@@ -53,7 +53,7 @@ describe('a projector killed with SIGKILL mid-stream', () => {
     await t.publish(later);
     children.push(spawnProjector(env));
     await untilReady(port);
-    // The killed projector holds its partitions in the group until its 30 s session expires.
+    // The killed projector holds its partitions in the group until its session (6 s) expires.
     await projected(t.store, '0', events, 90_000);
     await expectFolded(t.store, '0', events);
   }, 180_000); // The sum of its three waits (45 + 45 + 90 s), which only a stuck run reaches.

@@ -51,7 +51,7 @@ describe('the projector as a pool of worker processes', () => {
     // A worker that dies is replaced; meanwhile the pool says it is short of one.
     const workers = await expectWorkerReplaced(primary, PROJECTOR_ENTRY, port);
 
-    // The killed worker holds its partitions in the group until its 30 s session expires.
+    // The killed worker holds its partitions in the group until its session (6 s) expires.
     await t.publish(second);
     await projected(t.store, '0', events, 90_000);
     await expectFolded(t.store, '0', events);

@@ -124,6 +124,54 @@ describe('loadConfig', () => {
     expect(configError.message).toMatch(/RAPPORT_GATEWAY_PORT: .*got "eighty"/);
   });
 
+  it('fails a consumer over within 10 s by default, heartbeating at least three times a session', () => {
+    expect(loadConfig({}).kafka).toMatchObject({
+      sessionTimeoutMs: 10_000,
+      heartbeatIntervalMs: 3_000,
+    });
+    // Unset, the heartbeat follows the session: a third of it, at most 3 s.
+    const sessionOnly = (session: string) => loadConfig({ RAPPORT_KAFKA_SESSION_TIMEOUT: session });
+    expect(sessionOnly('6s').kafka).toMatchObject({
+      sessionTimeoutMs: 6_000,
+      heartbeatIntervalMs: 2_000,
+    });
+    expect(sessionOnly('45s').kafka.heartbeatIntervalMs).toBe(3_000);
+    const both = loadConfig({
+      RAPPORT_KAFKA_SESSION_TIMEOUT: '30s',
+      RAPPORT_KAFKA_HEARTBEAT_INTERVAL: '10s',
+    });
+    expect(both.kafka).toMatchObject({ sessionTimeoutMs: 30_000, heartbeatIntervalMs: 10_000 });
+    expect(
+      loadConfig({ RAPPORT_KAFKA_HEARTBEAT_INTERVAL: '500ms' }).kafka.heartbeatIntervalMs,
+    ).toBe(500);
+
+    const refusal = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        return (error as ConfigError).message;
+      }
+      throw new Error('accepted');
+    };
+    expect(refusal({ RAPPORT_KAFKA_SESSION_TIMEOUT: '5s' })).toMatch(
+      /RAPPORT_KAFKA_SESSION_TIMEOUT: at least 6s \(the broker refuses shorter sessions\); got "5s"/,
+    );
+    expect(refusal({ RAPPORT_KAFKA_SESSION_TIMEOUT: '6m' })).toMatch(/at most 5m/);
+    // More than a third of the session, whether the session is the default or given.
+    expect(refusal({ RAPPORT_KAFKA_HEARTBEAT_INTERVAL: '4s' })).toMatch(
+      /RAPPORT_KAFKA_HEARTBEAT_INTERVAL: at most a third of RAPPORT_KAFKA_SESSION_TIMEOUT \(3333ms\); got "4s"/,
+    );
+    expect(
+      refusal({ RAPPORT_KAFKA_SESSION_TIMEOUT: '6s', RAPPORT_KAFKA_HEARTBEAT_INTERVAL: '2001ms' }),
+    ).toMatch(/RAPPORT_KAFKA_HEARTBEAT_INTERVAL: at most a third .*\(2000ms\)/);
+    expect(refusal({ RAPPORT_KAFKA_HEARTBEAT_INTERVAL: '50ms' })).toMatch(
+      /RAPPORT_KAFKA_HEARTBEAT_INTERVAL: at least 100ms/,
+    );
+    expect(refusal({ RAPPORT_KAFKA_HEARTBEAT_INTERVAL: 'often' })).toMatch(
+      /RAPPORT_KAFKA_HEARTBEAT_INTERVAL: expected a duration/,
+    );
+  });
+
   it('configures the bridge, the worker and what the customer workflow watches for', () => {
     const config = loadConfig({});
     expect(config.bridge).toEqual({ port: 8083, groupId: 'rapport-bridge', signalConcurrency: 64 });

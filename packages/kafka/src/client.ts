@@ -33,6 +33,7 @@ interface Internals {
   readonly client: Kafka;
   readonly logger: KafkaLogger;
   readonly sessionTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
 }
 
 /** kafkajs stays behind the RapportKafka handle: only this package reaches the client. */
@@ -88,7 +89,12 @@ export function createKafka(config: KafkaConfig, options: CreateKafkaOptions = {
     brokers: [...config.brokers],
     ping: () => ping(client, config.brokers),
   };
-  internals.set(kafka, { client, logger, sessionTimeoutMs: config.sessionTimeoutMs });
+  internals.set(kafka, {
+    client,
+    logger,
+    sessionTimeoutMs: config.sessionTimeoutMs,
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+  });
   return kafka;
 }
 

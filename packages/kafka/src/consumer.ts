@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Issue } from '@rapport/schema';
 import type { Consumer, EachBatchPayload } from 'kafkajs';
 import type { z } from 'zod';
@@ -22,8 +23,9 @@ export interface ConsumedBatch<T> {
   /** The records that parsed, in offset order; those that did not are already dead-lettered. */
   readonly records: readonly ParsedRecord<T>[];
   /**
-   * Marks one record finished before the whole batch is, in any order: if the handler fails or
-   * the group rebalances later in the batch, the finished run from the batch start is kept.
+   * Marks one record finished before the whole batch is, in any order: if the handler fails,
+   * the retry leaves it out, and the finished run from the batch start is committed, so it is
+   * kept across a rebalance or a restart (records finished after a gap come again then).
    * Returning normally finishes every record of the batch.
    */
   markDone(record: ParsedRecord<T>): void;
@@ -52,6 +54,8 @@ export interface BatchConsumerOptions<T> {
   /** Where a group with no committed offset starts (default true: nothing is skipped). */
   readonly fromBeginning?: boolean;
   readonly partitionsConsumedConcurrently?: number;
+  /** The failing batch's back-off; BATCH_RETRY unless a test needs it shorter. */
+  readonly retry?: BatchRetry;
 }
 
 export interface RunningConsumer {
@@ -61,13 +65,13 @@ export interface RunningConsumer {
 }
 
 /**
- * Retry policy of the batch loop. A failing batch (its handler threw, or the dead-letter topic
- * did not acknowledge) is retried in place, forever, backing off to 10 s: the partition waits
- * for the downstream to come back. Finite retries would end in a crash, and kafkajs's crash
+ * kafkajs's own retry policy, for what fails inside kafkajs (a fetch, a lost coordinator): it
+ * retries forever, backing off to 10 s. Finite retries would end in a crash, and kafkajs's crash
  * leaves and rejoins the group, rebalancing every member each time round during an outage. The
- * cap stays within a third of the session timeout, since no heartbeat is sent while waiting.
+ * cap stays within a third of the session timeout, since kafkajs sends no heartbeat while it
+ * waits. A failing batch does not come here: processBatch retries it in place (BATCH_RETRY).
  */
-const batchRetry = (sessionTimeoutMs: number) =>
+const kafkajsRetry = (sessionTimeoutMs: number) =>
   ({
     initialRetryTime: 300,
     maxRetryTime: Math.min(10_000, Math.floor(sessionTimeoutMs / 3)),
@@ -78,6 +82,21 @@ const batchRetry = (sessionTimeoutMs: number) =>
     // the retries), leaving a dead consumer in a live process: loud restarts are better.
     restartOnFailure: () => Promise.resolve(true),
   }) as const;
+
+/**
+ * How a failing batch (its handler threw, or the dead-letter topic did not acknowledge) is
+ * retried: in place, forever, backing off from 300 ms to 10 s, so the partition waits for the
+ * downstream to come back. The member heartbeats while it waits, so it keeps its partitions
+ * however long the outage, takes part in a rebalance at once, and stops within `pollMs`.
+ * (Thrown back to kafkajs, the batch would wait in kafkajs's retry, which sends no heartbeat:
+ * the member was evicted every session timeout of an outage, and a stop waited the back-off out.)
+ * kafkajs fetches again from a broker once every batch of its fetch is done, so the other
+ * partitions of the fetch wait with the failing one: Rapport's consumers fail for causes their
+ * partitions share (Redis, Kafka or Temporal away; the projector projects a fetch as one).
+ */
+export const BATCH_RETRY = { initialMs: 300, maxMs: 10_000, pollMs: 250 } as const;
+
+export type BatchRetry = Readonly<Record<keyof typeof BATCH_RETRY, number>>;
 
 const DEFAULT_DLQ_TIMEOUT_MS = 10_000;
 
@@ -95,13 +114,14 @@ export async function runBatchConsumer<T>(
   const internals = internalsOf(kafka);
   const logger = options.logger ?? internals.logger;
   const { groupId, topic } = options;
-  const { sessionTimeoutMs } = internals;
+  const { sessionTimeoutMs, heartbeatIntervalMs } = internals;
   const consumer = internals.client.consumer({
     groupId,
-    retry: batchRetry(sessionTimeoutMs),
+    retry: kafkajsRetry(sessionTimeoutMs),
     sessionTimeout: sessionTimeoutMs,
-    // Three heartbeats a session at least, as Kafka advises; kafkajs's default is every 3 s.
-    heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeoutMs / 3)),
+    // At most a third of the session (the configuration checks it); kafkajs sends a heartbeat
+    // only when one is due, however often heartbeat() is called.
+    heartbeatInterval: heartbeatIntervalMs,
     allowAutoTopicCreation: false,
     // A stop waits for the fetch in flight, an empty long poll when idle: 1 s, not kafkajs's 5.
     maxWaitTimeInMs: 1_000,
@@ -116,7 +136,8 @@ export async function runBatchConsumer<T>(
       // processBatch commits, through `commits`.
       autoCommit: false,
       partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
-      eachBatch: (payload) => processBatch(payload, options, logger, commits),
+      eachBatch: (payload) =>
+        processBatch(payload, options, logger, commits, options.retry ?? BATCH_RETRY),
     });
   } catch (error) {
     await consumer.disconnect();
@@ -142,6 +163,7 @@ async function processBatch<T>(
   options: BatchConsumerOptions<T>,
   logger: KafkaLogger,
   commits: CommitCoalescer,
+  retry: BatchRetry,
 ): Promise<void> {
   const { topic, partition } = payload.batch;
   const commitResolved = () => payload.commitOffsetsIfNecessary(payload.uncommittedOffsets());
@@ -149,44 +171,72 @@ async function processBatch<T>(
     toConsumedRecord(topic, partition, message),
   );
   const run = new ContiguousRun(records.map((record) => record.offset));
+  const finished = new Set<string>();
   const finish = (offset: string) => {
+    if (finished.has(offset)) return;
+    finished.add(offset);
     const resolved = run.finish(offset);
     if (resolved !== undefined) payload.resolveOffset(resolved);
   };
-  try {
-    const { parsed, poison } = splitPoison(records, options.schema);
-    if (poison.length > 0) {
-      await deadLetter(poison, options);
-      for (const { record } of poison) finish(record.offset);
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      // A retry takes the records not finished yet: what finished (handled, or dead-lettered)
+      // is not done twice by this member.
+      const pending = records.filter((record) => !finished.has(record.offset));
+      const { parsed, poison } = splitPoison(pending, options.schema);
+      if (poison.length > 0) {
+        await deadLetter(poison, options);
+        for (const { record } of poison) finish(record.offset);
+      }
+      if (parsed.length > 0) {
+        await options.handleBatch({
+          topic,
+          partition,
+          records: parsed,
+          markDone: (record) => finish(record.offset),
+          heartbeat: () => payload.heartbeat(),
+        });
+      }
+      for (const record of parsed) finish(record.offset);
+      await commits.commit(commitResolved);
+      return;
+    } catch (error) {
+      // kafkajs's own signals (heartbeat() or a commit seeing a rebalance) go back to it untouched:
+      // it rejoins the group at once; the partition may go to another member, which gets what
+      // was not committed.
+      if (isKafkaJSError(error)) throw error;
+      // Keep the finished run (markDone) before the rest is retried; the batch's error is the one
+      // to report, so a commit that fails too only means those records come again.
+      await commits.commit(commitResolved).catch(() => undefined);
+      const delayMs = Math.min(retry.maxMs, retry.initialMs * 2 ** Math.min(attempt, 16));
+      const message =
+        `consumer group ${options.groupId}: batch ${topic}/${partition} failed after offset ` +
+        `${run.resolved ?? '(none)'}; retrying the rest in ${delayMs} ms: ${describeError(error)}`;
+      logger.error(
+        { event: 'BATCH_FAILED', topic, partition, resolved: run.resolved, attempt, err: error },
+        message,
+      );
+      // Stopping (or the partition seeked elsewhere): the unfinished records stay unresolved and
+      // uncommitted, so they come again to whoever consumes the partition next.
+      if (!(await backOff(payload, delayMs, retry.pollMs))) return;
     }
-    if (parsed.length > 0) {
-      await options.handleBatch({
-        topic,
-        partition,
-        records: parsed,
-        markDone: (record) => finish(record.offset),
-        heartbeat: () => payload.heartbeat(),
-      });
-    }
-    for (const record of parsed) finish(record.offset);
-    await commits.commit(commitResolved);
-  } catch (error) {
-    // kafkajs's own signals (heartbeat() or a commit seeing a rebalance) go back to it untouched:
-    // it rejoins the group at once, where a wrapped error would make it back off as for a failure.
-    if (isKafkaJSError(error)) throw error;
-    // Keep the finished run (markDone) before the rest is retried; the batch's error is the one
-    // to report, so a commit that fails too only means those records come again.
-    await commits.commit(commitResolved).catch(() => undefined);
-    const message =
-      `consumer group ${options.groupId}: batch ${topic}/${partition} failed after offset ` +
-      `${run.resolved ?? '(none)'}; the rest will be redelivered: ${describeError(error)}`;
-    logger.error(
-      { event: 'BATCH_FAILED', topic, partition, resolved: run.resolved, err: error },
-      message,
-    );
-    // Retriable whatever the cause, so that kafkajs retries in place instead of crashing (see
-    // batchRetry); the cause keeps the handler's own code.
-    throw new KafkaError('KAFKA_BATCH_FAILED', message, { retriable: true, cause: error });
+  }
+}
+
+/**
+ * Waits `delayMs` before a retry, heartbeating, so the member keeps its partitions and hears of a
+ * rebalance (heartbeat() throws it, and it goes back to kafkajs). False when the consumer stops or
+ * the partition was seeked meanwhile: then the batch is left, not retried.
+ */
+async function backOff(payload: EachBatchPayload, delayMs: number, pollMs: number) {
+  const until = Date.now() + delayMs;
+  for (;;) {
+    if (!payload.isRunning() || payload.isStale()) return false;
+    const left = until - Date.now();
+    if (left <= 0) return true;
+    // Sent only when one is due (the heartbeat interval), however often it is called.
+    await payload.heartbeat();
+    await sleep(Math.min(left, pollMs));
   }
 }
 

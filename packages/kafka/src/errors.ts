@@ -8,9 +8,7 @@ export type KafkaErrorCode =
   /** The broker refused the records themselves (too large, not authorised): retrying won't help. */
   | 'KAFKA_REJECTED'
   /** A record that does not parse reached a consumer that has no dead-letter queue to put it in. */
-  | 'KAFKA_POISON_MESSAGE'
-  /** A consumer batch failed part-way; what finished is committed, the rest is redelivered. */
-  | 'KAFKA_BATCH_FAILED';
+  | 'KAFKA_POISON_MESSAGE';
 
 /** Every error this package throws. */
 export class KafkaError extends CodedError<KafkaErrorCode> {}

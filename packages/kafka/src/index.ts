@@ -6,8 +6,10 @@ export {
 } from './client.js';
 export { kafkaSecurity } from './security.js';
 export {
+  BATCH_RETRY,
   runBatchConsumer,
   type BatchConsumerOptions,
+  type BatchRetry,
   type ConsumedBatch,
   type DeadLetterTarget,
   type RunningConsumer,
