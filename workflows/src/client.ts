@@ -1,11 +1,18 @@
 import type { Config } from '@rapport/config';
-import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  type SignalDefinition,
+} from '@temporalio/client';
 import { z } from 'zod';
 import { temporalConnectionOptions, type TemporalConnectionOptions } from './connection.js';
 import type { customerEngagement } from './customer-engagement/workflow.js';
 import {
   CustomerViewSchema,
   eventsSignal,
+  MergedResultSchema,
   FollowUpProgressSchema,
   FollowUpRecordSchema,
   FollowUpRequestSchema,
@@ -26,26 +33,127 @@ import { customerWorkflowId } from './shared/ids.js';
 /** The workflow type name, as registered by the worker's bundle. */
 export const CUSTOMER_ENGAGEMENT_WORKFLOW = 'customerEngagement';
 
+/** Links followed from a merged customer to its survivor before giving up (a cycle is a bug). */
+const MAX_HOPS = 32;
+
+/**
+ * Signals the customer's workflow, starting it if it is not running. A customer workflow only
+ * completes when it was merged into another: such a run is not started again (the server refuses
+ * with WorkflowExecutionAlreadyStartedError: see survivorOf), while a failed, terminated or
+ * cancelled one may be.
+ */
+export async function signalCustomerWorkflow<Args>(
+  client: Client,
+  taskQueue: string,
+  customerId: string,
+  signal: SignalDefinition<[Args]>,
+  payload: Args,
+): Promise<void> {
+  await client.workflow.signalWithStart<typeof customerEngagement, [Args]>(
+    CUSTOMER_ENGAGEMENT_WORKFLOW,
+    {
+      workflowId: customerWorkflowId(customerId),
+      taskQueue,
+      args: [{ customerId }],
+      signal,
+      signalArgs: [payload],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+    },
+  );
+}
+
 /**
  * Delivers a customer's events to their workflow, starting it if it is not running (the bridge's
- * one call per customer per batch). Resolves when the server has accepted the signal.
+ * one call per customer per batch). Resolves when the server has accepted the signal. Rejects
+ * with WorkflowExecutionAlreadyStartedError when the customer was merged into another (its
+ * workflow completed): the caller sends the same deliveries to `survivorOf(customerId)`.
+ * `forwardedBy`: a merged workflow forwarding what reached it after its hand-over.
  */
 export async function signalCustomer(
   client: Client,
   taskQueue: string,
   customerId: string,
   deliveries: readonly Delivery[],
+  { forwardedBy }: { readonly forwardedBy?: string } = {},
 ): Promise<void> {
-  await client.workflow.signalWithStart<typeof customerEngagement, [{ deliveries: Delivery[] }]>(
-    CUSTOMER_ENGAGEMENT_WORKFLOW,
-    {
-      workflowId: customerWorkflowId(customerId),
-      taskQueue,
-      args: [{ customerId }],
-      signal: eventsSignal,
-      signalArgs: [{ deliveries: [...deliveries] }],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-    },
+  await signalCustomerWorkflow(client, taskQueue, customerId, eventsSignal, {
+    deliveries: [...deliveries],
+    ...(forwardedBy === undefined ? {} : { forwardedBy }),
+  });
+}
+
+/**
+ * The id `customerId` was merged into, read from its workflow's closed run (`{ mergedInto }`);
+ * null while it runs, when it never ran, or when it closed otherwise (failed, terminated).
+ */
+export async function mergedInto(client: Client, customerId: string): Promise<string | null> {
+  let described;
+  try {
+    described = await client.workflow.getHandle(customerWorkflowId(customerId)).describe();
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return null;
+    throw error;
+  }
+  if (described.status.name !== 'COMPLETED') return null;
+  // That very run, closed: its result is there at once (no wait on a newer run).
+  const result: unknown = await client.workflow
+    .getHandle(described.workflowId, described.runId, { followRuns: false })
+    .result();
+  const merged = MergedResultSchema.safeParse(result);
+  return merged.success ? merged.data.mergedInto : null;
+}
+
+/**
+ * Where a customer's events go now: the customer itself, or, when it was merged into another
+ * (its workflow completed with `{ mergedInto }`), the end of that chain (a→b, then b→c: c).
+ */
+export async function survivorOf(client: Client, customerId: string): Promise<string> {
+  let current = customerId;
+  for (let hop = 0; hop < MAX_HOPS; hop += 1) {
+    const next = await mergedInto(client, current);
+    if (next === null) return current;
+    current = next;
+  }
+  throw new Error(`${customerId}: more than ${MAX_HOPS} merges in a row (a cycle?)`);
+}
+
+/**
+ * Sends with `send` to the customer's workflow, or, when it was merged (the start is refused:
+ * WorkflowExecutionAlreadyStartedError), to its survivor, following the chain. Resolves to the
+ * id whose workflow took it.
+ */
+export async function sendToSurvivor(
+  client: Client,
+  customerId: string,
+  send: (target: string) => Promise<void>,
+): Promise<string> {
+  let target = customerId;
+  for (let hop = 0; ; hop += 1) {
+    try {
+      await send(target);
+      return target;
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError) || hop >= MAX_HOPS) throw error;
+      const next = await survivorOf(client, target);
+      if (next === target) throw error;
+      target = next;
+    }
+  }
+}
+
+/**
+ * The same deliveries the bridge would send, to the customer's survivor when it was merged
+ * (signalCustomer, then survivorOf on refusal). Resolves to the id whose workflow took them.
+ */
+export function deliverToSurvivor(
+  client: Client,
+  taskQueue: string,
+  customerId: string,
+  deliveries: readonly Delivery[],
+): Promise<string> {
+  return sendToSurvivor(client, customerId, (target) =>
+    signalCustomer(client, taskQueue, target, deliveries),
   );
 }
 
@@ -71,11 +179,36 @@ export async function requestFollowUp(
 }
 
 export interface CustomerDescription {
+  /** `view.mergedInto` is set when the customer was merged into another: see mergedCustomer. */
   readonly view: CustomerView;
   readonly followUps: FollowUpRecord[];
 }
 
-/** The customer workflow's state and follow-ups; `null` when there is no such workflow. */
+/** A customer id merged into another: the id it merged into, and where that chain ends now. */
+export interface MergedCustomer {
+  readonly customerId: string;
+  readonly mergedInto: string;
+  readonly survivor: string;
+}
+
+/**
+ * Whether the customer was merged into another (its workflow completed with `{ mergedInto }`):
+ * what the API answers for such an id instead of its state; null when it was not (it runs, or
+ * never ran). Reads the closed run's result, no worker needed.
+ */
+export async function mergedCustomer(
+  client: Client,
+  customerId: string,
+): Promise<MergedCustomer | null> {
+  const merged = await mergedInto(client, customerId);
+  if (merged === null) return null;
+  return { customerId, mergedInto: merged, survivor: await survivorOf(client, merged) };
+}
+
+/**
+ * The customer workflow's state and follow-ups; `null` when there is no such workflow. For a
+ * customer merged into another, the ledger it handed over, with `view.mergedInto` set.
+ */
 export async function describeCustomer(
   client: Client,
   customerId: string,

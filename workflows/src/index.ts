@@ -1,12 +1,19 @@
 export { createActivities, type Activities, type ActivityDeps } from './activities.js';
 export {
   CUSTOMER_ENGAGEMENT_WORKFLOW,
+  deliverToSurvivor,
   describeCustomer,
   describeCustomerAt,
   describeCustomerWorkflow,
+  mergedCustomer,
+  mergedInto,
   requestFollowUp,
+  sendToSurvivor,
   signalCustomer,
+  signalCustomerWorkflow,
+  survivorOf,
   type CustomerDescription,
+  type MergedCustomer,
 } from './client.js';
 export { Engagement, type Action } from './customer-engagement/engine.js';
 export type { Detection } from './customer-engagement/parts/drop-detector.js';
@@ -32,6 +39,8 @@ export {
 export { NotificationSchema, type Notification } from './follow-up/notification.js';
 export type { followUp, FollowUpResult } from './follow-up/workflow.js';
 export {
+  AbsorbSchema,
+  absorbSignal,
   CustomerEngagementInputSchema,
   CustomerViewSchema,
   CustomerWorkflowSchema,
@@ -46,13 +55,18 @@ export {
   FollowUpWithStepsSchema,
   followUpFinishedSignal,
   followUpsQuery,
+  HeldDeliverySchema,
   LATEST_FOLLOW_UPS,
+  MergedResultSchema,
+  MergeIntoSchema,
+  mergeIntoSignal,
   OffsetSchema,
   progressQuery,
   reengagedSignal,
   SnapshotSchema,
   stateQuery,
   StepResultSchema,
+  type Absorb,
   type CustomerEngagementInput,
   type CustomerView,
   type CustomerWorkflow,
@@ -64,6 +78,9 @@ export {
   type FollowUpRecord,
   type FollowUpRequest,
   type FollowUpWithSteps,
+  type HeldDelivery,
+  type MergedResult,
+  type MergeInto,
   type Snapshot,
   type StepResult,
 } from './shared/definitions.js';

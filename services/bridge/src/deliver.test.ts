@@ -2,7 +2,7 @@ import type { ConsumedBatch, DeadLetter, ParsedRecord } from '@rapport/kafka';
 import type { StampedInteraction } from '@rapport/schema';
 import { createLogger } from '@rapport/lifecycle';
 import type { Delivery } from '@rapport/workflows';
-import { ServiceError } from '@temporalio/client';
+import { ServiceError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { coalesce } from './coalesce.js';
 import { deliverBatch, refusedForGood, type DeliveryDeps } from './deliver.js';
@@ -206,6 +206,69 @@ describe('refusedForGood', () => {
     expect(refusedForGood(invalidArgument())).toBe(true);
     expect(refusedForGood(new ServiceError('unavailable'))).toBe(false);
     expect(refusedForGood(new Error('socket hang up'))).toBe(false);
+  });
+});
+
+describe('deliverBatch, merged customers', () => {
+  const merged = (customerId: string) =>
+    new WorkflowExecutionAlreadyStartedError(
+      'Workflow execution already started',
+      `customer:${customerId}`,
+      'customerEngagement',
+    );
+
+  it("sends a merged customer's deliveries to its survivor, the same deliveries at once", async () => {
+    const sent: [string, string[]][] = [];
+    const closed = new Map([
+      ['a', 'b'],
+      ['b', 'c'],
+    ]);
+    const metrics = createMetrics();
+    await deliverBatch(
+      batchOf([record('a', 1), record('a', 2), record('x', 3)], { count: 0 }),
+      deps({
+        metrics,
+        signal: (customerId, deliveries) => {
+          if (closed.has(customerId)) return Promise.reject(merged(customerId));
+          sent.push([customerId, deliveries.map((delivery) => delivery.offset)]);
+          return Promise.resolve();
+        },
+        // The chain is followed by the helper (survivorOf): a → b → c.
+        survivorOf: (customerId) => {
+          let id = customerId;
+          while (closed.has(id)) id = closed.get(id) ?? id;
+          return Promise.resolve(id);
+        },
+      }),
+    );
+    expect(sent.sort()).toEqual([
+      ['c', ['1', '2']],
+      ['x', ['3']],
+    ]);
+    expect(
+      await metrics.registry.getSingleMetricAsString('rapport_bridge_signal_retries_total'),
+    ).toMatch(/ 0$/m);
+  });
+
+  it('retries with back-off while the survivor cannot be read', async () => {
+    let lookups = 0;
+    const sent: string[] = [];
+    await deliverBatch(
+      batchOf([record('a', 1)], { count: 0 }),
+      deps({
+        signal: (customerId) => {
+          if (customerId === 'a') return Promise.reject(merged('a'));
+          sent.push(customerId);
+          return Promise.resolve();
+        },
+        survivorOf: () => {
+          lookups += 1;
+          return lookups < 3 ? Promise.reject(new Error('unavailable')) : Promise.resolve('b');
+        },
+      }),
+    );
+    expect(lookups).toBe(3);
+    expect(sent).toEqual(['b']);
   });
 });
 

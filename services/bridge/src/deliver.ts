@@ -4,14 +4,26 @@ import type { ConsumedBatch, DeadLetter } from '@rapport/kafka';
 import type { StampedInteraction } from '@rapport/schema';
 import type { Logger } from '@rapport/lifecycle';
 import type { Delivery } from '@rapport/workflows';
-import { isGrpcServiceError, ServiceError } from '@temporalio/client';
+import {
+  isGrpcServiceError,
+  ServiceError,
+  WorkflowExecutionAlreadyStartedError,
+} from '@temporalio/client';
 import { coalesce, type CustomerDeliveries } from './coalesce.js';
 import type { Limiter } from './limiter.js';
 import type { Metrics } from './metrics.js';
 
 export interface DeliveryDeps {
-  /** Resolves when Temporal accepted the signal; rejects (aborted) when `calls` aborts. */
+  /**
+   * Resolves when Temporal accepted the signal; rejects (aborted) when `calls` aborts, and with
+   * WorkflowExecutionAlreadyStartedError when the customer's workflow completed (merged away).
+   */
   readonly signal: (customerId: string, deliveries: readonly Delivery[]) => Promise<void>;
+  /**
+   * Where a merged customer's events go: the end of its chain of merges (`survivorOf` of
+   * @rapport/workflows/client). Without it, a merged customer's signal is retried as any other.
+   */
+  readonly survivorOf?: (customerId: string) => Promise<string>;
   /** Parks events Temporal refused for good; rejects if Kafka did not take them. */
   readonly deadLetter: (letters: readonly DeadLetter[]) => Promise<void>;
   readonly limiter: Limiter;
@@ -20,12 +32,13 @@ export interface DeliveryDeps {
   readonly groupId: string;
   /** Aborted when the bridge stops: no more retries. */
   readonly stopping: AbortSignal;
+  /** How often it heartbeats Kafka while it waits: the configured heartbeat interval. */
   readonly heartbeatMs?: number;
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
 }
 
 const DEFAULT_BACKOFF = { initialMs: 100, maxMs: 5_000 };
-/** kafkajs' own heartbeat interval: calling more often is throttled by it anyway. */
+/** The default heartbeat interval: calling more often than the configured one is throttled anyway. */
 const DEFAULT_HEARTBEAT_MS = 3_000;
 
 /**
@@ -100,10 +113,12 @@ async function signalWithRetry(
 ): Promise<void> {
   const stopTimer = deps.metrics.signalSeconds.startTimer();
   const backoff = deps.backoff ?? DEFAULT_BACKOFF;
+  // The workflow signalled: the customer's own, or its survivor's once it was merged away.
+  let target = customerId;
   for (let attempt = 0; ; attempt += 1) {
     abort.throwIfAborted();
     try {
-      await deps.signal(customerId, deliveries);
+      await deps.signal(target, deliveries);
       deps.metrics.delivered(deliveries.length);
       stopTimer();
       return;
@@ -117,6 +132,17 @@ async function signalWithRetry(
           `Temporal refused the signal for ${customerId}; its events went to the dead-letter topic`,
         );
         return;
+      }
+      const survivor = await mergedAway(error, target, deps);
+      abort.throwIfAborted();
+      if (survivor !== target) {
+        // The same deliveries, at once, to the survivor: its filter keys them by their own id.
+        deps.logger.info(
+          { customerId, from: target, to: survivor, events: deliveries.length },
+          `${target} was merged into ${survivor}; its events go there`,
+        );
+        target = survivor;
+        continue;
       }
       deps.metrics.retries.inc();
       // Loud at first, then every tenth attempt: an outage must show without flooding the log.
@@ -132,6 +158,24 @@ async function signalWithRetry(
         abort.throwIfAborted(),
       );
     }
+  }
+}
+
+/**
+ * The survivor of a customer whose workflow refused the signal because it completed (it was
+ * merged into another: the start is refused by its reuse policy), read from its closed run's
+ * result and followed along the chain; `target` itself otherwise, and when that cannot be read
+ * now (then the signal is retried with back-off, as any other failure).
+ */
+async function mergedAway(error: unknown, target: string, deps: DeliveryDeps): Promise<string> {
+  if (!(error instanceof WorkflowExecutionAlreadyStartedError) || deps.survivorOf === undefined) {
+    return target;
+  }
+  try {
+    return await deps.survivorOf(target);
+  } catch (lookup) {
+    deps.logger.warn({ err: lookup, customerId: target }, `survivor of ${target} not read`);
+    return target;
   }
 }
 

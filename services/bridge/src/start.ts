@@ -15,7 +15,7 @@ import {
   type RunningService,
 } from '@rapport/lifecycle';
 // The client only: the package's index also loads the Temporal worker.
-import { connectWithoutRetries, signalCustomer } from '@rapport/workflows/client';
+import { connectWithoutRetries, signalCustomer, survivorOf } from '@rapport/workflows/client';
 import { temporalConnectionOptions } from '@rapport/workflows/connection';
 import { Client, type Connection } from '@temporalio/client';
 import { deliverBatch } from './deliver.js';
@@ -79,6 +79,11 @@ export async function startBridge(
                 signalCustomer(client, config.temporal.taskQueue, customerId, deliveries),
               ),
             ),
+          // A merged customer's workflow completed: its events go to its survivor.
+          survivorOf: (customerId) =>
+            cuttable(calls.signal, (signal) =>
+              temporal.withAbortSignal(signal, () => survivorOf(client, customerId)),
+            ),
           deadLetter: (letters) =>
             producer.publishDeadLetters(letters, { timeoutMs: DLQ_TIMEOUT_MS }),
           limiter,
@@ -86,6 +91,7 @@ export async function startBridge(
           logger,
           groupId: config.bridge.groupId,
           stopping: stopping.signal,
+          heartbeatMs: config.kafka.heartbeatIntervalMs,
         }),
     });
     ops = await startOpsServer({

@@ -1,9 +1,10 @@
 import { createModel, type Model, type State } from '@rapport/model';
-import { ENGINE_SOURCE, instantMs, type StampedInteraction } from '@rapport/schema';
+import { ENGINE_SOURCE, instantMs, mergeLinkOf, type StampedInteraction } from '@rapport/schema';
 import type {
   Counts,
   CustomerView,
   Delivery,
+  HeldDelivery,
   DropFacts,
   FollowUpFinished,
   FollowUpRecord,
@@ -24,6 +25,13 @@ import { Responsiveness, type Verdict } from './parts/responsiveness.js';
  * (its oldest first), which keeps a snapshot carried across continue-as-new small.
  */
 const MAX_PENDING = 1_000;
+
+/**
+ * Deliveries of customer ids not merged in yet, held until their hand-over arrives (seconds after
+ * the link, normally). Beyond it the oldest is dropped and counted `rejected`: an id whose link
+ * never reaches this workflow must not grow its hand-over without end.
+ */
+const MAX_HELD_ALIASES = 1_000;
 
 /** What the workflow does after an advance, in order. */
 export type Action =
@@ -91,6 +99,13 @@ export class Engagement {
   readonly #drops: DropDetector;
   readonly #policy: FollowUpPolicy;
   readonly #outbox: Outbox;
+  /** Customer ids merged into this one, transitively, in the order they were absorbed. */
+  readonly #aliases: string[];
+  readonly #heldAliases: HeldDelivery[];
+  /** Ids a link named, to be asked to merge into this one (by the workflow, see takeAsks). */
+  readonly #asks: string[] = [];
+  /** Set once this customer is merged into another (it hands over and completes). */
+  #mergedInto: string | undefined;
 
   /** A new customer, or the one a previous run handed over. */
   constructor(settings: EngagementSettings, customerId: string, handedOver?: Snapshot) {
@@ -109,19 +124,107 @@ export class Engagement {
     this.#drops = new DropDetector(this.model, settings, handedOver);
     this.#policy = new FollowUpPolicy(settings, this.customerId, handedOver);
     this.#outbox = new Outbox(this.customerId, handedOver?.outbox);
+    this.#aliases = [...(handedOver?.aliases ?? [])];
+    this.#heldAliases = (handedOver?.heldAliases ?? []).map((delivery) => ({ ...delivery }));
   }
 
-  /** Takes one signal's deliveries: each new event once, held until it settles. */
-  receive(deliveries: readonly Delivery[], now: number): void {
+  /**
+   * Takes one signal's deliveries: each new event once, held until it settles. A delivery of
+   * another customer id (the bridge routes the events of an id merged into this one here) is
+   * taken once that id is absorbed, keyed by its id and partition, and held until then.
+   * `forwarded`: forwarded by a workflow merged into this one (see DeliveryFilter.arrival).
+   */
+  receive(deliveries: readonly Delivery[], now: number, { forwarded = false } = {}): void {
     for (const delivery of deliveries) {
-      if (delivery.event.customerId !== this.customerId) {
-        this.#counts.rejected += 1;
-        continue;
+      const source = delivery.event.customerId;
+      if (source === this.customerId || this.#aliases.includes(source)) {
+        this.#arrive(delivery, now, forwarded);
+      } else {
+        this.#heldAliases.push({ ...delivery, ...(forwarded ? { forwarded } : {}) });
+        if (this.#heldAliases.length > MAX_HELD_ALIASES) {
+          this.#heldAliases.shift();
+          this.#counts.rejected += 1;
+        }
       }
-      const arrival = this.#filter.arrival(delivery);
-      if (arrival === 'repeat') this.#counts.duplicates += 1;
-      else if (arrival === 'new') this.#take(delivery.event, now);
     }
+  }
+
+  /**
+   * The hand-over of `from`, a customer id merged into this one: its ledger folded into ours (the
+   * model's merge), its waiting events among ours in the order they happened, its watermarks
+   * re-keyed to its id, its ids, open requests (their deadlines decided here, once), instants
+   * acted on, drops, follow-ups and unpublished events united with ours, its counts added; and
+   * the deliveries held for it (and for the ids it had absorbed) taken. False, and nothing done,
+   * when `from` is this customer or already absorbed (a repeated hand-over).
+   */
+  absorb(from: string, theirs: Snapshot, now: number): boolean {
+    if (from === this.customerId || this.#aliases.includes(from)) return false;
+    this.#settled = this.model.merge(this.#settled, this.model.fromJSON(theirs.model));
+    for (const event of theirs.pending) this.#hold(event);
+    if (theirs.heldUntil !== null) this.#heldUntil = Math.max(this.#heldUntil, theirs.heldUntil);
+    this.#filter.absorb(from, theirs);
+    this.#responsiveness.absorb(theirs.openRequests);
+    this.#drops.absorb(theirs);
+    this.#policy.absorb(theirs);
+    this.#outbox.absorb(theirs.outbox);
+    for (const key of ['applied', 'duplicates', 'rejected', 'late'] as const) {
+      this.#counts[key] += theirs.counts[key];
+    }
+    for (const id of [from, ...(theirs.aliases ?? [])]) {
+      if (id !== this.customerId && !this.#aliases.includes(id)) this.#aliases.push(id);
+    }
+    const held = [...this.#heldAliases, ...(theirs.heldAliases ?? [])];
+    this.#heldAliases.length = 0;
+    for (const { forwarded, ...delivery } of held) {
+      this.receive([delivery], now, { forwarded: forwarded === true });
+    }
+    return true;
+  }
+
+  /** The ids links named since the last call: the workflow asks each to merge into this one. */
+  takeAsks(): string[] {
+    return this.#asks.splice(0).filter((id) => !this.#aliases.includes(id));
+  }
+
+  /**
+   * This customer is merged into `into`: its running follow-up is cancelled (recorded so; the
+   * survivor judges the merged ledger and starts its own if warranted). What to do about it.
+   */
+  mergedAway(into: string, now: number): Action[] {
+    this.#mergedInto = into;
+    const followUp = this.#policy.mergedAway(into, now);
+    return followUp === undefined ? [] : [{ kind: 'cancel', followUpId: followUp.id }];
+  }
+
+  /** Customer ids merged into this one, transitively. */
+  get aliases(): readonly string[] {
+    return this.#aliases;
+  }
+
+  get mergedInto(): string | undefined {
+    return this.#mergedInto;
+  }
+
+  /**
+   * After the hand-over: what of `deliveries` to forward to the survivor. Those of this id and of
+   * ids it absorbed go through its filter (redeliveries of what it had are not forwarded) and are
+   * `filtered` (the survivor checks them by eventId only); those of other ids are not filtered.
+   */
+  forwardable(
+    deliveries: readonly Delivery[],
+    { forwarded = false } = {},
+  ): { filtered: Delivery[]; unfiltered: Delivery[] } {
+    const filtered: Delivery[] = [];
+    const unfiltered: Delivery[] = [];
+    for (const delivery of deliveries) {
+      const source = delivery.event.customerId;
+      if (source !== this.customerId && !this.#aliases.includes(source)) {
+        unfiltered.push(delivery);
+      } else if (this.#filter.arrival(delivery, { own: this.customerId, forwarded }) !== 'repeat') {
+        filtered.push(delivery);
+      }
+    }
+    return { filtered, unfiltered };
   }
 
   /** Settles what the watermark has passed, in the order it happened; what to do about it. */
@@ -269,6 +372,9 @@ export class Engagement {
       drops: this.#policy.snapshot().drops,
       activeFollowUp: this.activeFollowUp,
       unpublished: this.#outbox.size,
+      ...(this.#aliases.length === 0 ? {} : { aliases: [...this.#aliases] }),
+      ...(this.#heldAliases.length === 0 ? {} : { heldAliases: this.#heldAliases.length }),
+      ...(this.#mergedInto === undefined ? {} : { mergedInto: this.#mergedInto }),
     };
   }
 
@@ -285,7 +391,28 @@ export class Engagement {
       ...this.#policy.snapshot(),
       outbox: this.#outbox.snapshot(),
       counts: { ...this.#counts },
+      ...(this.#aliases.length === 0 ? {} : { aliases: [...this.#aliases] }),
+      ...(this.#heldAliases.length === 0
+        ? {}
+        : { heldAliases: this.#heldAliases.map((delivery) => ({ ...delivery })) }),
     };
+  }
+
+  /** A delivery of this customer or of an id absorbed: taken once; a link names an id to ask. */
+  #arrive(delivery: Delivery, now: number, forwarded: boolean): void {
+    const arrival = this.#filter.arrival(delivery, { own: this.customerId, forwarded });
+    if (arrival === 'repeat') this.#counts.duplicates += 1;
+    if (arrival !== 'new') return;
+    this.#take(delivery.event, now);
+    const link = mergeLinkOf(delivery.event);
+    if (
+      link !== undefined &&
+      link.from !== this.customerId &&
+      !this.#aliases.includes(link.from) &&
+      !this.#asks.includes(link.from)
+    ) {
+      this.#asks.push(link.from);
+    }
   }
 
   /** Every event taken, settled or not. */

@@ -51,6 +51,9 @@ export interface ShellOptions {
   readonly finished: unknown[];
   /** Follow-ups a person asked for (`followUpRequest` signals). */
   readonly requests: unknown[];
+  /** Merges: `mergeInto` and `absorb` signals (none for a run of the legacy engine). */
+  readonly merges?: unknown[];
+  readonly absorbs?: unknown[];
   readonly engine: ShellEngine;
 }
 
@@ -66,12 +69,17 @@ export function startShell({
   inbox,
   finished,
   requests,
+  merges = [],
+  absorbs = [],
   engine,
 }: ShellOptions) {
   let publishing = false;
-  const drainOutbox = async (): Promise<never> => {
+  /** Set when the customer is merged away: its outbox goes to the survivor with its hand-over. */
+  let stopped = false;
+  const drainOutbox = async (): Promise<void> => {
     for (;;) {
-      await condition(() => engine.unpublishedCount > 0);
+      await condition(() => stopped || engine.unpublishedCount > 0);
+      if (stopped) return;
       const batch = engine.unpublished(OUTBOX_BATCH);
       publishing = true;
       try {
@@ -87,7 +95,12 @@ export function startShell({
     }
   };
   void drainOutbox();
-  const woken = () => inbox.length > 0 || finished.length > 0 || requests.length > 0;
+  const woken = () =>
+    inbox.length > 0 ||
+    finished.length > 0 ||
+    requests.length > 0 ||
+    merges.length > 0 ||
+    absorbs.length > 0;
   const handOverDue = () => {
     const info = workflowInfo();
     return (
@@ -97,12 +110,24 @@ export function startShell({
   };
 
   return {
+    /** A signal is waiting. */
+    woken,
+
+    /**
+     * Publishes nothing more (the customer is merged away: what is unpublished goes with the
+     * hand-over) once the publish in flight, if any, is done.
+     */
+    async stopPublishing(): Promise<void> {
+      stopped = true;
+      await condition(() => !publishing);
+    },
+
     /**
      * Follow-up notes first, then each events signal in arrival order, then follow-up requests
      * (none without `onRequest`: the legacy engine cannot take them, and says so).
      */
     async takeSignals(
-      onEvents: (deliveries: Delivery[]) => Promise<void> | void,
+      onEvents: (deliveries: Delivery[], forwardedBy?: string) => Promise<void> | void,
       onRequest?: (request: FollowUpRequest) => Promise<void>,
     ): Promise<void> {
       for (const payload of finished.splice(0)) {
@@ -117,7 +142,7 @@ export function startShell({
           log.warn('events signal refused', { issues: signal.error.issues });
           continue;
         }
-        await onEvents(signal.data.deliveries);
+        await onEvents(signal.data.deliveries, signal.data.forwardedBy);
       }
       for (const payload of requests.splice(0)) {
         const request = FollowUpRequestSchema.safeParse(payload);

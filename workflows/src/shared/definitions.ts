@@ -26,8 +26,20 @@ export const DeliverySchema = z.object({
 });
 export type Delivery = z.infer<typeof DeliverySchema>;
 
-/** One signal per customer per consumed batch: that customer's events in offset order. */
-export const EventsSignalSchema = z.object({ deliveries: z.array(DeliverySchema).min(1) });
+/** A delivery held until its customer id is merged in; `forwarded`: see EventsSignalSchema. */
+export const HeldDeliverySchema = DeliverySchema.extend({ forwarded: z.boolean().optional() });
+export type HeldDelivery = z.infer<typeof HeldDeliverySchema>;
+
+/**
+ * One signal per customer per consumed batch: that customer's events in offset order. A workflow
+ * merged into another forwards what reaches it after its hand-over with `forwardedBy` (its own
+ * customer id): deliveries it already filtered by its partition watermarks, which the survivor
+ * checks by eventId only (the bridge may have routed later offsets to the survivor directly).
+ */
+export const EventsSignalSchema = z.object({
+  deliveries: z.array(DeliverySchema).min(1),
+  forwardedBy: LoggedIdSchema.optional(),
+});
 export type EventsSignal = z.infer<typeof EventsSignalSchema>;
 export const eventsSignal = defineSignal<[EventsSignal]>('events');
 
@@ -48,6 +60,19 @@ export const followUpFinishedSignal = defineSignal<[FollowUpFinished]>('followUp
 export const FollowUpRequestSchema = FollowUpBodySchema;
 export type FollowUpRequest = z.infer<typeof FollowUpRequestSchema>;
 export const followUpRequestSignal = defineSignal<[FollowUpRequest]>('followUpRequest');
+
+/**
+ * From a survivor to a customer id merged into it (an identity link, `profile.merged`): hand your
+ * ledger over to `into` and complete. Sent by the survivor when it takes the link; the merged
+ * workflow is started for it if it is not running.
+ */
+export const MergeIntoSchema = z.object({ into: LoggedIdSchema });
+export type MergeInto = z.infer<typeof MergeIntoSchema>;
+export const mergeIntoSignal = defineSignal<[MergeInto]>('mergeInto');
+
+/** A customer workflow's result: it only ever completes when merged into another (its survivor). */
+export const MergedResultSchema = z.object({ mergedInto: LoggedIdSchema });
+export type MergedResult = z.infer<typeof MergedResultSchema>;
 
 /** From the customer workflow to its running follow-up: the customer gave value again. */
 export const ReengagedSchema = z.object({ eventId: z.string(), at: z.number() });
@@ -94,6 +119,11 @@ export const FollowUpRecordSchema = z.object({
   cancelRequested: z.boolean(),
   finishedAt: z.number().nullable(),
   outcome: FollowUpOutcomeSchema.nullable(),
+  /**
+   * Cancelled (at `finishedAt`) because its customer was merged into this id: the survivor judges
+   * the merged ledger itself, so such a record starts no cooldown.
+   */
+  mergedInto: z.string().optional(),
 });
 export type FollowUpRecord = z.infer<typeof FollowUpRecordSchema>;
 
@@ -154,14 +184,34 @@ export const SnapshotSchema = z.object({
   /** Derived events not yet acknowledged by Kafka. */
   outbox: z.array(StampedInteractionSchema),
   counts: CountsSchema,
+  /**
+   * The customer ids merged into this one (identity links), transitively: their deliveries are
+   * taken, keyed `<id>/<partition>`. Absent from snapshots of runs before merges.
+   */
+  aliases: z.array(LoggedIdSchema).optional(),
+  /**
+   * Deliveries of another customer id not merged in yet (the bridge routed them here before the
+   * link's hand-over arrived), in arrival order; taken once their id is absorbed.
+   */
+  heldAliases: z.array(HeldDeliverySchema).optional(),
 });
 export type Snapshot = z.infer<typeof SnapshotSchema>;
+
+/**
+ * From a workflow merged away to its survivor: its whole hand-over (its `aliases` included), to be
+ * folded into the survivor's (`Engagement.absorb`). Idempotent: an id already absorbed is ignored.
+ */
+export const AbsorbSchema = z.object({ from: LoggedIdSchema, snapshot: SnapshotSchema });
+export type Absorb = z.infer<typeof AbsorbSchema>;
+export const absorbSignal = defineSignal<[Absorb]>('absorb');
 
 export const CustomerEngagementInputSchema = z.object({
   customerId: LoggedIdSchema,
   /** Fixed settings (tests); otherwise each run loads the worker's current ones. */
   settings: EngagementSettingsSchema.optional(),
   snapshot: SnapshotSchema.optional(),
+  /** Started to be merged at once: as if it had been signalled `mergeInto`. */
+  mergeInto: LoggedIdSchema.optional(),
 });
 export type CustomerEngagementInput = z.input<typeof CustomerEngagementInputSchema>;
 
@@ -192,6 +242,15 @@ export const CustomerViewSchema = z.object({
   activeFollowUp: z.string().nullable(),
   /** Derived events waiting for Kafka's acknowledgement. */
   unpublished: z.int().min(0),
+  /** Customer ids merged into this one, transitively. */
+  aliases: z.array(z.string()).optional(),
+  /** Deliveries of ids not merged in yet, held. */
+  heldAliases: z.int().min(0).optional(),
+  /**
+   * Set once this customer was merged into another (the workflow completed, or is completing):
+   * the view is the ledger it handed over. Absent before merges existed and while not merged.
+   */
+  mergedInto: z.string().optional(),
 });
 export type CustomerView = z.infer<typeof CustomerViewSchema>;
 export const stateQuery = defineQuery<CustomerView>('state');

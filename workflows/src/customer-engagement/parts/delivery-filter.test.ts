@@ -73,6 +73,57 @@ describe('DeliveryFilter', () => {
   });
 });
 
+describe('DeliveryFilter, merged ids', () => {
+  const of = (customerId: string, partition: number, offset: number, eventId: string) => {
+    const delivery = at(partition, offset, eventId);
+    return { ...delivery, event: { ...delivery.event, customerId } };
+  };
+
+  it('keys an alias delivery by its id and partition, its own by partition as before', () => {
+    const filter = new DeliveryFilter();
+    expect(filter.arrival(of('c1', 0, 5, 'a'), { own: 'c1' })).toBe('new');
+    expect(filter.arrival(of('anon', 0, 2, 'b'), { own: 'c1' })).toBe('new');
+    expect(filter.arrival(of('anon', 0, 2, 'c'), { own: 'c1' })).toBe('repeat');
+    expect(filter.arrival(of('c1', 0, 3, 'd'), { own: 'c1' })).toBe('repeat');
+    expect(filter.snapshot().watermarks).toEqual({ 0: '5', 'anon/0': '2' });
+  });
+
+  it('absorbs another filter: its own keys under its id, its aliases kept, the later offset', () => {
+    const filter = new DeliveryFilter({ watermarks: { 0: '9', 'x/1': '3' }, recentIds: ['a'] });
+    filter.absorb('anon', {
+      watermarks: { 0: '4', 2: '7', 'x/1': '8' },
+      recentIds: ['b', 'a'],
+      decidedIds: ['d'],
+    });
+    expect(filter.snapshot()).toEqual({
+      watermarks: { 0: '9', 'x/1': '8', 'anon/0': '4', 'anon/2': '7' },
+      recentIds: ['b', 'a'],
+      decidedIds: ['d'],
+    });
+    expect(filter.arrival(of('anon', 0, 4, 'z'), { own: 'c1' })).toBe('repeat');
+    expect(filter.arrival(of('anon', 0, 5, 'b'), { own: 'c1' })).toBe('repeat');
+    expect(filter.arrival(of('anon', 0, 6, 'd'), { own: 'c1' })).toBe('decided');
+  });
+
+  it('keeps its own ids first when the united rings overflow', () => {
+    const ours = Array.from({ length: 500 }, (_, index) => `o${index}`);
+    const theirs = Array.from({ length: 50 }, (_, index) => `t${index}`);
+    const filter = new DeliveryFilter({ watermarks: {}, recentIds: ours });
+    filter.absorb('anon', { watermarks: {}, recentIds: theirs });
+    expect(filter.snapshot().recentIds).toEqual([...theirs.slice(-12), ...ours]);
+  });
+
+  it('takes a forwarded delivery below the watermark by its eventId', () => {
+    const filter = new DeliveryFilter();
+    expect(filter.arrival(of('anon', 0, 9, 'late'), { own: 'c1' })).toBe('new');
+    expect(filter.arrival(of('anon', 0, 7, 'early'), { own: 'c1', forwarded: true })).toBe('new');
+    expect(filter.arrival(of('anon', 0, 7, 'early'), { own: 'c1', forwarded: true })).toBe(
+      'repeat',
+    );
+    expect(filter.snapshot().watermarks).toEqual({ 'anon/0': '9' });
+  });
+});
+
 describe('offsetAfter', () => {
   it('orders 64-bit decimal offsets', () => {
     expect(offsetAfter('10', '9')).toBe(true);

@@ -4,7 +4,12 @@ import type { Delivery } from '../../shared/definitions.js';
 const RECENT_IDS = 512;
 
 export interface DeliveryFilterSnapshot {
-  /** Per partition, the last offset taken: a redelivered event is at or below it. */
+  /**
+   * Per partition, the last offset taken: a redelivered event is at or below it. The customer's
+   * own deliveries are keyed by partition (`"3"`), those of an id merged into it (an alias: the
+   * event's customerId is another) by that id and partition (`"anon-1/3"`): each id's events are
+   * in offset order in their own partition, not in the survivor's.
+   */
   readonly watermarks: Readonly<Record<string, string>>;
   /** The latest eventIds taken, oldest first. */
   readonly recentIds: readonly string[];
@@ -31,12 +36,24 @@ export class DeliveryFilter {
     this.#decided = new IdRing(snapshot.decidedIds ?? []);
   }
 
-  /** What a delivery is; it moves its partition's watermark either way. */
-  arrival({ partition, offset, event }: Delivery): Arrival {
-    const key = String(partition);
+  /**
+   * What a delivery is; it moves its partition's watermark either way. `own`: the customer id of
+   * the workflow (absent: every delivery is its own). `forwarded`: forwarded by a workflow merged
+   * into this one, which filtered it by its own watermarks already: the bridge may have routed a
+   * later offset of that id here directly first, so only its eventId decides (the watermark
+   * moves forward only).
+   */
+  arrival(
+    { partition, offset, event }: Delivery,
+    { own, forwarded = false }: { own?: string; forwarded?: boolean } = {},
+  ): Arrival {
+    const key = watermarkKey(partition, event.customerId, own);
     const watermark = this.#watermarks.get(key);
-    if (watermark !== undefined && !offsetAfter(offset, watermark)) return 'repeat';
-    this.#watermarks.set(key, offset);
+    if (watermark !== undefined && !offsetAfter(offset, watermark)) {
+      if (!forwarded) return 'repeat';
+    } else {
+      this.#watermarks.set(key, offset);
+    }
     if (this.#decided.has(event.eventId)) return 'decided';
     if (this.#recent.has(event.eventId)) return 'repeat';
     this.#recent.add(event.eventId);
@@ -46,6 +63,23 @@ export class DeliveryFilter {
   /** An event the engine decided and folded itself: its copy from the log is not new. */
   decided(eventId: string): void {
     this.#decided.add(eventId);
+  }
+
+  /**
+   * The filter of `from`, a customer id merged into this one: its own partitions' watermarks
+   * re-keyed `<from>/<partition>`, its aliases' kept, the later offset per key; its eventIds
+   * united with ours (ours kept first when the rings overflow: they are the latest here).
+   */
+  absorb(from: string, theirs: DeliveryFilterSnapshot): void {
+    for (const [key, offset] of Object.entries(theirs.watermarks)) {
+      const ours = key.includes('/') ? key : `${from}/${key}`;
+      const watermark = this.#watermarks.get(ours);
+      if (watermark === undefined || offsetAfter(offset, watermark)) {
+        this.#watermarks.set(ours, offset);
+      }
+    }
+    this.#recent.absorb(theirs.recentIds);
+    this.#decided.absorb(theirs.decidedIds ?? []);
   }
 
   snapshot(): { watermarks: Record<string, string>; recentIds: string[]; decidedIds: string[] } {
@@ -80,6 +114,20 @@ class IdRing {
   ids(): string[] {
     return [...this.#ids];
   }
+
+  /** Another ring's ids, as older than ours: beyond the bound, theirs go first. */
+  absorb(theirs: readonly string[]): void {
+    const older = theirs.filter((id) => !this.#set.has(id));
+    const room = Math.max(0, RECENT_IDS - this.#ids.length);
+    const kept = older.slice(Math.max(0, older.length - room));
+    this.#ids.unshift(...kept);
+    for (const id of kept) this.#set.add(id);
+  }
+}
+
+/** The watermark's key: the partition for the customer's own deliveries, `<id>/<partition>` else. */
+export function watermarkKey(partition: number, customerId: string, own?: string): string {
+  return own === undefined || customerId === own ? String(partition) : `${customerId}/${partition}`;
 }
 
 /** Kafka offsets are decimal strings without leading zeros: longer is larger. */

@@ -105,6 +105,17 @@ export class DropDetector {
     };
   }
 
+  /**
+   * The instants a customer merged into this one already acted on: the later per trigger, so a
+   * drop either of them acted on is not acted on again. Peaks stay ours: the merged ledger makes
+   * new ones as events come.
+   */
+  absorb(theirs: DropDetectorSnapshot): void {
+    for (const [trigger, at] of Object.entries(theirs.spent) as [Trigger, number][]) {
+      this.#spent[trigger] = Math.max(this.#spent[trigger] ?? -Infinity, at);
+    }
+  }
+
   snapshot(): { peaks: [number, number][]; spent: Partial<Record<Trigger, number>> } {
     return { peaks: this.#peaks.map(([at, e]) => [at, e]), spent: { ...this.#spent } };
   }

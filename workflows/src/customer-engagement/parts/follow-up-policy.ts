@@ -88,9 +88,44 @@ export class FollowUpPolicy {
     return active;
   }
 
+  /**
+   * The running follow-up. At most one runs, and only the latest can (records are in the order
+   * they started); after a merge brought in the other id's records, still the one unfinished.
+   */
   active(): FollowUpRecord | undefined {
-    const last = this.#followUps.at(-1);
-    return last?.finishedAt === null ? last : undefined;
+    return this.#followUps.findLast((record) => record.finishedAt === null);
+  }
+
+  /**
+   * This customer is merged into `into`: its running follow-up, if any, is cancelled now (the
+   * survivor judges the merged ledger and starts its own if warranted) and recorded so, which
+   * starts no cooldown in the survivor. The follow-up to cancel.
+   */
+  mergedAway(into: string, now: number): FollowUpRecord | undefined {
+    const active = this.active();
+    if (active === undefined) return undefined;
+    active.cancelRequested = true;
+    active.finishedAt = now;
+    active.outcome = 'cancelled';
+    active.mergedInto = into;
+    return active;
+  }
+
+  /**
+   * The drops and follow-ups of a customer merged into this one, united with ours in the order
+   * they happened (the latest kept within the bound); a record already here is kept once.
+   */
+  absorb(theirs: FollowUpPolicySnapshot): void {
+    const known = new Set(this.#followUps.map(({ id }) => id));
+    const followUps = [
+      ...this.#followUps,
+      ...theirs.followUps.filter(({ id }) => !known.has(id)).map((record) => ({ ...record })),
+    ].sort((a, b) => a.startedAt - b.startedAt);
+    this.#followUps.splice(0, this.#followUps.length, ...followUps.slice(-MAX_RECORDS));
+    const drops = [...this.#drops, ...theirs.drops].sort(
+      (a, b) => a.detectedAt - b.detectedAt || a.at - b.at,
+    );
+    this.#drops.splice(0, this.#drops.length, ...drops.slice(-MAX_RECORDS));
   }
 
   snapshot(): { drops: DropRecord[]; followUps: FollowUpRecord[] } {
@@ -103,12 +138,17 @@ export class FollowUpPolicy {
   #decide(detection: Detection, now: number, playbookName?: string): Admission {
     const manual = detection.trigger === 'manual';
     if (detection.at < now - this.#settings.staleAfterMs) return { decision: 'skipped_backfill' };
-    const last = this.#followUps.at(-1);
-    if (last !== undefined) {
-      if (last.finishedAt === null) return { decision: 'running' };
-      if (!manual && now - last.finishedAt < this.#settings.followUpCooldownMs) {
-        return { decision: 'cooldown' };
-      }
+    if (this.active() !== undefined) return { decision: 'running' };
+    // The latest that ended; one cancelled because its customer merged into this one does not
+    // count (for the customer's own records alone, the latest record, as before merges).
+    const last = this.#followUps.findLast((record) => record.mergedInto === undefined);
+    if (
+      last !== undefined &&
+      last.finishedAt !== null &&
+      !manual &&
+      now - last.finishedAt < this.#settings.followUpCooldownMs
+    ) {
+      return { decision: 'cooldown' };
     }
     const { playbooks } = this.#settings;
     const playbook =

@@ -35,6 +35,11 @@ export class Outbox {
     this.#events.splice(0, count);
   }
 
+  /** A merged customer's unpublished events: still published, after ours. */
+  absorb(events: readonly StampedInteraction[]): void {
+    this.#events.push(...events);
+  }
+
   snapshot(): StampedInteraction[] {
     return [...this.#events];
   }

@@ -75,6 +75,17 @@ export class Responsiveness {
     return { request, met: false, at: request.deadline };
   }
 
+  /**
+   * The open requests of a customer merged into this one: theirs to decide here from now on
+   * (each deadline once: the merged workflow has completed). The same request twice is one.
+   */
+  absorb(theirs: readonly OpenRequest[]): void {
+    for (const request of theirs) {
+      if (this.#open.some((open) => open.requestEventId === request.requestEventId)) continue;
+      pushBounded(this.#open, { ...request }, MAX_OPEN_REQUESTS);
+    }
+  }
+
   get open(): OpenRequest[] {
     return this.#open.map((request) => ({ ...request }));
   }
