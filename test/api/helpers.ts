@@ -117,6 +117,9 @@ export async function startWholeStack(
     RAPPORT_TOPIC_DLQ: t.config.kafka.topics.dlq,
     RAPPORT_FOLLOWUP_WEBHOOK_URL: receiver.url,
     RAPPORT_FOLLOWUP_WEBHOOK_SECRET: webhookSecret,
+    // One Redis namespace, as in a deployment: the bridge reads the identity map the gateway
+    // writes and the suppression list the API writes.
+    RAPPORT_REDIS_KEY_PREFIX: t.config.redis.keyPrefix,
   });
   const config = workflows.rig.config;
   const bridge = await startBridge(config, createLogger(config, 'bridge'), { port: 0 });

@@ -14,6 +14,7 @@ import {
   TEST_READ_KEY,
   TEST_WRITE_KEY,
 } from '../harness/index.js';
+import { listDeadLetters } from '../../packages/cli/src/dead-letters/list.js';
 import { model, silent, testEnv } from '../projector/helpers.js';
 
 /**
@@ -136,6 +137,16 @@ describe('one person, one record', () => {
 
   it('erases the person: nothing readable, nothing accepted, nothing brought back', async () => {
     const [anonymousId, userId] = [`anon-${run}-1`, `user-${run}-1`];
+    // A dead letter of theirs, and one of someone else's.
+    const letter = (customerId: string) => ({
+      reason: { code: 'TEST', message: 'parked by the test' },
+      source: 'projector',
+      receivedAt: new Date().toISOString(),
+      original: JSON.stringify({ customerId, note: 'their payload' }),
+    });
+    await s.producer.publishDeadLetters([letter(userId), { ...letter('someone-else') }], {
+      timeoutMs: 10_000,
+    });
     const child = spawn(
       process.execPath,
       [
@@ -180,6 +191,10 @@ describe('one person, one record', () => {
       expect(keys.filter((key) => key.includes(userId) || key.includes(anonymousId))).toEqual([]);
       const changes = await s.redis.xrange(s.store.keys.changes, '-', '+');
       expect(JSON.stringify(changes)).not.toContain(userId);
+      // `rapport dlq` (list and replay read the same way) shows only the other letter.
+      const { letters } = await listDeadLetters(s.config, { limit: 100 });
+      expect(JSON.stringify(letters)).not.toContain(userId);
+      expect(JSON.stringify(letters)).toContain('someone-else');
     };
     await gone();
 

@@ -258,7 +258,11 @@ export function openApiDocument() {
         WorkflowQuerySchema,
         components.add('CustomerWorkflow', CustomerWorkflowSchema, 'output'),
         `the workflow as it answers (instants in epoch milliseconds); at most ${LATEST_FOLLOW_UPS} follow-ups, newest first, \`steps\` null for one that did not answer`,
-        { '404': noWorkflow('WORKFLOW_NOT_FOUND'), '503': temporalUnavailable('nothing was read') },
+        {
+          '308': pointer,
+          '404': noWorkflow('WORKFLOW_NOT_FOUND'),
+          '503': temporalUnavailable('nothing was read'),
+        },
       ),
       '/v1/customers/{id}/follow-ups': followUp,
       '/v1/summary': read(

@@ -16,19 +16,23 @@ export interface CustomerDeliveries {
 }
 
 /**
- * Groups a partition's batch by customer, keeping each customer's events in offset order with
+ * Groups a partition's batch by the workflow each event goes to (its customer's, or with
+ * `workflowOf` its survivor's), keeping each customer's events in offset order with
  * their partition and offset (the workflow's watermark needs both). The event's `customerId`
  * decides, not the record key: it is what the workflow checks, and a producer could key wrongly.
  */
 export function coalesce(
   records: readonly ParsedRecord<StampedInteraction>[],
   maxPerSignal = MAX_EVENTS_PER_SIGNAL,
+  workflowOf: (customerId: string) => string = (customerId) => customerId,
 ): CustomerDeliveries[] {
   const byCustomer = new Map<string, Delivery[]>();
   for (const record of records) {
-    const deliveries = byCustomer.get(record.value.customerId) ?? [];
+    // An id merged into another goes to its survivor's workflow, the event unchanged.
+    const target = workflowOf(record.value.customerId);
+    const deliveries = byCustomer.get(target) ?? [];
     deliveries.push({ partition: record.partition, offset: record.offset, event: record.value });
-    byCustomer.set(record.value.customerId, deliveries);
+    byCustomer.set(target, deliveries);
   }
   return [...byCustomer].map(([customerId, deliveries]) => ({
     customerId,

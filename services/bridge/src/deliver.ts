@@ -24,6 +24,11 @@ export interface DeliveryDeps {
    * @rapport/workflows/client). Without it, a merged customer's signal is retried as any other.
    */
   readonly survivorOf?: (customerId: string) => Promise<string>;
+  /**
+   * Where each customer's events go (the identity map: its survivor), and `null` for an erased
+   * customer, whose events are skipped. Without it, every event goes to its own customer.
+   */
+  readonly route?: (customerIds: readonly string[]) => Promise<ReadonlyMap<string, string | null>>;
   /** Parks events Temporal refused for good; rejects if Kafka did not take them. */
   readonly deadLetter: (letters: readonly DeadLetter[]) => Promise<void>;
   readonly limiter: Limiter;
@@ -68,8 +73,9 @@ export async function deliverBatch(
     });
   }, deps.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
   try {
+    const { records, workflowOf } = await routed(batch, deps);
     await Promise.all(
-      coalesce(batch.records).map((customer) =>
+      coalesce(records, undefined, workflowOf).map((customer) =>
         deliverCustomer(customer, batch, deps, abort.signal),
       ),
     );
@@ -88,6 +94,20 @@ export async function deliverBatch(
     );
   }
   deps.metrics.batchSeconds.observe((performance.now() - started) / 1000);
+}
+
+/**
+ * The batch's records without those of erased customers, and the workflow each customer's go to:
+ * the identity map's survivor, so that events still on the log under a merged id reach the
+ * survivor without a round trip to the merged id's completed workflow first.
+ */
+async function routed(batch: ConsumedBatch<StampedInteraction>, deps: DeliveryDeps) {
+  if (deps.route === undefined) return { records: batch.records, workflowOf: undefined };
+  const routes = await deps.route([...new Set(batch.records.map(({ value }) => value.customerId))]);
+  const records = batch.records.filter(({ value }) => routes.get(value.customerId) !== null);
+  const skipped = batch.records.length - records.length;
+  if (skipped > 0) deps.metrics.erased.inc(skipped);
+  return { records, workflowOf: (id: string) => routes.get(id) ?? id };
 }
 
 async function deliverCustomer(

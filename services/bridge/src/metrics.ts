@@ -50,6 +50,9 @@ export function createMetrics() {
     retries: metrics.counter('signal_retries_total', {
       help: 'signalWithStart attempts that failed and were retried (Temporal unavailable)',
     }),
+    erased: metrics.counter('erased_skipped_total', {
+      help: 'Events of erased customers skipped (the suppression list), never delivered',
+    }),
     deadLettered: metrics.counter('dead_lettered_total', {
       help: 'Events Temporal refused for good, sent to the dead-letter topic',
     }),

@@ -7,6 +7,8 @@ import {
   runBatchConsumer,
   type RunningConsumer,
 } from '@rapport/kafka';
+import { Identities } from '@rapport/identity';
+import { connectRedis } from '@rapport/read-model';
 import { StampedInteractionSchema } from '@rapport/schema';
 import {
   startOpsServer,
@@ -56,7 +58,15 @@ export async function startBridge(
   let connection: Connection | undefined;
   let consumer: RunningConsumer | undefined;
   let ops: OpsServer | undefined;
+  // The identity map and the suppression list (packages/identity): merged ids routed to their
+  // survivor, erased customers skipped.
+  const redis = connectRedis(config.redis, { maxRetriesPerRequest: 2 });
+  const identities = new Identities(redis, {
+    keyPrefix: config.redis.keyPrefix,
+    erasureKey: config.identity.erasureKey,
+  });
   try {
+    await redis.ping();
     // A failed attempt comes back at once to the bridge's own loop, which backs off, counts
     // retries in /metrics, heartbeats Kafka and stops when told.
     connection = await connectWithoutRetries(temporalConnectionOptions(config.temporal));
@@ -84,6 +94,7 @@ export async function startBridge(
             cuttable(calls.signal, (signal) =>
               temporal.withAbortSignal(signal, () => survivorOf(client, customerId)),
             ),
+          route: (customerIds) => identities.route(customerIds),
           deadLetter: (letters) =>
             producer.publishDeadLetters(letters, { timeoutMs: DLQ_TIMEOUT_MS }),
           limiter,
@@ -99,6 +110,7 @@ export async function startBridge(
       port: options.port ?? config.bridge.port,
       checks: {
         kafka: () => kafka.ping(),
+        redis: () => redis.ping(),
         temporal: () =>
           temporal.withDeadline(Date.now() + READY_TIMEOUT_MS, () =>
             temporal.healthService.check({}),
@@ -110,6 +122,7 @@ export async function startBridge(
     await consumer?.stop();
     await connection?.close();
     await producer.disconnect();
+    redis.disconnect();
     throw error;
   }
   const running = { consumer, ops, connection };
@@ -129,6 +142,7 @@ export async function startBridge(
         await running.ops.close();
         await producer.disconnect();
         await running.connection.close();
+        await redis.quit();
       }
     },
   };

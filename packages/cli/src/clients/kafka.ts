@@ -1,6 +1,4 @@
 import type { Config } from '@rapport/config';
-import { Identities } from '@rapport/identity';
-import { connectRedis } from '@rapport/read-model';
 import {
   createInteractionProducer,
   createKafka,
@@ -14,6 +12,7 @@ import {
 import type { Issue } from '@rapport/schema';
 import { z } from 'zod';
 import { CliError } from '../cli-errors.js';
+import { openIdentities } from './identities.js';
 
 /** Where a dead letter sits on the topic. */
 export interface LetterRef {
@@ -37,29 +36,19 @@ export type ListedLetter = LetterRef & {
  */
 export async function* readDeadLetters(config: Config): AsyncGenerator<ListedLetter> {
   const kafka = createKafka(config.kafka);
-  const redis = connectRedis(config.redis, { maxRetriesPerRequest: 2, lazyConnect: true });
-  const identities = new Identities(redis, {
-    keyPrefix: config.redis.keyPrefix,
-    erasureKey: config.identity.erasureKey,
-  });
+  const identities = openIdentities(config);
   const erased = new Map<string, boolean>();
-  const isErased = async (id: string | undefined) => {
-    if (id === undefined) return false;
-    let known = erased.get(id);
-    if (known === undefined) {
-      known = (await identities.erased([id])).has(id);
-      erased.set(id, known);
-    }
-    return known;
-  };
   try {
     for await (const record of readTopic(kafka, config.kafka.topics.dlq)) {
       const letter = listed(record);
-      if (letter.ok && (await isErased(customerOf(letter.letter)))) continue;
-      yield letter;
+      const id = letter.ok ? customerOf(letter.letter) : undefined;
+      if (id !== undefined && !erased.has(id)) {
+        erased.set(id, (await identities.erased([id])).has(id));
+      }
+      if (id === undefined || erased.get(id) !== true) yield letter;
     }
   } finally {
-    redis.disconnect();
+    identities.close();
   }
 }
 

@@ -1,5 +1,6 @@
 import type { FastifyPluginCallback } from 'fastify';
 import type { ApiContext } from '../app.js';
+import { pointTo } from './customers.js';
 import { CustomerParamsSchema, WorkflowQuerySchema } from '../queries.js';
 import { parseOrThrow } from '../validate.js';
 import { noWorkflow } from '../workflows.js';
@@ -13,12 +14,22 @@ import { noWorkflow } from '../workflows.js';
 export const workflowRoutes =
   (context: ApiContext): FastifyPluginCallback =>
   (app, _options, done) => {
-    app.get('/v1/customers/:id/workflow', { config: { access: 'read' } }, async (request) => {
-      const { id } = parseOrThrow(CustomerParamsSchema, request.params, 'path');
-      parseOrThrow(WorkflowQuerySchema, request.query);
-      const workflow = await context.workflows.describe(id);
-      if (workflow === null) throw noWorkflow('WORKFLOW_NOT_FOUND', id);
-      return workflow;
-    });
+    app.get(
+      '/v1/customers/:id/workflow',
+      { config: { access: 'read' } },
+      async (request, reply) => {
+        const { id } = parseOrThrow(CustomerParamsSchema, request.params, 'path');
+        parseOrThrow(WorkflowQuerySchema, request.query);
+        // An erased customer's runs are terminated at once but deleted by Temporal later: until
+        // then a query would still answer from their history.
+        if ((await context.privacy.identities.erased([id])).size > 0) {
+          throw noWorkflow('WORKFLOW_NOT_FOUND', id);
+        }
+        const workflow = await context.workflows.describe(id);
+        if (workflow === null) throw noWorkflow('WORKFLOW_NOT_FOUND', id);
+        const { mergedInto } = workflow.workflow;
+        return mergedInto === undefined ? workflow : pointTo(request, reply, id, mergedInto);
+      },
+    );
     done();
   };
