@@ -1,7 +1,8 @@
 import { Projection, type PositionedEvent } from '@rapport/read-model';
-import { PROFILE_MERGED, type MergeLink, type StampedInteraction } from '@rapport/schema';
+import type { StampedInteraction } from '@rapport/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { model, setup, type Setup } from '../projector/helpers.js';
+import { linkEvent } from './links.js';
 
 /**
  * The read model's side of identity merges, on real Redis: the projection is fed positioned
@@ -69,8 +70,7 @@ function event(customerId: string, type = 'email.replied', minutes = 0): Stamped
 }
 
 function link(from: string, into: string): StampedInteraction {
-  const properties: MergeLink = { from, into, via: 'api', asked: { from, into } };
-  return { ...event(into, PROFILE_MERGED), eventId: `link-${from}-${into}`, properties };
+  return linkEvent(from, into, event(into).occurredAt);
 }
 
 /** The state one customer would have with every one of these events folded once. */

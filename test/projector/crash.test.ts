@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, killHard, sleep, untilReady } from '../harness/index.js';
+import { underSurvivors, withLinks } from '../identity/links.js';
 import {
   expectFolded,
   projected,
@@ -33,10 +34,17 @@ describe('a projector killed with SIGKILL mid-stream', () => {
       RAPPORT_PROJECTOR_PORT: String(port),
       RAPPORT_PROJECTOR_PROCESSES: '1',
     });
-    const events = randomEvents(33_000, 300, 21);
+    // Identity links among them, some before the kill and some after it, one a chain: the
+    // merges must come out exact too (issue 21).
+    const { events, survivorOf, merged } = withLinks(randomEvents(33_000, 300, 21), [
+      { at: 2_000, from: 'customer-1', into: 'customer-0' },
+      { at: 12_000, from: 'customer-3', into: 'customer-2' },
+      { at: 20_000, from: 'customer-2', into: 'customer-4' },
+      { at: 31_000, from: 'customer-5', into: 'customer-6' },
+    ]);
     // A backlog of several fetches (about 9,000 events each here), so that the kill lands while
     // the next fetch is being written; more events arrive while it is down.
-    const [backlog, later] = [events.slice(0, 30_000), events.slice(30_000)];
+    const [backlog, later] = [events.slice(0, 30_003), events.slice(30_003)];
     await t.publish(backlog);
 
     const child = spawnProjector(env);
@@ -54,8 +62,12 @@ describe('a projector killed with SIGKILL mid-stream', () => {
     children.push(spawnProjector(env));
     await untilReady(port);
     // The killed projector holds its partitions in the group until its session (6 s) expires.
-    await projected(t.store, '0', events, 90_000);
-    await expectFolded(t.store, '0', events);
+    const held = underSurvivors(events, survivorOf);
+    await projected(t.store, '0', held, 90_000);
+    await expectFolded(t.store, '0', held);
+    for (const id of merged) {
+      expect((await t.store.reader.customer('0', id))?.mergedInto, id).toBeDefined();
+    }
   }, 180_000); // The sum of its three waits (45 + 45 + 90 s), which only a stuck run reaches.
 
   async function projectedCount(): Promise<number> {
