@@ -128,8 +128,7 @@ export interface SegmentLink {
 }
 
 export type SegmentAdapted =
-  | { ok: true; events: Interaction[]; links: SegmentLink[] }
-  | { ok: false; issues: Issue[] };
+  { ok: true; events: Interaction[]; links: SegmentLink[] } | { ok: false; issues: Issue[] };
 
 export interface SegmentContext extends AdaptContext {
   /** The call type from the endpoint (`/v1/track`); it wins over the body's. Absent for `/v1/batch`. */
@@ -189,10 +188,7 @@ function withLinks(
  * user (Segment's own identity resolution), an `alias` merges `previousId` into the user. Ids
  * are held to the canonical id rules, as the customerId of an event is.
  */
-function linkOf(
-  call: SegmentCall,
-  at: string,
-): SegmentLink | { issues: Issue[] } | undefined {
+function linkOf(call: SegmentCall, at: string): SegmentLink | { issues: Issue[] } | undefined {
   const pair =
     call.type === 'identify' && call.userId != null && call.anonymousId != null
       ? { from: call.anonymousId, fromPath: 'anonymousId', via: 'segment.identify' as const }

@@ -92,12 +92,7 @@ export function mergeExtras(a: Extras, b: Extras): Extras {
   for (const [channel, at] of Object.entries(b.ch)) ch[channel] = Math.max(ch[channel] ?? at, at);
   return {
     ch,
-    fu: [
-      a.fu[0] + b.fu[0],
-      a.fu[1] + b.fu[1],
-      latest(a.fu[2], b.fu[2]),
-      latest(a.fu[3], b.fu[3]),
-    ],
+    fu: [a.fu[0] + b.fu[0], a.fu[1] + b.fu[1], latest(a.fu[2], b.fu[2]), latest(a.fu[3], b.fu[3])],
     dr: [a.dr[0] + b.dr[0], latest(a.dr[1], b.dr[1])],
     sk: [a.sk[0] + b.sk[0], latest(a.sk[1], b.sk[1])],
   };

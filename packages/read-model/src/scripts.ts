@@ -273,7 +273,10 @@ declare module 'ioredis' {
       timeline: string,
       ...args: (string | number | Buffer)[]
     ): Result<[number, number], Context>;
-    rapportTombstone(record: string, ...args: (string | number | Buffer)[]): Result<[number, number], Context>;
+    rapportTombstone(
+      record: string,
+      ...args: (string | number | Buffer)[]
+    ): Result<[number, number], Context>;
     rapportAbsorb(
       record: string,
       history: string,

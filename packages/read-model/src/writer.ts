@@ -3,12 +3,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Generations, Pointer } from './generations.js';
 import type { KeySpace } from './keys.js';
-import {
-  ALIAS_PREFIX,
-  decodeRecord,
-  RECORD_FIELDS,
-  type StoredCustomer,
-} from './record.js';
+import { ALIAS_PREFIX, decodeRecord, RECORD_FIELDS, type StoredCustomer } from './record.js';
 import { run } from './replies.js';
 
 /** The lengths of what the writer keeps per customer and in the change stream. */
@@ -214,13 +209,7 @@ export class ReadModelWriter {
   /** A merged customer leaves the indexes (the UNINDEX script). */
   async unindex(generation: string, customerId: string, revision: number): Promise<void> {
     const keys = this.keys.index(generation);
-    await this.redis.rapportUnindex(
-      keys.schedule,
-      keys.atRisk,
-      keys.dormant,
-      customerId,
-      revision,
-    );
+    await this.redis.rapportUnindex(keys.schedule, keys.atRisk, keys.dormant, customerId, revision);
   }
 
   /**

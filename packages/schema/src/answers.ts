@@ -79,9 +79,7 @@ export const ErasureReceiptSchema = z.strictObject({
   deadLetters: z
     .string()
     .describe('what happens to their dead letters: skipped by every reader, kept until retention'),
-  log: z
-    .string()
-    .describe('what remains of them in the interaction log, and until when'),
+  log: z.string().describe('what remains of them in the interaction log, and until when'),
 });
 export type ErasureReceipt = z.infer<typeof ErasureReceiptSchema>;
 

@@ -16,11 +16,7 @@ import {
   SummarySchema,
   TimelineSchema,
 } from '@rapport/read-model';
-import {
-  ErasureReceiptSchema,
-  FollowUpBodySchema,
-  FollowUpRequestedSchema,
-} from '@rapport/schema';
+import { ErasureReceiptSchema, FollowUpBodySchema, FollowUpRequestedSchema } from '@rapport/schema';
 import { CustomerWorkflowSchema, LATEST_FOLLOW_UPS } from '@rapport/workflows/definitions';
 import { z } from 'zod';
 import { STREAM_ID } from './feed.js';
@@ -202,8 +198,7 @@ export function openApiDocument() {
           customerAnswers,
         ),
         delete: {
-          summary:
-            'Erase a person (every id merged into them included): the right to be forgotten',
+          summary: 'Erase a person (every id merged into them included): the right to be forgotten',
           description:
             'Suppresses their ids (kept only as keyed hashes: new events about them are refused with `422 CUSTOMER_ERASED`, and the projector, the bridge, replays and dead-letter replays skip theirs), removes their records, history, timelines, index and change-stream entries from Redis and terminates and deletes their workflows. Answers a receipt with counts. Idempotent: erasing again completes what a failure left.',
           security: [{ adminKey: [] }],
