@@ -6,9 +6,8 @@ import {
   derivedEventId,
   type customerEngagement,
 } from '@rapport/workflows';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testInfra } from '../harness/index.js';
 import {
   baseSettings,
   DAY,
@@ -17,8 +16,7 @@ import {
   LATENESS,
   MINUTE,
   quiet,
-  startRig,
-  workflowBundle,
+  startTimeSkippingRig,
   type Rig,
 } from './helpers.js';
 
@@ -28,16 +26,10 @@ let rig: Rig;
 const model = createModel();
 
 beforeAll(async () => {
-  await workflowBundle();
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: testInfra().temporalTestServer } },
-  });
-  rig = await startRig({
+  ({ env, rig } = await startTimeSkippingRig({
     label: 'wf-engagement',
-    client: env.client,
-    temporalAddress: env.address,
     settings: baseSettings,
-  });
+  }));
 }, 60_000);
 
 afterAll(async () => {

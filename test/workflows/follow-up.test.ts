@@ -9,9 +9,8 @@ import {
   type followUp,
 } from '@rapport/workflows';
 import { DEFAULT_PLAYBOOKS_FILE, loadPlaybooks } from '@rapport/worker';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { testInfra } from '../harness/index.js';
 import {
   baseSettings,
   DAY,
@@ -19,8 +18,7 @@ import {
   interaction,
   LATENESS,
   quiet,
-  startRig,
-  workflowBundle,
+  startTimeSkippingRig,
   startWebhookReceiver,
   type Rig,
   type WebhookReceiver,
@@ -36,20 +34,14 @@ let rig: Rig;
 
 beforeAll(async () => {
   receiver = await startWebhookReceiver(SECRET);
-  await workflowBundle();
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: testInfra().temporalTestServer } },
-  });
-  rig = await startRig({
+  ({ env, rig } = await startTimeSkippingRig({
     label: 'wf-followup',
-    client: env.client,
-    temporalAddress: env.address,
     settings: baseSettings,
     overrides: {
       RAPPORT_FOLLOWUP_WEBHOOK_URL: receiver.url,
       RAPPORT_FOLLOWUP_WEBHOOK_SECRET: SECRET,
     },
-  });
+  }));
 }, 60_000);
 
 afterAll(async () => {

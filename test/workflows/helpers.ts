@@ -109,13 +109,15 @@ export interface Rig {
   stop(): Promise<void>;
 }
 
-export async function startRig(options: {
+export interface RigOptions {
   readonly label: string;
   readonly client: Client;
   readonly temporalAddress: string;
   readonly settings?: EngagementSettingsInput;
   readonly overrides?: Record<string, string>;
-}): Promise<Rig> {
+}
+
+export async function startRig(options: RigOptions): Promise<Rig> {
   const names = uniqueNames(options.label);
   const config = testConfig(names, {
     RAPPORT_TEMPORAL_ADDRESS: options.temporalAddress,
@@ -298,6 +300,22 @@ export async function startWebhookReceiver(secret: string): Promise<WebhookRecei
  * from a file of `playbookLines` (YAML), with a 15-minute chat SLA: what the follow-up suites
  * drive a playbook's steps with. `overrides` add settings (destinations, webhooks).
  */
+/**
+ * A rig on a time-skipping server of its own (time is global to one environment: one per file,
+ * its tests run serially), with the workflow bundle built.
+ */
+export async function startTimeSkippingRig(
+  options: Omit<RigOptions, 'client' | 'temporalAddress'>,
+  logs?: (entry: LogEntry) => void,
+): Promise<{ env: TestWorkflowEnvironment; rig: Rig }> {
+  await workflowBundle(logs);
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: testInfra().temporalTestServer } },
+  });
+  const rig = await startRig({ ...options, client: env.client, temporalAddress: env.address });
+  return { env, rig };
+}
+
 export async function startPlaybookRig(options: {
   readonly label: string;
   readonly playbookLines: readonly string[];
@@ -306,20 +324,16 @@ export async function startPlaybookRig(options: {
 }): Promise<{ env: TestWorkflowEnvironment; rig: Rig }> {
   const playbooks = join(await mkdtemp(join(tmpdir(), 'playbooks-')), 'playbooks.yaml');
   await writeFile(playbooks, options.playbookLines.join('\n'));
-  await workflowBundle(options.logs);
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: testInfra().temporalTestServer } },
-  });
   // No settings given: the worker reads them as `rapport up` does, playbook file included.
-  const rig = await startRig({
-    label: options.label,
-    client: env.client,
-    temporalAddress: env.address,
-    overrides: {
-      RAPPORT_SLA: 'default=4h,chat=15m',
-      RAPPORT_PLAYBOOKS_FILE: playbooks,
-      ...options.overrides,
+  return startTimeSkippingRig(
+    {
+      label: options.label,
+      overrides: {
+        RAPPORT_SLA: 'default=4h,chat=15m',
+        RAPPORT_PLAYBOOKS_FILE: playbooks,
+        ...options.overrides,
+      },
     },
-  });
-  return { env, rig };
+    options.logs,
+  );
 }

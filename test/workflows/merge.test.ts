@@ -8,17 +8,15 @@ import {
   type Delivery,
 } from '@rapport/workflows';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testInfra } from '../harness/index.js';
 import {
   baseSettings,
   HOUR,
   interaction,
   LATENESS,
   MINUTE,
-  startRig,
-  workflowBundle,
+  startTimeSkippingRig,
   type Rig,
 } from './helpers.js';
 
@@ -33,16 +31,10 @@ let rig: Rig;
 const model = createModel();
 
 beforeAll(async () => {
-  await workflowBundle();
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: testInfra().temporalTestServer } },
-  });
-  rig = await startRig({
+  ({ env, rig } = await startTimeSkippingRig({
     label: 'wf-merge',
-    client: env.client,
-    temporalAddress: env.address,
     settings: baseSettings,
-  });
+  }));
 }, 60_000);
 
 afterAll(async () => {

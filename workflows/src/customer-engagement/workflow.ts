@@ -1,25 +1,12 @@
 import { withoutExchanges } from '@rapport/model';
+import { log, patched, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import {
-  ActivityFailure,
-  allHandlersFinished,
-  condition,
-  log,
-  patched,
-  proxyActivities,
-  proxyLocalActivities,
-  setHandler,
-} from '@temporalio/workflow';
-import {
-  AbsorbSchema,
   absorbSignal,
   CustomerEngagementInputSchema,
-  EventsSignalSchema,
   eventsSignal,
   followUpFinishedSignal,
-  FollowUpRequestSchema,
   followUpRequestSignal,
   followUpsQuery,
-  MergeIntoSchema,
   mergeIntoSignal,
   stateQuery,
   type CustomerEngagementInput,
@@ -27,20 +14,15 @@ import {
 } from '../shared/definitions.js';
 import { EngagementSettingsSchema } from '../shared/settings.js';
 import { workflowNow } from '../shared/time.js';
-import type { EngagementActivities, ToSurvivor } from './activities.js';
+import type { EngagementActivities } from './activities.js';
 import { Engagement, type Action } from './engine.js';
 import { LegacyEngagement } from './legacy-engine.js';
 import { runLegacy } from './legacy-run.js';
+import { startMerging } from './merging.js';
 import { startShell } from './shell.js';
 
 const { loadSettings } = proxyLocalActivities<EngagementActivities>({
   startToCloseTimeout: '10s',
-});
-
-/** Merges talk to other customers' workflows through the worker's client: retried until they answer. */
-const merging = proxyActivities<EngagementActivities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
 });
 
 /** The change that made purchases, renewals, paid invoices and deliveries exchanges. */
@@ -115,105 +97,18 @@ export async function customerEngagement(input: CustomerEngagementInput): Promis
     }
   };
 
-  /** Hand-overs of ids merged into this one. */
-  const takeAbsorbs = () => {
-    for (const payload of absorbs.splice(0)) {
-      const absorb = AbsorbSchema.safeParse(payload);
-      if (!absorb.success) log.warn('hand-over refused', { issues: absorb.error.issues });
-      else if (engine.absorb(absorb.data.from, absorb.data.snapshot, workflowNow())) {
-        log.info('customer merged in', { from: absorb.data.from });
-      } else log.info('hand-over already absorbed', { from: absorb.data.from });
-    }
-  };
-  /** The links taken name ids to merge into `into` (this customer, or its survivor). */
-  const askLinked = async (into: string) => {
-    for (const from of engine.takeAsks()) {
-      const asked = await merging.askToMerge({ from, into }).catch((error: unknown) => {
-        log.error('merge not asked', { from, error });
-        return null;
-      });
-      if (asked?.outcome === 'already_merged' && asked.mergedInto !== into) {
-        log.warn('linked id already merged elsewhere', { from, mergedInto: asked.mergedInto });
-      }
-    }
-  };
-  /** The survivor this customer is asked to merge into, if any. */
-  const mergeTarget = (): string | undefined => {
-    let target: string | undefined;
-    for (const payload of merges.splice(0)) {
-      const merge = MergeIntoSchema.safeParse(payload);
-      if (!merge.success) log.warn('merge refused', { issues: merge.error.issues });
-      else if (merge.data.into === customerId || engine.aliases.includes(merge.data.into)) {
-        log.warn('merge into itself or an id merged into it refused', merge.data);
-      } else if (target === undefined) target = merge.data.into;
-      else if (merge.data.into !== target) log.warn('second merge ignored', merge.data);
-    }
-    return target;
-  };
-  const send = async (into: string, message: ToSurvivor) => {
-    try {
-      await merging.sendToSurvivor(into, message);
-    } catch (error) {
-      if (!(error instanceof ActivityFailure)) throw error;
-      log.error('survivor refused for good', { into, kind: message.kind, error });
-    }
-  };
-
-  /**
-   * Merged into `into`: the running follow-up cancelled, the whole hand-over sent to the survivor,
-   * then whatever still reaches this workflow forwarded to it, until nothing is waiting: only then
-   * does it complete (a signal that comes in the completing task makes the server refuse the
-   * completion; the task runs again with it, and it is forwarded).
-   */
-  const mergeAway = async (into: string): Promise<MergedResult> => {
-    log.info('merging into', { into });
-    await perform(engine.mergedAway(into, workflowNow()));
-    await shell.stopPublishing();
-    await askLinked(into);
-    await send(into, { kind: 'absorb', absorb: { from: customerId, snapshot: engine.snapshot() } });
-    for (;;) {
-      await condition(allHandlersFinished);
-      if (!shell.woken()) return { mergedInto: into };
-      finished.splice(0);
-      if (mergeTarget() !== undefined) log.info('merged already', { into });
-      for (const payload of absorbs.splice(0)) {
-        const absorb = AbsorbSchema.safeParse(payload);
-        if (absorb.success) await send(into, { kind: 'absorb', absorb: absorb.data });
-      }
-      for (const payload of inbox.splice(0)) {
-        const signal = EventsSignalSchema.safeParse(payload);
-        if (!signal.success) continue;
-        const { forwardedBy } = signal.data;
-        const forwarded = forwardedBy !== undefined;
-        const { filtered, unfiltered } = engine.forwardable(signal.data.deliveries, { forwarded });
-        if (filtered.length > 0) {
-          await send(into, { kind: 'events', deliveries: filtered, forwardedBy: customerId });
-        }
-        if (unfiltered.length > 0) {
-          await send(into, {
-            kind: 'events',
-            deliveries: unfiltered,
-            ...(forwarded ? { forwardedBy } : {}),
-          });
-        }
-      }
-      for (const payload of requests.splice(0)) {
-        const request = FollowUpRequestSchema.safeParse(payload);
-        if (request.success) await send(into, { kind: 'followUpRequest', request: request.data });
-      }
-    }
-  };
+  const merging = startMerging({ ...around, merges, absorbs, engine, shell, perform });
 
   for (;;) {
-    takeAbsorbs();
+    merging.absorbHandOvers();
     await shell.takeSignals(
       (deliveries, forwardedBy) =>
         engine.receive(deliveries, workflowNow(), { forwarded: forwardedBy !== undefined }),
       (request) => perform(engine.requestFollowUp(request, workflowNow())),
     );
-    const into = mergeTarget();
-    if (into !== undefined) return mergeAway(into);
-    await askLinked(customerId);
+    const survivor = merging.takeSurvivor();
+    if (survivor !== undefined) return merging.mergeAway(survivor);
+    await merging.askLinkedToMerge(customerId);
     await perform(engine.advance(workflowNow()));
     if (await shell.handedOver()) continue;
     await shell.sleepUntil(engine.nextCheck(workflowNow()), { handOver: true });
