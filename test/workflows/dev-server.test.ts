@@ -1,6 +1,5 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@rapport/config';
 import { fetchTemporal } from '@rapport/infra';
 import { createModel, stateDifference } from '@rapport/model';
@@ -11,10 +10,16 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../harness/index.js';
-import { baseSettings, interaction, startRig, workflowBundle, type Rig } from './helpers.js';
+import {
+  baseSettings,
+  HISTORIES,
+  interaction,
+  startRig,
+  workflowBundle,
+  type Rig,
+} from './helpers.js';
 
 /** Histories recorded from real runs; later code must replay them (see docs/workflows.md). */
-const HISTORIES = fileURLToPath(new URL('./histories', import.meta.url));
 /** A small suggestion threshold makes the server ask for continue-as-new within the test. */
 const SUGGEST_AT = 40;
 /** Events are judged this long after they happened: real time, so short. */

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -108,6 +109,9 @@ export interface Rig {
   derived(customerId: string): Promise<StampedInteraction[]>;
   stop(): Promise<void>;
 }
+
+/** Recorded workflow histories, replayed on the current workflow code (dev-server.test.ts). */
+export const HISTORIES = fileURLToPath(new URL('./histories', import.meta.url));
 
 export interface RigOptions {
   readonly label: string;

@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createModel, stateDifference } from '@rapport/model';
 import { PROFILE_MERGED, type StampedInteraction } from '@rapport/schema';
 import {
@@ -8,10 +10,12 @@ import {
   type Delivery,
 } from '@rapport/workflows';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   baseSettings,
+  HISTORIES,
   HOUR,
   interaction,
   LATENESS,
@@ -135,6 +139,22 @@ describe('identity merges (time-skipping server)', () => {
     await signalTo(b, deliveriesOf([linked]));
     expect(await completed(a)).toEqual({ mergedInto: b });
     const merged = await rig.until(b, ({ view }) => view.aliases?.includes(a) === true);
+    // RAPPORT_RECORD_HISTORIES=1 refreshes the merge's histories, which dev-server.test.ts
+    // replays on the current workflow code with the others (only after a deliberate, patched()
+    // change, never to make a failing replay pass).
+    if (process.env['RAPPORT_RECORD_HISTORIES'] === '1') {
+      for (const [file, id] of [
+        ['merge-merged-customer-engagement.json', a],
+        ['merge-survivor-customer-engagement.json', b],
+      ] as const) {
+        const workflowId = customerWorkflowId(id);
+        const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+        await writeFile(
+          join(HISTORIES, file),
+          `${JSON.stringify({ workflowId, history: JSON.parse(historyToJSON(history)) as unknown }, null, 1)}\n`,
+        );
+      }
+    }
     expect(merged.view.counts).toMatchObject({ applied: 5, duplicates: 0 });
     expect(merged.view.openRequests.map(({ requestEventId }) => requestEventId)).toEqual([
       request.eventId,
