@@ -126,7 +126,7 @@ describe('bridge (dev server, Kafka)', () => {
 
   it('answers /healthz and /readyz; the worker too', async () => {
     const expected = [
-      [bridge.url, { kafka: 'ok', temporal: 'ok' }],
+      [bridge.url, { kafka: 'ok', redis: 'ok', temporal: 'ok' }],
       [stack.rig.worker.url, { worker: 'ok' }],
     ] as const;
     for (const [url, checks] of expected) {

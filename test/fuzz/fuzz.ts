@@ -58,6 +58,22 @@ const acceptingRefusals = {
   },
 };
 
+/**
+ * The same, plus 422 for the ingestion routes: the API's fuzz erases customers (`DELETE
+ * /v1/customers/{id}`, the same ids), and a valid event naming an erased customer is refused
+ * with `422 CUSTOMER_ERASED` (documented), whatever its shape.
+ */
+const acceptingRefusalsAndErasures = {
+  checks: {
+    positive_data_acceptance: {
+      'expected-statuses': [
+        ...acceptingRefusals.checks.positive_data_acceptance['expected-statuses'],
+        '422',
+      ],
+    },
+  },
+};
+
 interface Target {
   readonly service: ServiceFuzz['service'];
   readonly url: string;
@@ -85,7 +101,7 @@ function targets(gateway: string, api: string): Target[] {
           // event dated more than 5 minutes ahead, over 32 KB once serialised, a Segment call
           // whose mapped event is not a valid one, a source not in RAPPORT_CLIENT_SOURCES.
           path: '^/v1/(?!channels/)',
-          settings: acceptingRefusals,
+          settings: acceptingRefusalsAndErasures,
         },
       ],
     },
