@@ -69,6 +69,10 @@ beforeAll(async () => {
     client: env.client,
     temporalAddress: env.address,
     settings,
+    // In two full runs of the suite (this file's own dev server beside two other test files) the
+    // workflow answered no query within 2 s for 40 s, and no run of it alone ever missed: queries
+    // here get 8 s each.
+    queryTimeoutMs: 8_000,
   });
 }, 60_000);
 

@@ -119,6 +119,11 @@ export interface RigOptions {
   readonly temporalAddress: string;
   readonly settings?: EngagementSettingsInput;
   readonly overrides?: Record<string, string>;
+  /**
+   * How long one query of a workflow may take (default 2 s): a dev server of the test's own on a
+   * machine loaded by two other test files answers slower than the shared one.
+   */
+  readonly queryTimeoutMs?: number;
 }
 
 export async function startRig(options: RigOptions): Promise<Rig> {
@@ -146,11 +151,12 @@ export async function startRig(options: RigOptions): Promise<Rig> {
   const describe = async (customerId: string) => {
     // Bounded: the time-skipping server never answers a query that races a continue-as-new, and
     // the client's retries can outlive the call's deadline, so the wait is bounded here too.
-    const query = options.client.connection.withDeadline(Date.now() + 2_000, () =>
+    const bound = options.queryTimeoutMs ?? 2_000;
+    const query = options.client.connection.withDeadline(Date.now() + bound, () =>
       describeCustomer(options.client, customerId),
     );
     query.catch(() => undefined); // Abandoned if the bound below wins.
-    const found = await Promise.race([query, unanswered(2_500, customerId)]);
+    const found = await Promise.race([query, unanswered(bound + 500, customerId)]);
     if (found === null) throw new Error(`no workflow for ${customerId}`);
     return found;
   };
