@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { z } from 'zod';
 import { defineIdentityScripts } from './scripts.js';
 
@@ -45,6 +45,9 @@ const parseMembers = (json: string): string[] =>
   json === '{}' ? [] : MembersSchema.parse(JSON.parse(json));
 
 const ERASE_ATTEMPTS = 5;
+/** Keyed hashes remembered: the same customers come again and again, an HMAC costs microseconds. */
+const HASHES_KEPT = 50_000;
+const RouteReplySchema = z.array(z.string());
 
 /**
  * The identity map and the suppression list, in the `{identity}` hash slot of Redis. The gateway
@@ -55,6 +58,7 @@ const ERASE_ATTEMPTS = 5;
  */
 export class Identities {
   readonly #keys: { links: string; pending: string; members: string; suppressed: string };
+  readonly #hashes = new Map<string, string>();
 
   constructor(
     private readonly redis: Redis,
@@ -72,7 +76,15 @@ export class Identities {
 
   /** The keyed hash an erased id is remembered by. */
   hashOf(id: string): string {
-    return createHmac('sha256', this.options.erasureKey).update(id).digest('base64url');
+    let hash = this.#hashes.get(id);
+    if (hash === undefined) {
+      hash = createHmac('sha256', this.options.erasureKey).update(id).digest('base64url');
+      // Oldest first out: a Map iterates in insertion order.
+      if (this.#hashes.size >= HASHES_KEPT)
+        this.#hashes.delete(this.#hashes.keys().next().value ?? '');
+      this.#hashes.set(id, hash);
+    }
+    return hash;
   }
 
   /**
@@ -125,21 +137,40 @@ export class Identities {
    * never merged), or `null` when the person was erased. One round trip for any number of ids.
    */
   async route(ids: readonly string[]): Promise<Map<string, string | null>> {
+    const pipeline = this.redis.pipeline();
+    const routes = this.queueRoute(pipeline, ids);
+    const [[error, reply] = [null, []]] = (await pipeline.exec()) ?? [];
+    if (error) throw error;
+    return routes(reply);
+  }
+
+  /**
+   * `route` as one command of a caller's pipeline, so that it costs no round trip of its own:
+   * returns the reading of that command's reply.
+   */
+  queueRoute(
+    pipeline: ChainableCommander,
+    ids: readonly string[],
+  ): (reply: unknown) => Map<string, string | null> {
     const unique = [...new Set(ids)];
-    const routes = new Map<string, string | null>();
-    if (unique.length === 0) return routes;
-    const reply = await this.redis.rapportIdentityRoute(
-      this.#keys.links,
-      this.#keys.suppressed,
-      unique.length,
-      ...unique,
-      ...unique.map((id) => this.hashOf(id)),
-    );
-    unique.forEach((id, index) => {
-      const root = reply[index];
-      routes.set(id, root === '' || root === undefined ? null : root);
-    });
-    return routes;
+    if (unique.length > 0) {
+      pipeline.rapportIdentityRoute(
+        this.#keys.links,
+        this.#keys.suppressed,
+        unique.length,
+        ...unique,
+        ...unique.map((id) => this.hashOf(id)),
+      );
+    } else pipeline.echo('');
+    return (reply) => {
+      const roots = unique.length === 0 ? [] : RouteReplySchema.parse(reply);
+      return new Map(
+        unique.map((id, index) => {
+          const root = roots[index];
+          return [id, root === '' || root === undefined ? null : root] as const;
+        }),
+      );
+    };
   }
 
   /** Which of the ids were erased; one round trip. */

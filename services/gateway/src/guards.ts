@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis, Result } from 'ioredis';
+import type { ChainableCommander, Redis, Result } from 'ioredis';
 
 /**
  * Per-event claim states in Redis. `pending` lives only while a publish is in flight (so a crash
@@ -74,7 +74,7 @@ export class Guards {
 
   /**
    * Admits a request in one round trip: takes `events.length` from the write key's budget for this
-   * second and claims each event (`SET NX GET`). A new id becomes pending; an acked id is a
+   * second and claims each event (`SET NX GET`), beside the caller's `alongside` command. A new id becomes pending; an acked id is a
    * duplicate of an acknowledged event; a pending id is being accepted by another request. When
    * the budget refuses, the claims just made are released and `admitted` is false.
    */
@@ -82,8 +82,11 @@ export class Guards {
     request: { readonly budget: string; readonly scope: DedupScope },
     events: readonly EventRef[],
     nowMs: number,
-  ): Promise<{ admitted: boolean; outcomes: ClaimOutcome[] }> {
+    alongside?: (pipeline: ChainableCommander) => void,
+  ): Promise<{ admitted: boolean; outcomes: ClaimOutcome[]; alongside: unknown }> {
     const pipeline = this.redis.pipeline();
+    // One command of the caller's in the same round trip (the identity routing), first.
+    alongside?.(pipeline);
     pipeline.rapportTakeBudget(
       this.budgetKey(request.budget, nowMs),
       events.length,
@@ -93,19 +96,22 @@ export class Guards {
       const key = this.seenKey(request.scope, event);
       pipeline.set(key, PENDING, 'PX', this.options.pendingTtlMs, 'NX', 'GET');
     }
-    const [budget, ...claims] = (await pipeline.exec()) ?? [];
+    const replies = (await pipeline.exec()) ?? [];
+    const extra = alongside === undefined ? undefined : replies.shift();
+    if (extra?.[0]) throw extra[0];
+    const [budget, ...claims] = replies;
     const outcomes = claims.map(([error, previous]): ClaimOutcome => {
       if (error) throw error;
       if (previous === null) return 'new';
       return previous === ACKED ? 'duplicate' : 'in_flight';
     });
     if (budget?.[0]) throw budget[0];
-    if (budget?.[1] === 1) return { admitted: true, outcomes };
+    if (budget?.[1] === 1) return { admitted: true, outcomes, alongside: extra?.[1] };
     await this.release(
       request.scope,
       events.filter((_, index) => outcomes[index] === 'new'),
     );
-    return { admitted: false, outcomes };
+    return { admitted: false, outcomes, alongside: extra?.[1] };
   }
 
   /** After Kafka acknowledged: the ids stay known for the dedup window. */

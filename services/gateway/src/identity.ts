@@ -96,17 +96,17 @@ export function linkEvent(
 }
 
 /**
- * Each event keyed by the id that survives its customer: the links on the log, then the edges
- * this request decides (published with these events, in the same call). Refuses the request,
- * naming each event's path, if any names an erased customer.
+ * Each event keyed by the id that survives its customer (`routes`: the links on the log, read by
+ * `Identities.queueRoute`), then by the edges this request decides (published with these events,
+ * in the same call). Refuses the request, naming each event's path, if any names an erased
+ * customer.
  */
-export async function routeEvents<T extends Interaction>(
-  identities: Identities,
+export function routeEvents<T extends Interaction>(
+  routes: ReadonlyMap<string, string | null>,
   events: readonly T[],
   decided: readonly Edge[],
   pathOf: PathOf,
-): Promise<T[]> {
-  const routes = await identities.route(events.map((event) => event.customerId));
+): T[] {
   const overlay = new Map(decided.map((edge) => [edge.from, edge.into]));
   const erased: string[] = [];
   const routed = events.map((event, index) => {

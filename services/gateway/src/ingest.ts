@@ -63,15 +63,38 @@ export async function ingest(
 ): Promise<IngestOutcome> {
   const now = deps.now();
   const decided = await decideLinks(deps.identities, context.links ?? []);
-  const routed = await routeEvents(
-    deps.identities,
-    events,
-    decided.edges,
-    context.pathOf ?? ((index) => `events.${index}`),
-  );
-  const routedById = new Map(routed.map((event) => [event.eventId, event]));
   const unique = firstOfEachEventId(events);
-  const { admitted, outcomes } = await deps.guards.admit(context, unique, now);
+  let readRoutes: (reply: unknown) => ReadonlyMap<string, string | null> = () => new Map();
+  const { admitted, outcomes, alongside } = await deps.guards.admit(
+    context,
+    unique,
+    now,
+    (pipeline) => {
+      readRoutes = deps.identities.queueRoute(
+        pipeline,
+        events.map((event) => event.customerId),
+      );
+    },
+  );
+  let routed: Interaction[];
+  try {
+    routed = routeEvents(
+      readRoutes(alongside),
+      events,
+      decided.edges,
+      context.pathOf ?? ((index) => `events.${index}`),
+    );
+  } catch (error) {
+    // An erased customer: the claims just taken are given back (a refused budget gave them back).
+    if (admitted) {
+      await deps.guards.release(
+        context.scope,
+        unique.filter((_, index) => outcomes[index] === 'new'),
+      );
+    }
+    throw error;
+  }
+  const routedById = new Map(routed.map((event) => [event.eventId, event]));
   if (!admitted) {
     throw new ApiError(
       429,
