@@ -20,6 +20,9 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
+          // Pure tests: one module cache per worker for all of them, instead of each file loading
+          // zod and the packages again (the unit files alone: 28 s isolated, 10 s shared).
+          isolate: false,
           include: [
             'packages/*/src/**/*.test.ts',
             'services/*/src/**/*.test.ts',
