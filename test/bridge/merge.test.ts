@@ -1,10 +1,11 @@
 import { startBridge, type StartedBridge } from '@rapport/bridge';
 import { createLogger } from '@rapport/lifecycle';
-import { PROFILE_MERGED, type StampedInteraction } from '@rapport/schema';
+import type { StampedInteraction } from '@rapport/schema';
 import { customerWorkflowId } from '@rapport/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { interaction, MINUTE } from '../workflows/helpers.js';
 import { startStack, type Stack } from './helpers.js';
+import { linkEvent } from '../identity/links.js';
 
 /*
  * A merged customer's workflow completes; the bridge, signalling it later (its identity lookup
@@ -27,14 +28,9 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-function link(from: string, into: string, at: number): StampedInteraction {
-  return interaction(into, at, {
-    type: PROFILE_MERGED,
-    direction: 'inbound',
-    channel: 'identity',
-    properties: { from, into, via: 'api', asked: { from, into } },
-  });
-}
+/** The link as the gateway publishes it, an event of the survivor (test/identity/links.ts). */
+const link = (from: string, into: string, at: number): StampedInteraction =>
+  linkEvent(from, into, new Date(at).toISOString());
 
 describe('bridge and merged customers (dev server, Kafka)', () => {
   it("a merged id's later events reach its survivor, once", async () => {

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createModel, stateDifference } from '@rapport/model';
-import { PROFILE_MERGED, type StampedInteraction } from '@rapport/schema';
+import type { StampedInteraction } from '@rapport/schema';
 import {
   customerWorkflowId,
   deliverToSurvivor,
@@ -23,6 +23,7 @@ import {
   startTimeSkippingRig,
   type Rig,
 } from './helpers.js';
+import { linkEvent } from '../identity/links.js';
 
 /*
  * Identity merges (issue 21) on a time-skipping server: the survivor asks the merged id's
@@ -60,14 +61,9 @@ function deliveriesOf(events: readonly StampedInteraction[]): Delivery[] {
 const signalTo = (target: string, deliveries: readonly Delivery[]) =>
   signalCustomer(env.client, rig.config.temporal.taskQueue, target, deliveries);
 
-function link(from: string, into: string, at: number): StampedInteraction {
-  return interaction(into, at, {
-    type: PROFILE_MERGED,
-    direction: 'inbound',
-    channel: 'identity',
-    properties: { from, into, via: 'api', asked: { from, into } },
-  });
-}
+/** The link as the gateway publishes it, an event of the survivor (test/identity/links.ts). */
+const link = (from: string, into: string, at: number): StampedInteraction =>
+  linkEvent(from, into, new Date(at).toISOString());
 
 /** The workflow's result once it completed (polled by describe: no time skipped for it). */
 async function completed(customerId: string): Promise<unknown> {
@@ -268,7 +264,8 @@ describe('identity merges (time-skipping server)', () => {
     await signalTo(b, [...counted, ...early]);
     await rig.until(b, ({ view }) => view.heldAliases === 2);
     const first = deliveriesOf([link(a, b, now)]);
-    const second = deliveriesOf([link(a, b, now)]); // the gateway decided it twice
+    // The gateway decided it twice (a retried request): the same edge, the same eventId.
+    const second = deliveriesOf([link(a, b, now)]);
     await signalTo(b, [...first, ...second]);
     await signalTo(b, deliveriesOf([first[0]?.event as StampedInteraction])); // a duplicate on the log
     expect(await completed(a)).toEqual({ mergedInto: b });
@@ -278,8 +275,9 @@ describe('identity merges (time-skipping server)', () => {
         ({ view }) => view.aliases?.includes(a) === true && view.heldAliases === undefined,
       )
     ).view;
-    // a's event, b's held copy of it (a repeat), a's early one, the two links; the log's copy.
-    expect(view.counts).toMatchObject({ applied: 4, duplicates: 2 });
+    // Applied: a's event, a's early one, the link. Repeats: b's held copy of a's event, the
+    // link's second publication, the log's copy of the link.
+    expect(view.counts).toMatchObject({ applied: 3, duplicates: 3 });
     expect(view.aliases).toEqual([a]);
   }, 30_000);
 

@@ -1,10 +1,11 @@
 import { createModel, stateDifference } from '@rapport/model';
-import { PROFILE_MERGED, type StampedInteraction } from '@rapport/schema';
+import type { StampedInteraction } from '@rapport/schema';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Delivery, Snapshot } from '../shared/definitions.js';
 import { EngagementSettingsSchema, type Trigger } from '../shared/settings.js';
 import { Engagement, type Action } from './engine.js';
+import { linkFields, stamped, type EventFields } from './testing.js';
 
 /*
  * Identity merges (issue 21): a customer id merged into another hands its whole ledger over, and
@@ -34,33 +35,12 @@ const settings = EngagementSettingsSchema.parse({
 });
 
 let sequence = 0;
-function event(
-  customerId: string,
-  at: number,
-  fields: Partial<StampedInteraction> & Pick<StampedInteraction, 'type' | 'direction'>,
-): StampedInteraction {
+function event(customerId: string, at: number, fields: EventFields): StampedInteraction {
   sequence += 1;
-  const instant = new Date(at).toISOString();
-  return {
-    eventId: `m${sequence}`,
-    customerId,
-    channel: 'email',
-    occurredAt: instant,
-    receivedAt: instant,
-    source: 'http',
-    ...fields,
-  };
+  return stamped(`m${sequence}`, customerId, at, fields);
 }
 
-/** The identity link `from` → `into`, as the gateway publishes it (an event of the survivor). */
-function link(from: string, into: string, at: number): StampedInteraction {
-  return event(into, at, {
-    type: PROFILE_MERGED,
-    direction: 'inbound',
-    channel: 'identity',
-    properties: { from, into, via: 'api', asked: { from, into } },
-  });
-}
+const link = (from: string, into: string, at: number) => event(into, at, linkFields(from, into));
 
 /** As the bridge delivers: per customer id, partition 0, offsets counting up. */
 function courier() {

@@ -9,6 +9,7 @@ import {
   type Trigger,
 } from '../shared/settings.js';
 import { Engagement, type Action } from './engine.js';
+import { stamped, type EventFields } from './testing.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -45,22 +46,9 @@ function engine(overrides: Partial<EngagementSettingsInput> = {}, customerId = '
 }
 
 let sequence = 0;
-function event(
-  at: number,
-  fields: Partial<StampedInteraction> & Pick<StampedInteraction, 'type' | 'direction'>,
-  customerId = 'c1',
-): StampedInteraction {
+function event(at: number, fields: EventFields, customerId = 'c1'): StampedInteraction {
   sequence += 1;
-  const instant = new Date(at).toISOString();
-  return {
-    eventId: `e${sequence}`,
-    customerId,
-    channel: 'email',
-    occurredAt: instant,
-    receivedAt: instant,
-    source: 'http',
-    ...fields,
-  };
+  return stamped(`e${sequence}`, customerId, at, fields);
 }
 
 let offset = 0;

@@ -1,0 +1,34 @@
+import { PROFILE_MERGED, type StampedInteraction } from '@rapport/schema';
+
+/** What a test names of an event; the rest is an email from the customer's side. */
+export type EventFields = Partial<StampedInteraction> &
+  Pick<StampedInteraction, 'type' | 'direction'>;
+
+/** A stamped event as the log holds it, at `at` (epoch ms), for the engine's unit tests. */
+export function stamped(
+  eventId: string,
+  customerId: string,
+  at: number,
+  fields: EventFields,
+): StampedInteraction {
+  const instant = new Date(at).toISOString();
+  return {
+    eventId,
+    customerId,
+    channel: 'email',
+    occurredAt: instant,
+    receivedAt: instant,
+    source: 'http',
+    ...fields,
+  };
+}
+
+/** The identity link `from` → `into`, as the gateway publishes it (an event of the survivor). */
+export function linkFields(from: string, into: string): EventFields {
+  return {
+    type: PROFILE_MERGED,
+    direction: 'inbound',
+    channel: 'identity',
+    properties: { from, into, via: 'api', asked: { from, into } },
+  };
+}
