@@ -11,10 +11,10 @@ export default defineConfig({
   test: {
     reporters: ['default', './test/harness/summary-reporter.ts'],
     // Integration suites spend most of their time waiting on servers (consumer groups, timers,
-    // processes starting), not computing: several files at a time keep two cores busy where one
-    // (vitest's default here) left them mostly idle. Four measured 207 s against three's 215–217 s
-    // from a fresh clone (docs/performance.md).
-    maxWorkers: 4,
+    // processes starting), not computing: three files at a time keep two cores busy where one
+    // (vitest's default here) left them mostly idle. Four were no faster over two runs, and loaded
+    // the cores so that a time-skipping test timed out (docs/performance.md).
+    maxWorkers: 3,
     minWorkers: 1,
     projects: [
       {
