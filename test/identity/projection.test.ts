@@ -160,6 +160,29 @@ describe('identity merges in the read model', () => {
     expect((await r.read('b4'))?.state.n).toBe(5);
   });
 
+  it('counts a chain once when a crash left its middle a pointer not yet absorbed', async () => {
+    const r = rig();
+    const a = [event('a7'), event('a7')];
+    const b = [event('b7', 'email.opened')];
+    const c = [event('c7', 'support.ticket_opened')];
+    await r.feed(1, a);
+    await r.feed(2, b);
+    await r.feed(3, c);
+    const first = link('a7', 'b7');
+    const firstBatch = await r.feed(2, [first]);
+    // The link b7 → c7 got as far as making b7 a pointer when the projector died.
+    const stored = await r.read('b7');
+    const empty = Buffer.from([]);
+    expect(
+      (await t.store.writer.tombstone(r.generation, 'b7', stored!.revision, 'c7', empty)).outcome,
+    ).toBe('applied');
+    // Redelivered, the earlier link comes first: a7's state is in b7, on its way to c7.
+    await r.redeliver(firstBatch);
+    const second = link('b7', 'c7');
+    await r.feed(3, [second]);
+    await expectExactly(r, 'c7', [...a, ...b, ...c, first, second]);
+  });
+
   it('takes the merged id out of the lists', async () => {
     const r = rig();
     await r.feed(1, [event('a5')]);

@@ -52,7 +52,11 @@ export class Merger {
     const { generation } = this;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
       const whole = await this.writer.loadWhole(generation, link.from);
-      if (whole.stored?.mergedInto !== undefined) return this.#absorb(link.from, whole, context);
+      if (whole.stored?.mergedInto !== undefined) {
+        // A redelivery after a crash between the pointer and its removal from the lists.
+        await this.writer.unindex(generation, link.from, whole.stored.revision);
+        return this.#absorb(link.from, whole, context);
+      }
       const outcome = await this.writer.tombstone(
         generation,
         link.from,
@@ -110,14 +114,24 @@ export class Merger {
     throw conflicted(id);
   }
 
-  /** The survivor of a pointer absorbs it, unless it has (then nothing is written). */
+  /**
+   * The survivor of a pointer absorbs it, unless its state is there already: held by the
+   * survivor, or by a pointer on the way that absorbed it before it was merged further (its
+   * record, `a:<id>` included, then reaches the survivor with it). The pointers on the way are
+   * absorbed first, nearest the survivor first, so that what they hold is where it belongs
+   * before this one is weighed: a state is folded into the survivor once, whichever pointer of a
+   * chain a redelivery, a crash or another projector meets first.
+   */
   async #absorb(id: string, merged: WholeRecord, context: PlanContext): Promise<Merged> {
     const { stored } = merged;
-    if (stored?.mergedInto === undefined) return { entries: [], duplicates: 0, touched: [] };
+    if (stored?.mergedInto === undefined) return NOTHING;
+    const next = await this.writer.loadWhole(this.generation, stored.mergedInto);
+    const before = await this.#absorb(stored.mergedInto, next, context);
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
-      const survivor = await this.#survivor(stored.mergedInto);
-      if (survivor.whole.aliases.has(aliasField(id))) {
-        return { entries: [], duplicates: 0, touched: [] };
+      const path = await this.#path(stored.mergedInto);
+      const survivor = path.at(-1);
+      if (survivor === undefined || path.some(({ whole }) => whole.aliases.has(aliasField(id)))) {
+        return before;
       }
       const into: StoredCustomer | undefined = survivor.whole.stored;
       const state = into === undefined ? stored.state : this.model.merge(into.state, stored.state);
@@ -132,23 +146,28 @@ export class Merger {
         timeline: await this.writer.timelineEntries(this.generation, id),
       });
       if (outcome.outcome === 'conflict') continue;
-      if (outcome.outcome === 'stale') return { entries: [], duplicates: 0, touched: [] };
+      if (outcome.outcome === 'stale') return before;
       return {
-        entries: [this.planner.indexEntry(survivor.id, outcome.revision, state, context, null)],
+        entries: [
+          ...before.entries,
+          this.planner.indexEntry(survivor.id, outcome.revision, state, context, null),
+        ],
         duplicates: 0,
-        touched: [survivor.id],
+        touched: [...before.touched, survivor.id],
       };
     }
     throw conflicted(id);
   }
 
-  /** The end of a chain of pointers, with its whole record. */
-  async #survivor(start: string): Promise<{ id: string; whole: WholeRecord }> {
+  /** The chain of pointers from `start` to the survivor at its end, each with its whole record. */
+  async #path(start: string): Promise<{ id: string; whole: WholeRecord }[]> {
+    const path: { id: string; whole: WholeRecord }[] = [];
     let id = start;
     for (let hops = 0; hops < MAX_CHAIN; hops += 1) {
       const whole = await this.writer.loadWhole(this.generation, id);
+      path.push({ id, whole });
       const next = whole.stored?.mergedInto;
-      if (next === undefined) return { id, whole };
+      if (next === undefined) return path;
       id = next;
     }
     throw new StoreError(
@@ -156,7 +175,17 @@ export class Merger {
       `the identity chain from ${start} is longer than ${MAX_CHAIN} links`,
     );
   }
+
+  /** The end of a chain of pointers, with its whole record. */
+  async #survivor(start: string): Promise<{ id: string; whole: WholeRecord }> {
+    const path = await this.#path(start);
+    const survivor = path.at(-1);
+    if (survivor === undefined) throw conflicted(start);
+    return survivor;
+  }
 }
+
+const NOTHING: Merged = { entries: [], duplicates: 0, touched: [] };
 
 const conflicted = (id: string) =>
   new StoreError('STORE_CONFLICT', `customer ${id} kept changing during a merge`, {
