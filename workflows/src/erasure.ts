@@ -41,6 +41,9 @@ export async function eraseCustomerWorkflows(
       `WorkflowId STARTS_WITH ${filterLiteral(`followup:${id}:`)}`,
     ].join(' OR ');
     for await (const run of client.workflow.list({ query })) {
+      // Ids may hold `:`: `followup:acme:` also starts the follow-ups of `acme:eu`. Theirs end
+      // in `<trigger>:<instant>` right after the prefix.
+      if (!isTheirs(run.workflowId, id)) continue;
       if (run.status.name === 'RUNNING') {
         await client.workflow
           .getHandle(run.workflowId, run.runId)
@@ -58,6 +61,13 @@ export async function eraseCustomerWorkflows(
     }
   }
   return { terminated, deleted };
+}
+
+/** Whether a workflow listed for `customerId` is theirs: their engagement or a follow-up of theirs. */
+export function isTheirs(workflowId: string, customerId: string): boolean {
+  if (workflowId === customerWorkflowId(customerId)) return true;
+  const prefix = `followup:${customerId}:`;
+  return workflowId.startsWith(prefix) && /^[a-z_]+:\d+$/.test(workflowId.slice(prefix.length));
 }
 
 /** A run closed or deleted meanwhile (a second erasure, the server's own cleanup) is fine. */

@@ -196,21 +196,22 @@ export class Identities {
   }
 
   /**
-   * Erases the person `id` belongs to from the map, and suppresses every id of theirs: links
-   * naming them are refused and their events are refused or skipped from now on. Returns the
-   * person as they were. Retries when a link merged someone into them meanwhile.
+   * Suppresses the person `id` belongs to, every id merged into them included: links naming them
+   * are refused and their events are refused or skipped from now on. Returns the person. Their
+   * edges stay (so that an erasure cut short finds them again) until `forget`. Retries when the
+   * person changed meanwhile.
    */
-  async erase(id: string): Promise<Person> {
+  async suppress(id: string): Promise<Person> {
+    const { links, pending, members, suppressed } = this.#keys;
     for (let attempt = 1; ; attempt += 1) {
       const [root, membersJson] = await this.redis.rapportIdentityPerson(
-        this.#keys.links,
-        this.#keys.pending,
-        this.#keys.members,
+        links,
+        pending,
+        members,
         id,
       );
       const ids = [root, ...parseMembers(membersJson)];
-      const { links, pending, members, suppressed } = this.#keys;
-      const done = await this.redis.rapportIdentityErase(
+      const done = await this.redis.rapportIdentitySuppress(
         links,
         pending,
         members,
@@ -226,5 +227,25 @@ export class Identities {
         throw new Error(`the identities of ${root} kept changing during ${attempt} attempts`);
       }
     }
+  }
+
+  /** The last step of an erasure: the person's edges and members leave the map. */
+  async forget(person: Person): Promise<void> {
+    const { links, pending, members } = this.#keys;
+    await this.redis.rapportIdentityForget(
+      links,
+      pending,
+      members,
+      person.id,
+      person.id,
+      ...person.merged,
+    );
+  }
+
+  /** `suppress`, then `forget`: for callers with nothing to remove in between. */
+  async erase(id: string): Promise<Person> {
+    const person = await this.suppress(id);
+    await this.forget(person);
+    return person;
   }
 }

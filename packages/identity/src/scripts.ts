@@ -64,15 +64,16 @@ end
 return {1, rootInto, merged, unpack(unpublished)}`;
 
 /**
- * Edges now on the log: routing follows them from here on.
+ * Edges now on the log: routing follows them from here on. Only edges still pending: one an
+ * erasure removed meanwhile stays removed (and its ids with it).
  * KEYS: links, pending. ARGV: from, into, from, into, …
  */
 const CONFIRM = `
 for at = 1, #ARGV - 1, 2 do
   if redis.call('HGET', KEYS[2], ARGV[at]) == ARGV[at + 1] then
     redis.call('HDEL', KEYS[2], ARGV[at])
+    redis.call('HSET', KEYS[1], ARGV[at], ARGV[at + 1])
   end
-  redis.call('HSET', KEYS[1], ARGV[at], ARGV[at + 1])
 end
 return 1`;
 
@@ -107,21 +108,33 @@ if type(root) == 'table' then return root end
 return {root, redis.call('HGET', KEYS[3], root) or '[]'}`;
 
 /**
- * Erases a person: their ids' hashes join the suppression list and their edges and members go,
- * unless someone was merged into them since the caller read them (then 0: read and try again).
+ * Suppresses a person: their ids' hashes join the suppression list, unless the person changed
+ * since the caller read them (someone merged into them, or they into someone: then 0, read and
+ * try again). Their edges and members stay, so that an erasure cut short can be completed; FORGET
+ * removes them once it is.
  * KEYS: links, pending, members, suppressed. ARGV: root, the members JSON as read, n, n ids,
  * n hashes.
  */
-const ERASE = `
+const SUPPRESS = `
 local links, pending, members, suppressed = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 if (redis.call('HGET', members, ARGV[1]) or '[]') ~= ARGV[2] then return 0 end
-local n = tonumber(ARGV[3])
-for at = 4, n + 3 do
-  redis.call('HDEL', links, ARGV[at])
-  redis.call('HDEL', pending, ARGV[at])
-  redis.call('SADD', suppressed, ARGV[at + n])
+if redis.call('HEXISTS', links, ARGV[1]) == 1 or redis.call('HEXISTS', pending, ARGV[1]) == 1 then
+  return 0
 end
-redis.call('HDEL', members, ARGV[1])
+local n = tonumber(ARGV[3])
+for at = 4, n + 3 do redis.call('SADD', suppressed, ARGV[at + n]) end
+return 1`;
+
+/**
+ * Forgets a suppressed person's edges and members: the last step of an erasure.
+ * KEYS: links, pending, members. ARGV: root, then the ids.
+ */
+const FORGET = `
+for at = 2, #ARGV do
+  redis.call('HDEL', KEYS[1], ARGV[at])
+  redis.call('HDEL', KEYS[2], ARGV[at])
+end
+redis.call('HDEL', KEYS[3], ARGV[1])
 return 1`;
 
 declare module 'ioredis' {
@@ -145,13 +158,19 @@ declare module 'ioredis' {
       members: string,
       id: string,
     ): Result<[string, string], Context>;
-    rapportIdentityErase(
+    rapportIdentitySuppress(
       links: string,
       pending: string,
       members: string,
       suppressed: string,
       ...args: (string | number)[]
     ): Result<0 | 1, Context>;
+    rapportIdentityForget(
+      links: string,
+      pending: string,
+      members: string,
+      ...args: string[]
+    ): Result<1, Context>;
   }
 }
 
@@ -161,5 +180,6 @@ export function defineIdentityScripts(redis: Redis): void {
   redis.defineCommand('rapportIdentityConfirm', { numberOfKeys: 2, lua: CONFIRM });
   redis.defineCommand('rapportIdentityRoute', { numberOfKeys: 2, lua: ROUTE });
   redis.defineCommand('rapportIdentityPerson', { numberOfKeys: 3, lua: PERSON });
-  redis.defineCommand('rapportIdentityErase', { numberOfKeys: 4, lua: ERASE });
+  redis.defineCommand('rapportIdentitySuppress', { numberOfKeys: 4, lua: SUPPRESS });
+  redis.defineCommand('rapportIdentityForget', { numberOfKeys: 3, lua: FORGET });
 }

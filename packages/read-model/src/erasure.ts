@@ -17,8 +17,22 @@ const STREAM_PAGE = 1_000;
 const ScanReplySchema = z.tuple([z.string(), z.array(z.string())]);
 const StreamPageSchema = z.array(z.tuple([z.string(), z.array(z.string())]));
 
-/** The hash tag of a key (`{alice}`), where a customer's keys carry their id. */
-const tagOf = (key: string): string | undefined => /\{([^{}]*)\}/.exec(key)?.[1];
+/**
+ * Whether a key is one of these customers': a record and its history and timeline lists
+ * (`<prefix><generation>:{id}`, `…:h`, `…:e`) or a dedup claim of the gateway's
+ * (`<prefix>{id}:seen…`). Nothing else, even where a tag spells one of their ids: the indexes
+ * (`{index}`), the identity map (`{identity}`), a channel's signed requests (`{webhook:x}`).
+ */
+function isCustomerKey(key: string, prefix: string, ids: ReadonlySet<string>): boolean {
+  const open = key.indexOf('{', prefix.length);
+  const close = key.indexOf('}', open + 1);
+  if (open < 0 || close < 0 || !ids.has(key.slice(open + 1, close))) return false;
+  const before = key.slice(prefix.length, open);
+  const after = key.slice(close + 1);
+  const record = /^[^:{}]+:$/.test(before) && ['', ':h', ':e'].includes(after);
+  const claim = before === '' && /^:seen(?:\{[^{}]*\})?:/.test(after);
+  return record || claim;
+}
 
 /**
  * Removes everything Redis holds under the given customer ids: every key whose hash tag is one of
@@ -32,9 +46,6 @@ export async function eraseFromReadModel(
   ids: readonly string[],
 ): Promise<ReadModelErasure> {
   const wanted = new Set(ids);
-  // Keys of everyone's (the indexes, the identity map) are tagged too: never a customer's, even
-  // one whose id is `index`.
-  const shared = [`${keys.prefix}{index}`, `${keys.prefix}{identity}`];
   const doomed: string[] = [];
   const schedules: string[] = [];
   let cursor = '0';
@@ -44,10 +55,10 @@ export async function eraseFromReadModel(
     );
     cursor = next;
     for (const key of found) {
-      const tag = tagOf(key);
-      if (shared.some((start) => key.startsWith(start))) {
-        if (tag === 'index' && key.endsWith(':schedule')) schedules.push(key);
-      } else if (tag !== undefined && wanted.has(tag)) doomed.push(key);
+      if (isCustomerKey(key, keys.prefix, wanted)) doomed.push(key);
+      else if (key.startsWith(`${keys.prefix}{index}:`) && key.endsWith(':schedule')) {
+        schedules.push(key);
+      }
     }
   } while (cursor !== '0');
   let removedKeys = 0;

@@ -47,7 +47,7 @@ const retention = (ms: number | undefined) =>
  * 503 from Temporal, say) completes what was left.
  */
 export async function erasePerson(deps: PrivacyDeps, id: string): Promise<ErasureReceipt> {
-  const person = await deps.identities.erase(id);
+  const person = await deps.identities.suppress(id);
   const ids = [person.id, ...person.merged];
   const first = await eraseFromReadModel(deps.redis, deps.keys, ids);
   const firstRuns = await deps.workflows.erase(ids);
@@ -57,6 +57,9 @@ export async function erasePerson(deps: PrivacyDeps, id: string): Promise<Erasur
   if (held) await sleep(SETTLE_MS);
   const second = held ? await eraseFromReadModel(deps.redis, deps.keys, ids) : none;
   const secondRuns = held ? await deps.workflows.erase(ids) : { terminated: 0, deleted: 0 };
+  // Last: until here an erasure cut short (Temporal away, the API stopped) finds the person's
+  // ids again when it is asked again.
+  await deps.identities.forget(person);
   const sum = (a: ReadModelErasure, b: ReadModelErasure): ReadModelErasure => ({
     keys: a.keys + b.keys,
     indexEntries: a.indexEntries + b.indexEntries,

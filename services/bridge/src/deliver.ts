@@ -110,6 +110,13 @@ async function routed(batch: ConsumedBatch<StampedInteraction>, deps: DeliveryDe
   return { records, workflowOf: (id: string) => routes.get(id) ?? id };
 }
 
+/** The deliveries whose customers were not erased (all of them without a suppression list). */
+async function stillKept(deliveries: readonly Delivery[], deps: DeliveryDeps) {
+  if (deps.route === undefined) return deliveries;
+  const routes = await deps.route([...new Set(deliveries.map(({ event }) => event.customerId))]);
+  return deliveries.filter(({ event }) => routes.get(event.customerId) !== null);
+}
+
 async function deliverCustomer(
   customer: CustomerDeliveries,
   batch: ConsumedBatch<StampedInteraction>,
@@ -135,20 +142,32 @@ async function signalWithRetry(
   const backoff = deps.backoff ?? DEFAULT_BACKOFF;
   // The workflow signalled: the customer's own, or its survivor's once it was merged away.
   let target = customerId;
+  let sending = deliveries;
   for (let attempt = 0; ; attempt += 1) {
     abort.throwIfAborted();
+    // Retrying through an outage, the customer may have been erased meanwhile: nothing of
+    // theirs may start a workflow again after the erasure's sweeps.
+    if (attempt > 0) {
+      const kept = await stillKept(sending, deps);
+      deps.metrics.erased.inc(sending.length - kept.length);
+      sending = kept;
+      if (sending.length === 0) {
+        stopTimer();
+        return;
+      }
+    }
     try {
-      await deps.signal(target, deliveries);
-      deps.metrics.delivered(deliveries.length);
+      await deps.signal(target, sending);
+      deps.metrics.delivered(sending.length);
       stopTimer();
       return;
     } catch (error) {
       abort.throwIfAborted();
       if (refusedForGood(error)) {
-        await deps.deadLetter(refusedLetters(deliveries, batch, deps.groupId, error));
-        deps.metrics.deadLettered.inc(deliveries.length);
+        await deps.deadLetter(refusedLetters(sending, batch, deps.groupId, error));
+        deps.metrics.deadLettered.inc(sending.length);
         deps.logger.error(
-          { err: error, customerId, events: deliveries.length },
+          { err: error, customerId, events: sending.length },
           `Temporal refused the signal for ${customerId}; its events went to the dead-letter topic`,
         );
         return;
@@ -158,7 +177,7 @@ async function signalWithRetry(
       if (survivor !== target) {
         // The same deliveries, at once, to the survivor: its filter keys them by their own id.
         deps.logger.info(
-          { customerId, from: target, to: survivor, events: deliveries.length },
+          { customerId, from: target, to: survivor, events: sending.length },
           `${target} was merged into ${survivor}; its events go there`,
         );
         target = survivor;

@@ -98,13 +98,20 @@ export class Guards {
     }
     const replies = (await pipeline.exec()) ?? [];
     const extra = alongside === undefined ? undefined : replies.shift();
-    if (extra?.[0]) throw extra[0];
     const [budget, ...claims] = replies;
     const outcomes = claims.map(([error, previous]): ClaimOutcome => {
       if (error) throw error;
       if (previous === null) return 'new';
       return previous === ACKED ? 'duplicate' : 'in_flight';
     });
+    if (extra?.[0]) {
+      // The caller's command failed: nothing is admitted, the claims just taken are given back.
+      await this.release(
+        request.scope,
+        events.filter((_, index) => outcomes[index] === 'new'),
+      );
+      throw extra[0];
+    }
     if (budget?.[0]) throw budget[0];
     if (budget?.[1] === 1) return { admitted: true, outcomes, alongside: extra?.[1] };
     await this.release(

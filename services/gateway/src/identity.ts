@@ -96,30 +96,38 @@ export function linkEvent(
 }
 
 /**
- * Each event keyed by the id that survives its customer (`routes`: the links on the log, read by
- * `Identities.queueRoute`), then by the edges this request decides (published with these events,
- * in the same call). Refuses the request, naming each event's path, if any names an erased
- * customer.
+ * The refusal of a request naming erased customers (`routes`: `Identities.queueRoute`'s reading,
+ * null for an erased id), each event's path in its issues; undefined when it names none.
+ */
+export function erasedPaths(
+  routes: ReadonlyMap<string, string | null>,
+  events: readonly Interaction[],
+  pathOf: PathOf,
+): ApiError | undefined {
+  const paths = events.flatMap((event, index) =>
+    routes.get(event.customerId) === null
+      ? [[pathOf(index), 'customerId'].filter((part) => part !== '').join('.')]
+      : [],
+  );
+  return paths.length === 0 ? undefined : erasedError(paths);
+}
+
+/**
+ * Each event keyed by the id that survives its customer: the links on the log (`routes`), then
+ * the edges this request decides (published with these events, in the same call). Events of
+ * erased customers were refused before (erasedPaths).
  */
 export function routeEvents<T extends Interaction>(
   routes: ReadonlyMap<string, string | null>,
   events: readonly T[],
   decided: readonly Edge[],
-  pathOf: PathOf,
 ): T[] {
   const overlay = new Map(decided.map((edge) => [edge.from, edge.into]));
-  const erased: string[] = [];
-  const routed = events.map((event, index) => {
-    let root = routes.get(event.customerId);
-    if (root === null || root === undefined) {
-      erased.push([pathOf(index), 'customerId'].filter((part) => part !== '').join('.'));
-      return event;
-    }
+  return events.map((event) => {
+    let root = routes.get(event.customerId) ?? event.customerId;
     for (let hops = 0; overlay.has(root) && hops <= overlay.size; hops += 1) {
       root = overlay.get(root) ?? root;
     }
     return root === event.customerId ? event : { ...event, customerId: root };
   });
-  if (erased.length > 0) throw erasedError(erased);
-  return routed;
 }

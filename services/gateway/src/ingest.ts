@@ -3,7 +3,7 @@ import type { IngestResult, Interaction, StampedInteraction } from '@rapport/sch
 import type { FastifyRequest } from 'fastify';
 import { ApiError, publishFailed } from './errors.js';
 import type { DedupScope, EventRef, Guards } from './guards.js';
-import { decideLinks, linkEvent, routeEvents, type LinkRequest } from './identity.js';
+import { decideLinks, erasedPaths, linkEvent, routeEvents, type LinkRequest } from './identity.js';
 import type { Metrics } from './metrics.js';
 import type { PathOf } from './validate.js';
 
@@ -62,7 +62,7 @@ export async function ingest(
   context: IngestSource,
 ): Promise<IngestOutcome> {
   const now = deps.now();
-  const decided = await decideLinks(deps.identities, context.links ?? []);
+  const pathOf = context.pathOf ?? ((index: number) => `events.${index}`);
   const unique = firstOfEachEventId(events);
   let readRoutes: (reply: unknown) => ReadonlyMap<string, string | null> = () => new Map();
   const { admitted, outcomes, alongside } = await deps.guards.admit(
@@ -76,25 +76,15 @@ export async function ingest(
       );
     },
   );
-  let routed: Interaction[];
-  try {
-    routed = routeEvents(
-      readRoutes(alongside),
-      events,
-      decided.edges,
-      context.pathOf ?? ((index) => `events.${index}`),
-    );
-  } catch (error) {
-    // An erased customer: the claims just taken are given back (a refused budget gave them back).
-    if (admitted) {
-      await deps.guards.release(
-        context.scope,
-        unique.filter((_, index) => outcomes[index] === 'new'),
-      );
-    }
+  const fresh = unique.filter((_, index) => outcomes[index] === 'new');
+  // From here on a refusal gives the claims just taken back (a refused budget gave them back).
+  const refuse = async (error: unknown): Promise<never> => {
+    if (admitted) await deps.guards.release(context.scope, fresh);
     throw error;
-  }
-  const routedById = new Map(routed.map((event) => [event.eventId, event]));
+  };
+  const routes = readRoutes(alongside);
+  const erased = erasedPaths(routes, events, pathOf);
+  if (erased !== undefined) await refuse(erased);
   if (!admitted) {
     throw new ApiError(
       429,
@@ -106,17 +96,22 @@ export async function ingest(
       1,
     );
   }
-  const fresh = unique.filter((_, index) => outcomes[index] === 'new');
   if (outcomes.includes('in_flight')) {
-    await deps.guards.release(context.scope, fresh);
-    throw new ApiError(
-      409,
-      'IN_FLIGHT',
-      'another request is accepting some of these events; retry shortly',
-      [],
-      1,
+    await refuse(
+      new ApiError(
+        409,
+        'IN_FLIGHT',
+        'another request is accepting some of these events; retry shortly',
+        [],
+        1,
+      ),
     );
   }
+  // Links are decided only for a request that is otherwise accepted.
+  const decided = await decideLinks(deps.identities, context.links ?? []).catch(refuse);
+  const routedById = new Map(
+    routeEvents(routes, events, decided.edges).map((event) => [event.eventId, event]),
+  );
   const receivedAt = new Date(now).toISOString();
   const stamp = { receivedAt, source: context.source };
   const links = decided.edges.map((edge) =>
@@ -124,8 +119,10 @@ export async function ingest(
   );
   const stamped = fresh.map((event) => ({ ...(routedById.get(event.eventId) ?? event), ...stamp }));
   await publishOrRelease(deps, context.scope, [...links, ...stamped], fresh);
-  await deps.identities.confirm(decided.edges);
+  // The claims first: once published, a retry of these events must be a duplicate, whatever
+  // else fails; a link left pending is published again by the next request that meets it.
   await deps.guards.confirm(context.scope, fresh);
+  await deps.identities.confirm(decided.edges);
   const result = { accepted: fresh.length, duplicates: events.length - fresh.length };
   deps.metrics.events.inc({ source: context.source, outcome: 'accepted' }, result.accepted);
   deps.metrics.events.inc({ source: context.source, outcome: 'duplicate' }, result.duplicates);

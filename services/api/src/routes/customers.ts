@@ -27,15 +27,14 @@ const notFound = (id: string) =>
 export function pointTo(
   request: FastifyRequest,
   reply: FastifyReply,
-  id: string,
   survivor: string,
+  route: '' | '/history' | '/timeline' | '/workflow',
 ): { mergedInto: string } {
-  const [path = '', query] = request.url.split('?');
+  // Built, not edited from the URL asked: a client may spell the id's characters either way.
+  const query = request.url.indexOf('?');
   const location =
-    path.replace(
-      `/v1/customers/${encodeURIComponent(id)}`,
-      `/v1/customers/${encodeURIComponent(survivor)}`,
-    ) + (query === undefined ? '' : `?${query}`);
+    `/v1/customers/${encodeURIComponent(survivor)}${route}` +
+    (query < 0 ? '' : request.url.slice(query));
   // Not awaited: a reply is thenable, and resolves only once sent.
   void reply.code(308).header('location', location);
   return { mergedInto: survivor };
@@ -63,7 +62,7 @@ export const customerRoutes =
       const { at } = parseOrThrow(ReadQuerySchema, request.query);
       const { stored, survivor } = await merged(await context.generation(), id);
       if (stored === undefined) throw notFound(id);
-      if (survivor !== undefined) return pointTo(request, reply, id, survivor);
+      if (survivor !== undefined) return pointTo(request, reply, survivor, '');
       return customerView(id, stored, model, at === undefined ? context.now() : instantMs(at));
     });
 
@@ -77,7 +76,7 @@ export const customerRoutes =
       parseOrThrow(HistoryQuerySchema, request.query);
       const generation = await context.generation();
       const { survivor } = await merged(generation, id);
-      if (survivor !== undefined) return pointTo(request, reply, id, survivor);
+      if (survivor !== undefined) return pointTo(request, reply, survivor, '/history');
       const snapshots = await reader.history(generation, id);
       if (snapshots.length === 0 && (await reader.customer(generation, id)) === undefined) {
         throw notFound(id);
@@ -90,7 +89,7 @@ export const customerRoutes =
       const { limit } = parseOrThrow(TimelineQuerySchema, request.query);
       const generation = await context.generation();
       const { survivor } = await merged(generation, id);
-      if (survivor !== undefined) return pointTo(request, reply, id, survivor);
+      if (survivor !== undefined) return pointTo(request, reply, survivor, '/timeline');
       const events = await reader.timeline(generation, id, limit ?? 1_000);
       if (events.length === 0 && (await reader.customer(generation, id)) === undefined) {
         throw notFound(id);

@@ -28,7 +28,9 @@ export const workflowRoutes =
         const workflow = await context.workflows.describe(id);
         if (workflow === null) throw noWorkflow('WORKFLOW_NOT_FOUND', id);
         const { mergedInto } = workflow.workflow;
-        return mergedInto === undefined ? workflow : pointTo(request, reply, id, mergedInto);
+        return mergedInto === undefined
+          ? workflow
+          : pointTo(request, reply, mergedInto, '/workflow');
       },
     );
     done();
