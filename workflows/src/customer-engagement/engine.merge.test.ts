@@ -5,7 +5,14 @@ import { describe, expect, it } from 'vitest';
 import type { Delivery, Snapshot } from '../shared/definitions.js';
 import { EngagementSettingsSchema, type Trigger } from '../shared/settings.js';
 import { Engagement, type Action } from './engine.js';
-import { linkFields, stamped, type EventFields } from './testing.js';
+import {
+  chatReply,
+  chatRequest,
+  EMAIL_IN,
+  linkFields,
+  stamped,
+  type EventFields,
+} from './testing.js';
 
 /*
  * Identity merges (issue 21): a customer id merged into another hands its whole ledger over, and
@@ -78,19 +85,8 @@ function sleep(subject: Engagement, from: number, until: number): Action[] {
 const fold = (events: readonly StampedInteraction[]) =>
   events.reduce((state, item) => model.apply(state, item), model.empty());
 
-const EMAIL_IN = { type: 'email.replied', direction: 'inbound' } as const;
 const EMAIL_OUT = { type: 'email.sent', direction: 'outbound' } as const;
 const PURCHASE = { type: 'purchase.completed', direction: 'inbound', value: 40 } as const;
-const chatRequest = (threadId: string) =>
-  ({
-    type: 'chat.message',
-    direction: 'inbound',
-    channel: 'chat',
-    threadId,
-    expectsResponse: true,
-  }) as const;
-const chatReply = (threadId: string) =>
-  ({ type: 'chat.message', direction: 'outbound', channel: 'chat', threadId }) as const;
 
 describe('Engagement.absorb', () => {
   it('the survivor of a merge holds the fold of both ids’ events, each once (any split)', () => {

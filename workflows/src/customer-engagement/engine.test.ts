@@ -9,7 +9,7 @@ import {
   type Trigger,
 } from '../shared/settings.js';
 import { Engagement, type Action } from './engine.js';
-import { stamped, type EventFields } from './testing.js';
+import { chatReply, chatRequest, EMAIL_IN, stamped, type EventFields } from './testing.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -91,18 +91,7 @@ function publishedOf(subject: Engagement): StampedInteraction[] {
   return batch;
 }
 
-const EMAIL_IN = { type: 'email.replied', direction: 'inbound' } as const;
 const COMPLAINT = { type: 'support.complaint', direction: 'inbound', channel: 'support' } as const;
-const chatRequest = (threadId: string) =>
-  ({
-    type: 'chat.message',
-    direction: 'inbound',
-    channel: 'chat',
-    threadId,
-    expectsResponse: true,
-  }) as const;
-const chatReply = (threadId: string) =>
-  ({ type: 'chat.message', direction: 'outbound', channel: 'chat', threadId }) as const;
 
 /** A customer with a two-way relationship: engagement well above the at-risk band. */
 function engagedHistory(): StampedInteraction[] {

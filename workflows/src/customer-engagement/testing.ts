@@ -32,3 +32,19 @@ export function linkFields(from: string, into: string): EventFields {
     properties: { from, into, via: 'api', asked: { from, into } },
   };
 }
+
+export const EMAIL_IN = { type: 'email.replied', direction: 'inbound' } as const;
+
+/** A chat message the customer expects an answer to, in `threadId`. */
+export const chatRequest = (threadId: string) =>
+  ({
+    type: 'chat.message',
+    direction: 'inbound',
+    channel: 'chat',
+    threadId,
+    expectsResponse: true,
+  }) as const;
+
+/** The business's answer in `threadId`. */
+export const chatReply = (threadId: string) =>
+  ({ type: 'chat.message', direction: 'outbound', channel: 'chat', threadId }) as const;
