@@ -192,9 +192,9 @@ export interface MergedCustomer {
 }
 
 /**
- * Whether the customer was merged into another (its workflow completed with `{ mergedInto }`):
- * what the API answers for such an id instead of its state; null when it was not (it runs, or
- * never ran). Reads the closed run's result, no worker needed.
+ * Whether the customer was merged into another (its workflow completed with `{ mergedInto }`),
+ * and into whom in the end; null when it was not (it runs, or never ran). Reads the closed run's
+ * result, no worker needed.
  */
 export async function mergedCustomer(
   client: Client,

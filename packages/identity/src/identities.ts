@@ -35,6 +35,15 @@ export interface IdentitiesOptions {
   readonly erasureKey: string;
 }
 
+/** The options as Rapport's configuration gives them (its `redis` and `identity` parts). */
+export const identitiesOptions = (config: {
+  readonly redis: { readonly keyPrefix: string };
+  readonly identity: { readonly erasureKey: string };
+}): IdentitiesOptions => ({
+  keyPrefix: config.redis.keyPrefix,
+  erasureKey: config.identity.erasureKey,
+});
+
 const ReserveReplySchema = z.union([
   z.tuple([z.literal(0)]),
   z.tuple([z.literal(1), z.string(), z.union([z.literal(0), z.literal(1)])]).rest(z.string()),

@@ -1,5 +1,6 @@
 export {
   Identities,
+  identitiesOptions,
   type Edge,
   type IdentitiesOptions,
   type Person,

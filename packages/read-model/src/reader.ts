@@ -2,7 +2,7 @@ import type { Model, Status } from '@rapport/model';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { KeySpace } from './keys.js';
-import { decodeRecord, RECORD_FIELDS, type StoredCustomer } from './record.js';
+import { decodeRecord, MAX_MERGE_CHAIN, RECORD_FIELDS, type StoredCustomer } from './record.js';
 import { parseChangeEntries, run, type ChangeEntry } from './replies.js';
 import {
   snapshotOf,
@@ -48,6 +48,20 @@ export class ReadModelReader {
   async customer(generation: string, customerId: string): Promise<StoredCustomer | undefined> {
     const key = this.keys.customer(generation, customerId).record;
     return decodeRecord(this.model, key, await this.redis.hmgetBuffer(key, ...RECORD_FIELDS));
+  }
+
+  /**
+   * The id at the end of a chain of merges from `id` (itself when it was never merged): where a
+   * merged id's reads point.
+   */
+  async survivorOf(generation: string, id: string): Promise<string> {
+    let survivor = id;
+    for (let hops = 0; hops < MAX_MERGE_CHAIN; hops += 1) {
+      const next = (await this.customer(generation, survivor))?.mergedInto;
+      if (next === undefined) return survivor;
+      survivor = next;
+    }
+    return survivor;
   }
 
   /** Several customers in one round trip, in the order asked. */

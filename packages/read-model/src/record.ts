@@ -44,6 +44,8 @@ export interface StoredCustomer {
  */
 export const RECORD_FIELDS = ['r', 'o', 'd', 'm'] as const;
 export const ALIAS_PREFIX = 'a:';
+/** Merges followed from a merged id to its survivor, at most: a longer chain is corrupt data. */
+export const MAX_MERGE_CHAIN = 128;
 
 /** Parses `HMGET r o d`; undefined for a customer never written. Throws StoreError if corrupt. */
 export function decodeRecord(

@@ -79,21 +79,6 @@ export async function erasePerson(deps: PrivacyDeps, id: string): Promise<Erasur
   };
 }
 
-/** Follows pointers from a merged id to the id that survived it; undefined if `id` is none. */
-export async function survivorOf(
-  reader: ReadModelReader,
-  generation: string,
-  mergedInto: string,
-): Promise<string> {
-  let id = mergedInto;
-  for (let hops = 0; hops < 128; hops += 1) {
-    const next = (await reader.customer(generation, id))?.mergedInto;
-    if (next === undefined) return id;
-    id = next;
-  }
-  return id;
-}
-
 /**
  * Everything Rapport holds about a person, as one document (a data-subject access request): the
  * ids that are theirs, the state as read now, the history and timeline, the merged ids' own

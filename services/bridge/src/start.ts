@@ -7,7 +7,7 @@ import {
   runBatchConsumer,
   type RunningConsumer,
 } from '@rapport/kafka';
-import { Identities } from '@rapport/identity';
+import { Identities, identitiesOptions } from '@rapport/identity';
 import { connectRedis } from '@rapport/read-model';
 import { StampedInteractionSchema } from '@rapport/schema';
 import {
@@ -61,10 +61,7 @@ export async function startBridge(
   // The identity map and the suppression list (packages/identity): merged ids routed to their
   // survivor, erased customers skipped.
   const redis = connectRedis(config.redis, { maxRetriesPerRequest: 2 });
-  const identities = new Identities(redis, {
-    keyPrefix: config.redis.keyPrefix,
-    erasureKey: config.identity.erasureKey,
-  });
+  const identities = new Identities(redis, identitiesOptions(config));
   try {
     await redis.ping();
     // A failed attempt comes back at once to the bridge's own loop, which backs off, counts

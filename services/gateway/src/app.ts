@@ -3,7 +3,7 @@ import type { Config } from '@rapport/config';
 import type { DeadLetter } from '@rapport/kafka';
 import { INGEST_LIMITS as LIMITS } from '@rapport/schema';
 import { createHttpApp, opsRoutes, type Logger, type OpsSources } from '@rapport/lifecycle';
-import { Identities } from '@rapport/identity';
+import { Identities, identitiesOptions } from '@rapport/identity';
 import type { Redis } from 'ioredis';
 import { Guards } from './guards.js';
 import type { IngestDeps, Publisher } from './ingest.js';
@@ -55,10 +55,7 @@ export async function buildGateway(deps: GatewayDeps) {
       pendingTtlMs: config.gateway.publishTimeoutMs * 2,
       rateLimitPerSecond: config.gateway.rateLimitPerSecond,
     }),
-    identities: new Identities(deps.redis, {
-      keyPrefix: config.redis.keyPrefix,
-      erasureKey: config.identity.erasureKey,
-    }),
+    identities: new Identities(deps.redis, identitiesOptions(config)),
     publishTimeoutMs: config.gateway.publishTimeoutMs,
     now: deps.now ?? Date.now,
   };

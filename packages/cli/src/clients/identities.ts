@@ -1,5 +1,5 @@
 import type { Config } from '@rapport/config';
-import { Identities } from '@rapport/identity';
+import { Identities, identitiesOptions } from '@rapport/identity';
 import { connectRedis } from '@rapport/read-model';
 
 /**
@@ -8,9 +8,6 @@ import { connectRedis } from '@rapport/read-model';
  */
 export function openIdentities(config: Config): Identities & { close(): void } {
   const redis = connectRedis(config.redis, { maxRetriesPerRequest: 2, lazyConnect: true });
-  const identities = new Identities(redis, {
-    keyPrefix: config.redis.keyPrefix,
-    erasureKey: config.identity.erasureKey,
-  });
+  const identities = new Identities(redis, identitiesOptions(config));
   return Object.assign(identities, { close: () => redis.disconnect() });
 }

@@ -3,14 +3,12 @@ import type { MergeLink } from '@rapport/schema';
 import { encodeData } from '../codec.js';
 import { StoreError } from '../errors.js';
 import { EMPTY_EXTRAS, mergeExtras } from '../extras.js';
-import { ALIAS_PREFIX, OffsetsSchema, type StoredCustomer } from '../record.js';
+import { ALIAS_PREFIX, MAX_MERGE_CHAIN, OffsetsSchema, type StoredCustomer } from '../record.js';
 import { storedSnapshot } from '../views.js';
 import type { IndexEntry, ReadModelWriter, WholeRecord } from '../writer.js';
 import type { PartitionBatch } from './layers.js';
 import type { Planner, PlanContext } from './plan.js';
 
-/** Links followed from a merged id to its survivor, at most: a longer chain is corrupt data. */
-const MAX_CHAIN = 128;
 /** Guarded writes retried, as the projection retries a customer's write. */
 const MAX_ATTEMPTS = 5;
 
@@ -163,7 +161,7 @@ export class Merger {
   async #path(start: string): Promise<{ id: string; whole: WholeRecord }[]> {
     const path: { id: string; whole: WholeRecord }[] = [];
     let id = start;
-    for (let hops = 0; hops < MAX_CHAIN; hops += 1) {
+    for (let hops = 0; hops < MAX_MERGE_CHAIN; hops += 1) {
       const whole = await this.writer.loadWhole(this.generation, id);
       path.push({ id, whole });
       const next = whole.stored?.mergedInto;
@@ -172,7 +170,7 @@ export class Merger {
     }
     throw new StoreError(
       'STORE_RECORD_INVALID',
-      `the identity chain from ${start} is longer than ${MAX_CHAIN} links`,
+      `the identity chain from ${start} is longer than ${MAX_MERGE_CHAIN} links`,
     );
   }
 

@@ -4,7 +4,6 @@ import { ApiError } from '@rapport/lifecycle';
 import { customerView } from '@rapport/read-model';
 import type { ApiContext } from '../app.js';
 import { listCustomers, ListQuerySchema } from '../list.js';
-import { survivorOf } from '../privacy.js';
 import { parseOrThrow } from '../validate.js';
 import {
   CustomerParamsSchema,
@@ -54,7 +53,7 @@ export const customerRoutes =
     const merged = async (generation: string, id: string) => {
       const stored = await reader.customer(generation, id);
       if (stored?.mergedInto === undefined) return { stored };
-      return { stored, survivor: await survivorOf(reader, generation, stored.mergedInto) };
+      return { stored, survivor: await reader.survivorOf(generation, stored.mergedInto) };
     };
 
     app.get('/v1/customers/:id', readers, async (request, reply) => {
