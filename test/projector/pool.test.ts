@@ -7,6 +7,7 @@ import {
   killHard,
   untilReady,
 } from '../harness/index.js';
+import { eventually } from '../kafka/helpers.js';
 import {
   expectFolded,
   projected,
@@ -43,9 +44,12 @@ describe('the projector as a pool of worker processes', () => {
     const [first, second] = [events.slice(0, 2_000), events.slice(2_000)];
     await t.publish(first);
     await projected(t.store, '0', first);
-    // Each worker counted its own share; the primary's /metrics sums them.
-    expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toMatch(
-      new RegExp(`^rapport_projector_events_total\\{outcome="applied"\\} ${first.length}$`, 'm'),
+    // Each worker counted its own share; the primary's /metrics sums them. A worker counts a
+    // batch once its whole projection returned, a moment after its state became readable.
+    await eventually(async () =>
+      expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toMatch(
+        new RegExp(`^rapport_projector_events_total\\{outcome="applied"\\} ${first.length}$`, 'm'),
+      ),
     );
 
     // A worker that dies is replaced; meanwhile the pool says it is short of one.
