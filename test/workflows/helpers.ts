@@ -178,13 +178,19 @@ export async function startRig(options: RigOptions): Promise<Rig> {
     describe,
     async until(customerId, accept, timeoutMs = 10_000) {
       const deadline = performance.now() + timeoutMs;
+      let failure: unknown;
       for (;;) {
-        const found = await describe(customerId).catch(() => undefined);
+        const found = await describe(customerId).catch((error: unknown) => {
+          failure = error;
+          return undefined;
+        });
         if (found !== undefined && accept(found)) return found;
         if (performance.now() > deadline) {
-          throw new Error(
-            `${customerId}: condition not met within ${timeoutMs} ms; last: ${JSON.stringify(found?.view.drops)} ${JSON.stringify(found?.followUps)}`,
-          );
+          const last =
+            found === undefined
+              ? `no answer (${String(failure)})`
+              : `${JSON.stringify(found.view.drops)} ${JSON.stringify(found.followUps)}`;
+          throw new Error(`${customerId}: condition not met within ${timeoutMs} ms; last: ${last}`);
         }
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
