@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { loadConfig } from '@rapport/config';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -13,16 +14,32 @@ const composeSchema = z.object({
     z.string(),
     z.object({
       image: z.string(),
-      ports: z.array(z.string()),
-      healthcheck: z.object({ test: z.union([z.string(), z.array(z.string())]) }),
+      ports: z.array(z.string()).optional(),
+      healthcheck: z.object({ test: z.union([z.string(), z.array(z.string())]) }).optional(),
       environment: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
       command: z.array(z.string()).optional(),
+      profiles: z.array(z.string()).optional(),
     }),
   ),
 });
 
 /** Resolves `${VAR:-default}` the way docker compose does when VAR is unset. */
 const withDefaults = (text: string) => text.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1');
+
+/** A service's environment as compose gives it when no variable is set. */
+const resolved = (environment: Record<string, string | number> = {}) =>
+  Object.fromEntries(
+    Object.entries(environment).map(([name, value]) => [name, withDefaults(String(value))]),
+  );
+
+/** `NAME=value` lines, as compose reads an --env-file. */
+const envFile = (text: string) =>
+  Object.fromEntries(
+    text
+      .split('\n')
+      .filter((line) => /^[A-Z_]+=/.test(line))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
 
 const hostPorts = (ports: readonly string[]) =>
   ports.map((mapping) => {
@@ -39,7 +56,7 @@ describe('docker-compose.yml', async () => {
     for (const service of infraServices) {
       const entry = compose.services[service.name];
       expect(entry, service.name).toBeDefined();
-      expect(entry?.healthcheck.test.length).toBeGreaterThan(0);
+      expect(entry?.healthcheck?.test.length).toBeGreaterThan(0);
     }
   });
 
@@ -73,11 +90,12 @@ describe('docker-compose.yml', async () => {
       const service = compose.services[name];
       expect(service?.image).toBe('rapport:dev');
       expect(hostPorts(service?.ports ?? [])).toEqual([port]);
-      expect(service?.healthcheck.test).toContain(String(port));
-      expect(service?.environment).toMatchObject({
+      expect(service?.healthcheck?.test).toContain(String(port));
+      expect(resolved(service?.environment)).toMatchObject({
         RAPPORT_KAFKA_BROKERS: 'kafka:19092',
         RAPPORT_TEMPORAL_ADDRESS: 'temporal:7233',
         RAPPORT_REDIS_URL: 'redis://redis:6379',
+        RAPPORT_REDIS_CLUSTER: 'false',
       });
     },
   );
@@ -107,6 +125,67 @@ describe('docker-compose.yml', async () => {
       const environment = Object.keys(compose.services[other]?.environment ?? {});
       expect(environment.filter((name) => destinations.includes(name))).toEqual([]);
     }
+  });
+
+  describe('the cluster profile', () => {
+    const brokers = ['kafka-1', 'kafka-2', 'kafka-3'];
+    const redisNodes = ['redis-1', 'redis-2', 'redis-3'];
+
+    it('runs three KRaft brokers as one quorum, replicated as the native runner replicates', () => {
+      // What the native runner's three brokers are given (RAPPORT_EMBEDDED_KAFKA_BROKERS=3).
+      const native = loadConfig({ RAPPORT_EMBEDDED_KAFKA_BROKERS: '3' });
+      expect(native.kafka).toMatchObject({ replicationFactor: 3, minInsyncReplicas: 2 });
+      brokers.forEach((name, index) => {
+        const broker = compose.services[name];
+        expect(broker?.profiles).toEqual(['cluster']);
+        expect(broker?.image).toBe(compose.services['kafka']?.image);
+        expect(broker?.environment).toMatchObject({
+          KAFKA_NODE_ID: index + 1,
+          KAFKA_PROCESS_ROLES: 'broker,controller',
+          KAFKA_CONTROLLER_QUORUM_VOTERS: brokers.map((b, n) => `${n + 1}@${b}:9093`).join(','),
+          KAFKA_ADVERTISED_LISTENERS: `PLAINTEXT://${name}:19092`,
+          KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: native.kafka.replicationFactor,
+          KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: native.kafka.replicationFactor,
+          KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: native.kafka.minInsyncReplicas,
+          KAFKA_AUTO_CREATE_TOPICS_ENABLE: 'false',
+        });
+        expect(broker?.healthcheck?.test.length).toBeGreaterThan(0);
+      });
+    });
+
+    it('runs a Redis Cluster of three masters, formed once', () => {
+      for (const name of redisNodes) {
+        const node = compose.services[name];
+        expect(node?.profiles).toEqual(['cluster']);
+        expect(node?.image).toBe(compose.services['redis']?.image);
+        expect(node?.command?.join(' ')).toContain('--cluster-enabled yes');
+      }
+      const create = compose.services['redis-cluster']?.command?.join(' ') ?? '';
+      expect(create).toContain('--cluster create');
+      for (const name of redisNodes) expect(create).toContain(`getent hosts ${name}`);
+    });
+
+    it('points the services at them with infra/docker/cluster.env', async () => {
+      const env = envFile(
+        await readFile(join(dirname(composeFile), 'infra/docker/cluster.env'), 'utf8'),
+      );
+      expect(env).toEqual({
+        RAPPORT_COMPOSE_KAFKA_BROKERS: brokers.map((name) => `${name}:19092`).join(','),
+        RAPPORT_COMPOSE_REDIS_URL: 'redis://redis-1:6379',
+        RAPPORT_COMPOSE_REDIS_CLUSTER: 'true',
+      });
+      // Each variable is one the services' environment reads.
+      const text = await readFile(composeFile, 'utf8');
+      for (const name of Object.keys(env)) expect(text).toContain(`\${${name}:-`);
+      // And what they give parses as a configuration for a Kafka and a Redis cluster.
+      const config = loadConfig({
+        RAPPORT_KAFKA_BROKERS: env['RAPPORT_COMPOSE_KAFKA_BROKERS'],
+        RAPPORT_REDIS_URL: env['RAPPORT_COMPOSE_REDIS_URL'],
+        RAPPORT_REDIS_CLUSTER: env['RAPPORT_COMPOSE_REDIS_CLUSTER'],
+      });
+      expect(config.kafka).toMatchObject({ replicationFactor: 3, minInsyncReplicas: 2 });
+      expect(config.redis.cluster).toBe(true);
+    });
   });
 
   it('advertises the published Kafka port to clients on the host', async () => {

@@ -10,7 +10,15 @@ export {
   cachedPaths,
   type CachedBinaries,
 } from './fetch.js';
-export { spawnDetached, stopProcess, runningProcess, type ProcessRecord } from './process.js';
+export {
+  spawnDetached,
+  stopProcess,
+  runningProcess,
+  readRecord,
+  isOurs,
+  tailOf,
+  type ProcessRecord,
+} from './process.js';
 export {
   ensureRunning,
   provideInfrastructure,
@@ -23,9 +31,11 @@ export {
   type Mode,
 } from './provide.js';
 export { probeRedis, probeTemporal } from './probes.js';
+export { startRedisCluster, type RedisClusterRun } from './redis-cluster.js';
 export {
   infraServices,
   kafkaBroker,
+  kafkaNodeName,
   type KafkaBrokerOptions,
   type ManagedProcess,
   type Profile,

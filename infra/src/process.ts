@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -33,15 +33,18 @@ export interface SpawnRequest {
 }
 
 /**
- * Starts a server in its own process group with output appended to `<runDir>/<name>.log`. The
- * child is detached so that it outlives the command that started it (`rapport up --detach`), and
- * is recorded before anything waits on it so that `rapport down` can always find it.
+ * Starts a server in its own process group with output appended to `<runDir>/<name>.log`, after
+ * a line that marks where this start begins: a restart adds to the log of the runs before it,
+ * whose last lines say why it was needed. The child is detached so that it outlives the command
+ * that started it (`rapport up --detach`), and is recorded before anything waits on it so that
+ * `rapport down` can always find it.
  */
 export async function spawnDetached(request: SpawnRequest): Promise<ProcessRecord> {
   await mkdir(request.runDir, { recursive: true });
   const logFile = join(request.runDir, `${request.name}.log`);
   const log = openSync(logFile, 'a');
   try {
+    writeSync(log, `--- ${new Date().toISOString()} rapport: starting ${request.name} ---\n`);
     const child = spawn(request.command, request.args, {
       detached: true,
       stdio: ['ignore', log, log],
@@ -71,6 +74,17 @@ export async function runningProcess(
   runDir: string,
   name: string,
 ): Promise<ProcessRecord | undefined> {
+  const record = await readRecord(runDir, name);
+  if (record !== undefined && (await isOurs(record))) return record;
+  await rm(recordFile(runDir, name), { force: true });
+  return undefined;
+}
+
+/**
+ * The record of `name` as the run folder holds it, whether or not its process still runs: gone
+ * once `stopProcess` stopped it, so a supervisor tells a stop asked for from a crash.
+ */
+export async function readRecord(runDir: string, name: string): Promise<ProcessRecord | undefined> {
   let text: string;
   try {
     text = await readFile(recordFile(runDir, name), 'utf8');
@@ -78,9 +92,7 @@ export async function runningProcess(
     return undefined;
   }
   const record = processRecordSchema.safeParse(JSON.parse(text));
-  if (record.success && (await isOurs(record.data))) return record.data;
-  await rm(recordFile(runDir, name), { force: true });
-  return undefined;
+  return record.success ? record.data : undefined;
 }
 
 export async function isOurs(record: ProcessRecord): Promise<boolean> {

@@ -6,13 +6,7 @@ import { composeDown, composeUp, dockerEngineAnswers } from './compose.js';
 import { InfraError } from './errors.js';
 import { isOurs, runningProcess, stopProcess, tailOf, type ProcessRecord } from './process.js';
 import { listening } from './probes.js';
-import {
-  infraServices,
-  type InfraService,
-  type ManagedProcess,
-  type Profile,
-  type ServiceName,
-} from './services.js';
+import { infraServices, type InfraService, type ManagedProcess, type Profile } from './services.js';
 
 /** How a service's endpoint was obtained, in the order of preference. */
 export type Mode = 'given' | 'docker' | 'native';
@@ -62,21 +56,24 @@ export async function provideInfrastructure(
       .map((service) => checkGiven(service, config)),
   );
   const wanted = infraServices.filter((service) => !isGiven(config, service));
+  // docker-compose.yml runs one broker: the brokers of a cluster are always the native runner's.
+  const composable = wanted.filter((service) => service.nodes(config).length === 1);
   const useDocker =
-    wanted.length > 0 && (options.docker ?? 'auto') === 'auto' && (await dockerEngineAnswers());
+    composable.length > 0 && (options.docker ?? 'auto') === 'auto' && (await dockerEngineAnswers());
+  const composed = useDocker ? composable : [];
   if (useDocker) {
     progress(
-      `docker: starting ${wanted.map((service) => service.name).join(', ')} with docker compose`,
+      `docker: starting ${composed.map((service) => service.name).join(', ')} with docker compose`,
     );
-    await composeUpRecorded(config, wanted);
+    await composeUpRecorded(config, composed);
   }
-  const settled = await Promise.allSettled(
-    wanted.map((service) =>
-      useDocker
-        ? awaitDocker(service, config)
-        : ensureRunning(service, config, options.profile, progress),
-    ),
-  );
+  const native = wanted
+    .filter((service) => !composed.includes(service))
+    .flatMap((service) => service.nodes(config));
+  const settled = await Promise.allSettled([
+    ...composed.map((service) => awaitDocker(service, config)),
+    ...native.map((node) => ensureRunning(node, config, options.profile, progress)),
+  ]);
   const services = [
     ...given,
     ...settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : [])),
@@ -139,6 +136,8 @@ export async function ensureRunning(
       logFile: existing.logFile,
     };
   }
+  const { host, port } = service.address(config);
+  if (await listening(host, port, 1_000)) return adoptUnrecorded(service, config, progress);
   progress(`${service.name}: starting at ${service.endpoint(config)}`);
   let record: ProcessRecord;
   try {
@@ -167,6 +166,33 @@ export async function ensureRunning(
     `${service.name}: healthy in ${(ready.readyMs / 1000).toFixed(1)} s (log ${record.logFile})`,
   );
   return ready;
+}
+
+/**
+ * A server the run folder has no record of already listens on the port: one started by hand, by
+ * another run folder or by an orchestrator. It is used if it answers as `service`, and never
+ * stopped (`reused`); anything else there would keep a second one from binding.
+ */
+async function adoptUnrecorded(
+  service: ManagedProcess,
+  config: Config,
+  progress: (message: string) => void,
+): Promise<ServiceStatus> {
+  const started = performance.now();
+  const { host, port } = service.address(config);
+  try {
+    await service.probe(config, 2_000);
+  } catch (error) {
+    throw new InfraError(
+      'INFRA_PORT_IN_USE',
+      service.label,
+      `${host}:${port} is in use by a process rapport did not start, which does not answer as ` +
+        `the ${service.label} (${oneLine(reason(error))}). Stop it, or configure another port.`,
+      { cause: error },
+    );
+  }
+  progress(`${service.name}: already answering at ${service.endpoint(config)}, not started here`);
+  return status(service, config, 'native', 'reused', started);
 }
 
 /** Polls the probe until it answers, the process dies, or the start timeout passes. */
@@ -224,6 +250,12 @@ function status(
 
 const reason = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+/** A stranger's answer (an HTML page, say) cut to one short line for a message. */
+const oneLine = (text: string, max = 120) => {
+  const line = text.replace(/\s+/g, ' ');
+  return line.length > max ? `${line.slice(0, max)}…` : line;
+};
+
 const composeRecord = (config: Config) => join(config.infra.runDir, 'compose.json');
 
 async function composeUpRecorded(config: Config, services: readonly InfraService[]): Promise<void> {
@@ -246,9 +278,9 @@ async function stopStarted(config: Config, services: readonly ServiceStatus[]): 
 /** Stops every server recorded in the run directory, native or compose. Returns what it stopped. */
 export async function stopInfrastructure(config: Config): Promise<string[]> {
   const stopped = await Promise.all(
-    infraServices.map(async (service) =>
-      (await stopProcess(config.infra.runDir, service.name)) ? [service.name] : [],
-    ),
+    infraServices
+      .flatMap((service) => service.recordNames)
+      .map(async (name) => ((await stopProcess(config.infra.runDir, name)) ? [name] : [])),
   );
   const names: string[] = stopped.flat();
   if (
@@ -265,7 +297,8 @@ export async function stopInfrastructure(config: Config): Promise<string[]> {
 }
 
 export interface ServiceHealth {
-  readonly name: ServiceName;
+  /** An infrastructure service's name, or a cluster's broker's (`kafka-2`). */
+  readonly name: string;
   readonly label: string;
   readonly endpoint: string;
   readonly mode: Mode | 'not running';
@@ -273,23 +306,29 @@ export interface ServiceHealth {
   readonly detail: string;
 }
 
-/** What `rapport status` shows: each service's endpoint, who runs it, and a live probe. */
+/**
+ * What `rapport status` shows: each service's endpoint, who runs it, and a live probe; each
+ * broker of an embedded cluster on its own.
+ */
 export async function inspectInfrastructure(config: Config): Promise<ServiceHealth[]> {
+  const units = infraServices.flatMap((service): { unit: ManagedProcess; given: boolean }[] =>
+    isGiven(config, service)
+      ? [{ unit: service, given: true }]
+      : service.nodes(config).map((unit) => ({ unit, given: false })),
+  );
   return Promise.all(
-    infraServices.map(async (service): Promise<ServiceHealth> => {
-      const record = isGiven(config, service)
-        ? undefined
-        : await runningProcess(config.infra.runDir, service.name);
+    units.map(async ({ unit, given }): Promise<ServiceHealth> => {
+      const record = given ? undefined : await runningProcess(config.infra.runDir, unit.name);
       let healthy = false;
       let detail: string;
       try {
-        await service.probe(config, 2_000);
+        await unit.probe(config, 2_000);
         healthy = true;
         detail = record ? `pid ${record.pid}, log ${record.logFile}` : 'answering';
       } catch (error) {
         detail = reason(error);
       }
-      const mode: ServiceHealth['mode'] = isGiven(config, service)
+      const mode: ServiceHealth['mode'] = given
         ? 'given'
         : record
           ? 'native'
@@ -297,9 +336,9 @@ export async function inspectInfrastructure(config: Config): Promise<ServiceHeal
             ? 'docker'
             : 'not running';
       return {
-        name: service.name,
-        label: service.label,
-        endpoint: service.endpoint(config),
+        name: unit.name,
+        label: unit.label,
+        endpoint: unit.endpoint(config),
         mode,
         healthy,
         detail,

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { access, mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { maskPassword, type Config } from '@rapport/config';
+import { MAX_EMBEDDED_KAFKA_BROKERS, maskPassword, type Config } from '@rapport/config';
 import { run } from './exec.js';
 import { ensureRedisServer, fetchKafka, fetchTemporal } from './fetch.js';
 import { probeKafka, probeRedis, probeTemporal } from './probes.js';
@@ -34,6 +34,14 @@ export interface InfraService extends ManagedProcess {
   readonly name: ServiceName;
   /** The variable that, when set, points Rapport at an existing server instead. */
   readonly endpointVariable: string;
+  /**
+   * What the native runner starts for it, each process recorded under its own name: the server
+   * itself, or the brokers of a Kafka cluster (started together: a quorum answers only once most
+   * of its voters run).
+   */
+  nodes(config: Config): readonly ManagedProcess[];
+  /** Every name its processes may be recorded under, whatever the configuration says now. */
+  readonly recordNames: readonly string[];
 }
 
 /** The embedded servers listen on loopback only. */
@@ -61,14 +69,23 @@ const properties = (entries: Record<string, string | number | boolean>) =>
 /**
  * What a broker gets on top of the runner's own settings: server properties that add to or
  * replace them (listeners, SASL), and arguments of the storage format (SCRAM users: KRaft keeps
- * them in its metadata log, which the format writes first).
+ * them in its metadata log, which the format writes first). A cluster's brokers all get them.
  */
 export interface KafkaBrokerOptions {
   readonly properties?: Readonly<Record<string, string | number | boolean>>;
   readonly formatArgs?: readonly string[];
 }
 
-/** Kafka in KRaft combined mode from the cached jars; `rapport up` runs it with no options. */
+type KafkaNode = Config['infra']['kafka']['nodes'][number];
+
+/** The name a cluster's broker is recorded, logged and kept under in the run folder. */
+export const kafkaNodeName = (nodeId: number) => `kafka-${nodeId}`;
+
+/**
+ * Kafka in KRaft combined mode from the cached jars; `rapport up` runs it with no options. With
+ * RAPPORT_EMBEDDED_KAFKA_BROKERS above 1 the runner starts that many brokers as one cluster,
+ * each a process of its own (`kafka-1`, `kafka-2`, …) that can fail alone.
+ */
 export function kafkaBroker(options: KafkaBrokerOptions = {}): InfraService {
   const broker: InfraService = {
     name: 'kafka',
@@ -78,77 +95,137 @@ export function kafkaBroker(options: KafkaBrokerOptions = {}): InfraService {
     address: (config) => ({ host: LOOPBACK, port: config.infra.kafka.port }),
     probe: (config, timeoutMs) => probeKafka(config.kafka, timeoutMs),
     startTimeoutMs: 90_000,
-    async launch(config, profile) {
+    launch(config, profile) {
       const { port, controllerPort } = config.infra.kafka;
-      const libs = await fetchKafka(config.infra.cacheDir);
-      const dir = await freshDir(join(config.infra.runDir, 'kafka'), profile);
-      const dataDir = join(dir, 'data');
-      const serverProperties = join(dir, 'server.properties');
-      await writeFile(
-        serverProperties,
-        properties({
-          'process.roles': 'broker,controller',
-          'node.id': 1,
-          'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
-          listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-          'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
-          'controller.listener.names': 'CONTROLLER',
-          'inter.broker.listener.name': 'PLAINTEXT',
-          'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
-          'log.dirs': dataDir,
-          'offsets.topic.replication.factor': 1,
-          'transaction.state.log.replication.factor': 1,
-          'transaction.state.log.min.isr': 1,
-          // One node: a 50-partition offsets topic and a 3 s first-join delay only slow start-up.
-          'offsets.topic.num.partitions': 1,
-          'group.initial.rebalance.delay.ms': 0,
-          // Topics are provisioned explicitly with the configured partition count.
-          'auto.create.topics.enable': false,
-          ...options.properties,
-        }),
+      return launchKafkaNode(
+        config,
+        profile,
+        'kafka',
+        { nodeId: 1, port, controllerPort },
+        options,
       );
-      const java = [
-        '-cp',
-        `${libs}/*`,
-        `-Dlog4j.configuration=file:${join(infraRoot, 'kafka', 'log4j.properties')}`,
-      ];
-      if (!(await exists(join(dataDir, 'meta.properties')))) {
-        // `=` form: a base64url id may begin with '-', which the tool's parser takes for an option.
-        const clusterId = randomBytes(16).toString('base64url');
-        await run('java', [
-          ...java,
-          'kafka.tools.StorageTool',
-          'format',
-          `--cluster-id=${clusterId}`,
-          '-c',
-          serverProperties,
-          '--ignore-formatted',
-          ...(options.formatArgs ?? []),
-        ]);
-      }
-      return spawnDetached({
-        name: 'kafka',
-        command: 'java',
-        args: [...KAFKA_JVM_OPTIONS, ...java, 'kafka.Kafka', serverProperties],
-        runDir: config.infra.runDir,
-        marker: serverProperties,
-        endpoint: broker.endpoint(config),
-      });
     },
+    nodes: (config) =>
+      config.infra.kafka.nodes.length === 1
+        ? [broker]
+        : config.infra.kafka.nodes.map((node) => kafkaClusterNode(node, options)),
+    recordNames: [
+      'kafka',
+      ...Array.from({ length: MAX_EMBEDDED_KAFKA_BROKERS }, (_, n) => kafkaNodeName(n + 1)),
+    ],
   };
   return broker;
 }
 
 export const kafka = kafkaBroker();
 
+/** One broker of a cluster: health-checked on its own address, as clients reach it. */
+function kafkaClusterNode(node: KafkaNode, options: KafkaBrokerOptions): ManagedProcess {
+  const endpoint = `${LOOPBACK}:${node.port}`;
+  const name = kafkaNodeName(node.nodeId);
+  return {
+    name,
+    label: `Kafka broker ${node.nodeId}`,
+    endpoint: () => endpoint,
+    address: () => ({ host: LOOPBACK, port: node.port }),
+    probe: (config, timeoutMs) => probeKafka({ ...config.kafka, brokers: [endpoint] }, timeoutMs),
+    // Started together: a broker answers once most of the quorum's voters run.
+    startTimeoutMs: 90_000,
+    launch: (config, profile) => launchKafkaNode(config, profile, name, node, options),
+  };
+}
+
+/**
+ * Writes a broker's properties, formats its storage once, and starts it. Every node is a
+ * controller too (combined mode), with every node of the configuration as a voter.
+ */
+async function launchKafkaNode(
+  config: Config,
+  profile: Profile,
+  name: string,
+  node: KafkaNode,
+  options: KafkaBrokerOptions,
+): Promise<ProcessRecord> {
+  const { nodes } = config.infra.kafka;
+  const libs = await fetchKafka(config.infra.cacheDir);
+  const dir = await freshDir(join(config.infra.runDir, name), profile);
+  const dataDir = join(dir, 'data');
+  const serverProperties = join(dir, 'server.properties');
+  const voters = nodes
+    .map((voter) => `${voter.nodeId}@127.0.0.1:${voter.controllerPort}`)
+    .join(',');
+  // The internal topics as the configuration replicates Rapport's own (3/2 on three brokers).
+  const internal = Math.min(3, nodes.length);
+  await writeFile(
+    serverProperties,
+    properties({
+      'process.roles': 'broker,controller',
+      'node.id': node.nodeId,
+      'controller.quorum.voters': voters,
+      listeners: `PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}`,
+      'advertised.listeners': `PLAINTEXT://127.0.0.1:${node.port}`,
+      'controller.listener.names': 'CONTROLLER',
+      'inter.broker.listener.name': 'PLAINTEXT',
+      'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+      'log.dirs': dataDir,
+      'offsets.topic.replication.factor': internal,
+      'transaction.state.log.replication.factor': internal,
+      'transaction.state.log.min.isr': Math.max(1, internal - 1),
+      // A 50-partition offsets topic and a 3 s first-join delay only slow start-up.
+      'offsets.topic.num.partitions': 1,
+      'group.initial.rebalance.delay.ms': 0,
+      // Topics are provisioned explicitly with the configured partition count.
+      'auto.create.topics.enable': false,
+      ...options.properties,
+    }),
+  );
+  const java = [
+    '-cp',
+    `${libs}/*`,
+    `-Dlog4j.configuration=file:${join(infraRoot, 'kafka', 'log4j.properties')}`,
+  ];
+  if (!(await exists(join(dataDir, 'meta.properties')))) {
+    await run('java', [
+      ...java,
+      'kafka.tools.StorageTool',
+      'format',
+      // `=` form: a base64url id may begin with '-', which the tool's parser takes for an option.
+      `--cluster-id=${clusterId(config.infra.runDir, voters)}`,
+      '-c',
+      serverProperties,
+      '--ignore-formatted',
+      ...(options.formatArgs ?? []),
+    ]);
+  }
+  return spawnDetached({
+    name,
+    command: 'java',
+    args: [...kafkaJvmOptions(nodes.length), ...java, 'kafka.Kafka', serverProperties],
+    runDir: config.infra.runDir,
+    marker: serverProperties,
+    endpoint: `127.0.0.1:${node.port}`,
+  });
+}
+
+/**
+ * The same id for every node of one cluster without them asking each other, and a different one
+ * for another run folder or quorum: a broker never joins a cluster it was not formatted for.
+ */
+const clusterId = (runDir: string, voters: string) =>
+  createHash('sha256')
+    .update(`${runDir}\n${voters}`)
+    .digest()
+    .subarray(0, 16)
+    .toString('base64url');
+
 /**
  * What kafka-server-start.sh passes the broker (KAFKA_HEAP_OPTS, KAFKA_JVM_PERFORMANCE_OPTS), but a
  * 512 MB starting heap. Without them the JVM's G1 aims at its default 200 ms pauses, and its
  * young collections under load showed up in every producer's tail latency (docs/performance.md).
+ * A cluster's brokers on one machine get half the heap each (they share its memory and cores).
  */
-const KAFKA_JVM_OPTIONS = [
-  '-Xms512m',
-  '-Xmx1g',
+const kafkaJvmOptions = (brokers: number) => [
+  ...(brokers === 1 ? ['-Xms512m', '-Xmx1g'] : ['-Xms256m', '-Xmx512m']),
   '-server',
   '-XX:+UseG1GC',
   '-XX:MaxGCPauseMillis=20',
@@ -166,6 +243,8 @@ export const temporal: InfraService = {
   address: (config) => ({ host: LOOPBACK, port: config.infra.temporal.port }),
   probe: (config, timeoutMs) => probeTemporal(config.temporal, timeoutMs),
   startTimeoutMs: 60_000,
+  nodes: () => [temporal],
+  recordNames: ['temporal'],
   async launch(config, profile) {
     const { port, uiPort } = config.infra.temporal;
     const { cli } = await fetchTemporal(config.infra.cacheDir);
@@ -218,6 +297,8 @@ export const redis: InfraService = {
   address: (config) => ({ host: LOOPBACK, port: config.infra.redis.port }),
   probe: (config, timeoutMs) => probeRedis(config.redis, timeoutMs),
   startTimeoutMs: 15_000,
+  nodes: () => [redis],
+  recordNames: ['redis'],
   async launch(config, profile) {
     const { port } = config.infra.redis;
     const server = await ensureRedisServer();

@@ -9,7 +9,7 @@ import {
 } from '@rapport/read-model';
 import type { Stage, Status } from '@rapport/model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_ADMIN_KEY, TEST_WRITE_KEY } from '../harness/index.js';
+import { REDIS_TOPOLOGIES, TEST_ADMIN_KEY, TEST_WRITE_KEY } from '../harness/index.js';
 import { expectedStates, model, randomEvents } from '../projector/helpers.js';
 import { openApiDocument, openStream, startTestApi, until, type TestApi } from './helpers.js';
 
@@ -35,7 +35,7 @@ function loyal(id: string) {
   ).flat();
 }
 
-describe('the query API', () => {
+describe.each(REDIS_TOPOLOGIES)('the query API on $topology', ({ redis }) => {
   let t: TestApi;
   const events = [
     ...randomEvents(1_500, 150, 31, NOW),
@@ -49,7 +49,7 @@ describe('the query API', () => {
     [...readings].filter(([, reading]) => keep(reading)).map(([id]) => id);
 
   beforeAll(async () => {
-    t = await startTestApi('api', { RAPPORT_SSE_HEARTBEAT: '200ms' }, () => NOW);
+    t = await startTestApi('api', { RAPPORT_SSE_HEARTBEAT: '200ms', ...redis() }, () => NOW);
     await t.project(events, NOW);
   });
   afterAll(() => t.stop());

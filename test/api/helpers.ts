@@ -71,8 +71,11 @@ export interface TestStack extends TestApi {
   readonly projector: StartedProjector;
 }
 
-export async function startTestStack(label: string): Promise<TestStack> {
-  const t = await startTestApi(label);
+export async function startTestStack(
+  label: string,
+  overrides: Record<string, string> = {},
+): Promise<TestStack> {
+  const t = await startTestApi(label, overrides);
   const gateway = await startGateway(t.config, silent(t.config), { port: 0 });
   const projector = await startProjector(t.config, silent(t.config), { port: 0 });
   return {

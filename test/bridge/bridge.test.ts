@@ -1,10 +1,12 @@
 import { createModel, stateDifference } from '@rapport/model';
-import type { StampedInteraction } from '@rapport/schema';
+import { StampedInteractionSchema, type StampedInteraction } from '@rapport/schema';
 import { startBridge, type StartedBridge } from '@rapport/bridge';
 import { createKafka, DeadLetterSchema, readTopic, type DeadLetter } from '@rapport/kafka';
 import { createLogger } from '@rapport/lifecycle';
 import { customerWorkflowId, eventsSignal } from '@rapport/workflows';
+import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../kafka/helpers.js';
 import { interaction, MINUTE } from '../workflows/helpers.js';
 import { startStack, type Stack } from './helpers.js';
 
@@ -13,7 +15,8 @@ let stack: Stack;
 let bridge: StartedBridge;
 
 beforeAll(async () => {
-  stack = await startStack('bridge');
+  // Two failures, then each record alone twice: a refused record is dead-lettered in seconds.
+  stack = await startStack('bridge', { RAPPORT_POISON_ATTEMPTS: '2' });
   bridge = await startBridge(stack.rig.config, createLogger(stack.rig.config, 'bridge'), {
     port: 0,
   });
@@ -124,9 +127,60 @@ describe('bridge (dev server, Kafka)', () => {
     expect(letters[0]?.reason.issues?.map((issue) => issue.path)).toEqual(['customerId']);
   });
 
+  it('dead-letters, after a few attempts, the events of a customer whose workflow Temporal refuses, and delivers those around them', async () => {
+    const now = Date.now() - MINUTE;
+    const customer = `beside-${stack.rig.names.id}`;
+    // A run that was no merge completed under the customer's workflow id (an older program's,
+    // say): Temporal refuses every signalWithStart with WorkflowExecutionAlreadyStarted, which is
+    // ALREADY_EXISTS, not INVALID_ARGUMENT, and no retry changes it.
+    const taken = `taken-${stack.rig.names.id}`;
+    await completeRunOf(
+      stack.rig.client,
+      customerWorkflowId(taken),
+      `${stack.rig.names.taskQueue}-other`,
+    );
+    const event = (customerId: string, at: number) =>
+      interaction(customerId, at, { type: 'email.replied', direction: 'inbound' });
+    const refused = [event(taken, now + 1), event(taken, now + 3)];
+    await stack.produce([
+      event(customer, now),
+      ...refused.slice(0, 1),
+      event(customer, now + 2),
+      ...refused.slice(1),
+      event(customer, now + 4),
+    ]);
+
+    const { view } = await stack.rig.until(
+      customer,
+      ({ view }) => view.counts.applied === 3,
+      20_000,
+    );
+    expect(view.counts).toEqual({ applied: 3, duplicates: 0, rejected: 0, late: 0 });
+    const kafka = createKafka(stack.rig.config.kafka);
+    const letters = await eventually(async () => {
+      const read: DeadLetter[] = [];
+      for await (const record of readTopic(kafka, stack.rig.config.kafka.topics.dlq)) {
+        read.push(DeadLetterSchema.parse(JSON.parse(record.value ?? 'null')));
+      }
+      const failed = read.filter((letter) => letter.reason.code === 'HANDLER_FAILED');
+      expect(failed).toHaveLength(refused.length);
+      return failed;
+    });
+    expect(
+      letters.map((letter) => StampedInteractionSchema.parse(JSON.parse(letter.original))),
+    ).toEqual(refused);
+    for (const letter of letters) {
+      expect(letter).toMatchObject({ source: 'bridge', customerId: taken });
+      expect(letter.reason.message).toMatch(/WorkflowExecutionAlreadyStartedError/);
+    }
+    const metrics = await (await fetch(`${bridge.url}/metrics`)).text();
+    expect(metrics).toMatch(/^rapport_bridge_dead_lettered_total\{reason="HANDLER_FAILED"\} 2$/m);
+    expect((await fetch(`${bridge.url}/readyz`)).status).toBe(200);
+  });
+
   it('answers /healthz and /readyz; the worker too', async () => {
     const expected = [
-      [bridge.url, { kafka: 'ok', redis: 'ok', temporal: 'ok' }],
+      [bridge.url, { kafka: 'ok', redis: 'ok', temporal: 'ok', consumer: 'ok' }],
       [stack.rig.worker.url, { worker: 'ok' }],
     ] as const;
     for (const [url, checks] of expected) {
@@ -141,3 +195,26 @@ describe('bridge (dev server, Kafka)', () => {
     );
   });
 });
+
+/**
+ * Completes a run of no Rapport workflow under `workflowId`, acting as its worker by hand: the
+ * id is then taken by a completed run that is no merge.
+ */
+async function completeRunOf(client: Client, workflowId: string, taskQueue: string) {
+  await client.workflow.start('notRapport', { workflowId, taskQueue, args: [] });
+  const { connection, options } = client;
+  const task = await connection.withDeadline(Date.now() + 10_000, () =>
+    connection.workflowService.pollWorkflowTaskQueue({
+      namespace: options.namespace,
+      taskQueue: { name: taskQueue },
+      identity: 'test',
+    }),
+  );
+  await connection.workflowService.respondWorkflowTaskCompleted({
+    namespace: options.namespace,
+    taskToken: task.taskToken,
+    identity: 'test',
+    // temporal.api.enums.v1.CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION
+    commands: [{ commandType: 4, completeWorkflowExecutionCommandAttributes: {} }],
+  });
+}

@@ -32,7 +32,12 @@ beforeAll(async () => {
     RAPPORT_REDIS_URL: infra.redisUrl,
   });
   await provideInfrastructure(temporalConfig, { profile: 'dev', docker: 'never' });
-  stack = await startStack('bridge-outage', {}, temporalConfig.temporal.address);
+  // A partition that delivers nothing for a second is reported stalled.
+  stack = await startStack(
+    'bridge-outage',
+    { RAPPORT_STALL_AFTER: '1s' },
+    temporalConfig.temporal.address,
+  );
   bridge = await startBridge(stack.rig.config, createLogger(stack.rig.config, 'bridge'), {
     port: 0,
   });
@@ -86,12 +91,23 @@ describe('Temporal stopped, then back', () => {
       .poll(() => metric('rapport_bridge_signal_retries_total'), { timeout: 20_000 })
       .toBeGreaterThan(0);
     expect(await metric('rapport_bridge_events_total')).toBe(9);
-    const ready = await fetch(`${bridge.url}/readyz`);
-    expect(ready.status).toBe(503);
+    // Not ready: Temporal does not answer, and the partitions it holds up deliver nothing.
+    await expect
+      .poll(async () => (await fetch(`${bridge.url}/readyz`)).json(), { timeout: 10_000 })
+      .toMatchObject({
+        status: 'not_ready',
+        checks: { consumer: expect.stringMatching(/^stalled: \S+\/\d for \d+ s/) as unknown },
+      });
+    expect(await metric('rapport_bridge_stalled_partitions')).toBeGreaterThan(0);
+    // Waited out, never taken for records to dead-letter.
+    expect(await (await fetch(`${bridge.url}/metrics`)).text()).not.toMatch(
+      /^rapport_bridge_dead_lettered_total\{/m,
+    );
 
     await provideInfrastructure(temporalConfig, { profile: 'dev', docker: 'never' });
     await delivered();
     expect(await metric('rapport_bridge_events_total')).toBe(21);
     expect((await fetch(`${bridge.url}/readyz`)).status).toBe(200);
+    expect(await metric('rapport_bridge_stalled_partitions')).toBe(0);
   });
 });

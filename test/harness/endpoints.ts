@@ -8,6 +8,8 @@ export type Source = z.infer<typeof sourceSchema>;
 export const testInfraSchema = z.object({
   kafkaBrokers: z.array(z.string()).min(1),
   redisUrl: z.string(),
+  /** A node of a Redis Cluster of three masters, for the suites that run on both topologies. */
+  redisClusterUrl: z.string(),
   temporalAddress: z.string(),
   temporalNamespace: z.string(),
   /** The native time-skipping test server, for `TestWorkflowEnvironment.createTimeSkipping`. */

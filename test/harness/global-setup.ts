@@ -2,6 +2,7 @@ import { loadConfig, maskPassword, type Config } from '@rapport/config';
 import {
   fetchTemporal,
   provideInfrastructure,
+  startRedisCluster,
   stopInfrastructure,
   type ServiceName,
 } from '@rapport/infra';
@@ -12,6 +13,7 @@ import { buildWorkflowBundle } from '@rapport/worker';
 import type { TestProject } from 'vitest/node';
 import { startContainers } from './containers.js';
 import type { Source, TestInfra } from './endpoints.js';
+import { freePorts } from './ports.js';
 
 /**
  * Ports and run folder of the native runners under test: apart from `rapport up`'s defaults so
@@ -36,15 +38,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const missing = (['kafka', 'temporal', 'redis'] as const).filter(
     (name: ServiceName) => !config.infra[name].given,
   );
-  const [{ testServer }, provided, workflowBundle] = await Promise.all([
+  const [{ testServer }, provided, redisCluster, workflowBundle] = await Promise.all([
     fetchTemporal(config.infra.cacheDir),
     provideMissing(config, missing),
+    provideRedisCluster(config.infra.runDir),
     bundleOnce(config.infra.runDir),
     // The query API serves what was built: from this checkout's source, not an older build.
     buildDashboard(),
   ]);
   const infra: TestInfra = {
     ...provided.endpoints,
+    redisClusterUrl: redisCluster.url,
     temporalNamespace: config.temporal.namespace,
     temporalTestServer: testServer,
     workflowBundle,
@@ -54,9 +58,22 @@ export default async function setup(project: TestProject): Promise<() => Promise
     `[harness] infrastructure ready in ${((performance.now() - started) / 1000).toFixed(1)} s: ` +
       `kafka ${infra.kafkaBrokers.join(',')} (${infra.sources.kafka}), ` +
       `temporal ${infra.temporalAddress} (${infra.sources.temporal}), ` +
-      `redis ${maskPassword(infra.redisUrl)} (${infra.sources.redis})`,
+      `redis ${maskPassword(infra.redisUrl)} (${infra.sources.redis}), ` +
+      `redis cluster ${maskPassword(infra.redisClusterUrl)}`,
   );
-  return provided.teardown;
+  return async () => {
+    await Promise.all([provided.teardown(), redisCluster.stop()]);
+  };
+}
+
+/**
+ * The Redis Cluster the read side's suites also run on: RAPPORT_TEST_REDIS_CLUSTER_URL (a node
+ * of one), else three masters of Debian's redis-server, started for this run.
+ */
+async function provideRedisCluster(runDir: string) {
+  const given = process.env['RAPPORT_TEST_REDIS_CLUSTER_URL'];
+  if (given) return { url: given, stop: () => Promise.resolve() };
+  return startRedisCluster(join(resolve(runDir), 'redis-cluster'), await freePorts(3));
 }
 
 /** The workflow code, bundled from source once for every test file; its path. */
@@ -68,7 +85,10 @@ async function bundleOnce(runDir: string): Promise<string> {
   return path;
 }
 
-type Endpoints = Omit<TestInfra, 'temporalNamespace' | 'temporalTestServer' | 'workflowBundle'>;
+type Endpoints = Omit<
+  TestInfra,
+  'temporalNamespace' | 'temporalTestServer' | 'workflowBundle' | 'redisClusterUrl'
+>;
 
 async function provideMissing(
   config: Config,

@@ -5,7 +5,7 @@ import { testInfraSchema, type TestInfra } from './endpoints.js';
 
 export type { TestInfra } from './endpoints.js';
 export { expectPoolStops, expectWorkerReplaced } from './pools.js';
-export { freePort, freePortPair, freePorts } from './ports.js';
+export { freePort, freePortPair, freePortRun, freePorts } from './ports.js';
 export { FROM_SOURCE, killHard, sleep, spawnService, untilReady } from './processes.js';
 
 /** The real servers the global setup provided, parsed like any other boundary input. */
@@ -29,6 +29,21 @@ export function uniqueNames(label: string) {
 }
 
 export type UniqueNames = ReturnType<typeof uniqueNames>;
+
+/**
+ * The two Redis topologies the read side runs on, as the variables that choose them: the suites
+ * that `describe.each` over these run on one Redis and on a Redis Cluster of three masters.
+ */
+export const REDIS_TOPOLOGIES = [
+  { topology: 'one Redis', redis: (): Record<string, string> => ({}) },
+  {
+    topology: 'a Redis Cluster',
+    redis: (): Record<string, string> => ({
+      RAPPORT_REDIS_URL: testInfra().redisClusterUrl,
+      RAPPORT_REDIS_CLUSTER: 'true',
+    }),
+  },
+] as const;
 
 import { TEST_ADMIN_KEY, TEST_READ_KEY, TEST_WRITE_KEY } from './keys.js';
 

@@ -31,8 +31,11 @@ export async function freePort(): Promise<number> {
 }
 
 /** Two consecutive free ports (a Temporal dev server takes its port and the next, for HTTP). */
-export async function freePortPair(): Promise<number> {
-  const first = await nextFree(2);
+export const freePortPair = () => freePortRun(2);
+
+/** The first of `count` consecutive free ports (a Kafka cluster's brokers take a run of them). */
+export async function freePortRun(count: number): Promise<number> {
+  const first = await nextFree(count);
   const port = portOf(first);
   await close(first);
   return port;

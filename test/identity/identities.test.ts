@@ -1,20 +1,11 @@
 import { Identities } from '@rapport/identity';
-import { Redis } from 'ioredis';
+import { connectRedis, scanKeys, type RedisClient } from '@rapport/read-model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testConfig, uniqueNames } from '../harness/index.js';
+import { REDIS_TOPOLOGIES, testConfig, uniqueNames } from '../harness/index.js';
 
-let redis: Redis;
+let redis: RedisClient;
 let identities: Identities;
 let prefix: string;
-
-beforeAll(() => {
-  const names = uniqueNames('identities');
-  const config = testConfig(names);
-  prefix = names.keyPrefix;
-  redis = new Redis(config.redis.url);
-  identities = new Identities(redis, { keyPrefix: prefix, erasureKey: 'a-test-erasure-key' });
-});
-afterAll(() => redis.disconnect());
 
 const decide = async (from: string, into: string) => {
   const reservation = await identities.reserve(from, into);
@@ -23,7 +14,17 @@ const decide = async (from: string, into: string) => {
   return reservation;
 };
 
-describe('the identity map', () => {
+// The map lives in one hash slot: the same scripts on one Redis and on a Redis Cluster.
+describe.each(REDIS_TOPOLOGIES)('the identity map on $topology', ({ redis: topology }) => {
+  beforeAll(() => {
+    const names = uniqueNames('identities');
+    const config = testConfig(names, topology());
+    prefix = names.keyPrefix;
+    redis = connectRedis(config.redis);
+    identities = new Identities(redis, { keyPrefix: prefix, erasureKey: 'a-test-erasure-key' });
+  });
+  afterAll(() => redis.disconnect());
+
   it('merges the root of `from` into the root of `into`, and chains', async () => {
     expect(await decide('anon-1', 'user-1')).toMatchObject({ survivor: 'user-1', merged: true });
     expect(await decide('user-1', 'account-1')).toMatchObject({
@@ -90,7 +91,9 @@ describe('the identity map', () => {
     expect(await identities.reserve('user-4', 'new-4')).toEqual({ erased: true });
     // Nothing of theirs is left in Redis as text: keys, fields and members are hashes or gone.
     const dump: string[] = [];
-    for (const key of await redis.keys(`${prefix}*`)) {
+    const keys: string[] = [];
+    for await (const page of scanKeys(redis, `${prefix}*`, 1_000)) keys.push(...page);
+    for (const key of keys) {
       dump.push(key);
       const type = await redis.type(key);
       if (type === 'hash') dump.push(...Object.entries(await redis.hgetall(key)).flat());

@@ -3,12 +3,13 @@ import { once } from 'node:events';
 import { Analytics } from '@segment/analytics-node';
 import { createKafka } from '@rapport/kafka';
 import { startProjector, type StartedProjector } from '@rapport/projector';
-import { CustomerListSchema, rebuildGeneration } from '@rapport/read-model';
+import { CustomerListSchema, rebuildGeneration, scanKeys } from '@rapport/read-model';
 import { ErasureReceiptSchema } from '@rapport/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, viewWhen, type TestStack } from '../api/helpers.js';
 import {
   FROM_SOURCE,
+  REDIS_TOPOLOGIES,
   sleep,
   TEST_ADMIN_KEY,
   TEST_READ_KEY,
@@ -19,20 +20,11 @@ import { model, silent, testEnv } from '../projector/helpers.js';
 
 /**
  * One person, one record, as a user meets it: the official Segment client against the gateway,
- * the projector, the query API; then the person erased through `rapport erase`.
+ * the projector, the query API; then the person erased through `rapport erase`. On one Redis and
+ * on a Redis Cluster (the stack of each topology in turn).
  */
 let s: TestStack;
 let projector: StartedProjector | undefined;
-beforeAll(async () => {
-  s = await startTestStack('identity-pipeline');
-});
-afterAll(async () => {
-  // The stack's own projector was stopped by a test and replaced.
-  await projector?.stop();
-  await s.gateway.stop();
-  await s.api.stop();
-  await s.close();
-});
 
 const run = `${Date.now().toString(36)}`;
 
@@ -111,7 +103,19 @@ async function expectOnePerson(anonymousId: string, userId: string) {
 const admin = (path: string, method = 'GET') =>
   fetch(`${s.api.url}${path}`, { method, headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } });
 
-describe('one person, one record', () => {
+describe.each(REDIS_TOPOLOGIES)('one person, one record, on $topology', ({ redis }) => {
+  beforeAll(async () => {
+    s = await startTestStack('identity-pipeline', redis());
+    projector = undefined;
+  });
+  afterAll(async () => {
+    // The stack's own projector was stopped by a test and replaced.
+    await projector?.stop();
+    await s.gateway.stop();
+    await s.api.stop();
+    await s.close();
+  });
+
   it('joins the anonymous history to the user who logs in, each event once', async () => {
     await visitThenLogIn(`anon-${run}-1`, `user-${run}-1`);
     await expectOnePerson(`anon-${run}-1`, `user-${run}-1`);
@@ -187,7 +191,9 @@ describe('one person, one record', () => {
       expect((await admin(`/v1/customers/${userId}/export`)).status).toBe(404);
       const listed = JSON.stringify(await (await s.get('/v1/customers?limit=100')).json());
       expect(listed).not.toContain(userId);
-      const keys = await s.redis.keys(`${s.names.keyPrefix}*`);
+      const keys: string[] = [];
+      for await (const page of scanKeys(s.redis, `${s.names.keyPrefix}*`, 1_000))
+        keys.push(...page);
       expect(keys.filter((key) => key.includes(userId) || key.includes(anonymousId))).toEqual([]);
       const changes = await s.redis.xrange(s.store.keys.changes, '-', '+');
       expect(JSON.stringify(changes)).not.toContain(userId);

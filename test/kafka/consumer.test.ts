@@ -26,6 +26,12 @@ import {
 
 type Batch = ConsumedBatch<StampedInteraction>;
 
+interface StartOptions {
+  readonly log?: ReturnType<typeof recordingLogger>;
+  readonly retry?: BatchRetry;
+  readonly probe?: () => Promise<unknown>;
+}
+
 /** Provisioned topics, a connected producer, and the consumers a test starts (stopped after). */
 async function setup(label: string, partitions: number, overrides: Partial<Config['kafka']> = {}) {
   const names = uniqueNames(label);
@@ -39,8 +45,7 @@ async function setup(label: string, partitions: number, overrides: Partial<Confi
   const groupId = names.groupId('g');
   const start = async (
     handleBatch: (batch: Batch) => Promise<void>,
-    log = logger,
-    retry?: BatchRetry,
+    { log = logger, retry, probe }: StartOptions = {},
   ) => {
     const consumer = await runBatchConsumer(kafka, {
       groupId,
@@ -50,6 +55,7 @@ async function setup(label: string, partitions: number, overrides: Partial<Confi
       dlq: { producer, source: 'projector' },
       logger: log,
       ...(retry && { retry }),
+      ...(probe && { probe }),
     });
     running.push(consumer);
     return consumer;
@@ -58,12 +64,22 @@ async function setup(label: string, partitions: number, overrides: Partial<Confi
   return { names, logger, config, kafka, topic, groupId, start, publish };
 }
 
+type Setup = Awaited<ReturnType<typeof setup>>;
+
 const running: Pick<RunningConsumer, 'stop'>[] = [];
+/** Back-off short enough that the bounded attempts of a test take a second, not a minute. */
+const FAST_RETRY = { initialMs: 50, maxMs: 200, pollMs: 50 };
 afterEach(async () => {
   await Promise.all(running.splice(0).map((consumer) => consumer.stop()));
 });
 
 const offsets = (batch: Batch) => batch.records.map((record) => record.offset);
+const deadLetters = async (t: Pick<Setup, 'kafka' | 'config'>) =>
+  (await readAll(t.kafka, t.config.topics.dlq)).map((record) => {
+    const parsed = parseRecord(DeadLetterSchema, record);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+    return { key: record.key, letter: parsed.value };
+  });
 const messages = (lines: readonly LogLine[], event: string) =>
   lines.filter((line) => line.fields.event === event);
 
@@ -113,20 +129,22 @@ describe('runBatchConsumer (real broker)', () => {
     const logA = recordingLogger();
     const logB = recordingLogger();
     // A fails every batch and waits 20 s before each retry.
-    await t.start(() => Promise.reject(new Error('downstream unavailable')), logA, {
-      initialMs: 20_000,
-      maxMs: 20_000,
-      pollMs: 100,
+    await t.start(() => Promise.reject(new Error('downstream unavailable')), {
+      log: logA,
+      retry: { initialMs: 20_000, maxMs: 20_000, pollMs: 100 },
     });
     await eventually(() => expect(messages(logA.lines, 'BATCH_FAILED')).toHaveLength(1));
 
     const handled = new Set<string>();
     const joining = Date.now();
     // Resolves once the group's rebalance is done, which waits for A to rejoin.
-    await t.start((batch) => {
-      for (const offset of offsets(batch)) handled.add(`${batch.partition}@${offset}`);
-      return Promise.resolve();
-    }, logB);
+    await t.start(
+      (batch) => {
+        for (const offset of offsets(batch)) handled.add(`${batch.partition}@${offset}`);
+        return Promise.resolve();
+      },
+      { log: logB },
+    );
     expect(Date.now() - joining).toBeLessThan(6_000);
     expect(messages(logA.lines, 'REBALANCING').length).toBeGreaterThan(0);
     // B owns a partition and handles its records, which A failed and never committed.
@@ -152,8 +170,7 @@ describe('runBatchConsumer (real broker)', () => {
         batch.markDone(batch.records[0] as Batch['records'][number]);
         return Promise.reject(new Error('downstream unavailable'));
       },
-      t.logger,
-      { initialMs: 20_000, maxMs: 20_000, pollMs: 250 },
+      { retry: { initialMs: 20_000, maxMs: 20_000, pollMs: 250 } },
     );
     await eventually(() => expect(messages(t.logger.lines, 'BATCH_FAILED')).toHaveLength(1));
     const stopping = Date.now();
@@ -196,11 +213,7 @@ describe('runBatchConsumer (real broker)', () => {
     );
     expect(handled).toEqual(good);
 
-    const letters = (await readAll(t.kafka, t.config.topics.dlq)).map((record) => {
-      const parsed = parseRecord(DeadLetterSchema, record);
-      if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
-      return { key: record.key, letter: parsed.value };
-    });
+    const letters = await deadLetters(t);
     const byOffset = new Map(letters.map((entry) => [entry.letter.context?.offset, entry]));
     expect([...byOffset.keys()].sort()).toEqual(['1', '2', '3', '4']);
     expect(byOffset.get('1')).toMatchObject({
@@ -221,6 +234,110 @@ describe('runBatchConsumer (real broker)', () => {
     expect(binaryLetter?.context).toMatchObject({ encoding: 'base64' });
     expect(Buffer.from(binaryLetter?.original ?? '', 'base64')).toEqual(binary);
     expect(byOffset.get('4')?.letter.context).toMatchObject({ tombstone: 'true' });
+  });
+
+  it('dead-letters a record the handler keeps failing on while its environment answers; the partition goes on', async () => {
+    const t = await setup('kafka-consumer-refused', 1, { poisonAttempts: 2 });
+    const events = Array.from({ length: 12 }, (_, seq) => stamped(`c-${seq % 3}`, seq));
+    const refused = new Set([events[4]?.eventId, events[9]?.eventId]);
+    await t.publish(events);
+    const handled: string[] = [];
+    let probes = 0;
+    const consumer = await t.start(
+      (batch) => {
+        // A handler that fails the whole batch for one record, as a projection does.
+        if (batch.records.some((record) => refused.has(record.value.eventId))) {
+          return Promise.reject(
+            new Error('WRONGTYPE Operation against a key holding the wrong kind of value'),
+          );
+        }
+        handled.push(...batch.records.map((record) => record.value.eventId));
+        return Promise.resolve();
+      },
+      { retry: FAST_RETRY, probe: () => Promise.resolve(probes++) },
+    );
+    await eventually(async () =>
+      expect((await committedOffsets(t.groupId, t.topic)).get(0)).toBe('12'),
+    );
+    expect(handled.sort()).toEqual(
+      events
+        .filter((e) => !refused.has(e.eventId))
+        .map((e) => e.eventId)
+        .sort(),
+    );
+    const letters = await deadLetters(t);
+    expect(letters.map(({ letter }) => letter.context?.['offset']).sort()).toEqual(['4', '9']);
+    for (const { key, letter } of letters) {
+      const offset = Number(letter.context?.['offset']);
+      expect({ key, letter }).toMatchObject({
+        key: events[offset]?.customerId,
+        letter: {
+          reason: { code: 'HANDLER_FAILED' },
+          source: 'projector',
+          customerId: events[offset]?.customerId,
+          context: { topic: t.topic, partition: 0, groupId: t.groupId },
+        },
+      });
+      expect(JSON.parse(letter.original)).toEqual(events[offset]);
+      expect(letter.reason.message).toMatch(/failed on .*@\d+ 2 times .*: WRONGTYPE Operation/);
+    }
+    expect(messages(t.logger.lines, 'ISOLATING').length).toBeGreaterThan(0);
+    expect(messages(t.logger.lines, 'DEAD_LETTERED')).toHaveLength(2);
+    expect(probes).toBeGreaterThan(0);
+    expect(consumer.waiting()).toEqual([]);
+    await expect(consumer.ready()).resolves.toBeUndefined();
+  });
+
+  it('waits out an environment that does not answer, dead-letters nothing meanwhile, and says the partition is stalled', async () => {
+    const t = await setup('kafka-consumer-outage', 1, { poisonAttempts: 2, stallAfterMs: 1_000 });
+    const events = Array.from({ length: 7 }, (_, seq) => stamped('c-1', seq));
+    const poison = events[3]?.eventId;
+    await t.publish(events);
+    let down = true;
+    const handled: string[] = [];
+    const consumer = await t.start(
+      (batch) => {
+        if (down) return Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379'));
+        if (batch.records.some((record) => record.value.eventId === poison)) {
+          return Promise.reject(new Error('refused for good'));
+        }
+        handled.push(...batch.records.map((record) => record.value.eventId));
+        return Promise.resolve();
+      },
+      {
+        retry: FAST_RETRY,
+        probe: () =>
+          down ? Promise.reject(new Error('Redis does not answer')) : Promise.resolve(),
+      },
+    );
+    await eventually(async () => {
+      expect(messages(t.logger.lines, 'ENVIRONMENT_DOWN').length).toBeGreaterThanOrEqual(3);
+      await expect(consumer.ready()).rejects.toThrow(
+        new RegExp(`^stalled: ${t.topic}/0 for \\d+ s$`),
+      );
+    });
+    expect(consumer.waiting()).toMatchObject([{ topic: t.topic, partition: 0, stalled: true }]);
+    expect(messages(t.logger.lines, 'ISOLATING')).toEqual([]);
+    expect(await deadLetters(t)).toEqual([]);
+    // Nothing committed (kafkajs's -1).
+    expect((await committedOffsets(t.groupId, t.topic)).get(0)).toBe('-1');
+
+    down = false;
+    await eventually(async () =>
+      expect((await committedOffsets(t.groupId, t.topic)).get(0)).toBe('7'),
+    );
+    // The one record that still fails alone, the environment answering, and it alone.
+    expect(handled.sort()).toEqual(
+      events
+        .filter((e) => e.eventId !== poison)
+        .map((e) => e.eventId)
+        .sort(),
+    );
+    const letters = await deadLetters(t);
+    expect(letters.map(({ letter }) => [letter.reason.code, letter.context?.['offset']])).toEqual([
+      ['HANDLER_FAILED', '3'],
+    ]);
+    await expect(consumer.ready()).resolves.toBeUndefined();
   });
 
   it('stops gracefully: finishes the batch in flight, commits it, then takes nothing more', async () => {
@@ -268,12 +385,12 @@ describe('runBatchConsumer (real broker)', () => {
       return Array.isArray(last) ? last.map(Number) : [];
     };
 
-    await t.start(handler('a'), logA);
+    await t.start(handler('a'), { log: logA });
     await eventually(() => expect(assignment(logA)).toEqual([0, 1, 2, 3]));
     await t.publish([...wave(0), ...wave(1)]);
     await eventually(() => expect(handled.size).toBe(24));
 
-    await t.start(handler('b'), logB);
+    await t.start(handler('b'), { log: logB });
     await eventually(() => {
       const a = assignment(logA);
       const b = assignment(logB);

@@ -78,12 +78,16 @@ export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 20_
 
 /**
  * Runs `inspect` with a plain kafkajs admin: what the runner wrote is exactly what a test has to
- * check, so it is not read back through the package under test.
+ * check, so it is not read back through the package under test. On the test servers' cluster
+ * unless `brokers` name another.
  */
-export async function withInspectingAdmin<T>(inspect: (admin: Admin) => Promise<T>): Promise<T> {
+export async function withInspectingAdmin<T>(
+  inspect: (admin: Admin) => Promise<T>,
+  brokers: readonly string[] = testInfra().kafkaBrokers,
+): Promise<T> {
   const admin = new Kafka({
     clientId: 'test-inspect',
-    brokers: testInfra().kafkaBrokers,
+    brokers: [...brokers],
     logLevel: logLevel.NOTHING,
   }).admin();
   await admin.connect();

@@ -14,8 +14,7 @@ import {
 } from '@rapport/model';
 import type { StampedInteraction } from '@rapport/schema';
 import { createLogger } from '@rapport/lifecycle';
-import { ReadModel, readModelOptions } from '@rapport/read-model';
-import { Redis } from 'ioredis';
+import { connectRedis, ReadModel, readModelOptions, type RedisClient } from '@rapport/read-model';
 import { expect } from 'vitest';
 import {
   spawnService,
@@ -32,7 +31,7 @@ export interface Setup {
   readonly names: UniqueNames;
   readonly config: Config;
   readonly producer: InteractionProducer;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly store: ReadModel;
   publish(events: readonly StampedInteraction[]): Promise<void>;
   close(): Promise<void>;
@@ -49,7 +48,7 @@ export async function setup(label: string, overrides: Record<string, string> = {
   await provisionTopics(kafka, config.kafka);
   const producer = createInteractionProducer(kafka, config.kafka);
   await producer.connect();
-  const redis = new Redis(config.redis.url);
+  const redis = connectRedis(config.redis);
   const store = new ReadModel(redis, model, readModelOptions(config));
   return {
     names,

@@ -6,6 +6,7 @@ import {
   type PositionedEvent,
 } from '@rapport/read-model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REDIS_TOPOLOGIES } from '../harness/index.js';
 import { expectFolded, model, randomEvents, setup, type Setup } from './helpers.js';
 
 /** Events as they would sit on one partition from `offset` on. */
@@ -18,13 +19,17 @@ const positioned = (
 
 // The guarded write and the projection against real Redis, without Kafka: every interleaving a
 // consumer group can produce (redelivery, overlap, zombies, partitions added) played on purpose.
-describe('the guarded projection', () => {
+describe.each(REDIS_TOPOLOGIES)('the guarded projection on $topology', ({ redis }) => {
   let t: Setup;
   const projection = (generation = '0', announce = true) =>
     new Projection(t.store.writer, model, { generation, groupId: 'g', follow: false, announce });
 
   beforeAll(async () => {
-    t = await setup('store', { RAPPORT_HISTORY_LENGTH: '3', RAPPORT_TIMELINE_LENGTH: '4' });
+    t = await setup('store', {
+      RAPPORT_HISTORY_LENGTH: '3',
+      RAPPORT_TIMELINE_LENGTH: '4',
+      ...redis(),
+    });
   });
   afterAll(() => t.close());
 

@@ -208,6 +208,29 @@ export async function startRig(options: RigOptions): Promise<Rig> {
 }
 
 /**
+ * The customer's workflow once `accept` holds, asked over `client`: for workers in processes of
+ * their own, where no rig's worker runs (polled, bounded).
+ */
+export async function describedWhen(
+  client: Client,
+  customerId: string,
+  accept: (description: CustomerDescription) => boolean,
+  timeoutMs = 60_000,
+): Promise<CustomerDescription> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const found = await describeCustomer(client, customerId).catch(() => null);
+    if (found !== null && accept(found)) return found;
+    if (performance.now() > deadline) {
+      throw new Error(
+        `${customerId}: condition not met within ${timeoutMs} ms; last: ${JSON.stringify(found)}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/**
  * Until the workflow has nothing in flight (no activity, the same history twice in a row), read
  * with DescribeWorkflowExecution: a query could race a continue-as-new, which the time-skipping
  * server never answers (and then stops skipping time).

@@ -37,6 +37,49 @@ describe('loadConfig', () => {
     expect(config.infra.temporal.given).toBe(true);
   });
 
+  it('replicates the topics as the listed brokers allow: 1/1 on one, 2/1 on two, 3/2 on three or more', () => {
+    const replication = (env: Record<string, string>) => {
+      const { replicationFactor, minInsyncReplicas } = loadConfig(env).kafka;
+      return [replicationFactor, minInsyncReplicas];
+    };
+    expect(replication({})).toEqual([1, 1]);
+    expect(replication({ RAPPORT_KAFKA_BROKERS: 'a:1,b:2' })).toEqual([2, 1]);
+    expect(replication({ RAPPORT_KAFKA_BROKERS: 'a:1,b:2,c:3,d:4' })).toEqual([3, 2]);
+    expect(replication({ RAPPORT_EMBEDDED_KAFKA_BROKERS: '3' })).toEqual([3, 2]);
+    expect(
+      replication({ RAPPORT_KAFKA_REPLICATION_FACTOR: '1', RAPPORT_EMBEDDED_KAFKA_BROKERS: '3' }),
+    ).toEqual([1, 1]);
+    expect(
+      replication({
+        RAPPORT_KAFKA_BROKERS: 'a:1',
+        RAPPORT_KAFKA_REPLICATION_FACTOR: '3',
+        RAPPORT_KAFKA_MIN_INSYNC_REPLICAS: '3',
+      }),
+    ).toEqual([3, 3]);
+    expect(() => loadConfig({ RAPPORT_KAFKA_MIN_INSYNC_REPLICAS: '2' })).toThrow(
+      /RAPPORT_KAFKA_MIN_INSYNC_REPLICAS: at most the replication factor \(1, RAPPORT_KAFKA_REPLICATION_FACTOR\)/,
+    );
+  });
+
+  it('lists every broker of an embedded cluster, each on ports two apart from the last', () => {
+    const config = loadConfig({ RAPPORT_EMBEDDED_KAFKA_BROKERS: '3' });
+    expect(config.kafka.brokers).toEqual(['127.0.0.1:9092', '127.0.0.1:9094', '127.0.0.1:9096']);
+    expect(config.infra.kafka.nodes).toEqual([
+      { nodeId: 1, port: 9092, controllerPort: 9093 },
+      { nodeId: 2, port: 9094, controllerPort: 9095 },
+      { nodeId: 3, port: 9096, controllerPort: 9097 },
+    ]);
+    expect(() =>
+      loadConfig({
+        RAPPORT_EMBEDDED_KAFKA_BROKERS: '3',
+        RAPPORT_EMBEDDED_KAFKA_CONTROLLER_PORT: '9096',
+      }),
+    ).toThrow(/RAPPORT_EMBEDDED_KAFKA_CONTROLLER_PORT: the brokers' ports overlap/);
+    expect(() => loadConfig({ RAPPORT_EMBEDDED_KAFKA_BROKERS: '6' })).toThrow(
+      /RAPPORT_EMBEDDED_KAFKA_BROKERS/,
+    );
+  });
+
   it('reads RAPPORT_* variables and splits lists', () => {
     const config = loadConfig({
       RAPPORT_KAFKA_BROKERS: 'a:1, b:2',
@@ -169,6 +212,17 @@ describe('loadConfig', () => {
     );
     expect(refusal({ RAPPORT_KAFKA_HEARTBEAT_INTERVAL: 'often' })).toMatch(
       /RAPPORT_KAFKA_HEARTBEAT_INTERVAL: expected a duration/,
+    );
+  });
+
+  it('bounds what a consumer retries before it dead-letters a record, and says when it is stalled', () => {
+    expect(loadConfig({}).kafka).toMatchObject({ poisonAttempts: 5, stallAfterMs: 60_000 });
+    expect(
+      loadConfig({ RAPPORT_POISON_ATTEMPTS: '2', RAPPORT_STALL_AFTER: '90s' }).kafka,
+    ).toMatchObject({ poisonAttempts: 2, stallAfterMs: 90_000 });
+    expect(() => loadConfig({ RAPPORT_POISON_ATTEMPTS: '0' })).toThrow(/RAPPORT_POISON_ATTEMPTS/);
+    expect(() => loadConfig({ RAPPORT_STALL_AFTER: '500ms' })).toThrow(
+      /RAPPORT_STALL_AFTER: at least 1s/,
     );
   });
 

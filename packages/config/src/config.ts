@@ -86,6 +86,26 @@ const processes = z
   .default('auto')
   .transform((count) => (count === 'auto' ? availableParallelism() : count));
 
+/** The most brokers the native runner starts as one cluster (each a JVM: memory is the limit). */
+export const MAX_EMBEDDED_KAFKA_BROKERS = 5;
+
+type EmbeddedKafkaEnv = {
+  EMBEDDED_KAFKA_PORT: number;
+  EMBEDDED_KAFKA_CONTROLLER_PORT: number;
+  EMBEDDED_KAFKA_BROKERS: number;
+};
+
+/**
+ * The native runner's brokers: node n + 1 listens on each port + 2n, so that the defaults
+ * interleave (9092 and 9093, 9094 and 9095, 9096 and 9097).
+ */
+const embeddedKafkaNodes = (env: EmbeddedKafkaEnv) =>
+  Array.from({ length: env.EMBEDDED_KAFKA_BROKERS }, (_, n) => ({
+    nodeId: n + 1,
+    port: env.EMBEDDED_KAFKA_PORT + 2 * n,
+    controllerPort: env.EMBEDDED_KAFKA_CONTROLLER_PORT + 2 * n,
+  }));
+
 /**
  * The settings, keyed by environment variable name without the prefix. Defaults point at the
  * local services that `rapport up` starts, so a fresh checkout runs with no configuration.
@@ -103,6 +123,14 @@ const envSchema = z.object({
    * in the log (docs/identity.md), and how far back `rapport replay` can rebuild.
    */
   TOPIC_RETENTION: z.union([z.literal('forever'), DurationSchema]).optional(),
+  /**
+   * Copies of each partition the topics are created with, and how many of them must have a
+   * record before the broker acknowledges it (the producer asks for all in-sync copies). Unset:
+   * see `replication` below. The replication factor of an existing topic cannot be changed in
+   * place, so start-up stops on one with fewer copies; `min.insync.replicas` is set on it.
+   */
+  KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(32).optional(),
+  KAFKA_MIN_INSYNC_REPLICAS: z.coerce.number().int().min(1).max(32).optional(),
   KAFKA_SESSION_TIMEOUT: DurationSchema.pipe(
     z
       .number()
@@ -113,6 +141,14 @@ const envSchema = z.object({
   KAFKA_HEARTBEAT_INTERVAL: DurationSchema.pipe(
     z.number().min(100, 'at least 100ms (each heartbeat is a request to the broker)'),
   ).optional(),
+  /**
+   * Failed attempts at a batch before a consumer asks whether its environment answers, and then
+   * at each record alone before one that still fails with the environment answering is
+   * dead-lettered (docs/ingestion.md, "After the log: records a consumer cannot handle").
+   */
+  POISON_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+  /** How long a partition's records may wait without it advancing before /readyz says so. */
+  STALL_AFTER: DurationSchema.pipe(z.number().min(1_000, 'at least 1s')).prefault('60s'),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   REDIS_KEY_PREFIX: z.string().default('rapport:'),
   TEMPORAL_ADDRESS: hostPort.optional(),
@@ -156,6 +192,8 @@ const envSchema = z.object({
   SERVICES_FROM: z.enum(['src', 'dist']).default('src'),
   EMBEDDED_KAFKA_PORT: port.default(9092),
   EMBEDDED_KAFKA_CONTROLLER_PORT: port.default(9093),
+  /** Brokers of the native runner's cluster: broker n (from 0) listens on each port + 2n. */
+  EMBEDDED_KAFKA_BROKERS: z.coerce.number().int().min(1).max(MAX_EMBEDDED_KAFKA_BROKERS).default(1),
   EMBEDDED_TEMPORAL_PORT: port.default(7233),
   EMBEDDED_TEMPORAL_UI_PORT: port.default(8233),
   EMBEDDED_REDIS_PORT: port.default(6379),
@@ -201,14 +239,17 @@ export const configSchema = envSchema
   .superRefine(requireDistinctKeys)
   .superRefine(requireConsistentConnections)
   .superRefine(requireHeartbeatWithinSession)
+  .superRefine(requireReachableInsync)
+  .superRefine(requireDistinctKafkaPorts)
   .transform((env) => ({
     kafka: {
-      brokers: env.KAFKA_BROKERS ?? [`127.0.0.1:${env.EMBEDDED_KAFKA_PORT}`],
+      brokers: env.KAFKA_BROKERS ?? embeddedKafkaNodes(env).map(({ port }) => `127.0.0.1:${port}`),
       clientId: env.KAFKA_CLIENT_ID,
       topics: { interactions: env.TOPIC_INTERACTIONS, dlq: env.TOPIC_DLQ },
       partitions: env.TOPIC_PARTITIONS,
       /** retention.ms of the topics: -1 for `forever`, undefined for the broker's default. */
       retentionMs: env.TOPIC_RETENTION === 'forever' ? -1 : env.TOPIC_RETENTION,
+      ...replication(env),
       /**
        * How long a consumer-group member may go unheard before its partitions go to the others:
        * also how long a killed process's partitions wait. Shorter fails over sooner; too short
@@ -222,6 +263,14 @@ export const configSchema = envSchema
        */
       heartbeatIntervalMs:
         env.KAFKA_HEARTBEAT_INTERVAL ?? defaultHeartbeat(env.KAFKA_SESSION_TIMEOUT),
+      /**
+       * A failing batch's attempts before its consumer probes its environment (Redis, Temporal)
+       * and, if that answers, handles the records one at a time; and each record's attempts
+       * alone before it is dead-lettered, so that no record holds its partition forever.
+       */
+      poisonAttempts: env.POISON_ATTEMPTS,
+      /** Records waiting this long on a partition that does not advance make /readyz fail. */
+      stallAfterMs: env.STALL_AFTER,
       ...kafkaConnection(env),
     },
     /** Identity links and erasure (packages/identity). */
@@ -339,6 +388,7 @@ export const configSchema = envSchema
         given: env.KAFKA_BROKERS !== undefined,
         port: env.EMBEDDED_KAFKA_PORT,
         controllerPort: env.EMBEDDED_KAFKA_CONTROLLER_PORT,
+        nodes: embeddedKafkaNodes(env),
       },
       temporal: {
         given: env.TEMPORAL_ADDRESS !== undefined,
@@ -381,6 +431,55 @@ function requireHeartbeatWithinSession(
       code: 'custom',
       path: ['KAFKA_HEARTBEAT_INTERVAL'],
       message: `at most a third of RAPPORT_KAFKA_SESSION_TIMEOUT (${most}ms)`,
+    });
+  }
+}
+
+type ReplicationEnv = {
+  KAFKA_BROKERS?: string[] | undefined;
+  EMBEDDED_KAFKA_BROKERS: number;
+  KAFKA_REPLICATION_FACTOR?: number | undefined;
+  KAFKA_MIN_INSYNC_REPLICAS?: number | undefined;
+};
+
+/**
+ * Kafka's usual production setting, three copies and two in sync, on a cluster of three or more;
+ * on fewer brokers as many copies as there are, all but one in sync (1/1 on one broker, 2/1 on
+ * two). The brokers counted are those listed in RAPPORT_KAFKA_BROKERS (or embedded): a larger
+ * cluster reached through fewer bootstrap addresses needs the factor set.
+ */
+function replication(env: ReplicationEnv) {
+  const brokers = env.KAFKA_BROKERS?.length ?? env.EMBEDDED_KAFKA_BROKERS;
+  const replicationFactor = env.KAFKA_REPLICATION_FACTOR ?? Math.min(3, brokers);
+  return {
+    replicationFactor,
+    minInsyncReplicas: env.KAFKA_MIN_INSYNC_REPLICAS ?? Math.max(1, replicationFactor - 1),
+  };
+}
+
+/** More in-sync copies than copies, and the broker refuses every write. */
+function requireReachableInsync(env: ReplicationEnv, context: z.core.$RefinementCtx): void {
+  const { replicationFactor, minInsyncReplicas } = replication(env);
+  if (minInsyncReplicas > replicationFactor) {
+    context.addIssue({
+      code: 'custom',
+      path: ['KAFKA_MIN_INSYNC_REPLICAS'],
+      message: `at most the replication factor (${replicationFactor}, RAPPORT_KAFKA_REPLICATION_FACTOR), or every write is refused`,
+    });
+  }
+}
+
+/** Two embedded brokers' listeners on one port: the second would not start. */
+function requireDistinctKafkaPorts(env: EmbeddedKafkaEnv, context: z.core.$RefinementCtx): void {
+  const ports = embeddedKafkaNodes(env).flatMap(({ port, controllerPort }) => [
+    port,
+    controllerPort,
+  ]);
+  if (new Set(ports).size < ports.length) {
+    context.addIssue({
+      code: 'custom',
+      path: ['EMBEDDED_KAFKA_CONTROLLER_PORT'],
+      message: `the brokers' ports overlap (broker n takes RAPPORT_EMBEDDED_KAFKA_PORT + 2n and this + 2n); pick ports an odd number apart, or ${2 * env.EMBEDDED_KAFKA_BROKERS} or more`,
     });
   }
 }

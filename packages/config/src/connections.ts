@@ -43,6 +43,11 @@ export const connectionEnvSchema = z.object({
   KAFKA_SASL_USERNAME: z.string().min(1).optional(),
   KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
   REDIS_TLS_CA_FILE: pemFile.optional(),
+  /**
+   * RAPPORT_REDIS_URL names one node of a Redis Cluster (any: the client finds the others from
+   * it), reached with ioredis's Cluster client instead of one connection.
+   */
+  REDIS_CLUSTER: flag,
   TEMPORAL_TLS: flag,
   TEMPORAL_TLS_CA_FILE: pemFile.optional(),
   TEMPORAL_TLS_CERT_FILE: pemFile.optional(),
@@ -146,9 +151,15 @@ export function kafkaConnection(env: ConnectionEnv) {
   };
 }
 
-/** Redis: the user and password ride in the URL; TLS is a rediss:// URL, `ca` its private CA. */
+/**
+ * Redis: the user and password ride in the URL; TLS is a rediss:// URL, `ca` its private CA;
+ * `cluster` when the URL is a node of a Redis Cluster.
+ */
 export function redisConnection(env: ConnectionEnv) {
-  return { ...(env.REDIS_TLS_CA_FILE && { ca: env.REDIS_TLS_CA_FILE }) };
+  return {
+    cluster: env.REDIS_CLUSTER,
+    ...(env.REDIS_TLS_CA_FILE && { ca: env.REDIS_TLS_CA_FILE }),
+  };
 }
 
 /** Temporal: `tls` when on (an API key turns it on), and the API key. */

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { z } from 'zod';
 import { defineIdentityScripts } from './scripts.js';
 
@@ -70,7 +70,7 @@ export class Identities {
   readonly #hashes = new Map<string, string>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly options: IdentitiesOptions,
   ) {
     defineIdentityScripts(redis);

@@ -1,4 +1,4 @@
-import type { Redis, Result } from 'ioredis';
+import type { Cluster, Redis, Result } from 'ioredis';
 
 /**
  * The identity map's Lua. Every key sits in the `{identity}` hash slot (keys.ts), so each script
@@ -175,7 +175,7 @@ declare module 'ioredis' {
 }
 
 /** Registers the scripts on a connection (EVALSHA, loaded on first use by ioredis). */
-export function defineIdentityScripts(redis: Redis): void {
+export function defineIdentityScripts(redis: Redis | Cluster): void {
   redis.defineCommand('rapportIdentityReserve', { numberOfKeys: 4, lua: RESERVE });
   redis.defineCommand('rapportIdentityConfirm', { numberOfKeys: 2, lua: CONFIRM });
   redis.defineCommand('rapportIdentityRoute', { numberOfKeys: 2, lua: ROUTE });

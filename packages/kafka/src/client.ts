@@ -34,6 +34,8 @@ interface Internals {
   readonly logger: KafkaLogger;
   readonly sessionTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
+  readonly poisonAttempts: number;
+  readonly stallAfterMs: number;
 }
 
 /** kafkajs stays behind the RapportKafka handle: only this package reaches the client. */
@@ -94,6 +96,8 @@ export function createKafka(config: KafkaConfig, options: CreateKafkaOptions = {
     logger,
     sessionTimeoutMs: config.sessionTimeoutMs,
     heartbeatIntervalMs: config.heartbeatIntervalMs,
+    poisonAttempts: config.poisonAttempts,
+    stallAfterMs: config.stallAfterMs,
   });
   return kafka;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DeadLetterSchema, deadLetterKey, poisonLetter } from './dead-letter.js';
+import { DeadLetterSchema, deadLetterKey, failedLetter, poisonLetter } from './dead-letter.js';
 import type { ConsumedRecord } from './records.js';
 
 const origin = { source: 'projector', groupId: 'g', receivedAt: '2024-05-01T00:00:00.000Z' };
@@ -42,6 +42,32 @@ describe('poisonLetter', () => {
     expect(letter.original).toBe('');
     expect(letter.context).toMatchObject({ tombstone: 'true' });
     expect(letter).not.toHaveProperty('customerId');
+  });
+});
+
+describe('failedLetter', () => {
+  it('keeps the bytes and where they were read, with the attempts and the last error, bounded', () => {
+    const letter = failedLetter(
+      record('cus_1', Buffer.from('{"ok":true}')),
+      5,
+      'WRONGTYPE Operation against a key holding the wrong kind of value',
+      origin,
+    );
+    expect(DeadLetterSchema.parse(letter)).toEqual(letter);
+    expect(letter).toMatchObject({
+      reason: {
+        code: 'HANDLER_FAILED',
+        message:
+          'projector failed on rapport.interactions.v1/3@42 5 times while its environment ' +
+          'answered: WRONGTYPE Operation against a key holding the wrong kind of value',
+      },
+      original: '{"ok":true}',
+      customerId: 'cus_1',
+      context: { topic: 'rapport.interactions.v1', partition: 3, offset: '42', groupId: 'g' },
+    });
+    expect(letter.reason).not.toHaveProperty('issues');
+    const long = failedLetter(record('cus_1', Buffer.from('{}')), 5, 'x'.repeat(10_000), origin);
+    expect(long.reason.message.length).toBe(2_000);
   });
 });
 

@@ -44,16 +44,52 @@ export function poisonLetter(
   issues: readonly Issue[],
   origin: PoisonOrigin,
 ): DeadLetter {
+  const first = issues[0];
+  return letterFor(
+    record,
+    {
+      code: 'INVALID_RECORD',
+      message: `${where(record)} does not parse${first === undefined ? '' : `: ${first.path || '(value)'}: ${first.message}`}`,
+      issues: issues.map((issue) => ({ path: issue.path, message: issue.message })),
+    },
+    origin,
+  );
+}
+
+/** Long enough for any error a client library gives; a letter is no place for a stack dump. */
+const MAX_REASON_LENGTH = 2_000;
+
+/**
+ * The dead letter for a record that parsed but that the consumer's handler kept failing on, alone
+ * and with its environment answering: `why` is the last error, as the handler's client gave it.
+ */
+export function failedLetter(
+  record: ConsumedRecord,
+  attempts: number,
+  why: string,
+  origin: PoisonOrigin,
+): DeadLetter {
+  const message = `${origin.source} failed on ${where(record)} ${attempts} times while its environment answered: ${why}`;
+  return letterFor(
+    record,
+    { code: 'HANDLER_FAILED', message: message.slice(0, MAX_REASON_LENGTH) },
+    origin,
+  );
+}
+
+const where = (record: ConsumedRecord) => `${record.topic}/${record.partition}@${record.offset}`;
+
+/** A consumed record's letter: its bytes unchanged, its key as the customer, where it was read. */
+function letterFor(
+  record: ConsumedRecord,
+  reason: DeadLetter['reason'],
+  origin: PoisonOrigin,
+): DeadLetter {
   const bytes = record.bytes ?? Buffer.alloc(0);
   const text = decodeUtf8(bytes);
   const customerId = LoggedIdSchema.safeParse(record.key);
-  const first = issues[0];
   return {
-    reason: {
-      code: 'INVALID_RECORD',
-      message: `${record.topic}/${record.partition}@${record.offset} does not parse${first === undefined ? '' : `: ${first.path || '(value)'}: ${first.message}`}`,
-      issues: issues.map((issue) => ({ path: issue.path, message: issue.message })),
-    },
+    reason,
     source: origin.source,
     receivedAt: origin.receivedAt,
     original: text ?? bytes.toString('base64'),

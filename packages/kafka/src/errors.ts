@@ -7,8 +7,12 @@ export type KafkaErrorCode =
   | 'KAFKA_UNAVAILABLE'
   /** The broker refused the records themselves (too large, not authorised): retrying won't help. */
   | 'KAFKA_REJECTED'
-  /** A record that does not parse reached a consumer that has no dead-letter queue to put it in. */
-  | 'KAFKA_POISON_MESSAGE';
+  /** A record to dead-letter reached a consumer that has no dead-letter topic to put it in. */
+  | 'KAFKA_POISON_MESSAGE'
+  /** A partition's records have waited longer than RAPPORT_STALL_AFTER without it advancing. */
+  | 'KAFKA_PARTITION_STALLED'
+  /** An existing topic is replicated less than configured, which Kafka cannot change in place. */
+  | 'KAFKA_TOPIC_MISMATCH';
 
 /** Every error this package throws. */
 export class KafkaError extends CodedError<KafkaErrorCode> {}
@@ -28,6 +32,13 @@ export class KafkaPublishError extends KafkaError {
 export class KafkaUnavailableError extends KafkaError {
   constructor(message: string, options: { readonly cause?: unknown } = {}) {
     super('KAFKA_UNAVAILABLE', message, { ...options, retriable: true });
+  }
+}
+
+/** Start-up found a topic that does not match the configuration and cannot be fixed in place. */
+export class KafkaTopicMismatchError extends KafkaError {
+  constructor(message: string) {
+    super('KAFKA_TOPIC_MISMATCH', message, { retriable: false });
   }
 }
 
@@ -54,16 +65,38 @@ export function describeError(error: unknown): string {
 }
 
 /**
- * A broker error code that kafkajs marks non-retriable (MESSAGE_TOO_LARGE, INVALID_RECORD, ...).
- * Matched by name: kafkajs spreads its error classes into `module.exports`, which Node's ESM
- * loader cannot see, so `import { KafkaJSProtocolError }` is undefined at run time under tsx.
+ * The broker's answers about the records themselves, or about the client's right to write them:
+ * the same records would be refused again. kafkajs marks more codes non-retriable than these, the
+ * idempotent producer's own state among them (OUT_OF_ORDER_SEQUENCE_NUMBER, UNKNOWN_PRODUCER_ID:
+ * a partition's new leader, after a broker failed, may not know the sequence numbers its producer
+ * had reached). Those are about the moment, and the producer that replaces a failed one starts
+ * afresh, so a client told to retry succeeds; one told it never will would drop the events.
+ */
+const REFUSALS: ReadonlySet<string> = new Set([
+  'MESSAGE_TOO_LARGE',
+  'RECORD_LIST_TOO_LARGE',
+  'INVALID_RECORD',
+  'INVALID_TIMESTAMP',
+  'INVALID_TOPIC_EXCEPTION',
+  'UNSUPPORTED_FOR_MESSAGE_FORMAT',
+  'UNSUPPORTED_COMPRESSION_TYPE',
+  'POLICY_VIOLATION',
+  'TOPIC_AUTHORIZATION_FAILED',
+  'CLUSTER_AUTHORIZATION_FAILED',
+]);
+
+/**
+ * A broker error code among REFUSALS. Matched by name: kafkajs spreads its error classes into
+ * `module.exports`, which Node's ESM loader cannot see, so `import { KafkaJSProtocolError }` is
+ * undefined at run time under tsx.
  */
 function isBrokerRefusal(error: unknown): boolean {
   return (
     error instanceof Error &&
     error.name === 'KafkaJSProtocolError' &&
-    'retriable' in error &&
-    error.retriable === false
+    'type' in error &&
+    typeof error.type === 'string' &&
+    REFUSALS.has(error.type)
   );
 }
 

@@ -7,17 +7,17 @@ export {
 export { kafkaSecurity } from './security.js';
 export {
   BATCH_RETRY,
-  runBatchConsumer,
-  type BatchConsumerOptions,
   type BatchRetry,
   type ConsumedBatch,
   type DeadLetterTarget,
-  type RunningConsumer,
-} from './consumer.js';
+} from './batch.js';
+export { runBatchConsumer, type BatchConsumerOptions, type RunningConsumer } from './consumer.js';
+export type { PartitionWait } from './stalls.js';
 export { DeadLetterSchema, type DeadLetter } from './dead-letter.js';
 export {
   KafkaError,
   KafkaPublishError,
+  KafkaTopicMismatchError,
   KafkaUnavailableError,
   type KafkaErrorCode,
 } from './errors.js';

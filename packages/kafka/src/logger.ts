@@ -42,8 +42,27 @@ const DELIBERATE = new Set([
   'Limiting retries for the idempotent producer may invalidate EoS guarantees',
 ]);
 
+/**
+ * A warning or error kafkajs repeats within this long of logging it goes to debug: a broker that
+ * is down makes it log the same connection error at every retry of every attempt (ten lines an
+ * attempt, while a service waits for Kafka at start-up or rides out an outage), and the first
+ * says it all. The service's own lines say how the wait goes.
+ */
+const REPEATS_AFTER_MS = 60_000;
+/** Distinct messages remembered; past it the memory starts again (messages can name offsets). */
+const REMEMBERED = 256;
+
 /** Routes kafkajs's own log lines (console by default) into the service's structured logger. */
-export function kafkajsLogCreator(logger: KafkaLogger): logCreator {
+export function kafkajsLogCreator(logger: KafkaLogger, now = Date.now): logCreator {
+  const logged = new Map<string, number>();
+  const repeated = (message: string) => {
+    const at = now();
+    const last = logged.get(message);
+    if (last !== undefined && at - last < REPEATS_AFTER_MS) return true;
+    if (logged.size >= REMEMBERED) logged.clear();
+    logged.set(message, at);
+    return false;
+  };
   return () => (entry: LogEntry) => {
     const { message } = entry.log;
     // kafkajs stamps its own `timestamp`; the service's logger stamps its own time.
@@ -53,6 +72,8 @@ export function kafkajsLogCreator(logger: KafkaLogger): logCreator {
     fields.namespace = entry.namespace;
     const line = `kafkajs: ${message}`;
     if (DELIBERATE.has(message)) return logger.debug(fields, line);
+    const warning = entry.level === KafkaJSLevel.ERROR || entry.level === KafkaJSLevel.WARN;
+    if (warning && repeated(message)) return logger.debug(fields, line);
     switch (entry.level) {
       case KafkaJSLevel.ERROR:
         return logger.error(fields, line);

@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig, type Config } from '@rapport/config';
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { WaitingStartup, type Startup } from './startup.js';
 
 export type { Logger } from 'pino';
 
@@ -41,11 +42,13 @@ export function createLogger(
 /**
  * Runs a service process: parses the config once, starts the service, and on SIGINT or SIGTERM
  * stops it gracefully (a second signal while stopping is ignored; the grace timer bounds it).
- * A start-up failure exits 1 with its message, never a half-started process.
+ * Its servers are waited for while it starts (`Startup`), and a signal meanwhile ends the wait
+ * and exits 0. Any other start-up failure (invalid configuration, a file that does not parse, a
+ * port in use) exits 1 with its message, never a half-started process.
  */
 export async function runService(
   name: string,
-  start: (config: Config, logger: Logger) => Promise<RunningService>,
+  start: (config: Config, logger: Logger, startup: Startup) => Promise<RunningService>,
 ): Promise<void> {
   let config: Config;
   try {
@@ -55,17 +58,8 @@ export async function runService(
     process.exit(1);
   }
   const logger = createLogger(config, name);
-  let service: RunningService;
-  try {
-    service = await start(config, logger);
-  } catch (error) {
-    logger.fatal(
-      { err: error },
-      `${name} failed to start: ${error instanceof Error ? error.message : String(error)}`,
-    );
-    process.exit(1);
-  }
-  logger.info(`${name} ready: ${service.description}`);
+  const startup = new WaitingStartup(logger);
+  let service: RunningService | undefined;
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
@@ -75,16 +69,39 @@ export async function runService(
       logger.error(`${name} did not stop within ${STOP_GRACE_MS} ms; exiting`);
       process.exit(1);
     }, STOP_GRACE_MS).unref();
-    service.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, `${name} stopped with an error`);
-        process.exit(1);
-      },
-    );
+    // While it starts, `start` itself rejects on the stop and cleans up (below).
+    if (service === undefined) startup.stop();
+    else stopService(name, service, logger);
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  try {
+    service = await start(config, logger, startup);
+  } catch (error) {
+    if (stopping) {
+      logger.info(`${name} stopped before it was ready`);
+      process.exit(0);
+    }
+    logger.fatal(
+      { err: error },
+      `${name} failed to start: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    process.exit(1);
+  }
+  // Told to stop as its last step finished: it stops now that it can.
+  if (stopping) return stopService(name, service, logger);
+  startup.finish();
+  logger.info(`${name} ready: ${service.description}`);
+}
+
+function stopService(name: string, service: RunningService, logger: Logger): void {
+  service.stop().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      logger.error({ err: error }, `${name} stopped with an error`);
+      process.exit(1);
+    },
+  );
 }
 export { ApiError, ErrorSchema, type ErrorBody, type HttpIssue } from './http/errors.js';
 export { presentedKey, type Caller, type KeySets } from './http/keys.js';
@@ -107,9 +124,11 @@ export {
   type ErrorName,
 } from './http/openapi/errors.js';
 export { createHttpApp, type Access, type HttpApp, type HttpShellOptions } from './http/shell.js';
+export { consumerMetrics, type WaitingPartition } from './consumer-metrics.js';
 export { createMetricSet, type MetricSet, type MetricSetOptions } from './metrics.js';
 export { startOpsServer, type OpsServer, type OpsServerOptions, type OpsSources } from './ops.js';
 export { startPooled, type ProcessPoolOptions } from './pool.js';
+export { startOnce, StartupError, type Startup } from './startup.js';
 export { answerPrimary, type PoolMember } from './pool-worker.js';
 export {
   mergeReadiness,

@@ -1,19 +1,16 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiError } from './http/errors.js';
-import {
-  readiness,
-  readinessStatus,
-  reasonOf,
-  type Readiness,
-  type ReadinessChecks,
-} from './readiness.js';
+import { readinessStatus, reasonOf, type Readiness, type ReadinessChecks } from './readiness.js';
+import { startOnce, type Startup } from './startup.js';
 
 export interface OpsServerOptions {
   readonly host: string;
   /** 0 picks a free port (tests). */
   readonly port: number;
   readonly checks: ReadinessChecks;
+  /** The service's start-up: `/readyz` says what it waits for until it is over, then runs `checks`. */
+  readonly startup?: Startup;
   /** Prometheus text exposition. */
   readonly metrics: () => Promise<string>;
 }
@@ -35,12 +32,13 @@ const PROMETHEUS_TEXT = 'text/plain; version=0.0.4; charset=utf-8';
 /**
  * The operational endpoints of a process without an HTTP API of its own (the projector, the
  * bridge, the worker): `/healthz` (the process answers), `/readyz` (it can work: what `rapport up`
- * and orchestrators probe; 503 with the failing checks' reasons otherwise) and `/metrics`.
+ * and orchestrators probe; 503 with the failing checks' reasons otherwise) and `/metrics`. A
+ * service starts it before it reaches its servers, so they answer while it waits for them.
  * (A process pool's primary serves them for all its workers: pool.ts.)
  */
 export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
   return listenForOps(options.host, options.port, {
-    readiness: () => readiness(options.checks),
+    readiness: () => (options.startup ?? startOnce).readiness(options.checks),
     metrics: options.metrics,
   });
 }

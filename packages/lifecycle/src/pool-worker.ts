@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { OpsServer, OpsSources } from './ops.js';
-import { readiness, ReadinessSchema, reasonOf, type ReadinessChecks } from './readiness.js';
+import { ReadinessSchema, reasonOf, type Readiness } from './readiness.js';
 
 /** The messages between a process pool's primary (pool.ts) and its workers. */
 
@@ -30,8 +30,12 @@ export type PrimaryMessage = z.infer<typeof PrimaryMessageSchema>;
 export type Question = Extract<PrimaryMessage, { type: 'rapport:ops?' }>;
 type PoolAnswer = Extract<PrimaryMessage, { type: 'rapport:pool!' }>;
 
-/** From a worker: that it started, its answers about itself, and its questions about the pool. */
+/**
+ * From a worker: that it answers questions (from early in its start-up, while it waits for its
+ * servers), that it started, its answers about itself, and its questions about the pool.
+ */
 export const WorkerMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('rapport:answering') }),
   z.object({ type: z.literal('rapport:started') }),
   z.object({
     type: z.literal('rapport:ops!'),
@@ -97,11 +101,12 @@ export interface PoolMember extends OpsServer {
 }
 
 /**
- * In a pool's worker: answers the primary's questions with this process's readiness and metrics,
- * and tells it the worker has started. A worker whose service listens on the port the pool shares
- * (the gateway) serves `/readyz` and `/metrics` from `pool`, so any worker's answer is the pool's.
+ * In a pool's worker: answers the primary's questions with this process's readiness and metrics
+ * from now on (a worker still waiting for its servers answers that it waits; `startPooled` tells
+ * the primary once it started). A worker whose service listens on the port the pool shares (the
+ * gateway) serves `/readyz` and `/metrics` from `pool`, so any worker's answer is the pool's.
  */
-export function answerPrimary(checks: ReadinessChecks, registry: Registry): PoolMember {
+export function answerPrimary(readiness: () => Promise<Readiness>, registry: Registry): PoolMember {
   const replies = new Replies<PoolAnswer>(POOL_ANSWER_TIMEOUT_MS);
   const onMessage = (raw: unknown) => {
     const parsed = PrimaryMessageSchema.safeParse(raw);
@@ -110,7 +115,7 @@ export function answerPrimary(checks: ReadinessChecks, registry: Registry): Pool
     if (message.type === 'rapport:pool!') return replies.answer(message.id, message);
     const answer =
       message.want === 'readiness'
-        ? readiness(checks).then((body) => ({ readiness: body }))
+        ? readiness().then((body) => ({ readiness: body }))
         : registry.getMetricsAsJSON().then((metrics) => ({ metrics }));
     // Whatever fails here, the primary gets an answer (an empty one counts as not ready).
     void answer
@@ -140,7 +145,7 @@ export function answerPrimary(checks: ReadinessChecks, registry: Registry): Pool
     metrics: async () => answerOf(await askPool('metrics'), 'text'),
   };
   process.on('message', onMessage);
-  process.send?.({ type: 'rapport:started' } satisfies WorkerMessage);
+  process.send?.({ type: 'rapport:answering' } satisfies WorkerMessage);
   return {
     url: `the pool primary's port (this is worker ${cluster.worker?.id ?? '?'})`,
     pool,

@@ -12,6 +12,7 @@ import {
   type WorkerMessage,
 } from './pool-worker.js';
 import { mergeReadiness, reasonOf } from './readiness.js';
+import { abortable } from './startup.js';
 
 /**
  * One service over several processes (node:cluster), so that a CPU-bound service uses every
@@ -22,9 +23,11 @@ import { mergeReadiness, reasonOf } from './readiness.js';
  * across workers, readiness ready only when every worker is running and ready. An HTTP service
  * serves its own ops routes, and any worker's `/metrics` asks the primary for the same sum.
  *
- * A worker that dies is started again after a pause; a worker that dies before it started fails
- * the whole start (its own log says why). SIGKILL of the primary ends the workers too: a cluster
- * worker exits as soon as its primary's channel closes.
+ * The primary's ops port answers from the moment it forks: a worker answers its questions while
+ * it still waits for its servers (`Startup`), so `/readyz` says what the pool waits for. A worker
+ * that dies is started again after a pause; a worker that dies before it started fails the whole
+ * start (its own log says why). SIGKILL of the primary ends the workers too: a cluster worker
+ * exits as soon as its primary's channel closes.
  */
 
 /** The pause before a worker that died is started again (a crash loop stays slow and visible). */
@@ -37,6 +40,8 @@ export interface ProcessPoolOptions {
   readonly logger: Logger;
   /** Where the primary serves the aggregated ops routes; unset when the workers serve them. */
   readonly ops?: { readonly host: string; readonly port: number };
+  /** Aborted when the pool is told to stop while its workers start: they stop, the start rejects. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -44,22 +49,26 @@ export interface ProcessPoolOptions {
  * several: the entry point runs once as the pool's primary, which forks the workers, and once in
  * each worker (`cluster.isWorker`), where `startOne` runs.
  */
-export function startPooled(
+export async function startPooled(
   pool: ProcessPoolOptions,
   startOne: () => Promise<RunningService>,
 ): Promise<RunningService> {
-  return cluster.isPrimary && pool.processes > 1 ? startProcessPool(pool) : startOne();
+  if (cluster.isPrimary && pool.processes > 1) return startProcessPool(pool);
+  const service = await startOne();
+  // In a pool's worker the primary counts it started from here (it answered questions before).
+  if (cluster.isWorker) process.send?.({ type: 'rapport:started' } satisfies WorkerMessage);
+  return service;
 }
 
 /**
- * In the primary: forks the workers (each runs the service's entry point again, where
- * `cluster.isWorker` holds), waits until every one has started, then serves their ops endpoints.
+ * In the primary: serves the ops port, forks the workers (each runs the service's entry point
+ * again, where `cluster.isWorker` holds) and waits until every one has started.
  */
 export async function startProcessPool(options: ProcessPoolOptions): Promise<RunningService> {
   const { name, processes, logger } = options;
   const workers = new Set<Worker>();
-  /** Those of `workers` that said they started: the ones asked for readiness and metrics. */
-  const started = new Set<Worker>();
+  /** Those of `workers` that answer questions: the ones asked for readiness and metrics. */
+  const answering = new Set<Worker>();
   const replies = new Replies<OpsAnswer, Worker>(ANSWER_TIMEOUT_MS);
   let stopping = false;
 
@@ -67,37 +76,38 @@ export async function startProcessPool(options: ProcessPoolOptions): Promise<Run
     const worker = cluster.fork();
     workers.add(worker);
     return new Promise((resolve, reject) => {
-      const failed = (code: number | null, signal: string | null) => {
+      let started = false;
+      worker.once('exit', (code, signal) => {
         workers.delete(worker);
-        reject(new Error(`${name} worker ${worker.id} ${exitOf(code, signal)} before it started`));
-      };
-      worker.once('exit', failed);
+        answering.delete(worker);
+        replies.failAll(worker, new Error(`worker ${worker.id} ${exitOf(code, signal)}`));
+        if (!started) {
+          reject(
+            new Error(`${name} worker ${worker.id} ${exitOf(code, signal)} before it started`),
+          );
+        } else if (!stopping) {
+          logger.error(`${name} worker ${worker.id} ${exitOf(code, signal)}; starting another`);
+          restartLater();
+        }
+      });
       worker.on('message', (raw: unknown) => {
         const parsed = WorkerMessageSchema.safeParse(raw);
         if (!parsed.success) return;
         const message = parsed.data;
         if (message.type === 'rapport:ops!') return replies.answer(message.id, message);
         if (message.type === 'rapport:pool?') return answerWorker(worker, message.id, message.want);
-        worker.off('exit', failed);
-        worker.on('exit', (code, signal) => replace(worker, code, signal));
-        started.add(worker);
+        if (message.type === 'rapport:answering') return void answering.add(worker);
+        started = true;
         resolve(worker);
       });
     });
   };
 
-  const replace = (worker: Worker, code: number | null, signal: string | null) => {
-    workers.delete(worker);
-    started.delete(worker);
-    replies.failAll(worker, new Error(`worker ${worker.id} ${exitOf(code, signal)}`));
-    if (stopping) return;
-    logger.error(`${name} worker ${worker.id} ${exitOf(code, signal)}; starting another`);
-    restartLater();
-  };
   const restartLater = () =>
     setTimeout(() => {
       if (stopping) return;
       fork().catch((error: unknown) => {
+        if (stopping) return;
         logger.error({ err: error }, `${name}: a replacement worker failed to start`);
         restartLater();
       });
@@ -108,7 +118,7 @@ export async function startProcessPool(options: ProcessPoolOptions): Promise<Run
       worker,
       (id, fail) => {
         // A worker that just died may not have been reaped yet: its channel refuses the
-        // question, or takes it and its exit comes instead of an answer (see `replace`).
+        // question, or takes it and its exit comes instead of an answer (see `fork`).
         if (!worker.isConnected()) fail(new Error(`worker ${worker.id} is not connected`));
         else
           worker.send({ type: 'rapport:ops?', id, want } satisfies Question, (error) => {
@@ -117,7 +127,7 @@ export async function startProcessPool(options: ProcessPoolOptions): Promise<Run
       },
       `worker ${worker.id} did not answer`,
     );
-  const askRunning = (want: Question['want']) => [...started].map((worker) => ask(worker, want));
+  const askRunning = (want: Question['want']) => [...answering].map((worker) => ask(worker, want));
 
   /** The whole pool's ops answers: for the primary's ops port, or for a worker that asks. */
   const pool: OpsSources = {
@@ -162,15 +172,16 @@ export async function startProcessPool(options: ProcessPoolOptions): Promise<Run
     );
   };
 
+  const ops: OpsServer | undefined =
+    options.ops && (await listenForOps(options.ops.host, options.ops.port, pool));
   try {
-    await Promise.all(Array.from({ length: processes }, fork));
+    const forks = Promise.all(Array.from({ length: processes }, fork));
+    await (options.signal ? abortable(forks, options.signal) : forks);
   } catch (error) {
+    await ops?.close();
     await stopWorkers();
     throw error;
   }
-
-  const ops: OpsServer | undefined =
-    options.ops && (await listenForOps(options.ops.host, options.ops.port, pool));
   return {
     description: ops
       ? `${processes} worker processes; aggregated health and metrics on ${ops.url}`

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { scanKeys, unlinkKeys, type RedisClient } from './cluster.js';
 import { globEscaped, type KeySpace } from './keys.js';
 
 /** What erasing customers removed from Redis, with counts (the erasure receipt's Redis part). */
@@ -14,7 +14,6 @@ export interface ReadModelErasure {
 
 const SCAN_COUNT = 1_000;
 const STREAM_PAGE = 1_000;
-const ScanReplySchema = z.tuple([z.string(), z.array(z.string())]);
 const StreamPageSchema = z.array(z.tuple([z.string(), z.array(z.string())]));
 
 /**
@@ -41,33 +40,29 @@ function isCustomerKey(key: string, prefix: string, ids: ReadonlySet<string>): b
  * keyspace (SCAN) for all the ids, one over the change stream.
  */
 export async function eraseFromReadModel(
-  redis: Redis,
+  redis: RedisClient,
   keys: KeySpace,
   ids: readonly string[],
 ): Promise<ReadModelErasure> {
   const wanted = new Set(ids);
   const doomed: string[] = [];
   const schedules: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, found] = ScanReplySchema.parse(
-      await redis.scan(cursor, 'MATCH', `${globEscaped(keys.prefix)}*`, 'COUNT', SCAN_COUNT),
-    );
-    cursor = next;
+  for await (const found of scanKeys(redis, `${globEscaped(keys.prefix)}*`, SCAN_COUNT)) {
     for (const key of found) {
       if (isCustomerKey(key, keys.prefix, wanted)) doomed.push(key);
       else if (key.startsWith(`${keys.prefix}{index}:`) && key.endsWith(':schedule')) {
         schedules.push(key);
       }
     }
-  } while (cursor !== '0');
+  }
   let removedKeys = 0;
   for (let at = 0; at < doomed.length; at += SCAN_COUNT) {
-    removedKeys += await redis.unlink(...doomed.slice(at, at + SCAN_COUNT));
+    removedKeys += await unlinkKeys(redis, doomed.slice(at, at + SCAN_COUNT));
   }
   let indexEntries = 0;
   for (const schedule of schedules) {
     const base = schedule.slice(0, -':schedule'.length);
+    // The three keys of the index slot: a pipeline of one node, on a Cluster too.
     const replies = await redis
       .pipeline()
       .hdel(schedule, ...ids)
@@ -80,7 +75,7 @@ export async function eraseFromReadModel(
 }
 
 /** Their entries in the change stream (capped, so one walk of it is bounded). */
-async function eraseChanges(redis: Redis, keys: KeySpace, ids: ReadonlySet<string>) {
+async function eraseChanges(redis: RedisClient, keys: KeySpace, ids: ReadonlySet<string>) {
   let removed = 0;
   let start = '-';
   for (;;) {

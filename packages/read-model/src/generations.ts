@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { scanKeys, unlinkKeys, type RedisClient } from './cluster.js';
 import { z } from 'zod';
 import { StoreError } from './errors.js';
 import type { KeySpace } from './keys.js';
@@ -19,7 +19,7 @@ const TextSchema = z.string();
  */
 export class Generations {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: KeySpace,
     /** The consumer group that feeds generation 0, the one before any replay. */
     private readonly groupId: string,
@@ -78,12 +78,9 @@ export class Generations {
   async drop(generation: string): Promise<number> {
     let deleted = 0;
     for (const match of this.keys.generationPatterns(generation)) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await this.redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
-        if (keys.length > 0) deleted += await this.redis.unlink(...keys);
-        cursor = next;
-      } while (cursor !== '0');
+      for await (const keys of scanKeys(this.redis, match, 1000)) {
+        deleted += await unlinkKeys(this.redis, keys);
+      }
     }
     return deleted;
   }

@@ -3,6 +3,7 @@ export { EMPTY_EXTRAS, ExtrasSchema, extrasFolder, type Extras } from './extras.
 export { encodeData } from './codec.js';
 export { eraseFromReadModel, type ReadModelErasure } from './erasure.js';
 export { connectRedis } from './connect.js';
+export { pipelineOn, scanKeys, unlinkKeys, type RedisClient } from './cluster.js';
 export { KeySpace, type CustomerKeys, type IndexKeys } from './keys.js';
 export { Generations, PointerSchema, type Pointer } from './generations.js';
 export type { PartitionBatch, PositionedEvent } from './projection/layers.js';

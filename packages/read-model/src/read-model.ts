@@ -1,7 +1,7 @@
 import type { Config } from '@rapport/config';
 import { Identities } from '@rapport/identity';
 import type { Model } from '@rapport/model';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './cluster.js';
 import { connectRedis } from './connect.js';
 import { Generations } from './generations.js';
 import { KeySpace } from './keys.js';
@@ -31,7 +31,7 @@ export class ReadModel {
   readonly identities: Identities;
 
   constructor(
-    readonly redis: Redis,
+    readonly redis: RedisClient,
     model: Model,
     options: ReadModelOptions,
   ) {

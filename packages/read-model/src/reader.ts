@@ -1,5 +1,5 @@
 import type { Model, Status } from '@rapport/model';
-import type { Redis } from 'ioredis';
+import { pipelineOn, type RedisClient } from './cluster.js';
 import { z } from 'zod';
 import type { KeySpace } from './keys.js';
 import { decodeRecord, MAX_MERGE_CHAIN, RECORD_FIELDS, type StoredCustomer } from './record.js';
@@ -40,7 +40,7 @@ const FieldsSchema = z.array(z.instanceof(Buffer).nullable());
 /** What the query API reads: customers, their history and timeline, the lists, the changes. */
 export class ReadModelReader {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly model: Model,
     private readonly keys: KeySpace,
   ) {}
@@ -69,7 +69,7 @@ export class ReadModelReader {
     generation: string,
     customerIds: readonly string[],
   ): Promise<(StoredCustomer | undefined)[]> {
-    const pipeline = this.redis.pipeline();
+    const pipeline = pipelineOn(this.redis);
     const keys = customerIds.map((id) => this.keys.customer(generation, id).record);
     for (const key of keys) pipeline.hmgetBuffer(key, ...RECORD_FIELDS);
     const records = await run(pipeline);
@@ -160,7 +160,7 @@ export class ReadModelReader {
    * the caller's: a blocking read holds its connection, so it must not be the shared one.
    */
   async waitForChanges(
-    connection: Redis,
+    connection: RedisClient,
     afterId: string,
     options: { readonly count: number; readonly blockMs: number },
   ): Promise<ChangeEntry[]> {

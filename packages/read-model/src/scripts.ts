@@ -1,4 +1,5 @@
-import type { Redis, Result } from 'ioredis';
+import type { Result } from 'ioredis';
+import type { RedisClient } from './cluster.js';
 
 /**
  * The guarded write of one customer (its own hash slot). Applies only if the position is newer
@@ -308,7 +309,7 @@ declare module 'ioredis' {
 }
 
 /** Registers the scripts on a connection (EVALSHA, loaded on first use by ioredis). */
-export function defineScripts(redis: Redis): void {
+export function defineScripts(redis: RedisClient): void {
   redis.defineCommand('rapportCommit', { numberOfKeys: 3, lua: COMMIT });
   redis.defineCommand('rapportTombstone', { numberOfKeys: 1, lua: TOMBSTONE });
   redis.defineCommand('rapportAbsorb', { numberOfKeys: 3, lua: ABSORB });

@@ -1,5 +1,5 @@
 import type { Model } from '@rapport/model';
-import type { Redis } from 'ioredis';
+import { pipelineOn, type RedisClient } from './cluster.js';
 import { z } from 'zod';
 import type { Generations, Pointer } from './generations.js';
 import type { KeySpace } from './keys.js';
@@ -97,7 +97,7 @@ const score = (instant: number | null) => (instant === null ? '-inf' : String(in
  */
 export class ReadModelWriter {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly model: Model,
     private readonly keys: KeySpace,
     private readonly generations: Generations,
@@ -112,7 +112,7 @@ export class ReadModelWriter {
     generation: string,
     customerIds: readonly string[],
   ): Promise<{ pointer: Pointer; customers: Map<string, StoredCustomer | undefined> }> {
-    const pipeline = this.redis.pipeline().get(this.keys.pointer);
+    const pipeline = pipelineOn(this.redis).get(this.keys.pointer);
     for (const id of customerIds) {
       pipeline.hmgetBuffer(this.keys.customer(generation, id).record, ...RECORD_FIELDS);
     }
@@ -128,7 +128,7 @@ export class ReadModelWriter {
   /** The guarded writes, in one round trip; one outcome per write, in order. */
   async commit(generation: string, writes: readonly CustomerWrite[]): Promise<CommitOutcome[]> {
     if (writes.length === 0) return [];
-    const pipeline = this.redis.pipeline();
+    const pipeline = pipelineOn(this.redis);
     for (const write of writes) {
       const keys = this.keys.customer(generation, write.customerId);
       pipeline.rapportCommit(
@@ -227,6 +227,7 @@ export class ReadModelWriter {
     if (entries.length === 0 && offsets.length === 0) return [];
     const keys = this.keys.index(generation);
     const progressKey = this.keys.progress(generation, progress.groupId);
+    // Every key in the index slot: a pipeline of one node, on a Cluster too.
     const pipeline = this.redis.pipeline();
     const calls = Math.max(1, Math.ceil(entries.length / INDEX_CHUNK));
     for (let call = 0; call < calls; call++) {

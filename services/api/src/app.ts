@@ -1,9 +1,8 @@
 import type { Config } from '@rapport/config';
 import type { Asset } from '@rapport/dashboard';
 import type { Model } from '@rapport/model';
-import { createHttpApp, opsRoutes, readiness, type Logger } from '@rapport/lifecycle';
-import type { ReadModelReader } from '@rapport/read-model';
-import type { Redis } from 'ioredis';
+import { createHttpApp, opsRoutes, startOnce, type Logger, type Startup } from '@rapport/lifecycle';
+import type { ReadModelReader, RedisClient } from '@rapport/read-model';
 import type { ChangeFeed } from './feed.js';
 import type { PrivacyDeps } from './privacy.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -21,7 +20,7 @@ export interface ApiDeps {
   readonly config: Config;
   readonly reader: ReadModelReader;
   /** The read model's connection, pinged by /readyz. */
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly model: Model;
   readonly feed: ChangeFeed;
   /** The generation readers use now (cached; see GenerationCache). */
@@ -33,6 +32,8 @@ export interface ApiDeps {
   /** The dashboard's built files; undefined when it was not built (its routes say how). */
   readonly dashboard?: ReadonlyMap<string, Asset>;
   readonly now?: () => number;
+  /** Until it is over, the routes behind a key answer 503 `NOT_READY` and `/readyz` says why. */
+  readonly startup?: Startup;
   readonly logger: Logger;
 }
 
@@ -57,6 +58,7 @@ export async function buildApi(deps: ApiDeps) {
     bodyLimitBytes: BODY_LIMIT_BYTES,
     requestTimeoutMs: deps.config.http.requestTimeoutMs,
     metrics,
+    ...(deps.startup && { startup: deps.startup }),
   });
   const now = deps.now ?? Date.now;
   const context: ApiContext = {
@@ -83,7 +85,7 @@ export async function buildApi(deps: ApiDeps) {
   await app.register(dashboardRoutes(deps.dashboard));
   await app.register(
     opsRoutes({
-      readiness: () => readiness({ redis: () => deps.redis.ping() }),
+      readiness: () => (deps.startup ?? startOnce).readiness({ redis: () => deps.redis.ping() }),
       metrics: () => metrics.registry.metrics(),
       metricsContentType: metrics.registry.contentType,
       openApi: openApiDocument(),

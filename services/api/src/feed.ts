@@ -1,6 +1,5 @@
 import type { Logger } from '@rapport/lifecycle';
-import type { ChangeEntry, ReadModelReader } from '@rapport/read-model';
-import type { Redis } from 'ioredis';
+import type { ChangeEntry, ReadModelReader, RedisClient } from '@rapport/read-model';
 
 /** Stream ids are `<ms>-<seq>`; compared as numbers, never as text (`9-0` < `10-0`). */
 export function compareIds(a: string, b: string): number {
@@ -63,7 +62,7 @@ export class ChangeFeed {
 
   constructor(
     private readonly reader: ReadModelReader,
-    private readonly connect: () => Redis,
+    private readonly connect: () => RedisClient,
     private readonly logger: Logger,
   ) {}
 

@@ -1,4 +1,4 @@
 import { runService } from '@rapport/lifecycle';
 import { startApi } from './start.js';
 
-await runService('api', startApi);
+await runService('api', (config, logger, startup) => startApi(config, logger, { startup }));

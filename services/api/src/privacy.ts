@@ -8,14 +8,14 @@ import {
   type KeySpace,
   type ReadModelErasure,
   type ReadModelReader,
+  type RedisClient,
 } from '@rapport/read-model';
 import type { ErasureReceipt } from '@rapport/schema';
-import type { Redis } from 'ioredis';
 import type { Workflows } from './workflows.js';
 
 export interface PrivacyDeps {
   readonly identities: Identities;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly keys: KeySpace;
   readonly reader: ReadModelReader;
   readonly model: Model;

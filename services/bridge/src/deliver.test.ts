@@ -5,7 +5,7 @@ import type { Delivery } from '@rapport/workflows';
 import { ServiceError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { coalesce } from './coalesce.js';
-import { deliverBatch, refusedForGood, type DeliveryDeps } from './deliver.js';
+import { deliverBatch, notNow, refusedForGood, type DeliveryDeps } from './deliver.js';
 import { Limiter } from './limiter.js';
 import { createMetrics } from './metrics.js';
 import { RateWindow } from './rate.js';
@@ -37,12 +37,16 @@ function record(
   };
 }
 
-function batchOf(records: ParsedRecord<StampedInteraction>[], beats: { count: number }) {
+function batchOf(
+  records: ParsedRecord<StampedInteraction>[],
+  beats: { count: number },
+  done: string[] = [],
+) {
   const batch: ConsumedBatch<StampedInteraction> = {
     topic: 'interactions',
     partition: 2,
     records,
-    markDone: () => undefined,
+    markDone: (record) => void done.push(record.offset),
     heartbeat: () => {
       beats.count += 1;
       return Promise.resolve();
@@ -65,10 +69,11 @@ function deps(overrides: Partial<DeliveryDeps>): DeliveryDeps {
   };
 }
 
-const invalidArgument = () =>
-  new ServiceError('payload too large', {
-    cause: Object.assign(new Error('3 INVALID_ARGUMENT'), { code: 3, details: '', metadata: {} }),
+const grpcError = (code: number, message: string) =>
+  new ServiceError(message, {
+    cause: Object.assign(new Error(`${code} ${message}`), { code, details: '', metadata: {} }),
   });
+const invalidArgument = () => grpcError(3, 'INVALID_ARGUMENT');
 
 describe('coalesce', () => {
   it('one group per customer, in offset order, with partition and offset, split past the cap', () => {
@@ -149,9 +154,11 @@ describe('deliverBatch', () => {
   it('dead-letters the events of a signal Temporal refuses for good, and goes on', async () => {
     const letters: DeadLetter[] = [];
     const delivered: Delivery[][] = [];
+    const metrics = createMetrics();
     await deliverBatch(
       batchOf([record('big', 1), record('ok', 2)], { count: 0 }),
       deps({
+        metrics,
         signal: (customerId, deliveries) => {
           if (customerId === 'big') return Promise.reject(invalidArgument());
           delivered.push([...deliveries]);
@@ -172,6 +179,64 @@ describe('deliverBatch', () => {
       context: { topic: 'interactions', partition: 2, offset: '1', groupId: 'bridge' },
     });
     expect(JSON.parse(letters[0]?.original ?? '')).toMatchObject({ eventId: 'e1' });
+    expect(
+      await metrics.registry.getSingleMetricAsString('rapport_bridge_dead_lettered_total'),
+    ).toMatch(/^rapport_bridge_dead_lettered_total\{reason="SIGNAL_REFUSED"\} 1$/m);
+  });
+
+  it('fails the batch when a signal fails while the environment answers, once the other customers settled', async () => {
+    const done: string[] = [];
+    const sent: string[] = [];
+    let probes = 0;
+    const refused = new Error('Workflow execution already started');
+    const failing = deliverBatch(
+      batchOf(
+        [record('a', 1), record('poison', 2), record('b', 3), record('a', 4)],
+        { count: 0 },
+        done,
+      ),
+      deps({
+        signal: async (customerId) => {
+          if (customerId === 'poison') throw refused;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          sent.push(customerId);
+        },
+        environment: () => {
+          probes += 1;
+          return Promise.resolve();
+        },
+      }),
+    );
+    await expect(failing).rejects.toBe(refused);
+    // Once, at once: the consumer retries the batch, and dead-letters what keeps failing.
+    expect(probes).toBe(1);
+    expect(sent.sort()).toEqual(['a', 'b']);
+    // What was delivered is finished: a retry sends only the failing customer's records.
+    expect(done.sort()).toEqual(['1', '3', '4']);
+  });
+
+  it('waits in place while the environment does not answer', async () => {
+    let attempts = 0;
+    let probes = 0;
+    const metrics = createMetrics();
+    await deliverBatch(
+      batchOf([record('a', 1)], { count: 0 }),
+      deps({
+        metrics,
+        signal: () => {
+          attempts += 1;
+          return attempts < 3 ? Promise.reject(new Error('14 UNAVAILABLE')) : Promise.resolve();
+        },
+        environment: () => {
+          probes += 1;
+          return Promise.reject(new Error('Temporal does not answer'));
+        },
+      }),
+    );
+    expect([attempts, probes]).toEqual([3, 2]);
+    expect(
+      await metrics.registry.getSingleMetricAsString('rapport_bridge_signal_retries_total'),
+    ).toMatch(/ 2$/m);
   });
 
   it('stops retrying when the bridge stops, so the batch is not committed', async () => {
@@ -206,6 +271,16 @@ describe('refusedForGood', () => {
     expect(refusedForGood(invalidArgument())).toBe(true);
     expect(refusedForGood(new ServiceError('unavailable'))).toBe(false);
     expect(refusedForGood(new Error('socket hang up'))).toBe(false);
+  });
+});
+
+describe('notNow', () => {
+  it('is a status of a server that cannot take the call now, never a refusal of the call', () => {
+    for (const code of [1, 4, 8, 10, 14]) expect(notNow(grpcError(code, 'not now'))).toBe(true);
+    // INTERNAL: what Temporal answered an id it could not unmarshal, for that record only.
+    expect(notNow(grpcError(13, 'INTERNAL'))).toBe(false);
+    expect(notNow(invalidArgument())).toBe(false);
+    expect(notNow(new Error('socket hang up'))).toBe(false);
   });
 });
 

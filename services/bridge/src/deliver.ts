@@ -1,4 +1,4 @@
-import { setMaxListeners } from 'node:events';
+import { once, setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConsumedBatch, DeadLetter } from '@rapport/kafka';
 import type { StampedInteraction } from '@rapport/schema';
@@ -31,6 +31,13 @@ export interface DeliveryDeps {
   readonly route?: (customerIds: readonly string[]) => Promise<ReadonlyMap<string, string | null>>;
   /** Parks events Temporal refused for good; rejects if Kafka did not take them. */
   readonly deadLetter: (letters: readonly DeadLetter[]) => Promise<void>;
+  /**
+   * Resolves when what a signal needs answers (Temporal and its namespace, Redis): the
+   * consumer's probe. With it, a signal that fails while they answer fails the batch, for the
+   * consumer to retry and, if it keeps failing, to dead-letter (HANDLER_FAILED); only an outage
+   * is waited out here. Without it, every failure is retried here.
+   */
+  readonly environment?: () => Promise<unknown>;
   readonly limiter: Limiter;
   readonly metrics: Metrics;
   readonly logger: Logger;
@@ -51,7 +58,9 @@ const DEFAULT_HEARTBEAT_MS = 3_000;
  * one after the other), customers in parallel under the shared limit. Returns only when every
  * signal was accepted, so the consumer commits the batch's offsets only then; a crash before
  * that redelivers the batch and each workflow skips what it has by its partition watermark.
- * Heartbeats while it waits, so a long Temporal outage does not cost the partition.
+ * Each customer's records are marked done as their signals are accepted, so a retry of the
+ * batch sends only what failed. Heartbeats while it waits, so a long Temporal outage does not
+ * cost the partition.
  */
 export async function deliverBatch(
   batch: ConsumedBatch<StampedInteraction>,
@@ -74,11 +83,24 @@ export async function deliverBatch(
   }, deps.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
   try {
     const { records, workflowOf } = await routed(batch, deps);
-    await Promise.all(
+    const byOffset = new Map(batch.records.map((record) => [record.offset, record]));
+    const done = (deliveries: readonly Delivery[]) => {
+      for (const { offset } of deliveries) {
+        const record = byOffset.get(offset);
+        if (record !== undefined) batch.markDone(record);
+      }
+    };
+    // A failing customer fails the batch once every other customer settled: the retry must not
+    // find a signal of the same customer still in flight. A stop or a rebalance leaves at once.
+    const settled = Promise.allSettled(
       coalesce(records, undefined, workflowOf).map((customer) =>
-        deliverCustomer(customer, batch, deps, abort.signal),
+        deliverCustomer(customer, batch, deps, abort.signal, done),
       ),
     );
+    await Promise.race([settled, once(abort.signal, 'abort')]);
+    abort.signal.throwIfAborted();
+    const failed = (await settled).find((outcome) => outcome.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
   } catch (error) {
     // A rebalance seen by heartbeat() goes back to kafkajs as it came, so it rejoins at once.
     throw rebalance === undefined ? error : rebalance.error;
@@ -122,12 +144,15 @@ async function deliverCustomer(
   batch: ConsumedBatch<StampedInteraction>,
   deps: DeliveryDeps,
   abort: AbortSignal,
+  done: (deliveries: readonly Delivery[]) => void,
 ): Promise<void> {
   // One after the other: never two signals in flight for one customer.
   for (const deliveries of customer.signals) {
     await deps.limiter.run(() =>
       signalWithRetry(customer.customerId, deliveries, batch, deps, abort),
     );
+    // Delivered, skipped (erased meanwhile) or dead-lettered: finished either way.
+    done(deliveries);
   }
 }
 
@@ -165,7 +190,7 @@ async function signalWithRetry(
       abort.throwIfAborted();
       if (refusedForGood(error)) {
         await deps.deadLetter(refusedLetters(sending, batch, deps.groupId, error));
-        deps.metrics.deadLettered.inc(sending.length);
+        deps.metrics.deadLettered('SIGNAL_REFUSED', sending.length);
         deps.logger.error(
           { err: error, customerId, events: sending.length },
           `Temporal refused the signal for ${customerId}; its events went to the dead-letter topic`,
@@ -183,6 +208,14 @@ async function signalWithRetry(
         target = survivor;
         continue;
       }
+      // Failing while Temporal and Redis answer, the signal may never succeed (a workflow id
+      // held by a run that is no merge, a request the server cannot take): the batch fails, and
+      // the consumer retries it and dead-letters what keeps failing. Only an outage waits here.
+      // A status that says "not now" (overloaded, out of time) is waited out whatever the probe
+      // says: the same signal succeeds later.
+      const answers = !notNow(error) && (await environmentAnswers(deps));
+      abort.throwIfAborted();
+      if (answers) throw error;
       deps.metrics.retries.inc();
       // Loud at first, then every tenth attempt: an outage must show without flooding the log.
       if (attempt % 10 === 0) {
@@ -198,6 +231,15 @@ async function signalWithRetry(
       );
     }
   }
+}
+
+/** Whether the environment answers; false without a probe: then every failure waits here. */
+function environmentAnswers(deps: DeliveryDeps): Promise<boolean> {
+  if (deps.environment === undefined) return Promise.resolve(false);
+  return deps.environment().then(
+    () => true,
+    () => false,
+  );
 }
 
 /**
@@ -219,9 +261,10 @@ async function mergedAway(error: unknown, target: string, deps: DeliveryDeps): P
 }
 
 /**
- * Only a request Temporal finds invalid (a payload over its size limit) fails for good: that
- * signal can never succeed. Everything else (unavailable, overloaded, a namespace not yet
- * registered, a permission fixed by an operator) is about the environment and is waited out.
+ * A request Temporal finds invalid (a payload over its size limit, an id it cannot take) fails
+ * for good: that signal can never succeed, and is dead-lettered at once (SIGNAL_REFUSED). Any
+ * other failure is waited out while the environment does not answer, and otherwise left to the
+ * consumer's bounded retries (see DeliveryDeps.environment).
  */
 export function refusedForGood(error: unknown): boolean {
   const cause = error instanceof ServiceError ? error.cause : error;
@@ -229,6 +272,18 @@ export function refusedForGood(error: unknown): boolean {
 }
 
 const GRPC_INVALID_ARGUMENT = 3;
+
+/**
+ * gRPC statuses of a server that cannot take the call now (CANCELLED, DEADLINE_EXCEEDED,
+ * RESOURCE_EXHAUSTED, ABORTED, UNAVAILABLE): a loaded Temporal answers them while its health
+ * check and the namespace still answer, and the call succeeds once the load passes.
+ */
+const GRPC_NOT_NOW = new Set([1, 4, 8, 10, 14]);
+
+export function notNow(error: unknown): boolean {
+  const cause = error instanceof ServiceError ? error.cause : error;
+  return isGrpcServiceError(cause) && GRPC_NOT_NOW.has(Number(cause.code));
+}
 
 function refusedLetters(
   deliveries: readonly Delivery[],

@@ -1,4 +1,4 @@
-import { createMetricSet } from '@rapport/lifecycle';
+import { consumerMetrics, createMetricSet } from '@rapport/lifecycle';
 import { RateWindow } from './rate.js';
 
 /**
@@ -34,6 +34,7 @@ export function createMetrics() {
   });
   return {
     ...metrics,
+    ...consumerMetrics(metrics),
     /** One accepted signal carrying `count` events. */
     delivered(count: number): void {
       const now = Date.now();
@@ -48,13 +49,10 @@ export function createMetrics() {
       buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     }),
     retries: metrics.counter('signal_retries_total', {
-      help: 'signalWithStart attempts that failed and were retried (Temporal unavailable)',
+      help: 'signalWithStart attempts that failed and were retried in place (Temporal or Redis down)',
     }),
     erased: metrics.counter('erased_skipped_total', {
       help: 'Events of erased customers skipped (the suppression list), never delivered',
-    }),
-    deadLettered: metrics.counter('dead_lettered_total', {
-      help: 'Events Temporal refused for good, sent to the dead-letter topic',
     }),
     /**
      * Consumer lag by partition, in time: how old the newest record of the partition's last

@@ -11,10 +11,12 @@ import { Identities, identitiesOptions } from '@rapport/identity';
 import { connectRedis } from '@rapport/read-model';
 import { StampedInteractionSchema } from '@rapport/schema';
 import {
+  startOnce,
   startOpsServer,
   type Logger,
   type OpsServer,
   type RunningService,
+  type Startup,
 } from '@rapport/lifecycle';
 // The client only: the package's index also loads the Temporal worker.
 import { connectWithoutRetries, signalCustomer, survivorOf } from '@rapport/workflows/client';
@@ -37,92 +39,114 @@ const READY_TIMEOUT_MS = 2_000;
 
 /**
  * Starts the bridge: consumes the interaction log in its own consumer group and delivers each
- * customer's events to their workflow with signalWithStart. Temporal and Kafka must answer at
- * start-up (a misconfigured endpoint fails now, not at the first event).
+ * customer's events to their workflow with signalWithStart. Its ops listener answers first; then
+ * Kafka, Redis and Temporal must answer (waited for under `runService`: `Startup`), so a
+ * misconfigured endpoint shows in `/readyz` now, not at the first event.
  */
 export async function startBridge(
   config: Config,
   logger: Logger,
-  options: { readonly port?: number } = {},
+  options: { readonly port?: number; readonly startup?: Startup } = {},
 ): Promise<StartedBridge> {
+  const startup = options.startup ?? startOnce;
   const kafka = createKafka(config.kafka, { logger, logLevel: config.logLevel });
-  await provisionTopics(kafka, config.kafka);
   const producer = createInteractionProducer(kafka, config.kafka);
-  await producer.connect();
   const metrics = createMetrics();
   const stopping = new AbortController();
   const calls = new AbortController();
   // Every call in flight listens on `calls` (through `cuttable`), every batch in hand on `stopping`.
   setMaxListeners(config.bridge.signalConcurrency + 16, calls.signal);
   setMaxListeners(config.kafka.partitions + 16, stopping.signal);
+  /** Set as soon as it connects, for the cleanup of a start that fails later. */
   let connection: Connection | undefined;
+  let temporal: Connection;
   let consumer: RunningConsumer | undefined;
   let ops: OpsServer | undefined;
   // The identity map and the suppression list (packages/identity): merged ids routed to their
   // survivor, erased customers skipped.
   const redis = connectRedis(config.redis, { maxRetriesPerRequest: 2 });
   const identities = new Identities(redis, identitiesOptions(config));
+  // What every signal needs: the consumer's probe, which tells an outage (waited out) from
+  // records that fail for their own reasons (dead-lettered after RAPPORT_POISON_ATTEMPTS).
+  const environment = () =>
+    Promise.all([temporalAnswers(connection, config.temporal.namespace), redis.ping()]);
+  metrics.watchPartitions(() => consumer?.waiting() ?? []);
   try {
-    await redis.ping();
-    // A failed attempt comes back at once to the bridge's own loop, which backs off, counts
-    // retries in /metrics, heartbeats Kafka and stops when told.
-    connection = await connectWithoutRetries(temporalConnectionOptions(config.temporal));
-    const temporal = connection;
-    const client = new Client({ connection: temporal, namespace: config.temporal.namespace });
-    const limiter = new Limiter(config.bridge.signalConcurrency);
-    consumer = await runBatchConsumer(kafka, {
-      groupId: config.bridge.groupId,
-      topic: config.kafka.topics.interactions,
-      schema: StampedInteractionSchema,
-      dlq: { producer, source: 'bridge' },
-      logger,
-      // Partitions in parallel; the limiter bounds the calls in flight across all of them.
-      partitionsConsumedConcurrently: config.kafka.partitions,
-      handleBatch: (batch) =>
-        deliverBatch(batch, {
-          signal: (customerId, deliveries) =>
-            cuttable(calls.signal, (signal) =>
-              temporal.withAbortSignal(signal, () =>
-                signalCustomer(client, config.temporal.taskQueue, customerId, deliveries),
-              ),
-            ),
-          // A merged customer's workflow completed: its events go to its survivor.
-          survivorOf: (customerId) =>
-            cuttable(calls.signal, (signal) =>
-              temporal.withAbortSignal(signal, () => survivorOf(client, customerId)),
-            ),
-          route: (customerIds) => identities.route(customerIds),
-          deadLetter: (letters) =>
-            producer.publishDeadLetters(letters, { timeoutMs: DLQ_TIMEOUT_MS }),
-          limiter,
-          metrics,
-          logger,
-          groupId: config.bridge.groupId,
-          stopping: stopping.signal,
-          heartbeatMs: config.kafka.heartbeatIntervalMs,
-        }),
-    });
     ops = await startOpsServer({
       host: config.http.host,
       port: options.port ?? config.bridge.port,
       checks: {
         kafka: () => kafka.ping(),
         redis: () => redis.ping(),
-        temporal: () =>
-          temporal.withDeadline(Date.now() + READY_TIMEOUT_MS, () =>
-            temporal.healthService.check({}),
-          ),
+        temporal: () => temporalAnswers(connection, config.temporal.namespace),
+        // No partition stalled: records waiting past RAPPORT_STALL_AFTER.
+        consumer: () =>
+          consumer === undefined
+            ? Promise.reject(new Error('not in a consumer group yet'))
+            : consumer.ready(),
       },
+      startup,
       metrics: () => metrics.registry.metrics(),
     });
+    [temporal] = await Promise.all([
+      // A failed attempt comes back at once to the bridge's own loop, which backs off, counts
+      // retries in /metrics, heartbeats Kafka and stops when told.
+      startup.need('temporal', async () => {
+        connection = await connectWithoutRetries(temporalConnectionOptions(config.temporal));
+        return connection;
+      }),
+      startup
+        .need('kafka', () => provisionTopics(kafka, config.kafka))
+        .then(() => startup.need('kafka', () => producer.connect())),
+      startup.need('redis', () => redis.ping()),
+    ]);
+    const client = new Client({ connection: temporal, namespace: config.temporal.namespace });
+    const limiter = new Limiter(config.bridge.signalConcurrency);
+    consumer = await startup.need('kafka', () =>
+      runBatchConsumer(kafka, {
+        groupId: config.bridge.groupId,
+        topic: config.kafka.topics.interactions,
+        schema: StampedInteractionSchema,
+        dlq: { producer, source: 'bridge', onLettered: metrics.deadLettered },
+        probe: environment,
+        logger,
+        // Partitions in parallel; the limiter bounds the calls in flight across all of them.
+        partitionsConsumedConcurrently: config.kafka.partitions,
+        handleBatch: (batch) =>
+          deliverBatch(batch, {
+            signal: (customerId, deliveries) =>
+              cuttable(calls.signal, (signal) =>
+                temporal.withAbortSignal(signal, () =>
+                  signalCustomer(client, config.temporal.taskQueue, customerId, deliveries),
+                ),
+              ),
+            // A merged customer's workflow completed: its events go to its survivor.
+            survivorOf: (customerId) =>
+              cuttable(calls.signal, (signal) =>
+                temporal.withAbortSignal(signal, () => survivorOf(client, customerId)),
+              ),
+            route: (customerIds) => identities.route(customerIds),
+            deadLetter: (letters) =>
+              producer.publishDeadLetters(letters, { timeoutMs: DLQ_TIMEOUT_MS }),
+            environment,
+            limiter,
+            metrics,
+            logger,
+            groupId: config.bridge.groupId,
+            stopping: stopping.signal,
+            heartbeatMs: config.kafka.heartbeatIntervalMs,
+          }),
+      }),
+    );
   } catch (error) {
+    await ops?.close();
     await consumer?.stop();
     await connection?.close();
     await producer.disconnect();
     redis.disconnect();
     throw error;
   }
-  const running = { consumer, ops, connection };
+  const running = { consumer, ops, connection: temporal };
   return {
     url: ops.url,
     metrics,
@@ -143,6 +167,18 @@ export async function startBridge(
       }
     },
   };
+}
+
+/** Temporal answers, and knows the namespace (a server that forgot it refuses every signal). */
+async function temporalAnswers(
+  connection: Connection | undefined,
+  namespace: string,
+): Promise<void> {
+  if (connection === undefined) throw new Error('not connected');
+  await connection.withDeadline(Date.now() + READY_TIMEOUT_MS, async () => {
+    await connection.healthService.check({});
+    await connection.workflowService.describeNamespace({ namespace });
+  });
 }
 
 /**

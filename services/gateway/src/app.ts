@@ -2,9 +2,15 @@ import type { Channel } from '@rapport/adapters/node';
 import type { Config } from '@rapport/config';
 import type { DeadLetter } from '@rapport/kafka';
 import { INGEST_LIMITS as LIMITS } from '@rapport/schema';
-import { createHttpApp, opsRoutes, type Logger, type OpsSources } from '@rapport/lifecycle';
+import {
+  createHttpApp,
+  opsRoutes,
+  type Logger,
+  type OpsSources,
+  type Startup,
+} from '@rapport/lifecycle';
 import { Identities, identitiesOptions } from '@rapport/identity';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@rapport/read-model';
 import { Guards } from './guards.js';
 import type { IngestDeps, Publisher } from './ingest.js';
 import type { Metrics } from './metrics.js';
@@ -21,12 +27,14 @@ export interface GatewayPublisher extends Publisher {
 export interface GatewayDeps {
   readonly config: Config;
   readonly publisher: GatewayPublisher;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   /** What `/v1/channels/:channel` serves (`loadChannels` in @rapport/adapters/node). */
   readonly channels: readonly Channel[];
   readonly metrics: Metrics;
   /** What `/readyz` and `/metrics` answer: this process's own, or its process pool's. */
   readonly ops: OpsSources;
+  /** Until it is over, the routes behind a key or a signature answer 503 `NOT_READY`. */
+  readonly startup?: Startup;
   readonly now?: () => number;
   readonly logger: Logger;
 }
@@ -44,6 +52,7 @@ export async function buildGateway(deps: GatewayDeps) {
     bodyLimitBytes: LIMITS.requestBytes,
     requestTimeoutMs: config.http.requestTimeoutMs,
     metrics,
+    ...(deps.startup && { startup: deps.startup }),
   });
   const context: RouteContext = {
     deps,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { ChainableCommander, Redis, Result } from 'ioredis';
+import { pipelineOn, type RedisClient } from '@rapport/read-model';
+import type { ChainableCommander, Result } from 'ioredis';
 
 /**
  * Per-event claim states in Redis. `pending` lives only while a publish is in flight (so a crash
@@ -46,7 +47,7 @@ export type DedupScope = string;
  */
 export class Guards {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly options: {
       readonly keyPrefix: string;
       readonly dedupWindowSeconds: number;
@@ -84,7 +85,7 @@ export class Guards {
     nowMs: number,
     alongside?: (pipeline: ChainableCommander) => void,
   ): Promise<{ admitted: boolean; outcomes: ClaimOutcome[]; alongside: unknown }> {
-    const pipeline = this.redis.pipeline();
+    const pipeline = pipelineOn(this.redis);
     // One command of the caller's in the same round trip (the identity routing), first.
     alongside?.(pipeline);
     pipeline.rapportTakeBudget(
@@ -136,10 +137,10 @@ export class Guards {
   private async forEach(
     scope: DedupScope,
     events: readonly EventRef[],
-    command: (pipeline: ReturnType<Redis['pipeline']>, key: string) => unknown,
+    command: (pipeline: ChainableCommander, key: string) => unknown,
   ): Promise<void> {
     if (events.length === 0) return;
-    const pipeline = this.redis.pipeline();
+    const pipeline = pipelineOn(this.redis);
     for (const event of events) command(pipeline, this.seenKey(scope, event));
     const results = (await pipeline.exec()) ?? [];
     const failed = results.find(([error]) => error);

@@ -1,5 +1,5 @@
 import type { Config } from '@rapport/config';
-import type { InteractionProducer, RapportKafka } from '@rapport/kafka';
+import type { InteractionProducer, PartitionWait, RapportKafka } from '@rapport/kafka';
 import type { Logger } from '@rapport/lifecycle';
 import type { Model } from '@rapport/model';
 import {
@@ -48,6 +48,18 @@ export class Follower {
     return this.#projection !== undefined;
   }
 
+  /** Partitions with records in hand, and how long they have waited, in the generation followed now. */
+  waiting(): readonly PartitionWait[] {
+    return this.#projection?.waiting() ?? [];
+  }
+
+  /** A readiness check: in a consumer group, and no partition of it stalled. */
+  ready(): Promise<void> {
+    return this.#projection === undefined
+      ? Promise.reject(new Error('not in a consumer group (following a replay?)'))
+      : this.#projection.ready();
+  }
+
   async start(): Promise<void> {
     await this.#follow(await this.deps.readModel.generations.pointer());
     // Polled only once the first consumer has joined: joining can take seconds while the group
@@ -73,7 +85,7 @@ export class Follower {
       into: pointer,
       follow: true,
       announce: true,
-      dlq: { producer, source: 'projector' },
+      dlq: { producer, source: 'projector', onLettered: this.deps.metrics.deadLettered },
       now,
       recentWrites: config.projector.cacheSize,
       logger,

@@ -1,10 +1,11 @@
-import { createMetricSet } from '@rapport/lifecycle';
+import { consumerMetrics, createMetricSet } from '@rapport/lifecycle';
 
 /** The projector's Prometheus metrics, on a registry of its own (tests run several projectors). */
 export function createMetrics() {
   const metrics = createMetricSet('rapport_projector');
   return {
     registry: metrics.registry,
+    ...consumerMetrics(metrics),
     events: metrics.counter('events_total', {
       help: 'Events by outcome: applied, or duplicate (already in the stored state, by position)',
       labelNames: ['outcome'] as const,

@@ -5,10 +5,13 @@ import { createInteractionProducer, createKafka, provisionTopics } from '@rappor
 import { createModel } from '@rapport/model';
 import {
   answerPrimary,
+  startOnce,
   startOpsServer,
   type Logger,
+  type OpsServer,
   type ReadinessChecks,
   type RunningService,
+  type Startup,
 } from '@rapport/lifecycle';
 import { connectReadModel } from '@rapport/read-model';
 import { Follower } from './follower.js';
@@ -21,67 +24,76 @@ export interface StartedProjector extends RunningService {
 }
 
 /**
- * Starts the projector: topics provisioned (it may start before the gateway), Redis reachable,
- * the consumer group of the current generation joined; then its health listener answers.
+ * Starts the projector: its health listener first, then topics provisioned (it may start before
+ * the gateway), Redis reachable and the consumer group of the current generation joined (waited
+ * for under `runService`: `Startup`); until then `/readyz` says what it waits for.
  */
 export async function startProjector(
   config: Config,
   logger: Logger,
-  options: { readonly port?: number; readonly now?: () => number } = {},
+  options: {
+    readonly port?: number;
+    readonly now?: () => number;
+    readonly startup?: Startup;
+  } = {},
 ): Promise<StartedProjector> {
+  const startup = options.startup ?? startOnce;
   const kafka = createKafka(config.kafka, { logger, logLevel: config.logLevel });
-  await provisionTopics(kafka, config.kafka);
   const producer = createInteractionProducer(kafka, config.kafka);
-  await producer.connect();
   const model = createModel(await loadModelParams(config.model.file));
   const readModel = connectReadModel(config, model);
   const metrics = createMetrics();
-  let follower: Follower | undefined;
+  const follower = new Follower({
+    config,
+    kafka,
+    producer,
+    readModel,
+    model,
+    metrics,
+    logger,
+    now: options.now ?? Date.now,
+  });
+  const checks: ReadinessChecks = {
+    kafka: () => kafka.ping(),
+    redis: async () => void (await readModel.redis.ping()),
+    // In a consumer group, and no partition stalled (records waiting past RAPPORT_STALL_AFTER).
+    consumer: () => follower.ready(),
+  };
+  metrics.watchPartitions(() => follower.waiting());
+  let ops: OpsServer | undefined;
   try {
-    await readModel.redis.ping();
-    follower = new Follower({
-      config,
-      kafka,
-      producer,
-      readModel,
-      model,
-      metrics,
-      logger,
-      now: options.now ?? Date.now,
-    });
-    await follower.start();
-    const running = follower;
-    const checks: ReadinessChecks = {
-      kafka: () => kafka.ping(),
-      redis: async () => void (await readModel.redis.ping()),
-      consumer: () =>
-        running.running
-          ? Promise.resolve()
-          : Promise.reject(new Error('not in a consumer group (following a replay?)')),
-    };
     // In a worker of a process pool (main.ts), the pool's primary serves the port for all.
-    const ops = cluster.isWorker
-      ? answerPrimary(checks, metrics.registry)
+    ops = cluster.isWorker
+      ? answerPrimary(() => startup.readiness(checks), metrics.registry)
       : await startOpsServer({
           host: config.http.host,
           port: options.port ?? config.projector.port,
           metrics: () => metrics.registry.metrics(),
           checks,
+          startup,
         });
-    const { url } = ops;
+    await Promise.all([
+      startup
+        .need('kafka', () => provisionTopics(kafka, config.kafka))
+        .then(() => startup.need('kafka', () => producer.connect())),
+      startup.need('redis', () => readModel.redis.ping()),
+    ]);
+    await startup.need('consumer', () => follower.start());
+    const running = ops;
     return {
-      url,
-      follower: running,
-      description: `consuming ${config.kafka.topics.interactions} into generation ${running.pointer?.generation} (group ${running.pointer?.groupId}); health on ${url}`,
+      url: running.url,
+      follower,
+      description: `consuming ${config.kafka.topics.interactions} into generation ${follower.pointer?.generation} (group ${follower.pointer?.groupId}); health on ${running.url}`,
       async stop() {
-        await ops.close();
-        await running.stop(); // Finishes the batch in flight and commits what it resolved.
+        await running.close();
+        await follower.stop(); // Finishes the batch in flight and commits what it resolved.
         await producer.disconnect();
         await readModel.close();
       },
     };
   } catch (error) {
-    await follower?.stop();
+    await ops?.close();
+    await follower.stop();
     await producer.disconnect();
     readModel.redis.disconnect();
     throw error;

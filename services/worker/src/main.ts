@@ -18,9 +18,9 @@ function installRuntime(logger: Logger): void {
   });
 }
 
-await runService('worker', async (config, logger) => {
+await runService('worker', async (config, logger, startup) => {
   installRuntime(logger);
-  const worker = await startWorker(config, logger);
+  const worker = await startWorker(config, logger, { startup });
   // A worker that stops on its own (the server gone for good) must not leave a live, idle process.
   worker.running.catch((error: unknown) => {
     logger.fatal({ err: error }, 'worker stopped unexpectedly');

@@ -45,11 +45,11 @@ export class WorkerMetrics implements ActivityMetrics {
     this.#notified.inc({ outcome, destination });
   }
 
-  /** Prometheus text, with the gauges read from `status`. */
-  render(status: WorkerStatus): Promise<string> {
-    this.#running.set(status.runState === 'RUNNING' ? 1 : 0);
-    this.#activations.set(status.numInFlightWorkflowActivations);
-    this.#activities.set(status.numInFlightActivities);
+  /** Prometheus text, with the gauges read from `status` (none yet while the worker starts). */
+  render(status: WorkerStatus | undefined): Promise<string> {
+    this.#running.set(status?.runState === 'RUNNING' ? 1 : 0);
+    this.#activations.set(status?.numInFlightWorkflowActivations ?? 0);
+    this.#activities.set(status?.numInFlightActivities ?? 0);
     return this.#metrics.registry.metrics();
   }
 }

@@ -1,6 +1,13 @@
 import { loadModelParams, type Config } from '@rapport/config';
 import { createInteractionProducer, createKafka, provisionTopics } from '@rapport/kafka';
-import { startOpsServer, type Logger, type RunningService } from '@rapport/lifecycle';
+import {
+  startOnce,
+  startOpsServer,
+  type Logger,
+  type OpsServer,
+  type RunningService,
+  type Startup,
+} from '@rapport/lifecycle';
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import {
   createActivities,
@@ -23,6 +30,8 @@ export interface StartWorkerOptions {
   readonly settings?: EngagementSettingsInput;
   /** A bundle built by the caller (tests share one between workers). */
   readonly workflowBundle?: WorkflowBundle;
+  /** How Kafka and Temporal are reached: waited for in a service process, tried once otherwise. */
+  readonly startup?: Startup;
 }
 
 export interface StartedWorker extends RunningService {
@@ -37,14 +46,16 @@ const SHUTDOWN_GRACE = '10s';
 
 /**
  * Starts the Temporal worker for the customer engagement and follow-up workflows: settings and
- * playbooks valid, topics provisioned, producer connected, workflow code bundled; only then does
- * it poll, so a worker that reports ready can do its work.
+ * playbooks valid; then its ops listener answers while the workflow code is bundled, topics
+ * provisioned, the producer connected and Temporal reached (waited for under `runService`:
+ * `Startup`); only then does it poll, so a worker that reports ready can do its work.
  */
 export async function startWorker(
   config: Config,
   logger: Logger,
   options: StartWorkerOptions = {},
 ): Promise<StartedWorker> {
+  const startup = options.startup ?? startOnce;
   const file =
     options.settings === undefined
       ? await loadPlaybooks(config.worker.playbooksFile ?? DEFAULT_PLAYBOOKS_FILE)
@@ -60,21 +71,39 @@ export async function startWorker(
     destinations: config.worker.destinations,
   };
   checkStepDestinations(steps, destinationDeps, logger);
-  const workflowBundle =
-    options.workflowBundle ??
-    (config.worker.workflowBundle === undefined
-      ? await buildWorkflowBundle()
-      : { codePath: config.worker.workflowBundle });
 
   const kafka = createKafka(config.kafka, { logger, logLevel: config.logLevel });
-  await provisionTopics(kafka, config.kafka);
   const producer = createInteractionProducer(kafka, config.kafka);
-  await producer.connect();
   const metrics = new WorkerMetrics();
+  let worker: Worker | undefined;
   let connection: NativeConnection | undefined;
+  let ops: OpsServer | undefined;
   try {
-    connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
-    const worker = await Worker.create({
+    ops = await startOpsServer({
+      host: config.http.host,
+      port: options.port ?? config.worker.port,
+      checks: {
+        worker: () => {
+          const state = worker?.getState() ?? 'not created';
+          return state === 'RUNNING'
+            ? Promise.resolve()
+            : Promise.reject(new Error(`worker is ${state}`));
+        },
+      },
+      startup,
+      metrics: () => metrics.render(worker?.getStatus()),
+    });
+    const workflowBundle =
+      options.workflowBundle ??
+      (config.worker.workflowBundle === undefined
+        ? await buildWorkflowBundle()
+        : { codePath: config.worker.workflowBundle });
+    await startup.need('kafka', () => provisionTopics(kafka, config.kafka));
+    await startup.need('kafka', () => producer.connect());
+    connection = await startup.need('temporal', () =>
+      NativeConnection.connect(temporalConnectionOptions(config.temporal)),
+    );
+    const created = await Worker.create({
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
@@ -89,34 +118,26 @@ export async function startWorker(
       }),
       shutdownGraceTime: SHUTDOWN_GRACE,
     });
-    const running = worker.run();
-    const ops = await startOpsServer({
-      host: config.http.host,
-      port: options.port ?? config.worker.port,
-      checks: {
-        worker: () =>
-          worker.getState() === 'RUNNING'
-            ? Promise.resolve()
-            : Promise.reject(new Error(`worker is ${worker.getState()}`)),
-      },
-      metrics: () => metrics.render(worker.getStatus()),
-    });
+    worker = created;
+    const running = created.run();
     const workerConnection = connection;
+    const workerOps = ops;
     return {
-      url: ops.url,
+      url: workerOps.url,
       running,
       description:
         `polling ${config.temporal.taskQueue} on ${config.temporal.address} ` +
-        `(${settings.playbooks.length} playbooks); ops on ${ops.url}`,
+        `(${settings.playbooks.length} playbooks); ops on ${workerOps.url}`,
       async stop() {
-        await ops.close();
-        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await workerOps.close();
+        if (created.getState() === 'RUNNING') created.shutdown();
         await running.catch((error: unknown) => logger.error({ err: error }, 'worker failed'));
         await producer.disconnect();
         await workerConnection.close();
       },
     };
   } catch (error) {
+    await ops?.close();
     await producer.disconnect();
     await connection?.close();
     throw error;

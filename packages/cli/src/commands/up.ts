@@ -1,5 +1,5 @@
 import { ENV_PREFIX, KEY_VARIABLES, type Config } from '@rapport/config';
-import { ensureRunning, provideInfrastructure, type ServiceStatus } from '@rapport/infra';
+import { provideInfrastructure, type ServiceStatus } from '@rapport/infra';
 import { defineCommand } from '../command.js';
 import { firstSignal } from '../interrupt.js';
 import { say, seconds, table } from '../output.js';
@@ -10,19 +10,23 @@ import {
   unsetKeyClasses,
   withDevKeys,
 } from '../service-processes.js';
+import { startServices, type RunningServices } from '../supervisor.js';
 import { demoOnUp } from './demo.js';
-import { stopServices } from './down.js';
 
 export const upCommand = defineCommand({
   name: 'up',
   synopsis: 'up [--detach] [--demo]',
-  summary: `Start Kafka, Temporal and Redis (embedded by default) and the services;
-Ctrl-C stops what it started. --detach leaves them running. --demo feeds
-them a simulated population once they are ready (see demo).`,
+  summary: `Start Kafka, Temporal and Redis (embedded by default) and the services,
+restarting a service that exits; Ctrl-C stops what it started. --detach
+leaves them running. --demo feeds them a simulated population once they
+are ready (see demo).`,
   usage: `Usage: rapport up [--detach] [--demo]
 
 Starts Kafka, Temporal and Redis (embedded by default) and the services, each once the previous
-is ready; Ctrl-C stops what it started.
+is ready; one already running (left by \`up --detach\`, or answering on its port) is used as it
+is. Until Ctrl-C, a service it started that exits is started again after a pause (1 s, doubling
+to 30 s) and reported, its log (.rapport/run/<name>.log) appended to. Ctrl-C, or a failed start,
+stops what it started and only that.
 
   --detach   leave them running; \`rapport down\` stops them
   --demo     feed them a simulated population once they are ready: 90 days of history played
@@ -36,21 +40,16 @@ is ready; Ctrl-C stops what it started.
     const started = performance.now();
     const config = withDevKeys(configured);
     const infra = await provideInfrastructure(config, { profile: 'dev', onProgress: say });
-    const services: ServiceStatus[] = [];
-    const stopAll = async () => {
-      await stopServices(config);
-      await infra.stop();
-    };
+    let services: RunningServices;
     try {
-      for (const service of appServices) {
-        services.push(await ensureRunning(service, config, 'dev', say));
-      }
+      services = await startServices(config, appServices, say);
     } catch (error) {
-      await stopAll();
+      // What was running before this command keeps running: it stops only what it started.
+      await infra.stop();
       throw error;
     }
     say(`ready in ${seconds(performance.now() - started)}`);
-    printEndpoints(config, [...infra.services, ...services]);
+    printEndpoints(config, [...infra.services, ...services.statuses]);
     printKeys(configured);
     const demo = new AbortController();
     // With --detach the demo plays its history and returns; otherwise it runs until Ctrl-C.
@@ -60,12 +59,22 @@ is ready; Ctrl-C stops what it started.
       say('left running; stop with `pnpm rapport down`');
       return 0;
     }
-    say('running; press Ctrl-C to stop');
+    services.supervise();
+    say('running; a service that exits is started again; press Ctrl-C to stop');
     const signal = await firstSignal();
     say(`${signal}: stopping`);
     demo.abort();
     await demoRun;
-    await stopAll();
+    await services.stop();
+    await infra.stop();
+    const kept = [...infra.services, ...services.statuses].filter(
+      (service) => service.action === 'reused',
+    );
+    if (kept.length > 0) {
+      say(
+        `left running what this command did not start: ${kept.map((service) => service.name).join(', ')}; \`pnpm rapport down\` stops them`,
+      );
+    }
     say('stopped');
     return 0;
   },

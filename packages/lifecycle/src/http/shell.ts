@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyReply, type FastifyRequest } from '
 import type { KeyClass } from '@rapport/config';
 import type { Logger } from 'pino';
 import type { MetricSet } from '../metrics.js';
+import type { Startup } from '../startup.js';
 import { ApiError, toApiError } from './errors.js';
 import { parseJsonBody } from './json.js';
 import { KeyRing, type Caller, type KeySets } from './keys.js';
@@ -40,10 +41,18 @@ export interface HttpShellOptions {
   readonly requestTimeoutMs: number;
   /** The service's metric set: the shell adds `<prefix>_requests_total` and the like to it. */
   readonly metrics: MetricSet;
+  /**
+   * The service's start-up: until it is over (the service still waits for its servers), a route
+   * behind a key or a signature answers 503 `NOT_READY`; the public routes (`/healthz`,
+   * `/readyz`) answer from the start.
+   */
+  readonly startup?: Pick<Startup, 'finished'>;
 }
 
 /** The longest path parameter the router passes on: a 256-character id, percent-encoded. */
 const MAX_PARAM_LENGTH = 256 * 4 * 3;
+/** What a 503 `NOT_READY` asks the caller to wait: about how soon a server back is noticed. */
+const NOT_READY_RETRY_SECONDS = 5;
 /** How often Node looks for requests past their deadline, so a cut comes soon after it. */
 const DEADLINE_CHECK_MS = 1_000;
 /** A connection that neither sends nor receives for this long is closed (streams opt out). */
@@ -147,16 +156,29 @@ export function createHttpApp(options: HttpShellOptions) {
     );
   };
 
+  // After the key checks: a refused key is told so whether or not the service has started.
+  const notStarted = () =>
+    options.startup?.finished === false
+      ? new ApiError(
+          503,
+          'NOT_READY',
+          'the service is starting: it waits for its servers (Kafka, Redis, Temporal); retry later',
+          [],
+          NOT_READY_RETRY_SECONDS,
+        )
+      : undefined;
+
   app.addHook('onRequest', (request, reply, done) => {
     const { access, signed } = request.routeOptions.config;
     const identified = keyRing.identify(request.headers.authorization);
     if (identified.ok) request.caller = identified.caller;
     // Unmatched requests are answered here, before Fastify reads (or judges) their body.
     if (access === undefined) return done(unmatched(request, reply));
-    if (access === 'public' || signed?.(request)) return done();
+    if (access === 'public') return done();
+    if (signed?.(request)) return done(notStarted());
     if (!identified.ok) return done(unauthenticated(identified.reason, access));
     if (identified.caller.keyClass !== access) return done(wrongClass(identified.caller, access));
-    done();
+    done(notStarted());
   });
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';

@@ -3,6 +3,7 @@ import {
   type ConsumedBatch,
   type DeadLetterTarget,
   type KafkaLogger,
+  type PartitionWait,
   type RapportKafka,
 } from '@rapport/kafka';
 import type { Model } from '@rapport/model';
@@ -48,6 +49,10 @@ export interface LogProjection {
   announceChanges(): void;
   /** Finishes the fetch in flight, commits what it resolved, leaves the group. */
   stop(): Promise<void>;
+  /** Partitions with records in hand, and how long they have waited (RunningConsumer.waiting). */
+  waiting(): readonly PartitionWait[];
+  /** Rejects while a partition is stalled (RunningConsumer.ready). */
+  ready(): Promise<void>;
 }
 
 /**
@@ -85,6 +90,14 @@ export async function projectFromLog(
     ...(options.logger && { logger: options.logger }),
     fromBeginning: true,
     partitionsConsumedConcurrently: PARTITIONS_CONCURRENTLY,
+    // What a projection needs: Redis, and (following) readers still on this generation, so
+    // that a switch is waited out by the follower, never taken for records to dead-letter.
+    probe: async () => {
+      const pointer = await readModel.generations.pointer();
+      if (follow && pointer.generation !== into.generation) {
+        throw new GenerationMovedError(into.generation, pointer);
+      }
+    },
     handleBatch: async (batch: ConsumedBatch<StampedInteraction>) => {
       try {
         await coalescer.submit({ partition: batch.partition, events: batch.records });
@@ -98,6 +111,8 @@ export async function projectFromLog(
     groupId: consumer.groupId,
     announceChanges: () => projection.announceChanges(),
     stop: () => consumer.stop(),
+    waiting: () => consumer.waiting(),
+    ready: () => consumer.ready(),
   };
 }
 
@@ -112,6 +127,9 @@ interface Waiting {
  * gathered here and projected in one go (three Redis round trips per fetch, not per partition).
  * kafkajs fetches again only once every batch of a fetch is done, so with one broker there is one
  * projection at a time; with several, their fetches may overlap, on different partitions.
+ * When the fetch fails as one, each batch is projected alone, so that a failure is its own
+ * batch's: a record that fails for a cause of its own (a customer Redis refuses) fails its
+ * partition only, which the consumer then handles record by record, and the others go on.
  */
 class Coalescer {
   #waiting: Waiting[] = [];
@@ -136,15 +154,27 @@ class Coalescer {
   async #flush(): Promise<void> {
     this.#scheduled = false;
     const waiting = this.#waiting.splice(0);
-    const batches = waiting.map(({ batch }) => batch);
+    try {
+      await this.#project(waiting.map(({ batch }) => batch));
+      for (const { resolve } of waiting) resolve();
+    } catch (error) {
+      // A switch of generation, or a single batch, is every batch's failure as it is.
+      if (error instanceof GenerationMovedError || waiting.length === 1) {
+        for (const { reject } of waiting) reject(error);
+        return;
+      }
+      await Promise.all(
+        waiting.map(({ batch, resolve, reject }) => this.#project([batch]).then(resolve, reject)),
+      );
+    }
+  }
+
+  async #project(batches: readonly PartitionBatch[]): Promise<void> {
     const started = performance.now();
     const at = this.now();
     let result: ProjectionResult | undefined;
     try {
       result = await this.projection.projectAll(batches, at);
-      for (const { resolve } of waiting) resolve();
-    } catch (error) {
-      for (const { reject } of waiting) reject(error);
     } finally {
       const seconds = (performance.now() - started) / 1000;
       this.onProjected?.({ result, batches, at, seconds });

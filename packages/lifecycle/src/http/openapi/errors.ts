@@ -40,7 +40,11 @@ const ERRORS = {
     retryAfter(true),
   ],
   Internal: ['500', '`INTERNAL`: a fault of the service; the message says nothing more'],
-  Unavailable: ['503', 'a dependency is down; retry later', retryAfter(false)],
+  Unavailable: [
+    '503',
+    'a dependency is down, or `NOT_READY`: the service is still starting; retry later',
+    retryAfter(false),
+  ],
 } as const satisfies Record<string, readonly [string, string, Schema?]>;
 
 export type ErrorName = keyof typeof ERRORS;

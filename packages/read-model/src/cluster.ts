@@ -1,0 +1,89 @@
+import { Cluster, type ChainableCommander, type Redis } from 'ioredis';
+
+/**
+ * One Redis or a Redis Cluster (RAPPORT_REDIS_CLUSTER): every client of Rapport takes either.
+ * What differs between them is here, so that the rest of the code is written once:
+ *
+ * - a pipeline may hold keys of many slots (many customers) on one Redis, but only of one node's
+ *   slots on a Cluster: `pipelineOn` gives a pipeline there that sends each command on its own,
+ *   in the same tick, which the Cluster client's auto-pipelining groups into one pipeline per
+ *   node (one round trip per node, in parallel);
+ * - SCAN walks one node: `scanKeys` walks every master;
+ * - a multi-key UNLINK must stay in one slot: `unlinkKeys` removes them one command each.
+ *
+ * Every script touches the keys of one slot (a customer's `{id}`, the `{index}` and the
+ * `{identity}` slots), so scripts run alike on both.
+ */
+export type RedisClient = Redis | Cluster;
+
+/** A pipeline that is valid on either: one `exec()` round trip per node. */
+export function pipelineOn(redis: RedisClient): ChainableCommander {
+  return redis instanceof Cluster ? clusterPipeline(redis) : redis.pipeline();
+}
+
+type Command = (...args: unknown[]) => Promise<unknown>;
+
+/**
+ * Records the commands (the pipeline's chaining interface) and sends them all at `exec()`. The
+ * replies come back as a pipeline's do: `[error, reply]` per command, in order.
+ */
+function clusterPipeline(cluster: Cluster): ChainableCommander {
+  const calls: { readonly name: string; readonly args: unknown[] }[] = [];
+  const exec = () =>
+    Promise.all(
+      calls.map(({ name, args }) => {
+        const command = Reflect.get(cluster, name) as Command;
+        return command.apply(cluster, args).then(
+          (reply): [null, unknown] => [null, reply],
+          (error: unknown): [Error, null] => [asError(error), null],
+        );
+      }),
+    );
+  const pipeline: ChainableCommander = new Proxy({} as ChainableCommander, {
+    get(_, name) {
+      if (name === 'exec') return exec;
+      if (name === 'length') return calls.length;
+      // Not a thenable: awaiting the pipeline itself must not record a command.
+      if (typeof name !== 'string' || name === 'then') return undefined;
+      return (...args: unknown[]) => {
+        calls.push({ name, args });
+        return pipeline;
+      };
+    },
+  });
+  return pipeline;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** The keys matching a SCAN pattern, page by page, on every master of a Cluster. */
+export async function* scanKeys(
+  redis: RedisClient,
+  match: string,
+  count: number,
+): AsyncGenerator<string[]> {
+  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', match, 'COUNT', count);
+      cursor = next;
+      if (keys.length > 0) yield keys;
+    } while (cursor !== '0');
+  }
+}
+
+/** Removes keys of any slots; how many there were. */
+export async function unlinkKeys(redis: RedisClient, keys: readonly string[]): Promise<number> {
+  if (keys.length === 0) return 0;
+  if (!(redis instanceof Cluster)) return redis.unlink(...keys);
+  const pipeline = pipelineOn(redis);
+  for (const key of keys) pipeline.unlink(key);
+  const replies = (await pipeline.exec()) ?? [];
+  return replies.reduce((removed, [error, reply]) => {
+    if (error) throw error;
+    return removed + Number(reply);
+  }, 0);
+}
