@@ -231,6 +231,8 @@ describe.each(REDIS_TOPOLOGIES)('one person, one record, on $topology', ({ redis
       topic: s.config.kafka.topics.interactions,
       dlq: { producer: s.producer, source: 'replay' },
       keepOld: false,
+      // The API reads the new generation once its 1 s pointer cache turns; gone() reads after.
+      oldGenerationGraceMs: 1_200,
     });
     await projector?.stop();
     projector = await startProjector(s.config, silent(s.config), { port: 0 });
