@@ -154,8 +154,9 @@ async function launchKafkaNode(
   const voters = nodes
     .map((voter) => `${voter.nodeId}@127.0.0.1:${voter.controllerPort}`)
     .join(',');
-  // The internal topics as the configuration replicates Rapport's own (3/2 on three brokers).
-  const internal = Math.min(3, nodes.length);
+  // The internal topics replicated as the configuration replicates Rapport's own (3/2 on three
+  // brokers), never on more copies than the cluster has brokers.
+  const internal = Math.min(config.kafka.replicationFactor, nodes.length);
   await writeFile(
     serverProperties,
     properties({
@@ -170,7 +171,7 @@ async function launchKafkaNode(
       'log.dirs': dataDir,
       'offsets.topic.replication.factor': internal,
       'transaction.state.log.replication.factor': internal,
-      'transaction.state.log.min.isr': Math.max(1, internal - 1),
+      'transaction.state.log.min.isr': Math.min(config.kafka.minInsyncReplicas, internal),
       // A 50-partition offsets topic and a 3 s first-join delay only slow start-up.
       'offsets.topic.num.partitions': 1,
       'group.initial.rebalance.delay.ms': 0,

@@ -20,6 +20,7 @@ import {
   uniqueNames,
   untilReady,
 } from '../harness/index.js';
+import { projected } from '../projector/helpers.js';
 import { event, topicRecords } from './helpers.js';
 
 const ADMIN = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
@@ -97,21 +98,6 @@ describe('Kafka down as the services start, then up; stopped, then back', () => 
     const response = await fetch(`${url}/readyz`, { headers: ADMIN }).catch(() => undefined);
     return `${response?.status} ${await response?.text()}`;
   };
-  /** Resolves once the projector folded as many events for each customer as `events` hold. */
-  const projected = (events: readonly { customerId: string }[]) => {
-    const ids = [...new Set(events.map((sent) => sent.customerId))];
-    const own = (id: string) => events.filter((sent) => sent.customerId === id).length;
-    return expect
-      .poll(
-        async () => {
-          const stored = await store.reader.customers('0', ids);
-          return ids.filter((id, index) => (stored[index]?.state.n ?? 0) < own(id));
-        },
-        { timeout: 60_000, interval: 250 },
-      )
-      .toEqual([]);
-  };
-
   it('waits for its server, answering not ready (data routes 503) and stopping at once when told; works once it is up', async () => {
     // Each says which server it waits for, and why its last attempt failed.
     const waiting =
@@ -146,7 +132,7 @@ describe('Kafka down as the services start, then up; stopped, then back', () => 
     const batch = Array.from({ length: 6 }, (_, index) => event(`started-${index % 2}`));
     const accepted = await post({ batch });
     expect(accepted.status).toBe(202);
-    await projected(batch);
+    await projected(store, '0', batch);
   }, 120_000);
 
   it('answers 503 with Retry-After while Kafka is down, then accepts the same batch exactly once', async () => {

@@ -10,7 +10,7 @@ import {
   stopInfrastructure,
 } from '@rapport/infra';
 import { createKafka } from '@rapport/kafka';
-import { connectRedis, ReadModel, readModelOptions } from '@rapport/read-model';
+import { connectReadModel } from '@rapport/read-model';
 import { ErrorSchema, IngestResultSchema, StampedInteractionSchema } from '@rapport/schema';
 import { connectWithoutRetries } from '@rapport/workflows/client';
 import { Client } from '@temporalio/client';
@@ -190,13 +190,12 @@ describe('a broker of three SIGKILLed mid-ingest', () => {
 
     // The projector: every customer exactly the fold of their records in the log; it counts by
     // position, so a copy counts again (docs/read-side.md).
-    const redis = connectRedis(config.redis);
+    const store = connectReadModel(config, model);
     try {
-      const store = new ReadModel(redis, model, readModelOptions(config));
       await projected(store, '0', log, 90_000);
       await expectFolded(store, '0', log);
     } finally {
-      redis.disconnect();
+      await store.close();
     }
 
     // The bridge and the workflows: every ledger exactly the fold of its customer's events, each

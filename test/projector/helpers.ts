@@ -188,7 +188,7 @@ export async function expectFolded(
 export async function projected(
   store: ReadModel,
   generation: string,
-  events: readonly StampedInteraction[],
+  events: readonly Pick<StampedInteraction, 'customerId'>[],
   timeoutMs = 60_000,
 ): Promise<void> {
   const counts = new Map<string, number>();

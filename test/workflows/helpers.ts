@@ -176,25 +176,8 @@ export async function startRig(options: RigOptions): Promise<Rig> {
       );
     },
     describe,
-    async until(customerId, accept, timeoutMs = 10_000) {
-      const deadline = performance.now() + timeoutMs;
-      let failure: unknown;
-      for (;;) {
-        const found = await describe(customerId).catch((error: unknown) => {
-          failure = error;
-          return undefined;
-        });
-        if (found !== undefined && accept(found)) return found;
-        if (performance.now() > deadline) {
-          const last =
-            found === undefined
-              ? `no answer (${String(failure)})`
-              : `${JSON.stringify(found.view.drops)} ${JSON.stringify(found.followUps)}`;
-          throw new Error(`${customerId}: condition not met within ${timeoutMs} ms; last: ${last}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    },
+    until: (customerId, accept, timeoutMs = 10_000) =>
+      describedWhenBy(describe, customerId, accept, timeoutMs, 50),
     async derived(customerId) {
       const found: StampedInteraction[] = [];
       for await (const record of readTopic(kafka, config.kafka.topics.interactions)) {
@@ -211,22 +194,39 @@ export async function startRig(options: RigOptions): Promise<Rig> {
  * The customer's workflow once `accept` holds, asked over `client`: for workers in processes of
  * their own, where no rig's worker runs (polled, bounded).
  */
-export async function describedWhen(
+export function describedWhen(
   client: Client,
   customerId: string,
   accept: (description: CustomerDescription) => boolean,
   timeoutMs = 60_000,
 ): Promise<CustomerDescription> {
+  return describedWhenBy((id) => describeCustomer(client, id), customerId, accept, timeoutMs, 200);
+}
+
+/** Asks `describe` every `intervalMs` until `accept` holds; says what it last saw when it never does. */
+async function describedWhenBy(
+  describe: (customerId: string) => Promise<CustomerDescription | null>,
+  customerId: string,
+  accept: (description: CustomerDescription) => boolean,
+  timeoutMs: number,
+  intervalMs: number,
+): Promise<CustomerDescription> {
   const deadline = performance.now() + timeoutMs;
+  let failure: unknown = 'no workflow';
   for (;;) {
-    const found = await describeCustomer(client, customerId).catch(() => null);
+    const found = await describe(customerId).catch((error: unknown) => {
+      failure = error;
+      return null;
+    });
     if (found !== null && accept(found)) return found;
     if (performance.now() > deadline) {
-      throw new Error(
-        `${customerId}: condition not met within ${timeoutMs} ms; last: ${JSON.stringify(found)}`,
-      );
+      const last =
+        found === null
+          ? `no answer (${String(failure)})`
+          : `${JSON.stringify(found.view.drops)} ${JSON.stringify(found.followUps)}`;
+      throw new Error(`${customerId}: condition not met within ${timeoutMs} ms; last: ${last}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
 

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.js';
+import { refusal } from './testing.js';
 
 describe('loadConfig', () => {
   it('defaults to the local services started by `rapport up`', () => {
@@ -100,14 +101,6 @@ describe('loadConfig', () => {
   });
 
   it('refuses short keys, keys with spaces, and one key in two classes, never quoting them', () => {
-    const refusal = (env: Record<string, string>) => {
-      try {
-        loadConfig(env);
-      } catch (error) {
-        return (error as ConfigError).message;
-      }
-      throw new Error('accepted');
-    };
     expect(refusal({ RAPPORT_READ_KEYS: 'short' })).toMatch(
       /RAPPORT_READ_KEYS: each key needs at least 12 characters.*\(value hidden\)/,
     );
@@ -188,14 +181,6 @@ describe('loadConfig', () => {
       loadConfig({ RAPPORT_KAFKA_HEARTBEAT_INTERVAL: '500ms' }).kafka.heartbeatIntervalMs,
     ).toBe(500);
 
-    const refusal = (env: Record<string, string>) => {
-      try {
-        loadConfig(env);
-      } catch (error) {
-        return (error as ConfigError).message;
-      }
-      throw new Error('accepted');
-    };
     expect(refusal({ RAPPORT_KAFKA_SESSION_TIMEOUT: '5s' })).toMatch(
       /RAPPORT_KAFKA_SESSION_TIMEOUT: at least 6s \(the broker refuses shorter sessions\); got "5s"/,
     );

@@ -2,18 +2,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, SECRET_VARIABLES, type Env } from './config.js';
-
-/** The message loadConfig refuses `env` with (every issue, one a line). */
-function refusal(env: Env): string {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.message;
-    throw error;
-  }
-  throw new Error('the configuration was accepted');
-}
+import { loadConfig, SECRET_VARIABLES } from './config.js';
+import { refusal } from './testing.js';
 
 /** Servers of one's own: the embedded ones take neither TLS nor credentials. */
 const KAFKA = { RAPPORT_KAFKA_BROKERS: 'kafka.example.com:9093' };

@@ -9,6 +9,7 @@ import {
 } from './batch.js';
 import { internalsOf, type RapportKafka } from './client.js';
 import { CommitCoalescer } from './commits.js';
+import { sharedProbe } from './shared-probe.js';
 import { describeError, KafkaUnavailableError } from './errors.js';
 import type { KafkaLogger } from './logger.js';
 import { Stalls, type PartitionWait } from './stalls.js';
@@ -97,6 +98,8 @@ export async function runBatchConsumer<T>(
   });
   logGroupEvents(consumer, logger, topic);
   const commits = new CommitCoalescer();
+  // Partitions failing together ask once.
+  const probe = options.probe && sharedProbe(options.probe);
   const stalls = new Stalls(stallAfterMs);
   try {
     await consumer.connect();
@@ -112,7 +115,7 @@ export async function runBatchConsumer<T>(
           schema: options.schema,
           handleBatch: options.handleBatch,
           dlq: options.dlq,
-          probe: options.probe,
+          probe,
           attempts: poisonAttempts,
           retry: options.retry ?? BATCH_RETRY,
           logger,

@@ -12,6 +12,7 @@ export {
   type DeadLetterTarget,
 } from './batch.js';
 export { runBatchConsumer, type BatchConsumerOptions, type RunningConsumer } from './consumer.js';
+export { sharedProbe } from './shared-probe.js';
 export type { PartitionWait } from './stalls.js';
 export { DeadLetterSchema, type DeadLetter } from './dead-letter.js';
 export {

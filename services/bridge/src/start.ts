@@ -5,6 +5,7 @@ import {
   createKafka,
   provisionTopics,
   runBatchConsumer,
+  sharedProbe,
   type RunningConsumer,
 } from '@rapport/kafka';
 import { Identities, identitiesOptions } from '@rapport/identity';
@@ -68,8 +69,10 @@ export async function startBridge(
   const identities = new Identities(redis, identitiesOptions(config));
   // What every signal needs: the consumer's probe, which tells an outage (waited out) from
   // records that fail for their own reasons (dead-lettered after RAPPORT_POISON_ATTEMPTS).
-  const environment = () =>
-    Promise.all([temporalAnswers(connection, config.temporal.namespace), redis.ping()]);
+  // Shared: the customers and partitions failing together during an outage ask once.
+  const environment = sharedProbe(() =>
+    Promise.all([temporalAnswers(connection, config.temporal.namespace), redis.ping()]),
+  );
   metrics.watchPartitions(() => consumer?.waiting() ?? []);
   try {
     ops = await startOpsServer({

@@ -8,9 +8,13 @@ import { Engagement, type Action } from './engine.js';
 import {
   chatReply,
   chatRequest,
+  DAY,
   EMAIL_IN,
+  HOUR,
   linkFields,
+  MINUTE,
   stamped,
+  T0,
   type EventFields,
 } from './testing.js';
 
@@ -19,10 +23,6 @@ import {
  * the survivor goes on as if it had seen both ids' events itself, each exactly once.
  */
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-const T0 = Date.UTC(2027, 0, 4, 9);
 const L = MINUTE;
 const model = createModel();
 

@@ -9,12 +9,18 @@ import {
   type Trigger,
 } from '../shared/settings.js';
 import { Engagement, type Action } from './engine.js';
-import { chatReply, chatRequest, EMAIL_IN, stamped, type EventFields } from './testing.js';
+import {
+  chatReply,
+  chatRequest,
+  DAY,
+  EMAIL_IN,
+  HOUR,
+  MINUTE,
+  stamped,
+  T0,
+  type EventFields,
+} from './testing.js';
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-const T0 = Date.UTC(2027, 0, 4, 9);
 /** The default allowed lateness: verdicts come this long after their instant. */
 const L = 60_000;
 const model = createModel();

@@ -1,5 +1,11 @@
 import { PROFILE_MERGED, type StampedInteraction } from '@rapport/schema';
 
+export const MINUTE = 60_000;
+export const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;
+/** Where the engine's unit tests begin: a Monday morning. */
+export const T0 = Date.UTC(2027, 0, 4, 9);
+
 /** What a test names of an event; the rest is an email from the customer's side. */
 export type EventFields = Partial<StampedInteraction> &
   Pick<StampedInteraction, 'type' | 'direction'>;
