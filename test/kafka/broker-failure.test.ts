@@ -11,10 +11,9 @@ import {
 } from '@rapport/infra';
 import { createKafka } from '@rapport/kafka';
 import { connectReadModel } from '@rapport/read-model';
-import { ErrorSchema, IngestResultSchema, StampedInteractionSchema } from '@rapport/schema';
+import { ErrorSchema, IngestResultSchema } from '@rapport/schema';
 import { connectWithoutRetries } from '@rapport/workflows/client';
 import { Client } from '@temporalio/client';
-import { ConfigResourceTypes } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   freePortRun,
@@ -30,7 +29,7 @@ import {
 } from '../harness/index.js';
 import { expectFolded, expectSameState, model, projected } from '../projector/helpers.js';
 import { describedWhen } from '../workflows/helpers.js';
-import { readAll, withInspectingAdmin } from './helpers.js';
+import { readEvents, topicSettings, uniqueById, withInspectingAdmin } from './helpers.js';
 
 /**
  * Issue 25, item 2: the whole pipeline (gateway, projector, bridge, worker, each its own process)
@@ -100,14 +99,8 @@ describe('a broker of three SIGKILLed mid-ingest', () => {
     await withInspectingAdmin(async (admin) => {
       const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
       expect(metadata?.partitions.map((partition) => partition.replicas.length)).toEqual([3, 3, 3]);
-      const { resources } = await admin.describeConfigs({
-        includeSynonyms: false,
-        resources: [
-          { type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['min.insync.replicas'] },
-        ],
-      });
-      expect(resources[0]?.configEntries[0]?.configValue).toBe('2');
     }, brokers);
+    expect((await topicSettings(topic, brokers))['min.insync.replicas']).toBe('2');
 
     const events = Array.from({ length: CUSTOMERS * EVENTS_PER_CUSTOMER }, (_, index) =>
       canonical(`${names.id}-c${index % CUSTOMERS}`, index),
@@ -179,10 +172,8 @@ describe('a broker of three SIGKILLed mid-ingest', () => {
     // (or not at all) may still have been written: the producer's at-least-once window
     // (packages/kafka/src/producer.ts), which a failover opens wide. A retry then wrote those
     // events again, at other offsets.
-    const log = (await readAll(createKafka(config.kafka), topic)).map((record) =>
-      StampedInteractionSchema.parse(JSON.parse(record.value ?? 'null')),
-    );
-    const unique = [...new Map(log.map((event) => [event.eventId, event])).values()];
+    const log = await readEvents(createKafka(config.kafka), topic);
+    const unique = uniqueById(log);
     expect(unique.map((event) => event.eventId).toSorted()).toEqual(
       events.map((event) => event.eventId).toSorted(),
     );

@@ -6,8 +6,8 @@ import {
   type KafkaLogger,
   type RapportKafka,
 } from '@rapport/kafka';
-import type { StampedInteraction } from '@rapport/schema';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { StampedInteractionSchema, type StampedInteraction } from '@rapport/schema';
+import { ConfigResourceTypes, Kafka, logLevel, type Admin } from 'kafkajs';
 import { testConfig, testInfra, type uniqueNames } from '../harness/index.js';
 
 export type Names = ReturnType<typeof uniqueNames>;
@@ -96,6 +96,37 @@ export async function withInspectingAdmin<T>(
   } finally {
     await admin.disconnect();
   }
+}
+
+/** Every event of an interaction topic, in the order read, copies included. */
+export async function readEvents(
+  kafka: RapportKafka,
+  topic: string,
+): Promise<StampedInteraction[]> {
+  return (await readAll(kafka, topic)).map((record) =>
+    StampedInteractionSchema.parse(JSON.parse(record.value ?? 'null')),
+  );
+}
+
+/** The first of each eventId: what remains of a log once its copies are left out. */
+export const uniqueById = (events: readonly StampedInteraction[]): StampedInteraction[] => [
+  ...new Map(events.map((event) => [event.eventId, event])).values(),
+];
+
+/** A topic's settings as the broker describes them, by name. */
+export function topicSettings(
+  topic: string,
+  brokers?: readonly string[],
+): Promise<Record<string, string>> {
+  return withInspectingAdmin(async (admin) => {
+    const { resources } = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }],
+    });
+    return Object.fromEntries(
+      (resources[0]?.configEntries ?? []).map((entry) => [entry.configName, entry.configValue]),
+    );
+  }, brokers);
 }
 
 /** The group's committed offsets per partition. */

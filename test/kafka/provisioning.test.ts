@@ -7,25 +7,18 @@ import {
 import { ConfigResourceTypes } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { uniqueNames } from '../harness/index.js';
-import { kafkaConfig, kafkaFor, recordingLogger, withInspectingAdmin } from './helpers.js';
+import {
+  kafkaConfig,
+  kafkaFor,
+  recordingLogger,
+  topicSettings,
+  withInspectingAdmin,
+} from './helpers.js';
 
 function partitionCounts(topics: string[]) {
   return withInspectingAdmin(async (admin) => {
     const metadata = await admin.fetchTopicMetadata({ topics });
     return Object.fromEntries(metadata.topics.map((t) => [t.name, t.partitions.length]));
-  });
-}
-
-/** A topic's settings as the broker describes them, by name. */
-function topicSettings(topic: string) {
-  return withInspectingAdmin(async (admin) => {
-    const { resources } = await admin.describeConfigs({
-      includeSynonyms: false,
-      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }],
-    });
-    return Object.fromEntries(
-      (resources[0]?.configEntries ?? []).map((entry) => [entry.configName, entry.configValue]),
-    );
   });
 }
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@rapport/config';
 import { createKafka } from '@rapport/kafka';
-import { ENGINE_SOURCE, StampedInteractionSchema, type StampedInteraction } from '@rapport/schema';
+import { ENGINE_SOURCE, type StampedInteraction } from '@rapport/schema';
 import { connectWithoutRetries, requestFollowUp, signalCustomer } from '@rapport/workflows/client';
 import { FollowUpProgressSchema, progressQuery } from '@rapport/workflows';
 import { Client } from '@temporalio/client';
@@ -19,7 +19,7 @@ import {
   uniqueNames,
   untilReady,
 } from '../harness/index.js';
-import { readAll } from '../kafka/helpers.js';
+import { readEvents, uniqueById } from '../kafka/helpers.js';
 import { expectSameState, model } from '../projector/helpers.js';
 import {
   describedWhen,
@@ -170,9 +170,9 @@ describe('a worker of two SIGKILLed mid-load', () => {
         `[worker-failure] everything settled ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill`,
       );
 
-      const log = (await readAll(createKafka(config.kafka), config.kafka.topics.interactions))
-        .map((record) => StampedInteractionSchema.parse(JSON.parse(record.value ?? 'null')))
-        .filter((event) => event.source === ENGINE_SOURCE);
+      const log = (
+        await readEvents(createKafka(config.kafka), config.kafka.topics.interactions)
+      ).filter((event) => event.source === ENGINE_SOURCE);
       for (const { view, followUps } of settled) {
         const { customerId } = view;
         // The engine's own verdicts are folded when decided: the log's copies (a publish retried
@@ -248,7 +248,3 @@ function waveOf(customerId: string, wave: number, at: number): StampedInteractio
 }
 
 const isFollowUps = (event: StampedInteraction) => event.type.startsWith('followup.');
-
-const uniqueById = (events: readonly StampedInteraction[]) => [
-  ...new Map(events.map((event) => [event.eventId, event])).values(),
-];

@@ -124,19 +124,24 @@ export async function deliverBatch(
  * survivor without a round trip to the merged id's completed workflow first.
  */
 async function routed(batch: ConsumedBatch<StampedInteraction>, deps: DeliveryDeps) {
-  if (deps.route === undefined) return { records: batch.records, workflowOf: undefined };
-  const routes = await deps.route([...new Set(batch.records.map(({ value }) => value.customerId))]);
-  const records = batch.records.filter(({ value }) => routes.get(value.customerId) !== null);
-  const skipped = batch.records.length - records.length;
-  if (skipped > 0) deps.metrics.erased.inc(skipped);
-  return { records, workflowOf: (id: string) => routes.get(id) ?? id };
+  const { kept, routes } = await notErased(batch.records, ({ value }) => value.customerId, deps);
+  return { records: kept, workflowOf: (id: string) => routes.get(id) ?? id };
 }
 
-/** The deliveries whose customers were not erased (all of them without a suppression list). */
-async function stillKept(deliveries: readonly Delivery[], deps: DeliveryDeps) {
-  if (deps.route === undefined) return deliveries;
-  const routes = await deps.route([...new Set(deliveries.map(({ event }) => event.customerId))]);
-  return deliveries.filter(({ event }) => routes.get(event.customerId) !== null);
+/**
+ * The items whose customers were not erased, counting those skipped, and the identity map's
+ * route of each customer (every item kept, and no route, without a suppression list).
+ */
+async function notErased<T>(
+  items: readonly T[],
+  customerOf: (item: T) => string,
+  deps: DeliveryDeps,
+): Promise<{ kept: readonly T[]; routes: ReadonlyMap<string, string | null> }> {
+  if (deps.route === undefined) return { kept: items, routes: new Map() };
+  const routes = await deps.route([...new Set(items.map(customerOf))]);
+  const kept = items.filter((item) => routes.get(customerOf(item)) !== null);
+  if (kept.length < items.length) deps.metrics.erased.inc(items.length - kept.length);
+  return { kept, routes };
 }
 
 async function deliverCustomer(
@@ -173,9 +178,7 @@ async function signalWithRetry(
     // Retrying through an outage, the customer may have been erased meanwhile: nothing of
     // theirs may start a workflow again after the erasure's sweeps.
     if (attempt > 0) {
-      const kept = await stillKept(sending, deps);
-      deps.metrics.erased.inc(sending.length - kept.length);
-      sending = kept;
+      ({ kept: sending } = await notErased(sending, ({ event }) => event.customerId, deps));
       if (sending.length === 0) {
         stopTimer();
         return;
