@@ -2,6 +2,7 @@ import { ByteWriter, createModel, encodeState, withoutExchanges, type State } fr
 import { describe, expect, it } from 'vitest';
 import { decodeData, encodeData } from './codec.js';
 import { EMPTY_EXTRAS, extrasFolder, type Extras } from './extras.js';
+import { eventFingerprint } from './recent-events.js';
 
 const model = createModel();
 /**
@@ -50,25 +51,35 @@ function encodedStateLength(folded: State): number {
 }
 
 describe("the customer's data field", () => {
-  it('round-trips state, extras and time exactly, in under half the JSON', () => {
-    const blob = encodeData(state, extras, 1_767_000_000_000);
-    expect(blob[0]).toBe(3);
+  it('round-trips state, extras, time and the latest events exactly, in under half the JSON', () => {
+    const recent = ['e-1', 'e-2', 'e-3'].map(eventFingerprint);
+    const blob = encodeData(state, extras, 1_767_000_000_000, recent);
+    expect(blob[0]).toBe(4);
     const data = decodeData(model, blob);
     expect(model.toJSON(data.state)).toEqual(model.toJSON(state));
     expect(data.extras).toEqual(extras);
     expect(data.updatedAt).toBe(1_767_000_000_000);
+    expect(data.recent).toEqual(recent);
     const json = JSON.stringify({ m: model.toJSON(state), x: extras, u: data.updatedAt });
     expect(blob.length).toBeLessThan(json.length / 2);
   });
 
-  it('still reads formats 1 and 2, to the same customer', () => {
+  it('still reads formats 1, 2 and 3, to the same customer, remembering no events', () => {
     const v1 = decodeData(model, V1_RECORD);
-    const v3 = encodeData(state, extras, 1_767_000_000_000);
-    expect(v1).toEqual(decodeData(model, v3));
+    const v4 = encodeData(state, extras, 1_767_000_000_000);
+    expect(v1).toEqual(decodeData(model, v4));
+    // Format 3 is format 4 without the latest events (none here: one byte, a zero count).
+    const beforeState = v4.length - encodedStateLength(state);
+    const v3 = Buffer.concat([
+      Buffer.of(3),
+      v4.subarray(1, beforeState - 1),
+      v4.subarray(beforeState),
+    ]);
+    expect(decodeData(model, v3)).toEqual(decodeData(model, v4));
     // Format 2 is format 3 without the skipped drops (none here: two bytes, a zero and a null).
     const at = v3.length - encodedStateLength(state) - 2;
     const v2 = Buffer.concat([Buffer.of(2), v3.subarray(1, at), v3.subarray(at + 2)]);
-    expect(decodeData(model, v2)).toEqual(decodeData(model, v3));
+    expect(decodeData(model, v2)).toEqual(decodeData(model, v4));
   });
 
   it('refuses an unknown format, bytes cut short and bytes left over', () => {
@@ -78,7 +89,7 @@ describe("the customer's data field", () => {
     expect(() => decodeData(model, unknown)).toThrow(/unknown record format 9/);
     expect(() => decodeData(model, blob.subarray(0, blob.length - 1))).toThrow(/ends early/);
     expect(() => decodeData(model, Buffer.concat([blob, Buffer.of(0)]))).toThrow(
-      /format 3: 1 bytes left over/,
+      /format 4: 1 bytes left over/,
     );
   });
 });

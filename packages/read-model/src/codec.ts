@@ -18,6 +18,8 @@ export interface RecordData {
   readonly extras: Extras;
   /** When the projector wrote it (epoch ms). */
   readonly updatedAt: number;
+  /** Fingerprints of the customer's latest eventIds, oldest first (recent-events.ts). */
+  readonly recent: readonly number[];
 }
 
 /**
@@ -27,11 +29,13 @@ export interface RecordData {
  * - V1 (read only): `{m, x, u}` as JSON, deflated with DICTIONARY_V1: zlib's set-up per call
  *   made it the costliest part of a write and of a read.
  * - V2 (read only): binary (ByteWriter): u, the extras, then the model's encodeState.
- * - V3 (written): V2 with the skipped drops after the detected ones.
+ * - V3 (read only): V2 with the skipped drops after the detected ones.
+ * - V4 (written): V3 with the latest events' fingerprints before the state.
  */
 const V1 = 1;
 const V2 = 2;
 const V3 = 3;
+const V4 = 4;
 
 /**
  * One writer reused for every record; each result is copied out of it into Node's shared pool
@@ -40,8 +44,13 @@ const V3 = 3;
  */
 const writer = new ByteWriter();
 
-export function encodeData(state: State, extras: Extras, updatedAt: number): Buffer {
-  writer.reset().byte(V3).uint(updatedAt);
+export function encodeData(
+  state: State,
+  extras: Extras,
+  updatedAt: number,
+  recent: readonly number[] = [],
+): Buffer {
+  writer.reset().byte(V4).uint(updatedAt);
   const channels = Object.entries(extras.ch);
   writer.uint(channels.length);
   for (const [channel, at] of channels) writer.word(channel).number(at);
@@ -49,20 +58,22 @@ export function encodeData(state: State, extras: Extras, updatedAt: number): Buf
   writer.uint(started).uint(finished).number(lastStarted).number(lastFinished);
   writer.uint(extras.dr[0]).number(extras.dr[1]);
   writer.uint(extras.sk[0]).number(extras.sk[1]);
+  writer.uint(recent.length);
+  for (const fingerprint of recent) writer.uint(fingerprint);
   encodeState(writer, state);
   return Buffer.from(writer.written());
 }
 
 /** Reads either format; throws on anything else (the caller names the key). */
 export function decodeData(model: Model, blob: Buffer): RecordData {
-  if (blob[0] === V3 || blob[0] === V2) return decodeBinary(blob);
+  if (blob[0] === V4 || blob[0] === V3 || blob[0] === V2) return decodeBinary(blob);
   if (blob[0] === V1) return decodeV1(model, blob);
   throw new Error(`unknown record format ${blob[0]}`);
 }
 
 const anyName = () => true;
 
-/** V3, or V2: the same without the skipped drops (read as none). */
+/** V4; V3, without fingerprints (read as none); V2, without the skipped drops either. */
 function decodeBinary(blob: Buffer): RecordData {
   const version = blob[0];
   const reader = new ByteReader(blob.subarray(1));
@@ -80,10 +91,13 @@ function decodeBinary(blob: Buffer): RecordData {
     ];
     const dr: Extras['dr'] = [reader.uint(), reader.instant('last drop')];
     const sk: Extras['sk'] =
-      version === V3 ? [reader.uint(), reader.instant('last skipped drop')] : [0, null];
+      version === V2 ? [0, null] : [reader.uint(), reader.instant('last skipped drop')];
+    const recent: number[] = [];
+    if (version === V4)
+      for (let count = reader.uint(); count > 0; count--) recent.push(reader.uint());
     const state = decodeState(reader);
     reader.end();
-    return { state, extras: { ch, fu, dr, sk }, updatedAt };
+    return { state, extras: { ch, fu, dr, sk }, updatedAt, recent };
   } catch (error) {
     if (error instanceof BytesError) throw new Error(`format ${version}: ${error.message}`);
     throw error;
@@ -132,5 +146,6 @@ function decodeV1(model: Model, blob: Buffer): RecordData {
     state: model.fromJSON(parsed.value.m),
     extras: parsed.value.x,
     updatedAt: parsed.value.u,
+    recent: [],
   };
 }

@@ -33,6 +33,8 @@ export interface StoredCustomer {
   readonly state: State;
   readonly extras: Extras;
   readonly updatedAt: number;
+  /** Fingerprints of the latest eventIds folded, oldest first (recent-events.ts). */
+  readonly recent: readonly number[];
   /** Set when this id was merged into another: the record is then a pointer (identity.ts). */
   readonly mergedInto?: string;
 }

@@ -7,7 +7,7 @@ export function createMetrics() {
     registry: metrics.registry,
     ...consumerMetrics(metrics),
     events: metrics.counter('events_total', {
-      help: 'Events by outcome: applied, or duplicate (already in the stored state, by position)',
+      help: 'Events by outcome: applied, or duplicate (already in the stored state by position, or a copy of a recent eventId)',
       labelNames: ['outcome'] as const,
     }),
     customers: metrics.counter('customer_writes_total', {

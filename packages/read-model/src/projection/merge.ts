@@ -3,6 +3,7 @@ import type { MergeLink } from '@rapport/schema';
 import { encodeData } from '../codec.js';
 import { StoreError } from '../errors.js';
 import { EMPTY_EXTRAS, mergeExtras } from '../extras.js';
+import { recentEvents } from '../recent-events.js';
 import { ALIAS_PREFIX, MAX_MERGE_CHAIN, OffsetsSchema, type StoredCustomer } from '../record.js';
 import { storedSnapshot } from '../views.js';
 import type { IndexEntry, ReadModelWriter, WholeRecord } from '../writer.js';
@@ -134,10 +135,13 @@ export class Merger {
       const into: StoredCustomer | undefined = survivor.whole.stored;
       const state = into === undefined ? stored.state : this.model.merge(into.state, stored.state);
       const extras = mergeExtras(into?.extras ?? EMPTY_EXTRAS, stored.extras);
+      // The pointer's events, as older than the survivor's: a copy of either is still known.
+      const recent = recentEvents(into?.recent);
+      recent.absorb(stored.recent);
       const outcome = await this.writer.absorb(this.generation, {
         customerId: survivor.id,
         expectedRevision: into?.revision ?? 0,
-        data: encodeData(state, extras, context.now),
+        data: encodeData(state, extras, context.now, recent.values()),
         snapshot: storedSnapshot(this.model.headline(state, state.t)),
         marker: aliasField(id),
         fields: [[aliasField(id), formatOffsets(stored.offsets)], ...merged.aliases],

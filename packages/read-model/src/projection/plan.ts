@@ -2,6 +2,7 @@ import type { Model, State } from '@rapport/model';
 import { encodeData } from '../codec.js';
 import { EMPTY_EXTRAS, extrasFolder, type Extras } from '../extras.js';
 import type { StoredCustomer } from '../record.js';
+import { eventFingerprint, recentEvents } from '../recent-events.js';
 import { changePayload, storedSnapshot } from '../views.js';
 import type { CustomerWrite, IndexEntry } from '../writer.js';
 import type { PositionedEvent } from './layers.js';
@@ -13,6 +14,7 @@ export interface Plan {
   /** What the write stores, if it applies: remembered, so the next batch need not read it. */
   readonly written?: WrittenRecord;
   readonly entry: IndexEntry;
+  /** Events already folded: at or below the stored position, or a copy of a recent event. */
   readonly duplicates: number;
 }
 
@@ -32,9 +34,11 @@ export class Planner {
   }
 
   /**
-   * The events after the stored position of this partition, folded onto the stored state. With
-   * nothing new (a redelivery after a crash), only the index entry, in case the crash came
-   * between the write and the index update.
+   * The events after the stored position of this partition, folded onto the stored state, but
+   * for the log's copies of a recent event (its eventId remembered): a publish retried across a
+   * broker's failover writes an event twice, and the workflow skips the copy too. With nothing
+   * new (a redelivery after a crash), only the index entry, in case the crash came between the
+   * write and the index update.
    */
   plan(
     customerId: string,
@@ -45,10 +49,16 @@ export class Planner {
     offsetsField?: string,
   ): Plan {
     const appliedUpTo = stored?.offsets.get(partition) ?? -1;
-    const fresh = events.filter((event) => Number(event.offset) > appliedUpTo);
-    const duplicates = events.length - fresh.length;
-    const newest = fresh.at(-1);
-    if (stored !== undefined && newest === undefined) {
+    const recent = recentEvents(stored?.recent);
+    const folded = events.filter((event) => {
+      if (Number(event.offset) <= appliedUpTo) return false;
+      const fingerprint = eventFingerprint(event.value.eventId);
+      if (recent.has(fingerprint)) return false;
+      recent.add(fingerprint);
+      return true;
+    });
+    const duplicates = events.length - folded.length;
+    if (stored !== undefined && folded.length === 0) {
       return {
         entry: this.indexEntry(customerId, stored.revision, stored.state, context, null),
         duplicates,
@@ -56,13 +66,15 @@ export class Planner {
     }
     let state: State = stored?.state ?? this.model.empty();
     let extras: Extras = stored?.extras ?? EMPTY_EXTRAS;
-    for (const { value } of fresh) {
+    for (const { value } of folded) {
       state = this.model.apply(state, value);
       extras = this.#fold(extras, value);
     }
     const revision = (stored?.revision ?? 0) + 1;
-    const offset = Number(newest?.offset ?? -1);
-    const data = encodeData(state, extras, context.now);
+    // Past the batch's copies too: they are in the state as their originals.
+    const offset = Number(events.at(-1)?.offset ?? -1);
+    const lastFolded = folded.at(-1)?.value.eventId;
+    const data = encodeData(state, extras, context.now, recent.values());
     return {
       written: {
         revision,
@@ -76,10 +88,10 @@ export class Planner {
         offset,
         data,
         snapshot: storedSnapshot(this.model.headline(state, state.t)),
-        timeline: fresh.slice(-context.timelineLength).map(timelineEntry),
+        timeline: folded.slice(-context.timelineLength).map(timelineEntry),
         ...(offsetsField === undefined ? {} : { offsetsField }),
       },
-      entry: this.indexEntry(customerId, revision, state, context, newest?.value.eventId ?? null),
+      entry: this.indexEntry(customerId, revision, state, context, lastFolded ?? null),
       duplicates,
     };
   }

@@ -1,3 +1,4 @@
+import { RecentSet } from '@rapport/model';
 import type { Delivery } from '../../shared/definitions.js';
 
 /** Ids remembered: the log repeats an event within minutes (a retried publish), not days. */
@@ -27,13 +28,13 @@ export type Arrival = 'new' | 'repeat' | 'decided';
  */
 export class DeliveryFilter {
   readonly #watermarks: Map<string, string>;
-  readonly #recent: IdRing;
-  readonly #decided: IdRing;
+  readonly #recent: RecentSet<string>;
+  readonly #decided: RecentSet<string>;
 
   constructor(snapshot: DeliveryFilterSnapshot = { watermarks: {}, recentIds: [] }) {
     this.#watermarks = new Map(Object.entries(snapshot.watermarks));
-    this.#recent = new IdRing(snapshot.recentIds);
-    this.#decided = new IdRing(snapshot.decidedIds ?? []);
+    this.#recent = new RecentSet(RECENT_IDS, snapshot.recentIds);
+    this.#decided = new RecentSet(RECENT_IDS, snapshot.decidedIds ?? []);
   }
 
   /**
@@ -85,43 +86,9 @@ export class DeliveryFilter {
   snapshot(): { watermarks: Record<string, string>; recentIds: string[]; decidedIds: string[] } {
     return {
       watermarks: Object.fromEntries(this.#watermarks),
-      recentIds: this.#recent.ids(),
-      decidedIds: this.#decided.ids(),
+      recentIds: this.#recent.values(),
+      decidedIds: this.#decided.values(),
     };
-  }
-}
-
-/** The latest ids, in a bounded ring with a set beside it for lookups. */
-class IdRing {
-  readonly #ids: string[];
-  readonly #set: Set<string>;
-
-  constructor(ids: readonly string[]) {
-    this.#ids = [...ids];
-    this.#set = new Set(ids);
-  }
-
-  has(id: string): boolean {
-    return this.#set.has(id);
-  }
-
-  add(id: string): void {
-    this.#ids.push(id);
-    this.#set.add(id);
-    if (this.#ids.length > RECENT_IDS) this.#set.delete(this.#ids.shift() ?? '');
-  }
-
-  ids(): string[] {
-    return [...this.#ids];
-  }
-
-  /** Another ring's ids, as older than ours: beyond the bound, theirs go first. */
-  absorb(theirs: readonly string[]): void {
-    const older = theirs.filter((id) => !this.#set.has(id));
-    const room = Math.max(0, RECENT_IDS - this.#ids.length);
-    const kept = older.slice(Math.max(0, older.length - room));
-    this.#ids.unshift(...kept);
-    for (const id of kept) this.#set.add(id);
   }
 }
 
