@@ -173,6 +173,10 @@ describe('docker-compose.yml', async () => {
         RAPPORT_COMPOSE_KAFKA_BROKERS: brokers.map((name) => `${name}:19092`).join(','),
         RAPPORT_COMPOSE_REDIS_URL: 'redis://redis-1:6379',
         RAPPORT_COMPOSE_REDIS_CLUSTER: 'true',
+        RAPPORT_COMPOSE_REDIS_CLUSTER_NODES: redisNodes
+          .slice(1)
+          .map((name) => `${name}:6379`)
+          .join(','),
       });
       // Each variable is one the services' environment reads.
       const text = await readFile(composeFile, 'utf8');
@@ -182,9 +186,13 @@ describe('docker-compose.yml', async () => {
         RAPPORT_KAFKA_BROKERS: env['RAPPORT_COMPOSE_KAFKA_BROKERS'],
         RAPPORT_REDIS_URL: env['RAPPORT_COMPOSE_REDIS_URL'],
         RAPPORT_REDIS_CLUSTER: env['RAPPORT_COMPOSE_REDIS_CLUSTER'],
+        RAPPORT_REDIS_CLUSTER_NODES: env['RAPPORT_COMPOSE_REDIS_CLUSTER_NODES'],
       });
       expect(config.kafka).toMatchObject({ replicationFactor: 3, minInsyncReplicas: 2 });
-      expect(config.redis.cluster).toBe(true);
+      expect(config.redis).toMatchObject({
+        cluster: true,
+        clusterNodes: ['redis-2:6379', 'redis-3:6379'],
+      });
     });
   });
 

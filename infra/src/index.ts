@@ -31,7 +31,11 @@ export {
   type Mode,
 } from './provide.js';
 export { probeRedis, probeTemporal } from './probes.js';
-export { startRedisCluster, type RedisClusterRun } from './redis-cluster.js';
+export {
+  startRedisCluster,
+  type RedisClusterOptions,
+  type RedisClusterRun,
+} from './redis-cluster.js';
 export {
   infraServices,
   kafkaBroker,

@@ -45,7 +45,7 @@ export async function probeKafka(
 }
 
 export async function probeRedis(
-  redisConfig: Pick<Config['redis'], 'url' | 'ca' | 'cluster'>,
+  redisConfig: Pick<Config['redis'], 'url' | 'ca' | 'cluster' | 'clusterNodes'>,
   timeoutMs: number,
 ): Promise<void> {
   const redis = connectRedis(redisConfig, {

@@ -5,25 +5,37 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { run } from './exec.js';
 import { ensureRedisServer } from './fetch.js';
 
-/** A Redis Cluster of masters started by `startRedisCluster`, and how to reach it. */
+/** A Redis Cluster started by `startRedisCluster`, and how to reach it. */
 export interface RedisClusterRun {
   /** A node's URL: with RAPPORT_REDIS_CLUSTER=true, what RAPPORT_REDIS_URL names. */
   readonly url: string;
   readonly ports: readonly number[];
+  /** The node on `port`: SIGKILLed, as a lost machine is (a failover test's fault). */
+  kill(port: number): Promise<void>;
   stop(): Promise<void>;
 }
 
 const LOOPBACK = '127.0.0.1';
 const READY_TIMEOUT_MS = 20_000;
 
+export interface RedisClusterOptions {
+  /**
+   * Replicas per master (0: every port a master; the test suites and a laptop need the sharding,
+   * not the failover). With 1, half the ports are masters and half their replicas.
+   */
+  readonly replicas?: number;
+  /** How long a node goes unanswered before the others fail it over (`cluster-node-timeout`). */
+  readonly nodeTimeoutMs?: number;
+}
+
 /**
- * A real Redis Cluster of one master per port, from Debian's redis-server in cluster mode, the
- * slots spread by `redis-cli --cluster create` (no replicas: the test suites and a laptop need
- * the sharding, not the failover). Its state lives in `dir`, emptied first; `stop` ends it.
+ * A real Redis Cluster on the given ports, from Debian's redis-server in cluster mode, the slots
+ * spread by `redis-cli --cluster create`. Its state lives in `dir`, emptied first; `stop` ends it.
  */
 export async function startRedisCluster(
   dir: string,
   ports: readonly number[],
+  { replicas = 0, nodeTimeoutMs = 5_000 }: RedisClusterOptions = {},
 ): Promise<RedisClusterRun> {
   const server = await ensureRedisServer();
   await rm(dir, { recursive: true, force: true });
@@ -48,13 +60,22 @@ export async function startRedisCluster(
             '--cluster-config-file',
             join(dir, `nodes-${port}.conf`),
             '--cluster-node-timeout',
-            '5000',
+            String(nodeTimeoutMs),
             '--save',
             '',
             '--appendonly',
             'no',
             '--dir',
             dir,
+            // Each node its own file: a replica's full sync writes an RDB file there.
+            '--dbfilename',
+            `dump-${port}.rdb`,
+            '--logfile',
+            join(dir, `node-${port}.log`),
+            // A replica's first sync at once, not after Redis's 5 s wait for more replicas: one
+            // that never synced cannot take over from its master.
+            '--repl-diskless-sync-delay',
+            '0',
           ],
           { stdio: 'ignore' },
         ),
@@ -68,18 +89,25 @@ export async function startRedisCluster(
         'create',
         ...ports.map((port) => `${LOOPBACK}:${port}`),
         '--cluster-replicas',
-        '0',
+        String(replicas),
         '--cluster-yes',
       ],
       { timeoutMs: READY_TIMEOUT_MS },
     );
-    // `create` returns once the slots are assigned; every node must also know every other.
+    // `create` returns once the slots are assigned; every node must also know every other, and
+    // every replica hold its master's data.
     await Promise.all(ports.map((port) => untilClusterOk(port)));
+    if (replicas > 0) await Promise.all(ports.map((port) => untilSynced(port)));
   } catch (error) {
     await stop();
     throw error;
   }
-  return { url: `redis://${LOOPBACK}:${ports[0] ?? 0}`, ports, stop };
+  const kill = async (port: number) => {
+    const node = nodes[ports.indexOf(port)];
+    if (node === undefined) throw new Error(`no Redis Cluster node on port ${port}`);
+    await stopNode(node);
+  };
+  return { url: `redis://${LOOPBACK}:${ports[0] ?? 0}`, ports, kill, stop };
 }
 
 async function untilAnswers(port: number): Promise<void> {
@@ -88,6 +116,14 @@ async function untilAnswers(port: number): Promise<void> {
 
 async function untilClusterOk(port: number): Promise<void> {
   await until(port, async () => (await cli(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok'));
+}
+
+/** A master at once; a replica once its link to its master is up. */
+async function untilSynced(port: number): Promise<void> {
+  await until(port, async () => {
+    const replication = await cli(port, 'INFO', 'replication');
+    return replication.includes('role:master') || replication.includes('master_link_status:up');
+  });
 }
 
 async function until(port: number, check: () => Promise<boolean>): Promise<void> {

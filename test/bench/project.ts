@@ -27,6 +27,8 @@ const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 1_000_000);
 const CUSTOMERS = Number(process.env['BENCH_CUSTOMERS'] ?? 100_000);
 /** The projector's RAPPORT_PROJECTOR_PROCESSES: `auto` (one per core, the default) or a count. */
 const PROCESSES = process.env['BENCH_PROJECTOR_PROCESSES'] ?? 'auto';
+/** The benchmark's store has one index shard, the default (RAPPORT_REDIS_INDEX_SHARDS unset). */
+const ONE_SHARD = { index: 0, count: 1 } as const;
 const FRESHNESS_RATE = 2_000;
 const FRESHNESS_SECONDS = 15;
 /**
@@ -223,7 +225,7 @@ async function redisBenchmark(config: Config, redis: Redis, writes: number, data
     timelineEntry,
   ];
   const keys = new KeySpace(`${names.prefix}rb:`);
-  const index = keys.index('0');
+  const index = keys.index('0', ONE_SHARD);
   const change =
     '{"revision":1,"status":"cooling","stage":"active","engagement":41.27,"participation":55.1,"trust":0.6123,"changedAt":"2026-01-01T00:00:00.000Z","lastEvent":"2026-01-01T00:00:00.000Z","events":9,"eventId":"bench-0000-1-123456"}';
   const indexCalls = Math.ceil(writes / INDEX_CHUNK);
@@ -238,7 +240,7 @@ async function redisBenchmark(config: Config, redis: Redis, writes: number, data
     index.atRisk,
     index.dormant,
     `${names.prefix}rb:{index}:changes`,
-    keys.progress('0', 'rb'),
+    keys.progress('0', 'rb', ONE_SHARD),
     String(Date.now()),
     '100000',
     String(INDEX_CHUNK),
@@ -291,7 +293,7 @@ async function freshness(config: Config, keys: KeySpace, processes: string, seed
         'BLOCK',
         200,
         'STREAMS',
-        keys.changes,
+        keys.changes(ONE_SHARD),
         lastId,
       );
       for (const [, entries] of reply ?? []) {
@@ -371,7 +373,7 @@ async function memoryPerCustomer(redis: Redis, keys: KeySpace) {
     sums.history += await usage(customer.history);
     sums.timeline += await usage(customer.timeline);
   }
-  const index = keys.index('0');
+  const index = keys.index('0', ONE_SHARD);
   const indexBytes =
     (await usage(index.schedule)) + (await usage(index.atRisk)) + (await usage(index.dormant));
   return {

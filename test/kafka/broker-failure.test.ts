@@ -11,7 +11,6 @@ import {
 } from '@rapport/infra';
 import { createKafka } from '@rapport/kafka';
 import { connectReadModel } from '@rapport/read-model';
-import { ErrorSchema, IngestResultSchema } from '@rapport/schema';
 import { connectWithoutRetries } from '@rapport/workflows/client';
 import { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,23 +18,17 @@ import {
   freePortRun,
   freePorts,
   killHard,
+  ingestRetrying,
   sleep,
   spawnService,
-  TEST_WRITE_KEY,
   testEnvironment,
   testInfra,
   uniqueNames,
   untilReady,
 } from '../harness/index.js';
-import { expectFolded, expectSameState, model, projected } from '../projector/helpers.js';
+import { expectProjectedOnce, expectSameState, model } from '../projector/helpers.js';
 import { describedWhen } from '../workflows/helpers.js';
-import {
-  eventually,
-  readEvents,
-  topicSettings,
-  uniqueById,
-  withInspectingAdmin,
-} from './helpers.js';
+import { readEvents, topicSettings, uniqueById, withInspectingAdmin } from './helpers.js';
 
 /**
  * Issue 25, item 2: the whole pipeline (gateway, projector, bridge, worker, each its own process)
@@ -114,38 +107,11 @@ describe('a broker of three SIGKILLed mid-ingest', () => {
     const batches = Array.from({ length: events.length / BATCH }, (_, index) =>
       events.slice(index * BATCH, (index + 1) * BATCH),
     );
-    const answers: { status: number; at: number; accepted: number }[] = [];
-    const send = async (batch: readonly object[]) => {
-      for (;;) {
-        const response = await fetch(`http://127.0.0.1:${ports.gateway}/v1/interactions`, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            authorization: `Bearer ${TEST_WRITE_KEY}`,
-          },
-          body: JSON.stringify({ batch }),
-        });
-        const body: unknown = await response.json();
-        if (response.ok) {
-          const { accepted } = IngestResultSchema.parse(body);
-          answers.push({ status: response.status, at: Date.now(), accepted });
-          return;
-        }
-        answers.push({ status: response.status, at: Date.now(), accepted: 0 });
-        // 503 while Kafka fails over, 409 while an earlier attempt's publish is still in flight.
-        const { error } = ErrorSchema.parse(body);
-        expect(['KAFKA_UNAVAILABLE', 'IN_FLIGHT'], error.message).toContain(error.code);
-        await sleep(250);
-      }
-    };
-    let next = 0;
-    const sender = async () => {
-      for (let index = next++; index < batches.length; index = next++) {
-        await send(batches[index] ?? []);
-        await sleep(50);
-      }
-    };
-    const ingest = Promise.all(Array.from({ length: SENDERS }, sender));
+    // 503 while Kafka fails over, 409 while an earlier attempt's publish is still in flight.
+    const { answers, done: ingest } = ingestRetrying(ports.gateway, batches, {
+      senders: SENDERS,
+      retriable: ['KAFKA_UNAVAILABLE', 'IN_FLIGHT'],
+    });
 
     // A third in, the broker leading the most of the log's partitions goes.
     while (answers.filter((answer) => answer.status === 202).length < batches.length / 3) {
@@ -187,27 +153,9 @@ describe('a broker of three SIGKILLed mid-ingest', () => {
 
     // The projector: once it has handled every record of the log, every customer is exactly the
     // fold of their events, each once: a copy of a recent event is skipped by its eventId.
-    const handled = async () => {
-      const metrics = await (await fetch(`http://127.0.0.1:${ports.projector}/metrics`)).text();
-      const count = (outcome: string) =>
-        Number(
-          new RegExp(`^rapport_projector_events_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm').exec(
-            metrics,
-          )?.[1] ?? 0,
-        );
-      return { applied: count('applied'), duplicates: count('duplicate') };
-    };
     const store = connectReadModel(config, model);
     try {
-      await projected(store, '0', unique, 90_000);
-      const { applied, duplicates } = await eventually(async () => {
-        const counts = await handled();
-        expect(counts.applied + counts.duplicates).toBeGreaterThanOrEqual(log.length);
-        return counts;
-      }, 30_000);
-      await expectFolded(store, '0', unique);
-      expect(applied).toBe(unique.length);
-      expect(duplicates).toBeGreaterThanOrEqual(log.length - unique.length);
+      await expectProjectedOnce(store, ports.projector, log);
     } finally {
       await store.close();
     }

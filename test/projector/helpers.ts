@@ -23,6 +23,7 @@ import {
   uniqueNames,
   type UniqueNames,
 } from '../harness/index.js';
+import { eventually, uniqueById } from '../kafka/helpers.js';
 
 export const model: Model = createModel();
 export const silent = (config: Config) => createLogger(config, 'test');
@@ -206,6 +207,41 @@ export async function projected(
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/** Events a projector process counted on its /metrics: applied, and duplicates skipped. */
+export async function projectorEvents(
+  port: number,
+): Promise<{ applied: number; duplicates: number }> {
+  const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const count = (outcome: string) =>
+    Number(
+      new RegExp(`^rapport_projector_events_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm').exec(
+        metrics,
+      )?.[1] ?? 0,
+    );
+  return { applied: count('applied'), duplicates: count('duplicate') };
+}
+
+/**
+ * Once the projector on `port` has handled every record of `log` into generation 0: every
+ * customer is the fold of their events, each once, the log's copies of an event skipped.
+ */
+export async function expectProjectedOnce(
+  store: ReadModel,
+  port: number,
+  log: readonly StampedInteraction[],
+): Promise<void> {
+  const unique = uniqueById(log);
+  await projected(store, '0', unique, 90_000);
+  // A batch that failed after some of its writes counts those as duplicates when it comes again,
+  // so only the sum is exact.
+  await eventually(async () => {
+    const handled = await projectorEvents(port);
+    expect(handled.applied + handled.duplicates).toBeGreaterThanOrEqual(log.length);
+    expect(handled.applied).toBeLessThanOrEqual(unique.length);
+  }, 30_000);
+  await expectFolded(store, '0', unique);
 }
 
 export const PROJECTOR_ENTRY = 'services/projector/src/main.ts';

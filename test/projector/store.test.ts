@@ -19,6 +19,9 @@ const positioned = (
 
 // The guarded write and the projection against real Redis, without Kafka: every interleaving a
 // consumer group can produce (redelivery, overlap, zombies, partitions added) played on purpose.
+/** These suites run with one index shard, the default. */
+const ONE_SHARD = { index: 0, count: 1 };
+
 describe.each(REDIS_TOPOLOGIES)('the guarded projection on $topology', ({ redis }) => {
   let t: Setup;
   const projection = (generation = '0', announce = true) =>
@@ -128,7 +131,7 @@ describe.each(REDIS_TOPOLOGIES)('the guarded projection on $topology', ({ redis 
       },
     ]);
     expect(outcome).toEqual({ outcome: 'applied', revision: 1 });
-    expect(await t.redis.hget(keys.index('5').schedule, event.customerId)).toBeNull();
+    expect(await t.redis.hget(keys.index('5', ONE_SHARD).schedule, event.customerId)).toBeNull();
 
     const redelivered = await projection('5').project(
       0,
@@ -137,7 +140,9 @@ describe.each(REDIS_TOPOLOGIES)('the guarded projection on $topology', ({ redis 
     );
     expect(redelivered).toMatchObject({ duplicates: 1 });
     expect(redelivered.changes).toHaveLength(1);
-    expect(await t.redis.hget(keys.index('5').schedule, event.customerId)).toMatch(/^1\|/);
+    expect(await t.redis.hget(keys.index('5', ONE_SHARD).schedule, event.customerId)).toMatch(
+      /^1\|/,
+    );
     const again = await projection('5').project(
       0,
       [{ partition: 0, offset: '7', value: event }],
@@ -174,7 +179,7 @@ describe.each(REDIS_TOPOLOGIES)('the guarded projection on $topology', ({ redis 
       },
     );
     expect(older.map((id) => id !== undefined)).toEqual([false, false, true]);
-    const keys = t.store.keys.index('7');
+    const keys = t.store.keys.index('7', ONE_SHARD);
     expect(await t.redis.hget(keys.schedule, 'many-5')).toBe(
       `2|${now + 5}|${now + 10}|${now + 16}`,
     );

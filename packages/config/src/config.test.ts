@@ -247,6 +247,7 @@ describe('loadConfig', () => {
       historyLength: 50,
       timelineLength: 20,
       changeStreamLength: 100_000,
+      indexShards: 1,
     });
     expect(config.api).toEqual({ sseHeartbeatMs: 15_000, maxStreams: 1_000, maxStreamsPerKey: 32 });
     const tuned = loadConfig({
@@ -266,6 +267,32 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ RAPPORT_PROJECTOR_PROCESSES: 'many' })).toThrow(
       /RAPPORT_PROJECTOR_PROCESSES/,
     );
+  });
+
+  it('spreads the global indexes over 1 to 64 shards', () => {
+    expect(loadConfig({ RAPPORT_REDIS_INDEX_SHARDS: '8' }).readModel.indexShards).toBe(8);
+    expect(refusal({ RAPPORT_REDIS_INDEX_SHARDS: '0' })).toMatch(
+      /RAPPORT_REDIS_INDEX_SHARDS: at least 1; got "0"/,
+    );
+    expect(refusal({ RAPPORT_REDIS_INDEX_SHARDS: '65' })).toMatch(/at most 64; got "65"/);
+    expect(refusal({ RAPPORT_REDIS_INDEX_SHARDS: '2.5' })).toMatch(/expected a whole number/);
+  });
+
+  it("reads a Redis Cluster's other seed nodes and the replicas a projection waits for", () => {
+    const config = loadConfig({
+      RAPPORT_REDIS_CLUSTER: 'true',
+      RAPPORT_REDIS_CLUSTER_NODES: 'redis-2:6379, redis-3:6379',
+      RAPPORT_REDIS_WAIT_REPLICAS: '1',
+    });
+    expect(config.redis).toMatchObject({
+      clusterNodes: ['redis-2:6379', 'redis-3:6379'],
+      waitReplicas: 1,
+    });
+    expect(loadConfig({}).redis).toMatchObject({ clusterNodes: [], waitReplicas: 0 });
+    expect(refusal({ RAPPORT_REDIS_CLUSTER_NODES: 'redis-2' })).toMatch(
+      /RAPPORT_REDIS_CLUSTER_NODES: .*expected host:port/,
+    );
+    expect(refusal({ RAPPORT_REDIS_WAIT_REPLICAS: '-1' })).toMatch(/RAPPORT_REDIS_WAIT_REPLICAS/);
   });
 
   it('reads durations, per-channel deadlines and the follow-up webhook', () => {

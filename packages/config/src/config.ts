@@ -86,6 +86,12 @@ const processes = z
   .default('auto')
   .transform((count) => (count === 'auto' ? availableParallelism() : count));
 
+/**
+ * The most index shards: past a Cluster's masters more shards spread nothing, and every list
+ * page, summary and stream reader visits each shard (a stream id carries a position per shard).
+ */
+export const MAX_INDEX_SHARDS = 64;
+
 /** The most brokers the native runner starts as one cluster (each a JVM: memory is the limit). */
 export const MAX_EMBEDDED_KAFKA_BROKERS = 5;
 
@@ -151,6 +157,18 @@ const envSchema = z.object({
   STALL_AFTER: DurationSchema.pipe(z.number().min(1_000, 'at least 1s')).prefault('60s'),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   REDIS_KEY_PREFIX: z.string().default('rapport:'),
+  /**
+   * Hash slots the read model's global indexes (schedule, at_risk, dormant, the change stream)
+   * are spread over, so that on a Redis Cluster their writes are several shards' load instead of
+   * one's. A generation keeps the count it was built with: a new count takes effect with the
+   * next `rapport replay` (docs/read-side.md §1).
+   */
+  REDIS_INDEX_SHARDS: z.coerce
+    .number()
+    .int('expected a whole number')
+    .min(1, 'at least 1')
+    .max(MAX_INDEX_SHARDS, `at most ${MAX_INDEX_SHARDS}`)
+    .default(1),
   TEMPORAL_ADDRESS: hostPort.optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('rapport-engagement'),
@@ -370,6 +388,8 @@ export const configSchema = envSchema
       timelineLength: env.TIMELINE_LENGTH,
       /** State changes kept in the change stream (approximately: trimmed with `MAXLEN ~`). */
       changeStreamLength: env.CHANGE_STREAM_LENGTH,
+      /** Index shards of the generations built from now on (a generation keeps its own count). */
+      indexShards: env.REDIS_INDEX_SHARDS,
     },
     api: {
       /** Comment lines on idle Server-Sent Events connections, so proxies do not close them. */

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { commaList } from './lists.js';
 
 /**
  * How the connections to Kafka, Redis and Temporal are encrypted and authenticated: the
@@ -48,6 +49,20 @@ export const connectionEnvSchema = z.object({
    * it), reached with ioredis's Cluster client instead of one connection.
    */
   REDIS_CLUSTER: flag,
+  /**
+   * More nodes of the Cluster to start from, `host:port,…`, beside RAPPORT_REDIS_URL's (whose
+   * user, password and scheme they share): a client that starts while that node is down finds
+   * the Cluster through another.
+   */
+  REDIS_CLUSTER_NODES: commaList
+    .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port')))
+    .default([]),
+  /**
+   * Replicas every read-model write must reach (Redis `WAIT`) before the projector commits the
+   * batch's offsets: with replicas, a master's failover then loses nothing the log will not bring
+   * again. 0 (the default) waits for none, which is right without replicas.
+   */
+  REDIS_WAIT_REPLICAS: z.coerce.number().int('expected a whole number').min(0).max(16).default(0),
   TEMPORAL_TLS: flag,
   TEMPORAL_TLS_CA_FILE: pemFile.optional(),
   TEMPORAL_TLS_CERT_FILE: pemFile.optional(),
@@ -158,6 +173,8 @@ export function kafkaConnection(env: ConnectionEnv) {
 export function redisConnection(env: ConnectionEnv) {
   return {
     cluster: env.REDIS_CLUSTER,
+    clusterNodes: env.REDIS_CLUSTER_NODES,
+    waitReplicas: env.REDIS_WAIT_REPLICAS,
     ...(env.REDIS_TLS_CA_FILE && { ca: env.REDIS_TLS_CA_FILE }),
   };
 }

@@ -1,4 +1,5 @@
 import { Cluster, type ChainableCommander, type Redis } from 'ioredis';
+import { StoreError } from './errors.js';
 
 /**
  * One Redis or a Redis Cluster (RAPPORT_REDIS_CLUSTER): every client of Rapport takes either.
@@ -9,10 +10,14 @@ import { Cluster, type ChainableCommander, type Redis } from 'ioredis';
  *   in the same tick, which the Cluster client's auto-pipelining groups into one pipeline per
  *   node (one round trip per node, in parallel);
  * - SCAN walks one node: `scanKeys` walks every master;
- * - a multi-key UNLINK must stay in one slot: `unlinkKeys` removes them one command each.
+ * - a multi-key UNLINK must stay in one slot: `unlinkKeys` removes them one command each;
+ * - a blocking XREAD of several index shards' streams must too: `slotGroups` says which go
+ *   together;
+ * - a Cluster answers only if every master does: `pingEveryNode`; writes reach the replicas of
+ *   every master a client wrote to: `replicated`.
  *
- * Every script touches the keys of one slot (a customer's `{id}`, the `{index}` and the
- * `{identity}` slots), so scripts run alike on both.
+ * Every script touches the keys of one slot (a customer's `{id}`, an index shard's `{index}` or
+ * `{index:<k>}`, the `{identity}` slot), so scripts run alike on both.
  */
 export type RedisClient = Redis | Cluster;
 
@@ -58,14 +63,22 @@ function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
+/**
+ * Items of slots of their own (index shards), grouped as one multi-key command may read them:
+ * all together on one Redis; each alone on a Cluster, where a command's keys share one slot. The
+ * change feed holds one blocking read per group.
+ */
+export function slotGroups<T>(redis: RedisClient, items: readonly T[]): T[][] {
+  return redis instanceof Cluster ? items.map((item) => [item]) : [[...items]];
+}
+
 /** The keys matching a SCAN pattern, page by page, on every master of a Cluster. */
 export async function* scanKeys(
   redis: RedisClient,
   match: string,
   count: number,
 ): AsyncGenerator<string[]> {
-  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
-  for (const node of nodes) {
+  for (const node of mastersOf(redis)) {
     let cursor = '0';
     do {
       const [next, keys] = await node.scan(cursor, 'MATCH', match, 'COUNT', count);
@@ -86,4 +99,55 @@ export async function unlinkKeys(redis: RedisClient, keys: readonly string[]): P
     if (error) throw error;
     return removed + Number(reply);
   }, 0);
+}
+
+/**
+ * Resolves if every master answers and, on a Cluster, each of them sees the cluster whole
+ * (`cluster_state:ok`): a Cluster failing over a master refuses that master's slots while the
+ * other masters still answer a PING.
+ */
+export async function pingEveryNode(redis: RedisClient): Promise<void> {
+  if (!(redis instanceof Cluster)) {
+    await redis.ping();
+    return;
+  }
+  await Promise.all(
+    mastersOf(redis).map(async (node) => {
+      const info = await node.cluster('INFO');
+      if (!/^cluster_state:ok\s*$/m.test(info)) {
+        throw new Error(
+          `Redis Cluster node ${node.options.host ?? ''}:${node.options.port ?? ''} sees the cluster down`,
+        );
+      }
+    }),
+  );
+}
+
+/**
+ * Waits until every write this client sent has reached `replicas` replicas of its master
+ * (`WAIT`, on each master's connection), or throws if they did not within `timeoutMs`: then a
+ * failover could lose them, and the caller must not count them as done.
+ */
+export async function replicated(
+  redis: RedisClient,
+  replicas: number,
+  timeoutMs: number,
+): Promise<void> {
+  if (replicas === 0) return;
+  await Promise.all(
+    mastersOf(redis).map(async (node) => {
+      const reached = await node.wait(replicas, timeoutMs);
+      if (reached < replicas) {
+        throw new StoreError(
+          'STORE_NOT_REPLICATED',
+          `Redis ${node.options.host ?? ''}:${node.options.port ?? ''}: writes reached ${reached} of ${replicas} replicas within ${timeoutMs} ms`,
+          { retriable: true },
+        );
+      }
+    }),
+  );
+}
+
+function mastersOf(redis: RedisClient): Redis[] {
+  return redis instanceof Cluster ? redis.nodes('master') : [redis];
 }

@@ -10,15 +10,22 @@ import type { RedisClient } from './cluster.js';
  * `options` are the caller's own: retries, pipelining, timeouts (each node's, on a Cluster).
  */
 export function connectRedis(
-  redis: Pick<Config['redis'], 'url' | 'ca' | 'cluster'>,
+  redis: Pick<Config['redis'], 'url' | 'ca' | 'cluster' | 'clusterNodes'>,
   options: RedisOptions = {},
 ): RedisClient {
   const tls = redis.ca && { tls: { ca: redis.ca } };
   if (!redis.cluster) return quiet(new PasswordSafeRedis(redis.url, { ...options, ...tls }));
   const seed = new URL(redis.url);
+  const seeds = [
+    { host: seed.hostname, port: Number(seed.port || 6379) },
+    ...redis.clusterNodes.map((node) => {
+      const at = node.lastIndexOf(':');
+      return { host: node.slice(0, at), port: Number(node.slice(at + 1)) };
+    }),
+  ];
   const { lazyConnect, enableOfflineQueue, retryStrategy } = options;
   return quiet(
-    new PasswordSafeCluster([{ host: seed.hostname, port: Number(seed.port || 6379) }], {
+    new PasswordSafeCluster(seeds, {
       // Commands of many customers, sent in one tick, go out as one pipeline per node.
       enableAutoPipelining: true,
       // What the caller asked of its connection, asked of the Cluster's too.

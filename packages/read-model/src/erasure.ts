@@ -20,7 +20,7 @@ const StreamPageSchema = z.array(z.tuple([z.string(), z.array(z.string())]));
  * Whether a key is one of these customers': a record and its history and timeline lists
  * (`<prefix><generation>:{id}`, `…:h`, `…:e`) or a dedup claim of the gateway's
  * (`<prefix>{id}:seen…`). Nothing else, even where a tag spells one of their ids: the indexes
- * (`{index}`), the identity map (`{identity}`), a channel's signed requests (`{webhook:x}`).
+ * (`{index}`, `{index:<k>}`), the identity map (`{identity}`), a channel's signed requests (`{webhook:x}`).
  */
 function isCustomerKey(key: string, prefix: string, ids: ReadonlySet<string>): boolean {
   const open = key.indexOf('{', prefix.length);
@@ -36,8 +36,9 @@ function isCustomerKey(key: string, prefix: string, ids: ReadonlySet<string>): b
 /**
  * Removes everything Redis holds under the given customer ids: every key whose hash tag is one of
  * them (records, history and timeline lists of every generation, the gateway's dedup claims), their
- * index entries in every generation, and their entries in the change stream. One pass over the
- * keyspace (SCAN) for all the ids, one over the change stream.
+ * index entries in every generation and shard, and their entries in the change streams (of every
+ * shard count a generation had). One pass over the keyspace (SCAN) for all the ids, one over each
+ * change stream.
  */
 export async function eraseFromReadModel(
   redis: RedisClient,
@@ -47,12 +48,12 @@ export async function eraseFromReadModel(
   const wanted = new Set(ids);
   const doomed: string[] = [];
   const schedules: string[] = [];
+  const streams: string[] = [];
   for await (const found of scanKeys(redis, `${globEscaped(keys.prefix)}*`, SCAN_COUNT)) {
     for (const key of found) {
       if (isCustomerKey(key, keys.prefix, wanted)) doomed.push(key);
-      else if (key.startsWith(`${keys.prefix}{index}:`) && key.endsWith(':schedule')) {
-        schedules.push(key);
-      }
+      else if (keys.isIndexKey(key) && key.endsWith(':schedule')) schedules.push(key);
+      else if (keys.isIndexKey(key) && key.endsWith(':changes')) streams.push(key);
     }
   }
   let removedKeys = 0;
@@ -62,7 +63,7 @@ export async function eraseFromReadModel(
   let indexEntries = 0;
   for (const schedule of schedules) {
     const base = schedule.slice(0, -':schedule'.length);
-    // The three keys of the index slot: a pipeline of one node, on a Cluster too.
+    // The three keys of one index shard's slot: a pipeline of one node, on a Cluster too.
     const replies = await redis
       .pipeline()
       .hdel(schedule, ...ids)
@@ -71,21 +72,23 @@ export async function eraseFromReadModel(
       .exec();
     indexEntries += Number(replies?.[0]?.[1] ?? 0);
   }
-  return { keys: removedKeys, indexEntries, changes: await eraseChanges(redis, keys, wanted) };
+  let changes = 0;
+  for (const stream of streams) changes += await eraseChanges(redis, stream, wanted);
+  return { keys: removedKeys, indexEntries, changes };
 }
 
-/** Their entries in the change stream (capped, so one walk of it is bounded). */
-async function eraseChanges(redis: RedisClient, keys: KeySpace, ids: ReadonlySet<string>) {
+/** Their entries in one change stream (capped, so one walk of it is bounded). */
+async function eraseChanges(redis: RedisClient, stream: string, ids: ReadonlySet<string>) {
   let removed = 0;
   let start = '-';
   for (;;) {
     const page = StreamPageSchema.parse(
-      await redis.xrange(keys.changes, start, '+', 'COUNT', STREAM_PAGE),
+      await redis.xrange(stream, start, '+', 'COUNT', STREAM_PAGE),
     );
     const theirs = page
       .filter(([, fields]) => fields[0] === 'c' && ids.has(fields[1] ?? ''))
       .map(([id]) => id);
-    if (theirs.length > 0) removed += await redis.xdel(keys.changes, ...theirs);
+    if (theirs.length > 0) removed += await redis.xdel(stream, ...theirs);
     const last = page.at(-1);
     if (last === undefined || page.length < STREAM_PAGE) return removed;
     start = `(${last[0]}`;

@@ -1,4 +1,5 @@
 import { CodedError } from '@rapport/schema';
+import type { Pointer } from './generations.js';
 
 export type StoreErrorCode =
   /** A stored value does not parse: written by something else, or by an incompatible version. */
@@ -8,7 +9,9 @@ export type StoreErrorCode =
   /** `rapport replay` moved readers to another generation while a batch was being projected. */
   | 'STORE_GENERATION_MOVED'
   /** A list cursor that this API did not issue, or issued for another query. */
-  | 'STORE_CURSOR_INVALID';
+  | 'STORE_CURSOR_INVALID'
+  /** Writes did not reach the replicas asked for (RAPPORT_REDIS_WAIT_REPLICAS) in time. */
+  | 'STORE_NOT_REPLICATED';
 
 /** Every error this package throws. */
 export class StoreError extends CodedError<StoreErrorCode> {}
@@ -17,7 +20,7 @@ export class StoreError extends CodedError<StoreErrorCode> {}
 export class GenerationMovedError extends StoreError {
   constructor(
     readonly from: string,
-    readonly to: { readonly generation: string; readonly groupId: string },
+    readonly to: Pointer,
   ) {
     super(
       'STORE_GENERATION_MOVED',

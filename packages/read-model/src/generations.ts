@@ -2,11 +2,17 @@ import { scanKeys, unlinkKeys, type RedisClient } from './cluster.js';
 import { z } from 'zod';
 import { StoreError } from './errors.js';
 import type { KeySpace } from './keys.js';
+import type { ShardCounts } from './shards.js';
 
-/** Which generation readers use, and the consumer group whose offsets match it. */
+/** Which generation readers use, the consumer group whose offsets match it, and its layout. */
 export const PointerSchema = z.object({
   generation: z.string().regex(/^\d+$/),
   groupId: z.string().min(1),
+  /**
+   * The index shards the generation was built with, which every reader and writer of it uses.
+   * Pointers written before shards existed name generations of one.
+   */
+  shards: z.int().min(1).default(1),
 });
 export type Pointer = z.infer<typeof PointerSchema>;
 
@@ -23,6 +29,8 @@ export class Generations {
     private readonly keys: KeySpace,
     /** The consumer group that feeds generation 0, the one before any replay. */
     private readonly groupId: string,
+    /** Each generation's index shard count: what this class parses and allocates is recorded. */
+    private readonly counts: ShardCounts,
   ) {}
 
   /** The generation readers use: generation 0 and the configured group until a replay switched. */
@@ -30,9 +38,39 @@ export class Generations {
     return this.parsePointer(await this.redis.get(this.keys.pointer));
   }
 
+  /**
+   * The pointer, after recording generation 0 with the configured shard count if the store is
+   * new: what a projector starts from. A store that already holds generation 0 without a pointer
+   * (every store from before shards) keeps it as it is, one shard.
+   */
+  async establish(): Promise<Pointer> {
+    const shards = this.counts.configured;
+    if (shards > 1) {
+      const legacy = { index: 0, count: 1 };
+      // Both in the one-shard layout's slot: one command, on a Cluster too.
+      const used = await this.redis.exists(
+        this.keys.index('0', legacy).schedule,
+        this.keys.progress('0', this.groupId, legacy),
+      );
+      if (used === 0) {
+        const pointer = { generation: '0', groupId: this.groupId, shards };
+        await this.redis.set(this.keys.pointer, JSON.stringify(pointer), 'NX');
+      }
+    }
+    return this.pointer();
+  }
+
   /** A stored pointer as read by any command (a pipeline's reply included). */
   parsePointer(value: unknown): Pointer {
-    if (value === null || value === undefined) return { generation: '0', groupId: this.groupId };
+    const pointer = this.#parse(value);
+    this.counts.record(pointer.generation, pointer.shards);
+    return pointer;
+  }
+
+  #parse(value: unknown): Pointer {
+    if (value === null || value === undefined) {
+      return { generation: '0', groupId: this.groupId, shards: 1 };
+    }
     try {
       return PointerSchema.parse(JSON.parse(TextSchema.parse(value)));
     } catch (error) {
@@ -46,7 +84,11 @@ export class Generations {
 
   /** Last offset applied per partition by a consumer group into a generation. */
   async progress(generation: string, groupId: string): Promise<Map<number, number>> {
-    const stored = await this.redis.hgetall(this.keys.progress(generation, groupId));
+    const key = this.keys.progress(generation, groupId, {
+      index: 0,
+      count: this.counts.of(generation),
+    });
+    const stored = await this.redis.hgetall(key);
     return new Map(
       Object.entries(stored).map(([partition, offset]) => [Number(partition), Number(offset)]),
     );
@@ -54,11 +96,28 @@ export class Generations {
 
   /**
    * A generation never used before, for a replay to build into, with the consumer group of its
-   * own that feeds it (named after the configured group).
+   * own that feeds it (named after the configured group) and the configured shard count.
    */
   async allocate(): Promise<Pointer> {
     const generation = await this.#nextGeneration();
-    return { generation, groupId: `${this.groupId}.g${generation}` };
+    const shards = this.counts.configured;
+    this.counts.record(generation, shards);
+    return { generation, groupId: `${this.groupId}.g${generation}`, shards };
+  }
+
+  /**
+   * What to tell an operator whose configured shard count is not the live generation's, or
+   * undefined: the generation is read and written with its own count, so a new count needs a
+   * new generation.
+   */
+  shardCountNotice(pointer: Pointer): string | undefined {
+    const configured = this.counts.configured;
+    if (pointer.shards === configured) return undefined;
+    return (
+      `generation ${pointer.generation} has ${pointer.shards} index shard(s) and ` +
+      `RAPPORT_REDIS_INDEX_SHARDS is ${configured}: it is read and written with ` +
+      `${pointer.shards} until \`rapport replay\` builds a generation with ${configured}`
+    );
   }
 
   async #nextGeneration(): Promise<string> {

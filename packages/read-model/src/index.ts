@@ -3,8 +3,15 @@ export { EMPTY_EXTRAS, ExtrasSchema, extrasFolder, type Extras } from './extras.
 export { encodeData } from './codec.js';
 export { eraseFromReadModel, type ReadModelErasure } from './erasure.js';
 export { connectRedis } from './connect.js';
-export { pipelineOn, scanKeys, unlinkKeys, type RedisClient } from './cluster.js';
-export { KeySpace, type CustomerKeys, type IndexKeys } from './keys.js';
+export { pipelineOn, scanKeys, slotGroups, unlinkKeys, type RedisClient } from './cluster.js';
+export {
+  indexShards,
+  KeySpace,
+  type CustomerKeys,
+  type IndexKeys,
+  type IndexShard,
+} from './keys.js';
+export { shardOf } from './shards.js';
 export { Generations, PointerSchema, type Pointer } from './generations.js';
 export type { PartitionBatch, PositionedEvent } from './projection/layers.js';
 export {
@@ -30,7 +37,13 @@ export {
   readModelOptions,
   type ReadModelOptions,
 } from './read-model.js';
-export { ReadModelReader, type ListIndex, type ListPage, type ListQuery } from './reader.js';
+export {
+  ReadModelReader,
+  type ListIndex,
+  type ListPage,
+  type ListQuery,
+  type ShardChange,
+} from './reader.js';
 export type { ChangeEntry } from './replies.js';
 export {
   INDEX_CHUNK,

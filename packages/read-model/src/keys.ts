@@ -5,8 +5,11 @@
  * - per customer, `<prefix><generation>:{<customerId>}` and its `:h` (history) and `:e`
  *   (timeline) lists: the `{customerId}` hash tag keeps a customer's keys in one slot, so the
  *   guarded write is one script;
- * - the indexes, the change stream and the projectors' progress under `<prefix>{index}:`: one
- *   slot, so the index update and the list queries are one script each.
+ * - the global indexes and the change stream in the index shards' slots: `<prefix>{index}:` when
+ *   there is one shard (the layout of every store before shards existed), `<prefix>{index:<k>}:`
+ *   for shard k of several (RAPPORT_REDIS_INDEX_SHARDS). A customer's entries are in one shard
+ *   (shards.ts), so its index update and a list walk of one shard are one script each; the
+ *   projectors' progress is in shard 0.
  *
  * A generation is one complete build of the read model from the log; `rapport replay` builds a
  * new one beside the live one and then moves the pointer (see generation.ts).
@@ -26,6 +29,17 @@ export interface IndexKeys {
   readonly dormant: string;
 }
 
+/** Shard `index` of a generation's `count` index shards. */
+export interface IndexShard {
+  readonly index: number;
+  readonly count: number;
+}
+
+/** Every shard of a layout of `count`, in order. */
+export function indexShards(count: number): IndexShard[] {
+  return Array.from({ length: count }, (_, index) => ({ index, count }));
+}
+
 export class KeySpace {
   constructor(readonly prefix: string) {}
 
@@ -40,11 +54,12 @@ export class KeySpace {
   }
 
   /**
-   * State changes of every generation: subscribers keep their place across a replay's switch.
-   * In the index slot, so the index script appends to it in the same atomic step.
+   * State changes of a shard's customers, of every generation with that layout: subscribers
+   * keep their place across a replay's switch. In the shard's slot, so the index script appends
+   * to it in the same atomic step.
    */
-  get changes(): string {
-    return `${this.prefix}{index}:changes`;
+  changes(shard: IndexShard): string {
+    return `${this.#indexSlot(shard)}:changes`;
   }
 
   customer(generation: string, customerId: string): CustomerKeys {
@@ -52,20 +67,37 @@ export class KeySpace {
     return { record, history: `${record}:h`, timeline: `${record}:e` };
   }
 
-  index(generation: string): IndexKeys {
-    const base = `${this.prefix}{index}:${generation}`;
+  index(generation: string, shard: IndexShard): IndexKeys {
+    const base = `${this.#indexSlot(shard)}:${generation}`;
     return { schedule: `${base}:schedule`, atRisk: `${base}:at_risk`, dormant: `${base}:dormant` };
   }
 
-  /** Hash partition → last offset applied, per consumer group: what `rapport replay` compares. */
-  progress(generation: string, groupId: string): string {
-    return `${this.prefix}{index}:${generation}:progress:${groupId}`;
+  /**
+   * Hash partition → last offset applied, per consumer group: what `rapport replay` compares.
+   * Kept in shard 0 (`{ index: 0, count }`); another shard's is only named, as the index script's
+   * key of that shard's slot, and never written.
+   */
+  progress(generation: string, groupId: string, shard: IndexShard): string {
+    return `${this.#indexSlot(shard)}:${generation}:progress:${groupId}`;
   }
 
-  /** Every key of a generation, for deleting a replaced one. */
+  /** Every key of a generation, whatever its shard count, for deleting a replaced one. */
   generationPatterns(generation: string): string[] {
     const prefix = globEscaped(this.prefix);
-    return [`${prefix}${generation}:*`, `${prefix}\\{index\\}:${generation}:*`];
+    // `{index}` or `{index:<k>}`: no other key holds `}:<generation>:` after `{index`.
+    return [`${prefix}${generation}:*`, `${prefix}\\{index*\\}:${generation}:*`];
+  }
+
+  /** Whether a key is in an index shard's slot, of any layout (the sweeps of erasure.ts). */
+  isIndexKey(key: string): boolean {
+    return (
+      /^\{index(?::\d+)?\}:/.test(key.slice(this.prefix.length)) && key.startsWith(this.prefix)
+    );
+  }
+
+  /** One shard's hash tag: `{index}` alone keeps the layout of stores from before shards. */
+  #indexSlot({ index, count }: IndexShard): string {
+    return count === 1 ? `${this.prefix}{index}` : `${this.prefix}{index:${index}}`;
   }
 }
 

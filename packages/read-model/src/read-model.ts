@@ -7,6 +7,7 @@ import { Generations } from './generations.js';
 import { KeySpace } from './keys.js';
 import { ReadModelReader } from './reader.js';
 import { defineScripts } from './scripts.js';
+import { ShardCounts } from './shards.js';
 import { ReadModelWriter, type WriterLimits } from './writer.js';
 
 export interface ReadModelOptions extends WriterLimits {
@@ -15,6 +16,8 @@ export interface ReadModelOptions extends WriterLimits {
   readonly groupId: string;
   /** The key of the suppression list's hashes (RAPPORT_ERASURE_KEY). */
   readonly erasureKey: string;
+  /** Index shards of the generations this process builds (RAPPORT_REDIS_INDEX_SHARDS). */
+  readonly indexShards: number;
 }
 
 /**
@@ -37,9 +40,11 @@ export class ReadModel {
   ) {
     defineScripts(redis);
     this.keys = new KeySpace(options.keyPrefix);
-    this.generations = new Generations(redis, this.keys, options.groupId);
-    this.writer = new ReadModelWriter(redis, model, this.keys, this.generations, options);
-    this.reader = new ReadModelReader(redis, model, this.keys);
+    // Shared: what the generations parse and allocate is what the writer and reader use.
+    const counts = new ShardCounts(options.indexShards);
+    this.generations = new Generations(redis, this.keys, options.groupId, counts);
+    this.writer = new ReadModelWriter(redis, model, this.keys, this.generations, counts, options);
+    this.reader = new ReadModelReader(redis, model, this.keys, counts);
     this.identities = new Identities(redis, {
       keyPrefix: options.keyPrefix,
       erasureKey: options.erasureKey,
@@ -69,5 +74,6 @@ export function readModelOptions(config: Config): ReadModelOptions {
     ...config.readModel,
     groupId: config.projector.groupId,
     erasureKey: config.identity.erasureKey,
+    waitReplicas: config.redis.waitReplicas,
   };
 }

@@ -1,7 +1,9 @@
 import type { Model, Status } from '@rapport/model';
 import { pipelineOn, type RedisClient } from './cluster.js';
 import { z } from 'zod';
-import type { KeySpace } from './keys.js';
+import { indexShards, type IndexShard, type KeySpace } from './keys.js';
+import { mergePages, type ListEntry, type ListPage } from './list-merge.js';
+import type { ShardCounts } from './shards.js';
 import { decodeRecord, MAX_MERGE_CHAIN, RECORD_FIELDS, type StoredCustomer } from './record.js';
 import { parseChangeEntries, run, type ChangeEntry } from './replies.js';
 import {
@@ -20,22 +22,29 @@ export interface ListQuery {
   readonly statuses: readonly Status[];
   readonly order: 'asc' | 'desc';
   readonly now: number;
-  readonly after?: { readonly score: string; readonly customerId: string } | undefined;
+  readonly after?: ListEntry | undefined;
   readonly wanted: number;
-  /** Index entries looked at, at most, so a rare filter cannot make one call walk everything. */
+  /**
+   * Index entries looked at, at most, over every shard, so a rare filter cannot make one call
+   * walk everything.
+   */
   readonly budget: number;
 }
 
-export interface ListPage {
-  readonly found: readonly { readonly customerId: string; readonly score: string }[];
-  /** Where the walk stopped; undefined when the index is exhausted. */
-  readonly next?: { readonly score: string; readonly customerId: string };
+export type { ListPage };
+
+/** A change and the index shard whose stream holds it. */
+export interface ShardChange {
+  readonly shard: number;
+  readonly entry: ChangeEntry;
 }
 
 // Built once: a zod schema costs far more to build than to run.
 const ListReplySchema = z.tuple([z.array(z.string()), z.string(), z.string()]);
 const ScanReplySchema = z.tuple([z.string(), z.array(z.string())]);
 const FieldsSchema = z.array(z.instanceof(Buffer).nullable());
+const StreamIdSchema = z.string();
+const ReadReplySchema = z.array(z.tuple([z.string(), z.unknown()])).nullable();
 
 /** What the query API reads: customers, their history and timeline, the lists, the changes. */
 export class ReadModelReader {
@@ -43,6 +52,7 @@ export class ReadModelReader {
     private readonly redis: RedisClient,
     private readonly model: Model,
     private readonly keys: KeySpace,
+    private readonly counts: ShardCounts,
   ) {}
 
   async customer(generation: string, customerId: string): Promise<StoredCustomer | undefined> {
@@ -97,101 +107,126 @@ export class ReadModelReader {
     return entries.map((entry) => TimelineEntrySchema.parse(JSON.parse(entry)));
   }
 
-  /** One walk of an index at `now` (see the LIST script). */
+  /**
+   * One walk of an index at `now` (see the LIST script): every shard walks its share of the
+   * budget from the same cursor, in one round trip, and the pages are merged (mergePages), so
+   * pages and cursors are those of one index.
+   */
   async list(generation: string, query: ListQuery): Promise<ListPage> {
-    const keys = this.keys.index(generation);
-    const reply = await this.redis.rapportList(
-      keys.schedule,
-      query.index === 'at_risk' ? keys.atRisk : keys.dormant,
-      keys.atRisk,
-      query.index,
-      query.statuses.join(','),
-      query.now,
-      query.order,
-      query.after?.score ?? '',
-      query.after?.customerId ?? '',
-      query.wanted,
-      query.budget,
-    );
-    const [pairs, nextScore, nextId] = ListReplySchema.parse(reply);
-    const found: { customerId: string; score: string }[] = [];
-    for (let i = 0; i + 1 < pairs.length; i += 2) {
-      found.push({ customerId: pairs[i] ?? '', score: pairs[i + 1] ?? '' });
+    const shards = indexShards(this.counts.of(generation));
+    const budget = Math.ceil(query.budget / shards.length);
+    const pipeline = pipelineOn(this.redis);
+    for (const shard of shards) {
+      const keys = this.keys.index(generation, shard);
+      pipeline.rapportList(
+        keys.schedule,
+        query.index === 'at_risk' ? keys.atRisk : keys.dormant,
+        keys.atRisk,
+        query.index,
+        query.statuses.join(','),
+        query.now,
+        query.order,
+        query.after?.score ?? '',
+        query.after?.customerId ?? '',
+        query.wanted,
+        budget,
+      );
     }
-    return nextScore === '' ? { found } : { found, next: { score: nextScore, customerId: nextId } };
+    const pages = (await run(pipeline)).map((reply): ListPage => {
+      const [pairs, nextScore, nextId] = ListReplySchema.parse(reply);
+      const found: ListEntry[] = [];
+      for (let i = 0; i + 1 < pairs.length; i += 2) {
+        found.push({ customerId: pairs[i] ?? '', score: pairs[i + 1] ?? '' });
+      }
+      return nextScore === ''
+        ? { found }
+        : { found, next: { score: nextScore, customerId: nextId } };
+    });
+    return mergePages(pages, query.order, query.wanted);
   }
 
   /**
    * Every customer of a generation, about `chunk` ids at a time, each once, in no order: a ZSCAN
-   * of the `dormant` index (which holds every customer), so that a walk of the whole population
-   * never holds Redis for more than one chunk. ZSCAN returns every member present from start to
-   * end at least once, also while writes move them; the ids already given are remembered so
-   * that none is given twice (a customer first written during the walk may or may not be).
+   * of each shard's `dormant` index (which holds every customer), so that a walk of the whole
+   * population never holds Redis for more than one chunk. ZSCAN returns every member present
+   * from start to end at least once, also while writes move them; the ids already given are
+   * remembered so that none is given twice (a customer first written during the walk may or may
+   * not be).
    */
   async *customerIds(generation: string, chunk: number): AsyncGenerator<string[]> {
-    const key = this.keys.index(generation).dormant;
     const seen = new Set<string>();
-    let cursor = '0';
-    do {
-      const [next, pairs] = ScanReplySchema.parse(
-        await this.redis.zscan(key, cursor, 'COUNT', chunk),
-      );
-      cursor = next;
-      const ids: string[] = [];
-      // Member, score, member, score…
-      for (let i = 0; i < pairs.length; i += 2) {
-        const id = pairs[i] ?? '';
-        if (seen.has(id)) continue;
-        seen.add(id);
-        ids.push(id);
-      }
-      if (ids.length > 0) yield ids;
-    } while (cursor !== '0');
+    for (const shard of indexShards(this.counts.of(generation))) {
+      const key = this.keys.index(generation, shard).dormant;
+      let cursor = '0';
+      do {
+        const [next, pairs] = ScanReplySchema.parse(
+          await this.redis.zscan(key, cursor, 'COUNT', chunk),
+        );
+        cursor = next;
+        const ids: string[] = [];
+        // Member, score, member, score…
+        for (let i = 0; i < pairs.length; i += 2) {
+          const id = pairs[i] ?? '';
+          if (seen.has(id)) continue;
+          seen.add(id);
+          ids.push(id);
+        }
+        if (ids.length > 0) yield ids;
+      } while (cursor !== '0');
+    }
   }
 
-  /** Changes after `afterId` (exclusive), oldest first; `'0'` from the start of the stream. */
-  async changesAfter(afterId: string, count: number): Promise<ChangeEntry[]> {
-    const entries = await this.redis.xrange(this.keys.changes, `(${afterId}`, '+', 'COUNT', count);
-    return parseChangeEntries(entries);
+  /** A shard's changes after `afterId` (exclusive), oldest first; `'0'` from the start. */
+  async changesAfter(shard: IndexShard, afterId: string, count: number): Promise<ChangeEntry[]> {
+    const key = this.keys.changes(shard);
+    return parseChangeEntries(await this.redis.xrange(key, `(${afterId}`, '+', 'COUNT', count));
   }
 
   /**
-   * Waits up to `blockMs` for changes after `afterId` (`$`: only new ones) on a connection of
-   * the caller's: a blocking read holds its connection, so it must not be the shared one.
+   * Waits up to `blockMs` for changes of some shards, each after its own id, on a connection of
+   * the caller's: a blocking read holds its connection, so it must not be the shared one. The
+   * shards must be readable by one command (`slotGroups` in cluster.ts).
    */
   async waitForChanges(
     connection: RedisClient,
-    afterId: string,
+    after: readonly { readonly shard: IndexShard; readonly afterId: string }[],
     options: { readonly count: number; readonly blockMs: number },
-  ): Promise<ChangeEntry[]> {
-    const reply = await connection.xread(
-      'COUNT',
-      options.count,
-      'BLOCK',
-      options.blockMs,
-      'STREAMS',
-      this.keys.changes,
-      afterId,
+  ): Promise<ShardChange[]> {
+    const shardOfKey = new Map(after.map(({ shard }) => [this.keys.changes(shard), shard.index]));
+    const reply = ReadReplySchema.parse(
+      await connection.xread(
+        'COUNT',
+        options.count,
+        'BLOCK',
+        options.blockMs,
+        'STREAMS',
+        ...after.map(({ shard }) => this.keys.changes(shard)),
+        ...after.map(({ afterId }) => afterId),
+      ),
     );
-    if (reply === null) return [];
-    return reply.flatMap(([, entries]) => parseChangeEntries(entries));
+    return (reply ?? []).flatMap(([key, entries]) =>
+      parseChangeEntries(entries).map((entry) => ({ shard: shardOfKey.get(key) ?? 0, entry })),
+    );
   }
 
-  /** The id of the oldest change still in the stream; undefined when it is empty. */
-  async oldestChangeId(): Promise<string | undefined> {
-    const [first] = await this.redis.xrange(this.keys.changes, '-', '+', 'COUNT', 1);
-    return first?.[0];
+  /**
+   * The newest id a shard's stream ever removed (trimmed, or deleted by an erasure), `0-0` when
+   * none: a client whose last id is older may have missed changes.
+   */
+  async removedThrough(shard: IndexShard): Promise<string> {
+    return StreamIdSchema.parse(await this.redis.rapportRemovedThrough(this.keys.changes(shard)));
   }
 
-  /** The newest `count` changes, oldest first. */
-  async latestChanges(count: number): Promise<ChangeEntry[]> {
-    const entries = await this.redis.xrevrange(this.keys.changes, '+', '-', 'COUNT', count);
+  /** A shard's newest `count` changes, oldest first. */
+  async latestChanges(shard: IndexShard, count: number): Promise<ChangeEntry[]> {
+    const key = this.keys.changes(shard);
+    const entries = await this.redis.xrevrange(key, '+', '-', 'COUNT', count);
     return parseChangeEntries(entries.reverse());
   }
 
-  /** The id of the newest change, `0-0` when there is none: where a new subscriber starts. */
-  async newestChangeId(): Promise<string> {
-    const [last] = await this.redis.xrevrange(this.keys.changes, '+', '-', 'COUNT', 1);
+  /** The id of a shard's newest change, `0-0` when there is none: where a new reader starts. */
+  async newestChangeId(shard: IndexShard): Promise<string> {
+    const [last] = await this.redis.xrevrange(this.keys.changes(shard), '+', '-', 'COUNT', 1);
     return last?.[0] ?? '0-0';
   }
 }

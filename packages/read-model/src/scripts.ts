@@ -266,6 +266,21 @@ end
 if done then return {found, '', ''} end
 return {found, lastScore, lastMember}`;
 
+/**
+ * The newest id a change stream ever removed (trimmed, or deleted by an erasure): XINFO STREAM's
+ * `max-deleted-entry-id` (Redis 7), `0-0` for a stream never created. A script rather than the
+ * command itself because XINFO names its key after a subcommand, so a Cluster client cannot tell
+ * which node to ask; a script's declared key it can.
+ * KEYS: the stream.
+ */
+const REMOVED_THROUGH = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return '0-0' end
+local info = redis.call('XINFO', 'STREAM', KEYS[1])
+for at = 1, #info - 1, 2 do
+  if info[at] == 'max-deleted-entry-id' then return info[at + 1] end
+end
+return redis.error_reply('XINFO STREAM gives no max-deleted-entry-id: the change stream needs Redis 7')`;
+
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     rapportCommit(
@@ -305,6 +320,7 @@ declare module 'ioredis' {
       atRisk: string,
       ...args: (string | number)[]
     ): Result<[string[], string, string], Context>;
+    rapportRemovedThrough(stream: string): Result<string, Context>;
   }
 }
 
@@ -316,6 +332,7 @@ export function defineScripts(redis: RedisClient): void {
   redis.defineCommand('rapportUnindex', { numberOfKeys: 3, lua: UNINDEX });
   redis.defineCommand('rapportIndex', { numberOfKeys: 5, lua: INDEX });
   redis.defineCommand('rapportList', { numberOfKeys: 3, lua: LIST });
+  redis.defineCommand('rapportRemovedThrough', { numberOfKeys: 1, lua: REMOVED_THROUGH });
 }
 
 /** The Lua of the two writes, for a baseline that runs them without the projector (benchmarks). */

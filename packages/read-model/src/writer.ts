@@ -1,8 +1,10 @@
 import type { Model } from '@rapport/model';
-import { pipelineOn, type RedisClient } from './cluster.js';
+import type { ChainableCommander } from 'ioredis';
+import { pipelineOn, replicated, type RedisClient } from './cluster.js';
 import { z } from 'zod';
 import type { Generations, Pointer } from './generations.js';
-import type { KeySpace } from './keys.js';
+import { indexShards, type IndexShard, type KeySpace } from './keys.js';
+import { shardOf, type ShardCounts } from './shards.js';
 import { ALIAS_PREFIX, decodeRecord, RECORD_FIELDS, type StoredCustomer } from './record.js';
 import { run } from './replies.js';
 
@@ -11,7 +13,12 @@ export interface WriterLimits {
   readonly historyLength: number;
   readonly timelineLength: number;
   readonly changeStreamLength: number;
+  /** Replicas a batch's writes must reach before it counts as projected (RAPPORT_REDIS_WAIT_REPLICAS). */
+  readonly waitReplicas: number;
 }
+
+/** How long a batch waits for its replicas before it fails, to be retried. */
+const REPLICATION_TIMEOUT_MS = 5_000;
 
 export interface CustomerWrite {
   readonly customerId: string;
@@ -101,8 +108,18 @@ export class ReadModelWriter {
     private readonly model: Model,
     private readonly keys: KeySpace,
     private readonly generations: Generations,
+    private readonly counts: ShardCounts,
     readonly limits: WriterLimits,
   ) {}
+
+  /**
+   * Once every write sent so far is on the replicas asked for: what a projection awaits before its
+   * batch may be committed, so that a master's failover cannot lose a write the log will not
+   * bring again.
+   */
+  replicated(): Promise<void> {
+    return replicated(this.redis, this.limits.waitReplicas, REPLICATION_TIMEOUT_MS);
+  }
 
   /**
    * The stored state of each customer, with the pointer read in the same round trip so that a
@@ -208,14 +225,22 @@ export class ReadModelWriter {
 
   /** A merged customer leaves the indexes (the UNINDEX script). */
   async unindex(generation: string, customerId: string, revision: number): Promise<void> {
-    const keys = this.keys.index(generation);
+    const count = this.counts.of(generation);
+    const shard = { index: shardOf(customerId, count), count };
+    const keys = this.keys.index(generation, shard);
     await this.redis.rapportUnindex(keys.schedule, keys.atRisk, keys.dormant, customerId, revision);
   }
 
   /**
    * The index updates and the projector's progress, in one round trip of one script call per
-   * INDEX_CHUNK customers (progress with the last). Returns the stream id of each change
-   * appended (undefined where the index already had that revision).
+   * index shard touched and INDEX_CHUNK customers (each call in one shard's slot). Returns the
+   * stream id of each change appended, in the order of `entries` (undefined where the index
+   * already had that revision).
+   *
+   * The progress is recorded once every update is applied. With one shard every call is in one
+   * slot, so they run in order and the progress rides with the last. Several shards' calls run
+   * on their own nodes in any order, so there the progress is a call of its own, to shard 0,
+   * once they are answered.
    */
   async index(
     generation: string,
@@ -223,38 +248,88 @@ export class ReadModelWriter {
     now: number,
     progress: Progress,
   ): Promise<(string | undefined)[]> {
-    const { offsets } = progress;
+    const { groupId, offsets } = progress;
     if (entries.length === 0 && offsets.length === 0) return [];
-    const keys = this.keys.index(generation);
-    const progressKey = this.keys.progress(generation, progress.groupId);
-    // Every key in the index slot: a pipeline of one node, on a Cluster too.
-    const pipeline = this.redis.pipeline();
-    const calls = Math.max(1, Math.ceil(entries.length / INDEX_CHUNK));
-    for (let call = 0; call < calls; call++) {
-      const chunk = entries.slice(call * INDEX_CHUNK, (call + 1) * INDEX_CHUNK);
-      pipeline.rapportIndex(
-        keys.schedule,
-        keys.atRisk,
-        keys.dormant,
-        this.keys.changes,
-        progressKey,
+    const count = this.counts.of(generation);
+    const calls = indexCalls(entries, count);
+    const carried = count === 1;
+    const pipeline = pipelineOn(this.redis);
+    calls.forEach(({ shard, positions }, call) => {
+      const last = carried && call === calls.length - 1;
+      this.#indexCall(
+        pipeline,
+        generation,
+        groupId,
+        shard,
         now,
-        this.limits.changeStreamLength,
-        chunk.length,
-        ...chunk.flatMap((entry) => [
-          entry.customerId,
-          entry.revision,
-          score(entry.coolingAt),
-          score(entry.atRiskAt),
-          score(entry.dormantAt),
-          entry.change,
-        ]),
-        ...(call === calls - 1
-          ? offsets.flatMap(({ partition, offset }) => [partition, offset])
-          : []),
+        positions.map((at) => entries[at]!),
+        last ? offsets : [],
       );
+    });
+    const ids = entries.map((): string | undefined => undefined);
+    const replies = calls.length > 0 ? await run(pipeline) : [];
+    replies.forEach((reply, call) => {
+      const positions = calls[call]?.positions ?? [];
+      IndexReplySchema.parse(reply).forEach((id, at) => {
+        ids[positions[at] ?? 0] = id || undefined;
+      });
+    });
+    if (!carried && offsets.length > 0) {
+      const last = pipelineOn(this.redis);
+      this.#indexCall(last, generation, groupId, { index: 0, count }, now, [], offsets);
+      await run(last);
     }
-    const replies = await run(pipeline);
-    return replies.flatMap((reply) => IndexReplySchema.parse(reply).map((id) => id || undefined));
+    return ids;
   }
+
+  #indexCall(
+    pipeline: ChainableCommander,
+    generation: string,
+    groupId: string,
+    shard: IndexShard,
+    now: number,
+    entries: readonly IndexEntry[],
+    offsets: Progress['offsets'],
+  ): void {
+    const keys = this.keys.index(generation, shard);
+    pipeline.rapportIndex(
+      keys.schedule,
+      keys.atRisk,
+      keys.dormant,
+      this.keys.changes(shard),
+      this.keys.progress(generation, groupId, shard),
+      now,
+      this.limits.changeStreamLength,
+      entries.length,
+      ...entries.flatMap((entry) => [
+        entry.customerId,
+        entry.revision,
+        score(entry.coolingAt),
+        score(entry.atRiskAt),
+        score(entry.dormantAt),
+        entry.change,
+      ]),
+      ...offsets.flatMap(({ partition, offset }) => [partition, offset]),
+    );
+  }
+}
+
+/**
+ * The script calls of an index update: per shard (in shard order), its entries' positions in
+ * `entries`, INDEX_CHUNK to a call; one call of no customers when there are no entries, for the
+ * progress alone.
+ */
+function indexCalls(
+  entries: readonly IndexEntry[],
+  count: number,
+): { readonly shard: IndexShard; readonly positions: number[] }[] {
+  const byShard = indexShards(count).map(() => [] as number[]);
+  entries.forEach((entry, at) => byShard[shardOf(entry.customerId, count)]?.push(at));
+  const calls = byShard.flatMap((positions, index) =>
+    Array.from({ length: Math.ceil(positions.length / INDEX_CHUNK) }, (_, call) => ({
+      shard: { index, count },
+      positions: positions.slice(call * INDEX_CHUNK, (call + 1) * INDEX_CHUNK),
+    })),
+  );
+  return calls.length > 0 || count > 1 ? calls : [{ shard: { index: 0, count }, positions: [] }];
 }

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { compareIds, STREAM_ID } from './feed.js';
+import {
+  compareIds,
+  formatPosition,
+  isPossiblePosition,
+  parsePosition,
+  STREAM_ID,
+} from './stream-position.js';
 
 describe('stream ids', () => {
   it('compare as numbers, milliseconds first, then the sequence', () => {
@@ -13,5 +19,26 @@ describe('stream ids', () => {
     expect(STREAM_ID.test('1767225600000-3')).toBe(true);
     for (const text of ['', '12', '1-2-3', 'a-1', '1-', ' 1-2'])
       expect(STREAM_ID.test(text)).toBe(false);
+  });
+});
+
+describe('stream positions', () => {
+  const now = Date.parse('2026-12-06T00:00:00Z');
+
+  it("are one shard's id as it is, or every shard's joined by dots", () => {
+    expect(formatPosition(['1767225600000-3'])).toBe('1767225600000-3');
+    expect(parsePosition('5-0.0-0.7-2')).toEqual(['5-0', '0-0', '7-2']);
+    expect(isPossiblePosition('1767225600000-3', now)).toBe(true);
+    expect(isPossiblePosition('1767225600000-3.0-0.1767225600001-0', now)).toBe(true);
+  });
+
+  it('refuse what this stream could not have sent', () => {
+    for (const text of ['', '1-2.', '.1-2', '1-2..3-4', '1-2,3-4', '99999999999999999999-0'])
+      expect(isPossiblePosition(text, now)).toBe(false);
+    expect(isPossiblePosition(`0-0.${now + 2 * 3_600_000}-0`, now)).toBe(false);
+    expect(isPossiblePosition(Array.from({ length: 65 }, () => '1-1').join('.'), now)).toBe(false);
+    expect(
+      isPossiblePosition(Array.from({ length: 64 }, () => `${now}-99999`).join('.'), now),
+    ).toBe(true);
   });
 });

@@ -1,41 +1,30 @@
 import type { Logger } from '@rapport/lifecycle';
-import type { ChangeEntry, ReadModelReader, RedisClient } from '@rapport/read-model';
-
-/** Stream ids are `<ms>-<seq>`; compared as numbers, never as text (`9-0` < `10-0`). */
-export function compareIds(a: string, b: string): number {
-  const [aMs = 0, aSeq = 0] = a.split('-').map(Number);
-  const [bMs = 0, bSeq = 0] = b.split('-').map(Number);
-  return aMs - bMs || aSeq - bSeq;
-}
-
-export const STREAM_ID = /^\d+-\d+$/;
-
-/** How far ahead of this clock a stream id may be dated (Redis stamps ids with its own clock). */
-const MAX_ID_AHEAD_MS = 60 * 60 * 1000;
-
-/**
- * Whether `text` is an id this stream could have sent by `nowMs`: `<ms>-<seq>`, both parts exact
- * integers (Redis refuses ids past 64 bits), and not dated in the future.
- */
-export function isPossibleStreamId(text: string, nowMs: number): boolean {
-  if (!STREAM_ID.test(text)) return false;
-  const [ms = Number.NaN, seq = Number.NaN] = text.split('-').map(Number);
-  return Number.isSafeInteger(ms) && Number.isSafeInteger(seq) && ms <= nowMs + MAX_ID_AHEAD_MS;
-}
+import {
+  indexShards,
+  slotGroups,
+  type ChangeEntry,
+  type IndexShard,
+  type ReadModelReader,
+  type RedisClient,
+  type ShardChange,
+} from '@rapport/read-model';
+import { compareIds, formatPosition, parsePosition } from './stream-position.js';
 
 export interface Subscriber {
-  deliver(entry: ChangeEntry): void;
+  /** A change, and the event id that resumes after it: the client's position once it is sent. */
+  deliver(entry: ChangeEntry, eventId: string): void;
   /**
-   * Changes after the client's Last-Event-ID and before `oldestId` are not sent: the stream no
-   * longer holds them (it is capped), or the client is further behind than a catch-up goes (it
-   * gets the newest CATCH_UP_LIMIT changes).
+   * Changes before `oldestId` (the id of the first change sent after it, or the position the
+   * client now has if none is) may not be sent: the capped streams no longer hold them, the
+   * client is further behind than a catch-up goes (it gets the newest CATCH_UP_LIMIT changes),
+   * or its id is of another shard count than the live generation's (a replay changed it).
    */
   gap(oldestId: string): void;
 }
 
 const READ_COUNT = 500;
 /**
- * Changes a resuming client is sent from the stream at most. One further behind is told of the
+ * Changes a resuming client is sent from the streams at most. One further behind is told of the
  * gap and resumes live: re-reading its customers is cheaper than replaying the stream to it.
  */
 export const CATCH_UP_LIMIT = 1_000;
@@ -45,105 +34,176 @@ const RETRY_MS = 1_000;
 interface Registration {
   readonly subscriber: Subscriber;
   /** Changes that arrived live while the subscriber was still catching up from Redis. */
-  buffered: ChangeEntry[] | undefined;
-  lastId: string;
+  buffered: ShardChange[] | undefined;
+  /** Per index shard, the last id sent (or where the client started). */
+  position: string[];
 }
 
+/** The readers of one layout (the live generation's shard count), and where they got to. */
+interface Reading {
+  readonly shards: readonly IndexShard[];
+  /** Per shard, the last id read. */
+  readonly position: string[];
+  done?: Promise<void>;
+}
+
+/** Changes of several shards in the order they are sent: by id, then by shard. */
+const byId = (a: ShardChange, b: ShardChange) =>
+  compareIds(a.entry.id, b.entry.id) || a.shard - b.shard;
+
 /**
- * One blocking reader of the change stream per API process, fanned out to every Server-Sent
- * Events client; a client resuming from Last-Event-ID first catches up from the stream itself.
- * Nothing is missed across the hand-over: the client is registered (buffering live changes)
- * before it catches up, and afterwards only changes newer than the last one sent go out.
+ * Blocking readers of the change streams per API process (one per group of index shards one
+ * command can read: cluster.ts's `slotGroups`), fanned out to every Server-Sent Events client;
+ * a client resuming from Last-Event-ID first catches up from the streams themselves. An event's
+ * id is the client's position in every shard's stream, so a resume misses nothing and repeats
+ * nothing, whatever the order of the shards' changes. Nothing is missed across the hand-over
+ * either: the client is registered (buffering live changes) before it catches up, and afterwards
+ * only changes newer than the last one sent of their shard go out.
  */
 export class ChangeFeed {
   readonly #registrations = new Set<Registration>();
-  #reading: Promise<void> | undefined;
+  #reading: Promise<Reading> | undefined;
+  #current: Reading | undefined;
   #closed = false;
 
   constructor(
     private readonly reader: ReadModelReader,
-    private readonly connect: () => RedisClient,
+    /** The shared connection: its topology, and what the readers' own connections copy. */
+    private readonly redis: RedisClient,
+    /** The index shard count of the generation readers use now. */
+    private readonly shardCount: () => Promise<number>,
     private readonly logger: Logger,
   ) {}
 
   /** Starts delivering; returns the function that stops it. */
   async subscribe(subscriber: Subscriber, lastEventId: string | undefined): Promise<() => void> {
-    const registration: Registration = {
-      subscriber,
-      buffered: lastEventId === undefined ? undefined : [],
-      lastId: lastEventId ?? '0-0',
-    };
+    const registration: Registration = { subscriber, buffered: [], position: [] };
     this.#registrations.add(registration);
     const unsubscribe = () => void this.#registrations.delete(registration);
     try {
-      await this.#ensureReading();
-      if (lastEventId !== undefined) await this.#catchUp(registration, lastEventId);
+      const reading = await this.#ensureReading();
+      // A new client starts where the readers are: it is sent what they read from now on.
+      if (lastEventId === undefined) registration.position = [...reading.position];
+      else await this.#catchUp(registration, reading, parsePosition(lastEventId));
     } catch (error) {
       unsubscribe();
       throw error;
     }
+    const buffered = registration.buffered ?? [];
+    registration.buffered = undefined;
+    for (const change of buffered) this.#send(registration, change);
     return unsubscribe;
   }
 
   async close(): Promise<void> {
     this.#closed = true;
     this.#registrations.clear();
-    await this.#reading;
+    await this.#current?.done;
   }
 
-  async #catchUp(registration: Registration, lastEventId: string): Promise<void> {
-    const backlog = await this.reader.changesAfter(registration.lastId, CATCH_UP_LIMIT + 1);
-    const tooFarBehind = backlog.length > CATCH_UP_LIMIT;
-    const sent = tooFarBehind ? await this.reader.latestChanges(CATCH_UP_LIMIT) : backlog;
-    // What the client may have missed starts before the first change it gets, or before the
-    // oldest the capped stream still holds.
-    const firstHeld = tooFarBehind ? sent[0]?.id : await this.reader.oldestChangeId();
-    if (firstHeld !== undefined && compareIds(firstHeld, lastEventId) > 0) {
-      registration.subscriber.gap(firstHeld);
+  async #catchUp(registration: Registration, reading: Reading, asked: string[]): Promise<void> {
+    const { shards } = reading;
+    if (asked.length !== shards.length) {
+      registration.position = [...reading.position];
+      registration.subscriber.gap(formatPosition(registration.position));
+      return;
     }
-    for (const entry of sent) this.#send(registration, entry);
-    const buffered = registration.buffered ?? [];
-    registration.buffered = undefined;
-    for (const entry of buffered) this.#send(registration, entry);
+    const backlogs = await Promise.all(
+      shards.map((shard) =>
+        this.reader.changesAfter(shard, asked[shard.index]!, CATCH_UP_LIMIT + 1),
+      ),
+    );
+    const behind = backlogs.reduce((sum, backlog) => sum + backlog.length, 0);
+    let sent: ShardChange[];
+    let gap: boolean;
+    const position = [...asked];
+    if (behind > CATCH_UP_LIMIT) {
+      const latest = await Promise.all(
+        shards.map((shard) => this.reader.latestChanges(shard, CATCH_UP_LIMIT)),
+      );
+      sent = tagged(latest).sort(byId).slice(-CATCH_UP_LIMIT);
+      // A shard none of whose changes are sent is past its gap: a later resume starts after it.
+      for (const shard of shards) {
+        const newest = latest[shard.index]?.at(-1)?.id;
+        const hasSent = sent.some((change) => change.shard === shard.index);
+        if (newest !== undefined && !hasSent) position[shard.index] = newest;
+      }
+      gap = true;
+    } else {
+      sent = tagged(backlogs).sort(byId);
+      const removed = await Promise.all(shards.map((shard) => this.reader.removedThrough(shard)));
+      gap = shards.some(({ index }) => compareIds(removed[index]!, asked[index]!) > 0);
+    }
+    // A replay changed the shard count meanwhile: the client was moved to the new streams.
+    if (reading !== this.#current) return;
+    registration.position = position;
+    const first = sent[0];
+    if (gap) {
+      const from = [...position];
+      if (first !== undefined) from[first.shard] = first.entry.id;
+      registration.subscriber.gap(formatPosition(from));
+    }
+    for (const change of sent) this.#send(registration, change);
   }
 
-  #send(registration: Registration, entry: ChangeEntry): void {
-    if (compareIds(entry.id, registration.lastId) <= 0) return;
-    registration.lastId = entry.id;
-    registration.subscriber.deliver(entry);
+  #send(registration: Registration, { shard, entry }: ShardChange): void {
+    const last = registration.position[shard];
+    if (last === undefined || compareIds(entry.id, last) <= 0) return;
+    registration.position[shard] = entry.id;
+    registration.subscriber.deliver(entry, formatPosition(registration.position));
   }
 
-  /** The reader starts with the first subscriber, at the newest change there is then. */
-  async #ensureReading(): Promise<void> {
-    if (this.#reading !== undefined) return;
-    const startId = await this.reader.newestChangeId();
-    this.#reading ??= this.#read(startId).finally(() => {
+  /** The readers start with the first subscriber, at the newest change of each shard then. */
+  #ensureReading(): Promise<Reading> {
+    this.#reading ??= this.#start().catch((error: unknown) => {
       this.#reading = undefined;
-      // A client that subscribed while the reader was leaving would otherwise wait forever.
+      throw error;
+    });
+    return this.#reading;
+  }
+
+  async #start(): Promise<Reading> {
+    const shards = indexShards(await this.shardCount());
+    const position = await Promise.all(shards.map((shard) => this.reader.newestChangeId(shard)));
+    const reading: Reading = { shards, position };
+    this.#current = reading;
+    reading.done = Promise.all(
+      slotGroups(this.redis, shards).map((group) => this.#read(reading, group)),
+    ).then(() => {
+      if (this.#current !== reading) return;
+      this.#current = undefined;
+      this.#reading = undefined;
+      // A client that subscribed while the readers were leaving would otherwise wait forever.
       if (!this.#closed && this.#registrations.size > 0) {
         this.#ensureReading().catch((error: unknown) =>
           this.logger.error({ err: error }, 'could not restart the change stream reader'),
         );
       }
     });
+    return reading;
   }
 
-  async #read(startId: string): Promise<void> {
-    const connection = this.connect();
-    let afterId = startId;
+  /** One blocking reader of some shards; the reader of shard 0 also watches the shard count. */
+  async #read(reading: Reading, group: readonly IndexShard[]): Promise<void> {
+    const connection = this.redis.duplicate();
+    const watches = group.some((shard) => shard.index === 0);
     try {
-      while (!this.#closed && this.#registrations.size > 0) {
+      while (this.#current === reading && !this.#closed && this.#registrations.size > 0) {
         try {
-          const entries = await this.reader.waitForChanges(connection, afterId, {
+          const after = group.map((shard) => ({ shard, afterId: reading.position[shard.index]! }));
+          const changes = await this.reader.waitForChanges(connection, after, {
             count: READ_COUNT,
             blockMs: BLOCK_MS,
           });
-          for (const entry of entries) {
-            afterId = entry.id;
+          for (const change of changes.sort(byId)) {
+            reading.position[change.shard] = change.entry.id;
             for (const registration of this.#registrations) {
-              if (registration.buffered) registration.buffered.push(entry);
-              else this.#send(registration, entry);
+              if (registration.buffered) registration.buffered.push(change);
+              else this.#send(registration, change);
             }
+          }
+          if (watches && (await this.shardCount()) !== reading.shards.length) {
+            await this.#relayout();
           }
         } catch (error) {
           this.logger.warn({ err: error }, 'reading the change stream failed; retrying');
@@ -154,4 +214,25 @@ export class ChangeFeed {
       connection.disconnect();
     }
   }
+
+  /**
+   * A replay switched readers to a generation of another shard count, whose changes are in other
+   * streams: every client moves to their newest changes, told of the gap (changes of the last
+   * second may not be sent; the client re-reads what it follows).
+   */
+  async #relayout(): Promise<void> {
+    this.#current = undefined;
+    this.#reading = undefined;
+    const next = await this.#ensureReading();
+    for (const registration of this.#registrations) {
+      registration.position = [...next.position];
+      if (registration.buffered) registration.buffered = [];
+      registration.subscriber.gap(formatPosition(registration.position));
+    }
+  }
+}
+
+/** Each shard's changes, tagged with their shard. */
+function tagged(perShard: readonly (readonly ChangeEntry[])[]): ShardChange[] {
+  return perShard.flatMap((entries, shard) => entries.map((entry) => ({ shard, entry })));
 }

@@ -7,7 +7,7 @@ import type { Generations, Pointer } from '@rapport/read-model';
  */
 const POINTER_TTL_MS = 1_000;
 
-/** The generation readers use, read at most once a second. */
+/** The generation readers use (its pointer), read at most once a second. */
 export class GenerationCache {
   #pointer: Promise<Pointer> | undefined;
   #readAt = Number.NEGATIVE_INFINITY;
@@ -15,6 +15,11 @@ export class GenerationCache {
   constructor(private readonly generations: Generations) {}
 
   async current(): Promise<string> {
+    return (await this.pointer()).generation;
+  }
+
+  /** The pointer itself: the generation, and the index shard count it was built with. */
+  pointer(): Promise<Pointer> {
     const now = performance.now();
     if (this.#pointer === undefined || now - this.#readAt > POINTER_TTL_MS) {
       this.#readAt = now;
@@ -23,6 +28,6 @@ export class GenerationCache {
         this.#pointer = undefined; // The next request asks again rather than failing forever.
       });
     }
-    return (await this.#pointer).generation;
+    return this.#pointer;
   }
 }

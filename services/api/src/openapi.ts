@@ -19,7 +19,7 @@ import {
 import { ErasureReceiptSchema, FollowUpBodySchema, FollowUpRequestedSchema } from '@rapport/schema';
 import { CustomerWorkflowSchema, LATEST_FOLLOW_UPS } from '@rapport/workflows/definitions';
 import { z } from 'zod';
-import { STREAM_ID } from './feed.js';
+import { POSITION } from './stream-position.js';
 import { ListQuerySchema } from './list.js';
 import {
   CustomerParamsSchema,
@@ -76,13 +76,18 @@ function queryParameters(
 const StreamEventSchema = z.union([
   z.strictObject({
     event: z.literal('change'),
-    id: z.string().regex(STREAM_ID),
+    id: z
+      .string()
+      .regex(POSITION)
+      .describe(
+        "the stream's id, one per index shard joined by `.`: what Last-Event-ID resumes from",
+      ),
     data: z.string().describe('a Change (`#/components/schemas/Change`) as JSON'),
   }),
   z.strictObject({
     event: z.literal('gap'),
-    id: z.string().regex(STREAM_ID).optional(),
-    data: z.string().describe('`{"oldestId": "<stream id>"}`: changes before it were not sent'),
+    id: z.string().regex(POSITION).optional(),
+    data: z.string().describe('`{"oldestId": "<stream id>"}`: changes before it may not be sent'),
   }),
 ]);
 
@@ -144,7 +149,7 @@ export function openApiDocument() {
   components.add('Change', ChangeSchema, 'output');
   // The header is read as none when empty (EventSource's before it saw an id), and unbounded.
   const lastEventId = components.inline(
-    z.union([z.literal(''), z.string().regex(STREAM_ID)]),
+    z.union([z.literal(''), z.string().regex(POSITION)]),
     'input',
     'LastEventId',
   );

@@ -1,7 +1,7 @@
 import { StatusSchema } from '@rapport/model';
 import { IdSchema, InstantSchema } from '@rapport/schema';
 import { z } from 'zod';
-import { STREAM_ID } from './feed.js';
+import { MAX_POSITION_LENGTH, POSITION } from './stream-position.js';
 
 /**
  * What the customer, summary and stream routes accept in their paths and query strings: the routes parse
@@ -32,5 +32,5 @@ export const StreamQuerySchema = z.strictObject({
   /** Only changes that leave a customer in this status. */
   status: StatusSchema.optional(),
   /** For clients that cannot send the Last-Event-ID header on their first connection. */
-  lastEventId: z.string().max(64).regex(STREAM_ID).optional(),
+  lastEventId: z.string().max(MAX_POSITION_LENGTH).regex(POSITION).optional(),
 });

@@ -39,8 +39,13 @@ export async function startApi(
   // Connected on first use: the API serves the read model whether Temporal answers or not.
   const workflows = workflowsOf(config.temporal, logger);
   const generations = new GenerationCache(readModel.generations);
-  // The feed's blocking reads hold a connection of their own: never the shared one.
-  const feed = new ChangeFeed(readModel.reader, () => readModel.redis.duplicate(), logger);
+  // The feed's blocking reads hold connections of their own: never the shared one.
+  const feed = new ChangeFeed(
+    readModel.reader,
+    readModel.redis,
+    async () => (await generations.pointer()).shards,
+    logger,
+  );
   let app: Api | undefined;
   try {
     const dashboard = await loadDashboard();

@@ -67,6 +67,7 @@ export async function buildGateway(deps: GatewayDeps) {
     identities: new Identities(deps.redis, identitiesOptions(config)),
     publishTimeoutMs: config.gateway.publishTimeoutMs,
     now: deps.now ?? Date.now,
+    logger: deps.logger,
   };
 
   await app.register(interactionRoutes(context));

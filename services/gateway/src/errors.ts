@@ -15,7 +15,8 @@ export type ApiErrorCode =
   | 'IN_FLIGHT'
   | 'CUSTOMER_ERASED'
   | 'KAFKA_UNAVAILABLE'
-  | 'KAFKA_REJECTED';
+  | 'KAFKA_REJECTED'
+  | 'REDIS_UNAVAILABLE';
 
 /** An answer the gateway gives on purpose, in the shared error shape (see @rapport/lifecycle). */
 export class ApiError extends HttpApiError<ApiErrorCode> {}
@@ -53,3 +54,16 @@ export const publishFailed = (what: string, cause: unknown): ApiError => {
         `Kafka refused ${what}; nothing was accepted and a retry will not help (${reason})`,
       );
 };
+
+/**
+ * Redis did not answer the admission (rate budget, dedup claims, identity routes): nothing was
+ * claimed for good or published, so the client retries the same request.
+ */
+export const redisUnavailable = (): ApiError =>
+  new ApiError(
+    503,
+    'REDIS_UNAVAILABLE',
+    'Redis did not answer; nothing was accepted, retry the same request',
+    [],
+    1,
+  );

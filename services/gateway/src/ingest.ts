@@ -1,7 +1,8 @@
 import type { Identities } from '@rapport/identity';
+import type { Logger } from '@rapport/lifecycle';
 import type { IngestResult, Interaction, StampedInteraction } from '@rapport/schema';
 import type { FastifyRequest } from 'fastify';
-import { ApiError, publishFailed } from './errors.js';
+import { ApiError, publishFailed, redisUnavailable } from './errors.js';
 import type { DedupScope, EventRef, Guards } from './guards.js';
 import { decideLinks, erasedPaths, linkEvent, routeEvents, type LinkRequest } from './identity.js';
 import type { Metrics } from './metrics.js';
@@ -19,6 +20,7 @@ export interface IngestDeps {
   readonly metrics: Metrics;
   readonly publishTimeoutMs: number;
   readonly now: () => number;
+  readonly logger: Logger;
 }
 
 /** Where a request's events come from, and who pays for them. */
@@ -65,17 +67,17 @@ export async function ingest(
   const pathOf = context.pathOf ?? ((index: number) => `events.${index}`);
   const unique = firstOfEachEventId(events);
   let readRoutes: (reply: unknown) => ReadonlyMap<string, string | null> = () => new Map();
-  const { admitted, outcomes, alongside } = await deps.guards.admit(
-    context,
-    unique,
-    now,
-    (pipeline) => {
+  const { admitted, outcomes, alongside } = await deps.guards
+    .admit(context, unique, now, (pipeline) => {
       readRoutes = deps.identities.queueRoute(
         pipeline,
         events.map((event) => event.customerId),
       );
-    },
-  );
+    })
+    .catch((error: unknown) => {
+      deps.logger.warn({ err: error }, 'Redis did not answer the admission; answering 503');
+      throw redisUnavailable();
+    });
   const fresh = unique.filter((_, index) => outcomes[index] === 'new');
   // From here on a refusal gives the claims just taken back (a refused budget gave them back).
   const refuse = async (error: unknown): Promise<never> => {
@@ -108,7 +110,13 @@ export async function ingest(
     );
   }
   // Links are decided only for a request that is otherwise accepted.
-  const decided = await decideLinks(deps.identities, context.links ?? []).catch(refuse);
+  const decided = await decideLinks(deps.identities, context.links ?? []).catch(
+    (error: unknown) => {
+      if (error instanceof ApiError) return refuse(error);
+      deps.logger.warn({ err: error }, 'Redis did not decide the links; answering 503');
+      return refuse(redisUnavailable());
+    },
+  );
   const routedById = new Map(
     routeEvents(routes, events, decided.edges).map((event) => [event.eventId, event]),
   );
@@ -119,10 +127,19 @@ export async function ingest(
   );
   const stamped = fresh.map((event) => ({ ...(routedById.get(event.eventId) ?? event), ...stamp }));
   await publishOrRelease(deps, context.scope, [...links, ...stamped], fresh);
-  // The claims first: once published, a retry of these events must be a duplicate, whatever
-  // else fails; a link left pending is published again by the next request that meets it.
-  await deps.guards.confirm(context.scope, fresh);
-  await deps.identities.confirm(decided.edges);
+  // Published: the events are accepted, whatever Redis does now. The claims first: a retry of
+  // these events must be a duplicate; a link left pending is published again by the next request
+  // that meets it. Claims Redis did not confirm (a failover) stay pending until they expire; a
+  // retry after that publishes the events again, and the consumers skip the copies by eventId.
+  try {
+    await deps.guards.confirm(context.scope, fresh);
+    await deps.identities.confirm(decided.edges);
+  } catch (error) {
+    deps.logger.warn(
+      { err: error, events: fresh.length },
+      'published, but Redis did not confirm the claims: they expire instead',
+    );
+  }
   const result = { accepted: fresh.length, duplicates: events.length - fresh.length };
   deps.metrics.events.inc({ source: context.source, outcome: 'accepted' }, result.accepted);
   deps.metrics.events.inc({ source: context.source, outcome: 'duplicate' }, result.duplicates);

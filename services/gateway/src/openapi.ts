@@ -109,7 +109,7 @@ export function openApiDocument() {
   return serviceDocument({
     title: 'Rapport gateway',
     description:
-      'Ingests interaction events from any channel into Kafka. Answers 2xx only once Kafka acknowledged; `503 KAFKA_UNAVAILABLE` when it did not in time, and nothing was accepted.',
+      'Ingests interaction events from any channel into Kafka. Answers 2xx only once Kafka acknowledged; `503 KAFKA_UNAVAILABLE` when it did not in time, `503 REDIS_UNAVAILABLE` when Redis did not answer the admission, and then nothing was accepted.',
     securitySchemes: {
       writeKey: { type: 'http', scheme: 'bearer', description: 'a write key (RAPPORT_WRITE_KEYS)' },
       segmentWriteKey: {

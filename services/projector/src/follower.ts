@@ -61,7 +61,13 @@ export class Follower {
   }
 
   async start(): Promise<void> {
-    await this.#follow(await this.deps.readModel.generations.pointer());
+    const { generations } = this.deps.readModel;
+    // A new store's first generation is built with the configured index shard count; any other
+    // keeps its own until a replay builds the next one.
+    const pointer = await generations.establish();
+    const notice = generations.shardCountNotice(pointer);
+    if (notice !== undefined) this.deps.logger.warn(notice);
+    await this.#follow(pointer);
     // Polled only once the first consumer has joined: joining can take seconds while the group
     // rebalances, and a poll in that time saw no consumer yet and started a second one, a group
     // member of its own that held partitions and was never stopped.

@@ -13,7 +13,8 @@ const USAGE = `Usage: rapport replay [--keep-old]
 
 Rebuilds the whole read model from the start of the interaction log into a fresh generation,
 beside the live one, while the live one keeps serving. Once it has caught up with the live
-projectors it switches readers and projectors over, then deletes the old generation.
+projectors it switches readers and projectors over, then deletes the old generation. The new
+generation's indexes have RAPPORT_REDIS_INDEX_SHARDS shards: how a new count takes effect.
 
   --keep-old   keep the replaced generation's keys (delete them later by hand)`;
 
@@ -40,7 +41,8 @@ export const replayCommand = defineCommand({
         `into generation ${result.to.generation}; readers moved from generation ${result.from.generation}` +
         (result.droppedKeys > 0
           ? `, ${result.droppedKeys.toLocaleString('en-US')} old keys deleted`
-          : ''),
+          : '') +
+        `; its indexes have ${result.to.shards} shard(s) (RAPPORT_REDIS_INDEX_SHARDS)`,
     );
     return 0;
   },

@@ -8,6 +8,7 @@ import {
 } from '@rapport/kafka';
 import type { Model } from '@rapport/model';
 import { StampedInteractionSchema, type StampedInteraction } from '@rapport/schema';
+import { pingEveryNode } from '../cluster.js';
 import { GenerationMovedError } from '../errors.js';
 import type { Pointer } from '../generations.js';
 import type { ReadModel } from '../read-model.js';
@@ -90,9 +91,11 @@ export async function projectFromLog(
     ...(options.logger && { logger: options.logger }),
     fromBeginning: true,
     partitionsConsumedConcurrently: PARTITIONS_CONCURRENTLY,
-    // What a projection needs: Redis, and (following) readers still on this generation, so
-    // that a switch is waited out by the follower, never taken for records to dead-letter.
+    // What a projection needs: every Redis master (a Cluster's failover is waited out, never
+    // taken for records to dead-letter), and (following) readers still on this generation, so
+    // that a switch is waited out by the follower too.
     probe: async () => {
+      await pingEveryNode(readModel.redis);
       const pointer = await readModel.generations.pointer();
       if (follow && pointer.generation !== into.generation) {
         throw new GenerationMovedError(into.generation, pointer);

@@ -151,6 +151,7 @@ export class Projection {
       customers += layer.size;
     }
     if (!carried) await this.writer.index(this.options.generation, [], now, progress);
+    await this.writer.replicated();
     return {
       events: batches.reduce((sum, batch) => sum + batch.events.length, 0),
       duplicates,

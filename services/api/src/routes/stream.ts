@@ -3,7 +3,7 @@ import type { FastifyPluginCallback } from 'fastify';
 import { ApiError } from '@rapport/lifecycle';
 import type { ChangeEntry } from '@rapport/read-model';
 import type { ApiContext } from '../app.js';
-import { isPossibleStreamId } from '../feed.js';
+import { isPossiblePosition } from '../stream-position.js';
 import { parseOrThrow } from '../validate.js';
 import { StreamQuerySchema } from '../queries.js';
 import { StreamSlots } from '../stream-slots.js';
@@ -15,12 +15,15 @@ const RETRY_MS = 2_000;
 
 const invalidLastEventId = () =>
   new ApiError(400, 'VALIDATION_FAILED', 'Last-Event-ID is not an id this stream sent', [
-    { path: 'Last-Event-ID', message: 'expected <ms>-<seq> as this stream sends them' },
+    {
+      path: 'Last-Event-ID',
+      message: "expected <ms>-<seq>, one per index shard joined by '.', as this stream sends them",
+    },
   ]);
 
 /**
- * `GET /v1/stream`: Server-Sent Events of state changes, each with its stream id as the event
- * id, so a client that reconnects with `Last-Event-ID` gets everything it missed (an `event: gap`
+ * `GET /v1/stream`: Server-Sent Events of state changes, each with its position in the change
+ * streams as the event id (feed.ts), so a client that reconnects with `Last-Event-ID` gets everything it missed (an `event: gap`
  * first if the capped stream no longer holds it all). Comment lines keep idle connections open.
  * Everything that can refuse the request (its input, the connection caps, reaching Redis) is
  * decided before the 200, so a refusal is an answer in the error shape, never a dropped stream.
@@ -43,7 +46,7 @@ export const streamRoutes =
       const header = request.headers['last-event-id'];
       const lastEventId = typeof header === 'string' && header !== '' ? header : query.lastEventId;
       // Stream ids are wall-clock instants, whatever instant the API reads customers at.
-      if (lastEventId !== undefined && !isPossibleStreamId(lastEventId, Date.now())) {
+      if (lastEventId !== undefined && !isPossiblePosition(lastEventId, Date.now())) {
         throw invalidLastEventId();
       }
       const wanted = (entry: ChangeEntry) =>
@@ -73,10 +76,10 @@ export const streamRoutes =
       try {
         unsubscribe = await context.feed.subscribe(
           {
-            deliver(entry) {
+            deliver(entry, eventId) {
               if (!wanted(entry)) return;
               context.metrics.streamed.inc();
-              write(`id: ${entry.id}\nevent: change\ndata: ${JSON.stringify(entry.change)}\n\n`);
+              write(`id: ${eventId}\nevent: change\ndata: ${JSON.stringify(entry.change)}\n\n`);
             },
             gap(oldestId) {
               write(`event: gap\ndata: ${JSON.stringify({ oldestId })}\n\n`);

@@ -1,0 +1,147 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '@rapport/config';
+import { startRedisCluster, type RedisClusterRun } from '@rapport/infra';
+import { createKafka } from '@rapport/kafka';
+import { connectReadModel } from '@rapport/read-model';
+import { Cluster } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  freePorts,
+  ingestRetrying,
+  killHard,
+  sleep,
+  spawnService,
+  testEnvironment,
+  uniqueNames,
+  untilReady,
+} from '../harness/index.js';
+import { readEvents, uniqueById } from '../kafka/helpers.js';
+import { expectProjectedOnce, model, PROJECTOR_ENTRY } from './helpers.js';
+
+/**
+ * Issue 25: the gateway and the projector, each its own process, on a Redis Cluster of three
+ * masters with two replicas each; the master holding the indexes' slot (and a third of the
+ * customers') is SIGKILLed in the middle of an ingest. A replica takes over, and the projector
+ * waits for each batch's writes to reach a replica before it commits the batch
+ * (RAPPORT_REDIS_WAIT_REPLICAS=1), so the failover loses no write the log would not bring again.
+ * Two replicas, as Kafka's three copies with two in sync: the promoted master still has one.
+ */
+const CUSTOMERS = 30;
+const EVENTS_PER_CUSTOMER = 12;
+const BATCH = 6;
+const SENDERS = 3;
+/** How long a master goes unanswered before its replica is promoted: short, for the test. */
+const NODE_TIMEOUT_MS = 1_000;
+
+describe('a Redis Cluster master SIGKILLed mid-ingest', () => {
+  const names = uniqueNames('redis-failover');
+  const children: ChildProcess[] = [];
+  let runDir: string;
+  let redis: RedisClusterRun;
+  let env: Record<string, string>;
+  let ports: { gateway: number; projector: number };
+
+  beforeAll(async () => {
+    runDir = await mkdtemp(join(tmpdir(), 'rapport-redis-failover-'));
+    redis = await startRedisCluster(join(runDir, 'redis'), await freePorts(9), {
+      replicas: 2,
+      nodeTimeoutMs: NODE_TIMEOUT_MS,
+    });
+    const [gateway = 0, projector = 0] = await freePorts(2);
+    ports = { gateway, projector };
+    env = testEnvironment(names, {
+      RAPPORT_REDIS_URL: redis.url,
+      RAPPORT_REDIS_CLUSTER: 'true',
+      // The node the URL names may be the one killed: a client started later finds the others.
+      RAPPORT_REDIS_CLUSTER_NODES: redis.ports.map((port) => `127.0.0.1:${port}`).join(','),
+      RAPPORT_REDIS_WAIT_REPLICAS: '1',
+      RAPPORT_GATEWAY_PORT: String(gateway),
+      RAPPORT_GATEWAY_PROCESSES: '1',
+      RAPPORT_PROJECTOR_PORT: String(projector),
+      RAPPORT_PROJECTOR_PROCESSES: '1',
+      RAPPORT_PROJECTOR_GROUP_ID: names.groupId('projector'),
+      RAPPORT_LOG_LEVEL: 'warn',
+    });
+    children.push(spawnService('services/gateway/src/main.ts', env));
+    children.push(spawnService(PROJECTOR_ENTRY, env));
+    await Promise.all(Object.values(ports).map((port) => untilReady(port, 90_000)));
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(children.map(killHard));
+    await redis?.stop();
+    await rm(runDir, { recursive: true, force: true });
+  });
+
+  it('loses no acknowledged event and projects each once while a replica takes over', async () => {
+    const config = loadConfig(env);
+    const events = Array.from({ length: CUSTOMERS * EVENTS_PER_CUSTOMER }, (_, index) => ({
+      eventId: `${names.id}-e${index}`,
+      customerId: `${names.id}-c${index % CUSTOMERS}`,
+      channel: 'web',
+      type: 'page.viewed',
+      direction: 'inbound',
+      occurredAt: new Date(Date.now() - 60_000 + index).toISOString(),
+    }));
+    const batches = Array.from({ length: events.length / BATCH }, (_, index) =>
+      events.slice(index * BATCH, (index + 1) * BATCH),
+    );
+    // 503 while the Cluster fails over, 409 while an earlier attempt's claims are pending.
+    const { answers, done } = ingestRetrying(ports.gateway, batches, {
+      senders: SENDERS,
+      retriable: ['REDIS_UNAVAILABLE', 'IN_FLIGHT'],
+    });
+
+    while (answers.filter((answer) => answer.status === 202).length < batches.length / 3) {
+      await sleep(20);
+    }
+    const victim = await masterOfIndexSlot(redis.url);
+    await redis.kill(victim);
+    const killedAt = Date.now();
+    await done;
+
+    const after = answers.filter((answer) => answer.at > killedAt);
+    const refused = after.filter((answer) => answer.status !== 202);
+    const lastRefusal = Math.max(killedAt, ...refused.map((answer) => answer.at));
+    console.log(
+      `[redis-failover] killed master ${victim}; ${after.length} answers after it, ` +
+        `${refused.length} of them refusals (${[...new Set(refused.map((a) => a.code))].join(', ')}), ` +
+        `the last ${((lastRefusal - killedAt) / 1000).toFixed(1)} s after it`,
+    );
+    // Each event acknowledged once: a retry of an accepted event is a duplicate.
+    expect(answers.reduce((sum, answer) => sum + answer.accepted, 0)).toBe(events.length);
+
+    // The log holds every acknowledged event; the read model is each one's fold, once.
+    const log = await readEvents(createKafka(config.kafka), config.kafka.topics.interactions);
+    expect(
+      uniqueById(log)
+        .map((event) => event.eventId)
+        .toSorted(),
+    ).toEqual(events.map((event) => event.eventId).toSorted());
+    const store = connectReadModel(config, model);
+    try {
+      await expectProjectedOnce(store, ports.projector, log);
+    } finally {
+      await store.close();
+    }
+    for (const child of children) expect(child.exitCode, 'a service exited').toBeNull();
+  }, 180_000);
+});
+
+/** The port of the master serving the slot of `{index}`: the busiest of the read model's. */
+async function masterOfIndexSlot(url: string): Promise<number> {
+  const { hostname, port } = new URL(url);
+  const cluster = new Cluster([{ host: hostname, port: Number(port) }]);
+  try {
+    const slot = Number(await cluster.cluster('KEYSLOT', '{index}'));
+    const ranges = await cluster.cluster('SLOTS');
+    const master = ranges.find(([first, last]) => first <= slot && slot <= last)?.[2];
+    if (master === undefined) throw new Error(`no master serves slot ${slot}`);
+    return master[1];
+  } finally {
+    cluster.disconnect();
+  }
+}
