@@ -22,16 +22,14 @@ import { loadConfig, type Config } from '@rapport/config';
 import { createInteractionProducer, createKafka, provisionTopics } from '@rapport/kafka';
 import type { StampedInteraction } from '@rapport/schema';
 import { createLogger } from '@rapport/lifecycle';
-import {
-  customerWorkflowId,
-  describeCustomer,
-  signalCustomer,
-  type EngagementSettingsInput,
-} from '@rapport/workflows';
+import { signalCustomer, type EngagementSettingsInput } from '@rapport/workflows';
 import { startWorker } from '@rapport/worker';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { benchInfrastructure, percentile, printTable, rate } from './infra.js';
+import { zipf } from './population.js';
+import { bridgeCounters } from './bridge-counters.js';
+import { followUpStart } from './follow-up-delay.js';
 import { startService, type ServiceProcess } from './service.js';
 
 const CUSTOMERS = 10_000;
@@ -46,23 +44,6 @@ const BRIDGE_PORT = 18_083;
 const runId = randomUUID().slice(0, 8);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Zipf(s) over 1..n by inverse CDF: customer 1 is the busiest. */
-function zipf(n: number, s: number): () => number {
-  const cdf = new Float64Array(n);
-  let sum = 0;
-  for (let rank = 1; rank <= n; rank += 1) cdf[rank - 1] = sum += rank ** -s;
-  return () => {
-    const target = Math.random() * sum;
-    let low = 0;
-    let high = n - 1;
-    while (low < high) {
-      const middle = (low + high) >> 1;
-      if ((cdf[middle] ?? 0) < target) low = middle + 1;
-      else high = middle;
-    }
-    return low + 1;
-  };
-}
 const drawCustomer = zipf(CUSTOMERS, ZIPF_EXPONENT);
 
 let sequence = 0;
@@ -94,26 +75,6 @@ function serviceEnv(config: Config, port: number): NodeJS.ProcessEnv {
     RAPPORT_BRIDGE_GROUP_ID: config.bridge.groupId,
     RAPPORT_BRIDGE_PORT: String(port),
     RAPPORT_LOG_LEVEL: 'warn',
-  };
-}
-
-/**
- * The bridge's counters and per-partition lag from one read of its /metrics: all the figures of a
- * poll from the same instant (`ServiceProcess.metric` reads /metrics once per series), and the
- * lag is the largest of the labelled series, where `metric` gives the first.
- */
-async function bridgeCounters(bridge: ServiceProcess) {
-  const text = await (await fetch(`${bridge.url}/metrics`)).text();
-  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
-  const lags = [...text.matchAll(/^rapport_bridge_lag_seconds\{[^}]*\} (\S+)$/gm)].map((match) =>
-    Number(match[1]),
-  );
-  return {
-    events: value('rapport_bridge_events_total'),
-    signals: value('rapport_bridge_signals_total'),
-    retries: value('rapport_bridge_signal_retries_total'),
-    signalSeconds: value('rapport_bridge_signal_seconds_sum'),
-    lag: Math.max(0, ...lags),
   };
 }
 
@@ -182,9 +143,6 @@ const fastSettings = {
   ],
 } satisfies EngagementSettingsInput;
 
-const eventMs = (time: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
-  Number(time?.seconds ?? 0) * 1000 + Math.floor((time?.nanos ?? 0) / 1e6);
-
 /**
  * From each predicted crossing to the follow-up's start: when the durable timer fired (the
  * customer workflow's TimerFired event) and when the follow-up workflow started (its
@@ -237,28 +195,10 @@ async function followUpDelays(config: Config, client: Client) {
     const fired: number[] = [];
     const started: number[] = [];
     for (const customerId of customers) {
-      const deadline = Date.now() + 120_000;
-      for (;;) {
-        const followUp = (await describeCustomer(client, customerId))?.followUps[0];
-        if (followUp !== undefined) {
-          const parent = await client.workflow
-            .getHandle(customerWorkflowId(customerId))
-            .fetchHistory();
-          const events = parent.events ?? [];
-          const initiated = events.findIndex(
-            (item) => item.startChildWorkflowExecutionInitiatedEventAttributes,
-          );
-          const timer = events
-            .slice(0, initiated)
-            .findLast((item) => item.timerFiredEventAttributes);
-          const child = await client.workflow.getHandle(followUp.id).fetchHistory();
-          fired.push(eventMs(timer?.eventTime) - followUp.dropAt);
-          started.push(eventMs(child.events?.[0]?.eventTime) - followUp.dropAt);
-          break;
-        }
-        if (Date.now() > deadline) throw new Error(`no follow-up for ${customerId}`);
-        await sleep(250);
-      }
+      const followUp = await followUpStart(client, customerId, Date.now() + 120_000);
+      if (followUp === undefined) throw new Error(`no follow-up for ${customerId}`);
+      fired.push(followUp.firedAfter);
+      started.push(followUp.startedAfter);
     }
     return { fired: fired.sort((a, b) => a - b), started: started.sort((a, b) => a - b) };
   } finally {

@@ -15,7 +15,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '@rapport/config';
 import { benchInfrastructure, printTable, rate, rawProducer } from './infra.js';
-import { expectStatus, httpClient, latencyRow, openLoop } from './load.js';
+import { expectStatus, httpClient, latencyRow, openLoop, timedInFlight } from './load.js';
+import { rawProducerRate } from './raw-rate.js';
 import { startService } from './service.js';
 
 const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 200_000);
@@ -53,22 +54,6 @@ const batches = <T>(offset: number, make: (index: number) => T): T[][] =>
       make(offset + b * BATCH + i),
     ),
   );
-
-/** Runs `work` over the items with at most `limit` in flight; returns the elapsed milliseconds. */
-async function timed<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<unknown>,
-): Promise<number> {
-  const started = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) await work(items[next++] as T);
-    }),
-  );
-  return performance.now() - started;
-}
 
 const gatewayEnv = (config: Config, topic: string): NodeJS.ProcessEnv => ({
   ...process.env,
@@ -118,13 +103,18 @@ try {
   const viaRaw = await openLoop(LATENCY_RATE, LATENCY_SECONDS, raw);
 
   const gatewayBatches = batches(0, event);
-  await timed(batches(EVENTS, event), CONCURRENCY, (batch) => post({ batch })); // Warm-up.
+  await timedInFlight(batches(EVENTS, event), CONCURRENCY, (batch) => post({ batch })); // Warm-up.
   const cpuBefore = await gateway.metric(GATEWAY_CPU);
-  const gatewayMs = await timed(gatewayBatches, CONCURRENCY, (batch) => post({ batch }));
+  const gatewayMs = await timedInFlight(gatewayBatches, CONCURRENCY, (batch) => post({ batch }));
   const cpuPerEvent = ((await gateway.metric(GATEWAY_CPU)) - cpuBefore) / EVENTS;
-  const rawMs = await timed(batches(0, stampedRecord), CONCURRENCY, sendRaw);
   const gatewayRate = rate(EVENTS, gatewayMs);
-  const rawRate = rate(EVENTS, rawMs);
+  const rawRate = await rawProducerRate(
+    producer,
+    rawTopic,
+    batches(0, stampedRecord).flat(),
+    BATCH,
+    CONCURRENCY,
+  );
   printTable(`single events at ${LATENCY_RATE}/s for ${LATENCY_SECONDS} s, open loop (ms)`, [
     ['path', 'events', 'p50', 'p99', 'max'],
     latencyRow('gateway POST /v1/interactions', viaGateway),

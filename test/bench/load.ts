@@ -77,3 +77,19 @@ export function expectStatus(expected: number) {
     if (status !== expected) throw new Error(`answered ${status}, expected ${expected}`);
   };
 }
+
+/** Runs `work` over the items with at most `limit` in flight; returns the elapsed milliseconds. */
+export async function timedInFlight<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<unknown>,
+): Promise<number> {
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) await work(items[next++] as T);
+    }),
+  );
+  return performance.now() - started;
+}

@@ -52,3 +52,24 @@ export async function populate(store: ReadModel, customers: number, runId: strin
     await projection.project(0, batch, now);
   }
 }
+
+/**
+ * Zipf(s) over 1..n by inverse CDF: customer 1 is the busiest. How a real population's traffic
+ * falls (a few customers most of it, a long tail rarely), for the benchmarks that drive one.
+ */
+export function zipf(n: number, s: number): () => number {
+  const cdf = new Float64Array(n);
+  let sum = 0;
+  for (let rank = 1; rank <= n; rank += 1) cdf[rank - 1] = sum += rank ** -s;
+  return () => {
+    const target = Math.random() * sum;
+    let low = 0;
+    let high = n - 1;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if ((cdf[middle] ?? 0) < target) low = middle + 1;
+      else high = middle;
+    }
+    return low + 1;
+  };
+}

@@ -20,6 +20,7 @@ import {
 import { loadConfig, type Config } from '@rapport/config';
 import { run } from '@rapport/infra';
 import { benchInfrastructure, deleteKeys, printTable, rate, rawProducer } from './infra.js';
+import { INTERACTION_MIX } from './interaction-mix.js';
 import { httpClient, latencyRow, openLoop } from './load.js';
 import { startService, type ServiceProcess } from './service.js';
 
@@ -57,28 +58,13 @@ const names = {
   group: `bench-${runId}-projector`,
 };
 
-const TYPES = [
-  ['email.sent', 'email', 'outbound'],
-  ['email.opened', 'email', 'inbound'],
-  ['email.replied', 'email', 'inbound'],
-  ['email.replied', 'email', 'outbound'],
-  ['support.ticket_opened', 'support', 'inbound'],
-  ['support.ticket_replied', 'support', 'outbound'],
-  ['support.ticket_resolved', 'support', 'outbound'],
-  ['chat.message', 'chat', 'inbound'],
-  ['chat.message', 'chat', 'outbound'],
-  ['page.viewed', 'web', 'inbound'],
-  ['app.opened', 'app', 'inbound'],
-  ['purchase.completed', 'store', 'inbound'],
-  ['sla.met', 'support', 'outbound'],
-] as const;
-
 /** A realistic mix over the last 60 days, the customer drawn at random (seeded). */
 function* events(count: number, customers: number, seed: number, now: number) {
   const next = seededRandom(seed);
   const receivedAt = new Date(now).toISOString();
   for (let index = 0; index < count; index += 1) {
-    const [type, channel, direction] = TYPES[Math.floor(next() * TYPES.length)] ?? TYPES[0];
+    const [type, channel, direction] =
+      INTERACTION_MIX[Math.floor(next() * INTERACTION_MIX.length)] ?? INTERACTION_MIX[0];
     yield {
       eventId: `bench-${runId}-${seed}-${index}`,
       customerId: `customer-${Math.floor(next() * customers)}`,

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { once } from 'node:events';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +11,7 @@ const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const READY_WITHIN_MS = 90_000;
 
 /** Every benchmarked service gets it: the gateway's and the API's /metrics need an admin key. */
-const ADMIN_KEY = 'bench-admin-key';
+export const ADMIN_KEY = 'bench-admin-key';
 const admin = { headers: { authorization: `Bearer ${ADMIN_KEY}` } };
 
 /** A Rapport service in its own process, as in production, answering on 127.0.0.1:`port`. */
@@ -27,6 +28,8 @@ export interface ServiceProcess {
  * Starts `entry` (a path from the repository root) with `env` and waits for its /readyz.
  * BENCH_PROFILE_DIR=<dir> writes a V8 CPU profile of every service started to that folder;
  * BENCH_NODE_FLAGS="<flags>" starts them with those Node/V8 flags (garbage-collector trials).
+ * Its output goes to this process's, or appended to `logFile` (a service that logs under load
+ * would bury the benchmark's tables).
  */
 export async function startService(
   entry: string,
@@ -34,19 +37,23 @@ export async function startService(
   port: number,
   /** The service's own Node flags, as `rapport up` starts it (e.g. API_NODE_FLAGS). */
   nodeFlags: readonly string[] = [],
+  logFile?: string,
 ): Promise<ServiceProcess> {
   const profileDir = process.env['BENCH_PROFILE_DIR'];
   const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const flags = process.env['BENCH_NODE_FLAGS']?.split(' ').filter(Boolean) ?? [];
+  const output = logFile === undefined ? 'inherit' : openSync(logFile, 'a');
   const child = spawn(
     process.execPath,
     [...profile, ...nodeFlags, ...flags, ...FROM_SOURCE, join(repoRoot, entry)],
     {
       cwd: repoRoot,
       env: { RAPPORT_ADMIN_KEYS: ADMIN_KEY, ...env },
-      stdio: ['ignore', 'inherit', 'inherit'],
+      stdio: ['ignore', output, output],
     },
   );
+  // The child holds its own copy of the log's descriptor.
+  if (typeof output === 'number') closeSync(output);
   const url = `http://127.0.0.1:${port}`;
   const service: ServiceProcess = {
     child,

@@ -1,3 +1,5 @@
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +9,8 @@ import { run } from '@rapport/infra';
 /** The part of `vegeta report -type=json` a benchmark prints; durations in nanoseconds. */
 const VegetaReport = z.object({
   requests: z.number(),
+  /** Requests sent per second: below the rate asked for when vegeta itself could not keep up. */
+  rate: z.number(),
   throughput: z.number(),
   latencies: z.object({
     '50th': z.number(),
@@ -45,40 +49,118 @@ export async function httpLoad(options: {
   readonly rate: number | { readonly connections: number };
   readonly seconds: number;
 }): Promise<HttpLoad> {
-  const { vegeta } = options;
+  const headers = Object.entries(options.headers).map(([name, value]) => `${name}: ${value}`);
+  const targets = options.paths.map((path) =>
+    [`GET ${options.baseUrl}${path}`, ...headers, ''].join('\n'),
+  );
+  const report = await attack(
+    options.vegeta,
+    options.rate,
+    options.seconds,
+    [],
+    undefined,
+    (file) => writeFile(file, targets.join('\n')),
+  );
+  if (Object.keys(report.statuses).some((status) => status !== '200') || report.errors.length > 0) {
+    throw new Error(
+      `answers other than 200: ${JSON.stringify(report.statuses)} ${report.errors.slice(0, 3).join('; ')}`,
+    );
+  }
+  return report;
+}
+
+/** An open-loop pass's figures, and every answer's status: a pipeline past its limit refuses some. */
+export interface PostLoad extends HttpLoad {
+  /** Requests sent per second (vegeta's own rate: below the one asked for if it fell behind). */
+  readonly sentPerSecond: number;
+  /** Answers by status code (`0`: no answer, a timeout or a refused connection). */
+  readonly statuses: Readonly<Record<string, number>>;
+  readonly errors: readonly string[];
+}
+
+/**
+ * POSTs of JSON bodies from vegeta at `rate` per second for `seconds`, open loop, one body per
+ * request in the order given (each used once: events carry ids the gateway de-duplicates by).
+ * The targets are written to a file before the attack and read lazily by vegeta as it sends, so a
+ * pass of a million bodies does not sit in its memory. Answers other than 2xx are counted, not
+ * thrown: past its limit a service refusing some requests is what a benchmark measures.
+ */
+export async function postLoad(options: {
+  readonly vegeta: string;
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly bodies: Iterable<string>;
+  readonly rate: number;
+  readonly seconds: number;
+  /** Called once the targets are written, as vegeta starts sending. */
+  readonly sending?: () => Promise<void>;
+}): Promise<PostLoad> {
+  const header = Object.fromEntries(
+    Object.entries({ 'content-type': 'application/json', ...options.headers }).map(
+      ([name, value]) => [name, [value]],
+    ),
+  );
+  const flags = ['-format=json', '-lazy'];
+  return attack(
+    options.vegeta,
+    options.rate,
+    options.seconds,
+    flags,
+    options.sending,
+    async (file) => {
+      const out = createWriteStream(file);
+      for (const body of options.bodies) {
+        const target = {
+          method: 'POST',
+          url: options.url,
+          header,
+          body: Buffer.from(body).toString('base64'),
+        };
+        if (!out.write(`${JSON.stringify(target)}\n`)) await once(out, 'drain');
+      }
+      out.end();
+      await once(out, 'finish');
+    },
+  );
+}
+
+/** `vegeta attack` on the targets `writeTargets` puts in a file, then its JSON report. */
+async function attack(
+  vegeta: string,
+  rate: number | { readonly connections: number },
+  seconds: number,
+  targetFlags: readonly string[],
+  sending: (() => Promise<void>) | undefined,
+  writeTargets: (file: string) => Promise<unknown>,
+): Promise<PostLoad> {
   const dir = await mkdtemp(join(tmpdir(), 'rapport-vegeta-'));
   try {
-    const headers = Object.entries(options.headers).map(([name, value]) => `${name}: ${value}`);
-    const targets = options.paths.map((path) =>
-      [`GET ${options.baseUrl}${path}`, ...headers, ''].join('\n'),
-    );
-    await writeFile(join(dir, 'targets'), targets.join('\n'));
-    const rate =
-      typeof options.rate === 'number'
-        ? [`-rate=${options.rate}/1s`]
-        : ['-rate=0', `-max-workers=${options.rate.connections}`];
+    await writeTargets(join(dir, 'targets'));
+    await sending?.();
+    const pace =
+      typeof rate === 'number'
+        ? [`-rate=${rate}/1s`]
+        : ['-rate=0', `-max-workers=${rate.connections}`];
     await run(vegeta, [
       'attack',
       `-targets=${join(dir, 'targets')}`,
-      `-duration=${options.seconds}s`,
-      ...rate,
+      ...targetFlags,
+      `-duration=${seconds}s`,
+      ...pace,
       `-output=${join(dir, 'results')}`,
     ]);
     const { stdout } = await run(vegeta, ['report', '-type=json', join(dir, 'results')]);
     const report = VegetaReport.parse(JSON.parse(stdout));
-    const statuses = Object.keys(report.status_codes);
-    if (statuses.some((status) => status !== '200') || (report.errors ?? []).length > 0) {
-      throw new Error(
-        `answers other than 200: ${JSON.stringify(report.status_codes)} ${report.errors?.slice(0, 3).join('; ') ?? ''}`,
-      );
-    }
     const ms = (ns: number) => ns / 1e6;
     return {
       requests: report.requests,
       perSecond: Math.round(report.throughput),
+      sentPerSecond: Math.round(report.rate),
       p50: ms(report.latencies['50th']),
       p99: ms(report.latencies['99th']),
       max: ms(report.latencies.max),
+      statuses: report.status_codes,
+      errors: report.errors ?? [],
     };
   } finally {
     await rm(dir, { recursive: true, force: true });

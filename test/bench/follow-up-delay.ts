@@ -1,0 +1,50 @@
+import type { Client } from '@temporalio/client';
+import { customerWorkflowId, describeCustomer } from '@rapport/workflows';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const eventMs = (time: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
+  Number(time?.seconds ?? 0) * 1000 + Math.floor((time?.nanos ?? 0) / 1e6);
+
+/** A customer's first follow-up, timed against the instant its workflow predicted for the drop. */
+export interface FollowUpStart {
+  /** The predicted instant the follow-up answers (epoch ms). */
+  readonly dropAt: number;
+  /** From the predicted instant to the customer workflow's durable timer firing (ms). */
+  readonly firedAfter: number;
+  /** From the predicted instant to the follow-up workflow's start (ms). */
+  readonly startedAfter: number;
+}
+
+/**
+ * Waits (polling the customer's workflow) until its first follow-up exists, then reads both
+ * histories: when the durable timer fired (the customer workflow's TimerFired event before the
+ * child's start) and when the follow-up workflow started (its WorkflowExecutionStarted event),
+ * each against the predicted instant. Undefined if none exists by `deadline` (epoch ms).
+ */
+export async function followUpStart(
+  client: Client,
+  customerId: string,
+  deadline: number,
+): Promise<FollowUpStart | undefined> {
+  for (;;) {
+    const followUp = (await describeCustomer(client, customerId).catch(() => undefined))
+      ?.followUps[0];
+    if (followUp !== undefined) {
+      const parent = await client.workflow.getHandle(customerWorkflowId(customerId)).fetchHistory();
+      const events = parent.events ?? [];
+      const initiated = events.findIndex(
+        (item) => item.startChildWorkflowExecutionInitiatedEventAttributes,
+      );
+      const timer = events.slice(0, initiated).findLast((item) => item.timerFiredEventAttributes);
+      const child = await client.workflow.getHandle(followUp.id).fetchHistory();
+      return {
+        dropAt: followUp.dropAt,
+        firedAfter: eventMs(timer?.eventTime) - followUp.dropAt,
+        startedAfter: eventMs(child.events?.[0]?.eventTime) - followUp.dropAt,
+      };
+    }
+    if (Date.now() > deadline) return undefined;
+    await sleep(250);
+  }
+}
