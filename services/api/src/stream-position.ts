@@ -7,14 +7,16 @@ export function compareIds(a: string, b: string): number {
   return aMs - bMs || aSeq - bSeq;
 }
 
-export const STREAM_ID = /^\d+-\d+$/;
+/** A number as Redis writes one in a stream id: no leading zero, so at most 20 digits long. */
+const PART = '(?:0|[1-9]\\d{0,19})';
 
 /**
  * A place in the change streams, as an event's `id:` and `Last-Event-ID` carry it: the last id
  * sent of each index shard's stream, in shard order, joined by `.`. With one shard it is that
- * stream's id, as before shards.
+ * stream's id, as before shards. Ids are as Redis writes them: Redis refuses some others (a part
+ * of many leading zeros), which would fail the request instead of answering 400.
  */
-export const POSITION = /^\d+-\d+(?:\.\d+-\d+)*$/;
+export const POSITION = new RegExp(`^${PART}-${PART}(?:\\.${PART}-${PART})*$`);
 
 /** The longest position: a safe integer and a sequence per shard, and the dots between. */
 export const MAX_POSITION_LENGTH = MAX_INDEX_SHARDS * 34;
