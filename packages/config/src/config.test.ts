@@ -218,6 +218,7 @@ describe('loadConfig', () => {
       port: 8084,
       playbooksFile: undefined,
       workflowBundle: undefined,
+      maxCachedWorkflows: 500,
       webhook: { url: undefined, secret: undefined },
       destinations: { slack: new Map(), email: undefined, dashboardUrl: 'http://127.0.0.1:8081' },
     });
@@ -276,6 +277,15 @@ describe('loadConfig', () => {
     );
     expect(refusal({ RAPPORT_REDIS_INDEX_SHARDS: '65' })).toMatch(/at most 64; got "65"/);
     expect(refusal({ RAPPORT_REDIS_INDEX_SHARDS: '2.5' })).toMatch(/expected a whole number/);
+  });
+
+  it("bounds the worker's workflow cache, 0 turning it off", () => {
+    expect(loadConfig({ RAPPORT_WORKER_MAX_CACHED_WORKFLOWS: '0' }).worker.maxCachedWorkflows).toBe(
+      0,
+    );
+    expect(refusal({ RAPPORT_WORKER_MAX_CACHED_WORKFLOWS: '1' })).toMatch(
+      /RAPPORT_WORKER_MAX_CACHED_WORKFLOWS: expected 0 \(no cache\) or at least 2/,
+    );
   });
 
   it("reads a Redis Cluster's other seed nodes and the replicas a projection waits for", () => {

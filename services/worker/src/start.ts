@@ -117,6 +117,7 @@ export async function startWorker(
         metrics,
       }),
       shutdownGraceTime: SHUTDOWN_GRACE,
+      maxCachedWorkflows: config.worker.maxCachedWorkflows,
     });
     worker = created;
     const running = created.run();
