@@ -4,12 +4,14 @@ import { startGateway, type StartedGateway } from '@rapport/gateway';
 import { createLogger } from '@rapport/lifecycle';
 import { startProjector, type StartedProjector } from '@rapport/projector';
 import {
+  ChangeSchema,
   CustomerViewSchema,
   Projection,
   type CustomerView,
   type PositionedEvent,
 } from '@rapport/read-model';
 import type { StampedInteraction } from '@rapport/schema';
+import { expect } from 'vitest';
 import { z } from 'zod';
 import { startStack, type Stack } from '../bridge/helpers.js';
 import { sleep, TEST_READ_KEY, TEST_WRITE_KEY } from '../harness/index.js';
@@ -18,7 +20,7 @@ import {
   workflowBundle,
   type WebhookReceiver,
 } from '../workflows/helpers.js';
-import { model, setup, silent, type Setup } from '../projector/helpers.js';
+import { model, randomEvents, setup, silent, type Setup } from '../projector/helpers.js';
 
 export interface TestApi extends Setup {
   readonly api: StartedApi;
@@ -187,6 +189,60 @@ export async function openStream(url: string, headers: Record<string, string>) {
       await pump;
     },
   };
+}
+
+export type OpenStream = Awaited<ReturnType<typeof openStream>>;
+
+/**
+ * A client of `t`'s stream takes the changes of a batch of `customers` customers, drops the
+ * connection, and resumes from the last event's id; one batch is projected while it is away and
+ * one once it is back. It must get exactly those two batches' changes, in order, each once.
+ * `onFirst` looks at the first connection (its headers, heartbeats, ids) before it drops.
+ */
+export async function expectStreamResumes(
+  t: TestApi,
+  {
+    customers,
+    seed,
+    now,
+    onFirst,
+  }: {
+    readonly customers: number;
+    readonly seed: number;
+    readonly now: number;
+    readonly onFirst?: (first: OpenStream) => Promise<void> | void;
+  },
+): Promise<void> {
+  const url = `${t.api.url}/v1/stream`;
+  const auth = { authorization: `Bearer ${t.config.auth.read[0]}` };
+  const batch = (label: string) =>
+    randomEvents(40, customers, label.length * seed, now).map((event) => ({
+      ...event,
+      eventId: `${label}-${event.eventId}`,
+      customerId: `${label}-${event.customerId}`,
+    }));
+  const first = await openStream(url, auth);
+  await t.project(batch('a'), now);
+  await until(() => first.events.length >= customers);
+  await onFirst?.(first);
+  const lastSeen = first.events.at(-1)?.id ?? '';
+  await first.close();
+
+  await t.project(batch('bb'), now); // while disconnected
+  const again = await openStream(url, { ...auth, 'last-event-id': lastSeen });
+  expect(again.response.status).toBe(200);
+  await t.project(batch('ccc'), now); // while catching up, or live
+  await until(() => again.events.length >= 2 * customers);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  await again.close();
+
+  const changes = again.events.map((event) => ChangeSchema.parse(JSON.parse(event.data ?? '')));
+  expect(changes.map((change) => change.customerId.split('-')[0])).toEqual([
+    ...Array.from({ length: customers }, () => 'bb'),
+    ...Array.from({ length: customers }, () => 'ccc'),
+  ]);
+  const ids = again.events.map((event) => event.id ?? '');
+  expect(new Set(ids).size).toBe(ids.length);
 }
 
 export async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {

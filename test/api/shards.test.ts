@@ -1,6 +1,5 @@
 import { createKafka } from '@rapport/kafka';
 import {
-  ChangeSchema,
   CustomerListSchema,
   eraseFromReadModel,
   indexShards,
@@ -14,7 +13,7 @@ import type { StampedInteraction } from '@rapport/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDIS_TOPOLOGIES } from '../harness/index.js';
 import { model, randomEvents } from '../projector/helpers.js';
-import { openStream, startTestApi, until, type TestApi } from './helpers.js';
+import { expectStreamResumes, startTestApi, type TestApi } from './helpers.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00.000Z');
 const DAY = 86_400_000;
@@ -101,36 +100,12 @@ describe.each(REDIS_TOPOLOGIES)('index shards on $topology', ({ redis }) => {
   });
 
   it("streams every shard's changes; a client resuming from an event's id misses and repeats nothing", async () => {
-    const url = `${four.api.url}/v1/stream`;
-    const auth = { authorization: `Bearer ${four.config.auth.read[0]}` };
-    const batch = (label: string) =>
-      randomEvents(40, 12, label.length * 31, NOW).map((event) => ({
-        ...event,
-        eventId: `${label}-${event.eventId}`,
-        customerId: `${label}-${event.customerId}`,
-      }));
-    const first = await openStream(url, auth);
-    await four.project(batch('a'), NOW);
-    await until(() => first.events.length >= 12);
-    const lastSeen = first.events.at(-1)?.id ?? '';
-    expect(lastSeen.split('.')).toHaveLength(SHARDS);
-    await first.close();
-
-    await four.project(batch('bb'), NOW); // while disconnected
-    const again = await openStream(url, { ...auth, 'last-event-id': lastSeen });
-    expect(again.response.status).toBe(200);
-    await four.project(batch('ccc'), NOW); // while caught up, live
-    await until(() => again.events.length >= 24);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    await again.close();
-
-    const changes = again.events.map((event) => ChangeSchema.parse(JSON.parse(event.data ?? '')));
-    expect(changes.map((change) => change.customerId.split('-')[0])).toEqual([
-      ...Array.from({ length: 12 }, () => 'bb'),
-      ...Array.from({ length: 12 }, () => 'ccc'),
-    ]);
-    const ids = again.events.map((event) => event.id ?? '');
-    expect(new Set(ids).size).toBe(ids.length);
+    await expectStreamResumes(four, {
+      customers: 12,
+      seed: 31,
+      now: NOW,
+      onFirst: (first) => expect(first.events.at(-1)?.id?.split('.')).toHaveLength(SHARDS),
+    });
   });
 
   it("erases a customer's entries from its shard's indexes and from every change stream", async () => {
