@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { run } from './exec.js';
 import { ensureRedisServer } from './fetch.js';
+import { listening } from './probes.js';
 
 /** A Redis Cluster started by `startRedisCluster`, and how to reach it. */
 export interface RedisClusterRun {
@@ -110,8 +111,9 @@ export async function startRedisCluster(
   return { url: `redis://${LOOPBACK}:${ports[0] ?? 0}`, ports, kill, stop };
 }
 
+/** A fresh, empty node answers as soon as it listens: no redis-cli process per poll. */
 async function untilAnswers(port: number): Promise<void> {
-  await until(port, async () => (await cli(port, 'PING')).trim() === 'PONG');
+  await until(port, () => listening(LOOPBACK, port, 1_000));
 }
 
 async function untilClusterOk(port: number): Promise<void> {
@@ -131,7 +133,8 @@ async function until(port: number, check: () => Promise<boolean>): Promise<void>
   for (;;) {
     if (await check().catch(() => false)) return;
     if (Date.now() > deadline) throw new Error(`Redis Cluster node ${port} is not ready`);
-    await sleep(50);
+    // Each check but the first starts a redis-cli process: not more often than this.
+    await sleep(100);
   }
 }
 

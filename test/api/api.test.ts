@@ -5,7 +5,6 @@ import {
   HistorySchema,
   TimelineSchema,
   customerView,
-  type CustomerSummary,
 } from '@rapport/read-model';
 import type { Stage, Status } from '@rapport/model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +14,7 @@ import {
   expectStreamResumes,
   openApiDocument,
   openStream,
+  pages,
   startTestApi,
   until,
   type TestApi,
@@ -60,21 +60,6 @@ describe.each(REDIS_TOPOLOGIES)('the query API on $topology', ({ redis }) => {
     await t.project(events, NOW);
   });
   afterAll(() => t.stop());
-
-  async function pages(query: string, limit: number): Promise<CustomerSummary[]> {
-    const items: CustomerSummary[] = [];
-    let cursor: string | null = null;
-    do {
-      const suffix: string = cursor === null ? '' : `&cursor=${cursor}`;
-      const response = await t.get(`/v1/customers?${query}&limit=${limit}${suffix}`);
-      expect(response.status).toBe(200);
-      const page = CustomerListSchema.parse(await response.json());
-      expect(page.items.length).toBeLessThanOrEqual(limit);
-      items.push(...page.items);
-      cursor = page.nextCursor;
-    } while (cursor !== null);
-    return items;
-  }
 
   it('answers 401, 403 and 404 in the shared error shape', async () => {
     const missing = await fetch(`${t.api.url}/v1/customers/loyal-1`);
@@ -126,7 +111,7 @@ describe.each(REDIS_TOPOLOGIES)('the query API on $topology', ({ redis }) => {
   });
 
   it('lists every at-risk customer, ordered by crossing time, across pages', async () => {
-    const items = await pages('status=at_risk', 7);
+    const items = await pages(t, 'status=at_risk', 7);
     expect(items.map((item) => item.customerId).sort()).toEqual(
       idsWhere((reading) => reading.status === 'at_risk').sort(),
     );
@@ -140,36 +125,36 @@ describe.each(REDIS_TOPOLOGIES)('the query API on $topology', ({ redis }) => {
 
   it('lists each status and stage at the request instant, and filters by channel', async () => {
     for (const status of ['engaged', 'cooling', 'dormant'] satisfies Status[]) {
-      const items = await pages(`status=${status}`, 25);
+      const items = await pages(t, `status=${status}`, 25);
       expect(items.map((item) => item.customerId).sort(), status).toEqual(
         idsWhere((reading) => reading.status === status).sort(),
       );
       expect(items.length, status).toBeGreaterThan(0);
     }
     for (const stage of ['prospect', 'churned', 'dormant', 'at_risk'] satisfies Stage[]) {
-      const items = await pages(`stage=${stage}`, 50);
+      const items = await pages(t, `stage=${stage}`, 50);
       expect(items.map((item) => item.customerId).sort(), stage).toEqual(
         idsWhere((reading) => reading.stage === stage).sort(),
       );
       expect(items.length, stage).toBeGreaterThan(0);
     }
     // Who crosses into at-risk next: engaged and cooling customers, soonest first.
-    const next = await pages('status=engaged,cooling&sort=at_risk_at', 10);
+    const next = await pages(t, 'status=engaged,cooling&sort=at_risk_at', 10);
     expect(next.map((item) => item.customerId).sort()).toEqual(
       idsWhere((reading) => reading.status === 'engaged' || reading.status === 'cooling').sort(),
     );
     const soonest = next.map((item) => Date.parse(item.predictions.atRiskAt ?? ''));
     expect(soonest).toEqual([...soonest].sort((a, b) => a - b));
     // Sorting by the at-risk crossing lists the customers who are not dormant, soonest first.
-    const byCrossing = await pages('sort=at_risk_at', 100);
+    const byCrossing = await pages(t, 'sort=at_risk_at', 100);
     expect(byCrossing.map((item) => item.customerId).sort()).toEqual(
       idsWhere((reading) => reading.status !== 'dormant').sort(),
     );
-    const kiosk = await pages('channel=*', 50);
+    const kiosk = await pages(t, 'channel=*', 50);
     expect(kiosk.map((item) => item.customerId).sort()).toEqual(
       idsWhere((reading) => (reading.ledger.counts.byChannel['*'] ?? 0) > 0).sort(),
     );
-    const dormant = await pages('status=dormant', 30);
+    const dormant = await pages(t, 'status=dormant', 30);
     const instants = dormant.map((item) => Date.parse(item.predictions.dormantAt ?? ''));
     expect(instants).toEqual([...instants].sort((a, b) => b - a));
     const wrong = await t.get('/v1/customers?status=dormant&sort=at_risk_at');

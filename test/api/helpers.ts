@@ -5,8 +5,10 @@ import { createLogger } from '@rapport/lifecycle';
 import { startProjector, type StartedProjector } from '@rapport/projector';
 import {
   ChangeSchema,
+  CustomerListSchema,
   CustomerViewSchema,
   Projection,
+  type CustomerSummary,
   type CustomerView,
   type PositionedEvent,
 } from '@rapport/read-model';
@@ -191,7 +193,23 @@ export async function openStream(url: string, headers: Record<string, string>) {
   };
 }
 
-export type OpenStream = Awaited<ReturnType<typeof openStream>>;
+/** Every page of a list, `limit` at a time, each page within the limit. */
+export async function pages(t: TestApi, query: string, limit: number): Promise<CustomerSummary[]> {
+  const items: CustomerSummary[] = [];
+  let cursor: string | null = null;
+  do {
+    const suffix: string = cursor === null ? '' : `&cursor=${cursor}`;
+    const response = await t.get(`/v1/customers?${query}&limit=${limit}${suffix}`);
+    expect(response.status).toBe(200);
+    const page = CustomerListSchema.parse(await response.json());
+    expect(page.items.length).toBeLessThanOrEqual(limit);
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor !== null);
+  return items;
+}
+
+type OpenStream = Awaited<ReturnType<typeof openStream>>;
 
 /**
  * A client of `t`'s stream takes the changes of a batch of `customers` customers, drops the

@@ -1,19 +1,17 @@
 import { createKafka } from '@rapport/kafka';
 import {
-  CustomerListSchema,
   eraseFromReadModel,
   indexShards,
   ReadModel,
   readModelOptions,
   rebuildGeneration,
   scanKeys,
-  type CustomerSummary,
 } from '@rapport/read-model';
 import type { StampedInteraction } from '@rapport/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDIS_TOPOLOGIES } from '../harness/index.js';
 import { model, randomEvents } from '../projector/helpers.js';
-import { expectStreamResumes, startTestApi, type TestApi } from './helpers.js';
+import { expectStreamResumes, pages, startTestApi, type TestApi } from './helpers.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00.000Z');
 const DAY = 86_400_000;
@@ -31,21 +29,6 @@ const twins = (count: number): StampedInteraction[] =>
     receivedAt: new Date(NOW).toISOString(),
     source: 'http',
   }));
-
-/** Every page of a list, `limit` at a time. */
-async function pages(t: TestApi, query: string, limit: number): Promise<CustomerSummary[]> {
-  const items: CustomerSummary[] = [];
-  let cursor: string | null = null;
-  do {
-    const suffix: string = cursor === null ? '' : `&cursor=${cursor}`;
-    const response = await t.get(`/v1/customers?${query}&limit=${limit}${suffix}`);
-    expect(response.status).toBe(200);
-    const page = CustomerListSchema.parse(await response.json());
-    items.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor !== null);
-  return items;
-}
 
 /**
  * The same events in a store of one index shard and in one of four: what the four-shard API

@@ -27,13 +27,13 @@ import { startWorker } from '@rapport/worker';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { benchInfrastructure, percentile, printTable, rate } from './infra.js';
-import { zipf } from './population.js';
+import { sleep } from '../harness/processes.js';
+import { zipf, ZIPF_EXPONENT } from './population.js';
 import { bridgeCounters } from './bridge-counters.js';
 import { followUpStart } from './follow-up-delay.js';
 import { startService, type ServiceProcess } from './service.js';
 
 const CUSTOMERS = 10_000;
-const ZIPF_EXPONENT = 1.1;
 const BASELINE_SIGNALS = Number(process.env['BENCH_SIGNALS'] ?? 5_000);
 const BACKLOG_EVENTS = Number(process.env['BENCH_EVENTS'] ?? 40_000);
 const LIVE_RATE = Number(process.env['BENCH_LIVE_RATE'] ?? 2_000);
@@ -42,7 +42,6 @@ const FOLLOW_UPS = 20;
 const CONCURRENCY = 64;
 const BRIDGE_PORT = 18_083;
 const runId = randomUUID().slice(0, 8);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const drawCustomer = zipf(CUSTOMERS, ZIPF_EXPONENT);
 

@@ -1,15 +1,13 @@
 import type { Client } from '@temporalio/client';
 import { customerWorkflowId, describeCustomer } from '@rapport/workflows';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { sleep } from '../harness/processes.js';
 
 const eventMs = (time: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
   Number(time?.seconds ?? 0) * 1000 + Math.floor((time?.nanos ?? 0) / 1e6);
 
 /** A customer's first follow-up, timed against the instant its workflow predicted for the drop. */
 export interface FollowUpStart {
-  /** The predicted instant the follow-up answers (epoch ms). */
-  readonly dropAt: number;
   /** From the predicted instant to the customer workflow's durable timer firing (ms). */
   readonly firedAfter: number;
   /** From the predicted instant to the follow-up workflow's start (ms). */
@@ -39,7 +37,6 @@ export async function followUpStart(
       const timer = events.slice(0, initiated).findLast((item) => item.timerFiredEventAttributes);
       const child = await client.workflow.getHandle(followUp.id).fetchHistory();
       return {
-        dropAt: followUp.dropAt,
         firedAfter: eventMs(timer?.eventTime) - followUp.dropAt,
         startedAfter: eventMs(child.events?.[0]?.eventTime) - followUp.dropAt,
       };

@@ -25,6 +25,7 @@ import { loadConfig } from '@rapport/config';
 import { fetchVegeta, infraServices, readRecord } from '@rapport/infra';
 import { createInteractionProducer, createKafka, provisionTopics } from '@rapport/kafka';
 import type { StampedInteraction } from '@rapport/schema';
+import { sleep } from '../harness/processes.js';
 import { bridgeCounters } from './bridge-counters.js';
 import { GroupLagWatch } from './consumer-lag.js';
 import { cpuByGroup, machineCpu } from './cpu.js';
@@ -33,6 +34,7 @@ import { FreshnessProbe } from './freshness-probe.js';
 import { benchInfrastructure, deleteKeys, percentile, rawProducer } from './infra.js';
 import { startPipeline, stopPipeline, type PipelineServices } from './pipeline-services.js';
 import { printStep, printSummary, type StepResult } from './pipeline-report.js';
+import { ZIPF_EXPONENT } from './population.js';
 import { PipelineTraffic } from './pipeline-traffic.js';
 import { rawProducerRate } from './raw-rate.js';
 import { ADMIN_KEY, type ServiceProcess } from './service.js';
@@ -56,7 +58,6 @@ const DRAIN_SECONDS = Number(process.env['BENCH_DRAIN_SECONDS'] ?? 60);
 /** The longest the worker may take over the history's workflow tasks before the warm-up. */
 const SETTLE_SECONDS = Number(process.env['BENCH_SETTLE_SECONDS'] ?? 300);
 const RAW_EVENTS = Number(process.env['BENCH_RAW_EVENTS'] ?? 200_000);
-const ZIPF_EXPONENT = 1.1;
 /** Events per request, as SDKs batch them. */
 const BATCH = 10;
 /** The freshness probe's events/s, spread over its tagged customers (each with its own stream). */
@@ -77,7 +78,6 @@ const FOLLOW_UP_GRACE_MS = 30_000;
 const WRITE_KEY = 'bench-write-key';
 const READ_KEY = 'bench-read-key';
 const runId = randomUUID().slice(0, 8);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const infra = await benchInfrastructure();
 // The benchmark's own names and ports, so that it can run beside `rapport up` and other benches.

@@ -53,6 +53,9 @@ export async function populate(store: ReadModel, customers: number, runId: strin
   }
 }
 
+/** The benchmarks' skew: Zipf(1.1), as web and SaaS traffic is commonly modelled. */
+export const ZIPF_EXPONENT = 1.1;
+
 /**
  * Zipf(s) over 1..n by inverse CDF: customer 1 is the busiest. How a real population's traffic
  * falls (a few customers most of it, a long tail rarely), for the benchmarks that drive one.

@@ -6,7 +6,7 @@ import { testInfraSchema, type TestInfra } from './endpoints.js';
 export type { TestInfra } from './endpoints.js';
 export { expectPoolStops, expectWorkerReplaced } from './pools.js';
 export { freePort, freePortPair, freePortRun, freePorts } from './ports.js';
-export { ingestRetrying, type IngestAnswer } from './ingest.js';
+export { ingestRetrying } from './ingest.js';
 export { FROM_SOURCE, killHard, sleep, spawnService, untilReady } from './processes.js';
 
 /** The real servers the global setup provided, parsed like any other boundary input. */

@@ -14,7 +14,13 @@ import {
 } from '@rapport/model';
 import type { StampedInteraction } from '@rapport/schema';
 import { createLogger } from '@rapport/lifecycle';
-import { connectRedis, ReadModel, readModelOptions, type RedisClient } from '@rapport/read-model';
+import {
+  connectReadModel,
+  connectRedis,
+  ReadModel,
+  readModelOptions,
+  type RedisClient,
+} from '@rapport/read-model';
 import { expect } from 'vitest';
 import {
   spawnService,
@@ -23,7 +29,7 @@ import {
   uniqueNames,
   type UniqueNames,
 } from '../harness/index.js';
-import { eventually, uniqueById } from '../kafka/helpers.js';
+import { eventually, readEvents, uniqueById } from '../kafka/helpers.js';
 
 export const model: Model = createModel();
 export const silent = (config: Config) => createLogger(config, 'test');
@@ -210,9 +216,7 @@ export async function projected(
 }
 
 /** Events a projector process counted on its /metrics: applied, and duplicates skipped. */
-export async function projectorEvents(
-  port: number,
-): Promise<{ applied: number; duplicates: number }> {
+async function projectorEvents(port: number): Promise<{ applied: number; duplicates: number }> {
   const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const count = (outcome: string) =>
     Number(
@@ -242,6 +246,29 @@ export async function expectProjectedOnce(
     expect(handled.applied).toBeLessThanOrEqual(unique.length);
   }, 30_000);
   await expectFolded(store, '0', unique);
+}
+
+/**
+ * After an ingest through failures: the log holds every one of `sent` (copies allowed, nothing
+ * else), and once the projector on `port` has handled it, the read model folds each once.
+ */
+export async function expectLogProjectedOnce(
+  config: Config,
+  port: number,
+  sent: readonly { readonly eventId: string }[],
+): Promise<{ log: StampedInteraction[]; unique: StampedInteraction[] }> {
+  const log = await readEvents(createKafka(config.kafka), config.kafka.topics.interactions);
+  const unique = uniqueById(log);
+  expect(unique.map((event) => event.eventId).toSorted()).toEqual(
+    sent.map((event) => event.eventId).toSorted(),
+  );
+  const store = connectReadModel(config, model);
+  try {
+    await expectProjectedOnce(store, port, log);
+  } finally {
+    await store.close();
+  }
+  return { log, unique };
 }
 
 export const PROJECTOR_ENTRY = 'services/projector/src/main.ts';

@@ -4,22 +4,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@rapport/config';
 import { startRedisCluster, type RedisClusterRun } from '@rapport/infra';
-import { createKafka } from '@rapport/kafka';
-import { connectReadModel } from '@rapport/read-model';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   freePorts,
   ingestRetrying,
   killHard,
-  sleep,
   spawnService,
   testEnvironment,
   uniqueNames,
   untilReady,
 } from '../harness/index.js';
-import { readEvents, uniqueById } from '../kafka/helpers.js';
-import { expectProjectedOnce, model, PROJECTOR_ENTRY } from './helpers.js';
+import { expectLogProjectedOnce, PROJECTOR_ENTRY } from './helpers.js';
 
 /**
  * Issue 25: the gateway and the projector, each its own process, on a Redis Cluster of three
@@ -77,7 +73,6 @@ describe('a Redis Cluster master SIGKILLed mid-ingest', () => {
   });
 
   it('loses no acknowledged event and projects each once while a replica takes over', async () => {
-    const config = loadConfig(env);
     const events = Array.from({ length: CUSTOMERS * EVENTS_PER_CUSTOMER }, (_, index) => ({
       eventId: `${names.id}-e${index}`,
       customerId: `${names.id}-c${index % CUSTOMERS}`,
@@ -86,47 +81,29 @@ describe('a Redis Cluster master SIGKILLed mid-ingest', () => {
       direction: 'inbound',
       occurredAt: new Date(Date.now() - 60_000 + index).toISOString(),
     }));
-    const batches = Array.from({ length: events.length / BATCH }, (_, index) =>
-      events.slice(index * BATCH, (index + 1) * BATCH),
-    );
     // 503 while the Cluster fails over, 409 while an earlier attempt's claims are pending.
-    const { answers, done } = ingestRetrying(ports.gateway, batches, {
+    const ingest = ingestRetrying(ports.gateway, events, {
+      batchSize: BATCH,
       senders: SENDERS,
       retriable: ['REDIS_UNAVAILABLE', 'IN_FLIGHT'],
     });
 
-    while (answers.filter((answer) => answer.status === 202).length < batches.length / 3) {
-      await sleep(20);
-    }
+    await ingest.acknowledged(1 / 3);
     const victim = await masterOfIndexSlot(redis.url);
     await redis.kill(victim);
     const killedAt = Date.now();
-    await done;
+    await ingest.done;
 
-    const after = answers.filter((answer) => answer.at > killedAt);
-    const refused = after.filter((answer) => answer.status !== 202);
-    const lastRefusal = Math.max(killedAt, ...refused.map((answer) => answer.at));
+    const after = ingest.since(killedAt);
     console.log(
-      `[redis-failover] killed master ${victim}; ${after.length} answers after it, ` +
-        `${refused.length} of them refusals (${[...new Set(refused.map((a) => a.code))].join(', ')}), ` +
-        `the last ${((lastRefusal - killedAt) / 1000).toFixed(1)} s after it`,
+      `[redis-failover] killed master ${victim}; ${after.answers} answers after it, ` +
+        `${after.refusals} of them refusals (${after.codes.join(', ')}), ` +
+        `the last ${(after.lastRefusalMs / 1000).toFixed(1)} s after it`,
     );
     // Each event acknowledged once: a retry of an accepted event is a duplicate.
-    expect(answers.reduce((sum, answer) => sum + answer.accepted, 0)).toBe(events.length);
-
+    expect(ingest.accepted()).toBe(events.length);
     // The log holds every acknowledged event; the read model is each one's fold, once.
-    const log = await readEvents(createKafka(config.kafka), config.kafka.topics.interactions);
-    expect(
-      uniqueById(log)
-        .map((event) => event.eventId)
-        .toSorted(),
-    ).toEqual(events.map((event) => event.eventId).toSorted());
-    const store = connectReadModel(config, model);
-    try {
-      await expectProjectedOnce(store, ports.projector, log);
-    } finally {
-      await store.close();
-    }
+    await expectLogProjectedOnce(loadConfig(env), ports.projector, events);
     for (const child of children) expect(child.exitCode, 'a service exited').toBeNull();
   }, 180_000);
 });

@@ -1,7 +1,7 @@
 import { availableParallelism, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { commaList, nameAndValue } from './lists.js';
+import { commaList, hostPort, nameAndValue } from './lists.js';
 import { CodedError } from '@rapport/schema';
 import {
   connectionEnvSchema,
@@ -19,7 +19,6 @@ export const ENV_PREFIX = 'RAPPORT_';
 export type Env = Readonly<Record<string, string | undefined>>;
 
 const port = z.coerce.number().int().min(1).max(65_535);
-const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port');
 /** `channel=value,channel=value` as [channel, value] pairs, in order. */
 const channelPairs = (expected: string) =>
   commaList.pipe(

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { commaList } from './lists.js';
+import { commaList, hostPort } from './lists.js';
 
 /**
  * How the connections to Kafka, Redis and Temporal are encrypted and authenticated: the
@@ -54,9 +54,7 @@ export const connectionEnvSchema = z.object({
    * user, password and scheme they share): a client that starts while that node is down finds
    * the Cluster through another.
    */
-  REDIS_CLUSTER_NODES: commaList
-    .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port')))
-    .default([]),
+  REDIS_CLUSTER_NODES: commaList.pipe(z.array(hostPort)).default([]),
   /**
    * Replicas every read-model write must reach (Redis `WAIT`) before the projector commits the
    * batch's offsets: with replicas, a master's failover then loses nothing the log will not bring

@@ -8,6 +8,9 @@ export const commaList = z.string().transform((raw) =>
     .filter((part) => part.length > 0),
 );
 
+/** `host:port`, as a broker or a node is named. */
+export const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port');
+
 /** `name=value` split at its first `=` (a value may hold more of them: URLs, base64). */
 export function nameAndValue(pair: string): [string, string] {
   const at = pair.indexOf('=');

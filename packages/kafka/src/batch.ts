@@ -138,7 +138,7 @@ export async function processBatch<T>(
         await commitResolved().catch(() => undefined);
         // Stopping (or the partition seeked elsewhere): the unfinished records stay unresolved
         // and uncommitted, so they come again to whoever consumes the partition next.
-        if (!payload.isRunning() || payload.isStale()) return;
+        if (leaving(payload)) return;
         counted += 1;
         streak += 1;
         const where = alone
@@ -288,9 +288,12 @@ async function environmentDown(probe: () => Promise<unknown>): Promise<string | 
   }
 }
 
+/** The consumer stops, or the partition was seeked elsewhere: its batch is not ours to finish. */
+const leaving = (payload: EachBatchPayload) => !payload.isRunning() || payload.isStale();
+
 /** True while the partition is still this member's to work on: heartbeats, as between records. */
 async function stillOurs(payload: EachBatchPayload): Promise<boolean> {
-  if (!payload.isRunning() || payload.isStale()) return false;
+  if (leaving(payload)) return false;
   // Sent only when one is due; throws a rebalance back to kafkajs.
   await payload.heartbeat();
   return true;
@@ -304,7 +307,7 @@ async function stillOurs(payload: EachBatchPayload): Promise<boolean> {
 async function backOff(payload: EachBatchPayload, delayMs: number, pollMs: number) {
   const until = Date.now() + delayMs;
   for (;;) {
-    if (!payload.isRunning() || payload.isStale()) return false;
+    if (leaving(payload)) return false;
     const left = until - Date.now();
     if (left <= 0) return true;
     // Sent only when one is due (the heartbeat interval), however often it is called.

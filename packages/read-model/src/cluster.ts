@@ -1,5 +1,6 @@
 import { Cluster, type ChainableCommander, type Redis } from 'ioredis';
 import { StoreError } from './errors.js';
+import { run } from './replies.js';
 
 /**
  * One Redis or a Redis Cluster (RAPPORT_REDIS_CLUSTER): every client of Rapport takes either.
@@ -94,11 +95,7 @@ export async function unlinkKeys(redis: RedisClient, keys: readonly string[]): P
   if (!(redis instanceof Cluster)) return redis.unlink(...keys);
   const pipeline = pipelineOn(redis);
   for (const key of keys) pipeline.unlink(key);
-  const replies = (await pipeline.exec()) ?? [];
-  return replies.reduce((removed, [error, reply]) => {
-    if (error) throw error;
-    return removed + Number(reply);
-  }, 0);
+  return (await run(pipeline)).reduce<number>((removed, reply) => removed + Number(reply), 0);
 }
 
 /**

@@ -52,8 +52,10 @@ export async function eraseFromReadModel(
   for await (const found of scanKeys(redis, `${globEscaped(keys.prefix)}*`, SCAN_COUNT)) {
     for (const key of found) {
       if (isCustomerKey(key, keys.prefix, wanted)) doomed.push(key);
-      else if (keys.isIndexKey(key) && key.endsWith(':schedule')) schedules.push(key);
-      else if (keys.isIndexKey(key) && key.endsWith(':changes')) streams.push(key);
+      else if (keys.isIndexKey(key)) {
+        if (key.endsWith(':schedule')) schedules.push(key);
+        else if (key.endsWith(':changes')) streams.push(key);
+      }
     }
   }
   let removedKeys = 0;

@@ -3,7 +3,7 @@ export { EMPTY_EXTRAS, ExtrasSchema, extrasFolder, type Extras } from './extras.
 export { encodeData } from './codec.js';
 export { eraseFromReadModel, type ReadModelErasure } from './erasure.js';
 export { connectRedis } from './connect.js';
-export { pipelineOn, scanKeys, slotGroups, unlinkKeys, type RedisClient } from './cluster.js';
+export { pipelineOn, scanKeys, slotGroups, type RedisClient } from './cluster.js';
 export {
   indexShards,
   KeySpace,
@@ -11,7 +11,6 @@ export {
   type IndexKeys,
   type IndexShard,
 } from './keys.js';
-export { shardOf } from './shards.js';
 export { Generations, PointerSchema, type Pointer } from './generations.js';
 export type { PartitionBatch, PositionedEvent } from './projection/layers.js';
 export {

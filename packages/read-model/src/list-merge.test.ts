@@ -1,3 +1,4 @@
+import { seededRandom } from '@rapport/model';
 import { describe, expect, it } from 'vitest';
 import { compareEntries, mergePages, type ListEntry, type ListPage } from './list-merge.js';
 
@@ -28,15 +29,6 @@ function walk(
   return { found };
 }
 
-/** A seeded generator, so that a failure can be replayed. */
-function random(seed: number) {
-  let state = seed;
-  return () => {
-    state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
 describe('mergePages', () => {
   it('orders by score as numbers, then bytewise, -inf and inf at the ends', () => {
     const sorted = [
@@ -52,7 +44,7 @@ describe('mergePages', () => {
   });
 
   it('pages through shards exactly as through one index: nothing skipped or repeated', () => {
-    const next = random(7);
+    const next = seededRandom(7);
     for (let round = 0; round < 40; round += 1) {
       const shards = 1 + Math.floor(next() * 5);
       // Few distinct scores: many ties, which the member's bytes break.
