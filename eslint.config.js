@@ -16,6 +16,7 @@ const workflowSafeFiles = [
   'packages/model/src/**/*.ts',
   'workflows/src/**/workflow.ts',
   'workflows/src/workflows.ts',
+  'workflows/src/preload.ts',
   // Everything the workflows run in the sandbox besides themselves: the engine, its parts, the
   // shell around it, the frozen legacy code and the shared definitions. Left out: the activities
   // (they run in Node), failures.ts (the activities'), and time.ts, which reads the sandbox's

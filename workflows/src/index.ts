@@ -108,4 +108,4 @@ export {
   type Step,
   type Trigger,
 } from './shared/settings.js';
-export { WORKFLOWS_PATH } from './workflows-path.js';
+export { WORKFLOW_PRELOAD_PATH, WORKFLOWS_PATH } from './workflows-path.js';

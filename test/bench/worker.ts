@@ -1,0 +1,154 @@
+/**
+ * `pnpm bench:worker`: what a new customer workflow costs the Temporal worker, beside the SDK's
+ * own floor measured the same way in the same run.
+ *
+ * - rapport: the worker's bundle (`buildWorkflowBundle`); each new customer gets one
+ *   `signalWithStart` of three events, as the bridge sends them.
+ * - floor: a workflow of the same name that takes the same signal and does nothing with it, in a
+ *   bundle of its own: what any workflow costs this SDK on this machine.
+ *
+ * For each, one worker in this process takes WARM_UP workflows, then WORKFLOWS new ones: the rate
+ * at which it settles them (every one in its cache, no activation in flight), the process's CPU
+ * per workflow (the signals sent from here are a small part of it) and its resident memory
+ * with all of them cached. Private servers, as every bench starts them.
+ */
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { createInteractionProducer, createKafka, provisionTopics } from '@rapport/kafka';
+import {
+  createActivities,
+  EngagementSettingsSchema,
+  signalCustomer,
+  type Delivery,
+} from '@rapport/workflows';
+import { buildWorkflowBundle } from '@rapport/worker';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { benchInfrastructure, printTable, rate } from './infra.js';
+import { sleep } from '../harness/processes.js';
+
+const WORKFLOWS = Number(process.env['BENCH_WORKFLOWS'] ?? 600);
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
+const WARM_UP = 50;
+const CONCURRENCY = 32;
+const FLOOR_PATH = fileURLToPath(new URL('./workflows/floor.ts', import.meta.url));
+
+Runtime.install({ logger: new DefaultLogger('WARN') });
+const { config, stop } = await benchInfrastructure();
+const kafka = createKafka(config.kafka, { logLevel: 'warn' });
+await provisionTopics(kafka, config.kafka);
+const producer = createInteractionProducer(kafka, config.kafka);
+await producer.connect();
+const connection = await NativeConnection.connect({ address: config.temporal.address });
+const client = new Client({
+  connection: await Connection.connect({ address: config.temporal.address }),
+  namespace: config.temporal.namespace,
+});
+const activities = createActivities({
+  producer,
+  publishTimeoutMs: config.gateway.publishTimeoutMs,
+  settings: EngagementSettingsSchema.parse({
+    sla: { defaultMs: 4 * 3_600_000 },
+    relativeDrop: { share: 0.1, windowMs: 30 * 86_400_000 },
+    onboardingSilenceMs: 7 * 86_400_000,
+    trustBreachBelow: 0.5,
+    followUpCooldownMs: 14 * 86_400_000,
+  }),
+  webhook: config.worker.webhook,
+  destinations: config.worker.destinations,
+  steps: new Map(),
+});
+
+/** Three events of a new customer, as the bridge delivers them. */
+function deliveries(customerId: string): Delivery[] {
+  const at = new Date(Date.now() - 1_000).toISOString();
+  return [0, 1, 2].map((index) => {
+    const inbound = index % 2 === 1;
+    return {
+      partition: 0,
+      offset: String(index),
+      event: {
+        eventId: `${customerId}-${index}`,
+        customerId,
+        channel: 'email',
+        type: inbound ? 'email.replied' : 'email.sent',
+        direction: inbound ? 'inbound' : 'outbound',
+        occurredAt: at,
+        receivedAt: at,
+        source: 'http',
+      },
+    };
+  });
+}
+
+/** One worker with `bundle` takes WARM_UP, then WORKFLOWS new customers. */
+async function measure(workflowsPath: string | undefined) {
+  const taskQueue = `bench-worker-${randomUUID().slice(0, 8)}`;
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue,
+    workflowBundle: await buildWorkflowBundle(workflowsPath),
+    activities,
+    maxCachedWorkflows: WARM_UP + WORKFLOWS,
+  });
+  const running = worker.run();
+  const start = async (count: number, prefix: string) => {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < count) {
+          const customerId = `${prefix}-${next}`;
+          next += 1;
+          await signalCustomer(client, taskQueue, customerId, deliveries(customerId));
+        }
+      }),
+    );
+  };
+  const settled = async (cached: number) => {
+    for (;;) {
+      const status = worker.getStatus();
+      if (status.numCachedWorkflows >= cached && status.numInFlightWorkflowActivations === 0) {
+        return;
+      }
+      await sleep(20);
+    }
+  };
+  await start(WARM_UP, `${taskQueue}-warm`);
+  await settled(WARM_UP);
+  const cpu = process.cpuUsage();
+  const began = performance.now();
+  await start(WORKFLOWS, taskQueue);
+  await settled(WARM_UP + WORKFLOWS);
+  const ms = performance.now() - began;
+  const used = process.cpuUsage(cpu);
+  const rssMb = process.memoryUsage().rss / 1e6;
+  worker.shutdown();
+  await running;
+  return {
+    perSecond: rate(WORKFLOWS, ms),
+    cpuMs: (used.user + used.system) / 1_000 / WORKFLOWS,
+    rssMb,
+  };
+}
+
+try {
+  const rows: (string | number)[][] = [];
+  for (let run = 1; run <= RUNS; run += 1) {
+    for (const [name, path] of [
+      ['floor', FLOOR_PATH],
+      ['rapport', undefined],
+    ] as const) {
+      const result = await measure(path);
+      rows.push([run, name, result.perSecond, result.cpuMs.toFixed(1), Math.round(result.rssMb)]);
+    }
+  }
+  printTable(`${WORKFLOWS} new workflows after ${WARM_UP}, one worker`, [
+    ['run', 'workflows', 'settled/s', 'CPU ms each', 'RSS MB, all cached'],
+    ...rows,
+  ]);
+} finally {
+  await producer.disconnect();
+  await connection.close();
+  await stop();
+}
