@@ -7,12 +7,16 @@
  * - floor: a workflow of the same name that takes the same signal and does nothing with it, in a
  *   bundle of its own: what any workflow costs this SDK on this machine.
  *
- * For each, one worker in this process takes WARM_UP workflows, then WORKFLOWS new ones: the rate
- * at which it settles them (every one in its cache, no activation in flight), the process's CPU
- * per workflow (the signals sent from here are a small part of it) and its resident memory
- * with all of them cached. Private servers, as every bench starts them.
+ * For each, one worker in a process of its own takes WARM_UP workflows, then WORKFLOWS new ones:
+ * the rate at which it settles them (every one in its cache, no activation in flight), the
+ * process's CPU per workflow (the signals sent from it are a small part of it) and what its
+ * resident memory grew by after the warm-up, per workflow cached (an upper bound: garbage not
+ * yet collected counts too).
+ * Private servers, as every bench starts them.
  */
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { createInteractionProducer, createKafka, provisionTopics } from '@rapport/kafka';
 import {
@@ -32,6 +36,10 @@ const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
 const WARM_UP = 50;
 const CONCURRENCY = 32;
 const FLOOR_PATH = fileURLToPath(new URL('./workflows/floor.ts', import.meta.url));
+const VARIANTS = { floor: FLOOR_PATH, rapport: undefined } as const;
+type Variant = keyof typeof VARIANTS;
+/** Set in the process that measures one variant; unset in the one that runs them all. */
+const ONE = process.env['BENCH_WORKER_VARIANT'] as Variant | undefined;
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 const { config, stop } = await benchInfrastructure();
@@ -82,7 +90,7 @@ function deliveries(customerId: string): Delivery[] {
 }
 
 /** One worker with `bundle` takes WARM_UP, then WORKFLOWS new customers. */
-async function measure(workflowsPath: string | undefined) {
+async function measure(workflowsPath: string | undefined): Promise<Measured> {
   const taskQueue = `bench-worker-${randomUUID().slice(0, 8)}`;
   const worker = await Worker.create({
     connection,
@@ -116,37 +124,70 @@ async function measure(workflowsPath: string | undefined) {
   };
   await start(WARM_UP, `${taskQueue}-warm`);
   await settled(WARM_UP);
+  const rssBefore = process.memoryUsage().rss;
   const cpu = process.cpuUsage();
   const began = performance.now();
   await start(WORKFLOWS, taskQueue);
   await settled(WARM_UP + WORKFLOWS);
   const ms = performance.now() - began;
   const used = process.cpuUsage(cpu);
-  const rssMb = process.memoryUsage().rss / 1e6;
+  const cachedKb = (process.memoryUsage().rss - rssBefore) / 1_000 / WORKFLOWS;
   worker.shutdown();
   await running;
   return {
     perSecond: rate(WORKFLOWS, ms),
     cpuMs: (used.user + used.system) / 1_000 / WORKFLOWS,
-    rssMb,
+    cachedKb,
   };
 }
 
+interface Measured {
+  readonly perSecond: number;
+  readonly cpuMs: number;
+  readonly cachedKb: number;
+}
+
+/** This script again, measuring one variant on the same servers. */
+async function measureApart(variant: Variant): Promise<Measured> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [...process.execArgv, ...process.argv.slice(1)],
+    {
+      env: {
+        ...process.env,
+        BENCH_WORKER_VARIANT: variant,
+        RAPPORT_KAFKA_BROKERS: config.kafka.brokers.join(','),
+        RAPPORT_TEMPORAL_ADDRESS: config.temporal.address,
+        RAPPORT_REDIS_URL: config.redis.url,
+      },
+      maxBuffer: 1 << 20,
+    },
+  );
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as Measured;
+}
+
 try {
-  const rows: (string | number)[][] = [];
-  for (let run = 1; run <= RUNS; run += 1) {
-    for (const [name, path] of [
-      ['floor', FLOOR_PATH],
-      ['rapport', undefined],
-    ] as const) {
-      const result = await measure(path);
-      rows.push([run, name, result.perSecond, result.cpuMs.toFixed(1), Math.round(result.rssMb)]);
+  if (ONE !== undefined) {
+    console.log(JSON.stringify(await measure(VARIANTS[ONE])));
+  } else {
+    const rows: (string | number)[][] = [];
+    for (let run = 1; run <= RUNS; run += 1) {
+      for (const variant of Object.keys(VARIANTS) as Variant[]) {
+        const result = await measureApart(variant);
+        rows.push([
+          run,
+          variant,
+          result.perSecond,
+          result.cpuMs.toFixed(1),
+          Math.round(result.cachedKb),
+        ]);
+      }
     }
+    printTable(`${WORKFLOWS} new workflows after ${WARM_UP}, one worker`, [
+      ['run', 'workflows', 'settled/s', 'CPU ms each', 'RSS KB each, cached'],
+      ...rows,
+    ]);
   }
-  printTable(`${WORKFLOWS} new workflows after ${WARM_UP}, one worker`, [
-    ['run', 'workflows', 'settled/s', 'CPU ms each', 'RSS MB, all cached'],
-    ...rows,
-  ]);
 } finally {
   await producer.disconnect();
   await connection.close();
