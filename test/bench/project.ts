@@ -181,15 +181,16 @@ async function redisBenchmark(config: Config, redis: Redis, writes: number, data
   const indexSha = String(await redis.script('LOAD', WRITE_SCRIPTS.index));
   const base = ['-h', url.hostname, '-p', url.port || '6379', '-P', '16', '-r', '1000000000', '-q'];
   const customer = `${names.prefix}rb:{__rand_int__}`;
-  const timelineEntry = JSON.stringify({
-    eventId: 'bench-0000-1-123456',
-    channel: 'email',
-    type: 'email.replied',
-    direction: 'inbound',
-    occurredAt: new Date().toISOString(),
-    receivedAt: new Date().toISOString(),
-    source: 'http',
-  });
+  // A framed log entry (packages/read-model/src/logs.ts) of a real one's size, as `data` is: the
+  // script reads only the frames, and a command line cannot carry the real bytes either. The
+  // frame, varint(bytes × 2), is one byte only below 64 bytes, and a character past 127 would be
+  // sent as two bytes of UTF-8: larger entries need a real varint.
+  const logEntry = (bytes: number) => {
+    if (!Number.isInteger(bytes) || bytes < 0 || bytes >= 64) {
+      throw new Error(`logEntry frames entries of 0 to 63 bytes, not ${bytes}`);
+    }
+    return String.fromCharCode(bytes * 2) + 'x'.repeat(bytes);
+  };
   const commit = [
     ...base,
     '-n',
@@ -206,9 +207,10 @@ async function redisBenchmark(config: Config, redis: Redis, writes: number, data
     data,
     '50',
     '20',
-    '[1767225600000,41.27,55.1,0.6123,"cooling","active"]',
+    logEntry(13),
     'o',
-    timelineEntry,
+    logEntry(34),
+    '1',
   ];
   const keys = new KeySpace(`${names.prefix}rb:`);
   const index = keys.index('0', ONE_SHARD);
@@ -228,7 +230,7 @@ async function redisBenchmark(config: Config, redis: Redis, writes: number, data
     `${names.prefix}rb:{index}:changes`,
     keys.progress('0', 'rb', ONE_SHARD),
     String(Date.now()),
-    '100000',
+    String(config.readModel.changeStreamLength),
     String(INDEX_CHUNK),
     // redis-benchmark draws a new number for every placeholder: a different customer each.
     ...Array.from({ length: INDEX_CHUNK }, () => [
@@ -344,7 +346,10 @@ async function usedMemory(redis: Redis): Promise<number> {
   return Number(/used_memory:(\d+)/.exec(info)?.[1]);
 }
 
-/** MEMORY USAGE of each kind of key, over a sample of customers. */
+/**
+ * MEMORY USAGE of each kind of key, over a sample of customers, and the length of the hash's two
+ * large values: the state (`d`) and the history and timeline (`l`; docs/read-side.md §1).
+ */
 async function memoryPerCustomer(redis: Redis, keys: KeySpace) {
   const sample = Array.from(
     { length: 2_000 },
@@ -352,21 +357,22 @@ async function memoryPerCustomer(redis: Redis, keys: KeySpace) {
   );
   const usage = async (key: string) =>
     Number((await redis.memory('USAGE', key, 'SAMPLES', '0')) ?? 0);
-  const sums = { record: 0, history: 0, timeline: 0 };
+  const sums = { record: 0, state: 0, logs: 0 };
   for (const id of sample) {
-    const customer = keys.customer('0', id);
-    sums.record += await usage(customer.record);
-    sums.history += await usage(customer.history);
-    sums.timeline += await usage(customer.timeline);
+    const { record } = keys.customer('0', id);
+    sums.record += await usage(record);
+    sums.state += await redis.hstrlen(record, 'd');
+    sums.logs += await redis.hstrlen(record, 'l');
   }
   const index = keys.index('0', ONE_SHARD);
   const indexBytes =
     (await usage(index.schedule)) + (await usage(index.atRisk)) + (await usage(index.dormant));
   return {
     record: sums.record / sample.length,
-    history: sums.history / sample.length,
-    timeline: sums.timeline / sample.length,
+    state: sums.state / sample.length,
+    logs: sums.logs / sample.length,
     index: indexBytes / CUSTOMERS,
+    changes: (await usage(keys.changes(ONE_SHARD))) / CUSTOMERS,
   };
 }
 
@@ -449,11 +455,15 @@ try {
   const totalPerCustomer = (memoryAfter - memoryBefore) / CUSTOMERS;
   printTable('Redis memory per customer (bytes; MEMORY USAGE over 2,000 customers)', [
     ['part', 'bytes'],
-    ['customer hash (state, position, revision)', Math.round(perCustomer.record)],
+    [
+      'customer hash (revision, positions, state, history, timeline)',
+      Math.round(perCustomer.record),
+    ],
+    ['  its state field (d), value length', Math.round(perCustomer.state)],
+    ['  its history (50 points) and timeline (20 events) field (l)', Math.round(perCustomer.logs)],
     ['its share of the indexes (schedule, at_risk, dormant)', Math.round(perCustomer.index)],
-    ['  = read model without history', Math.round(perCustomer.record + perCustomer.index)],
-    ['history list (capped at 50 snapshots)', Math.round(perCustomer.history)],
-    ['timeline list (capped at 20 events)', Math.round(perCustomer.timeline)],
+    ['its share of the change stream', Math.round(perCustomer.changes)],
+    ['  = everything', Math.round(perCustomer.record + perCustomer.index + perCustomer.changes)],
     [
       'used_memory growth / customers (everything, incl. change stream)',
       Math.round(totalPerCustomer),

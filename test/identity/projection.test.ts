@@ -183,6 +183,22 @@ describe('identity merges in the read model', () => {
     await expectExactly(r, 'c7', [...a, ...b, ...c, first, second]);
   });
 
+  it("keeps the merged id's timeline after the survivor's own, and a history point for the merge", async () => {
+    const r = rig();
+    const a = [event('a8'), event('a8', 'support.ticket_opened')];
+    const b = [event('b8', 'email.opened')];
+    await r.feed(1, a);
+    await r.feed(2, b);
+    const merge = link('a8', 'b8');
+    await r.feed(2, [merge]);
+    const timeline = await t.store.reader.timeline(r.generation, 'b8', 100);
+    expect(timeline.map(({ eventId }) => eventId)).toEqual(
+      [...a, ...b, merge].map(({ eventId }) => eventId).reverse(),
+    );
+    // b8's own write, the merge's, and the link's own.
+    expect(await t.store.reader.history(r.generation, 'b8')).toHaveLength(3);
+  });
+
   it('takes the merged id out of the lists', async () => {
     const r = rig();
     await r.feed(1, [event('a5')]);

@@ -1,6 +1,7 @@
 import {
   EMPTY_EXTRAS,
   encodeData,
+  encodeSnapshot,
   INDEX_CHUNK,
   Projection,
   type PositionedEvent,
@@ -126,7 +127,7 @@ describe.each(REDIS_TOPOLOGIES)('the guarded projection on $topology', ({ redis 
         partition: 0,
         offset: 7,
         data: encodeData(state, EMPTY_EXTRAS, 0),
-        snapshot: '[0,0,0,0.5,"dormant","prospect"]',
+        snapshot: encodeSnapshot(model.headline(state, state.t)),
         timeline: [],
       },
     ]);
@@ -197,7 +198,7 @@ describe.each(REDIS_TOPOLOGIES)('the guarded projection on $topology', ({ redis 
       partition: 3,
       offset: 10,
       data: '{}',
-      snapshot: '[]',
+      snapshot: Buffer.alloc(0),
       timeline: [],
     };
     expect(await t.store.writer.commit('6', [write])).toEqual([
@@ -231,6 +232,48 @@ describe.each(REDIS_TOPOLOGIES)('the guarded projection on $topology', ({ redis 
         .slice(-4)
         .reverse()
         .map((event) => event.eventId),
+    );
+  });
+
+  it('reads a customer of the layout before from its lists, and adopts them when it next writes', async () => {
+    // Each later than the one before, so that no two history points share an instant: a list
+    // of the layout before is then the served history reversed.
+    const events = randomEvents(6, 1, 9).sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
+    const id = events[0]?.customerId ?? '';
+    const oneByOne = async (generation: string, from: number, to: number) => {
+      for (let index = from; index < to; index += 1) {
+        await projection(generation).project(
+          0,
+          positioned(events.slice(index, index + 1), 0, index),
+          Date.now(),
+        );
+      }
+    };
+    // Generation 11 as the layout before left it after five writes: history and timeline as
+    // lists of JSON, newest first, and no `l` field; generation 12 written by this version.
+    await oneByOne('11', 0, 5);
+    const history = await t.store.reader.history('11', id);
+    const timeline = await t.store.reader.timeline('11', id, 100);
+    const keys = t.store.keys.customer('11', id);
+    await t.redis.hdel(keys.record, 'l');
+    await t.redis.rpush(
+      keys.history,
+      ...[...history]
+        .reverse()
+        .map(({ at, engagement, participation, trust, status, stage }) =>
+          JSON.stringify([Date.parse(at), engagement, participation, trust, status, stage]),
+        ),
+    );
+    await t.redis.rpush(keys.timeline, ...timeline.map((entry) => JSON.stringify(entry)));
+    expect(await t.store.reader.history('11', id)).toEqual(history);
+    expect(await t.store.reader.timeline('11', id, 100)).toEqual(timeline);
+
+    await oneByOne('11', 5, 6);
+    await oneByOne('12', 0, 6);
+    expect(await t.redis.exists(keys.history, keys.timeline)).toBe(0);
+    expect(await t.store.reader.history('11', id)).toEqual(await t.store.reader.history('12', id));
+    expect(await t.store.reader.timeline('11', id, 100)).toEqual(
+      await t.store.reader.timeline('12', id, 100),
     );
   });
 

@@ -247,7 +247,7 @@ describe('loadConfig', () => {
     expect(config.readModel).toEqual({
       historyLength: 50,
       timelineLength: 20,
-      changeStreamLength: 100_000,
+      changeStreamLength: 2_000,
       indexShards: 1,
     });
     expect(config.api).toEqual({ sseHeartbeatMs: 15_000, maxStreams: 1_000, maxStreamsPerKey: 32 });
@@ -264,6 +264,12 @@ describe('loadConfig', () => {
     expect(tuned.api.sseHeartbeatMs).toBe(250);
     expect(() => loadConfig({ RAPPORT_CHANGE_STREAM_LENGTH: '10' })).toThrow(
       /RAPPORT_CHANGE_STREAM_LENGTH/,
+    );
+    // Every write copies a customer's whole history and timeline: the caps bound its cost.
+    expect(loadConfig({ RAPPORT_HISTORY_LENGTH: '1000' }).readModel.historyLength).toBe(1_000);
+    expect(() => loadConfig({ RAPPORT_HISTORY_LENGTH: '1001' })).toThrow(/RAPPORT_HISTORY_LENGTH/);
+    expect(() => loadConfig({ RAPPORT_TIMELINE_LENGTH: '1001' })).toThrow(
+      /RAPPORT_TIMELINE_LENGTH/,
     );
     expect(() => loadConfig({ RAPPORT_PROJECTOR_PROCESSES: 'many' })).toThrow(
       /RAPPORT_PROJECTOR_PROCESSES/,

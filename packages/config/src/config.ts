@@ -250,9 +250,24 @@ const envSchema = z.object({
   PROJECTOR_GROUP_ID: z.string().min(1).default('rapport-projector'),
   PROJECTOR_CACHE_SIZE: z.coerce.number().int().min(0).default(200_000),
   PROJECTOR_PROCESSES: processes,
-  HISTORY_LENGTH: z.coerce.number().int().min(1).max(10_000).default(50),
+  /**
+   * The history and timeline kept per customer, in one field that every write of the customer
+   * reads and writes whole inside Redis (`LOGS` in the read model's scripts.ts): about 14 B a
+   * point and 34 B an event, so a write's cost grows with them (docs/read-side.md §1). At the
+   * maxima the field is about 50 KB.
+   */
+  HISTORY_LENGTH: z.coerce.number().int().min(1).max(1_000).default(50),
   TIMELINE_LENGTH: z.coerce.number().int().min(1).max(1_000).default(20),
-  CHANGE_STREAM_LENGTH: z.coerce.number().int().min(1_000).default(100_000),
+  /**
+   * Changes kept in each shard's stream, at least (`MAXLEN ~` drops whole nodes, never going
+   * below it). A resuming SSE client is sent the newest 1,000 at most (the API's CATCH_UP_LIMIT),
+   * so from 1,000 on a longer stream answers no resume differently. What more buys is headroom
+   * for the API's live readers, which read each shard from their own position: one that falls
+   * further behind than this (a stall, the 1 s retry after a failed read, a burst of ~18k
+   * changes/s) tells every client of a gap. 2,000 costs a few bytes per customer, where 100,000
+   * took 300 at 100,000 customers (docs/read-side.md §6).
+   */
+  CHANGE_STREAM_LENGTH: z.coerce.number().int().min(1_000).default(2_000),
   SSE_HEARTBEAT: DurationSchema.prefault('15s'),
   SSE_MAX_STREAMS: z.coerce.number().int().min(1).default(1_000),
   SSE_MAX_STREAMS_PER_KEY: z.coerce.number().int().min(1).default(32),

@@ -46,6 +46,9 @@ const TAG = {
   negativeInfinity: 6,
 } as const;
 
+/** The largest magnitude `int` takes: twice it must still be a safe integer. */
+const MAX_ZIGZAG = Math.floor(Number.MAX_SAFE_INTEGER / 2);
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -55,6 +58,31 @@ export class BytesError extends Error {
     super(message);
     this.name = 'BytesError';
   }
+}
+
+/** For `ByteReader.word`: every name spelled out is accepted (a schema checks them after). */
+export const anyName = (_name: string): boolean => true;
+
+/** Strict UTF-8 (`what` names the bytes in the BytesError of any that are not). */
+export function utf8Text(bytes: Uint8Array, what = 'a text'): string {
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    throw new BytesError(`${what} that is not UTF-8`);
+  }
+}
+
+/**
+ * `value` as a whole count of 1/`scale` (hundredths: 100) when that count gives it back exactly
+ * (k / scale is then the double nearest the decimal, as its JSON spelling was), a safe integer,
+ * not negative unless `signed`; else undefined. What a varint (`uint`, or `int` when signed)
+ * stores in a few bytes instead of a number's nine.
+ */
+export function exactCount(value: number, scale: number, signed = false): number | undefined {
+  const count = Math.round(value * scale);
+  return Number.isSafeInteger(count) && (signed || count >= 0) && count / scale === value
+    ? count
+    : undefined;
 }
 
 /**
@@ -94,6 +122,29 @@ export class ByteWriter {
     return this;
   }
 
+  /**
+   * A non-negative integer below 2^(8 × width) in exactly `width` bytes, little-endian: smaller
+   * than a varint for values that use every bit (a hash, say), which a varint spends an eighth on.
+   */
+  fixed(value: number, width: number): this {
+    if (!Number.isSafeInteger(value) || value < 0 || value >= 2 ** (8 * width)) {
+      throw new BytesError(`${value} does not fit ${width} bytes`);
+    }
+    this.#room(width);
+    for (let rest = value, at = 0; at < width; at++, rest = Math.floor(rest / 0x100)) {
+      this.#bytes[this.#length++] = rest % 0x100;
+    }
+    return this;
+  }
+
+  /** A safe integer of either sign, zigzagged (0, -1, 1, -2… as 0, 1, 2, 3…) into a varint. */
+  int(value: number): this {
+    if (!Number.isSafeInteger(value) || Math.abs(value) > MAX_ZIGZAG) {
+      throw new BytesError(`${value} is not an integer a zigzag varint holds`);
+    }
+    return this.uint(value < 0 ? -value * 2 - 1 : value * 2);
+  }
+
   /** Any number, ±Infinity, or null; exact (see the tags above). */
   number(value: number | null): this {
     if (value === null) return this.byte(TAG.null);
@@ -112,10 +163,20 @@ export class ByteWriter {
   word(word: string): this {
     const code = WORD_CODES.get(word);
     if (code !== undefined) return this.uint(code);
-    const utf8 = encoder.encode(word);
-    this.uint(0).uint(utf8.length).#room(utf8.length);
-    this.#bytes.set(utf8, this.#length);
-    this.#length += utf8.length;
+    return this.uint(0).text(word);
+  }
+
+  /** A text: its UTF-8's length, then the UTF-8. */
+  text(text: string): this {
+    const utf8 = encoder.encode(text);
+    return this.uint(utf8.length).bytes(utf8);
+  }
+
+  /** Bytes as they are; the reader must know how many (a length written before them, say). */
+  bytes(data: Uint8Array): this {
+    this.#room(data.length);
+    this.#bytes.set(data, this.#length);
+    this.#length += data.length;
     return this;
   }
 
@@ -156,6 +217,17 @@ export class ByteReader {
     }
     if (!Number.isSafeInteger(value)) throw new BytesError(`${value} is not a safe integer`);
     return value;
+  }
+
+  fixed(width: number): number {
+    let value = 0;
+    for (let at = 0, scale = 1; at < width; at++, scale *= 0x100) value += this.byte() * scale;
+    return value;
+  }
+
+  int(): number {
+    const zigzag = this.uint();
+    return zigzag % 2 === 1 ? -(zigzag + 1) / 2 : zigzag / 2;
   }
 
   number(): number | null {
@@ -210,18 +282,27 @@ export class ByteReader {
       if (word === undefined) throw new BytesError(`unknown word code ${code}`);
       return word;
     }
-    const length = this.uint();
-    if (this.#at + length > this.#bytes.length) throw new BytesError('a name cut short');
-    const utf8 = this.#bytes.subarray(this.#at, this.#at + length);
-    this.#at += length;
-    let name: string;
-    try {
-      name = decoder.decode(utf8);
-    } catch {
-      throw new BytesError('a name that is not UTF-8');
-    }
+    const name = this.text('a name');
     if (!accept(name)) throw new BytesError(`${JSON.stringify(name)} is not a valid name`);
     return name;
+  }
+
+  /** A text as `ByteWriter.text` wrote it; strict UTF-8 (`what` names it in the error). */
+  text(what = 'a text'): string {
+    return utf8Text(this.bytes(this.uint(), what), what);
+  }
+
+  /** The next `length` bytes, as a view of the reader's own (`what` names them in the error). */
+  bytes(length: number, what = 'bytes'): Uint8Array {
+    if (this.#at + length > this.#bytes.length) throw new BytesError(`${what} cut short`);
+    const bytes = this.#bytes.subarray(this.#at, this.#at + length);
+    this.#at += length;
+    return bytes;
+  }
+
+  /** The bytes not read yet, as a view of the reader's own; the reader is then at its end. */
+  rest(): Uint8Array {
+    return this.bytes(this.#bytes.length - this.#at);
   }
 
   /** Throws unless every byte was read: trailing bytes mean a format this reader does not know. */

@@ -34,7 +34,7 @@ export {
 export { seededRandom } from './random.js';
 export { STATE_VERSION, StateJsonSchema, type StateJson } from './serialize.js';
 export type { FoldableEvent, State } from './state.js';
-export { ByteReader, BytesError, ByteWriter } from './bytes.js';
+export { anyName, ByteReader, BytesError, ByteWriter, exactCount, utf8Text } from './bytes.js';
 export { cyrb53 } from './hash.js';
 export { RecentSet } from './recent.js';
 export { decodeState, encodeState, STATE_BYTES_VERSION } from './state-bytes.js';

@@ -54,7 +54,7 @@ describe("the customer's data field", () => {
   it('round-trips state, extras, time and the latest events exactly, in under half the JSON', () => {
     const recent = ['e-1', 'e-2', 'e-3'].map(eventFingerprint);
     const blob = encodeData(state, extras, 1_767_000_000_000, recent);
-    expect(blob[0]).toBe(4);
+    expect(blob[0]).toBe(5);
     const data = decodeData(model, blob);
     expect(model.toJSON(data.state)).toEqual(model.toJSON(state));
     expect(data.extras).toEqual(extras);
@@ -64,9 +64,28 @@ describe("the customer's data field", () => {
     expect(blob.length).toBeLessThan(json.length / 2);
   });
 
+  it('still reads format 4, its fingerprints as varints', () => {
+    const recent = ['e-1', 'e-2', 'e-3'].map(eventFingerprint);
+    const v5 = encodeData(state, extras, 1_767_000_000_000, recent);
+    const fingerprints = v5.length - encodedStateLength(state) - recent.length * 6;
+    const varints = new ByteWriter();
+    for (const fingerprint of recent) varints.uint(fingerprint);
+    const v4 = Buffer.concat([
+      Buffer.of(4),
+      v5.subarray(1, fingerprints),
+      varints.written(),
+      v5.subarray(v5.length - encodedStateLength(state)),
+    ]);
+    expect(decodeData(model, v4)).toEqual(decodeData(model, v5));
+  });
+
   it('still reads formats 1, 2 and 3, to the same customer, remembering no events', () => {
     const v1 = decodeData(model, V1_RECORD);
-    const v4 = encodeData(state, extras, 1_767_000_000_000);
+    // Without fingerprints, format 4 is format 5 but for its first byte.
+    const v4 = Buffer.concat([
+      Buffer.of(4),
+      encodeData(state, extras, 1_767_000_000_000).subarray(1),
+    ]);
     expect(v1).toEqual(decodeData(model, v4));
     // Format 3 is format 4 without the latest events (none here: one byte, a zero count).
     const beforeState = v4.length - encodedStateLength(state);
@@ -89,7 +108,7 @@ describe("the customer's data field", () => {
     expect(() => decodeData(model, unknown)).toThrow(/unknown record format 9/);
     expect(() => decodeData(model, blob.subarray(0, blob.length - 1))).toThrow(/ends early/);
     expect(() => decodeData(model, Buffer.concat([blob, Buffer.of(0)]))).toThrow(
-      /format 4: 1 bytes left over/,
+      /format 5: 1 bytes left over/,
     );
   });
 });

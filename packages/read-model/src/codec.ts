@@ -1,4 +1,5 @@
 import {
+  anyName,
   ByteReader,
   BytesError,
   ByteWriter,
@@ -30,12 +31,16 @@ export interface RecordData {
  *   made it the costliest part of a write and of a read.
  * - V2 (read only): binary (ByteWriter): u, the extras, then the model's encodeState.
  * - V3 (read only): V2 with the skipped drops after the detected ones.
- * - V4 (written): V3 with the latest events' fingerprints before the state.
+ * - V4 (read only): V3 with the latest events' fingerprints before the state, as varints.
+ * - V5 (written): V4 with each fingerprint in its 6 bytes: a varint spent 7 on their 48 bits.
  */
 const V1 = 1;
 const V2 = 2;
 const V3 = 3;
 const V4 = 4;
+const V5 = 5;
+/** Bytes of a fingerprint (recent-events.ts). */
+const FINGERPRINT_BYTES = 6;
 
 /**
  * One writer reused for every record; each result is copied out of it into Node's shared pool
@@ -50,7 +55,7 @@ export function encodeData(
   updatedAt: number,
   recent: readonly number[] = [],
 ): Buffer {
-  writer.reset().byte(V4).uint(updatedAt);
+  writer.reset().byte(V5).uint(updatedAt);
   const channels = Object.entries(extras.ch);
   writer.uint(channels.length);
   for (const [channel, at] of channels) writer.word(channel).number(at);
@@ -59,21 +64,21 @@ export function encodeData(
   writer.uint(extras.dr[0]).number(extras.dr[1]);
   writer.uint(extras.sk[0]).number(extras.sk[1]);
   writer.uint(recent.length);
-  for (const fingerprint of recent) writer.uint(fingerprint);
+  for (const fingerprint of recent) writer.fixed(fingerprint, FINGERPRINT_BYTES);
   encodeState(writer, state);
   return Buffer.from(writer.written());
 }
 
 /** Reads either format; throws on anything else (the caller names the key). */
 export function decodeData(model: Model, blob: Buffer): RecordData {
-  if (blob[0] === V4 || blob[0] === V3 || blob[0] === V2) return decodeBinary(blob);
+  if (blob[0] === V5 || blob[0] === V4 || blob[0] === V3 || blob[0] === V2) {
+    return decodeBinary(blob);
+  }
   if (blob[0] === V1) return decodeV1(model, blob);
   throw new Error(`unknown record format ${blob[0]}`);
 }
 
-const anyName = () => true;
-
-/** V4; V3, without fingerprints (read as none); V2, without the skipped drops either. */
+/** V5; V4, fingerprints as varints; V3, without them (none); V2, without skipped drops either. */
 function decodeBinary(blob: Buffer): RecordData {
   const version = blob[0];
   const reader = new ByteReader(blob.subarray(1));
@@ -93,8 +98,11 @@ function decodeBinary(blob: Buffer): RecordData {
     const sk: Extras['sk'] =
       version === V2 ? [0, null] : [reader.uint(), reader.instant('last skipped drop')];
     const recent: number[] = [];
-    if (version === V4)
-      for (let count = reader.uint(); count > 0; count--) recent.push(reader.uint());
+    if (version === V4 || version === V5) {
+      for (let count = reader.uint(); count > 0; count--) {
+        recent.push(version === V5 ? reader.fixed(FINGERPRINT_BYTES) : reader.uint());
+      }
+    }
     const state = decodeState(reader);
     reader.end();
     return { state, extras: { ch, fu, dr, sk }, updatedAt, recent };

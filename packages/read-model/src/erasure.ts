@@ -4,11 +4,15 @@ import { globEscaped, type KeySpace } from './keys.js';
 
 /** What erasing customers removed from Redis, with counts (the erasure receipt's Redis part). */
 export interface ReadModelErasure {
-  /** Their keys in every generation: records, history, timelines; and the gateway's dedup ids. */
+  /**
+   * Their keys in every generation: one per customer (its hash, history and timeline inside it),
+   * three for one not written since the layout kept them in lists (`:h`, `:e`); and the
+   * gateway's dedup ids.
+   */
   readonly keys: number;
   /** Their entries in every generation's indexes (schedule, at risk, dormant). */
   readonly indexEntries: number;
-  /** Their entries in the change stream. */
+  /** Their entries in the change streams (at most RAPPORT_CHANGE_STREAM_LENGTH per shard kept). */
   readonly changes: number;
 }
 
@@ -17,8 +21,9 @@ const STREAM_PAGE = 1_000;
 const StreamPageSchema = z.array(z.tuple([z.string(), z.array(z.string())]));
 
 /**
- * Whether a key is one of these customers': a record and its history and timeline lists
- * (`<prefix><generation>:{id}`, `…:h`, `…:e`) or a dedup claim of the gateway's
+ * Whether a key is one of these customers': a record (`<prefix><generation>:{id}`, its history
+ * and timeline inside it), the history and timeline lists of the layout before (`…:h`, `…:e`,
+ * left by a customer not written since), or a dedup claim of the gateway's
  * (`<prefix>{id}:seen…`). Nothing else, even where a tag spells one of their ids: the indexes
  * (`{index}`, `{index:<k>}`), the identity map (`{identity}`), a channel's signed requests (`{webhook:x}`).
  */
@@ -35,7 +40,8 @@ function isCustomerKey(key: string, prefix: string, ids: ReadonlySet<string>): b
 
 /**
  * Removes everything Redis holds under the given customer ids: every key whose hash tag is one of
- * them (records, history and timeline lists of every generation, the gateway's dedup claims), their
+ * them (records of every generation, with their history and timeline; the lists of the layout
+ * before where they remain; the gateway's dedup claims), their
  * index entries in every generation and shard, and their entries in the change streams (of every
  * shard count a generation had). One pass over the keyspace (SCAN) for all the ids, one over each
  * change stream.

@@ -2,9 +2,10 @@
  * Where everything lives in Redis. Two kinds of keys, so that the read model works on Redis
  * Cluster, where a script may only touch keys of one hash slot:
  *
- * - per customer, `<prefix><generation>:{<customerId>}` and its `:h` (history) and `:e`
- *   (timeline) lists: the `{customerId}` hash tag keeps a customer's keys in one slot, so the
- *   guarded write is one script;
+ * - per customer, `<prefix><generation>:{<customerId>}`, a hash that holds its history and
+ *   timeline too (logs.ts), and in stores of the layout before its `:h` (history) and `:e`
+ *   (timeline) lists, until its next write: the `{customerId}` hash tag keeps a customer's keys
+ *   in one slot, so the guarded write is one script;
  * - the global indexes and the change stream in the index shards' slots: `<prefix>{index}:` when
  *   there is one shard (the layout of every store before shards existed), `<prefix>{index:<k>}:`
  *   for shard k of several (RAPPORT_REDIS_INDEX_SHARDS). A customer's entries are in one shard
@@ -16,6 +17,7 @@
  */
 export interface CustomerKeys {
   readonly record: string;
+  /** The history and timeline lists of the layout before (logs.ts), read until adopted. */
   readonly history: string;
   readonly timeline: string;
 }

@@ -6,13 +6,10 @@ import { mergePages, type ListEntry, type ListPage } from './list-merge.js';
 import type { ShardCounts } from './shards.js';
 import { decodeRecord, MAX_MERGE_CHAIN, RECORD_FIELDS, type StoredCustomer } from './record.js';
 import { parseChangeEntries, run, type ChangeEntry } from './replies.js';
-import {
-  snapshotOf,
-  StoredSnapshotSchema,
-  TimelineEntrySchema,
-  type Snapshot,
-  type TimelineEntry,
-} from './views.js';
+import { decodeSnapshot } from './history.js';
+import { entriesOf, loadLogs, readingLogs } from './logs.js';
+import { decodeTimelineEntry } from './timeline.js';
+import { snapshotOf, type Snapshot, type TimelineEntry } from './views.js';
 
 export type ListIndex = 'at_risk' | 'dormant';
 
@@ -88,23 +85,25 @@ export class ReadModelReader {
     );
   }
 
-  /** Oldest first. */
+  /**
+   * Oldest first. Sorted from newest first, the order the lists before gave them in: the sort
+   * is stable, so points of one instant keep that order.
+   */
   async history(generation: string, customerId: string): Promise<Snapshot[]> {
-    const entries = await this.redis.lrange(
-      this.keys.customer(generation, customerId).history,
-      0,
-      -1,
-    );
-    return entries
-      .map((entry) => snapshotOf(StoredSnapshotSchema.parse(JSON.parse(entry))))
+    const keys = this.keys.customer(generation, customerId);
+    const { history } = await loadLogs(this.redis, keys);
+    return readingLogs(keys.record, () => entriesOf(history).reverse().map(decodeSnapshot))
+      .map(snapshotOf)
       .sort((a, b) => a.at.localeCompare(b.at));
   }
 
   /** Newest first. */
   async timeline(generation: string, customerId: string, limit: number): Promise<TimelineEntry[]> {
-    const key = this.keys.customer(generation, customerId).timeline;
-    const entries = await this.redis.lrange(key, 0, limit - 1);
-    return entries.map((entry) => TimelineEntrySchema.parse(JSON.parse(entry)));
+    const keys = this.keys.customer(generation, customerId);
+    const { timeline } = await loadLogs(this.redis, keys);
+    return readingLogs(keys.record, () =>
+      entriesOf(timeline).reverse().slice(0, limit).map(decodeTimelineEntry),
+    );
   }
 
   /**
@@ -210,8 +209,9 @@ export class ReadModelReader {
   }
 
   /**
-   * The newest id a shard's stream ever removed (trimmed, or deleted by an erasure), `0-0` when
-   * none: a client whose last id is older may have missed changes.
+   * The newest id a shard's stream ever removed (trimmed, or deleted by an erasure), or an id
+   * between it and the oldest kept (`REMOVED_THROUGH` in scripts.ts), `0-0` when none: a client
+   * whose last id is older may have missed changes.
    */
   async removedThrough(shard: IndexShard): Promise<string> {
     return StreamIdSchema.parse(await this.redis.rapportRemovedThrough(this.keys.changes(shard)));

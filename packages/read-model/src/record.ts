@@ -42,7 +42,10 @@ export interface StoredCustomer {
 /**
  * The hash fields in the order `HMGET` asks for them: revision, offsets, data (codec.ts), and
  * the id it was merged into, if it was. The positions of ids merged into a customer sit beside
- * them under `a:<id>` (ALIAS_PREFIX), read only where a merge needs them.
+ * them under `a:<id>` (ALIAS_PREFIX), read only where a merge needs them (`loadWhole`, the
+ * WHOLE script: these fields and the aliases), and its history and timeline under `l`
+ * (logs.ts), which only their own routes, a merge's read of the merged customer's timeline and
+ * the scripts that append to it read.
  */
 export const RECORD_FIELDS = ['r', 'o', 'd', 'm'] as const;
 export const ALIAS_PREFIX = 'a:';

@@ -2,6 +2,88 @@ import type { Result } from 'ioredis';
 import type { RedisClient } from './cluster.js';
 
 /**
+ * The customer's history and timeline logs, in its hash's `l` field (the layout: logs.ts). A
+ * log is its count, then its entries oldest first, each framed by varint(length × 2 + legacy).
+ * A log is handled as parts, `{bytes, first, last, count}`: entries oldest first in
+ * bytes[first..last]. Capping walks only the entries it drops (at the caps, every write drops as
+ * many as it appends), but a write still costs time in proportion to the whole of `l`: its
+ * bytes are copied four times, reading the field into the script (HMGET), cutting each kept
+ * part out of it (string.sub), joining the parts into the new value (table.concat) and storing
+ * that (HSET). So the caps
+ * (RAPPORT_HISTORY_LENGTH, RAPPORT_TIMELINE_LENGTH) bound a write's cost too. A
+ * customer whose `l` is missing has the lists of the layout before (JSON, newest first) or
+ * nothing: its first write adopts the lists' entries verbatim, as legacy ones, and deletes them.
+ */
+const LOGS = `
+local function varintAt(bytes, at)
+  local value, scale, byte = 0, 1, 0
+  repeat
+    byte = string.byte(bytes, at)
+    value, scale, at = value + (byte % 128) * scale, scale * 128, at + 1
+  until byte < 128
+  return value, at
+end
+local function varint(value)
+  local out = {}
+  while value >= 128 do
+    out[#out + 1] = string.char(value % 128 + 128)
+    value = math.floor(value / 128)
+  end
+  out[#out + 1] = string.char(value)
+  return table.concat(out)
+end
+local function part(bytes, count)
+  return {bytes = bytes, first = 1, last = #bytes, count = count}
+end
+local function adopted(list)
+  local items = redis.call('LRANGE', list, 0, -1)
+  local entries = {}
+  for at = #items, 1, -1 do entries[#entries + 1] = varint(#items[at] * 2 + 1) .. items[at] end
+  if #items > 0 then redis.call('DEL', list) end
+  return part(table.concat(entries), #items)
+end
+-- The stored history and timeline, each as a part: from l, else adopted from the lists.
+local function stored(value, historyList, timelineList)
+  if not value then return adopted(historyList), adopted(timelineList) end
+  local length, at = varintAt(value, 1)
+  local last = at + length - 1
+  local historyCount, history = varintAt(value, at)
+  local timelineCount, timeline = varintAt(value, last + 1)
+  return {bytes = value, first = history, last = last, count = historyCount},
+    {bytes = value, first = timeline, last = #value, count = timelineCount}
+end
+-- Appends to pieces the newest limit entries of a log made of parts (oldest first), its count
+-- first; returns how many bytes that is.
+local function capped(parts, limit, pieces)
+  local total = 0
+  for _, each in ipairs(parts) do total = total + each.count end
+  local drop = total - limit
+  pieces[#pieces + 1] = varint(math.min(total, limit))
+  local length = #pieces[#pieces]
+  for _, each in ipairs(parts) do
+    local bytes, at, last = each.bytes, each.first, each.last
+    local dropping = math.max(0, math.min(drop, each.count))
+    for _ = 1, dropping do
+      local frame
+      frame, at = varintAt(bytes, at)
+      at = at + math.floor(frame / 2)
+    end
+    drop = drop - dropping
+    pieces[#pieces + 1] = string.sub(bytes, at, last)
+    length = length + last - at + 1
+  end
+  return length
+end
+-- The value of l: the history log's length, the history log, the timeline log.
+local function logs(history, historyLimit, timeline, timelineLimit)
+  local pieces = {''}
+  local length = capped(history, historyLimit, pieces)
+  capped(timeline, timelineLimit, pieces)
+  pieces[1] = varint(length)
+  return table.concat(pieces)
+end`;
+
+/**
  * The guarded write of one customer (its own hash slot). Applies only if the position is newer
  * than the one stored for that partition, and only if nobody wrote since the caller read.
  *
@@ -11,18 +93,20 @@ import type { RedisClient } from './cluster.js';
  * - revision changed since the read: `conflict` (-1). Someone else folded events in meanwhile
  *   (a zombie after a rebalance, or another partition after the partition count grew); the
  *   caller re-reads and folds again, so nobody's events are overwritten.
- * - otherwise: applied (1), revision + 1, history and timeline appended and capped.
+ * - otherwise: applied (1), revision + 1, history and timeline appended and capped (LOGS).
  *
  * Positions are kept per source: the customer's own events in `o`, the events of an id merged
  * into it (identity.ts) in `a:<that id>`, since another id's partition order is its own.
  *
- * KEYS: record, history, timeline.
- * ARGV: expected revision, partition, offset, data, history length, timeline length, snapshot,
- * the positions' field (`o` or `a:<id>`), then the timeline entries, oldest first.
+ * KEYS: record, and the history and timeline lists of the layout before (adopted, then gone).
+ * ARGV: expected revision, partition, offset, data, history length, timeline length, snapshot
+ * (one framed entry), the positions' field (`o` or `a:<id>`), the timeline entries (framed,
+ * oldest first) and their count.
  * Returns {outcome, revision}; the revision is the stored one unless applied.
  */
 const COMMIT = `
-local fields = redis.call('HMGET', KEYS[1], 'r', ARGV[8])
+${LOGS}
+local fields = redis.call('HMGET', KEYS[1], 'r', ARGV[8], 'l')
 local revision = tonumber(fields[1] or '0')
 local partition, offset = ARGV[2], tonumber(ARGV[3])
 local positions, found = {}, false
@@ -36,13 +120,10 @@ end
 if revision ~= tonumber(ARGV[1]) then return {-1, revision} end
 if not found then positions[#positions + 1] = partition .. ':' .. ARGV[3] end
 revision = revision + 1
-redis.call('HSET', KEYS[1], 'r', revision, ARGV[8], table.concat(positions, ','), 'd', ARGV[4])
-redis.call('LPUSH', KEYS[2], ARGV[7])
-redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[5]) - 1)
-if #ARGV > 8 then
-  redis.call('LPUSH', KEYS[3], unpack(ARGV, 9))
-  redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[6]) - 1)
-end
+local history, timeline = stored(fields[3], KEYS[2], KEYS[3])
+redis.call('HSET', KEYS[1], 'r', revision, ARGV[8], table.concat(positions, ','), 'd', ARGV[4],
+  'l', logs({history, part(ARGV[7], 1)}, tonumber(ARGV[5]),
+    {timeline, part(ARGV[9], tonumber(ARGV[10]))}, tonumber(ARGV[6])))
 return {1, revision}`;
 
 /**
@@ -68,28 +149,26 @@ return {1, revision}`;
  * under `a:<its id>` (and those of the ids merged into it, as they were), so that its events
  * still on the log are folded once. Guarded like COMMIT; once is enough (the marker field).
  *
- * KEYS: record, history, timeline.
- * ARGV: expected revision, data, history length, timeline length, snapshot, the marker field
- * (`a:<merged id>`), the number of fields n, n field/value pairs, then the merged customer's
- * timeline entries, newest first (added as the oldest).
+ * KEYS: record, and the history and timeline lists of the layout before (as COMMIT's).
+ * ARGV: expected revision, data, history length, timeline length, snapshot (one framed entry),
+ * the marker field (`a:<merged id>`), the number of fields n, n field/value pairs, then the
+ * merged customer's timeline entries (framed, oldest first; added as the oldest) and their count.
  * Returns {1, revision} (absorbed), {0, revision} (already) or {-1, revision} (conflict).
  */
 const ABSORB = `
-local fields = redis.call('HMGET', KEYS[1], 'r', ARGV[6], 'm')
+${LOGS}
+local fields = redis.call('HMGET', KEYS[1], 'r', ARGV[6], 'm', 'l')
 local revision = tonumber(fields[1] or '0')
 if fields[2] then return {0, revision} end
 if revision ~= tonumber(ARGV[1]) or fields[3] then return {-1, revision} end
 revision = revision + 1
-redis.call('HSET', KEYS[1], 'r', revision, 'd', ARGV[2])
-if revision == 1 then redis.call('HSET', KEYS[1], 'o', '') end
 local n = tonumber(ARGV[7])
+local history, timeline = stored(fields[4], KEYS[2], KEYS[3])
+redis.call('HSET', KEYS[1], 'r', revision, 'd', ARGV[2], 'l',
+  logs({history, part(ARGV[5], 1)}, tonumber(ARGV[3]),
+    {part(ARGV[8 + n * 2], tonumber(ARGV[9 + n * 2])), timeline}, tonumber(ARGV[4])))
+if revision == 1 then redis.call('HSET', KEYS[1], 'o', '') end
 for at = 8, 7 + n * 2, 2 do redis.call('HSETNX', KEYS[1], ARGV[at], ARGV[at + 1]) end
-redis.call('LPUSH', KEYS[2], ARGV[5])
-redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[3]) - 1)
-if #ARGV > 7 + n * 2 then
-  redis.call('RPUSH', KEYS[3], unpack(ARGV, 8 + n * 2))
-  redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[4]) - 1)
-end
 return {1, revision}`;
 
 /**
@@ -267,19 +346,65 @@ if done then return {found, '', ''} end
 return {found, lastScore, lastMember}`;
 
 /**
- * The newest id a change stream ever removed (trimmed, or deleted by an erasure): XINFO STREAM's
- * `max-deleted-entry-id` (Redis 7), `0-0` for a stream never created. A script rather than the
- * command itself because XINFO names its key after a subcommand, so a Cluster client cannot tell
- * which node to ask; a script's declared key it can.
+ * One customer's record as a merge reads it: the record's fields, then the positions of the ids
+ * merged into it (`a:<id>`), without its history and timeline (`l`: the scripts append to it
+ * themselves, and a merge reads only the merged customer's timeline, with loadLogs). Atomic, and
+ * one round trip, as the `HGETALL` before was.
+ * KEYS: the record. ARGV: the alias prefix, then the record's fields (RECORD_FIELDS).
+ * Returns the fields' values in order (nil where absent), then each alias's name and value.
+ */
+const WHOLE = `
+local reply = redis.call('HMGET', KEYS[1], unpack(ARGV, 2))
+local prefix = ARGV[1]
+for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
+  if string.sub(field, 1, #prefix) == prefix then
+    reply[#reply + 1] = field
+    reply[#reply + 1] = redis.call('HGET', KEYS[1], field)
+  end
+end
+return reply`;
+
+/**
+ * The newest id a change stream ever removed (trimmed, or deleted by an erasure), or an id above
+ * it and below every id it keeps; `0-0` for a stream never created or that never removed one.
+ * XINFO STREAM's `max-deleted-entry-id` (Redis 7) counts only deletions: trimming (`MAXLEN`,
+ * `XTRIM`) does not move it. So when the stream removed more entries than that explains
+ * (`entries-added` above `length`), the id just before the first entry kept stands for the
+ * trimmed ones (they were all older), or the last id generated when none is kept. A script rather
+ * than the command itself because XINFO names its key after a subcommand, so a Cluster client
+ * cannot tell which node to ask; a script's declared key it can.
  * KEYS: the stream.
  */
 const REMOVED_THROUGH = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return '0-0' end
-local info = redis.call('XINFO', 'STREAM', KEYS[1])
-for at = 1, #info - 1, 2 do
-  if info[at] == 'max-deleted-entry-id' then return info[at + 1] end
+local reply = redis.call('XINFO', 'STREAM', KEYS[1])
+local info = {}
+for at = 1, #reply - 1, 2 do info[reply[at]] = reply[at + 1] end
+local deleted = info['max-deleted-entry-id']
+if not deleted then
+  return redis.error_reply('XINFO STREAM gives no max-deleted-entry-id: the change stream needs Redis 7')
 end
-return redis.error_reply('XINFO STREAM gives no max-deleted-entry-id: the change stream needs Redis 7')`;
+if info['entries-added'] <= info['length'] then return deleted end
+local trimmed = info['last-generated-id']
+if info['length'] > 0 then
+  local ms, seq = string.match(info['first-entry'][1], '^(%d+)-(%d+)$')
+  ms, seq = tonumber(ms), tonumber(seq)
+  if seq > 0 then
+    trimmed = string.format('%.0f-%.0f', ms, seq - 1)
+  elseif ms > 0 then
+    trimmed = string.format('%.0f-18446744073709551615', ms - 1)
+  else
+    trimmed = '0-0'
+  end
+end
+local function parts(id)
+  local ms, seq = string.match(id, '^(%d+)-(%d+)$')
+  return tonumber(ms), tonumber(seq)
+end
+local deletedMs, deletedSeq = parts(deleted)
+local trimmedMs, trimmedSeq = parts(trimmed)
+if deletedMs > trimmedMs or (deletedMs == trimmedMs and deletedSeq > trimmedSeq) then return deleted end
+return trimmed`;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -321,6 +446,7 @@ declare module 'ioredis' {
       ...args: (string | number)[]
     ): Result<[string[], string, string], Context>;
     rapportRemovedThrough(stream: string): Result<string, Context>;
+    rapportWholeBuffer(record: string, ...args: string[]): Result<(Buffer | null)[], Context>;
   }
 }
 
@@ -333,6 +459,7 @@ export function defineScripts(redis: RedisClient): void {
   redis.defineCommand('rapportIndex', { numberOfKeys: 5, lua: INDEX });
   redis.defineCommand('rapportList', { numberOfKeys: 3, lua: LIST });
   redis.defineCommand('rapportRemovedThrough', { numberOfKeys: 1, lua: REMOVED_THROUGH });
+  redis.defineCommand('rapportWhole', { numberOfKeys: 1, lua: WHOLE });
 }
 
 /** The Lua of the two writes, for a baseline that runs them without the projector (benchmarks). */

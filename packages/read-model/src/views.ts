@@ -7,6 +7,7 @@ import {
 } from '@rapport/model';
 import { StampedInteractionSchema } from '@rapport/schema';
 import { z } from 'zod';
+import type { StoredSnapshot } from './history.js';
 import type { StoredCustomer } from './record.js';
 
 /**
@@ -203,31 +204,8 @@ export const SummarySchema = z.object({
 });
 export type Summary = z.infer<typeof SummarySchema>;
 
-const round = (value: number, digits: number) => Number(value.toFixed(digits));
-
-/**
- * A history point, stored compactly (there are many per customer):
- * `[at, engagement, participation, trust, status, stage]`, read at the state's latest event.
- */
-export const StoredSnapshotSchema = z.tuple([
-  z.number(),
-  z.number(),
-  z.number(),
-  z.number(),
-  StatusSchema,
-  StageSchema,
-]);
-
-export function storedSnapshot(reading: Headline): string {
-  return JSON.stringify([
-    reading.asOf,
-    round(reading.engagement, 2),
-    round(reading.participation, 2),
-    round(reading.trust.value, 4),
-    reading.status,
-    reading.stage,
-  ] satisfies z.infer<typeof StoredSnapshotSchema>);
-}
+/** To `digits` decimals, as the JSON of the stored figures spells them. */
+export const round = (value: number, digits: number) => Number(value.toFixed(digits));
 
 export const SnapshotSchema = z.object({
   at: iso,
@@ -239,9 +217,14 @@ export const SnapshotSchema = z.object({
 });
 export type Snapshot = z.infer<typeof SnapshotSchema>;
 
-export function snapshotOf([at, engagement, participation, trust, status, stage]: z.infer<
-  typeof StoredSnapshotSchema
->): Snapshot {
+export function snapshotOf([
+  at,
+  engagement,
+  participation,
+  trust,
+  status,
+  stage,
+]: StoredSnapshot): Snapshot {
   return { at: isoOf(at), engagement, participation, trust, status, stage };
 }
 
@@ -282,6 +265,22 @@ export const ChangeSchema = z.object({
 });
 export type Change = z.infer<typeof ChangeSchema>;
 
+/**
+ * A reading's figures as the read model stores them (a history point, a change): engagement and
+ * participation to 2 decimals, trust to 4.
+ */
+export function roundedFigures(reading: Headline): {
+  engagement: number;
+  participation: number;
+  trust: number;
+} {
+  return {
+    engagement: round(reading.engagement, 2),
+    participation: round(reading.participation, 2),
+    trust: round(reading.trust.value, 4),
+  };
+}
+
 /** The stream entry's payload: the change without its customer, which is its own field. */
 export function changePayload(
   revision: number,
@@ -294,9 +293,7 @@ export function changePayload(
     revision,
     status: reading.status,
     stage: reading.stage,
-    engagement: round(reading.engagement, 2),
-    participation: round(reading.participation, 2),
-    trust: round(reading.trust.value, 4),
+    ...roundedFigures(reading),
     changedAt: isoOf(changedAt),
     lastEvent: isoOrNullOf(reading.timeline.lastEvent),
     events,

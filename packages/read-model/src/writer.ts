@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Generations, Pointer } from './generations.js';
 import { indexShards, type IndexShard, type KeySpace } from './keys.js';
 import { shardOf, type ShardCounts } from './shards.js';
+import { framedAs, loadLogs, type LogEntries } from './logs.js';
 import { ALIAS_PREFIX, decodeRecord, RECORD_FIELDS, type StoredCustomer } from './record.js';
 import { run } from './replies.js';
 
@@ -28,9 +29,10 @@ export interface CustomerWrite {
   /** The largest offset among the events folded in. */
   readonly offset: number;
   readonly data: Buffer | string;
-  readonly snapshot: string;
-  /** Oldest first; at most the timeline length. */
-  readonly timeline: readonly string[];
+  /** The history point of the state written (history.ts). */
+  readonly snapshot: Buffer;
+  /** The events folded (timeline.ts), oldest first; at most the timeline length. */
+  readonly timeline: readonly Buffer[];
   /** Where the positions are kept: `o` (the default) or, for a merged id's events, `a:<id>`. */
   readonly offsetsField?: string;
 }
@@ -46,13 +48,13 @@ export interface AbsorbWrite {
   readonly customerId: string;
   readonly expectedRevision: number;
   readonly data: Buffer;
-  readonly snapshot: string;
+  readonly snapshot: Buffer;
   /** `a:<merged id>`: present once absorbed. */
   readonly marker: string;
   /** The merged customer's positions under the marker, and those of the ids merged into it. */
   readonly fields: readonly (readonly [string, string])[];
-  /** The merged customer's timeline, newest first. */
-  readonly timeline: readonly string[];
+  /** The merged customer's timeline as stored (timelineLog). */
+  readonly timeline: LogEntries;
 }
 
 export type CommitOutcome =
@@ -148,6 +150,7 @@ export class ReadModelWriter {
     const pipeline = pipelineOn(this.redis);
     for (const write of writes) {
       const keys = this.keys.customer(generation, write.customerId);
+      const timeline = framedAs(write.timeline, false);
       pipeline.rapportCommit(
         keys.record,
         keys.history,
@@ -158,26 +161,28 @@ export class ReadModelWriter {
         write.data,
         this.limits.historyLength,
         this.limits.timelineLength,
-        write.snapshot,
+        framedAs([write.snapshot], false).body,
         write.offsetsField ?? 'o',
-        ...write.timeline,
+        timeline.body,
+        timeline.count,
       );
     }
     return (await run(pipeline)).map(parseOutcome);
   }
 
-  /** One customer's whole record, the positions of the ids merged into it included. */
+  /**
+   * One customer's whole record, the positions of the ids merged into it included; not its
+   * history and timeline (`l`), which a merge carries over inside the scripts.
+   */
   async loadWhole(generation: string, customerId: string): Promise<WholeRecord> {
     const key = this.keys.customer(generation, customerId).record;
-    const fields = new Map(Object.entries(await this.redis.hgetallBuffer(key)));
-    const stored = decodeRecord(
-      this.model,
-      key,
-      RECORD_FIELDS.map((name) => fields.get(name) ?? null),
+    const reply = FieldsSchema.parse(
+      await this.redis.rapportWholeBuffer(key, ALIAS_PREFIX, ...RECORD_FIELDS),
     );
+    const stored = decodeRecord(this.model, key, reply.slice(0, RECORD_FIELDS.length));
     const aliases = new Map<string, string>();
-    for (const [name, value] of fields) {
-      if (name.startsWith(ALIAS_PREFIX)) aliases.set(name, value.toString('utf8'));
+    for (let at = RECORD_FIELDS.length; at + 1 < reply.length; at += 2) {
+      aliases.set(reply[at]!.toString('utf8'), reply[at + 1]!.toString('utf8'));
     }
     return { stored, aliases };
   }
@@ -209,18 +214,19 @@ export class ReadModelWriter {
         write.data,
         this.limits.historyLength,
         this.limits.timelineLength,
-        write.snapshot,
+        framedAs([write.snapshot], false).body,
         write.marker,
         write.fields.length,
         ...write.fields.flat(),
-        ...write.timeline,
+        write.timeline.body,
+        write.timeline.count,
       ),
     );
   }
 
-  /** A customer's timeline as stored, newest first. */
-  async timelineEntries(generation: string, customerId: string): Promise<string[]> {
-    return this.redis.lrange(this.keys.customer(generation, customerId).timeline, 0, -1);
+  /** A customer's timeline as stored, for its survivor to take over as it is. */
+  async timelineLog(generation: string, customerId: string): Promise<LogEntries> {
+    return (await loadLogs(this.redis, this.keys.customer(generation, customerId))).timeline;
   }
 
   /** A merged customer leaves the indexes (the UNINDEX script). */

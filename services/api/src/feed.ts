@@ -37,6 +37,11 @@ interface Registration {
   buffered: ShardChange[] | undefined;
   /** Per index shard, the last id sent (or where the client started). */
   position: string[];
+  /**
+   * Per index shard, the first change the readers read after the stream had removed changes
+   * they had not read, while this client was still catching up: it is told of the gap then.
+   */
+  skipped: Map<number, string> | undefined;
 }
 
 /** The readers of one layout (the live generation's shard count), and where they got to. */
@@ -77,7 +82,12 @@ export class ChangeFeed {
 
   /** Starts delivering; returns the function that stops it. */
   async subscribe(subscriber: Subscriber, lastEventId: string | undefined): Promise<() => void> {
-    const registration: Registration = { subscriber, buffered: [], position: [] };
+    const registration: Registration = {
+      subscriber,
+      buffered: [],
+      position: [],
+      skipped: undefined,
+    };
     this.#registrations.add(registration);
     const unsubscribe = () => void this.#registrations.delete(registration);
     try {
@@ -91,6 +101,7 @@ export class ChangeFeed {
     }
     const buffered = registration.buffered ?? [];
     registration.buffered = undefined;
+    if (registration.skipped) this.#gap(registration, registration.skipped);
     for (const change of buffered) this.#send(registration, change);
     return unsubscribe;
   }
@@ -146,6 +157,20 @@ export class ChangeFeed {
     for (const change of sent) this.#send(registration, change);
   }
 
+  /**
+   * Tells a client that changes before `firsts` (per shard, the first change the readers read
+   * after some they had not read were removed) will not be sent.
+   */
+  #gap(registration: Registration, firsts: ReadonlyMap<number, string>): void {
+    registration.skipped = undefined;
+    const from = [...registration.position];
+    for (const [shard, first] of firsts) {
+      const last = from[shard];
+      if (last !== undefined && compareIds(first, last) > 0) from[shard] = first;
+    }
+    registration.subscriber.gap(formatPosition(from));
+  }
+
   #send(registration: Registration, { shard, entry }: ShardChange): void {
     const last = registration.position[shard];
     if (last === undefined || compareIds(entry.id, last) <= 0) return;
@@ -187,6 +212,7 @@ export class ChangeFeed {
   async #read(reading: Reading, group: readonly IndexShard[]): Promise<void> {
     const connection = this.redis.duplicate();
     const watches = group.some((shard) => shard.index === 0);
+    let failed = false;
     try {
       while (this.#current === reading && !this.#closed && this.#registrations.size > 0) {
         try {
@@ -195,6 +221,14 @@ export class ChangeFeed {
             count: READ_COUNT,
             blockMs: BLOCK_MS,
           });
+          const skipped = await this.#skipped(after, changes, failed);
+          failed = false;
+          if (skipped.size > 0) {
+            for (const registration of this.#registrations) {
+              if (!registration.buffered) this.#gap(registration, skipped);
+              else registration.skipped = new Map([...(registration.skipped ?? []), ...skipped]);
+            }
+          }
           for (const change of changes.sort(byId)) {
             reading.position[change.shard] = change.entry.id;
             for (const registration of this.#registrations) {
@@ -206,6 +240,7 @@ export class ChangeFeed {
             await this.#relayout();
           }
         } catch (error) {
+          failed = true;
           this.logger.warn({ err: error }, 'reading the change stream failed; retrying');
           await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
         }
@@ -213,6 +248,44 @@ export class ChangeFeed {
     } finally {
       connection.disconnect();
     }
+  }
+
+  /**
+   * The shards of a read whose stream removed changes after the readers' position before they
+   * read them: the readers fell more than `RAPPORT_CHANGE_STREAM_LENGTH` changes behind (a burst,
+   * a stall, the retry after a failed read), and Redis answered from the oldest change it still
+   * keeps. Each is mapped to the first change read of it: its clients are told of the gap before
+   * it. Since a stream never keeps fewer changes than that setting (at least 1,000: `MAXLEN ~`
+   * trims whole nodes, never below it), such a read comes back full (READ_COUNT changes), so
+   * only full reads and the first read after a failure are checked: one `removedThrough` per
+   * shard read in full, nothing while the readers keep up. An erasure that deleted a change the
+   * readers had not read yet is told as a gap too, as a resume past it is.
+   */
+  async #skipped(
+    after: readonly { readonly shard: IndexShard; readonly afterId: string }[],
+    changes: readonly ShardChange[],
+    failed: boolean,
+  ): Promise<Map<number, string>> {
+    const read = new Map<number, ShardChange[]>();
+    for (const change of changes) {
+      const ofShard = read.get(change.shard);
+      if (ofShard) ofShard.push(change);
+      else read.set(change.shard, [change]);
+    }
+    const checked = after.filter(
+      ({ shard }) => failed || (read.get(shard.index)?.length ?? 0) >= READ_COUNT,
+    );
+    const removed = await Promise.all(
+      checked.map(({ shard }) => this.reader.removedThrough(shard)),
+    );
+    const skipped = new Map<number, string>();
+    checked.forEach(({ shard, afterId }, at) => {
+      const first = read.get(shard.index)?.[0]?.entry.id;
+      if (first !== undefined && compareIds(removed[at]!, afterId) > 0) {
+        skipped.set(shard.index, first);
+      }
+    });
+    return skipped;
   }
 
   /**
@@ -227,6 +300,7 @@ export class ChangeFeed {
     for (const registration of this.#registrations) {
       registration.position = [...next.position];
       if (registration.buffered) registration.buffered = [];
+      registration.skipped = undefined;
       registration.subscriber.gap(formatPosition(registration.position));
     }
   }

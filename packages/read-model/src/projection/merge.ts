@@ -3,9 +3,9 @@ import type { MergeLink } from '@rapport/schema';
 import { encodeData } from '../codec.js';
 import { StoreError } from '../errors.js';
 import { EMPTY_EXTRAS, mergeExtras } from '../extras.js';
+import { encodeSnapshot } from '../history.js';
 import { recentEvents } from '../recent-events.js';
 import { ALIAS_PREFIX, MAX_MERGE_CHAIN, OffsetsSchema, type StoredCustomer } from '../record.js';
-import { storedSnapshot } from '../views.js';
 import type { IndexEntry, ReadModelWriter, WholeRecord } from '../writer.js';
 import type { PartitionBatch } from './layers.js';
 import type { Planner, PlanContext } from './plan.js';
@@ -142,10 +142,10 @@ export class Merger {
         customerId: survivor.id,
         expectedRevision: into?.revision ?? 0,
         data: encodeData(state, extras, context.now, recent.values()),
-        snapshot: storedSnapshot(this.model.headline(state, state.t)),
+        snapshot: encodeSnapshot(this.model.headline(state, state.t)),
         marker: aliasField(id),
         fields: [[aliasField(id), formatOffsets(stored.offsets)], ...merged.aliases],
-        timeline: await this.writer.timelineEntries(this.generation, id),
+        timeline: await this.writer.timelineLog(this.generation, id),
       });
       if (outcome.outcome === 'conflict') continue;
       if (outcome.outcome === 'stale') return before;

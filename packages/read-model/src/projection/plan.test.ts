@@ -24,6 +24,8 @@ function positioned(eventId: string, offset: number): PositionedEvent {
       type: 'email.replied',
       direction: 'inbound',
       occurredAt: new Date(Date.parse('2026-05-01T00:00:00Z') + offset * 60_000).toISOString(),
+      receivedAt: '2026-05-02T00:00:00.000Z',
+      source: 'http',
     },
   } as PositionedEvent;
 }

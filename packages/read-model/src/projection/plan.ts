@@ -3,7 +3,9 @@ import { encodeData } from '../codec.js';
 import { EMPTY_EXTRAS, extrasFolder, type Extras } from '../extras.js';
 import type { StoredCustomer } from '../record.js';
 import { eventFingerprint, recentEvents } from '../recent-events.js';
-import { changePayload, storedSnapshot } from '../views.js';
+import { encodeSnapshot } from '../history.js';
+import { encodeTimelineEntry } from '../timeline.js';
+import { changePayload } from '../views.js';
 import type { CustomerWrite, IndexEntry } from '../writer.js';
 import type { PositionedEvent } from './layers.js';
 import type { WrittenRecord } from './recent-writes.js';
@@ -87,8 +89,10 @@ export class Planner {
         partition,
         offset,
         data,
-        snapshot: storedSnapshot(this.model.headline(state, state.t)),
-        timeline: folded.slice(-context.timelineLength).map(timelineEntry),
+        snapshot: encodeSnapshot(this.model.headline(state, state.t)),
+        timeline: folded
+          .slice(-context.timelineLength)
+          .map(({ value }) => encodeTimelineEntry(value)),
         ...(offsetsField === undefined ? {} : { offsetsField }),
       },
       entry: this.indexEntry(customerId, revision, state, context, lastFolded ?? null),
@@ -112,10 +116,4 @@ export class Planner {
       change: announce ? changePayload(revision, reading, now, state.n, eventId) : '',
     };
   }
-}
-
-/** The timeline keeps the event without its customer (the key says it) and its properties. */
-function timelineEntry({ value }: PositionedEvent): string {
-  const { customerId: _customerId, properties: _properties, ...entry } = value;
-  return JSON.stringify(entry);
 }
