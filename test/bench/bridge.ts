@@ -32,6 +32,7 @@ import { zipf, ZIPF_EXPONENT } from './population.js';
 import { bridgeCounters } from './bridge-counters.js';
 import { followUpStart } from './follow-up-delay.js';
 import { startService, type ServiceProcess } from './service.js';
+import { emailExchange } from './interaction-mix.js';
 
 const CUSTOMERS = 10_000;
 const BASELINE_SIGNALS = Number(process.env['BENCH_SIGNALS'] ?? 5_000);
@@ -49,18 +50,11 @@ let sequence = 0;
 /** The same customers in both passes of the loop (`base-`) and in both bridge phases (`br-`). */
 function event(prefix: string): StampedInteraction {
   sequence += 1;
-  const at = new Date(Date.now() - 1_000).toISOString();
-  const inbound = sequence % 2 === 0;
-  return {
-    eventId: `bench-${runId}-${sequence}`,
-    customerId: `${prefix}-${drawCustomer()}`,
-    channel: 'email',
-    type: inbound ? 'email.replied' : 'email.sent',
-    direction: inbound ? 'inbound' : 'outbound',
-    occurredAt: at,
-    receivedAt: at,
-    source: 'http',
-  };
+  return emailExchange(
+    `bench-${runId}-${sequence}`,
+    `${prefix}-${drawCustomer()}`,
+    sequence % 2 === 0,
+  );
 }
 
 function serviceEnv(config: Config, port: number): NodeJS.ProcessEnv {

@@ -1,4 +1,4 @@
-import { isReservedType } from '@rapport/schema';
+import { isReservedType, type StampedInteraction } from '@rapport/schema';
 
 /**
  * What a realistic population's log holds, type by type: each [type, channel, direction] equally
@@ -23,3 +23,25 @@ export const INTERACTION_MIX = [
 
 /** The mix a client sends through the gateway: everything but the types Rapport writes itself. */
 export const CLIENT_MIX = INTERACTION_MIX.filter(([type]) => !isReservedType(type));
+
+/**
+ * An email of the signal benches (`bench:bridge`, `bench:worker`): sent by the business, or a
+ * customer's reply, that happened a second ago.
+ */
+export function emailExchange(
+  eventId: string,
+  customerId: string,
+  inbound: boolean,
+): StampedInteraction {
+  const at = new Date(Date.now() - 1_000).toISOString();
+  return {
+    eventId,
+    customerId,
+    channel: 'email',
+    type: inbound ? 'email.replied' : 'email.sent',
+    direction: inbound ? 'inbound' : 'outbound',
+    occurredAt: at,
+    receivedAt: at,
+    source: 'http',
+  };
+}

@@ -29,6 +29,7 @@ import { buildWorkflowBundle } from '@rapport/worker';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { benchInfrastructure, printTable, rate } from './infra.js';
+import { emailExchange } from './interaction-mix.js';
 import { sleep } from '../harness/processes.js';
 
 const WORKFLOWS = Number(process.env['BENCH_WORKFLOWS'] ?? 600);
@@ -69,24 +70,11 @@ const activities = createActivities({
 
 /** Three events of a new customer, as the bridge delivers them. */
 function deliveries(customerId: string): Delivery[] {
-  const at = new Date(Date.now() - 1_000).toISOString();
-  return [0, 1, 2].map((index) => {
-    const inbound = index % 2 === 1;
-    return {
-      partition: 0,
-      offset: String(index),
-      event: {
-        eventId: `${customerId}-${index}`,
-        customerId,
-        channel: 'email',
-        type: inbound ? 'email.replied' : 'email.sent',
-        direction: inbound ? 'inbound' : 'outbound',
-        occurredAt: at,
-        receivedAt: at,
-        source: 'http',
-      },
-    };
-  });
+  return [0, 1, 2].map((index) => ({
+    partition: 0,
+    offset: String(index),
+    event: emailExchange(`${customerId}-${index}`, customerId, index % 2 === 1),
+  }));
 }
 
 /** One worker with `bundle` takes WARM_UP, then WORKFLOWS new customers. */
