@@ -222,7 +222,7 @@ async function describedWhenBy(
     if (performance.now() > deadline) {
       const last =
         found === null
-          ? `no answer (${String(failure)})`
+          ? `no answer (${String(failure)}${causeOf(failure)})`
           : `${JSON.stringify(found.view.drops)} ${JSON.stringify(found.followUps)}`;
       throw new Error(`${customerId}: condition not met within ${timeoutMs} ms; last: ${last}`);
     }
@@ -256,6 +256,12 @@ export function readable(value: unknown): string {
       ? Buffer.from(inner, 'base64').toString('utf8')
       : inner,
   );
+}
+
+/** The client wraps every failed query as "Failed to query Workflow": what the server said. */
+function causeOf(failure: unknown): string {
+  const cause = failure instanceof Error ? failure.cause : undefined;
+  return cause instanceof Error ? `, because: ${cause.name}: ${cause.message}` : '';
 }
 
 /** Rejects after `ms`: a query that never answers is given up, and the caller asks again. */
