@@ -218,7 +218,7 @@ describe('loadConfig', () => {
       port: 8084,
       playbooksFile: undefined,
       workflowBundle: undefined,
-      maxCachedWorkflows: 500,
+      maxCachedWorkflows: undefined,
       webhook: { url: undefined, secret: undefined },
       destinations: { slack: new Map(), email: undefined, dashboardUrl: 'http://127.0.0.1:8081' },
     });

@@ -223,17 +223,15 @@ const envSchema = z.object({
   WORKFLOW_BUNDLE: z.string().min(1).optional(),
   /**
    * Workflows a worker keeps in memory between their tasks (Temporal's `maxCachedWorkflows`);
-   * 0 turns the cache off. One of Rapport's costs 1.5–2 MB of the worker's heap (measured:
-   * docs/workflows.md §6); the SDK's own default, sized from the heap limit, filled the workflow
-   * thread's heap and crashed the worker at 10,000 busy customers. A workflow not in the cache
-   * replays its history for its next task.
+   * 0 turns the cache off; unset, the worker sizes it from its heap (services/worker cache.ts).
+   * A workflow not in the cache replays its whole history for its next task.
    */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce
     .number()
     .int('expected a whole number')
     .min(0)
     .refine((count) => count !== 1, 'expected 0 (no cache) or at least 2')
-    .default(500),
+    .optional(),
   FOLLOWUP_WEBHOOK_URL: WebhookUrlSchema.optional(),
   FOLLOWUP_WEBHOOK_SECRET: z.string().min(16, 'expected at least 16 characters').optional(),
   /** Slack, email and the dashboard link of follow-up notifications (destinations.ts). */
@@ -373,6 +371,7 @@ export const configSchema = envSchema
       playbooksFile: env.PLAYBOOKS_FILE,
       /** A workflow bundle built ahead of time (`pnpm build` writes services/worker/dist/). */
       workflowBundle: env.WORKFLOW_BUNDLE,
+      /** Unset: sized from the worker's heap. */
       maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
       /** Where notify steps without a URL of their own post, and the key that signs every post. */
       webhook: { url: env.FOLLOWUP_WEBHOOK_URL, secret: env.FOLLOWUP_WEBHOOK_SECRET },

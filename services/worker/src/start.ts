@@ -20,6 +20,7 @@ import {
 } from '@rapport/workflows';
 import { temporalConnectionOptions } from '@rapport/workflows/connection';
 import { buildWorkflowBundle } from './bundle.js';
+import { cachedWorkflowsFor } from './cache.js';
 import { WorkerMetrics } from './metrics.js';
 import { DEFAULT_PLAYBOOKS_FILE, engagementSettings, loadPlaybooks } from './settings.js';
 
@@ -117,7 +118,7 @@ export async function startWorker(
         metrics,
       }),
       shutdownGraceTime: SHUTDOWN_GRACE,
-      maxCachedWorkflows: config.worker.maxCachedWorkflows,
+      maxCachedWorkflows: config.worker.maxCachedWorkflows ?? cachedWorkflowsFor(),
     });
     worker = created;
     const running = created.run();
