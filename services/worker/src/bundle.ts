@@ -28,7 +28,7 @@ const resolveLike =
  * built ahead of time (RAPPORT_WORKFLOW_BUNDLE, from `pnpm --filter @rapport/worker bundle`)
  * skips this; tests build one per file and share it between their workers, and may bundle
  * workflows of their own. Every bundle preloads zod once per worker thread (workflows' preload.ts):
- * a new workflow then costs about a quarter less CPU and half the memory (docs/performance.md).
+ * a new workflow then costs about a third less CPU and half the memory (docs/performance.md).
  */
 export function buildWorkflowBundle(workflowsPath = WORKFLOWS_PATH): Promise<WorkflowBundle> {
   return bundleWorkflowCode({
