@@ -42,31 +42,45 @@ type Variant = keyof typeof VARIANTS;
 /** Set in the process that measures one variant; unset in the one that runs them all. */
 const ONE = process.env['BENCH_WORKER_VARIANT'] as Variant | undefined;
 
-Runtime.install({ logger: new DefaultLogger('WARN') });
 const { config, stop } = await benchInfrastructure();
-const kafka = createKafka(config.kafka, { logLevel: 'warn' });
-await provisionTopics(kafka, config.kafka);
-const producer = createInteractionProducer(kafka, config.kafka);
-await producer.connect();
-const connection = await NativeConnection.connect({ address: config.temporal.address });
-const client = new Client({
-  connection: await Connection.connect({ address: config.temporal.address }),
-  namespace: config.temporal.namespace,
-});
-const activities = createActivities({
-  producer,
-  publishTimeoutMs: config.gateway.publishTimeoutMs,
-  settings: EngagementSettingsSchema.parse({
-    sla: { defaultMs: 4 * 3_600_000 },
-    relativeDrop: { share: 0.1, windowMs: 30 * 86_400_000 },
-    onboardingSilenceMs: 7 * 86_400_000,
-    trustBreachBelow: 0.5,
-    followUpCooldownMs: 14 * 86_400_000,
-  }),
-  webhook: config.worker.webhook,
-  destinations: config.worker.destinations,
-  steps: new Map(),
-});
+
+/** What the measuring process needs: a producer for the activities, a worker's and a client's connections. */
+async function connectMeasuring() {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const kafka = createKafka(config.kafka, { logLevel: 'warn' });
+  await provisionTopics(kafka, config.kafka);
+  const producer = createInteractionProducer(kafka, config.kafka);
+  await producer.connect();
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const client = new Client({
+    connection: await Connection.connect({ address: config.temporal.address }),
+    namespace: config.temporal.namespace,
+  });
+  const activities = createActivities({
+    producer,
+    publishTimeoutMs: config.gateway.publishTimeoutMs,
+    settings: EngagementSettingsSchema.parse({
+      sla: { defaultMs: 4 * 3_600_000 },
+      relativeDrop: { share: 0.1, windowMs: 30 * 86_400_000 },
+      onboardingSilenceMs: 7 * 86_400_000,
+      trustBreachBelow: 0.5,
+      followUpCooldownMs: 14 * 86_400_000,
+    }),
+    webhook: config.worker.webhook,
+    destinations: config.worker.destinations,
+    steps: new Map(),
+  });
+  return {
+    connection,
+    client,
+    activities,
+    close: async () => {
+      await producer.disconnect();
+      await connection.close();
+    },
+  };
+}
+type Measuring = Awaited<ReturnType<typeof connectMeasuring>>;
 
 /** Three events of a new customer, as the bridge delivers them. */
 function deliveries(customerId: string): Delivery[] {
@@ -78,7 +92,10 @@ function deliveries(customerId: string): Delivery[] {
 }
 
 /** One worker with `bundle` takes WARM_UP, then WORKFLOWS new customers. */
-async function measure(workflowsPath: string | undefined): Promise<Measured> {
+async function measure(
+  { connection, client, activities }: Measuring,
+  workflowsPath: string | undefined,
+): Promise<Measured> {
   const taskQueue = `bench-worker-${randomUUID().slice(0, 8)}`;
   const worker = await Worker.create({
     connection,
@@ -156,7 +173,12 @@ async function measureApart(variant: Variant): Promise<Measured> {
 
 try {
   if (ONE !== undefined) {
-    console.log(JSON.stringify(await measure(VARIANTS[ONE])));
+    const measuring = await connectMeasuring();
+    try {
+      console.log(JSON.stringify(await measure(measuring, VARIANTS[ONE])));
+    } finally {
+      await measuring.close();
+    }
   } else {
     const rows: (string | number)[][] = [];
     for (let run = 1; run <= RUNS; run += 1) {
@@ -177,7 +199,5 @@ try {
     ]);
   }
 } finally {
-  await producer.disconnect();
-  await connection.close();
   await stop();
 }
