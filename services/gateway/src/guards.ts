@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { pipelineOn, type RedisClient } from '@rapport/read-model';
+import { pipelineOn, slotGroups, type RedisClient } from '@rapport/read-model';
 import type { ChainableCommander, Result } from 'ioredis';
 
 /**
@@ -23,9 +23,31 @@ redis.call('INCRBY', KEYS[1], count)
 redis.call('PEXPIRE', KEYS[1], 2000)
 return 1`;
 
+/**
+ * Sets every key it is given as `SET key ARGV[1] ARGV[2] ARGV[3]` would, one at a time; with
+ * ARGV[4] `claim`, only where absent (`NX GET`), answering each key's previous value (nil where
+ * there was none). One command for a whole batch: a command per event cost the gateway more, in
+ * building and parsing commands and in their garbage, than all else it asks of Redis.
+ */
+const SET_EACH = `
+local claim = ARGV[4] == 'claim'
+local previous = {}
+for index, key in ipairs(KEYS) do
+  if claim then
+    previous[index] = redis.call('SET', key, ARGV[1], ARGV[2], ARGV[3], 'NX', 'GET')
+  else
+    redis.call('SET', key, ARGV[1], ARGV[2], ARGV[3])
+  end
+end
+return previous`;
+
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     rapportTakeBudget(key: string, count: number, limit: number): Result<number, Context>;
+    rapportSetEach(
+      keyCount: number,
+      ...keysThenArgs: (string | number)[]
+    ): Result<(string | null)[], Context>;
   }
 }
 
@@ -56,6 +78,7 @@ export class Guards {
     },
   ) {
     redis.defineCommand('rapportTakeBudget', { numberOfKeys: 1, lua: TAKE_BUDGET });
+    redis.defineCommand('rapportSetEach', { lua: SET_EACH });
   }
 
   get rateLimitPerSecond(): number {
@@ -75,9 +98,10 @@ export class Guards {
 
   /**
    * Admits a request in one round trip: takes `events.length` from the write key's budget for this
-   * second and claims each event (`SET NX GET`), beside the caller's `alongside` command. A new id becomes pending; an acked id is a
-   * duplicate of an acknowledged event; a pending id is being accepted by another request. When
-   * the budget refuses, the claims just made are released and `admitted` is false.
+   * second and claims each event (`SET NX GET`, one command for them all on one Redis), beside the
+   * caller's `alongside` command. A new id becomes pending; an acked id is a duplicate of an
+   * acknowledged event; a pending id is being accepted by another request. When the budget
+   * refuses, the claims just made are released and `admitted` is false.
    */
   async admit(
     request: { readonly budget: string; readonly scope: DedupScope },
@@ -93,17 +117,20 @@ export class Guards {
       events.length,
       this.options.rateLimitPerSecond,
     );
-    for (const event of events) {
-      const key = this.seenKey(request.scope, event);
-      pipeline.set(key, PENDING, 'PX', this.options.pendingTtlMs, 'NX', 'GET');
+    for (const group of slotGroups(this.redis, events)) {
+      if (group.length > 0) this.setEach(pipeline, request.scope, group, PENDING);
     }
     const replies = (await pipeline.exec()) ?? [];
     const extra = alongside === undefined ? undefined : replies.shift();
     const [budget, ...claims] = replies;
-    const outcomes = claims.map(([error, previous]): ClaimOutcome => {
+    const outcomes = claims.flatMap(([error, previous]): ClaimOutcome[] => {
       if (error) throw error;
-      if (previous === null) return 'new';
-      return previous === ACKED ? 'duplicate' : 'in_flight';
+      // One id's claim answers its previous value; a script's, a list of them.
+      const values = Array.isArray(previous) ? (previous as unknown[]) : [previous];
+      return values.map((value) => {
+        if (value === null) return 'new';
+        return value === ACKED ? 'duplicate' : 'in_flight';
+      });
     });
     if (extra?.[0]) {
       // The caller's command failed: nothing is admitted, the claims just taken are given back.
@@ -124,24 +151,54 @@ export class Guards {
 
   /** After Kafka acknowledged: the ids stay known for the dedup window. */
   async confirm(scope: DedupScope, events: readonly EventRef[]): Promise<void> {
-    await this.forEach(scope, events, (pipeline, key) =>
-      pipeline.set(key, ACKED, 'EX', this.options.dedupWindowSeconds),
+    await this.forEachSlot(events, (pipeline, group) =>
+      this.setEach(pipeline, scope, group, ACKED),
     );
   }
 
   /** After a failed publish: the client's retry must be accepted, not called a duplicate. */
   async release(scope: DedupScope, events: readonly EventRef[]): Promise<void> {
-    await this.forEach(scope, events, (pipeline, key) => pipeline.del(key));
+    await this.forEachSlot(events, (pipeline, group) =>
+      pipeline.del(...group.map((event) => this.seenKey(scope, event))),
+    );
   }
 
-  private async forEach(
+  /**
+   * Claims the events' ids (`pending`, only where absent) or confirms them (`acked`): one `SET`
+   * for one id, one script for more. Only ever one id on a Cluster (`slotGroups`), where a
+   * script would be routed by its key count: ioredis's auto-pipelining takes a custom command's
+   * first argument for its key.
+   */
+  private setEach(
+    pipeline: ChainableCommander,
     scope: DedupScope,
     events: readonly EventRef[],
-    command: (pipeline: ChainableCommander, key: string) => unknown,
+    value: typeof PENDING | typeof ACKED,
+  ): void {
+    const keys = events.map((event) => this.seenKey(scope, event));
+    const [only] = keys;
+    const { pendingTtlMs, dedupWindowSeconds } = this.options;
+    if (keys.length > 1) {
+      const [unit, ttl, mode] =
+        value === PENDING ? ['PX', pendingTtlMs, 'claim'] : ['EX', dedupWindowSeconds, 'set'];
+      pipeline.rapportSetEach(keys.length, ...keys, value, unit, ttl, mode);
+    } else if (only !== undefined && value === PENDING) {
+      pipeline.set(only, value, 'PX', pendingTtlMs, 'NX', 'GET');
+    } else if (only !== undefined) {
+      pipeline.set(only, value, 'EX', dedupWindowSeconds);
+    }
+  }
+
+  /** One command per group of events whose keys may share a command, in one round trip. */
+  private async forEachSlot(
+    events: readonly EventRef[],
+    command: (pipeline: ChainableCommander, group: readonly EventRef[]) => unknown,
   ): Promise<void> {
     if (events.length === 0) return;
     const pipeline = pipelineOn(this.redis);
-    for (const event of events) command(pipeline, this.seenKey(scope, event));
+    for (const group of slotGroups(this.redis, events)) {
+      if (group.length > 0) command(pipeline, group);
+    }
     const results = (await pipeline.exec()) ?? [];
     const failed = results.find(([error]) => error);
     if (failed?.[0]) throw failed[0];
