@@ -27,7 +27,32 @@ export function itemsOf(body: unknown): { items: unknown[]; pathOf: PathOf } {
 const tooManyEvents = (count: number) =>
   `${count} events; at most ${LIMITS.batchEvents} are accepted per request`;
 const isOversized = (item: unknown) =>
+  jsonBytesAtMost(item, LIMITS.eventBytes) > LIMITS.eventBytes &&
   Buffer.byteLength(JSON.stringify(item) ?? '') > LIMITS.eventBytes;
+
+/**
+ * An upper bound of the UTF-8 bytes of a parsed JSON value's serialisation, far cheaper to take
+ * than serialising it: a string's code unit takes at most six bytes (`\uXXXX`), a number or a
+ * literal at most 24 characters, and a key its quotes, colon and comma. It stops counting once
+ * past `budget`. Only a value whose bound passes the limit is serialised to be measured exactly.
+ */
+export function jsonBytesAtMost(value: unknown, budget: number): number {
+  if (typeof value === 'string') return 2 + 6 * value.length;
+  if (typeof value !== 'object' || value === null) return 24;
+  let bytes = 2;
+  if (Array.isArray(value)) {
+    for (const element of value as unknown[]) {
+      bytes += 1 + jsonBytesAtMost(element, budget - bytes);
+      if (bytes > budget) break;
+    }
+    return bytes;
+  }
+  for (const [key, inner] of Object.entries(value)) {
+    bytes += 4 + 6 * key.length + jsonBytesAtMost(inner, budget - bytes);
+    if (bytes > budget) break;
+  }
+  return bytes;
+}
 
 /** Refuses a batch over the item limit, or any item over 32 KB, before parsing anything. */
 export function checkLimits(items: readonly unknown[], rawBytes: number, pathOf: PathOf): void {
