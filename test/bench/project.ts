@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createModel, seededRandom } from '@rapport/model';
 import {
+  dataOf,
   INDEX_CHUNK,
   KeySpace,
   ReadModel,
@@ -197,8 +198,9 @@ async function redisBenchmark(config: Config, redis: Redis, writes: number, data
     String(writes),
     'EVALSHA',
     commitSha,
-    '3',
+    '4',
     customer,
+    `${customer}:d`,
     `${customer}:h`,
     `${customer}:e`,
     '0',
@@ -347,8 +349,8 @@ async function usedMemory(redis: Redis): Promise<number> {
 }
 
 /**
- * MEMORY USAGE of each kind of key, over a sample of customers, and the length of the hash's two
- * large values: the state (`d`) and the history and timeline (`l`; docs/read-side.md §1).
+ * MEMORY USAGE of each kind of key, over a sample of customers, and the length of the two large
+ * parts of a customer's data key: the state and the history and timeline (docs/read-side.md §1).
  */
 async function memoryPerCustomer(redis: Redis, keys: KeySpace) {
   const sample = Array.from(
@@ -357,18 +359,21 @@ async function memoryPerCustomer(redis: Redis, keys: KeySpace) {
   );
   const usage = async (key: string) =>
     Number((await redis.memory('USAGE', key, 'SAMPLES', '0')) ?? 0);
-  const sums = { record: 0, state: 0, logs: 0 };
+  const sums = { record: 0, data: 0, state: 0, logs: 0 };
   for (const id of sample) {
-    const { record } = keys.customer('0', id);
+    const { record, data } = keys.customer('0', id);
     sums.record += await usage(record);
-    sums.state += await redis.hstrlen(record, 'd');
-    sums.logs += await redis.hstrlen(record, 'l');
+    sums.data += await usage(data);
+    const { state, logs } = dataOf((await redis.getBuffer(data)) ?? Buffer.from([0]));
+    sums.state += state.length;
+    sums.logs += logs.length;
   }
   const index = keys.index('0', ONE_SHARD);
   const indexBytes =
     (await usage(index.schedule)) + (await usage(index.atRisk)) + (await usage(index.dormant));
   return {
     record: sums.record / sample.length,
+    data: sums.data / sample.length,
     state: sums.state / sample.length,
     logs: sums.logs / sample.length,
     index: indexBytes / CUSTOMERS,
@@ -403,8 +408,8 @@ try {
   const perCustomer = await memoryPerCustomer(redis, store.keys);
   // As many bytes as a real record: what Redis does with a value does not depend on its bytes,
   // and a command line cannot carry the record's own (they include NULs).
-  const sampleBytes = await redis.hgetBuffer(store.keys.customer('0', 'customer-1').record, 'd');
-  const sampleData = 'x'.repeat(sampleBytes?.length ?? 256);
+  const sampleBytes = await redis.getBuffer(store.keys.customer('0', 'customer-1').data);
+  const sampleData = 'x'.repeat(sampleBytes ? dataOf(sampleBytes).state.length : 256);
   const baseline = await redisBenchmark(config, redis, projected.writes, sampleData);
   // Customers per second Redis alone gets through, both scripts' work for each.
   const baselineRate = 1 / (1 / baseline.commit + 1 / baseline.index);
@@ -455,15 +460,16 @@ try {
   const totalPerCustomer = (memoryAfter - memoryBefore) / CUSTOMERS;
   printTable('Redis memory per customer (bytes; MEMORY USAGE over 2,000 customers)', [
     ['part', 'bytes'],
-    [
-      'customer hash (revision, positions, state, history, timeline)',
-      Math.round(perCustomer.record),
-    ],
-    ['  its state field (d), value length', Math.round(perCustomer.state)],
-    ['  its history (50 points) and timeline (20 events) field (l)', Math.round(perCustomer.logs)],
+    ['customer hash (revision, positions)', Math.round(perCustomer.record)],
+    ['customer data key (state, history, timeline)', Math.round(perCustomer.data)],
+    ['  its state, length', Math.round(perCustomer.state)],
+    ['  its history (50 points) and timeline (20 events), length', Math.round(perCustomer.logs)],
     ['its share of the indexes (schedule, at_risk, dormant)', Math.round(perCustomer.index)],
     ['its share of the change stream', Math.round(perCustomer.changes)],
-    ['  = everything', Math.round(perCustomer.record + perCustomer.index + perCustomer.changes)],
+    [
+      '  = everything',
+      Math.round(perCustomer.record + perCustomer.data + perCustomer.index + perCustomer.changes),
+    ],
     [
       'used_memory growth / customers (everything, incl. change stream)',
       Math.round(totalPerCustomer),

@@ -1,4 +1,5 @@
 import {
+  dataOf,
   EMPTY_EXTRAS,
   encodeData,
   encodeSnapshot,
@@ -235,6 +236,64 @@ describe.each(REDIS_TOPOLOGIES)('the guarded projection on $topology', ({ redis 
     );
   });
 
+  /**
+   * Rewrites a customer as a layout before this one kept it: its state in the hash's `d` and,
+   * with `logs`, its history and timeline in the hash's `l` (without, in none: the caller writes
+   * the lists), no data key.
+   */
+  const asLayoutBefore = async (keys: { record: string; data: string }, logs: boolean) => {
+    const stored = await t.redis.getBuffer(keys.data);
+    if (stored === null) throw new Error(`no ${keys.data}`);
+    const { state, logs: bytes } = dataOf(stored);
+    await t.redis.del(keys.data);
+    await t.redis.hset(keys.record, logs ? { d: state, l: bytes } : { d: state });
+  };
+
+  it('reads a customer of the layout before from its hash, and moves it out when it next writes', async () => {
+    const events = randomEvents(6, 1, 10);
+    const id = events[0]?.customerId ?? '';
+    const oneByOne = async (generation: string, from: number, to: number) => {
+      for (let index = from; index < to; index += 1) {
+        await projection(generation).project(
+          0,
+          positioned(events.slice(index, index + 1), 0, index),
+          Date.now(),
+        );
+      }
+    };
+    // Generation 13 as the layout before left it after five writes: state, history and timeline
+    // in the hash (`d`, `l`), which Redis then encodes as a table; generation 14 written by this
+    // version.
+    await oneByOne('13', 0, 5);
+    const keys = t.store.keys.customer('13', id);
+    const customer = await t.store.reader.customer('13', id);
+    const history = await t.store.reader.history('13', id);
+    const timeline = await t.store.reader.timeline('13', id, 100);
+    await asLayoutBefore(keys, true);
+    expect(await t.redis.exists(keys.data)).toBe(0);
+    expect(await t.store.reader.customer('13', id)).toEqual(customer);
+    expect(await t.store.reader.history('13', id)).toEqual(history);
+    expect(await t.store.reader.timeline('13', id, 100)).toEqual(timeline);
+
+    await oneByOne('13', 5, 6);
+    await oneByOne('14', 0, 6);
+    expect((await t.redis.hkeys(keys.record)).sort()).toEqual(['o', 'r']);
+    expect(await t.redis.object('ENCODING', keys.record)).toBe('listpack');
+    // The same bytes as a customer this version wrote, but for the write instant in the state.
+    const logsOf = async (generation: string) => {
+      const stored = await t.redis.getBuffer(t.store.keys.customer(generation, id).data);
+      return stored && dataOf(stored).logs;
+    };
+    expect(await logsOf('13')).toEqual(await logsOf('14'));
+    const { updatedAt: _at13, ...moved } = (await t.store.reader.customer('13', id)) ?? {};
+    const { updatedAt: _at14, ...fresh } = (await t.store.reader.customer('14', id)) ?? {};
+    expect(moved).toEqual(fresh);
+    expect(await t.store.reader.history('13', id)).toEqual(await t.store.reader.history('14', id));
+    expect(await t.store.reader.timeline('13', id, 100)).toEqual(
+      await t.store.reader.timeline('14', id, 100),
+    );
+  });
+
   it('reads a customer of the layout before from its lists, and adopts them when it next writes', async () => {
     // Each later than the one before, so that no two history points share an instant: a list
     // of the layout before is then the served history reversed.
@@ -249,13 +308,13 @@ describe.each(REDIS_TOPOLOGIES)('the guarded projection on $topology', ({ redis 
         );
       }
     };
-    // Generation 11 as the layout before left it after five writes: history and timeline as
-    // lists of JSON, newest first, and no `l` field; generation 12 written by this version.
+    // Generation 11 as the layout two before left it after five writes: the state in the hash,
+    // history and timeline as lists of JSON, newest first; generation 12 written by this version.
     await oneByOne('11', 0, 5);
     const history = await t.store.reader.history('11', id);
     const timeline = await t.store.reader.timeline('11', id, 100);
     const keys = t.store.keys.customer('11', id);
-    await t.redis.hdel(keys.record, 'l');
+    await asLayoutBefore(keys, false);
     await t.redis.rpush(
       keys.history,
       ...[...history]
@@ -271,6 +330,8 @@ describe.each(REDIS_TOPOLOGIES)('the guarded projection on $topology', ({ redis 
     await oneByOne('11', 5, 6);
     await oneByOne('12', 0, 6);
     expect(await t.redis.exists(keys.history, keys.timeline)).toBe(0);
+    expect((await t.redis.hkeys(keys.record)).sort()).toEqual(['o', 'r']);
+    expect(await t.redis.object('ENCODING', keys.record)).toBe('listpack');
     expect(await t.store.reader.history('11', id)).toEqual(await t.store.reader.history('12', id));
     expect(await t.store.reader.timeline('11', id, 100)).toEqual(
       await t.store.reader.timeline('12', id, 100),

@@ -5,8 +5,9 @@ import { globEscaped, type KeySpace } from './keys.js';
 /** What erasing customers removed from Redis, with counts (the erasure receipt's Redis part). */
 export interface ReadModelErasure {
   /**
-   * Their keys in every generation: one per customer (its hash, history and timeline inside it),
-   * three for one not written since the layout kept them in lists (`:h`, `:e`); and the
+   * Their keys in every generation: two per customer (its hash, and its data key with its state,
+   * history and timeline), one for a customer not written since the layout kept those in its
+   * hash, three for one not written since the layout kept them in lists (`:h`, `:e`); and the
    * gateway's dedup ids.
    */
   readonly keys: number;
@@ -21,9 +22,9 @@ const STREAM_PAGE = 1_000;
 const StreamPageSchema = z.array(z.tuple([z.string(), z.array(z.string())]));
 
 /**
- * Whether a key is one of these customers': a record (`<prefix><generation>:{id}`, its history
- * and timeline inside it), the history and timeline lists of the layout before (`…:h`, `…:e`,
- * left by a customer not written since), or a dedup claim of the gateway's
+ * Whether a key is one of these customers': a record (`<prefix><generation>:{id}`), its data
+ * key (`…:d`: state, history and timeline), the history and timeline lists of a layout before
+ * (`…:h`, `…:e`, left by a customer not written since), or a dedup claim of the gateway's
  * (`<prefix>{id}:seen…`). Nothing else, even where a tag spells one of their ids: the indexes
  * (`{index}`, `{index:<k>}`), the identity map (`{identity}`), a channel's signed requests (`{webhook:x}`).
  */
@@ -33,15 +34,15 @@ function isCustomerKey(key: string, prefix: string, ids: ReadonlySet<string>): b
   if (open < 0 || close < 0 || !ids.has(key.slice(open + 1, close))) return false;
   const before = key.slice(prefix.length, open);
   const after = key.slice(close + 1);
-  const record = /^[^:{}]+:$/.test(before) && ['', ':h', ':e'].includes(after);
+  const record = /^[^:{}]+:$/.test(before) && ['', ':d', ':h', ':e'].includes(after);
   const claim = before === '' && /^:seen(?:\{[^{}]*\})?:/.test(after);
   return record || claim;
 }
 
 /**
  * Removes everything Redis holds under the given customer ids: every key whose hash tag is one of
- * them (records of every generation, with their history and timeline; the lists of the layout
- * before where they remain; the gateway's dedup claims), their
+ * them (records of every generation, with their data keys (state, history and timeline); the
+ * lists of a layout before where they remain; the gateway's dedup claims), their
  * index entries in every generation and shard, and their entries in the change streams (of every
  * shard count a generation had). One pass over the keyspace (SCAN) for all the ids, one over each
  * change stream.

@@ -2,6 +2,7 @@ export { GenerationMovedError, StoreError, type StoreErrorCode } from './errors.
 export { EMPTY_EXTRAS, ExtrasSchema, extrasFolder, type Extras } from './extras.js';
 export { encodeData } from './codec.js';
 export { encodeSnapshot } from './history.js';
+export { dataOf } from './logs.js';
 export { eraseFromReadModel, type ReadModelErasure } from './erasure.js';
 export { connectRedis } from './connect.js';
 export { pipelineOn, scanKeys, slotGroups, type RedisClient } from './cluster.js';

@@ -2,8 +2,9 @@
  * Where everything lives in Redis. Two kinds of keys, so that the read model works on Redis
  * Cluster, where a script may only touch keys of one hash slot:
  *
- * - per customer, `<prefix><generation>:{<customerId>}`, a hash that holds its history and
- *   timeline too (logs.ts), and in stores of the layout before its `:h` (history) and `:e`
+ * - per customer, `<prefix><generation>:{<customerId>}`, a hash of its revision and positions,
+ *   and beside it `…:d`, its state, history and timeline (logs.ts); in stores of the layouts
+ *   before, the state and logs in the hash's `d` and `l`, or its `:h` (history) and `:e`
  *   (timeline) lists, until its next write: the `{customerId}` hash tag keeps a customer's keys
  *   in one slot, so the guarded write is one script;
  * - the global indexes and the change stream in the index shards' slots: `<prefix>{index}:` when
@@ -16,7 +17,10 @@
  * new one beside the live one and then moves the pointer (see generation.ts).
  */
 export interface CustomerKeys {
+  /** A hash: revision, positions, the merge's fields; in the layouts before, the state too. */
   readonly record: string;
+  /** A string: the state, history and timeline (logs.ts). */
+  readonly data: string;
   /** The history and timeline lists of the layout before (logs.ts), read until adopted. */
   readonly history: string;
   readonly timeline: string;
@@ -66,7 +70,7 @@ export class KeySpace {
 
   customer(generation: string, customerId: string): CustomerKeys {
     const record = `${this.prefix}${generation}:{${customerId}}`;
-    return { record, history: `${record}:h`, timeline: `${record}:e` };
+    return { record, data: `${record}:d`, history: `${record}:h`, timeline: `${record}:e` };
   }
 
   index(generation: string, shard: IndexShard): IndexKeys {

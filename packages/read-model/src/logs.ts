@@ -6,21 +6,27 @@ import type { CustomerKeys } from './keys.js';
 import { run } from './replies.js';
 
 /**
- * A customer's history and timeline: two capped logs in one field of its hash, `l` (the scripts
- * spell it too). A key of their own each cost about 160 bytes before the first entry (the key,
- * its object, a list's header and node), and a field of its own each about 60 more than sharing
- * one: the reason for the layout (docs/read-side.md §1). The guarded scripts append and cap it
+ * A customer's state, history and timeline: one string beside its hash, its data key (`…:d`):
+ * varint(bytes of the state), the state (codec.ts), then its logs, two capped logs in the form
+ * the layout before kept in the hash's `l` field. Not in the hash: a hash stays in Redis's
+ * compact encoding (a listpack, one allocation) only while every value is at most
+ * `hash-max-listpack-value` bytes (64 by default), and the state and logs are hundreds, which
+ * made the hash a table of separately allocated entries; out of it, the hash of the revision and
+ * positions is compact, and the data key costs less than the table did (docs/read-side.md §1).
+ * The logs stay in the state's key rather than in one of their own, whose name, object and entry
+ * in Redis's keyspace would cost more than they save. The guarded scripts write the data key
  * (`LOGS` in scripts.ts); this module frames what they append and reads what they wrote.
  *
- * - `l`: varint(bytes of the history log), the history log, the timeline log;
+ * - the logs (`l`): varint(bytes of the history log), the history log, the timeline log;
  * - a log: varint(count), then its entries, oldest first, so that capping drops from the front
  *   and a write walks only the entries it drops;
  * - an entry: varint(length × 2 + legacy), then its bytes: binary (history.ts, timeline.ts),
  *   or, with the legacy bit, the JSON that the lists of the layout before held.
  *
- * That layout kept them as lists of JSON, newest first, at `<record>:h` and `<record>:e`. A
- * customer not written since is read from those lists; its next write adopts them into `l`, each
- * JSON entry kept as it was and marked legacy, and deletes them. So a store written by an older
+ * The layout before kept the state in the hash's `d` and the logs in its `l`; the one before
+ * that kept the logs as lists of JSON, newest first, at `<record>:h` and `<record>:e`. A customer
+ * not written since is read from those; its next write moves them into the data key (the lists'
+ * entries as they were, each marked legacy) and deletes them. So a store written by an older
  * version stays readable and is rewritten customer by customer as they change, as the record's
  * own formats are (codec.ts).
  */
@@ -74,21 +80,39 @@ export function entriesOf({ count, body }: LogEntries): LogEntry[] {
 }
 
 /**
- * A customer's logs: from `l`, or from the lists of the layout before when it was not written
- * since (both none for a customer never written). `l` and the lists are read in one transaction,
- * so a write adopting the lists into `l` (and deleting them) cannot land between the two reads
- * and leave neither; its keys share the customer's slot, so a Cluster runs it too. One round trip.
+ * A data key's value split: the state's bytes, and the logs' (empty when a write never stored
+ * any: a customer merged away before its first write). Throws BytesError if it is not one.
+ */
+export function dataOf(value: Buffer): { readonly state: Buffer; readonly logs: Buffer } {
+  const reader = new ByteReader(value);
+  const state = reader.bytes(reader.uint(), 'the state');
+  const logs = reader.rest();
+  return { state: bufferOf(state), logs: bufferOf(logs) };
+}
+
+/**
+ * A customer's logs: from its data key, or from the hash's `l` or the lists of the layouts
+ * before when it was not written since (none for a customer never written). They are read in one
+ * transaction, so a write moving them into the data key (and deleting the others) cannot land
+ * between the reads and leave none; its keys share the customer's slot, so a Cluster runs it
+ * too. One round trip.
  */
 export async function loadLogs(redis: RedisClient, keys: CustomerKeys): Promise<Logs> {
-  const [value, history, timeline] = await run(
+  const [data, value, history, timeline] = await run(
     redis
       .multi()
+      .getBuffer(keys.data)
       .hgetBuffer(keys.record, LOGS_FIELD)
       .lrangeBuffer(keys.history, 0, -1)
       .lrangeBuffer(keys.timeline, 0, -1),
   );
-  const field = FieldSchema.parse(value);
-  if (field !== null) return readingLogs(keys.record, () => logsOf(field));
+  const stored = FieldSchema.parse(data);
+  // As the scripts read it: a data key without logs leaves them to the lists.
+  const field =
+    stored === null ? FieldSchema.parse(value) : readingLogs(keys.data, () => dataOf(stored).logs);
+  if (field !== null && field.length > 0) {
+    return readingLogs(stored === null ? keys.record : keys.data, () => logsOf(field));
+  }
   // The lists are newest first; a write adopts them oldest first, as legacy entries.
   return {
     history: framedAs(ListSchema.parse(history).reverse(), true),
@@ -113,6 +137,10 @@ function logsOf(value: Buffer): Logs {
   const reader = new ByteReader(value);
   const history = reader.bytes(reader.uint(), 'the history log');
   return { history: opened(history), timeline: opened(reader.rest()) };
+}
+
+function bufferOf(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function opened(log: Uint8Array): LogEntries {

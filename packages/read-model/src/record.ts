@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { decodeData } from './codec.js';
 import { StoreError } from './errors.js';
 import type { Extras } from './extras.js';
+import { dataOf } from './logs.js';
 
 /** `partition:offset,…`: the last offset applied from each partition the customer lived on. */
 export const OffsetsSchema = z
@@ -40,27 +41,32 @@ export interface StoredCustomer {
 }
 
 /**
- * The hash fields in the order `HMGET` asks for them: revision, offsets, data (codec.ts), and
- * the id it was merged into, if it was. The positions of ids merged into a customer sit beside
- * them under `a:<id>` (ALIAS_PREFIX), read only where a merge needs them (`loadWhole`, the
- * WHOLE script: these fields and the aliases), and its history and timeline under `l`
- * (logs.ts), which only their own routes, a merge's read of the merged customer's timeline and
- * the scripts that append to it read.
+ * The hash fields in the order `HMGET` asks for them: revision, offsets, data (codec.ts; in
+ * stores of the layout before only: the state is now in the data key, logs.ts), and the id it
+ * was merged into, if it was. The positions of ids merged into a customer sit beside them under
+ * `a:<id>` (ALIAS_PREFIX), read only where a merge needs them (`loadWhole`, the WHOLE script:
+ * these fields, the data key and the aliases).
  */
 export const RECORD_FIELDS = ['r', 'o', 'd', 'm'] as const;
 export const ALIAS_PREFIX = 'a:';
 /** Merges followed from a merged id to its survivor, at most: a longer chain is corrupt data. */
 export const MAX_MERGE_CHAIN = 128;
 
-/** Parses `HMGET r o d`; undefined for a customer never written. Throws StoreError if corrupt. */
+/**
+ * Parses `HMGET r o d m` and the data key's value (null where there is none: a customer of the
+ * layout before keeps its state in `d`); undefined for a customer never written. Throws
+ * StoreError if corrupt.
+ */
 export function decodeRecord(
   model: Model,
   key: string,
   fields: readonly (Buffer | null)[],
+  stored: Buffer | null = null,
 ): StoredCustomer | undefined {
-  const [revision, offsets, data, mergedInto] = fields;
+  const [revision, offsets, field, mergedInto] = fields;
   if (revision === null || revision === undefined) return undefined;
   try {
+    const data = stored === null ? field : dataOf(stored).state;
     const parsed = parseWith(RecordSchema, {
       revision: revision.toString('utf8'),
       offsets: offsets?.toString('utf8') ?? '',

@@ -2,27 +2,25 @@ import type { Result } from 'ioredis';
 import type { RedisClient } from './cluster.js';
 
 /**
- * The customer's history and timeline logs, in its hash's `l` field (the layout: logs.ts). A
- * log is its count, then its entries oldest first, each framed by varint(length × 2 + legacy).
- * A log is handled as parts, `{bytes, first, last, count}`: entries oldest first in
- * bytes[first..last]. Capping walks only the entries it drops (at the caps, every write drops as
- * many as it appends), but a write still costs time in proportion to the whole of `l`: its
- * bytes are copied four times, reading the field into the script (HMGET), cutting each kept
- * part out of it (string.sub), joining the parts into the new value (table.concat) and storing
- * that (HSET). So the caps
- * (RAPPORT_HISTORY_LENGTH, RAPPORT_TIMELINE_LENGTH) bound a write's cost too. A
- * customer whose `l` is missing has the lists of the layout before (JSON, newest first) or
- * nothing: its first write adopts the lists' entries verbatim, as legacy ones, and deletes them.
+ * The customer's state and its history and timeline logs, in its data key (the layout: logs.ts):
+ * varint(bytes of the state), the state, then the logs (`l` of the layout before): the history
+ * log's length, the history log, the timeline log. A log is its count, then its entries oldest
+ * first, each framed by varint(length × 2 + legacy). A log is handled as parts,
+ * `{bytes, first, last, count}`: entries oldest first in bytes[first..last]. Capping walks only
+ * the entries it drops (at the caps, every write drops as many as it appends), but a write still
+ * costs time in proportion to the whole value: its bytes are copied four times, reading the key
+ * into the script (GET), cutting each kept part out of it (string.sub), joining the parts into
+ * the new value (table.concat) and storing that (SET). So the caps
+ * (RAPPORT_HISTORY_LENGTH, RAPPORT_TIMELINE_LENGTH) bound a write's cost too.
+ *
+ * Stores of the layouts before are read as they are and rewritten on a customer's next write: a
+ * customer without a data key keeps its state in its hash's `d` field and its logs in `l`, or
+ * (the layout before that) in lists of JSON, newest first, or has nothing. Its first write moves
+ * them into the data key (the lists' entries verbatim, as legacy ones), deletes the lists, and
+ * re-creates its hash without `d` and `l`: Redis never turns a hash back into its compact
+ * encoding when large fields are deleted, only a new hash starts compact.
  */
-const LOGS = `
-local function varintAt(bytes, at)
-  local value, scale, byte = 0, 1, 0
-  repeat
-    byte = string.byte(bytes, at)
-    value, scale, at = value + (byte % 128) * scale, scale * 128, at + 1
-  until byte < 128
-  return value, at
-end
+const VARINT = `
 local function varint(value)
   local out = {}
   while value >= 128 do
@@ -31,6 +29,17 @@ local function varint(value)
   end
   out[#out + 1] = string.char(value)
   return table.concat(out)
+end`;
+
+const LOGS = `
+${VARINT}
+local function varintAt(bytes, at)
+  local value, scale, byte = 0, 1, 0
+  repeat
+    byte = string.byte(bytes, at)
+    value, scale, at = value + (byte % 128) * scale, scale * 128, at + 1
+  until byte < 128
+  return value, at
 end
 local function part(bytes, count)
   return {bytes = bytes, first = 1, last = #bytes, count = count}
@@ -42,10 +51,11 @@ local function adopted(list)
   if #items > 0 then redis.call('DEL', list) end
   return part(table.concat(entries), #items)
 end
--- The stored history and timeline, each as a part: from l, else adopted from the lists.
-local function stored(value, historyList, timelineList)
-  if not value then return adopted(historyList), adopted(timelineList) end
-  local length, at = varintAt(value, 1)
+-- The stored history and timeline, each as a part: from value's bytes from index from on (a
+-- data key's logs, or the l field of the layout before), else adopted from the lists.
+local function stored(value, from, historyList, timelineList)
+  if not value or from > #value then return adopted(historyList), adopted(timelineList) end
+  local length, at = varintAt(value, from)
   local last = at + length - 1
   local historyCount, history = varintAt(value, at)
   local timelineCount, timeline = varintAt(value, last + 1)
@@ -74,13 +84,41 @@ local function capped(parts, limit, pieces)
   end
   return length
 end
--- The value of l: the history log's length, the history log, the timeline log.
-local function logs(history, historyLimit, timeline, timelineLimit)
-  local pieces = {''}
+-- The value of a data key: the state's length, the state, the history log's length, the history
+-- log, the timeline log.
+local function written(state, history, historyLimit, timeline, timelineLimit)
+  local pieces = {varint(#state), state, ''}
   local length = capped(history, historyLimit, pieces)
   capped(timeline, timelineLimit, pieces)
-  pieces[1] = varint(length)
+  pieces[3] = varint(length)
   return table.concat(pieces)
+end
+-- The customer's stored logs (as parts), wherever its layout keeps them, and whether the
+-- customer is of a layout before (no data key; its state in its hash's d, its logs in l or the
+-- lists). A customer never written (no revision) has none of them, in any layout.
+local function storedLogs(known, record, data, historyList, timelineList)
+  if not known then return part('', 0), part('', 0), false end
+  local value = redis.call('GET', data)
+  if value then
+    local length, at = varintAt(value, 1)
+    local history, timeline = stored(value, at + length, historyList, timelineList)
+    return history, timeline, false
+  end
+  local history, timeline = stored(redis.call('HGET', record, 'l'), 1, historyList, timelineList)
+  return history, timeline, redis.call('HEXISTS', record, 'd') == 1
+end
+-- Re-creates a hash of a layout before without d and l, once they are in the data key: Redis
+-- never turns a hash back into its compact encoding when large fields go, a new hash starts so.
+local function compacted(record)
+  local all, kept = redis.call('HGETALL', record), {}
+  for at = 1, #all, 2 do
+    if all[at] ~= 'd' and all[at] ~= 'l' then
+      kept[#kept + 1] = all[at]
+      kept[#kept + 1] = all[at + 1]
+    end
+  end
+  redis.call('DEL', record)
+  if #kept > 0 then redis.call('HSET', record, unpack(kept)) end
 end`;
 
 /**
@@ -93,20 +131,21 @@ end`;
  * - revision changed since the read: `conflict` (-1). Someone else folded events in meanwhile
  *   (a zombie after a rebalance, or another partition after the partition count grew); the
  *   caller re-reads and folds again, so nobody's events are overwritten.
- * - otherwise: applied (1), revision + 1, history and timeline appended and capped (LOGS).
+ * - otherwise: applied (1), revision + 1, the state replaced and the history and timeline
+ *   appended and capped in the data key (LOGS).
  *
  * Positions are kept per source: the customer's own events in `o`, the events of an id merged
  * into it (identity.ts) in `a:<that id>`, since another id's partition order is its own.
  *
- * KEYS: record, and the history and timeline lists of the layout before (adopted, then gone).
- * ARGV: expected revision, partition, offset, data, history length, timeline length, snapshot
+ * KEYS: record, data, and the history and timeline lists of the layout before (adopted, then
+ * gone). ARGV: expected revision, partition, offset, data (the state), history length, timeline length, snapshot
  * (one framed entry), the positions' field (`o` or `a:<id>`), the timeline entries (framed,
  * oldest first) and their count.
  * Returns {outcome, revision}; the revision is the stored one unless applied.
  */
 const COMMIT = `
 ${LOGS}
-local fields = redis.call('HMGET', KEYS[1], 'r', ARGV[8], 'l')
+local fields = redis.call('HMGET', KEYS[1], 'r', ARGV[8])
 local revision = tonumber(fields[1] or '0')
 local partition, offset = ARGV[2], tonumber(ARGV[3])
 local positions, found = {}, false
@@ -119,11 +158,13 @@ for p, o in string.gmatch(fields[2] or '', '(%d+):(%d+)') do
 end
 if revision ~= tonumber(ARGV[1]) then return {-1, revision} end
 if not found then positions[#positions + 1] = partition .. ':' .. ARGV[3] end
+local history, timeline, before = storedLogs(revision > 0, KEYS[1], KEYS[2], KEYS[3], KEYS[4])
 revision = revision + 1
-local history, timeline = stored(fields[3], KEYS[2], KEYS[3])
-redis.call('HSET', KEYS[1], 'r', revision, ARGV[8], table.concat(positions, ','), 'd', ARGV[4],
-  'l', logs({history, part(ARGV[7], 1)}, tonumber(ARGV[5]),
-    {timeline, part(ARGV[9], tonumber(ARGV[10]))}, tonumber(ARGV[6])))
+local value = written(ARGV[4], {history, part(ARGV[7], 1)}, tonumber(ARGV[5]),
+  {timeline, part(ARGV[9], tonumber(ARGV[10]))}, tonumber(ARGV[6]))
+if before then compacted(KEYS[1]) end
+redis.call('HSET', KEYS[1], 'r', revision, ARGV[8], table.concat(positions, ','))
+redis.call('SET', KEYS[2], value)
 return {1, revision}`;
 
 /**
@@ -131,17 +172,21 @@ return {1, revision}`;
  * positions, the ids merged into it) for the survivor to absorb. Guarded like COMMIT; a customer
  * never written becomes a pointer with the empty state given.
  *
- * KEYS: record. ARGV: expected revision, the survivor, the empty state's data.
+ * KEYS: record, data. ARGV: expected revision, the survivor, the empty state's data.
  * Returns {1, revision} (done), {0, revision} (a pointer already) or {-1, revision} (conflict).
  */
 const TOMBSTONE = `
+${VARINT}
 local fields = redis.call('HMGET', KEYS[1], 'r', 'm', 'd')
 local revision = tonumber(fields[1] or '0')
 if fields[2] then return {0, revision} end
 if revision ~= tonumber(ARGV[1]) then return {-1, revision} end
 revision = revision + 1
 redis.call('HSET', KEYS[1], 'r', revision, 'm', ARGV[2])
-if not fields[3] then redis.call('HSET', KEYS[1], 'o', '', 'd', ARGV[3]) end
+if not fields[3] and redis.call('EXISTS', KEYS[2]) == 0 then
+  redis.call('HSET', KEYS[1], 'o', '')
+  redis.call('SET', KEYS[2], varint(#ARGV[3]) .. ARGV[3])
+end
 return {1, revision}`;
 
 /**
@@ -149,24 +194,26 @@ return {1, revision}`;
  * under `a:<its id>` (and those of the ids merged into it, as they were), so that its events
  * still on the log are folded once. Guarded like COMMIT; once is enough (the marker field).
  *
- * KEYS: record, and the history and timeline lists of the layout before (as COMMIT's).
- * ARGV: expected revision, data, history length, timeline length, snapshot (one framed entry),
+ * KEYS: record, data, and the history and timeline lists of the layout before (as COMMIT's).
+ * ARGV: expected revision, data (the state), history length, timeline length, snapshot (one framed entry),
  * the marker field (`a:<merged id>`), the number of fields n, n field/value pairs, then the
  * merged customer's timeline entries (framed, oldest first; added as the oldest) and their count.
  * Returns {1, revision} (absorbed), {0, revision} (already) or {-1, revision} (conflict).
  */
 const ABSORB = `
 ${LOGS}
-local fields = redis.call('HMGET', KEYS[1], 'r', ARGV[6], 'm', 'l')
+local fields = redis.call('HMGET', KEYS[1], 'r', ARGV[6], 'm')
 local revision = tonumber(fields[1] or '0')
 if fields[2] then return {0, revision} end
 if revision ~= tonumber(ARGV[1]) or fields[3] then return {-1, revision} end
-revision = revision + 1
 local n = tonumber(ARGV[7])
-local history, timeline = stored(fields[4], KEYS[2], KEYS[3])
-redis.call('HSET', KEYS[1], 'r', revision, 'd', ARGV[2], 'l',
-  logs({history, part(ARGV[5], 1)}, tonumber(ARGV[3]),
-    {part(ARGV[8 + n * 2], tonumber(ARGV[9 + n * 2])), timeline}, tonumber(ARGV[4])))
+local history, timeline, before = storedLogs(revision > 0, KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+revision = revision + 1
+local value = written(ARGV[2], {history, part(ARGV[5], 1)}, tonumber(ARGV[3]),
+  {part(ARGV[8 + n * 2], tonumber(ARGV[9 + n * 2])), timeline}, tonumber(ARGV[4]))
+if before then compacted(KEYS[1]) end
+redis.call('HSET', KEYS[1], 'r', revision)
+redis.call('SET', KEYS[2], value)
 if revision == 1 then redis.call('HSET', KEYS[1], 'o', '') end
 for at = 8, 7 + n * 2, 2 do redis.call('HSETNX', KEYS[1], ARGV[at], ARGV[at + 1]) end
 return {1, revision}`;
@@ -346,15 +393,17 @@ if done then return {found, '', ''} end
 return {found, lastScore, lastMember}`;
 
 /**
- * One customer's record as a merge reads it: the record's fields, then the positions of the ids
- * merged into it (`a:<id>`), without its history and timeline (`l`: the scripts append to it
- * themselves, and a merge reads only the merged customer's timeline, with loadLogs). Atomic, and
- * one round trip, as the `HGETALL` before was.
- * KEYS: the record. ARGV: the alias prefix, then the record's fields (RECORD_FIELDS).
- * Returns the fields' values in order (nil where absent), then each alias's name and value.
+ * One customer's record as a merge reads it: the record's fields, its data key, then the
+ * positions of the ids merged into it (`a:<id>`). Atomic, and one round trip, as the `HGETALL`
+ * before was.
+ * KEYS: the record, its data key. ARGV: the alias prefix, then the record's fields
+ * (RECORD_FIELDS).
+ * Returns the fields' values in order (nil where absent), the data key's value (nil where
+ * absent), then each alias's name and value.
  */
 const WHOLE = `
 local reply = redis.call('HMGET', KEYS[1], unpack(ARGV, 2))
+reply[#reply + 1] = redis.call('GET', KEYS[2])
 local prefix = ARGV[1]
 for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
   if string.sub(field, 1, #prefix) == prefix then
@@ -362,6 +411,17 @@ for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
     reply[#reply + 1] = redis.call('HGET', KEYS[1], field)
   end
 end
+return reply`;
+
+/**
+ * One customer as the query API reads it: the record's fields and its data key, in one step, so
+ * that a write landing between two reads cannot pair one revision with another's state.
+ * KEYS: the record, its data key. ARGV: the record's fields (RECORD_FIELDS).
+ * Returns the fields' values in order (nil where absent), then the data key's (nil if none).
+ */
+const READ = `
+local reply = redis.call('HMGET', KEYS[1], unpack(ARGV))
+reply[#reply + 1] = redis.call('GET', KEYS[2])
 return reply`;
 
 /**
@@ -410,16 +470,19 @@ declare module 'ioredis' {
   interface RedisCommander<Context> {
     rapportCommit(
       record: string,
+      data: string,
       history: string,
       timeline: string,
       ...args: (string | number | Buffer)[]
     ): Result<[number, number], Context>;
     rapportTombstone(
       record: string,
+      data: string,
       ...args: (string | number | Buffer)[]
     ): Result<[number, number], Context>;
     rapportAbsorb(
       record: string,
+      data: string,
       history: string,
       timeline: string,
       ...args: (string | number | Buffer)[]
@@ -446,20 +509,30 @@ declare module 'ioredis' {
       ...args: (string | number)[]
     ): Result<[string[], string, string], Context>;
     rapportRemovedThrough(stream: string): Result<string, Context>;
-    rapportWholeBuffer(record: string, ...args: string[]): Result<(Buffer | null)[], Context>;
+    rapportReadBuffer(
+      record: string,
+      data: string,
+      ...fields: string[]
+    ): Result<(Buffer | null)[], Context>;
+    rapportWholeBuffer(
+      record: string,
+      data: string,
+      ...args: string[]
+    ): Result<(Buffer | null)[], Context>;
   }
 }
 
 /** Registers the scripts on a connection (EVALSHA, loaded on first use by ioredis). */
 export function defineScripts(redis: RedisClient): void {
-  redis.defineCommand('rapportCommit', { numberOfKeys: 3, lua: COMMIT });
-  redis.defineCommand('rapportTombstone', { numberOfKeys: 1, lua: TOMBSTONE });
-  redis.defineCommand('rapportAbsorb', { numberOfKeys: 3, lua: ABSORB });
+  redis.defineCommand('rapportCommit', { numberOfKeys: 4, lua: COMMIT });
+  redis.defineCommand('rapportTombstone', { numberOfKeys: 2, lua: TOMBSTONE });
+  redis.defineCommand('rapportAbsorb', { numberOfKeys: 4, lua: ABSORB });
   redis.defineCommand('rapportUnindex', { numberOfKeys: 3, lua: UNINDEX });
   redis.defineCommand('rapportIndex', { numberOfKeys: 5, lua: INDEX });
   redis.defineCommand('rapportList', { numberOfKeys: 3, lua: LIST });
   redis.defineCommand('rapportRemovedThrough', { numberOfKeys: 1, lua: REMOVED_THROUGH });
-  redis.defineCommand('rapportWhole', { numberOfKeys: 1, lua: WHOLE });
+  redis.defineCommand('rapportWhole', { numberOfKeys: 2, lua: WHOLE });
+  redis.defineCommand('rapportRead', { numberOfKeys: 2, lua: READ });
 }
 
 /** The Lua of the two writes, for a baseline that runs them without the projector (benchmarks). */

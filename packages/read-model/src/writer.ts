@@ -89,6 +89,7 @@ export const INDEX_CHUNK = 256;
 const CommitReplySchema = z.tuple([z.literal([1, 0, -1]), z.int()]);
 const OUTCOMES = { 1: 'applied', 0: 'stale', [-1]: 'conflict' } as const;
 const FieldsSchema = z.array(z.instanceof(Buffer).nullable());
+const DataSchema = z.instanceof(Buffer).nullable();
 const IndexReplySchema = z.array(z.string().nullable());
 
 function parseOutcome(reply: unknown): CommitOutcome {
@@ -125,7 +126,10 @@ export class ReadModelWriter {
 
   /**
    * The stored state of each customer, with the pointer read in the same round trip so that a
-   * live projector notices a replay's switch before it writes.
+   * live projector notices a replay's switch before it writes. The hash and the data key are two
+   * reads, not the query API's READ script (a script call costs Redis more): a write landing
+   * between them pairs an older revision with a newer state, and the guarded write of that
+   * revision then conflicts and reads again.
    */
   async load(
     generation: string,
@@ -133,13 +137,16 @@ export class ReadModelWriter {
   ): Promise<{ pointer: Pointer; customers: Map<string, StoredCustomer | undefined> }> {
     const pipeline = pipelineOn(this.redis).get(this.keys.pointer);
     for (const id of customerIds) {
-      pipeline.hmgetBuffer(this.keys.customer(generation, id).record, ...RECORD_FIELDS);
+      const keys = this.keys.customer(generation, id);
+      pipeline.hmgetBuffer(keys.record, ...RECORD_FIELDS).getBuffer(keys.data);
     }
-    const [pointer, ...records] = await run(pipeline);
+    const [pointer, ...replies] = await run(pipeline);
     const customers = new Map<string, StoredCustomer | undefined>();
     customerIds.forEach((id, index) => {
       const key = this.keys.customer(generation, id).record;
-      customers.set(id, decodeRecord(this.model, key, FieldsSchema.parse(records[index])));
+      const fields = FieldsSchema.parse(replies[index * 2]);
+      const data = DataSchema.parse(replies[index * 2 + 1]);
+      customers.set(id, decodeRecord(this.model, key, fields, data));
     });
     return { pointer: this.generations.parsePointer(pointer), customers };
   }
@@ -153,6 +160,7 @@ export class ReadModelWriter {
       const timeline = framedAs(write.timeline, false);
       pipeline.rapportCommit(
         keys.record,
+        keys.data,
         keys.history,
         keys.timeline,
         write.expectedRevision,
@@ -171,17 +179,23 @@ export class ReadModelWriter {
   }
 
   /**
-   * One customer's whole record, the positions of the ids merged into it included; not its
-   * history and timeline (`l`), which a merge carries over inside the scripts.
+   * One customer's whole record, the positions of the ids merged into it included (its history
+   * and timeline come along in its data key; a merge carries them over inside the scripts).
    */
   async loadWhole(generation: string, customerId: string): Promise<WholeRecord> {
-    const key = this.keys.customer(generation, customerId).record;
+    const keys = this.keys.customer(generation, customerId);
     const reply = FieldsSchema.parse(
-      await this.redis.rapportWholeBuffer(key, ALIAS_PREFIX, ...RECORD_FIELDS),
+      await this.redis.rapportWholeBuffer(keys.record, keys.data, ALIAS_PREFIX, ...RECORD_FIELDS),
     );
-    const stored = decodeRecord(this.model, key, reply.slice(0, RECORD_FIELDS.length));
+    const count = RECORD_FIELDS.length;
+    const stored = decodeRecord(
+      this.model,
+      keys.record,
+      reply.slice(0, count),
+      reply[count] ?? null,
+    );
     const aliases = new Map<string, string>();
-    for (let at = RECORD_FIELDS.length; at + 1 < reply.length; at += 2) {
+    for (let at = count + 1; at + 1 < reply.length; at += 2) {
       aliases.set(reply[at]!.toString('utf8'), reply[at + 1]!.toString('utf8'));
     }
     return { stored, aliases };
@@ -198,8 +212,10 @@ export class ReadModelWriter {
     into: string,
     emptyData: Buffer,
   ): Promise<CommitOutcome> {
-    const key = this.keys.customer(generation, customerId).record;
-    return parseOutcome(await this.redis.rapportTombstone(key, expectedRevision, into, emptyData));
+    const keys = this.keys.customer(generation, customerId);
+    return parseOutcome(
+      await this.redis.rapportTombstone(keys.record, keys.data, expectedRevision, into, emptyData),
+    );
   }
 
   /** The survivor absorbs a merged customer (the ABSORB script): `stale` when it already had. */
@@ -208,6 +224,7 @@ export class ReadModelWriter {
     return parseOutcome(
       await this.redis.rapportAbsorb(
         keys.record,
+        keys.data,
         keys.history,
         keys.timeline,
         write.expectedRevision,
