@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ChannelSchema, EventTypeSchema, parseWith } from '@rapport/schema';
+import { ChannelSchema, EventTypeSchema, lazySchema, parseWith } from '@rapport/schema';
 import { OTHER } from './catalog.js';
 import { invalid } from './errors.js';
 import { LIFETIME, PARTS, type State } from './state.js';
@@ -21,42 +21,46 @@ const instants = (part: readonly [number, number]) =>
 /**
  * The stored form of a state: exact (every double round-trips through JSON), keys sorted, keys
  * short, because one is kept per customer. Array positions follow the layouts in state.ts and
- * rows.ts; docs/model.md lists them.
+ * rows.ts; docs/model.md lists them. Built on its first use (`lazySchema`): every workflow loads
+ * this module, and only one handed a snapshot reads a stored state.
  */
-export const StateJsonSchema = z
-  .strictObject({
-    /** Version of this form. */
-    v: z.literal(STATE_VERSION),
-    /** Events folded. */
-    n: z.int().min(0),
-    /** Reference instant (epoch ms) at which the decayed sums are valued. */
-    t: z.number(),
-    /** Ledger-decayed sums (LEDGER). */
-    l: sums(PARTS.ledger),
-    /** Trust-decayed evidence (TRUST). */
-    r: sums(PARTS.trust),
-    /** Lifetime totals and the count of exchanges (LIFETIME). */
-    s: sums(PARTS.lifetime),
-    /** Earliest instants (FIRSTS), null if never. */
-    f: instants(PARTS.firsts),
-    /** Latest instants (LASTS), null if never. */
-    z: instants(PARTS.lasts),
-    /** Rows per event type: [given, received, evidence], trailing zeros left out. */
-    k: z.record(
-      z.union([EventTypeSchema, z.literal(OTHER)]),
-      z.tuple([amount, amount.optional(), z.number().optional()]),
+export const StateJsonSchema = lazySchema(() =>
+  z
+    .strictObject({
+      /** Version of this form. */
+      v: z.literal(STATE_VERSION),
+      /** Events folded. */
+      n: z.int().min(0),
+      /** Reference instant (epoch ms) at which the decayed sums are valued. */
+      t: z.number(),
+      /** Ledger-decayed sums (LEDGER). */
+      l: sums(PARTS.ledger),
+      /** Trust-decayed evidence (TRUST). */
+      r: sums(PARTS.trust),
+      /** Lifetime totals and the count of exchanges (LIFETIME). */
+      s: sums(PARTS.lifetime),
+      /** Earliest instants (FIRSTS), null if never. */
+      f: instants(PARTS.firsts),
+      /** Latest instants (LASTS), null if never. */
+      z: instants(PARTS.lasts),
+      /** Rows per event type: [given, received, evidence], trailing zeros left out. */
+      k: z.record(
+        z.union([EventTypeSchema, z.literal(OTHER)]),
+        z.tuple([amount, amount.optional(), z.number().optional()]),
+      ),
+      /** Lifetime interactions per channel. */
+      c: z.record(z.union([ChannelSchema, z.literal(OTHER)]), z.int().min(1)),
+    })
+    .refine(
+      (json) =>
+        json.n >=
+        lifetimeCount(json.s, LIFETIME.inbound) + lifetimeCount(json.s, LIFETIME.outbound),
+      {
+        message: 'fewer events than interactions',
+        path: ['n'],
+      },
     ),
-    /** Lifetime interactions per channel. */
-    c: z.record(z.union([ChannelSchema, z.literal(OTHER)]), z.int().min(1)),
-  })
-  .refine(
-    (json) =>
-      json.n >= lifetimeCount(json.s, LIFETIME.inbound) + lifetimeCount(json.s, LIFETIME.outbound),
-    {
-      message: 'fewer events than interactions',
-      path: ['n'],
-    },
-  );
+);
 export type StateJson = z.infer<typeof StateJsonSchema>;
 type Row = StateJson['k'][string];
 

@@ -68,7 +68,7 @@ export const ErasureReceiptSchema = z.strictObject({
     'ids added to the suppression list (as keyed hashes): their events are refused and skipped from now on',
   ),
   redis: z.strictObject({
-    keys: count.describe('keys removed: records, history, timelines (every generation), dedup ids'),
+    keys: count.describe('keys removed: records and their data (every generation), dedup ids'),
     indexEntries: count.describe('index entries removed, every generation'),
     changes: count.describe('entries removed from the change stream'),
   }),
@@ -94,23 +94,6 @@ export const ChannelResultSchema = z.strictObject({
     .describe('1 when the payload could not be mapped and went to the dead-letter topic'),
 });
 export type ChannelResult = z.infer<typeof ChannelResultSchema>;
-
-/**
- * The query API's admin route `POST /v1/customers/:id/follow-ups` (`rapport followup start`): a
- * person asks the customer's workflow for a follow-up now. The API validates the body with this
- * and the CLI checks `--playbook` with it; the workflow's signal takes the same shape.
- */
-export const FollowUpBodySchema = z.strictObject({
-  playbook: z
-    .string()
-    .max(128)
-    .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'expected a playbook name such as "win-back"')
-    .optional()
-    .describe(
-      "the playbook to run; when left out, the first whose triggers include `manual` for the customer's stage",
-    ),
-});
-export type FollowUpBody = z.infer<typeof FollowUpBodySchema>;
 
 /**
  * Its answer (202): the request reached the customer's workflow, which decides. It starts the

@@ -2,7 +2,6 @@ export {
   ChannelResultSchema,
   ErasureReceiptSchema,
   ErrorSchema,
-  FollowUpBodySchema,
   FollowUpRequestedSchema,
   IdentityLinkBodySchema,
   IdentityLinkResultSchema,
@@ -11,13 +10,13 @@ export {
   type ChannelResult,
   type ErasureReceipt,
   type ErrorBody,
-  type FollowUpBody,
   type FollowUpRequested,
   type IdentityLinkBody,
   type IdentityLinkResult,
   type IngestResult,
   type SegmentResult,
 } from './answers.js';
+export { FollowUpBodySchema, type FollowUpBody } from './follow-up.js';
 export { CodedError, isCodedError, type CodedErrorOptions } from './coded-error.js';
 export {
   LinkViaSchema,
@@ -28,6 +27,7 @@ export {
   type MergeLink,
 } from './identity.js';
 export { instantMs, MAX_INSTANT_MS, MIN_INSTANT_MS } from './instant.js';
+export { lazySchema } from './lazy.js';
 export {
   AppealSchema,
   ChannelSchema,
