@@ -236,6 +236,22 @@ describe.each(REDIS_TOPOLOGIES)('the guarded projection on $topology', ({ redis 
     );
   });
 
+  /** Projects `events[from..to)` into `generation`, one write each, as a trickle would. */
+  const projectOneByOne = async (
+    events: ReturnType<typeof randomEvents>,
+    generation: string,
+    from: number,
+    to: number,
+  ) => {
+    for (let index = from; index < to; index += 1) {
+      await projection(generation).project(
+        0,
+        positioned(events.slice(index, index + 1), 0, index),
+        Date.now(),
+      );
+    }
+  };
+
   /**
    * Rewrites a customer as a layout before this one kept it: its state in the hash's `d` and,
    * with `logs`, its history and timeline in the hash's `l` (without, in none: the caller writes
@@ -252,15 +268,8 @@ describe.each(REDIS_TOPOLOGIES)('the guarded projection on $topology', ({ redis 
   it('reads a customer of the layout before from its hash, and moves it out when it next writes', async () => {
     const events = randomEvents(6, 1, 10);
     const id = events[0]?.customerId ?? '';
-    const oneByOne = async (generation: string, from: number, to: number) => {
-      for (let index = from; index < to; index += 1) {
-        await projection(generation).project(
-          0,
-          positioned(events.slice(index, index + 1), 0, index),
-          Date.now(),
-        );
-      }
-    };
+    const oneByOne = (generation: string, from: number, to: number) =>
+      projectOneByOne(events, generation, from, to);
     // Generation 13 as the layout before left it after five writes: state, history and timeline
     // in the hash (`d`, `l`), which Redis then encodes as a table; generation 14 written by this
     // version.
@@ -299,15 +308,8 @@ describe.each(REDIS_TOPOLOGIES)('the guarded projection on $topology', ({ redis 
     // of the layout before is then the served history reversed.
     const events = randomEvents(6, 1, 9).sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
     const id = events[0]?.customerId ?? '';
-    const oneByOne = async (generation: string, from: number, to: number) => {
-      for (let index = from; index < to; index += 1) {
-        await projection(generation).project(
-          0,
-          positioned(events.slice(index, index + 1), 0, index),
-          Date.now(),
-        );
-      }
-    };
+    const oneByOne = (generation: string, from: number, to: number) =>
+      projectOneByOne(events, generation, from, to);
     // Generation 11 as the layout two before left it after five writes: the state in the hash,
     // history and timeline as lists of JSON, newest first; generation 12 written by this version.
     await oneByOne('11', 0, 5);

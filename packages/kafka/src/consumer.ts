@@ -34,6 +34,13 @@ export interface BatchConsumerOptions<T> {
   /** Where a group with no committed offset starts (default true: nothing is skipped). */
   readonly fromBeginning?: boolean;
   readonly partitionsConsumedConcurrently?: number;
+  /**
+   * How long the broker may hold a fetch to fill it with `minBytes` (default: it answers as soon
+   * as it has a record). A consumer whose cost is per batch rather than per record gets fuller
+   * batches at low rates, for at most `maxWaitMs` more latency; at high rates the bytes arrive
+   * first and nothing waits.
+   */
+  readonly linger?: { readonly minBytes: number; readonly maxWaitMs: number };
   /** The failing batch's back-off; BATCH_RETRY unless a test needs it shorter. */
   readonly retry?: BatchRetry;
 }
@@ -94,7 +101,8 @@ export async function runBatchConsumer<T>(
     heartbeatInterval: heartbeatIntervalMs,
     allowAutoTopicCreation: false,
     // A stop waits for the fetch in flight, an empty long poll when idle: 1 s, not kafkajs's 5.
-    maxWaitTimeInMs: 1_000,
+    maxWaitTimeInMs: options.linger?.maxWaitMs ?? 1_000,
+    ...(options.linger && { minBytes: options.linger.minBytes }),
   });
   logGroupEvents(consumer, logger, topic);
   const commits = new CommitCoalescer();
