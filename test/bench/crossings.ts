@@ -98,23 +98,29 @@ export class CrossingSchedule {
 
 /**
  * From each crossing's predicted instant (its workflow's own `dropAt`) to its follow-up workflow's
- * start, sorted; a follow-up not started `graceMs` after its planned instant counts Infinity, and
- * what its workflow says then is printed (when it will look next, and why; its drops), so that a
- * late start can be told from a drop the workflow does not see.
+ * start, and to the durable timer's firing before it, each sorted; a follow-up not started
+ * `graceMs` after its planned instant counts Infinity in both, and what its workflow says then is
+ * printed (when it will look next, and why; its drops), so that a late start can be told from a
+ * drop the workflow does not see. The timer's delay is the server's; the rest of the start's,
+ * the worker's and the server's work on the workflow task after it.
  */
 export async function followUpDelays(
   client: Client,
   crossings: readonly Crossing[],
   graceMs: number,
-): Promise<number[]> {
+): Promise<{ started: number[]; fired: number[] }> {
   const delays = await Promise.all(
     crossings.map(async ({ customerId, plannedAt }) => {
       const started = await followUpStart(client, customerId, plannedAt + graceMs);
       if (started === undefined) await explain(client, customerId, plannedAt);
-      return started?.startedAfter ?? Infinity;
+      return started ?? { startedAfter: Infinity, firedAfter: Infinity };
     }),
   );
-  return delays.sort((a, b) => a - b);
+  const sorted = (values: number[]) => values.sort((a, b) => a - b);
+  return {
+    started: sorted(delays.map((delay) => delay.startedAfter)),
+    fired: sorted(delays.map((delay) => delay.firedAfter)),
+  };
 }
 
 async function explain(client: Client, customerId: string, plannedAt: number): Promise<void> {

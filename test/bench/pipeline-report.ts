@@ -14,6 +14,8 @@ export interface StepResult {
   readonly signalsPerSecond: number;
   readonly eventsPerSignal: number;
   readonly followUps: readonly number[];
+  /** From the same instants to the drop timers' firing, before each follow-up started (ms). */
+  readonly timersFired: readonly number[];
   /** The worker's workflow tasks waiting as the step began and as it ended. */
   readonly backlog: { readonly before: WorkflowBacklog; readonly after: WorkflowBacklog };
   readonly cores: Map<string, number>;
@@ -74,6 +76,12 @@ export function printStep(result: StepResult, stepSeconds: number): void {
       [
         'follow-ups started after their instant (ms)',
         result.followUps.map((delay) => ms(delay)).join(', ') || 'no crossing in the step',
+        '',
+        '',
+      ],
+      [
+        '  their drop timers fired after it (ms)',
+        result.timersFired.map((delay) => ms(delay)).join(', ') || 'no crossing in the step',
         '',
         '',
       ],

@@ -272,7 +272,7 @@ async function step(
       ackP99: load.p99,
       freshnessP99: percentile(freshness.latencies, 99),
       bridgeLag: Math.max(lags.gauge, lags.log),
-      followUpMax: followUps.at(-1) ?? Number.NaN,
+      followUpMax: followUps.started.at(-1) ?? Number.NaN,
     },
     load,
     freshness: {
@@ -283,7 +283,8 @@ async function step(
     lag: lags,
     signalsPerSecond: signals / seconds,
     eventsPerSignal: (after.counters.events - before.counters.events) / signals,
-    followUps,
+    followUps: followUps.started,
+    timersFired: followUps.fired,
     backlog: { before: await backlogBefore, after: backlogAfter },
     cores,
     machineCores: (after.machine.busy - before.machine.busy) / seconds,
