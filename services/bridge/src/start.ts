@@ -28,7 +28,7 @@ import { Limiter } from './limiter.js';
 import { createMetrics, type Metrics } from './metrics.js';
 
 /** At most this long a fetch waits for this much to gather: see `runBatchConsumer`'s `linger`. */
-const BRIDGE_LINGER = { minBytes: 256 * 1024, maxWaitMs: 500 } as const;
+const BRIDGE_LINGER = { minBytes: 256 * 1024, maxWaitMs: 1_000 } as const;
 
 export interface StartedBridge extends RunningService {
   /** The ops listener: /healthz, /readyz, /metrics. */
