@@ -4,7 +4,14 @@ import { z } from 'zod';
 import { indexShards, type IndexShard, type KeySpace } from './keys.js';
 import { mergePages, type ListEntry, type ListPage } from './list-merge.js';
 import type { ShardCounts } from './shards.js';
-import { decodeRecord, MAX_MERGE_CHAIN, RECORD_FIELDS, type StoredCustomer } from './record.js';
+import {
+  MAX_MERGE_CHAIN,
+  queueRecordRead,
+  RECORD_FIELDS,
+  recordAt,
+  scriptedRecord,
+  type StoredCustomer,
+} from './record.js';
 import { parseChangeEntries, run, type ChangeEntry } from './replies.js';
 import { decodeSnapshot } from './history.js';
 import { entriesOf, loadLogs, readingLogs } from './logs.js';
@@ -39,8 +46,6 @@ export interface ShardChange {
 // Built once: a zod schema costs far more to build than to run.
 const ListReplySchema = z.tuple([z.array(z.string()), z.string(), z.string()]);
 const ScanReplySchema = z.tuple([z.string(), z.array(z.string())]);
-const FieldsSchema = z.array(z.instanceof(Buffer).nullable());
-const DataSchema = z.instanceof(Buffer).nullable();
 const StreamIdSchema = z.string();
 const ReadReplySchema = z.array(z.tuple([z.string(), z.unknown()])).nullable();
 
@@ -56,11 +61,8 @@ export class ReadModelReader {
   /** One customer, its revision and state read in one step (the READ script): one write's. */
   async customer(generation: string, customerId: string): Promise<StoredCustomer | undefined> {
     const { record, data } = this.keys.customer(generation, customerId);
-    const reply = FieldsSchema.parse(
-      await this.redis.rapportReadBuffer(record, data, ...RECORD_FIELDS),
-    );
-    const count = RECORD_FIELDS.length;
-    return decodeRecord(this.model, record, reply.slice(0, count), reply[count] ?? null);
+    const reply = await this.redis.rapportReadBuffer(record, data, ...RECORD_FIELDS);
+    return scriptedRecord(this.model, record, reply).stored;
   }
 
   /**
@@ -79,9 +81,7 @@ export class ReadModelReader {
 
   /**
    * Several customers in one round trip, in the order asked, for their states (the list pages,
-   * the summary). Each customer's hash and data key are two plain reads, not the READ script
-   * `customer` uses, which costs Redis about three times as much: a write landing between them
-   * pairs the state with the revision before it. The state itself is always one write's whole.
+   * the summary), each by its two plain reads (`queueRecordRead`), not the READ script.
    */
   async customers(
     generation: string,
@@ -89,18 +89,9 @@ export class ReadModelReader {
   ): Promise<(StoredCustomer | undefined)[]> {
     const pipeline = pipelineOn(this.redis);
     const keys = customerIds.map((id) => this.keys.customer(generation, id));
-    for (const { record, data } of keys) {
-      pipeline.hmgetBuffer(record, ...RECORD_FIELDS).getBuffer(data);
-    }
+    for (const customer of keys) queueRecordRead(pipeline, customer);
     const replies = await run(pipeline);
-    return keys.map(({ record }, index) =>
-      decodeRecord(
-        this.model,
-        record,
-        FieldsSchema.parse(replies[index * 2]),
-        DataSchema.parse(replies[index * 2 + 1]),
-      ),
-    );
+    return keys.map((customer, index) => recordAt(this.model, customer, replies, index * 2));
   }
 
   /**

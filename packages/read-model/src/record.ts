@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { decodeData } from './codec.js';
 import { StoreError } from './errors.js';
 import type { Extras } from './extras.js';
+import type { ChainableCommander } from 'ioredis';
+import type { CustomerKeys } from './keys.js';
 import { dataOf } from './logs.js';
 
 /** `partition:offset,…`: the last offset applied from each partition the customer lived on. */
@@ -51,6 +53,44 @@ export const RECORD_FIELDS = ['r', 'o', 'd', 'm'] as const;
 export const ALIAS_PREFIX = 'a:';
 /** Merges followed from a merged id to its survivor, at most: a longer chain is corrupt data. */
 export const MAX_MERGE_CHAIN = 128;
+
+const RepliesSchema = z.array(z.instanceof(Buffer).nullable());
+const DataSchema = z.instanceof(Buffer).nullable();
+
+/**
+ * Queues the plain reads of a customer's record: its hash's fields, then its data key. Two
+ * replies, which `recordAt` decodes. Not one step: a write landing between them pairs the state
+ * with the revision before it (the READ script is one step, at about three times the cost).
+ */
+export function queueRecordRead(pipeline: ChainableCommander, keys: CustomerKeys): void {
+  pipeline.hmgetBuffer(keys.record, ...RECORD_FIELDS).getBuffer(keys.data);
+}
+
+/** The customer whose two replies (`queueRecordRead`) start at `at` in `replies`. */
+export function recordAt(
+  model: Model,
+  keys: CustomerKeys,
+  replies: readonly unknown[],
+  at: number,
+): StoredCustomer | undefined {
+  const fields = RepliesSchema.parse(replies[at]);
+  return decodeRecord(model, keys.record, fields, DataSchema.parse(replies[at + 1]));
+}
+
+/**
+ * A script's reply that begins as the plain reads do (READ, WHOLE: the hash's fields, then the
+ * data key): the customer, and the rest of the reply.
+ */
+export function scriptedRecord(
+  model: Model,
+  record: string,
+  reply: unknown,
+): { readonly stored: StoredCustomer | undefined; readonly rest: readonly (Buffer | null)[] } {
+  const values = RepliesSchema.parse(reply);
+  const count = RECORD_FIELDS.length;
+  const stored = decodeRecord(model, record, values.slice(0, count), values[count] ?? null);
+  return { stored, rest: values.slice(count + 1) };
+}
 
 /**
  * Parses `HMGET r o d m` and the data key's value (null where there is none: a customer of the

@@ -6,7 +6,14 @@ import type { Generations, Pointer } from './generations.js';
 import { indexShards, type IndexShard, type KeySpace } from './keys.js';
 import { shardOf, type ShardCounts } from './shards.js';
 import { framedAs, loadLogs, type LogEntries } from './logs.js';
-import { ALIAS_PREFIX, decodeRecord, RECORD_FIELDS, type StoredCustomer } from './record.js';
+import {
+  ALIAS_PREFIX,
+  queueRecordRead,
+  RECORD_FIELDS,
+  recordAt,
+  scriptedRecord,
+  type StoredCustomer,
+} from './record.js';
 import { run } from './replies.js';
 
 /** The lengths of what the writer keeps per customer and in the change stream. */
@@ -88,8 +95,6 @@ export const INDEX_CHUNK = 256;
 
 const CommitReplySchema = z.tuple([z.literal([1, 0, -1]), z.int()]);
 const OUTCOMES = { 1: 'applied', 0: 'stale', [-1]: 'conflict' } as const;
-const FieldsSchema = z.array(z.instanceof(Buffer).nullable());
-const DataSchema = z.instanceof(Buffer).nullable();
 const IndexReplySchema = z.array(z.string().nullable());
 
 function parseOutcome(reply: unknown): CommitOutcome {
@@ -136,17 +141,12 @@ export class ReadModelWriter {
     customerIds: readonly string[],
   ): Promise<{ pointer: Pointer; customers: Map<string, StoredCustomer | undefined> }> {
     const pipeline = pipelineOn(this.redis).get(this.keys.pointer);
-    for (const id of customerIds) {
-      const keys = this.keys.customer(generation, id);
-      pipeline.hmgetBuffer(keys.record, ...RECORD_FIELDS).getBuffer(keys.data);
-    }
+    const keys = customerIds.map((id) => this.keys.customer(generation, id));
+    for (const customer of keys) queueRecordRead(pipeline, customer);
     const [pointer, ...replies] = await run(pipeline);
     const customers = new Map<string, StoredCustomer | undefined>();
     customerIds.forEach((id, index) => {
-      const key = this.keys.customer(generation, id).record;
-      const fields = FieldsSchema.parse(replies[index * 2]);
-      const data = DataSchema.parse(replies[index * 2 + 1]);
-      customers.set(id, decodeRecord(this.model, key, fields, data));
+      customers.set(id, recordAt(this.model, keys[index]!, replies, index * 2));
     });
     return { pointer: this.generations.parsePointer(pointer), customers };
   }
@@ -184,19 +184,16 @@ export class ReadModelWriter {
    */
   async loadWhole(generation: string, customerId: string): Promise<WholeRecord> {
     const keys = this.keys.customer(generation, customerId);
-    const reply = FieldsSchema.parse(
-      await this.redis.rapportWholeBuffer(keys.record, keys.data, ALIAS_PREFIX, ...RECORD_FIELDS),
-    );
-    const count = RECORD_FIELDS.length;
-    const stored = decodeRecord(
-      this.model,
+    const reply = await this.redis.rapportWholeBuffer(
       keys.record,
-      reply.slice(0, count),
-      reply[count] ?? null,
+      keys.data,
+      ALIAS_PREFIX,
+      ...RECORD_FIELDS,
     );
+    const { stored, rest } = scriptedRecord(this.model, keys.record, reply);
     const aliases = new Map<string, string>();
-    for (let at = count + 1; at + 1 < reply.length; at += 2) {
-      aliases.set(reply[at]!.toString('utf8'), reply[at + 1]!.toString('utf8'));
+    for (let at = 0; at + 1 < rest.length; at += 2) {
+      aliases.set(rest[at]!.toString('utf8'), rest[at + 1]!.toString('utf8'));
     }
     return { stored, aliases };
   }

@@ -117,9 +117,7 @@ export class Guards {
       events.length,
       this.options.rateLimitPerSecond,
     );
-    for (const group of slotGroups(this.redis, events)) {
-      if (group.length > 0) this.setEach(pipeline, request.scope, group, PENDING);
-    }
+    for (const group of this.groups(events)) this.setEach(pipeline, request.scope, group, PENDING);
     const replies = (await pipeline.exec()) ?? [];
     const extra = alongside === undefined ? undefined : replies.shift();
     const [budget, ...claims] = replies;
@@ -189,6 +187,11 @@ export class Guards {
     }
   }
 
+  /** The events whose keys may share one command: all of them on one Redis, each alone on a Cluster. */
+  private groups(events: readonly EventRef[]): EventRef[][] {
+    return slotGroups(this.redis, events).filter((group) => group.length > 0);
+  }
+
   /** One command per group of events whose keys may share a command, in one round trip. */
   private async forEachSlot(
     events: readonly EventRef[],
@@ -196,9 +199,7 @@ export class Guards {
   ): Promise<void> {
     if (events.length === 0) return;
     const pipeline = pipelineOn(this.redis);
-    for (const group of slotGroups(this.redis, events)) {
-      if (group.length > 0) command(pipeline, group);
-    }
+    for (const group of this.groups(events)) command(pipeline, group);
     const results = (await pipeline.exec()) ?? [];
     const failed = results.find(([error]) => error);
     if (failed?.[0]) throw failed[0];
