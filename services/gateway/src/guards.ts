@@ -187,7 +187,7 @@ export class Guards {
     }
   }
 
-  /** The events whose keys may share one command: all of them on one Redis, each alone on a Cluster. */
+  /** Events whose keys may share a command: all on one Redis, each alone on a Cluster. */
   private groups(events: readonly EventRef[]): EventRef[][] {
     return slotGroups(this.redis, events).filter((group) => group.length > 0);
   }
