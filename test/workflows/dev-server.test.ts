@@ -73,9 +73,10 @@ beforeAll(async () => {
     // workflow answered no query within 2 s for 40 s, and no run of it alone ever missed: queries
     // here get 8 s each.
     queryTimeoutMs: 8_000,
-    // It came again on 2026-12-06 (8 s queries, 40 s, one full run in four): the worker's
-    // warnings (a workflow task failing, a timeout) say why, the next time it does.
-    overrides: { RAPPORT_LOG_LEVEL: 'warn' },
+    // No cache: every workflow task replays the run from its start, so code that would decide
+    // differently on replay fails here, not in production after an eviction (a patch asked after
+    // the settings' local activity did: docs/workflows.md, Versioning).
+    overrides: { RAPPORT_LOG_LEVEL: 'warn', RAPPORT_WORKER_MAX_CACHED_WORKFLOWS: '0' },
   });
 }, 60_000);
 

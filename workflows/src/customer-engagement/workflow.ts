@@ -57,11 +57,15 @@ export async function customerEngagement(input: CustomerEngagementInput): Promis
   const parsed = CustomerEngagementInputSchema.parse(input);
   const { customerId, settings: pinned, snapshot } = parsed;
   if (parsed.mergeInto !== undefined) merges.push({ into: parsed.mergeInto });
-  const loaded = pinned ?? EngagementSettingsSchema.parse(await loadSettings());
   // A run that began before a change to the model goes on reading as it did, so its replay arms
-  // the timers it armed; the next run (continue-as-new) has the change.
+  // the timers it armed; the next run (continue-as-new) has the change. Asked before the first
+  // await: a replay knows a patch only from the task it is replaying, and the settings' local
+  // activity can end in a later task than the one that began the run (a task that timed out, a
+  // worker with no cache), which left a patch asked after it answered "no" on replay.
   const exchanges = patched(EXCHANGES_PATCH);
   const rhythms = patched(RHYTHM_PATCH);
+  const eventTime = patched(EVENT_TIME_PATCH);
+  const loaded = pinned ?? EngagementSettingsSchema.parse(await loadSettings());
   const settings = {
     ...loaded,
     model: {
@@ -73,7 +77,7 @@ export async function customerEngagement(input: CustomerEngagementInput): Promis
   const around = { customerId, pinned, settings, inbox, finished, requests };
   // A run of the legacy engine takes no merges (docs/workflows.md, Identity merges): its
   // `mergeInto` and `absorb` signals wait unanswered in `merges` and `absorbs`.
-  if (!patched(EVENT_TIME_PATCH)) {
+  if (!eventTime) {
     const legacy = new LegacyEngagement(settings, customerId, snapshot);
     setHandler(stateQuery, () => legacy.view(workflowNow()));
     setHandler(followUpsQuery, () => legacy.followUps());
