@@ -10,9 +10,10 @@ import { spawnDetached, type ProcessRecord } from './process.js';
 
 /**
  * `dev` keeps data across restarts and serves the Temporal Web UI (what `rapport up` wants);
- * `test` starts from empty folders with settings that make a test run fast.
+ * `test` starts from empty folders with settings that make a test run fast; `bench` is `test`
+ * with the broker's JIT as in production, so a benchmark measures the broker users run.
  */
-export type Profile = 'dev' | 'test';
+export type Profile = 'dev' | 'test' | 'bench';
 
 export type ServiceName = 'kafka' | 'temporal' | 'redis';
 
@@ -50,7 +51,7 @@ const LOOPBACK = '127.0.0.1';
 const infraRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 async function freshDir(dir: string, profile: Profile): Promise<string> {
-  if (profile === 'test') await rm(dir, { recursive: true, force: true });
+  if (profile !== 'dev') await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   return dir;
 }
@@ -201,7 +202,7 @@ async function launchKafkaNode(
   return spawnDetached({
     name,
     command: 'java',
-    args: [...kafkaJvmOptions(nodes.length), ...java, 'kafka.Kafka', serverProperties],
+    args: [...kafkaJvmOptions(nodes.length, profile), ...java, 'kafka.Kafka', serverProperties],
     runDir: config.infra.runDir,
     marker: serverProperties,
     endpoint: `127.0.0.1:${node.port}`,
@@ -224,9 +225,12 @@ const clusterId = (runDir: string, voters: string) =>
  * 512 MB starting heap. Without them the JVM's G1 aims at its default 200 ms pauses, and its
  * young collections under load showed up in every producer's tail latency (docs/performance.md).
  * A cluster's brokers on one machine get half the heap each (they share its memory and cores).
+ * A test's broker compiles with C1 only: a test run is minutes of light traffic, where C2's
+ * compiling cost more of the two cores than its faster code saved (docs/performance.md).
  */
-const kafkaJvmOptions = (brokers: number) => [
+const kafkaJvmOptions = (brokers: number, profile: Profile) => [
   ...(brokers === 1 ? ['-Xms512m', '-Xmx1g'] : ['-Xms256m', '-Xmx512m']),
+  ...(profile === 'test' ? ['-XX:TieredStopAtLevel=1'] : []),
   '-server',
   '-XX:+UseG1GC',
   '-XX:MaxGCPauseMillis=20',

@@ -23,7 +23,7 @@ export async function benchInfrastructure(): Promise<{
     ...process.env,
     RAPPORT_LOG_LEVEL: 'warn',
   });
-  const infra = await provideInfrastructure(config, { profile: 'test', docker: 'never' });
+  const infra = await provideInfrastructure(config, { profile: 'bench', docker: 'never' });
   const startedAny = infra.services.some((service) => service.action === 'started');
   return {
     config,
