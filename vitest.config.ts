@@ -1,5 +1,4 @@
 import { configDefaults, defineConfig } from 'vitest/config';
-import LongestFirstSequencer from './test/harness/sequencer.js';
 
 /**
  * Two projects: `unit` runs pure tests that sit beside the code and need no server; `integration`
@@ -17,7 +16,6 @@ export default defineConfig({
     // the cores so that a time-skipping test timed out (docs/performance.md).
     maxWorkers: 3,
     minWorkers: 1,
-    sequence: { sequencer: LongestFirstSequencer },
     projects: [
       {
         extends: true,
