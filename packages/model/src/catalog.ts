@@ -267,10 +267,11 @@ export function compileCatalog(
   for (const [key, traits] of resolved(DEFAULT_CHANNELS, channels, UNKNOWN_CHANNEL)) {
     channelInfo.set(key, { key, traits });
   }
-  const ranked = [...typeInfo.values()].sort(
-    (a, b) => importance(b.entry) - importance(a.entry) || (a.key < b.key ? -1 : 1),
-  );
-  const ranks = new Map(ranked.map((info, rank) => [info.key, rank]));
+  // Each type's importance once, not once per comparison: every new workflow compiles a catalog.
+  const ranked = [...typeInfo.values()]
+    .map(({ key, entry }) => ({ key, importance: importance(entry) }))
+    .sort((a, b) => b.importance - a.importance || (a.key < b.key ? -1 : 1));
+  const ranks = new Map(ranked.map(({ key }, rank) => [key, rank]));
   const otherType: TypeInfo = { key: OTHER, entry: UNKNOWN_EVENT };
   const otherChannel: ChannelInfo = { key: OTHER, traits: UNKNOWN_CHANNEL };
   return {
