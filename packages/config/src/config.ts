@@ -224,7 +224,9 @@ const envSchema = z.object({
   /**
    * Workflows a worker keeps in memory between their tasks (Temporal's `maxCachedWorkflows`);
    * 0 turns the cache off; unset, the worker sizes it from its heap (services/worker cache.ts).
-   * A workflow not in the cache replays its whole history for its next task.
+   * A workflow not in the cache replays its whole history for its next task. 0 is for checking
+   * determinism, not production: every run's first task then waits out its timeout
+   * (docs/workflows.md, the worker's cache).
    */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce
     .number()
