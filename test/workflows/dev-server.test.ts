@@ -77,6 +77,8 @@ beforeAll(async () => {
     // differently on replay fails here, not in production after an eviction (a patch asked after
     // the settings' local activity did: docs/workflows.md, Versioning).
     overrides: { RAPPORT_LOG_LEVEL: 'warn', RAPPORT_WORKER_MAX_CACHED_WORKFLOWS: '0' },
+    // And every query replays the run too, so the test asks four times a second, not twenty.
+    pollMs: 250,
   });
 }, 60_000);
 

@@ -124,6 +124,8 @@ export interface RigOptions {
    * machine loaded by two other test files answers slower than the shared one.
    */
   readonly queryTimeoutMs?: number;
+  /** How often `until` asks (default 50 ms): each query of an uncached workflow replays it. */
+  readonly pollMs?: number;
 }
 
 export async function startRig(options: RigOptions): Promise<Rig> {
@@ -177,7 +179,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
     },
     describe,
     until: (customerId, accept, timeoutMs = 10_000) =>
-      describedWhenBy(describe, customerId, accept, timeoutMs, 50),
+      describedWhenBy(describe, customerId, accept, timeoutMs, options.pollMs ?? 50),
     async derived(customerId) {
       const found: StampedInteraction[] = [];
       for await (const record of readTopic(kafka, config.kafka.topics.interactions)) {
