@@ -225,7 +225,7 @@ const envSchema = z.object({
    * Workflows a worker keeps in memory between their tasks (Temporal's `maxCachedWorkflows`);
    * 0 turns the cache off; unset, the worker sizes it from its heap (services/worker cache.ts).
    * A workflow not in the cache replays its whole history for its next task. 0 is for checking
-   * determinism, not production: every run's first task then waits out its timeout
+   * determinism, not production: a run's first task then often waits out its timeout
    * (docs/workflows.md, the worker's cache).
    */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce
