@@ -5,7 +5,9 @@ import { fetchTemporal } from '@rapport/infra';
 import { createModel, stateDifference } from '@rapport/model';
 import type { StampedInteraction } from '@rapport/schema';
 import { customerWorkflowId, type EngagementSettingsInput } from '@rapport/workflows';
+import { Client } from '@temporalio/client';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { msToTs } from '@temporalio/common/lib/time.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,9 +66,24 @@ beforeAll(async () => {
       ],
     },
   });
+  // With no cache (below), a run's first task often waits out its workflow task timeout
+  // (docs/workflows.md, the worker's cache): the runs this client starts get 2 s, not 10, and
+  // hand it to the runs they continue as.
+  const client = new Client({
+    connection: env.connection,
+    namespace: env.client.options.namespace,
+    interceptors: {
+      workflow: [
+        {
+          signalWithStart: (input, next) =>
+            next({ ...input, options: { ...input.options, workflowTaskTimeout: msToTs('2s') } }),
+        },
+      ],
+    },
+  });
   rig = await startRig({
     label: 'wf-dev-server',
-    client: env.client,
+    client,
     temporalAddress: env.address,
     settings,
     // No cache: every workflow task replays the run from its start, so code that would decide
