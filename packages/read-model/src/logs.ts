@@ -107,12 +107,13 @@ export async function loadLogs(redis: RedisClient, keys: CustomerKeys): Promise<
       .lrangeBuffer(keys.timeline, 0, -1),
   );
   const stored = FieldSchema.parse(data);
-  // As the scripts read it: a data key without logs leaves them to the lists.
-  const field =
-    stored === null ? FieldSchema.parse(value) : readingLogs(keys.data, () => dataOf(stored).logs);
-  if (field !== null && field.length > 0) {
-    return readingLogs(stored === null ? keys.record : keys.data, () => logsOf(field));
-  }
+  // As the scripts read it: the data key's logs, else the hash's `l`; neither (or a data key
+  // without logs) leaves them to the lists.
+  const [key, field] =
+    stored === null
+      ? [keys.record, FieldSchema.parse(value)]
+      : [keys.data, readingLogs(keys.data, () => dataOf(stored).logs)];
+  if (field !== null && field.length > 0) return readingLogs(key, () => logsOf(field));
   // The lists are newest first; a write adopts them oldest first, as legacy entries.
   return {
     history: framedAs(ListSchema.parse(history).reverse(), true),

@@ -393,6 +393,14 @@ if done then return {found, '', ''} end
 return {found, lastScore, lastMember}`;
 
 /**
+ * `reply`: a customer's record as `scriptedRecord` (record.ts) decodes it, the hash's fields
+ * (RECORD_FIELDS, from ARGV[first] on) then its data key's value. KEYS: the record, its data key.
+ */
+const recordReply = (first: number) => `
+local reply = redis.call('HMGET', KEYS[1], unpack(ARGV, ${first}))
+reply[#reply + 1] = redis.call('GET', KEYS[2])`;
+
+/**
  * One customer's record as a merge reads it: the record's fields, its data key, then the
  * positions of the ids merged into it (`a:<id>`). Atomic, and one round trip, as the `HGETALL`
  * before was.
@@ -402,8 +410,7 @@ return {found, lastScore, lastMember}`;
  * absent), then each alias's name and value.
  */
 const WHOLE = `
-local reply = redis.call('HMGET', KEYS[1], unpack(ARGV, 2))
-reply[#reply + 1] = redis.call('GET', KEYS[2])
+${recordReply(2)}
 local prefix = ARGV[1]
 for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
   if string.sub(field, 1, #prefix) == prefix then
@@ -420,8 +427,7 @@ return reply`;
  * Returns the fields' values in order (nil where absent), then the data key's (nil if none).
  */
 const READ = `
-local reply = redis.call('HMGET', KEYS[1], unpack(ARGV))
-reply[#reply + 1] = redis.call('GET', KEYS[2])
+${recordReply(1)}
 return reply`;
 
 /**
