@@ -106,17 +106,12 @@ const layers = [
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', '.rapport/**'] },
   js.configs.recommended,
-  ...tseslint.configs.recommendedTypeChecked,
+  // The rules that need types (typescript-eslint's recommended-type-checked set, no-floating-promises
+  // among them) run in oxlint's type-aware mode (.oxlintrc.json), on the native TypeScript: the same
+  // checks in a fraction of the time, so this pass needs no type program.
+  ...tseslint.configs.recommended,
   {
-    languageOptions: {
-      parserOptions: {
-        project: ['./tsconfig.lint.json', './packages/dashboard/app/tsconfig.json'],
-        tsconfigRootDir: import.meta.dirname,
-      },
-    },
     rules: {
-      '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': [
         'error',
@@ -213,9 +208,5 @@ export default tseslint.config(
         })),
       ],
     },
-  },
-  {
-    files: ['**/*.js', '**/*.mjs'],
-    ...tseslint.configs.disableTypeChecked,
   },
 );

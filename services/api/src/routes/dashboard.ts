@@ -54,8 +54,9 @@ export const dashboardRoutes =
   (app, _options, done) => {
     const open = { config: { access: 'public' } } as const;
     // On every answer of these routes, the refusals (404, 503) included: this plugin's scope only.
-    app.addHook('onSend', async (_request, reply) => {
+    app.addHook('onSend', (_request, reply, payload, done) => {
       void reply.headers(SECURITY_HEADERS);
+      done(null, payload);
     });
     const asset = (name: string) => {
       if (assets === undefined) throw notBuilt();
