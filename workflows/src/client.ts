@@ -2,10 +2,13 @@ import type { Config } from '@rapport/config';
 import {
   Client,
   Connection,
+  QueryNotRegisteredError,
   WorkflowExecutionAlreadyStartedError,
+  type QueryDefinition,
   WorkflowNotFoundError,
   type SignalDefinition,
 } from '@temporalio/client';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { temporalConnectionOptions, type TemporalConnectionOptions } from './connection.js';
 import type { customerEngagement } from './customer-engagement/workflow.js';
@@ -217,8 +220,8 @@ export async function describeCustomer(
   try {
     // One after the other: while the workflow has a task in flight the server holds its queries
     // in a small buffer (one, by default) and refuses the query past it (RESOURCE_EXHAUSTED).
-    const view = await handle.query(stateQuery);
-    const followUps = await handle.query(followUpsQuery);
+    const view = await queryOnceStarted(handle, stateQuery);
+    const followUps = await queryOnceStarted(handle, followUpsQuery);
     return {
       view: CustomerViewSchema.parse(view),
       followUps: z.array(FollowUpRecordSchema).parse(followUps),
@@ -226,6 +229,28 @@ export async function describeCustomer(
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) return null;
     throw error;
+  }
+}
+
+/**
+ * A run registers its queries once its first task has loaded the settings (a local activity); a
+ * query that reaches it before (a run just started, or its first task slowed past the task
+ * timeout) is refused as not registered. How long to ask again before passing the refusal on.
+ */
+const STARTING_RUN_WAIT_MS = 5_000;
+const STARTING_RUN_RETRY_MS = 100;
+
+async function queryOnceStarted<T>(
+  handle: { query<R>(query: QueryDefinition<R>): Promise<R> },
+  query: QueryDefinition<T>,
+): Promise<T> {
+  for (const deadline = Date.now() + STARTING_RUN_WAIT_MS; ;) {
+    try {
+      return await handle.query(query);
+    } catch (error) {
+      if (!(error instanceof QueryNotRegisteredError) || Date.now() >= deadline) throw error;
+      await sleep(STARTING_RUN_RETRY_MS);
+    }
   }
 }
 
