@@ -27,6 +27,12 @@ export interface RedisClusterOptions {
   readonly replicas?: number;
   /** How long a node goes unanswered before the others fail it over (`cluster-node-timeout`). */
   readonly nodeTimeoutMs?: number;
+  /**
+   * Each node's cluster bus port, one per port (`cluster-port`). Redis's default, the port +
+   * 10,000, lands ports picked below Linux's ephemeral range inside it, where an outgoing
+   * connection can hold it first and the node then fails to start.
+   */
+  readonly busPorts?: readonly number[];
 }
 
 /**
@@ -36,8 +42,10 @@ export interface RedisClusterOptions {
 export async function startRedisCluster(
   dir: string,
   ports: readonly number[],
-  { replicas = 0, nodeTimeoutMs = 5_000 }: RedisClusterOptions = {},
+  { replicas = 0, nodeTimeoutMs = 5_000, busPorts = [] }: RedisClusterOptions = {},
 ): Promise<RedisClusterRun> {
+  if (busPorts.length !== 0 && busPorts.length !== ports.length)
+    throw new Error(`${ports.length} Redis Cluster ports but ${busPorts.length} bus ports`);
   const server = await ensureRedisServer();
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
@@ -47,7 +55,8 @@ export async function startRedisCluster(
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    for (const port of ports) {
+    for (const [index, port] of ports.entries()) {
+      const busPort = busPorts[index];
       nodes.push(
         spawn(
           server,
@@ -62,6 +71,7 @@ export async function startRedisCluster(
             join(dir, `nodes-${port}.conf`),
             '--cluster-node-timeout',
             String(nodeTimeoutMs),
+            ...(busPort === undefined ? [] : ['--cluster-port', String(busPort)]),
             '--save',
             '',
             '--appendonly',

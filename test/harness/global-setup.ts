@@ -13,7 +13,7 @@ import { buildWorkflowBundle } from '@rapport/worker';
 import type { TestProject } from 'vitest/node';
 import { startContainers } from './containers.js';
 import type { Source, TestInfra } from './endpoints.js';
-import { freePorts } from './ports.js';
+import { freeClusterPorts } from './ports.js';
 
 /**
  * Ports and run folder of the native runners under test: apart from `rapport up`'s defaults so
@@ -73,7 +73,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
 async function provideRedisCluster(runDir: string) {
   const given = process.env['RAPPORT_TEST_REDIS_CLUSTER_URL'];
   if (given) return { url: given, stop: () => Promise.resolve() };
-  return startRedisCluster(join(resolve(runDir), 'redis-cluster'), await freePorts(3));
+  const { ports, busPorts } = await freeClusterPorts(3);
+  return startRedisCluster(join(resolve(runDir), 'redis-cluster'), ports, { busPorts });
 }
 
 /** The workflow code, bundled from source once for every test file; its path. */

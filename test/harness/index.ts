@@ -5,7 +5,7 @@ import { testInfraSchema, type TestInfra } from './endpoints.js';
 
 export type { TestInfra } from './endpoints.js';
 export { expectPoolStops, expectWorkerReplaced } from './pools.js';
-export { freePort, freePortPair, freePortRun, freePorts } from './ports.js';
+export { freeClusterPorts, freePort, freePortPair, freePortRun, freePorts } from './ports.js';
 export { ingestRetrying } from './ingest.js';
 export { FROM_SOURCE, killHard, sleep, spawnService, untilReady } from './processes.js';
 

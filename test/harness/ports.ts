@@ -24,6 +24,14 @@ export async function freePorts(count: number): Promise<number[]> {
   }
 }
 
+/** A Redis Cluster's `nodes` ports and each node's cluster bus port, all free now. */
+export async function freeClusterPorts(
+  nodes: number,
+): Promise<{ ports: number[]; busPorts: number[] }> {
+  const picked = await freePorts(nodes * 2);
+  return { ports: picked.slice(0, nodes), busPorts: picked.slice(nodes) };
+}
+
 export async function freePort(): Promise<number> {
   const [port] = await freePorts(1);
   if (port === undefined) throw new Error('no free port');

@@ -7,6 +7,7 @@ import { startRedisCluster, type RedisClusterRun } from '@rapport/infra';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  freeClusterPorts,
   freePorts,
   ingestRetrying,
   killHard,
@@ -42,7 +43,9 @@ describe('a Redis Cluster master SIGKILLed mid-ingest', () => {
 
   beforeAll(async () => {
     runDir = await mkdtemp(join(tmpdir(), 'rapport-redis-failover-'));
-    redis = await startRedisCluster(join(runDir, 'redis'), await freePorts(9), {
+    const { ports: nodes, busPorts } = await freeClusterPorts(9);
+    redis = await startRedisCluster(join(runDir, 'redis'), nodes, {
+      busPorts,
       replicas: 2,
       nodeTimeoutMs: NODE_TIMEOUT_MS,
     });
