@@ -15,15 +15,26 @@ export default defineConfig({
     // (vitest's default here) left them mostly idle. Four were no faster over two runs, and loaded
     // the cores so that a time-skipping test timed out (docs/performance.md).
     maxWorkers: 3,
-    minWorkers: 1,
+    // A shared pool that shrinks as it idles ends the run with "Terminating worker thread"
+    // (vitest-dev/vitest#8564): the pools keep their workers to the end.
+    minWorkers: 3,
+    // Vitest reads isolation per pool, from here, not from a project (an `isolate` in a project
+    // is ignored): the unit tests' pool shares its module cache; the integration suites' (forks,
+    // the default) keeps a process per file. One thread is enough for the unit tests beside the
+    // three forks: three more workers slowed the servers past the fuzzer's timeouts.
+    poolOptions: { threads: { isolate: false, maxThreads: 1, minThreads: 1 } },
     projects: [
       {
         extends: true,
         test: {
           name: 'unit',
-          // Pure tests: one module cache per worker for all of them, instead of each file loading
-          // zod and the packages again (the unit files alone: 28 s isolated, 10 s shared).
-          isolate: false,
+          // Pure tests, in a worker thread that keeps one module cache for all of them (the
+          // threads pool's options above), instead of a process per file loading zod and the
+          // packages again.
+          pool: 'threads',
+          // They share two cores with the integration suites' servers: a property test's hundred
+          // histories can take longer than vitest's default 5 s there.
+          testTimeout: 20_000,
           include: [
             'packages/*/src/**/*.test.ts',
             'services/*/src/**/*.test.ts',

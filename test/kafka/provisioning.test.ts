@@ -101,11 +101,15 @@ describe('provisionTopics (real broker)', () => {
     const logger = recordingLogger();
     const again = kafkaFor(names, 2, logger, settings);
     await provisionTopics(again.kafka, again.config);
-    expect(await topicSettings(interactions)).toMatchObject({
-      'min.insync.replicas': '1',
-      'retention.ms': '3600000',
-      'max.message.bytes': '2000000',
-    });
+    // The controller has committed the change when the call returns; the broker that answers
+    // describeConfigs applies it from the metadata log a moment later.
+    await expect
+      .poll(() => topicSettings(interactions))
+      .toMatchObject({
+        'min.insync.replicas': '1',
+        'retention.ms': '3600000',
+        'max.message.bytes': '2000000',
+      });
     expect(logger.lines.map((line) => line.message)).toEqual([
       `set min.insync.replicas and retention.ms of ${interactions} to the configured values`,
     ]);
