@@ -4,9 +4,10 @@ import {
   Connection,
   QueryNotRegisteredError,
   WorkflowExecutionAlreadyStartedError,
-  type QueryDefinition,
   WorkflowNotFoundError,
+  type QueryDefinition,
   type SignalDefinition,
+  type WorkflowHandle,
 } from '@temporalio/client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
@@ -240,10 +241,7 @@ export async function describeCustomer(
 const STARTING_RUN_WAIT_MS = 5_000;
 const STARTING_RUN_RETRY_MS = 100;
 
-async function queryOnceStarted<T>(
-  handle: { query<R>(query: QueryDefinition<R>): Promise<R> },
-  query: QueryDefinition<T>,
-): Promise<T> {
+async function queryOnceStarted<T>(handle: WorkflowHandle, query: QueryDefinition<T>): Promise<T> {
   for (const deadline = Date.now() + STARTING_RUN_WAIT_MS; ;) {
     try {
       return await handle.query(query);
