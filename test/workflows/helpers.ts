@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -369,10 +369,11 @@ export async function startPlaybookRig(options: {
   readonly overrides: Record<string, string>;
   readonly logs?: (entry: LogEntry) => void;
 }): Promise<{ env: TestWorkflowEnvironment; rig: Rig }> {
-  const playbooks = join(await mkdtemp(join(tmpdir(), 'playbooks-')), 'playbooks.yaml');
+  const dir = await mkdtemp(join(tmpdir(), 'playbooks-'));
+  const playbooks = join(dir, 'playbooks.yaml');
   await writeFile(playbooks, options.playbookLines.join('\n'));
   // No settings given: the worker reads them as `rapport up` does, playbook file included.
-  return startTimeSkippingRig(
+  const { env, rig } = await startTimeSkippingRig(
     {
       label: options.label,
       overrides: {
@@ -383,4 +384,9 @@ export async function startPlaybookRig(options: {
     },
     options.logs,
   );
+  const stop = async () => {
+    await rig.stop();
+    await rm(dir, { recursive: true, force: true });
+  };
+  return { env, rig: { ...rig, stop } };
 }

@@ -1,13 +1,15 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createModel } from '@rapport/model';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadConfig } from './config.js';
 import { loadModelParams, ModelFileError } from './model-file.js';
 
 async function file(name: string, text: string): Promise<string> {
-  const path = join(await mkdtemp(join(tmpdir(), 'rapport-model-')), name);
+  const dir = await mkdtemp(join(tmpdir(), 'rapport-model-'));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  const path = join(dir, name);
   await writeFile(path, text);
   return path;
 }

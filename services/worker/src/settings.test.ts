@@ -1,8 +1,8 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@rapport/config';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { choosePlaybook } from '@rapport/workflows';
 import {
   DEFAULT_PLAYBOOKS_FILE,
@@ -12,7 +12,9 @@ import {
 } from './settings.js';
 
 async function file(text: string): Promise<string> {
-  const path = join(await mkdtemp(join(tmpdir(), 'playbooks-')), 'playbooks.yaml');
+  const dir = await mkdtemp(join(tmpdir(), 'playbooks-'));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  const path = join(dir, 'playbooks.yaml');
   await writeFile(path, text);
   return path;
 }

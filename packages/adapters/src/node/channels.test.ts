@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Stripe from 'stripe';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { builtInAdapters } from '../builtins.js';
 import { ChannelsError, loadChannels, type Channel, type ChannelSettings } from './channels.js';
 import { PROVIDERS } from './providers.js';
@@ -13,6 +13,7 @@ import type { WebhookRequest } from './verify/scheme.js';
 
 async function folder(files: Readonly<Record<string, string>>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'rapport-channels-'));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
   for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
   return dir;
 }
