@@ -7,9 +7,8 @@ import {
 } from '@rapport/workflows';
 import { Client, Connection, QueryNotRegisteredError } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testInfra, uniqueNames } from '../harness/index.js';
+import { sleep, testInfra, uniqueNames } from '../harness/index.js';
 import { realTimeSettings, workflowBundle } from './helpers.js';
 
 /*
@@ -24,6 +23,7 @@ const SETTINGS_DELAY_MS = 3_500;
 describe('a run still loading its settings (dev server)', () => {
   const names = uniqueNames('starting-run');
   let connection: Connection;
+  let workerConnection: NativeConnection;
   let client: Client;
   let worker: Worker;
   let running: Promise<void>;
@@ -35,8 +35,9 @@ describe('a run still loading its settings (dev server)', () => {
     const settings = EngagementSettingsSchema.parse(realTimeSettings);
     // First: it installs the SDK's runtime, which a native connection would otherwise create.
     const bundle = await workflowBundle();
+    workerConnection = await NativeConnection.connect({ address: infra.temporalAddress });
     worker = await Worker.create({
-      connection: await NativeConnection.connect({ address: infra.temporalAddress }),
+      connection: workerConnection,
       namespace: infra.temporalNamespace,
       taskQueue: names.taskQueue,
       workflowBundle: bundle,
@@ -53,6 +54,7 @@ describe('a run still loading its settings (dev server)', () => {
   afterAll(async () => {
     worker?.shutdown();
     await running;
+    await workerConnection?.close();
     await connection?.close();
   });
 

@@ -222,7 +222,8 @@ export async function describeCustomer(
     // One after the other: while the workflow has a task in flight the server holds its queries
     // in a small buffer (one, by default) and refuses the query past it (RESOURCE_EXHAUSTED).
     const view = await queryOnceStarted(handle, stateQuery);
-    const followUps = await queryOnceStarted(handle, followUpsQuery);
+    // Registered with the state's query: answered once that one is.
+    const followUps = await handle.query(followUpsQuery);
     return {
       view: CustomerViewSchema.parse(view),
       followUps: z.array(FollowUpRecordSchema).parse(followUps),
