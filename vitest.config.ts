@@ -19,10 +19,16 @@ export default defineConfig({
     // (vitest-dev/vitest#8564): the pools keep their workers to the end.
     minWorkers: 3,
     // Vitest reads isolation per pool, from here, not from a project (an `isolate` in a project
-    // is ignored): the unit tests' pool shares its module cache; the integration suites' (forks,
-    // the default) keeps a process per file. One thread is enough for the unit tests beside the
-    // three forks: three more workers slowed the servers past the fuzzer's timeouts.
-    poolOptions: { threads: { isolate: false, maxThreads: 1, minThreads: 1 } },
+    // is ignored). Neither pool starts a fresh process per file: a file's imports (the Temporal
+    // SDK, kafkajs, the packages) cost more than many of its tests, so each worker loads them
+    // once and runs its files one after another. What a file starts, it stops; what belongs to a
+    // process (the Temporal runtime) the harness installs once (`installTemporalRuntime`). One
+    // thread is enough for the unit tests beside the three forks: three more workers slowed the
+    // servers past the fuzzer's timeouts.
+    poolOptions: {
+      threads: { isolate: false, maxThreads: 1, minThreads: 1 },
+      forks: { isolate: false },
+    },
     projects: [
       {
         extends: true,

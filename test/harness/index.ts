@@ -8,6 +8,7 @@ export { expectPoolStops, expectWorkerReplaced } from './pools.js';
 export { freeClusterPorts, freePort, freePortPair, freePortRun, freePorts } from './ports.js';
 export { ingestRetrying } from './ingest.js';
 export { FROM_SOURCE, killHard, sleep, spawnService, untilReady } from './processes.js';
+export { installTemporalRuntime } from './temporal-runtime.js';
 
 /** The real servers the global setup provided, parsed like any other boundary input. */
 export function testInfra(): TestInfra {

@@ -2,23 +2,17 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { buildWorkflowBundle } from '@rapport/worker';
-import {
-  DefaultLogger,
-  NativeConnection,
-  Runtime,
-  Worker,
-  type WorkflowBundle,
-} from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testInfra, uniqueNames } from '../harness/index.js';
+import { installTemporalRuntime, testInfra, uniqueNames } from '../harness/index.js';
 import { accumulate, addSignal, longSleep, totalQuery } from './workflows.js';
 
 const infra = testInfra();
 let workflowBundle: WorkflowBundle;
 
 beforeAll(async () => {
-  // Worker lifecycle lines at INFO drown the test report; warnings and errors still show.
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  // Worker lifecycle lines at INFO drown the test report.
+  await installTemporalRuntime();
   workflowBundle = await buildWorkflowBundle(
     fileURLToPath(new URL('./workflows.ts', import.meta.url)),
   );

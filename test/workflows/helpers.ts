@@ -28,8 +28,9 @@ import {
 } from '@rapport/worker';
 import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, type LogEntry, type WorkflowBundle } from '@temporalio/worker';
+import type { LogEntry, WorkflowBundle } from '@temporalio/worker';
 import {
+  installTemporalRuntime,
   TEST_ALLOWED_LATENESS_MS,
   testConfig,
   testInfra,
@@ -44,28 +45,11 @@ export const DAY = 24 * HOUR;
 let bundle: Promise<WorkflowBundle> | undefined;
 /**
  * The workflow bundle the global setup built once for every file (webpack takes seconds), read
- * once per file and shared by its workers. The first call installs the SDK's runtime; given
- * `logs`, every line of the SDK, its core and the workflows from DEBUG up goes there instead of
- * the console, for a test of what is logged.
+ * once per process and shared by its workers, with the SDK's runtime installed for them
+ * (`installTemporalRuntime`: quiet, or every line to `logs`).
  */
-export function workflowBundle(logs?: (entry: LogEntry) => void): Promise<WorkflowBundle> {
-  // Expected failures (a webhook answering 500 on purpose) are logged at WARN by the SDK and its
-  // core; errors still show.
-  if (bundle === undefined) {
-    Runtime.install(
-      logs === undefined
-        ? {
-            logger: new DefaultLogger('ERROR'),
-            telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } },
-          }
-        : {
-            logger: new DefaultLogger('DEBUG', logs),
-            telemetryOptions: {
-              logging: { filter: { core: 'DEBUG', other: 'DEBUG' }, forward: {} },
-            },
-          },
-    );
-  }
+export async function workflowBundle(logs?: (entry: LogEntry) => void): Promise<WorkflowBundle> {
+  await installTemporalRuntime(logs);
   bundle ??= readFile(testInfra().workflowBundle, 'utf8').then((code) => ({ code }));
   return bundle;
 }
