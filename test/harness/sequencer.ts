@@ -9,11 +9,11 @@ import { readDurations } from './durations.js';
  * which a fresh clone lacks, and falls back to the files' sizes.
  */
 export default class LongestFirst extends BaseSequencer {
-  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+  override sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const durations = readDurations();
     const duration = (file: TestSpecification) =>
       durations[durationKey(file)] ?? Number.POSITIVE_INFINITY;
-    return files.toSorted((a, b) => duration(b) - duration(a));
+    return Promise.resolve(files.toSorted((a, b) => duration(b) - duration(a)));
   }
 }
 
