@@ -1,5 +1,5 @@
 import { configDefaults, defineConfig } from 'vitest/config';
-import LongestFirst from './test/harness/sequencer.js';
+import Planned from './test/harness/sequencer.js';
 
 /**
  * Two projects: `unit` runs pure tests that sit beside the code and need no server; `integration`
@@ -11,8 +11,9 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['source'] } },
   test: {
     reporters: ['default', './test/harness/summary-reporter.ts'],
-    // The longest files first (test/durations.json), so that no long file is left for the end.
-    sequence: { sequencer: LongestFirst },
+    // The files in an order planned from their durations (test/durations.json): the long ones
+    // one at a time, from the start, beside the others.
+    sequence: { sequencer: Planned },
     // Integration suites spend most of their time waiting on servers (consumer groups, timers,
     // processes starting), not computing: three files at a time keep two cores busy where one
     // (vitest's default here) left them mostly idle. Four were no faster over two runs, and loaded

@@ -3,18 +3,63 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { readDurations } from './durations.js';
 
 /**
- * Longest file first, by the durations committed in test/durations.json; a file not measured yet
- * first of all. Files go to the workers in this order, each taking the next as it finishes, so a
- * long file started last would be a tail the others wait on: vitest's own order needs its cache,
- * which a fresh clone lacks, and falls back to the files' sizes.
+ * A file this long starts servers or a stack of its own (brokers, services, the fuzzer) and keeps
+ * the cores busy: two of them at once each run far longer than alone (docs/performance.md).
  */
-export default class LongestFirst extends BaseSequencer {
+export const LONG_FILE_MS = 20_000;
+
+/**
+ * Orders the files as the workers should take them, by the durations committed in
+ * test/durations.json: vitest's own order needs its cache, which a fresh clone lacks, and falls
+ * back to the files' sizes, which left the fuzzer for the end. Each project's files are planned
+ * for its own pool (`planFiles`).
+ */
+export default class Planned extends BaseSequencer {
   override sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const durations = readDurations();
-    const duration = (file: TestSpecification) =>
-      durations[durationKey(file)] ?? Number.POSITIVE_INFINITY;
-    return Promise.resolve(files.toSorted((a, b) => duration(b) - duration(a)));
+    const workers = this.ctx.config.maxWorkers;
+    const projects = [...new Set(files.map((file) => file.project.name))];
+    return Promise.resolve(
+      projects.flatMap((project) =>
+        planFiles(
+          files.filter((file) => file.project.name === project),
+          workers,
+          (file) => durations[durationKey(file)],
+        ),
+      ),
+    );
   }
+}
+
+/**
+ * The order in which `workers` workers, each taking the next file as it finishes, run the long
+ * files one at a time beside the others, longest first, as their durations predict. Files not
+ * measured yet go first, as they came.
+ */
+export function planFiles<File>(
+  files: readonly File[],
+  workers: number,
+  durationOf: (file: File) => number | undefined,
+): File[] {
+  const measured = files.filter((file) => durationOf(file) !== undefined);
+  const duration = (file: File) => durationOf(file) ?? 0;
+  const longestFirst = measured.toSorted((a, b) => duration(b) - duration(a));
+  const long = longestFirst.filter((file) => duration(file) >= LONG_FILE_MS);
+  const short = longestFirst.filter((file) => duration(file) < LONG_FILE_MS);
+  const order = files.filter((file) => durationOf(file) === undefined);
+  /** When each worker is next free, and until when it runs a long file. */
+  const lanes = Array.from({ length: Math.max(1, workers) }, () => ({ free: 0, longUntil: 0 }));
+  while (long.length > 0 || short.length > 0) {
+    const lane = lanes.reduce((earliest, next) => (next.free < earliest.free ? next : earliest));
+    const longRunning = lanes.some((other) => other.longUntil > lane.free);
+    const next = (longRunning ? undefined : long.shift()) ?? short.shift() ?? long.shift();
+    if (next === undefined) break;
+    const end = lane.free + duration(next);
+    if (duration(next) >= LONG_FILE_MS) lane.longUntil = end;
+    lane.free = end;
+    order.push(next);
+  }
+  return order;
 }
 
 export function durationKey(file: {
