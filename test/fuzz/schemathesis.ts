@@ -6,7 +6,8 @@ import { z } from 'zod';
 
 /** How schemathesis authenticates for a security scheme of the document (by its name). */
 export type SchemeAuth =
-  { readonly bearer: string } | { readonly username: string; readonly password: string };
+  | { readonly bearer: string }
+  | { readonly username: string; readonly password: string };
 
 /** Options for the operations matched by `path` (a regular expression), as schemathesis.toml has them. */
 export interface OperationSettings {

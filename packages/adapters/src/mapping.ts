@@ -118,7 +118,8 @@ export const channelMappingSchema = z.strictObject({
 export type ChannelMapping = z.infer<typeof channelMappingSchema>;
 
 export type ChannelMappingResult =
-  { ok: true; mapping: ChannelMapping } | { ok: false; errors: string[] };
+  | { ok: true; mapping: ChannelMapping }
+  | { ok: false; errors: string[] };
 
 /** Reads a mapping file (YAML, or JSON, which YAML reads too); every error names file and field. */
 export function parseChannelMapping(text: string, fileName: string): ChannelMappingResult {

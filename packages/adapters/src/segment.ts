@@ -128,7 +128,8 @@ export interface SegmentLink {
 }
 
 export type SegmentAdapted =
-  { ok: true; events: Interaction[]; links: SegmentLink[] } | { ok: false; issues: Issue[] };
+  | { ok: true; events: Interaction[]; links: SegmentLink[] }
+  | { ok: false; issues: Issue[] };
 
 export interface SegmentContext extends AdaptContext {
   /** The call type from the endpoint (`/v1/track`); it wins over the body's. Absent for `/v1/batch`. */

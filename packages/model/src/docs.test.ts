@@ -244,7 +244,7 @@ function channelTable(): string {
   );
 }
 
-/** Prettier pads table cells to align columns; compare cell by cell instead. */
+/** The formatter pads table cells to align columns; compare cell by cell instead. */
 function normalized(markdown: string): string {
   return markdown
     .split('\n')

@@ -2,7 +2,8 @@ import { useEffect, useState } from 'preact/hooks';
 
 /** The page shown: the overview, or one customer. Only ids go in the URL, never the key. */
 export type Route =
-  { readonly page: 'overview' } | { readonly page: 'customer'; readonly id: string };
+  | { readonly page: 'overview' }
+  | { readonly page: 'customer'; readonly id: string };
 
 export function parseRoute(hash: string): Route {
   const match = /^#\/customers\/(.+)$/.exec(hash);

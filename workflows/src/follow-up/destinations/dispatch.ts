@@ -55,7 +55,8 @@ export interface Sending {
 
 /** How to send to a destination with this configuration, or the setting it misses. */
 export type Route =
-  { readonly send: (sending: Sending) => Promise<unknown> } | { readonly missing: string };
+  | { readonly send: (sending: Sending) => Promise<unknown> }
+  | { readonly missing: string };
 
 /**
  * Where a destination leads with the worker's configuration. What is missing is said by the
