@@ -1,11 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { startBridge } from '@rapport/bridge';
 import { createModel } from '@rapport/model';
 import type { StampedInteraction } from '@rapport/schema';
 import { createLogger } from '@rapport/lifecycle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FROM_SOURCE, freePort, testInfra } from '../harness/index.js';
+import { freePort, spawnService, testInfra } from '../harness/index.js';
 import { interaction, MINUTE } from '../workflows/helpers.js';
 import { mergedInto } from '@rapport/workflows/client';
 import { linkEvent } from '../identity/links.js';
@@ -14,7 +13,6 @@ import { startStack, type Stack } from './helpers.js';
 const model = createModel();
 /** Workflow queries in flight at once while the test checks every customer. */
 const QUERIES_AT_ONCE = 24;
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 let stack: Stack;
 let child: ChildProcess | undefined;
 
@@ -31,30 +29,24 @@ afterAll(async () => {
 /** The bridge as `rapport up` runs it: its own process, killable without a goodbye. */
 async function spawnBridge(): Promise<ChildProcess> {
   const { config } = stack.rig;
-  const process_ = spawn(process.execPath, [...FROM_SOURCE, 'services/bridge/src/main.ts'], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      RAPPORT_KAFKA_BROKERS: config.kafka.brokers.join(','),
-      RAPPORT_REDIS_URL: config.redis.url,
-      RAPPORT_REDIS_KEY_PREFIX: config.redis.keyPrefix,
-      RAPPORT_TEMPORAL_ADDRESS: testInfra().temporalAddress,
-      RAPPORT_TEMPORAL_NAMESPACE: config.temporal.namespace,
-      RAPPORT_TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
-      RAPPORT_TOPIC_INTERACTIONS: config.kafka.topics.interactions,
-      RAPPORT_TOPIC_DLQ: config.kafka.topics.dlq,
-      RAPPORT_TOPIC_PARTITIONS: '1',
-      RAPPORT_BRIDGE_GROUP_ID: config.bridge.groupId,
-      RAPPORT_KAFKA_SESSION_TIMEOUT: String(config.kafka.sessionTimeoutMs) + 'ms',
-      RAPPORT_KAFKA_HEARTBEAT_INTERVAL: String(config.kafka.heartbeatIntervalMs) + 'ms',
-      RAPPORT_BRIDGE_PORT: String(await freePort()),
-      // One signal at a time makes the batch last long enough to be cut in the middle.
-      RAPPORT_BRIDGE_SIGNAL_CONCURRENCY: '1',
-      RAPPORT_LOG_LEVEL: 'error',
-    },
+  return spawnService('bridge', {
+    RAPPORT_KAFKA_BROKERS: config.kafka.brokers.join(','),
+    RAPPORT_REDIS_URL: config.redis.url,
+    RAPPORT_REDIS_KEY_PREFIX: config.redis.keyPrefix,
+    RAPPORT_TEMPORAL_ADDRESS: testInfra().temporalAddress,
+    RAPPORT_TEMPORAL_NAMESPACE: config.temporal.namespace,
+    RAPPORT_TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
+    RAPPORT_TOPIC_INTERACTIONS: config.kafka.topics.interactions,
+    RAPPORT_TOPIC_DLQ: config.kafka.topics.dlq,
+    RAPPORT_TOPIC_PARTITIONS: '1',
+    RAPPORT_BRIDGE_GROUP_ID: config.bridge.groupId,
+    RAPPORT_KAFKA_SESSION_TIMEOUT: String(config.kafka.sessionTimeoutMs) + 'ms',
+    RAPPORT_KAFKA_HEARTBEAT_INTERVAL: String(config.kafka.heartbeatIntervalMs) + 'ms',
+    RAPPORT_BRIDGE_PORT: String(await freePort()),
+    // One signal at a time makes the batch last long enough to be cut in the middle.
+    RAPPORT_BRIDGE_SIGNAL_CONCURRENCY: '1',
+    RAPPORT_LOG_LEVEL: 'error',
   });
-  return process_;
 }
 
 describe('bridge killed mid-batch (dev server, Kafka)', () => {

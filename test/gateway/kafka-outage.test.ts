@@ -69,10 +69,10 @@ describe('Kafka down as the services start, then up; stopped, then back', () => 
     config = loadConfig(env);
     gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
     apiUrl = `http://127.0.0.1:${apiPort}`;
-    children.push(spawnService('services/gateway/src/main.ts', env));
-    children.push(spawnService('services/projector/src/main.ts', env));
+    children.push(spawnService('gateway', env));
+    children.push(spawnService('projector', env));
     children.push(
-      spawnService('services/api/src/main.ts', {
+      spawnService('api', {
         ...env,
         RAPPORT_API_PORT: String(apiPort),
         RAPPORT_REDIS_URL: `redis://127.0.0.1:${noRedis}`,

@@ -16,8 +16,6 @@ import {
 } from '../harness/index.js';
 import { event, topicRecords } from './helpers.js';
 
-const GATEWAY_ENTRY = 'services/gateway/src/main.ts';
-
 describe('the gateway as a pool of worker processes', () => {
   let primary: ChildProcess | undefined;
   afterAll(async () => {
@@ -28,7 +26,7 @@ describe('the gateway as a pool of worker processes', () => {
     const names = uniqueNames('gateway-pool');
     const port = await freePort();
     primary = spawnService(
-      GATEWAY_ENTRY,
+      'gateway',
       testEnvironment(names, {
         RAPPORT_GATEWAY_PORT: String(port),
         RAPPORT_GATEWAY_PROCESSES: '2',
@@ -67,7 +65,7 @@ describe('the gateway as a pool of worker processes', () => {
     for (const text of scrapes) expect(text).toMatch(accepted);
 
     // A worker that dies is replaced; meanwhile every worker's /readyz says the pool is short.
-    const workers = await expectWorkerReplaced(primary, GATEWAY_ENTRY, port);
+    const workers = await expectWorkerReplaced(primary, 'gateway', port);
     const more = Array.from({ length: 10 }, (_, index) => event(`pool-${index % 4}`));
     expect((await post({ batch: more })).status).toBe(202);
 

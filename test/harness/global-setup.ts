@@ -6,8 +6,11 @@ import {
   stopInfrastructure,
   type ServiceName,
 } from '@rapport/infra';
+import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { buildDashboard } from '@rapport/dashboard/build';
 import { buildWorkflowBundle } from '@rapport/worker';
 import type { TestProject } from 'vitest/node';
@@ -45,6 +48,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     bundleOnce(config.infra.runDir),
     // The query API serves what was built: from this checkout's source, not an older build.
     buildDashboard(),
+    compileServices(),
   ]);
   const infra: TestInfra = {
     ...provided.endpoints,
@@ -75,6 +79,30 @@ async function provideRedisCluster(runDir: string) {
   if (given) return { url: given, stop: () => Promise.resolve() };
   const { ports, busPorts } = await freeClusterPorts(3);
   return startRedisCluster(join(resolve(runDir), 'redis-cluster'), ports, { busPorts });
+}
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * The services' JavaScript in their dist/, compiled from this checkout's source (`tsgo -b`, as
+ * `pnpm check` just did: then nothing is left to compile). The suites start services from it,
+ * as the container image runs them (`spawnService`); a start through tsx costs twice the
+ * processor time. The build refuses to emit what does not type-check, so a failure here stops
+ * the run instead of testing an older build.
+ */
+async function compileServices(): Promise<void> {
+  try {
+    await promisify(execFile)(
+      join(repoRoot, 'node_modules/.bin/tsgo'),
+      ['-b', 'tsconfig.build.json'],
+      {
+        cwd: repoRoot,
+      },
+    );
+  } catch (error) {
+    const { stdout = '' } = error as { stdout?: string };
+    throw new Error(`the services did not compile (tsgo -b tsconfig.build.json):\n${stdout}`);
+  }
 }
 
 /** The workflow code, bundled from source once for every test file; its path. */

@@ -1,19 +1,19 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { expect } from 'vitest';
-import { isAlive, untilNotReady, untilReady, workerPids } from './processes.js';
+import { isAlive, untilNotReady, untilReady, workerPids, type ServiceName } from './processes.js';
 
 /**
- * For a pool of two workers running `entry` and answering `/readyz` on `port`: SIGKILLs one,
+ * For a pool of two workers of `service` answering `/readyz` on `port`: SIGKILLs one,
  * expects the pool to say it is short of it, then a replacement beside the survivor. Returns the
  * workers' pids after.
  */
 export async function expectWorkerReplaced(
   primary: ChildProcess,
-  entry: string,
+  service: ServiceName,
   port: number,
 ): Promise<number[]> {
-  const workers = await workerPids(primary, entry);
+  const workers = await workerPids(primary, service);
   expect(workers).toHaveLength(2);
   process.kill(workers[0] ?? 0, 'SIGKILL');
   expect(await untilNotReady(port)).toMatchObject({
@@ -21,7 +21,7 @@ export async function expectWorkerReplaced(
     checks: { workers: '1 of 2 workers running and answering' },
   });
   await untilReady(port);
-  const replaced = await workerPids(primary, entry);
+  const replaced = await workerPids(primary, service);
   expect(replaced).toHaveLength(2);
   expect(replaced).toContain(workers[1]);
   return replaced;

@@ -77,7 +77,7 @@ describe('a broker of three SIGKILLed mid-ingest', () => {
       RAPPORT_LOG_LEVEL: 'warn',
     });
     for (const service of ['gateway', 'projector', 'bridge', 'worker'] as const) {
-      children.push(spawnService(`services/${service}/src/main.ts`, env));
+      children.push(spawnService(service, env));
     }
     await Promise.all(Object.values(ports).map((port) => untilReady(port, 90_000)));
   }, 180_000);

@@ -271,5 +271,4 @@ export async function expectLogProjectedOnce(
   return { log, unique };
 }
 
-export const PROJECTOR_ENTRY = 'services/projector/src/main.ts';
-export const spawnProjector = (env: Record<string, string>) => spawnService(PROJECTOR_ENTRY, env);
+export const spawnProjector = (env: Record<string, string>) => spawnService('projector', env);

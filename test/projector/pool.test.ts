@@ -13,7 +13,6 @@ import {
   projected,
   randomEvents,
   setup,
-  PROJECTOR_ENTRY,
   spawnProjector,
   testEnv,
   type Setup,
@@ -53,9 +52,9 @@ describe('the projector as a pool of worker processes', () => {
     );
 
     // A worker that dies is replaced; meanwhile the pool says it is short of one.
-    const workers = await expectWorkerReplaced(primary, PROJECTOR_ENTRY, port);
+    const workers = await expectWorkerReplaced(primary, 'projector', port);
 
-    // The killed worker holds its partitions in the group until its session (6 s) expires.
+    // The killed worker holds its partitions in the group until its session expires.
     await t.publish(second);
     await projected(t.store, '0', events, 90_000);
     await expectFolded(t.store, '0', events);

@@ -16,7 +16,7 @@ import {
   uniqueNames,
   untilReady,
 } from '../harness/index.js';
-import { expectLogProjectedOnce, PROJECTOR_ENTRY } from './helpers.js';
+import { expectLogProjectedOnce } from './helpers.js';
 
 /**
  * Issue 25: the gateway and the projector, each its own process, on a Redis Cluster of three
@@ -64,8 +64,8 @@ describe('a Redis Cluster master SIGKILLed mid-ingest', () => {
       RAPPORT_PROJECTOR_GROUP_ID: names.groupId('projector'),
       RAPPORT_LOG_LEVEL: 'warn',
     });
-    children.push(spawnService('services/gateway/src/main.ts', env));
-    children.push(spawnService(PROJECTOR_ENTRY, env));
+    children.push(spawnService('gateway', env));
+    children.push(spawnService('projector', env));
     await Promise.all(Object.values(ports).map((port) => untilReady(port, 90_000)));
   }, 120_000);
 

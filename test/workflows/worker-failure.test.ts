@@ -86,7 +86,7 @@ describe('a worker of two SIGKILLed mid-load', () => {
     const ports = await freePorts(2);
     for (const port of ports) {
       workers.push(
-        spawnService('services/worker/src/main.ts', {
+        spawnService('worker', {
           ...env,
           RAPPORT_WORKER_PORT: String(port),
         }),
