@@ -15,8 +15,10 @@ export interface CachedBinaries {
   readonly redisServer: string;
 }
 
-export const cachedPaths = (cacheDir: string): Omit<CachedBinaries, 'redisServer'> => ({
+export const cachedPaths = (cacheDir: string) => ({
   kafkaLibs: join(cacheDir, `kafka-${VERSIONS.kafka}`, 'libs'),
+  /** The classes a broker loads, archived for class-data sharing (`archiveKafkaClasses`). */
+  kafkaClassArchive: join(cacheDir, `kafka-${VERSIONS.kafka}`, 'classes.jsa'),
   temporalCli: join(cacheDir, `temporal-cli-${VERSIONS.temporalCli}`, 'temporal'),
   temporalTestServer: join(
     cacheDir,

@@ -1,5 +1,6 @@
 export { InfraError, type InfraErrorCode } from './errors.js';
 export { run } from './exec.js';
+export { archiveKafkaClasses } from './kafka-classes.js';
 export {
   fetchAll,
   fetchTemporal,
