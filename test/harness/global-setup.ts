@@ -41,15 +41,28 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const missing = (['kafka', 'temporal', 'redis'] as const).filter(
     (name: ServiceName) => !config.infra[name].given,
   );
-  const [{ testServer }, provided, redisCluster, workflowBundle] = await Promise.all([
+  // What a step started, stopped again if another step fails: no server outlives a failed setup.
+  const stops: (() => Promise<void>)[] = [];
+  const stoppable = <T>(step: Promise<T>, stop: (value: T) => Promise<void>) =>
+    step.then((value) => {
+      stops.push(() => stop(value));
+      return value;
+    });
+  const steps = [
     fetchTemporal(config.infra.cacheDir),
-    provideMissing(config, missing),
-    provideRedisCluster(config.infra.runDir),
+    stoppable(provideMissing(config, missing), (provided) => provided.teardown()),
+    stoppable(provideRedisCluster(config.infra.runDir), (cluster) => cluster.stop()),
     bundleOnce(config.infra.runDir),
     // The query API serves what was built: from this checkout's source, not an older build.
     buildDashboard(),
     compileServices(),
-  ]);
+  ] as const;
+  const failure = (await Promise.allSettled(steps)).find((step) => step.status === 'rejected');
+  if (failure !== undefined) {
+    await Promise.all(stops.map((stop) => stop()));
+    throw failure.reason;
+  }
+  const [{ testServer }, provided, redisCluster, workflowBundle] = await Promise.all(steps);
   const infra: TestInfra = {
     ...provided.endpoints,
     redisClusterUrl: redisCluster.url,
