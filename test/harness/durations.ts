@@ -4,8 +4,8 @@ import { z } from 'zod';
 
 /**
  * How long each test file took in a whole run, by `project:path` from the workspace's root:
- * committed, so that a fresh clone, which has no vitest cache, still starts its longest files
- * first. `pnpm test:durations` measures them again.
+ * committed, so that a fresh clone, which has no vitest cache, still plans the files' order
+ * (`sequencer.ts`). `pnpm test:durations` measures them again.
  */
 export const DURATIONS_FILE = fileURLToPath(new URL('../durations.json', import.meta.url));
 /** What the paths in it are relative to. */

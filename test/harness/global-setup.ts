@@ -105,13 +105,8 @@ const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
  */
 async function compileServices(): Promise<void> {
   try {
-    await promisify(execFile)(
-      join(repoRoot, 'node_modules/.bin/tsgo'),
-      ['-b', 'tsconfig.build.json'],
-      {
-        cwd: repoRoot,
-      },
-    );
+    const tsgo = join(repoRoot, 'node_modules/.bin/tsgo');
+    await promisify(execFile)(tsgo, ['-b', 'tsconfig.build.json'], { cwd: repoRoot });
   } catch (error) {
     const { stdout = '' } = error as { stdout?: string };
     throw new Error(`the services did not compile (tsgo -b tsconfig.build.json):\n${stdout}`);

@@ -1,7 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { expect } from 'vitest';
-import { isAlive, untilNotReady, untilReady, workerPids, type ServiceName } from './processes.js';
+import {
+  isAlive,
+  untilNotReady,
+  untilReady,
+  workerPids,
+  type RapportService,
+} from './processes.js';
 
 /**
  * For a pool of two workers of `service` answering `/readyz` on `port`: SIGKILLs one,
@@ -10,7 +16,7 @@ import { isAlive, untilNotReady, untilReady, workerPids, type ServiceName } from
  */
 export async function expectWorkerReplaced(
   primary: ChildProcess,
-  service: ServiceName,
+  service: RapportService,
   port: number,
 ): Promise<number[]> {
   const workers = await workerPids(primary, service);

@@ -12,7 +12,7 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 export const FROM_SOURCE = ['--conditions=source', '--import', 'tsx'] as const;
 
 /** The services of this repository, by their folder under services/. */
-export type ServiceName = 'api' | 'bridge' | 'gateway' | 'projector' | 'worker';
+export type RapportService = 'api' | 'bridge' | 'gateway' | 'projector' | 'worker';
 
 /**
  * A service as `rapport up` runs it: in its own process (a pool of them unless the environment
@@ -20,7 +20,7 @@ export type ServiceName = 'api' | 'bridge' | 'gateway' | 'projector' | 'worker';
  * setup compiled from this checkout's source, as `RAPPORT_SERVICES_FROM=dist` and the container
  * image run it: half the processor time of a start through tsx, for the dozens the suites make.
  */
-export function spawnService(service: ServiceName, env: Record<string, string>): ChildProcess {
+export function spawnService(service: RapportService, env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, [compiledEntry(service)], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -28,7 +28,7 @@ export function spawnService(service: ServiceName, env: Record<string, string>):
 }
 
 /** A service's compiled entry point, from the repository root. */
-const compiledEntry = (service: ServiceName) => `services/${service}/dist/main.js`;
+const compiledEntry = (service: RapportService) => `services/${service}/dist/main.js`;
 
 /** What `/readyz` shows an admin key: every check's result, not only the status. */
 const ADMIN = { headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } };
@@ -66,7 +66,10 @@ export async function killHard(child: ChildProcess): Promise<void> {
 }
 
 /** A pool's workers: the primary's children running the service's entry point. */
-export async function workerPids(primary: ChildProcess, service: ServiceName): Promise<number[]> {
+export async function workerPids(
+  primary: ChildProcess,
+  service: RapportService,
+): Promise<number[]> {
   const { stdout } = await promisify(execFile)('ps', [
     '-o',
     'pid=,args=',
