@@ -12,7 +12,7 @@ export const LONG_FILE_MS = 20_000;
  * Orders the files as the workers should take them, by the durations committed in
  * test/durations.json: vitest's own order needs its cache, which a fresh clone lacks, and falls
  * back to the files' sizes, which left the fuzzer for the end. Each project's files are planned
- * for its own pool (`planFiles`).
+ * apart (`planFiles`), since each project runs in a pool of its own.
  */
 export default class Planned extends BaseSequencer {
   override sort(files: TestSpecification[]): Promise<TestSpecification[]> {
