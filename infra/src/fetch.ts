@@ -1,4 +1,4 @@
-import { access, chmod, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InfraError } from './errors.js';
@@ -220,28 +220,3 @@ export const ensureRedisServer = () =>
  */
 export const ensureChromium = () =>
   ensureDebianProgram('chromium', 'chromium', 'Chromium', "install Debian's chromium package");
-
-/**
- * Everything the native runners and the test suite (its fuzzer and its browser) need, fetched in parallel; a
- * no-op once cached. `rapport fetch`, and so `infra/setup.sh`, runs it.
- */
-export async function fetchAll(
-  cacheDir: string,
-): Promise<CachedBinaries & { readonly schemathesisPython: string; readonly chromium: string }> {
-  const [kafkaLibs, temporal, redisServer, schemathesisPython, chromium] = await Promise.all([
-    fetchKafka(cacheDir),
-    fetchTemporal(cacheDir),
-    ensureRedisServer(),
-    fetchSchemathesis(cacheDir),
-    ensureChromium(),
-  ]);
-  await writeFile(join(cacheDir, 'README'), 'Cache of `rapport` (infra/): safe to delete.\n');
-  return {
-    kafkaLibs,
-    temporalCli: temporal.cli,
-    temporalTestServer: temporal.testServer,
-    redisServer,
-    schemathesisPython,
-    chromium,
-  };
-}

@@ -1,8 +1,8 @@
 export { InfraError, type InfraErrorCode } from './errors.js';
 export { run } from './exec.js';
 export { archiveKafkaClasses } from './kafka-classes.js';
+export { fetchAll } from './fetch-all.js';
 export {
-  fetchAll,
   fetchTemporal,
   fetchVegeta,
   fetchSchemathesis,

@@ -1,4 +1,4 @@
-import { archiveKafkaClasses, fetchAll } from '@rapport/infra';
+import { fetchAll } from '@rapport/infra';
 import { defineCommand } from '../command.js';
 import { say, seconds } from '../output.js';
 
@@ -16,13 +16,11 @@ started and stopped once: every broker after starts faster), and prints where ea
   flags: {},
   async run({ config }) {
     const started = performance.now();
-    const binaries = await fetchAll(config.infra.cacheDir);
-    // Once the jars are there: a broker started and stopped once, which takes a few seconds.
-    const classes = await archiveKafkaClasses(config.infra.cacheDir);
+    const { binaries, kafkaClasses } = await fetchAll(config.infra.cacheDir);
     say(`cached in ${seconds(performance.now() - started)} under ${config.infra.cacheDir}`);
     for (const [name, path] of Object.entries(binaries)) console.log(`  ${name}: ${path}`);
     console.log(
-      `  kafkaClasses: ${'archive' in classes ? classes.archive : `not archived, the brokers read their jars (${classes.skipped})`}`,
+      `  kafkaClasses: ${'archive' in kafkaClasses ? kafkaClasses.archive : `not archived, the brokers read their jars (${kafkaClasses.skipped})`}`,
     );
     return 0;
   },
