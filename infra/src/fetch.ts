@@ -27,7 +27,8 @@ export const cachedPaths = (cacheDir: string) => ({
   ),
 });
 
-const exists = (path: string) =>
+/** Whether a file or folder is there. */
+export const exists = (path: string) =>
   access(path).then(
     () => true,
     () => false,

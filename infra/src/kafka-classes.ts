@@ -1,9 +1,9 @@
-import { mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@rapport/config';
-import { cachedPaths } from './fetch.js';
+import { cachedPaths, exists } from './fetch.js';
 import { stopProcess } from './process.js';
 import { ensureRunning } from './provide.js';
 import { kafkaBroker } from './services.js';
@@ -20,7 +20,7 @@ export async function archiveKafkaClasses(
   cacheDir: string,
 ): Promise<{ readonly archive: string } | { readonly skipped: string }> {
   const { kafkaClassArchive: archive } = cachedPaths(cacheDir);
-  if (await nonEmpty(archive)) return { archive };
+  if (await exists(archive)) return { archive };
   const runDir = await mkdtemp(join(tmpdir(), 'rapport-kafka-classes-'));
   const partial = `${archive}.partial-${process.pid}`;
   try {
@@ -34,7 +34,7 @@ export async function archiveKafkaClasses(
     const broker = kafkaBroker({ jvmArgs: [`-XX:ArchiveClassesAtExit=${partial}`] });
     await ensureRunning(broker, config, 'test', () => undefined);
     await stopProcess(runDir, broker.name);
-    if (!(await nonEmpty(partial))) return { skipped: 'the broker wrote no archive as it stopped' };
+    if (!(await exists(partial))) return { skipped: 'the broker wrote no archive as it stopped' };
     await rename(partial, archive);
     return { archive };
   } catch (error) {
@@ -44,12 +44,6 @@ export async function archiveKafkaClasses(
     await rm(runDir, { recursive: true, force: true });
   }
 }
-
-const nonEmpty = (path: string) =>
-  stat(path).then(
-    (found) => found.size > 0,
-    () => false,
-  );
 
 /** Ports the kernel has free on the loopback now, all held until each is known. */
 async function freeLoopbackPorts(count: number): Promise<number[]> {

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { access, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MAX_EMBEDDED_KAFKA_BROKERS, maskPassword, type Config } from '@rapport/config';
 import { run } from './exec.js';
-import { cachedPaths, ensureRedisServer, fetchKafka, fetchTemporal } from './fetch.js';
+import { cachedPaths, ensureRedisServer, exists, fetchKafka, fetchTemporal } from './fetch.js';
 import { probeKafka, probeRedis, probeTemporal } from './probes.js';
 import { spawnDetached, type ProcessRecord } from './process.js';
 
@@ -55,12 +55,6 @@ async function freshDir(dir: string, profile: Profile): Promise<string> {
   await mkdir(dir, { recursive: true });
   return dir;
 }
-
-const exists = (path: string) =>
-  access(path).then(
-    () => true,
-    () => false,
-  );
 
 const properties = (entries: Record<string, string | number | boolean>) =>
   `${Object.entries(entries)

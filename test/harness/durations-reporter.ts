@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Reporter, TestModule } from 'vitest/node';
-import { readDurations, WORKSPACE_ROOT, writeDurations } from './durations.js';
-import { durationKey } from './sequencer.js';
+import { durationKey, readDurations, WORKSPACE_ROOT, writeDurations } from './durations.js';
 
 /**
  * Records each passing file's duration in test/durations.json (`pnpm test:durations`). A file

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
@@ -13,6 +14,14 @@ export const WORKSPACE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const DurationsSchema = z.record(z.string(), z.number().nonnegative());
 export type Durations = z.infer<typeof DurationsSchema>;
+
+/** A file's key in them: its project's name and its path from the project's root. */
+export function durationKey(file: {
+  project: { name: string; config: { root: string } };
+  moduleId: string;
+}): string {
+  return `${file.project.name}:${relative(file.project.config.root, file.moduleId)}`;
+}
 
 export function readDurations(): Durations {
   return existsSync(DURATIONS_FILE)

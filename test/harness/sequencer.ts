@@ -1,6 +1,5 @@
-import { relative } from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
-import { readDurations } from './durations.js';
+import { durationKey, readDurations } from './durations.js';
 
 /**
  * A file this long starts servers or a stack of its own (brokers, services, the fuzzer) and keeps
@@ -60,11 +59,4 @@ export function planFiles<File>(
     order.push(next);
   }
   return order;
-}
-
-export function durationKey(file: {
-  project: { name: string; config: { root: string } };
-  moduleId: string;
-}): string {
-  return `${file.project.name}:${relative(file.project.config.root, file.moduleId)}`;
 }

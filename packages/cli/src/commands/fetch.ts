@@ -19,9 +19,11 @@ started and stopped once: every broker after starts faster), and prints where ea
     const { binaries, kafkaClasses } = await fetchAll(config.infra.cacheDir);
     say(`cached in ${seconds(performance.now() - started)} under ${config.infra.cacheDir}`);
     for (const [name, path] of Object.entries(binaries)) console.log(`  ${name}: ${path}`);
-    console.log(
-      `  kafkaClasses: ${'archive' in kafkaClasses ? kafkaClasses.archive : `not archived, the brokers read their jars (${kafkaClasses.skipped})`}`,
-    );
+    const classes =
+      'archive' in kafkaClasses
+        ? kafkaClasses.archive
+        : `not archived, the brokers read their jars (${kafkaClasses.skipped})`;
+    console.log(`  kafkaClasses: ${classes}`);
     return 0;
   },
 });
