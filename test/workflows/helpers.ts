@@ -219,14 +219,23 @@ async function describedWhenBy(
 /**
  * Until the workflow has nothing in flight (no activity, the same history twice in a row), read
  * with DescribeWorkflowExecution: a query could race a continue-as-new, which the time-skipping
- * server never answers (and then stops skipping time).
+ * server never answers (and then stops skipping time). Bounded, so that a run that never settles
+ * fails with what it was doing instead of the test's timeout.
  */
-export async function quiet(client: Client, workflowId: string): Promise<void> {
+export async function quiet(client: Client, workflowId: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
   let last = -1;
   for (;;) {
     const described = await client.workflow.getHandle(workflowId).describe();
-    const busy = (described.raw.pendingActivities?.length ?? 0) > 0;
-    if (!busy && described.status.name === 'RUNNING' && described.historyLength === last) return;
+    const pending = described.raw.pendingActivities?.length ?? 0;
+    if (pending === 0 && described.status.name === 'RUNNING' && described.historyLength === last)
+      return;
+    if (performance.now() > deadline) {
+      throw new Error(
+        `${workflowId} not quiet after ${timeoutMs} ms: ${described.status.name}, run ` +
+          `${described.runId}, ${described.historyLength} history events, ${pending} activities pending`,
+      );
+    }
     last = described.historyLength;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
