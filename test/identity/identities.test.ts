@@ -78,6 +78,21 @@ describe.each(REDIS_TOPOLOGIES)('the identity map on $topology', ({ redis: topol
     expect(Object.fromEntries(await identities.route(['anon-3']))).toEqual({ 'anon-3': 'user-3' });
   });
 
+  it('routes a batch of the largest size, linked and erased ids in every part of it', async () => {
+    const ids = Array.from({ length: 2_500 }, (_, index) => `bulk-${index}`);
+    await decide('bulk-1500', 'bulk-owner-a');
+    await decide('bulk-owner-a', 'bulk-owner-b');
+    await decide('bulk-10', 'bulk-owner-c');
+    await identities.erase('bulk-2400');
+    const routes = await identities.route([...ids, 'bulk-10']);
+    expect(routes.size).toBe(2_500);
+    const expected = new Map<string, string | null>(ids.map((id) => [id, id]));
+    expected.set('bulk-1500', 'bulk-owner-b');
+    expected.set('bulk-10', 'bulk-owner-c');
+    expected.set('bulk-2400', null);
+    expect(routes).toEqual(expected);
+  });
+
   it('erases a person with every id merged into them, keeping only keyed hashes', async () => {
     await decide('anon-4', 'user-4');
     await decide('email-4@example.com', 'user-4');
