@@ -267,7 +267,7 @@ async function step(
   return {
     figures: {
       rate: perSecond,
-      sentRate: load.sentPerSecond * BATCH,
+      sentRate: Math.round(load.sentPerSecond * BATCH),
       acceptedShare: (load.statuses['202'] ?? 0) / load.requests,
       ackP99: load.p99,
       freshnessP99: percentile(freshness.latencies, 99),

@@ -124,6 +124,10 @@ export async function postLoad(options: {
   );
 }
 
+/** Vegeta's `-rate`: a whole count per period, so 2.5 a second is 2,500 in 1,000 s. */
+const ratePerSecond = (rate: number): string =>
+  Number.isInteger(rate) ? `${rate}/1s` : `${Math.round(rate * 1000)}/1000s`;
+
 /** `vegeta attack` on the targets `writeTargets` puts in a file, then its JSON report. */
 async function attack(
   vegeta: string,
@@ -139,7 +143,7 @@ async function attack(
     await sending?.();
     const pace =
       typeof rate === 'number'
-        ? [`-rate=${rate}/1s`]
+        ? [`-rate=${ratePerSecond(rate)}`]
         : ['-rate=0', `-max-workers=${rate.connections}`];
     await run(vegeta, [
       'attack',
@@ -155,7 +159,8 @@ async function attack(
     return {
       requests: report.requests,
       perSecond: Math.round(report.throughput),
-      sentPerSecond: Math.round(report.rate),
+      // Not rounded to a whole request: a low step sends a few requests a second.
+      sentPerSecond: report.rate,
       p50: ms(report.latencies['50th']),
       p99: ms(report.latencies['99th']),
       max: ms(report.latencies.max),
