@@ -8,6 +8,10 @@ describe('which workflows an erasure takes', () => {
     expect(isTheirs('followup:acme:eu:silence:1767225600000', 'acme')).toBe(false);
     expect(isTheirs('customer:acme:eu', 'acme')).toBe(false);
     expect(isTheirs('followup:acme:eu:silence:1767225600000', 'acme:eu')).toBe(true);
+    // A threshold crossing is predicted to the fraction of a millisecond, and so is its id.
+    expect(isTheirs('followup:acme:threshold:1796630012561.9038', 'acme')).toBe(true);
+    expect(isTheirs('followup:acme:eu:threshold:1796630012561.9038', 'acme')).toBe(false);
+    expect(isTheirs('followup:acme:threshold:1796630012561.', 'acme')).toBe(false);
   });
 
   it('quotes an id so that it cannot end the filter and add a clause', () => {

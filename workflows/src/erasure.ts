@@ -67,7 +67,10 @@ export async function eraseCustomerWorkflows(
 export function isTheirs(workflowId: string, customerId: string): boolean {
   if (workflowId === customerWorkflowId(customerId)) return true;
   const prefix = `followup:${customerId}:`;
-  return workflowId.startsWith(prefix) && /^[a-z_]+:\d+$/.test(workflowId.slice(prefix.length));
+  // The instant is the drop's, in epoch milliseconds: a predicted crossing has a fraction.
+  return (
+    workflowId.startsWith(prefix) && /^[a-z_]+:\d+(?:\.\d+)?$/.test(workflowId.slice(prefix.length))
+  );
 }
 
 /** A run closed or deleted meanwhile (a second erasure, the server's own cleanup) is fine. */
