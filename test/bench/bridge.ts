@@ -62,6 +62,8 @@ function serviceEnv(config: Config, port: number): NodeJS.ProcessEnv {
     ...process.env,
     RAPPORT_KAFKA_BROKERS: config.kafka.brokers.join(','),
     RAPPORT_TEMPORAL_ADDRESS: config.temporal.address,
+    // The bridge routes each customer through the identity map before it signals.
+    RAPPORT_REDIS_URL: config.redis.url,
     RAPPORT_TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
     RAPPORT_TOPIC_INTERACTIONS: config.kafka.topics.interactions,
     RAPPORT_TOPIC_DLQ: config.kafka.topics.dlq,

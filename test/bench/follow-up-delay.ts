@@ -1,7 +1,12 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { customerWorkflowId, describeCustomer } from '@rapport/workflows';
 
 import { sleep } from '../harness/processes.js';
+
+/** gRPC's NOT_FOUND, as the client's history call rejects when the workflow does not exist yet. */
+const NOT_FOUND = 5;
+const grpcCode = (error: unknown): unknown =>
+  typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
 
 const eventMs = (time: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
   Number(time?.seconds ?? 0) * 1000 + Math.floor((time?.nanos ?? 0) / 1e6);
@@ -35,7 +40,22 @@ export async function followUpStart(
         (item) => item.startChildWorkflowExecutionInitiatedEventAttributes,
       );
       const timer = events.slice(0, initiated).findLast((item) => item.timerFiredEventAttributes);
-      const child = await client.workflow.getHandle(followUp.id).fetchHistory();
+      // The customer's view names the follow-up once its start is decided, which can be a moment
+      // before the server has started it.
+      const child = await client.workflow
+        .getHandle(followUp.id)
+        .fetchHistory()
+        .catch((error: unknown) => {
+          if (error instanceof WorkflowNotFoundError || grpcCode(error) === NOT_FOUND) {
+            return undefined;
+          }
+          throw error;
+        });
+      if (child === undefined) {
+        if (Date.now() > deadline) return undefined;
+        await sleep(250);
+        continue;
+      }
       return {
         firedAfter: eventMs(timer?.eventTime) - followUp.dropAt,
         startedAfter: eventMs(child.events?.[0]?.eventTime) - followUp.dropAt,
