@@ -110,6 +110,20 @@ describe('docker-compose.yml', async () => {
     },
   );
 
+  // As `rapport up` runs them (serviceNodeFlags in packages/cli/src/service-processes.ts): the
+  // services answer timed requests on cores they share with the servers; the worker keeps V8's
+  // concurrent marker for its large heap.
+  it.each([
+    ['gateway', true],
+    ['projector', true],
+    ['api', true],
+    ['bridge', true],
+    ['worker', false],
+  ])('runs %s with garbage collection on its own thread: %s', (name, single) => {
+    const command = compose.services[name]?.command ?? [];
+    expect(command.includes('--single-threaded-gc')).toBe(single);
+  });
+
   it("passes the follow-ups' destinations and their secrets to the worker alone", () => {
     const destinations = [
       'RAPPORT_FOLLOWUP_WEBHOOK_URL',

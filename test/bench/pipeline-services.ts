@@ -2,15 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '@rapport/config';
 import {
-  API_NODE_FLAGS,
   appServices,
   serviceEntry,
   serviceEnv,
+  serviceNodeFlags,
 } from '../../packages/cli/src/service-processes.js';
 import { startService, type ServiceProcess } from './service.js';
-
-/** Node flags `rapport up` gives a service beyond the loader (service-processes.ts's `httpService`). */
-const NODE_FLAGS: Readonly<Record<string, readonly string[]>> = { api: API_NODE_FLAGS };
 
 /** Every Rapport service, running; by name (`gateway`, `projector`, `api`, `worker`, `bridge`). */
 export type PipelineServices = ReadonlyMap<string, ServiceProcess>;
@@ -40,7 +37,7 @@ export async function startPipeline(
           entry,
           { ...env, ...serviceEnv(config) },
           port,
-          NODE_FLAGS[service.name] ?? [],
+          serviceNodeFlags(service.name),
           join(logDir, `${service.name}.log`),
         ),
       );

@@ -78,6 +78,22 @@ export function withDevKeys(config: Config): Config {
 export const API_NODE_FLAGS = ['--initial-old-space-size=128'] as const;
 
 /**
+ * `rapport up` runs every service, and often the servers, on one machine's cores. V8's parallel
+ * and concurrent garbage collection hands work to helper threads and waits for them; when every
+ * core is busy they wait for a core, and a scavenge that takes a few milliseconds took 55 ms in
+ * the gateway and 173 ms in the projector (docs/performance.md, the pipeline). The services whose
+ * answers are timed (small heaps) collect on their own thread instead. Not the worker: it holds
+ * every cached workflow in one large heap, whose mark-compacts need the concurrent marker.
+ */
+const SHARED_CORES_NODE_FLAGS = ['--single-threaded-gc'] as const;
+
+/** The Node flags `rapport up` gives a service (`services/<name>`), beyond the loader. */
+export function serviceNodeFlags(service: string): readonly string[] {
+  if (service === 'worker') return [];
+  return [...SHARED_CORES_NODE_FLAGS, ...(service === 'api' ? API_NODE_FLAGS : [])];
+}
+
+/**
  * How `rapport up` runs a service (`RAPPORT_SERVICES_FROM`): its TypeScript through tsx, with the
  * `source` export condition so workspace packages resolve to their `src/` too (`src`, the
  * default: nothing to build), or its compiled JavaScript with plain Node (`dist`, after
@@ -98,7 +114,6 @@ function httpService(
   name: string,
   label: string,
   port: (config: Config) => number,
-  nodeFlags: readonly string[] = [],
 ): ManagedProcess {
   const url = (config: Config) => `http://${config.http.host}:${port(config)}`;
   return {
@@ -127,7 +142,7 @@ function httpService(
       return spawnDetached({
         name,
         command: process.execPath,
-        args: [...nodeFlags, ...args],
+        args: [...serviceNodeFlags(name), ...args],
         runDir: config.infra.runDir,
         marker: entry,
         endpoint: url(config),
@@ -141,7 +156,7 @@ function httpService(
 export const appServices: readonly ManagedProcess[] = [
   httpService('gateway', 'Gateway', (config) => config.http.gatewayPort),
   httpService('projector', 'Projector', (config) => config.projector.port),
-  httpService('api', 'Query API', (config) => config.http.apiPort, API_NODE_FLAGS),
+  httpService('api', 'Query API', (config) => config.http.apiPort),
   // No HTTP API: their ops listeners (/healthz, /readyz, /metrics) are what `up` probes.
   httpService('worker', 'Temporal worker', (config) => config.worker.port),
   httpService('bridge', 'Bridge', (config) => config.bridge.port),
