@@ -80,10 +80,10 @@ export const API_NODE_FLAGS = ['--initial-old-space-size=128'] as const;
 /**
  * `rapport up` runs every service, and often the servers, on one machine's cores. V8's parallel
  * and concurrent garbage collection hands work to helper threads and waits for them; when every
- * core is busy they wait for a core, and a scavenge that takes a few milliseconds took 55 ms in
- * the gateway and 173 ms in the projector (docs/performance.md, the pipeline). The services whose
- * answers are timed (small heaps) collect on their own thread instead. Not the worker: it holds
- * every cached workflow in one large heap, whose mark-compacts need the concurrent marker.
+ * core is busy they wait for a core, and a scavenge of a few milliseconds took tens or hundreds
+ * (docs/performance.md, the pipeline). The services whose answers are timed (small heaps)
+ * collect on their own thread instead. Not the worker: it holds every cached workflow in one
+ * large heap, whose mark-compacts need the concurrent marker.
  */
 const SHARED_CORES_NODE_FLAGS = ['--single-threaded-gc'] as const;
 
