@@ -1,12 +1,7 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { isGrpcServiceError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { customerWorkflowId, describeCustomer } from '@rapport/workflows';
 
 import { sleep } from '../harness/processes.js';
-
-/** gRPC's NOT_FOUND, as the client's history call rejects when the workflow does not exist yet. */
-const NOT_FOUND = 5;
-const grpcCode = (error: unknown): unknown =>
-  typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
 
 const eventMs = (time: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
   Number(time?.seconds ?? 0) * 1000 + Math.floor((time?.nanos ?? 0) / 1e6);
@@ -31,37 +26,39 @@ export async function followUpStart(
   deadline: number,
 ): Promise<FollowUpStart | undefined> {
   for (;;) {
-    const followUp = (await describeCustomer(client, customerId).catch(() => undefined))
-      ?.followUps[0];
-    if (followUp !== undefined) {
-      const parent = await client.workflow.getHandle(customerWorkflowId(customerId)).fetchHistory();
-      const events = parent.events ?? [];
-      const initiated = events.findIndex(
-        (item) => item.startChildWorkflowExecutionInitiatedEventAttributes,
-      );
-      const timer = events.slice(0, initiated).findLast((item) => item.timerFiredEventAttributes);
-      // The customer's view names the follow-up once its start is decided, which can be a moment
-      // before the server has started it.
-      const child = await client.workflow
-        .getHandle(followUp.id)
-        .fetchHistory()
-        .catch((error: unknown) => {
-          if (error instanceof WorkflowNotFoundError || grpcCode(error) === NOT_FOUND) {
-            return undefined;
-          }
-          throw error;
-        });
-      if (child === undefined) {
-        if (Date.now() > deadline) return undefined;
-        await sleep(250);
-        continue;
-      }
-      return {
-        firedAfter: eventMs(timer?.eventTime) - followUp.dropAt,
-        startedAfter: eventMs(child.events?.[0]?.eventTime) - followUp.dropAt,
-      };
-    }
-    if (Date.now() > deadline) return undefined;
+    const started = await firstFollowUpStarted(client, customerId);
+    if (started !== undefined || Date.now() > deadline) return started;
     await sleep(250);
   }
+}
+
+/** The customer's first follow-up's timings, once the server has started it; else undefined. */
+async function firstFollowUpStarted(
+  client: Client,
+  customerId: string,
+): Promise<FollowUpStart | undefined> {
+  const followUp = (await describeCustomer(client, customerId).catch(() => undefined))
+    ?.followUps[0];
+  if (followUp === undefined) return undefined;
+  // The customer's view names the follow-up once its start is decided, which can be a moment
+  // before the server has started it.
+  const child = await client.workflow.getHandle(followUp.id).fetchHistory().catch(notStartedYet);
+  if (child === undefined) return undefined;
+  const parent = await client.workflow.getHandle(customerWorkflowId(customerId)).fetchHistory();
+  const events = parent.events ?? [];
+  const initiated = events.findIndex(
+    (item) => item.startChildWorkflowExecutionInitiatedEventAttributes,
+  );
+  const timer = events.slice(0, initiated).findLast((item) => item.timerFiredEventAttributes);
+  return {
+    firedAfter: eventMs(timer?.eventTime) - followUp.dropAt,
+    startedAfter: eventMs(child.events?.[0]?.eventTime) - followUp.dropAt,
+  };
+}
+
+/** A workflow the server does not know yet (gRPC NOT_FOUND, 5) is undefined; anything else throws. */
+function notStartedYet(error: unknown): undefined {
+  if (error instanceof WorkflowNotFoundError) return undefined;
+  if (isGrpcServiceError(error) && Number(error.code) === 5) return undefined;
+  throw error;
 }

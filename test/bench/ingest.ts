@@ -83,8 +83,8 @@ const gateway = await startService(
   GATEWAY_PORT,
 );
 const http = httpClient(gateway.url, { authorization: `Bearer ${WRITE_KEY}` });
-const post = (body: unknown) =>
-  http.send('POST', '/v1/interactions', JSON.stringify(body)).then(accepted);
+const postBody = (body: string) => http.send('POST', '/v1/interactions', body).then(accepted);
+const post = (body: unknown) => postBody(JSON.stringify(body));
 const rawTopic = `bench.${runId}.raw`;
 const producer = await rawProducer(config, [rawTopic], config.kafka.partitions);
 const sendRaw = (messages: { key: string; value: string }[]) =>
@@ -112,7 +112,6 @@ try {
   // by a quarter from one pass to the next (docs/performance.md, ingestion).
   const bodies = (offset: number) =>
     batches(offset, event).map((batch) => JSON.stringify({ batch }));
-  const postBody = (body: string) => http.send('POST', '/v1/interactions', body).then(accepted);
   const rawRecords = batches(0, stampedRecord).flat();
   const gatewayBodies = bodies(0);
   await timedInFlight(bodies(EVENTS), CONCURRENCY, postBody); // Warm-up.

@@ -14,7 +14,7 @@ import { access, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '@rapport/config';
-import { API_NODE_FLAGS, serviceEntry } from '../../packages/cli/src/service-processes.js';
+import { serviceEntry, serviceNodeFlags } from '../../packages/cli/src/service-processes.js';
 import { benchInfrastructure, printTable } from './infra.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -27,14 +27,13 @@ interface Variant {
   readonly service: string;
   readonly label: string;
   readonly port: number;
-  readonly nodeFlags?: readonly string[];
   readonly env?: Record<string, string>;
 }
 
 const variants: readonly Variant[] = [
   { service: 'gateway', label: 'gateway', port: 21480 },
   { service: 'projector', label: 'projector', port: 21482 },
-  { service: 'api', label: 'api', port: 21481, nodeFlags: API_NODE_FLAGS },
+  { service: 'api', label: 'api', port: 21481 },
   { service: 'worker', label: 'worker (bundles at start)', port: 21484 },
   {
     service: 'worker',
@@ -94,7 +93,8 @@ async function measure(
 ): Promise<{ readyMs: number; rss: number }> {
   const { args } = serviceEntry(variant.service, from);
   const started = performance.now();
-  const child = spawn(process.execPath, [...(variant.nodeFlags ?? []), ...args], {
+  // The Node flags `rapport up` gives the service.
+  const child = spawn(process.execPath, [...serviceNodeFlags(variant.service), ...args], {
     cwd: repoRoot,
     env: { ...env, ...variant.env },
     stdio: ['ignore', 'ignore', 'inherit'],

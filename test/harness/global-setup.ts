@@ -2,19 +2,18 @@ import { loadConfig, maskPassword, type Config } from '@rapport/config';
 import {
   fetchTemporal,
   provideInfrastructure,
+  run,
   startRedisCluster,
   stopInfrastructure,
   type ServiceName,
 } from '@rapport/infra';
-import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { buildDashboard } from '@rapport/dashboard/build';
 import { buildWorkflowBundle } from '@rapport/worker';
 import type { TestProject } from 'vitest/node';
 import { startContainers } from './containers.js';
+import { WORKSPACE_ROOT } from './durations.js';
 import type { Source, TestInfra } from './endpoints.js';
 import { freeClusterPorts } from './ports.js';
 
@@ -94,8 +93,6 @@ async function provideRedisCluster(runDir: string) {
   return startRedisCluster(join(resolve(runDir), 'redis-cluster'), ports, { busPorts });
 }
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-
 /**
  * The services' JavaScript in their dist/, compiled from this checkout's source (`tsgo -b`, as
  * `pnpm check` just did: then nothing is left to compile). The suites start services from it,
@@ -104,13 +101,9 @@ const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
  * the run instead of testing an older build.
  */
 async function compileServices(): Promise<void> {
-  try {
-    const tsgo = join(repoRoot, 'node_modules/.bin/tsgo');
-    await promisify(execFile)(tsgo, ['-b', 'tsconfig.build.json'], { cwd: repoRoot });
-  } catch (error) {
-    const { stdout = '' } = error as { stdout?: string };
-    throw new Error(`the services did not compile (tsgo -b tsconfig.build.json):\n${stdout}`);
-  }
+  await run(join(WORKSPACE_ROOT, 'node_modules/.bin/tsgo'), ['-b', 'tsconfig.build.json'], {
+    cwd: WORKSPACE_ROOT,
+  });
 }
 
 /** The workflow code, bundled from source once for every test file; its path. */

@@ -1,6 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { promisify } from 'node:util';
+import { serviceEntry } from '../../packages/cli/src/service-processes.js';
 import { TEST_ADMIN_KEY } from './keys.js';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -28,7 +29,7 @@ export function spawnService(service: RapportService, env: Record<string, string
 }
 
 /** A service's compiled entry point, from the repository root. */
-const compiledEntry = (service: RapportService) => `services/${service}/dist/main.js`;
+const compiledEntry = (service: RapportService) => serviceEntry(service, 'dist').entry;
 
 /** What `/readyz` shows an admin key: every check's result, not only the status. */
 const ADMIN = { headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } };

@@ -85,13 +85,19 @@ export const API_NODE_FLAGS = ['--initial-old-space-size=128'] as const;
  * collect on their own thread instead. Not the worker: it holds every cached workflow in one
  * large heap, whose mark-compacts need the concurrent marker.
  */
-const SHARED_CORES_NODE_FLAGS = ['--single-threaded-gc'] as const;
+const SHARED_CORES_GC = '--single-threaded-gc';
 
-/** The Node flags `rapport up` gives a service (`services/<name>`), beyond the loader. */
-export function serviceNodeFlags(service: string): readonly string[] {
-  if (service === 'worker') return [];
-  return [...SHARED_CORES_NODE_FLAGS, ...(service === 'api' ? API_NODE_FLAGS : [])];
-}
+/** The Node flags `rapport up` gives each service (`services/<name>`), beyond the loader. */
+const SERVICE_NODE_FLAGS: Readonly<Record<string, readonly string[]>> = {
+  gateway: [SHARED_CORES_GC],
+  projector: [SHARED_CORES_GC],
+  api: [SHARED_CORES_GC, ...API_NODE_FLAGS],
+  worker: [],
+  bridge: [SHARED_CORES_GC],
+};
+
+export const serviceNodeFlags = (service: string): readonly string[] =>
+  SERVICE_NODE_FLAGS[service] ?? [];
 
 /**
  * How `rapport up` runs a service (`RAPPORT_SERVICES_FROM`): its TypeScript through tsx, with the
