@@ -180,7 +180,7 @@ describe('customer engagement on a real dev server', () => {
 
     const recorded = [
       {
-        file: 'event-time-customer-engagement.json',
+        file: 'kept-timer-customer-engagement.json',
         workflowId: customerWorkflowId(customer),
         history: await firstRun.fetchHistory(),
       },

@@ -2,11 +2,13 @@ import type { StampedInteraction } from '@rapport/schema';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   allHandlersFinished,
+  CancellationScope,
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
   log,
   ParentClosePolicy,
+  sleep,
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -55,6 +57,58 @@ export interface ShellOptions {
   readonly merges?: unknown[];
   readonly absorbs?: unknown[];
   readonly engine: ShellEngine;
+  /**
+   * Keeps the durable timer across wake-ups while the instant it waits for is still the next
+   * (`KeptTimer`); without it (runs that began before `kept-timer`), every wake-up cancels the
+   * timer and starts another, as those runs' histories record.
+   */
+  readonly keepTimer?: boolean;
+  /**
+   * Continues as new only once the outbox is published; without it (runs that began before
+   * `hand-over-published`), once no publish is in flight, which could be the very task that
+   * schedules the next one: the run then closed with a publish scheduled, for the next run to
+   * publish again (the time-skipping test server never skips time again after that).
+   */
+  readonly handOverPublished?: boolean;
+}
+
+/**
+ * The one durable timer, armed for an instant and kept until it fires or another instant comes
+ * first. A signal wakes the loop far more often than the next instant moves (an event settles
+ * the allowed lateness after the first one pending, whatever arrives meanwhile), and a timer
+ * cancelled and started again on every signal cost the server two history events and a timer
+ * task per signal.
+ */
+class KeptTimer {
+  #armed: { readonly at: number; fired: boolean; readonly scope: CancellationScope } | undefined;
+
+  /** Resolves when `at` has come or `wake` answers true. */
+  async until(at: number, wake: () => boolean): Promise<void> {
+    if (this.#armed?.at !== at || this.#armed.fired) this.#arm(at);
+    const armed = this.#armed;
+    await condition(() => wake() || armed?.fired === true);
+  }
+
+  /** No instant ahead: the timer armed, if any, would only wake the loop for nothing. */
+  disarm(): void {
+    if (this.#armed !== undefined && !this.#armed.fired) this.#armed.scope.cancel();
+    this.#armed = undefined;
+  }
+
+  #arm(at: number): void {
+    this.disarm();
+    const scope = new CancellationScope();
+    const armed = { at, fired: false, scope };
+    this.#armed = armed;
+    scope
+      .run(() => sleep(at - workflowNow()))
+      .then(
+        () => void (armed.fired = true),
+        // Cancelled: by disarm (another instant came first), or with the workflow itself, which
+        // the loop's own wait reports.
+        () => undefined,
+      );
+  }
 }
 
 /**
@@ -72,7 +126,10 @@ export function startShell({
   merges = [],
   absorbs = [],
   engine,
+  keepTimer = false,
+  handOverPublished = false,
 }: ShellOptions) {
+  const timer = keepTimer ? new KeptTimer() : undefined;
   let publishing = false;
   /** Set when the customer is merged away: its outbox goes to the survivor with its hand-over. */
   let stopped = false;
@@ -115,9 +172,10 @@ export function startShell({
 
     /**
      * Publishes nothing more (the customer is merged away: what is unpublished goes with the
-     * hand-over) once the publish in flight, if any, is done.
+     * hand-over) once the publish in flight, if any, is done; and sleeps no more.
      */
     async stopPublishing(): Promise<void> {
+      timer?.disarm();
       stopped = true;
       await condition(() => !publishing);
     },
@@ -212,8 +270,15 @@ export function startShell({
      */
     async handedOver(): Promise<boolean> {
       if (!handOverDue()) return false;
-      await condition(() => allHandlersFinished() && !publishing);
+      await condition(
+        () =>
+          allHandlersFinished() &&
+          !publishing &&
+          (!handOverPublished || engine.unpublishedCount === 0),
+      );
       if (!woken()) {
+        // The run closes without a timer of its own pending: the next run arms its instants.
+        timer?.disarm();
         await continueAsNew<typeof customerEngagement>({
           customerId,
           ...(pinned === undefined ? {} : { settings: pinned }),
@@ -230,8 +295,11 @@ export function startShell({
      */
     async sleepUntil(next: NextCheck | null, { handOver = false } = {}): Promise<void> {
       const wake = handOver ? () => woken() || (handOverDue() && !publishing) : woken;
+      if (next === null) timer?.disarm();
       if (next === null) await condition(wake);
-      else if (next.at > workflowNow()) await condition(wake, next.at - workflowNow());
+      else if (next.at <= workflowNow()) return;
+      else if (timer !== undefined) await timer.until(next.at, wake);
+      else await condition(wake, next.at - workflowNow());
     },
   };
 }

@@ -32,14 +32,18 @@ const RHYTHM_PATCH = 'customer-rhythm';
 
 /** The change that decided verdicts, drops and follow-ups in event time (engine.ts). */
 const EVENT_TIME_PATCH = 'event-time-verdicts';
+/** The change that kept the durable timer across signals (shell.ts, KeptTimer). */
+const KEPT_TIMER_PATCH = 'kept-timer';
+/** The change that continued as new only with the outbox published (shell.ts, handedOver). */
+const HAND_OVER_PUBLISHED_PATCH = 'hand-over-published';
 
 /**
  * One customer's engagement, for as long as the customer exists (id `customer:<customerId>`,
  * started by the bridge with signalWithStart). It takes the events the bridge signals, exactly
  * once each, and lets the engine settle them in the order they happened; sleeps until the next
- * instant that matters (an event settling, a response deadline, a predicted drop) on a durable
- * timer that every signal re-arms; starts and tells follow-ups; and continues as new when the
- * server suggests it, handing over its state and its timers as absolute instants.
+ * instant that matters (an event settling, a response deadline, a predicted drop) on one durable
+ * timer, kept while that instant stays the next; starts and tells follow-ups; and continues as
+ * new when the server suggests it, handing over its state and its timers as absolute instants.
  */
 export async function customerEngagement(input: CustomerEngagementInput): Promise<MergedResult> {
   // Registered before anything awaits, so a signal that started the workflow is buffered here.
@@ -65,6 +69,9 @@ export async function customerEngagement(input: CustomerEngagementInput): Promis
   const exchanges = patched(EXCHANGES_PATCH);
   const rhythms = patched(RHYTHM_PATCH);
   const eventTime = patched(EVENT_TIME_PATCH);
+  // Asked only by runs of the event-time engine: the legacy loop is frozen, commands and all.
+  const keepTimer = eventTime && patched(KEPT_TIMER_PATCH);
+  const handOverPublished = eventTime && patched(HAND_OVER_PUBLISHED_PATCH);
   const loaded = pinned ?? EngagementSettingsSchema.parse(await loadSettings());
   const settings = {
     ...loaded,
@@ -86,7 +93,14 @@ export async function customerEngagement(input: CustomerEngagementInput): Promis
   const engine = new Engagement(settings, customerId, snapshot);
   setHandler(stateQuery, () => engine.view(workflowNow()));
   setHandler(followUpsQuery, () => engine.followUps());
-  const shell = startShell({ ...around, merges, absorbs, engine });
+  const shell = startShell({
+    ...around,
+    merges,
+    absorbs,
+    engine,
+    keepTimer,
+    handOverPublished,
+  });
 
   const perform = async (actions: readonly Action[]) => {
     for (const action of actions) {
