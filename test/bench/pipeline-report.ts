@@ -37,7 +37,7 @@ export function printStep(result: StepResult, stepSeconds: number): void {
     [
       ['measure', 'value', 'objective', ''],
       [
-        'events/s sent by vegeta; share answered 202',
+        "events/s sent (vegeta and the freshness probe); share of vegeta's answered 202",
         `${figures.sentRate}; ${(figures.acceptedShare * 100).toFixed(2)}%`,
         '',
         '',

@@ -60,8 +60,12 @@ const SETTLE_SECONDS = Number(process.env['BENCH_SETTLE_SECONDS'] ?? 300);
 const RAW_EVENTS = Number(process.env['BENCH_RAW_EVENTS'] ?? 200_000);
 /** Events per request, as SDKs batch them. */
 const BATCH = 10;
-/** The freshness probe's events/s, spread over its tagged customers (each with its own stream). */
+/**
+ * The freshness probe's events/s, spread over its tagged customers (each with its own stream):
+ * part of each step's rate, a fifth of it up to this; vegeta sends the rest.
+ */
 const PROBE_RATE = 40;
+const PROBE_SHARE = 0.2;
 const PROBE_CUSTOMERS = 16;
 /** How long after a step an event may still reach the stream and count (else: never). */
 const FRESHNESS_GRACE_MS = 10_000;
@@ -208,6 +212,12 @@ function watchBridgeGauge(services: PipelineServices) {
   };
 }
 
+/** A step's events/s, split between the freshness probe and vegeta. */
+function rates(perSecond: number): { probe: number; vegeta: number } {
+  const probe = Math.min(PROBE_RATE, perSecond * PROBE_SHARE);
+  return { probe, vegeta: perSecond - probe };
+}
+
 async function step(
   lag: GroupLagWatch,
   services: PipelineServices,
@@ -221,18 +231,19 @@ async function step(
   let backlogBefore: Promise<WorkflowBacklog> | undefined;
   let stopWatching: ReturnType<typeof watchBridgeGauge> | undefined;
   let fresh: ReturnType<FreshnessProbe['measure']> | undefined;
+  const split = rates(perSecond);
   const load = await postLoad({
     vegeta,
     url: `${gateway.url}/v1/interactions`,
     headers: { authorization: `Bearer ${WRITE_KEY}` },
-    bodies: traffic.bodies(perSecond, STEP_SECONDS, BATCH, Date.now()),
-    rate: perSecond / BATCH,
+    bodies: traffic.bodies(split.vegeta, STEP_SECONDS, BATCH, Date.now()),
+    rate: split.vegeta / BATCH,
     seconds: STEP_SECONDS,
     sending: async () => {
       before = await snapshot(services, servers);
       backlogBefore = workflowBacklog(client, config.temporal.taskQueue);
       stopWatching = watchBridgeGauge(services);
-      fresh = probe.measure(PROBE_RATE, STEP_SECONDS, FRESHNESS_GRACE_MS);
+      fresh = probe.measure(split.probe, STEP_SECONDS, FRESHNESS_GRACE_MS);
     },
   });
   const [after, backlogAfter] = await Promise.all([
@@ -267,7 +278,8 @@ async function step(
   return {
     figures: {
       rate: perSecond,
-      sentRate: Math.round(load.sentPerSecond * BATCH),
+      // vegeta's and the probe's: what the pipeline was offered.
+      sentRate: Math.round(load.sentPerSecond * BATCH + freshness.sent / STEP_SECONDS),
       acceptedShare: (load.statuses['202'] ?? 0) / load.requests,
       ackP99: load.p99,
       freshnessP99: percentile(freshness.latencies, 99),
@@ -364,13 +376,14 @@ try {
     WARM_UP_SECONDS,
     Math.ceil(((crossings.crossings[0]?.plannedAt ?? 0) - Date.now()) / 1000),
   );
-  const warming = probe.measure(PROBE_RATE, warmUpSeconds, 0);
+  const warmUp = rates(firstRate);
+  const warming = probe.measure(warmUp.probe, warmUpSeconds, 0);
   await postLoad({
     vegeta,
     url: `${gateway.url}/v1/interactions`,
     headers: { authorization: `Bearer ${WRITE_KEY}` },
-    bodies: traffic.bodies(firstRate, warmUpSeconds, BATCH, Date.now()),
-    rate: firstRate / BATCH,
+    bodies: traffic.bodies(warmUp.vegeta, warmUpSeconds, BATCH, Date.now()),
+    rate: warmUp.vegeta / BATCH,
     seconds: warmUpSeconds,
   });
   await warming;

@@ -1,10 +1,10 @@
 /** What one step of the pipeline benchmark measured, as the objectives read it. */
 export interface StepFigures {
-  /** Events per second asked of vegeta. */
+  /** Events per second the step offers the pipeline (vegeta's and the freshness probe's). */
   readonly rate: number;
-  /** Events per second vegeta sent (below `rate` when it could not keep the pace). */
+  /** Events per second sent (below `rate` when the senders could not keep the pace). */
   readonly sentRate: number;
-  /** Share of requests the gateway answered 202. */
+  /** Share of vegeta's requests the gateway answered 202. */
   readonly acceptedShare: number;
   /** Milliseconds. */
   readonly ackP99: number;

@@ -35,6 +35,8 @@ import { sleep } from '../harness/processes.js';
 const WORKFLOWS = Number(process.env['BENCH_WORKFLOWS'] ?? 600);
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
 const WARM_UP = 50;
+/** Signals of one event sent to each cached workflow after they are all started. */
+const SIGNAL_ROUNDS = 2;
 const CONCURRENCY = 32;
 const FLOOR_PATH = fileURLToPath(new URL('./workflows/floor.ts', import.meta.url));
 const VARIANTS = { floor: FLOOR_PATH, rapport: undefined } as const;
@@ -82,12 +84,12 @@ async function connectMeasuring() {
 }
 type Measuring = Awaited<ReturnType<typeof connectMeasuring>>;
 
-/** Three events of a new customer, as the bridge delivers them. */
-function deliveries(customerId: string): Delivery[] {
-  return [0, 1, 2].map((index) => ({
+/** `count` events of a customer from offset `from`, as the bridge delivers them. */
+function deliveries(customerId: string, from = 0, count = 3): Delivery[] {
+  return Array.from({ length: count }, (_, index) => ({
     partition: 0,
-    offset: String(index),
-    event: emailExchange(`${customerId}-${index}`, customerId, index % 2 === 1),
+    offset: String(from + index),
+    event: emailExchange(`${customerId}-${from + index}`, customerId, (from + index) % 2 === 1),
   }));
 }
 
@@ -127,22 +129,55 @@ async function measure(
       await sleep(20);
     }
   };
+  /** One event to each of the cached customers in turn, `rounds` times: their next offsets. */
+  const signalCached = async (rounds: number) => {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < rounds * WORKFLOWS) {
+          const round = Math.floor(next / WORKFLOWS);
+          const customerId = `${taskQueue}-${next % WORKFLOWS}`;
+          next += 1;
+          await signalCustomer(client, taskQueue, customerId, deliveries(customerId, 3 + round, 1));
+        }
+      }),
+    );
+  };
+  const idle = async () => {
+    for (;;) {
+      if (worker.getStatus().numInFlightWorkflowActivations === 0) return;
+      await sleep(20);
+    }
+  };
+  /** Runs `work`, then waits for the worker to settle: its rate and CPU per item. */
+  const timed = async (items: number, work: () => Promise<void>, done: () => Promise<void>) => {
+    const cpu = process.cpuUsage();
+    const began = performance.now();
+    await work();
+    await done();
+    const used = process.cpuUsage(cpu);
+    return {
+      perSecond: rate(items, performance.now() - began),
+      cpuMs: (used.user + used.system) / 1_000 / items,
+    };
+  };
   await start(WARM_UP, `${taskQueue}-warm`);
   await settled(WARM_UP);
   const rssBefore = process.memoryUsage().rss;
-  const cpu = process.cpuUsage();
-  const began = performance.now();
-  await start(WORKFLOWS, taskQueue);
-  await settled(WARM_UP + WORKFLOWS);
-  const ms = performance.now() - began;
-  const used = process.cpuUsage(cpu);
+  const created = await timed(
+    WORKFLOWS,
+    () => start(WORKFLOWS, taskQueue),
+    () => settled(WARM_UP + WORKFLOWS),
+  );
   const cachedKb = (process.memoryUsage().rss - rssBefore) / 1_000 / WORKFLOWS;
+  const signalled = await timed(WORKFLOWS * SIGNAL_ROUNDS, () => signalCached(SIGNAL_ROUNDS), idle);
   worker.shutdown();
   await running;
   return {
-    perSecond: rate(WORKFLOWS, ms),
-    cpuMs: (used.user + used.system) / 1_000 / WORKFLOWS,
+    ...created,
     cachedKb,
+    signalsPerSecond: signalled.perSecond,
+    signalCpuMs: signalled.cpuMs,
   };
 }
 
@@ -150,6 +185,9 @@ interface Measured {
   readonly perSecond: number;
   readonly cpuMs: number;
   readonly cachedKb: number;
+  /** Signals of one event to workflows in the cache: what a known customer's event costs. */
+  readonly signalsPerSecond: number;
+  readonly signalCpuMs: number;
 }
 
 /** This script again, measuring one variant on the same servers. */
@@ -190,13 +228,26 @@ try {
           result.perSecond,
           result.cpuMs.toFixed(1),
           Math.round(result.cachedKb),
+          result.signalsPerSecond,
+          result.signalCpuMs.toFixed(1),
         ]);
       }
     }
-    printTable(`${WORKFLOWS} new workflows after ${WARM_UP}, one worker`, [
-      ['run', 'workflows', 'settled/s', 'CPU ms each', 'RSS KB each, cached'],
-      ...rows,
-    ]);
+    printTable(
+      `${WORKFLOWS} new workflows after ${WARM_UP}, then ${SIGNAL_ROUNDS} signals of one event to each, one worker`,
+      [
+        [
+          'run',
+          'workflows',
+          'new: settled/s',
+          'CPU ms each',
+          'RSS KB each, cached',
+          'signals to cached: /s',
+          'CPU ms each',
+        ],
+        ...rows,
+      ],
+    );
   }
 } finally {
   await stop();
