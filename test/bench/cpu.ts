@@ -1,5 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { run } from '@rapport/infra';
+import { infraServices, readRecord, run } from '@rapport/infra';
 
 /** Clock ticks per second, the unit of /proc's CPU times (USER_HZ: 100 on nearly every Linux). */
 const ticksPerSecond = Number((await run('getconf', ['CLK_TCK'])).stdout.trim()) || 100;
@@ -66,4 +66,18 @@ export async function machineCpu(): Promise<{ busy: number; total: number }> {
   const total = ticks.reduce((sum, value) => sum + value, 0);
   const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0); // idle, iowait
   return { busy: (total - idle) / ticksPerSecond, total: total / ticksPerSecond };
+}
+
+/**
+ * The pids of the servers (Kafka, Temporal, Redis) the runners started in `runDir`, by server;
+ * a server given by its endpoint, which no runner started here, is left out.
+ */
+export async function serverPids(runDir: string): Promise<Map<string, number[]>> {
+  const groups = new Map<string, number[]>();
+  for (const server of infraServices) {
+    const records = await Promise.all(server.recordNames.map((name) => readRecord(runDir, name)));
+    const pids = records.flatMap((record) => (record ? [record.pid] : []));
+    if (pids.length > 0) groups.set(server.name, pids);
+  }
+  return groups;
 }

@@ -22,13 +22,13 @@ import { Client, Connection } from '@temporalio/client';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { loadConfig } from '@rapport/config';
-import { fetchVegeta, infraServices, readRecord } from '@rapport/infra';
+import { fetchVegeta } from '@rapport/infra';
 import { createInteractionProducer, createKafka, provisionTopics } from '@rapport/kafka';
 import type { StampedInteraction } from '@rapport/schema';
 import { sleep } from '../harness/processes.js';
 import { bridgeCounters } from './bridge-counters.js';
 import { GroupLagWatch } from './consumer-lag.js';
-import { cpuByGroup, machineCpu } from './cpu.js';
+import { cpuByGroup, machineCpu, serverPids } from './cpu.js';
 import { CrossingSchedule, followUpDelays } from './crossings.js';
 import { FreshnessProbe } from './freshness-probe.js';
 import { benchInfrastructure, deleteKeys, percentile, rawProducer } from './infra.js';
@@ -151,19 +151,6 @@ async function settle(seconds: number, slack: number): Promise<WorkflowBacklog> 
     if (backlog.count <= slack || performance.now() > deadline) return backlog;
     await sleep(1_000);
   }
-}
-
-/** The servers' processes, as the runners recorded them (none when given in the environment). */
-async function serverPids(): Promise<Map<string, number[]>> {
-  const groups = new Map<string, number[]>();
-  for (const server of infraServices) {
-    const records = await Promise.all(
-      server.recordNames.map((name) => readRecord(infra.config.infra.runDir, name)),
-    );
-    const pids = records.flatMap((record) => (record ? [record.pid] : []));
-    if (pids.length > 0) groups.set(server.name, pids);
-  }
-  return groups;
 }
 
 const LOAD_GENERATOR = 'vegeta + bench';
@@ -342,7 +329,7 @@ try {
   const logDir = join(infra.config.infra.runDir, `pipeline-${runId}`);
   services = await startPipeline(config, env, logDir);
   console.log(`  services' logs: ${logDir}/`);
-  const servers = await serverPids();
+  const servers = await serverPids(infra.config.infra.runDir);
   const gatewayUrl = (services.get('gateway') as ServiceProcess).url;
   // From now on, so that the first step has crossings whatever the warm-up's length.
   crossings = new CrossingSchedule({

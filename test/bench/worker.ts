@@ -28,6 +28,7 @@ import {
 import { buildWorkflowBundle } from '@rapport/worker';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { cpuByGroup, serverPids } from './cpu.js';
 import { benchInfrastructure, printTable, rate } from './infra.js';
 import { emailExchange } from './interaction-mix.js';
 import { sleep } from '../harness/processes.js';
@@ -149,9 +150,10 @@ async function measure(
       await sleep(20);
     }
   };
-  /** Runs `work`, then waits for the worker to settle: its rate and CPU per item. */
+  /** Runs `work`, then waits for the worker to settle: its rate, its and the server's CPU per item. */
   const timed = async (items: number, work: () => Promise<void>, done: () => Promise<void>) => {
     const cpu = process.cpuUsage();
+    const serverBefore = await temporalCpuSeconds();
     const began = performance.now();
     await work();
     await done();
@@ -159,6 +161,7 @@ async function measure(
     return {
       perSecond: rate(items, performance.now() - began),
       cpuMs: (used.user + used.system) / 1_000 / items,
+      serverCpuMs: ((await temporalCpuSeconds()) - serverBefore) * (1_000 / items),
     };
   };
   await start(WARM_UP, `${taskQueue}-warm`);
@@ -178,16 +181,30 @@ async function measure(
     cachedKb,
     signalsPerSecond: signalled.perSecond,
     signalCpuMs: signalled.cpuMs,
+    signalServerCpuMs: signalled.serverCpuMs,
   };
 }
 
 interface Measured {
   readonly perSecond: number;
   readonly cpuMs: number;
+  /** The Temporal server's CPU per new workflow (NaN for a server no runner started here). */
+  readonly serverCpuMs: number;
   readonly cachedKb: number;
   /** Signals of one event to workflows in the cache: what a known customer's event costs. */
   readonly signalsPerSecond: number;
   readonly signalCpuMs: number;
+  readonly signalServerCpuMs: number;
+}
+
+/** CPU seconds the Temporal server has used, from the runner's record (NaN without one). */
+async function temporalCpuSeconds(): Promise<number> {
+  const servers = await serverPids(config.infra.runDir);
+  const used = await cpuByGroup(new Map([['temporal', servers.get('temporal') ?? []]]), {
+    name: 'rest',
+    root: process.pid,
+  });
+  return used.get('temporal') ?? Number.NaN;
 }
 
 /** This script again, measuring one variant on the same servers. */
@@ -227,9 +244,11 @@ try {
           variant,
           result.perSecond,
           result.cpuMs.toFixed(1),
+          result.serverCpuMs.toFixed(1),
           Math.round(result.cachedKb),
           result.signalsPerSecond,
           result.signalCpuMs.toFixed(1),
+          result.signalServerCpuMs.toFixed(1),
         ]);
       }
     }
@@ -241,9 +260,11 @@ try {
           'workflows',
           'new: settled/s',
           'CPU ms each',
+          'server CPU ms each',
           'RSS KB each, cached',
           'signals to cached: /s',
           'CPU ms each',
+          'server CPU ms each',
         ],
         ...rows,
       ],
