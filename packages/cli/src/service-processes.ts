@@ -81,9 +81,11 @@ export const API_NODE_FLAGS = ['--initial-old-space-size=128'] as const;
  * `rapport up` runs every service, and often the servers, on one machine's cores. V8's parallel
  * and concurrent garbage collection hands work to helper threads and waits for them; when every
  * core is busy they wait for a core, and a scavenge of a few milliseconds took tens or hundreds
- * (docs/performance.md, the pipeline). The services whose answers are timed (small heaps)
- * collect on their own thread instead. Not the worker: it holds every cached workflow in one
- * large heap, whose mark-compacts need the concurrent marker.
+ * (docs/performance.md, the pipeline). And the worker, whose heap holds every cached workflow,
+ * marked it on every core at once: each of its mark-compacts took the other services' cores for
+ * a second, and their answers waited. Each service collects on its own thread instead, so that a
+ * collection takes at most the core its service runs on. A worker on a machine of its own does
+ * better without the flag.
  */
 const SHARED_CORES_GC = '--single-threaded-gc';
 
@@ -92,7 +94,7 @@ const SERVICE_NODE_FLAGS: Readonly<Record<string, readonly string[]>> = {
   gateway: [SHARED_CORES_GC],
   projector: [SHARED_CORES_GC],
   api: [SHARED_CORES_GC, ...API_NODE_FLAGS],
-  worker: [],
+  worker: [SHARED_CORES_GC],
   bridge: [SHARED_CORES_GC],
 };
 
