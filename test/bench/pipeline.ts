@@ -7,13 +7,14 @@
  * events (batches of 10, as SDKs send) at each rate of BENCH_STEPS for BENCH_STEP_SECONDS, most to
  * known customers and a share (BENCH_NEW_SHARE) to new ones, after a warm-up at the first rate.
  *
- * Per step: acknowledgement latency (vegeta's), freshness (a few tagged customers' events, from the
- * gateway's 202 to their change on the API's live stream: `FreshnessProbe`), the bridge's lag (its
- * own gauge and its consumer group's lag on the log), its signals/s and events per signal, the
- * follow-up start delay of customers arranged to cross during the step (`CrossingSchedule`), and
- * the CPU of every service and server. Stepping stops once a step is clearly broken. Then the
- * highest rate at which every objective held, what broke first above it, and beside it the raw
- * kafkajs producer's rate on the same broker (bench:ingest's baseline).
+ * Per step: acknowledgement latency (vegeta's), freshness (a few tagged customers' events, part of
+ * the step's rate, from the gateway's 202 to their change on the API's live stream:
+ * `FreshnessProbe`), the bridge's lag (its own gauge and its consumer group's lag on the log), its
+ * signals/s and events per signal, the follow-up start delay of customers arranged to cross
+ * during the step (`CrossingSchedule`), and the CPU of every service and server. Stepping stops
+ * once a step is clearly broken. Then the highest rate at which every objective held, what broke
+ * first above it, and beside it the raw kafkajs producer's rate on the same broker (bench:ingest's
+ * baseline).
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';

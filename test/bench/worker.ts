@@ -1,6 +1,7 @@
 /**
- * `pnpm bench:worker`: what a new customer workflow costs the Temporal worker, beside the SDK's
- * own floor measured the same way in the same run.
+ * `pnpm bench:worker`: what a new customer workflow, and a signal to a cached one, cost the
+ * Temporal worker and the server, beside the SDK's own floor measured the same way in the same
+ * run.
  *
  * - rapport: the worker's bundle (`buildWorkflowBundle`); each new customer gets one
  *   `signalWithStart` of three events, as the bridge sends them.
@@ -11,7 +12,9 @@
  * the rate at which it settles them (every one in its cache, no activation in flight), the
  * process's CPU per workflow (the signals sent from it are a small part of it) and what its
  * resident memory grew by after the warm-up, per workflow cached (an upper bound: garbage not
- * yet collected counts too).
+ * yet collected counts too). Then SIGNAL_ROUNDS signals of one event to each of them, as a known
+ * customer's event reaches its workflow: the rate and the CPU per signal. Beside the process's
+ * CPU, the Temporal server's, from /proc (when the bench's runner started it).
  * Private servers, as every bench starts them.
  */
 import { execFile } from 'node:child_process';
@@ -144,12 +147,6 @@ async function measure(
       }),
     );
   };
-  const idle = async () => {
-    for (;;) {
-      if (worker.getStatus().numInFlightWorkflowActivations === 0) return;
-      await sleep(20);
-    }
-  };
   /** Runs `work`, then waits for the worker to settle: its rate, its and the server's CPU per item. */
   const timed = async (items: number, work: () => Promise<void>, done: () => Promise<void>) => {
     const cpu = process.cpuUsage();
@@ -173,7 +170,11 @@ async function measure(
     () => settled(WARM_UP + WORKFLOWS),
   );
   const cachedKb = (process.memoryUsage().rss - rssBefore) / 1_000 / WORKFLOWS;
-  const signalled = await timed(WORKFLOWS * SIGNAL_ROUNDS, () => signalCached(SIGNAL_ROUNDS), idle);
+  const signalled = await timed(
+    WORKFLOWS * SIGNAL_ROUNDS,
+    () => signalCached(SIGNAL_ROUNDS),
+    () => settled(WARM_UP + WORKFLOWS),
+  );
   worker.shutdown();
   await running;
   return {

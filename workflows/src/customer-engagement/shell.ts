@@ -89,7 +89,7 @@ class KeptTimer {
     await condition(() => wake() || armed?.fired === true);
   }
 
-  /** No instant ahead: the timer armed, if any, would only wake the loop for nothing. */
+  /** Cancels the timer armed, unless it fired: no instant ahead, another first, or the run ends. */
   disarm(): void {
     if (this.#armed !== undefined && !this.#armed.fired) this.#armed.scope.cancel();
     this.#armed = undefined;
@@ -295,11 +295,13 @@ export function startShell({
      */
     async sleepUntil(next: NextCheck | null, { handOver = false } = {}): Promise<void> {
       const wake = handOver ? () => woken() || (handOverDue() && !publishing) : woken;
-      if (next === null) timer?.disarm();
-      if (next === null) await condition(wake);
-      else if (next.at <= workflowNow()) return;
-      else if (timer !== undefined) await timer.until(next.at, wake);
-      else await condition(wake, next.at - workflowNow());
+      if (next === null) {
+        timer?.disarm();
+        await condition(wake);
+      } else if (next.at > workflowNow()) {
+        if (timer !== undefined) await timer.until(next.at, wake);
+        else await condition(wake, next.at - workflowNow());
+      }
     },
   };
 }
