@@ -31,7 +31,7 @@ import { bridgeCounters } from './bridge-counters.js';
 import { GroupLagWatch } from './consumer-lag.js';
 import { cpuByGroup, machineCpu, serverPids } from './cpu.js';
 import { CrossingSchedule, followUpDelays } from './crossings.js';
-import { FreshnessProbe } from './freshness-probe.js';
+import { FreshnessProbe, type Freshness } from './freshness-probe.js';
 import { benchInfrastructure, deleteKeys, percentile, rawProducer } from './infra.js';
 import { startPipeline, stopPipeline, type PipelineServices } from './pipeline-services.js';
 import { printStep, printSummary, type StepResult } from './pipeline-report.js';
@@ -40,7 +40,7 @@ import { PipelineTraffic } from './pipeline-traffic.js';
 import { rawProducerRate } from './raw-rate.js';
 import { ADMIN_KEY, type ServiceProcess } from './service.js';
 import { clearlyBroken } from './slo.js';
-import { postLoad } from './vegeta.js';
+import { postLoad, type PostLoad } from './vegeta.js';
 import { workflowBacklog, type WorkflowBacklog } from './workflow-backlog.js';
 
 const numberList = (value: string) => value.split(',').map(Number);
@@ -206,6 +206,37 @@ function rates(perSecond: number): { probe: number; vegeta: number } {
   return { probe, vegeta: perSecond - probe };
 }
 
+/**
+ * `perSecond` events for `seconds` through the gateway at `gatewayUrl`: vegeta's share, and the
+ * probe's, started as vegeta starts (after `sending`). Vegeta's report once it is done; the
+ * probe's figures still to come (`graceMs` after the last event).
+ */
+async function offer(
+  gatewayUrl: string,
+  probe: FreshnessProbe,
+  perSecond: number,
+  seconds: number,
+  graceMs: number,
+  sending?: () => Promise<void>,
+): Promise<{ load: PostLoad; fresh: Promise<Freshness> }> {
+  const split = rates(perSecond);
+  let fresh: Promise<Freshness> | undefined;
+  const load = await postLoad({
+    vegeta,
+    url: `${gatewayUrl}/v1/interactions`,
+    headers: { authorization: `Bearer ${WRITE_KEY}` },
+    bodies: traffic.bodies(split.vegeta, seconds, BATCH, Date.now()),
+    rate: split.vegeta / BATCH,
+    seconds,
+    sending: async () => {
+      await sending?.();
+      fresh = probe.measure(split.probe, seconds, graceMs);
+    },
+  });
+  if (fresh === undefined) throw new Error('vegeta never started sending');
+  return { load, fresh };
+}
+
 async function step(
   lag: GroupLagWatch,
   services: PipelineServices,
@@ -218,32 +249,23 @@ async function step(
   let before: Snapshot | undefined;
   let backlogBefore: Promise<WorkflowBacklog> | undefined;
   let stopWatching: ReturnType<typeof watchBridgeGauge> | undefined;
-  let fresh: ReturnType<FreshnessProbe['measure']> | undefined;
-  const split = rates(perSecond);
-  const load = await postLoad({
-    vegeta,
-    url: `${gateway.url}/v1/interactions`,
-    headers: { authorization: `Bearer ${WRITE_KEY}` },
-    bodies: traffic.bodies(split.vegeta, STEP_SECONDS, BATCH, Date.now()),
-    rate: split.vegeta / BATCH,
-    seconds: STEP_SECONDS,
-    sending: async () => {
+  const { load, fresh } = await offer(
+    gateway.url,
+    probe,
+    perSecond,
+    STEP_SECONDS,
+    FRESHNESS_GRACE_MS,
+    async () => {
       before = await snapshot(services, servers);
       backlogBefore = workflowBacklog(client, config.temporal.taskQueue);
       stopWatching = watchBridgeGauge(services);
-      fresh = probe.measure(split.probe, STEP_SECONDS, FRESHNESS_GRACE_MS);
     },
-  });
+  );
   const [after, backlogAfter] = await Promise.all([
     snapshot(services, servers),
     workflowBacklog(client, config.temporal.taskQueue),
   ]);
-  if (
-    before === undefined ||
-    backlogBefore === undefined ||
-    stopWatching === undefined ||
-    fresh === undefined
-  ) {
+  if (before === undefined || backlogBefore === undefined || stopWatching === undefined) {
     throw new Error('vegeta never started sending');
   }
   const gauge = await stopWatching();
@@ -364,17 +386,9 @@ try {
     WARM_UP_SECONDS,
     Math.ceil(((crossings.crossings[0]?.plannedAt ?? 0) - Date.now()) / 1000),
   );
-  const warmUp = rates(firstRate);
-  const warming = probe.measure(warmUp.probe, warmUpSeconds, 0);
-  await postLoad({
-    vegeta,
-    url: `${gateway.url}/v1/interactions`,
-    headers: { authorization: `Bearer ${WRITE_KEY}` },
-    bodies: traffic.bodies(warmUp.vegeta, warmUpSeconds, BATCH, Date.now()),
-    rate: warmUp.vegeta / BATCH,
-    seconds: warmUpSeconds,
-  });
-  await warming;
+  await (
+    await offer(gateway.url, probe, firstRate, warmUpSeconds, 0)
+  ).fresh;
   await drain(lagWatch, DRAIN_SECONDS, firstRate);
 
   for (const perSecond of STEPS) {

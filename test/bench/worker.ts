@@ -147,10 +147,11 @@ async function measure(
       }),
     );
   };
+  const servers = await serverPids(config.infra.runDir);
   /** Runs `work`, then waits for the worker to settle: its rate, its and the server's CPU per item. */
   const timed = async (items: number, work: () => Promise<void>, done: () => Promise<void>) => {
+    const serverBefore = await temporalCpuSeconds(servers);
     const cpu = process.cpuUsage();
-    const serverBefore = await temporalCpuSeconds();
     const began = performance.now();
     await work();
     await done();
@@ -158,7 +159,7 @@ async function measure(
     return {
       perSecond: rate(items, performance.now() - began),
       cpuMs: (used.user + used.system) / 1_000 / items,
-      serverCpuMs: ((await temporalCpuSeconds()) - serverBefore) * (1_000 / items),
+      serverCpuMs: ((await temporalCpuSeconds(servers)) - serverBefore) * (1_000 / items),
     };
   };
   await start(WARM_UP, `${taskQueue}-warm`);
@@ -198,9 +199,10 @@ interface Measured {
   readonly signalServerCpuMs: number;
 }
 
-/** CPU seconds the Temporal server has used, from the runner's record (NaN without one). */
-async function temporalCpuSeconds(): Promise<number> {
-  const servers = await serverPids(config.infra.runDir);
+/** CPU seconds the Temporal server has used (NaN when no runner of this bench started it). */
+async function temporalCpuSeconds(
+  servers: ReadonlyMap<string, readonly number[]>,
+): Promise<number> {
   const used = await cpuByGroup(new Map([['temporal', servers.get('temporal') ?? []]]), {
     name: 'rest',
     root: process.pid,

@@ -89,17 +89,14 @@ export const API_NODE_FLAGS = ['--initial-old-space-size=128'] as const;
  */
 const SHARED_CORES_GC = '--single-threaded-gc';
 
-/** The Node flags `rapport up` gives each service (`services/<name>`), beyond the loader. */
-const SERVICE_NODE_FLAGS: Readonly<Record<string, readonly string[]>> = {
-  gateway: [SHARED_CORES_GC],
-  projector: [SHARED_CORES_GC],
-  api: [SHARED_CORES_GC, ...API_NODE_FLAGS],
-  worker: [SHARED_CORES_GC],
-  bridge: [SHARED_CORES_GC],
-};
+/** A service's own Node flags (`services/<name>`), beside those every service gets. */
+const OWN_NODE_FLAGS: Readonly<Record<string, readonly string[]>> = { api: API_NODE_FLAGS };
 
-export const serviceNodeFlags = (service: string): readonly string[] =>
-  SERVICE_NODE_FLAGS[service] ?? [];
+/** The Node flags `rapport up` gives a service, beyond the loader. */
+export const serviceNodeFlags = (service: string): readonly string[] => [
+  SHARED_CORES_GC,
+  ...(OWN_NODE_FLAGS[service] ?? []),
+];
 
 /**
  * How `rapport up` runs a service (`RAPPORT_SERVICES_FROM`): its TypeScript through tsx, with the
