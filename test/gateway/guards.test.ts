@@ -8,7 +8,8 @@ const DEDUP_WINDOW_SECONDS = 3_600;
 
 /**
  * A batch's ids are claimed in one command on one Redis and one command each on a Cluster: either
- * way every id must get its own answer, in the batch's order, and keep its own expiry.
+ * way every id must get its own answer, in the batch's order, and a request's claims are confirmed,
+ * taken over when abandoned, and read as a gateway before tokens left them.
  */
 describe.each(REDIS_TOPOLOGIES)('the dedup claims of a batch on $topology', ({ redis }) => {
   const names = uniqueNames('guards');
@@ -24,8 +25,10 @@ describe.each(REDIS_TOPOLOGIES)('the dedup claims of a batch on $topology', ({ r
   /** How many of these ids' keys exist, one command each (they lie in many slots). */
   const existing = async (...ids: number[]) =>
     (await Promise.all(ids.map((n) => client.exists(keyOf(n))))).reduce((sum, n) => sum + n, 0);
-  const admit = async (...ids: number[]) =>
-    (await guards.admit(request, ids.map(ref), Date.now())).outcomes;
+  /** Admits the ids (claimed `ago` ms before now); their outcomes and the request's token. */
+  const claim = (ids: readonly number[], ago = 0) =>
+    guards.admit(request, ids.map(ref), Date.now() - ago);
+  const admit = async (...ids: number[]) => (await claim(ids)).outcomes;
 
   beforeAll(() => {
     client = connectRedis(config.redis);
@@ -39,11 +42,13 @@ describe.each(REDIS_TOPOLOGIES)('the dedup claims of a batch on $topology', ({ r
   afterAll(() => client?.disconnect());
 
   it('answers each id in order: new, a duplicate once acked, in flight while pending', async () => {
-    expect(await admit(1, 2, 3)).toEqual(['new', 'new', 'new']);
-    expect(await client.pttl(keyOf(1))).toBeGreaterThan(PENDING_TTL_MS - 5_000);
-    expect(await client.pttl(keyOf(1))).toBeLessThanOrEqual(PENDING_TTL_MS);
+    const { outcomes, token } = await claim([1, 2, 3]);
+    expect(outcomes).toEqual(['new', 'new', 'new']);
+    // Claimed for the whole window: a claim never confirmed is taken over, it does not expire.
+    expect(await client.ttl(keyOf(1))).toBeGreaterThan(DEDUP_WINDOW_SECONDS - 5);
 
-    await guards.confirm('http', [ref(1), ref(3)]);
+    // A request of few events confirms each id: the others it claimed stay in flight.
+    await guards.confirm('http', [ref(1), ref(3)], token);
     expect(await client.ttl(keyOf(3))).toBeGreaterThan(DEDUP_WINDOW_SECONDS - 5);
     expect(await admit(4, 1, 2, 3)).toEqual(['new', 'duplicate', 'in_flight', 'duplicate']);
 
@@ -51,9 +56,43 @@ describe.each(REDIS_TOPOLOGIES)('the dedup claims of a batch on $topology', ({ r
     expect(await existing(2, 4)).toBe(0);
     expect(await admit(2, 4)).toEqual(['new', 'new']);
     // One id alone takes the same path as a Cluster's.
-    expect(await admit(2)).toEqual(['in_flight']);
-    await guards.confirm('http', [ref(2)]);
-    expect(await admit(2)).toEqual(['duplicate']);
+    const alone = await claim([5]);
+    expect(await admit(5)).toEqual(['in_flight']);
+    await guards.confirm('http', [ref(5)], alone.token);
+    expect(await admit(5)).toEqual(['duplicate']);
+  });
+
+  it('confirms a batch with one key, and every id of it is a duplicate then', async () => {
+    const ids = Array.from({ length: 20 }, (_, index) => 100 + index);
+    const { outcomes, token } = await claim(ids);
+    expect(outcomes.every((outcome) => outcome === 'new')).toBe(true);
+    expect(await admit(100, 119)).toEqual(['in_flight', 'in_flight']);
+    await guards.confirm('http', ids.map(ref), token);
+    expect(await admit(200, 100, 119, 107)).toEqual(['new', 'duplicate', 'duplicate', 'duplicate']);
+    // Each id still carries the request's token, not a write of its own.
+    expect(await client.get(keyOf(107))).toBe(token);
+  });
+
+  it('takes over a claim its request abandoned (never confirmed within the pending timeout)', async () => {
+    // Claimed by a request that died between claiming and confirming, longer ago than a publish
+    // may take; one confirmed that long ago; one of a request still within its time.
+    const abandoned = await claim([300, 301], PENDING_TTL_MS + 1_000);
+    expect(abandoned.outcomes).toEqual(['new', 'new']);
+    const confirmed = await claim([302], PENDING_TTL_MS + 1_000);
+    await guards.confirm('http', [ref(302)], confirmed.token);
+    await claim([303], PENDING_TTL_MS - 5_000);
+
+    const retry = await claim([300, 301, 302, 303]);
+    expect(retry.outcomes).toEqual(['new', 'new', 'duplicate', 'in_flight']);
+    expect(await client.get(keyOf(300))).toBe(retry.token);
+    // Taken over once: another retry finds the new claim in flight.
+    expect(await admit(300)).toEqual(['in_flight']);
+  });
+
+  it('reads the claims of a gateway before tokens: acked a duplicate, pending in flight', async () => {
+    await client.set(keyOf(400), 'acked', 'EX', 60);
+    await client.set(keyOf(401), 'pending', 'PX', 60_000);
+    expect(await admit(400, 401, 402)).toEqual(['duplicate', 'in_flight', 'new']);
   });
 
   it('gives back the claims of a batch its budget refuses', async () => {

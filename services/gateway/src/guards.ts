@@ -1,13 +1,31 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { pipelineOn, slotGroups, type RedisClient } from '@rapport/read-model';
 import type { ChainableCommander, Result } from 'ioredis';
 
 /**
- * Per-event claim states in Redis. `pending` lives only while a publish is in flight (so a crash
- * between claim and publish frees the id after the timeout); `acked` lives for the dedup window.
+ * How an event's id is claimed and confirmed. A new id is claimed (`SET NX GET`, for the dedup
+ * window) with its request's token, `<claimed at, ms, base 36>.<random>`. Once Kafka acknowledged
+ * the request its claims are confirmed: a request of few events writes ACKED on each id, a larger
+ * one writes one key for them all (`{batch:<token>}:acked`) instead of a command per event, which
+ * was most of what Redis did for the gateway's batches. Another request then finds each id
+ * - a duplicate: ACKED, or a token whose batch key exists;
+ * - in flight: a token younger than the pending timeout (that request may still be publishing),
+ *   or PENDING, a claim taken before tokens (it expires on its own);
+ * - abandoned: a token that old and never confirmed, its request having died between claiming
+ *   and confirming. It is taken over (compare-and-set): the id is `new` again, as it was when a
+ *   pending claim expired.
+ */
+const ACKED = 'acked';
+/**
+ * A signed request's claim while it is answered (`claimRequest`), and an event's claim before
+ * tokens: either expires with the pending timeout.
  */
 const PENDING = 'pending';
-const ACKED = 'acked';
+/**
+ * Requests with fewer events confirm each id; a batch key would cost a key per request at the
+ * rate of single events, as many keys again as their ids.
+ */
+const CONFIRM_EACH_BELOW = 8;
 
 export type ClaimOutcome = 'new' | 'duplicate' | 'in_flight';
 
@@ -41,6 +59,12 @@ for index, key in ipairs(KEYS) do
 end
 return previous`;
 
+/** Claims an abandoned id for a new token, unless another request took it over first. */
+const TAKE_OVER = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+return 1`;
+
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     rapportTakeBudget(key: string, count: number, limit: number): Result<number, Context>;
@@ -48,6 +72,12 @@ declare module 'ioredis' {
       keyCount: number,
       ...keysThenArgs: (string | number)[]
     ): Result<(string | null)[], Context>;
+    rapportTakeOver(
+      key: string,
+      abandoned: string,
+      token: string,
+      windowSeconds: number,
+    ): Result<number, Context>;
   }
 }
 
@@ -79,6 +109,7 @@ export class Guards {
   ) {
     redis.defineCommand('rapportTakeBudget', { numberOfKeys: 1, lua: TAKE_BUDGET });
     redis.defineCommand('rapportSetEach', { lua: SET_EACH });
+    redis.defineCommand('rapportTakeOver', { numberOfKeys: 1, lua: TAKE_OVER });
   }
 
   get rateLimitPerSecond(): number {
@@ -98,17 +129,24 @@ export class Guards {
 
   /**
    * Admits a request in one round trip: takes `events.length` from the write key's budget for this
-   * second and claims each event (`SET NX GET`, one command for them all on one Redis), beside the
-   * caller's `alongside` command. A new id becomes pending; an acked id is a duplicate of an
-   * acknowledged event; a pending id is being accepted by another request. When the budget
-   * refuses, the claims just made are released and `admitted` is false.
+   * second and claims each event with the request's token (`SET NX GET`, one command for them all
+   * on one Redis), beside the caller's `alongside` command. Each id is answered as the head of
+   * this file says (a batch key or a take-over asks one more round trip, only for ids claimed
+   * before). When the budget refuses, the claims just made are released and `admitted` is false.
+   * `token` confirms the request's claims once it is published.
    */
   async admit(
     request: { readonly budget: string; readonly scope: DedupScope },
     events: readonly EventRef[],
     nowMs: number,
     alongside?: (pipeline: ChainableCommander) => void,
-  ): Promise<{ admitted: boolean; outcomes: ClaimOutcome[]; alongside: unknown }> {
+  ): Promise<{
+    admitted: boolean;
+    outcomes: ClaimOutcome[];
+    alongside: unknown;
+    token: string;
+  }> {
+    const token = `${nowMs.toString(36)}.${randomBytes(6).toString('base64url')}`;
     const pipeline = pipelineOn(this.redis);
     // One command of the caller's in the same round trip (the identity routing), first.
     alongside?.(pipeline);
@@ -117,40 +155,41 @@ export class Guards {
       events.length,
       this.options.rateLimitPerSecond,
     );
-    for (const group of this.groups(events)) this.setEach(pipeline, request.scope, group, PENDING);
+    for (const group of this.groups(events)) {
+      this.setEach(pipeline, request.scope, group, token, 'claim');
+    }
     const replies = (await pipeline.exec()) ?? [];
     const extra = alongside === undefined ? undefined : replies.shift();
     const [budget, ...claims] = replies;
-    const outcomes = claims.flatMap(([error, previous]): ClaimOutcome[] => {
+    const previous = claims.flatMap(([error, reply]): (string | null)[] => {
       if (error) throw error;
       // One id's claim answers its previous value; a script's, a list of them.
-      const values = Array.isArray(previous) ? (previous as unknown[]) : [previous];
-      return values.map((value) => {
-        if (value === null) return 'new';
-        return value === ACKED ? 'duplicate' : 'in_flight';
-      });
+      return Array.isArray(reply) ? (reply as (string | null)[]) : [reply as string | null];
     });
+    const claimed = events.filter((_, index) => previous[index] === null);
     if (extra?.[0]) {
       // The caller's command failed: nothing is admitted, the claims just taken are given back.
-      await this.release(
-        request.scope,
-        events.filter((_, index) => outcomes[index] === 'new'),
-      );
+      await this.release(request.scope, claimed);
       throw extra[0];
     }
     if (budget?.[0]) throw budget[0];
-    if (budget?.[1] === 1) return { admitted: true, outcomes, alongside: extra?.[1] };
-    await this.release(
-      request.scope,
-      events.filter((_, index) => outcomes[index] === 'new'),
-    );
-    return { admitted: false, outcomes, alongside: extra?.[1] };
+    if (budget?.[1] !== 1) {
+      await this.release(request.scope, claimed);
+      const outcomes = previous.map((value) => (value === null ? 'new' : 'in_flight'));
+      return { admitted: false, outcomes, alongside: extra?.[1], token };
+    }
+    const outcomes = await this.settle(request.scope, events, previous, token, nowMs);
+    return { admitted: true, outcomes, alongside: extra?.[1], token };
   }
 
-  /** After Kafka acknowledged: the ids stay known for the dedup window. */
-  async confirm(scope: DedupScope, events: readonly EventRef[]): Promise<void> {
+  /** After Kafka acknowledged the request claimed with `token`: its ids are duplicates now. */
+  async confirm(scope: DedupScope, events: readonly EventRef[], token: string): Promise<void> {
+    if (events.length >= CONFIRM_EACH_BELOW) {
+      await this.redis.set(this.batchKey(token), ACKED, 'EX', this.options.dedupWindowSeconds);
+      return;
+    }
     await this.forEachSlot(events, (pipeline, group) =>
-      this.setEach(pipeline, scope, group, ACKED),
+      this.setEach(pipeline, scope, group, ACKED, 'set'),
     );
   }
 
@@ -162,28 +201,88 @@ export class Guards {
   }
 
   /**
-   * Claims the events' ids (`pending`, only where absent) or confirms them (`acked`): one `SET`
-   * for one id, one script for more. Only ever one id on a Cluster (`slotGroups`), where a
-   * script would be routed by its key count: ioredis's auto-pipelining takes a custom command's
-   * first argument for its key.
+   * Each id's outcome from the value its claim found: none (`new`), or what another request left
+   * there. Tokens are looked up in one round trip for their batch keys; abandoned ones are taken
+   * over in one more.
+   */
+  private async settle(
+    scope: DedupScope,
+    events: readonly EventRef[],
+    previous: readonly (string | null)[],
+    token: string,
+    nowMs: number,
+  ): Promise<ClaimOutcome[]> {
+    const tokens = [
+      ...new Set(previous.filter((value): value is string => claimedAt(value) !== undefined)),
+    ];
+    if (tokens.length === 0) {
+      return previous.map((value) => {
+        if (value === null) return 'new';
+        return value === ACKED ? 'duplicate' : 'in_flight';
+      });
+    }
+    const lookups = pipelineOn(this.redis);
+    for (const other of tokens) lookups.exists(this.batchKey(other));
+    const found = (await lookups.exec()) ?? [];
+    const acked = new Set(
+      tokens.filter((_, index) => {
+        const [error, exists] = found[index] ?? [];
+        if (error) throw error;
+        return exists === 1;
+      }),
+    );
+    // Claims found unconfirmed for longer than a publish may take: their requests died.
+    const abandoned = previous.flatMap((value, index) => {
+      const at = claimedAt(value);
+      const event = events[index];
+      if (value === null || at === undefined || acked.has(value) || event === undefined) return [];
+      return nowMs - at >= this.options.pendingTtlMs ? [{ index, value, event }] : [];
+    });
+    const takeOvers = pipelineOn(this.redis);
+    for (const { value, event } of abandoned) {
+      takeOvers.rapportTakeOver(
+        this.seenKey(scope, event),
+        value,
+        token,
+        this.options.dedupWindowSeconds,
+      );
+    }
+    const taken = abandoned.length === 0 ? [] : ((await takeOvers.exec()) ?? []);
+    const won = new Set(
+      abandoned.flatMap(({ index }, at) => {
+        const [error, reply] = taken[at] ?? [];
+        if (error) throw error;
+        return reply === 1 ? [index] : [];
+      }),
+    );
+    return previous.map((value, index) => {
+      if (value === null || won.has(index)) return 'new';
+      return value === ACKED || acked.has(value) ? 'duplicate' : 'in_flight';
+    });
+  }
+
+  /**
+   * Claims the events' ids with `value`, only where absent, for the dedup window (`claim`), or
+   * sets ACKED on them (`set`): one `SET` for one id, one script for more. Only ever one id on a
+   * Cluster (`slotGroups`), where a script would be routed by its key count: ioredis's
+   * auto-pipelining takes a custom command's first argument for its key.
    */
   private setEach(
     pipeline: ChainableCommander,
     scope: DedupScope,
     events: readonly EventRef[],
-    value: typeof PENDING | typeof ACKED,
+    value: string,
+    mode: 'claim' | 'set',
   ): void {
     const keys = events.map((event) => this.seenKey(scope, event));
     const [only] = keys;
-    const { pendingTtlMs, dedupWindowSeconds } = this.options;
+    const window = this.options.dedupWindowSeconds;
     if (keys.length > 1) {
-      const [unit, ttl, mode] =
-        value === PENDING ? ['PX', pendingTtlMs, 'claim'] : ['EX', dedupWindowSeconds, 'set'];
-      pipeline.rapportSetEach(keys.length, ...keys, value, unit, ttl, mode);
-    } else if (only !== undefined && value === PENDING) {
-      pipeline.set(only, value, 'PX', pendingTtlMs, 'NX', 'GET');
+      pipeline.rapportSetEach(keys.length, ...keys, value, 'EX', window, mode);
+    } else if (only !== undefined && mode === 'claim') {
+      pipeline.set(only, value, 'EX', window, 'NX', 'GET');
     } else if (only !== undefined) {
-      pipeline.set(only, value, 'EX', dedupWindowSeconds);
+      pipeline.set(only, value, 'EX', window);
     }
   }
 
@@ -245,8 +344,21 @@ export class Guards {
     return `${this.options.keyPrefix}{${scope}}:request:${digest}`;
   }
 
+  /** The key that confirms every id a request claimed with `token`. */
+  private batchKey(token: string): string {
+    return `${this.options.keyPrefix}{batch:${token}}:acked`;
+  }
+
   /** `budget` is a key's id (a digest: keys never show up in `redis-cli --scan`) or a channel. */
   private budgetKey(budget: string, nowMs: number): string {
     return `${this.options.keyPrefix}ratelimit:{${budget}}:${Math.floor(nowMs / 1000)}`;
   }
+}
+
+/** When a token was claimed (epoch ms); undefined for ACKED, PENDING and anything else. */
+function claimedAt(value: string | null): number | undefined {
+  const dot = value?.indexOf('.') ?? -1;
+  if (value === null || dot <= 0) return undefined;
+  const at = Number.parseInt(value.slice(0, dot), 36);
+  return Number.isSafeInteger(at) ? at : undefined;
 }

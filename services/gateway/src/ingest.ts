@@ -67,7 +67,7 @@ export async function ingest(
   const pathOf = context.pathOf ?? ((index: number) => `events.${index}`);
   const unique = firstOfEachEventId(events);
   let readRoutes: (reply: unknown) => ReadonlyMap<string, string | null> = () => new Map();
-  const { admitted, outcomes, alongside } = await deps.guards
+  const { admitted, outcomes, alongside, token } = await deps.guards
     .admit(context, unique, now, (pipeline) => {
       readRoutes = deps.identities.queueRoute(
         pipeline,
@@ -133,15 +133,15 @@ export async function ingest(
   await publishOrRelease(deps, context.scope, [...links, ...stamped], fresh);
   // Published: the events are accepted, whatever Redis does now. The claims first: a retry of
   // these events must be a duplicate; a link left pending is published again by the next request
-  // that meets it. Claims Redis did not confirm (a failover) stay pending until they expire; a
-  // retry after that publishes the events again, and the consumers skip the copies by eventId.
+  // that meets it. Claims Redis did not confirm (a failover) are taken over by a retry after the
+  // pending timeout, which publishes the events again, and the consumers skip the copies by eventId.
   try {
-    await deps.guards.confirm(context.scope, fresh);
+    await deps.guards.confirm(context.scope, fresh, token);
     await deps.identities.confirm(decided.edges);
   } catch (error) {
     deps.logger.warn(
       { err: error, events: fresh.length },
-      'published, but Redis did not confirm the claims: they expire instead',
+      'published, but Redis did not confirm the claims: a retry after the pending timeout takes them over',
     );
   }
   const result = { accepted: fresh.length, duplicates: events.length - fresh.length };
