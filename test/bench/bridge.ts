@@ -259,11 +259,7 @@ try {
     }
   };
   await produceBacklog();
-  bridge = await startService(
-    'services/bridge/src/main.ts',
-    serviceEnv(config, BRIDGE_PORT),
-    BRIDGE_PORT,
-  );
+  bridge = await startService('bridge', serviceEnv(config, BRIDGE_PORT), BRIDGE_PORT);
   const backlog = await drained(bridge, 0, BACKLOG_EVENTS, 600_000);
   const backlogMs = backlog.last - backlog.first;
 

@@ -142,7 +142,7 @@ async function main(): Promise<void> {
   const runId = randomUUID().slice(0, 8);
   const port = 28_180;
   const env = gatewayEnv(config, runId, port);
-  const gateway = await startService('services/gateway/src/main.ts', env, port);
+  const gateway = await startService('gateway', env, port);
   const table: (string | number)[][] = [
     ['rows', 'file MB', 'run', 's', 'rows/s', 'CPU s', 'peak RSS MB', 'exit', 'outcome'],
   ];

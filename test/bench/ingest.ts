@@ -78,13 +78,23 @@ const ok = expectStatus(200);
 
 const { config, stop } = await benchInfrastructure();
 const gateway = await startService(
-  'services/gateway/src/main.ts',
+  'gateway',
   gatewayEnv(config, `bench.${runId}.gateway`),
   GATEWAY_PORT,
 );
-const http = httpClient(gateway.url, { authorization: `Bearer ${WRITE_KEY}` });
-const postBody = (body: string) => http.send('POST', '/v1/interactions', body).then(accepted);
-const post = (body: unknown) => postBody(JSON.stringify(body));
+const client = () => httpClient(gateway.url, { authorization: `Bearer ${WRITE_KEY}` });
+const http = client();
+/**
+ * The batches' own connections, opened together so that the pool's round robin spreads them over
+ * its processes. On the single events' connections, kept alive, the batches could all land on
+ * one of them (a kept-alive connection stays with the process that accepted it): one process did
+ * the whole pass in a profiled run while the other idled.
+ */
+const batchHttp = client();
+const postTo = (to: typeof http) => (body: string) =>
+  to.send('POST', '/v1/interactions', body).then(accepted);
+const post = (body: unknown) => postTo(http)(JSON.stringify(body));
+const postBatch = postTo(batchHttp);
 const rawTopic = `bench.${runId}.raw`;
 const producer = await rawProducer(config, [rawTopic], config.kafka.partitions);
 const sendRaw = (messages: { key: string; value: string }[]) =>
@@ -114,10 +124,10 @@ try {
     batches(offset, event).map((batch) => JSON.stringify({ batch }));
   const rawRecords = batches(0, stampedRecord).flat();
   const gatewayBodies = bodies(0);
-  await timedInFlight(bodies(EVENTS), CONCURRENCY, postBody); // Warm-up.
+  await timedInFlight(bodies(EVENTS), CONCURRENCY, postBatch); // Warm-up.
   const rawBefore = await rawProducerRate(producer, rawTopic, rawRecords, BATCH, CONCURRENCY);
   const cpuBefore = await gateway.metric(GATEWAY_CPU);
-  const gatewayMs = await timedInFlight(gatewayBodies, CONCURRENCY, postBody);
+  const gatewayMs = await timedInFlight(gatewayBodies, CONCURRENCY, postBatch);
   const cpuPerEvent = ((await gateway.metric(GATEWAY_CPU)) - cpuBefore) / EVENTS;
   const gatewayRate = rate(EVENTS, gatewayMs);
   const rawAfter = await rawProducerRate(producer, rawTopic, rawRecords, BATCH, CONCURRENCY);
@@ -140,6 +150,7 @@ try {
 } finally {
   await producer.disconnect();
   http.close();
+  batchHttp.close();
   await gateway.stop();
   await stop();
 }

@@ -1,12 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '@rapport/config';
-import {
-  appServices,
-  serviceEntry,
-  serviceEnv,
-  serviceNodeFlags,
-} from '../../packages/cli/src/service-processes.js';
+import { appServices, serviceEnv } from '../../packages/cli/src/service-processes.js';
 import { startService, type ServiceProcess } from './service.js';
 
 /** Every Rapport service, running; by name (`gateway`, `projector`, `api`, `worker`, `bridge`). */
@@ -29,15 +24,13 @@ export async function startPipeline(
   const started = new Map<string, ServiceProcess>();
   try {
     for (const service of appServices) {
-      const { entry } = serviceEntry(service.name, 'src');
       const { port } = service.address(config);
       started.set(
         service.name,
         await startService(
-          entry,
+          service.name,
           { ...env, ...serviceEnv(config) },
           port,
-          serviceNodeFlags(service.name),
           join(logDir, `${service.name}.log`),
         ),
       );

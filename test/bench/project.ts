@@ -126,7 +126,7 @@ const WRITES = 'rapport_projector_customer_writes_total';
 function startProjector(config: Config): Promise<ServiceProcess> {
   const port = 18_382;
   return startService(
-    'services/projector/src/main.ts',
+    'projector',
     serviceEnv(config, {
       RAPPORT_PROJECTOR_PORT: String(port),
       RAPPORT_PROJECTOR_PROCESSES: PROCESSES,
@@ -261,7 +261,7 @@ async function redisBenchmark(config: Config, redis: Redis, writes: number, data
 async function freshness(config: Config, keys: KeySpace, processes: string, seed: number) {
   const port = 18_380;
   const gateway = await startService(
-    'services/gateway/src/main.ts',
+    'gateway',
     serviceEnv(config, {
       RAPPORT_GATEWAY_PORT: String(port),
       RAPPORT_GATEWAY_PROCESSES: processes,

@@ -3,7 +3,7 @@ import { closeSync, openSync } from 'node:fs';
 import { once } from 'node:events';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { API_NODE_FLAGS } from '../../packages/cli/src/service-processes.js';
+import { serviceEntry, serviceNodeFlags } from '../../packages/cli/src/service-processes.js';
 import { FROM_SOURCE } from '../harness/processes.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -25,27 +25,27 @@ export interface ServiceProcess {
 }
 
 /**
- * Starts `entry` (a path from the repository root) with `env` and waits for its /readyz.
+ * Starts the Rapport service `service` (`gateway`, `api`, …) from source as `rapport up` starts
+ * it, its Node flags included, with `env`, and waits for its /readyz.
  * BENCH_PROFILE_DIR=<dir> writes a V8 CPU profile of every service started to that folder;
- * BENCH_NODE_FLAGS="<flags>" starts them with those Node/V8 flags (garbage-collector trials).
+ * BENCH_NODE_FLAGS="<flags>" adds those Node/V8 flags (garbage-collector trials).
  * Its output goes to this process's, or appended to `logFile` (a service that logs under load
  * would bury the benchmark's tables).
  */
 export async function startService(
-  entry: string,
+  service: string,
   env: NodeJS.ProcessEnv,
   port: number,
-  /** The service's own Node flags, as `rapport up` starts it (e.g. API_NODE_FLAGS). */
-  nodeFlags: readonly string[] = [],
   logFile?: string,
 ): Promise<ServiceProcess> {
+  const { entry } = serviceEntry(service, 'src');
   const profileDir = process.env['BENCH_PROFILE_DIR'];
   const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const flags = process.env['BENCH_NODE_FLAGS']?.split(' ').filter(Boolean) ?? [];
   const output = logFile === undefined ? 'inherit' : openSync(logFile, 'a');
   const child = spawn(
     process.execPath,
-    [...profile, ...nodeFlags, ...flags, ...FROM_SOURCE, join(repoRoot, entry)],
+    [...profile, ...serviceNodeFlags(service), ...flags, ...FROM_SOURCE, join(repoRoot, entry)],
     {
       cwd: repoRoot,
       env: { RAPPORT_ADMIN_KEYS: ADMIN_KEY, ...env },
@@ -55,7 +55,7 @@ export async function startService(
   // The child holds its own copy of the log's descriptor.
   if (typeof output === 'number') closeSync(output);
   const url = `http://127.0.0.1:${port}`;
-  const service: ServiceProcess = {
+  const started: ServiceProcess = {
     child,
     url,
     metric: async (name) => {
@@ -76,7 +76,7 @@ export async function startService(
       (response) => response.ok,
       () => false,
     );
-    if (ready) return service;
+    if (ready) return started;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   child.kill('SIGKILL');
@@ -91,7 +91,7 @@ export function startApiProcess(options: {
   readonly port: number;
 }): Promise<ServiceProcess> {
   return startService(
-    'services/api/src/main.ts',
+    'api',
     {
       ...process.env,
       RAPPORT_REDIS_URL: options.redisUrl,
@@ -101,6 +101,5 @@ export function startApiProcess(options: {
       RAPPORT_LOG_LEVEL: 'warn',
     },
     options.port,
-    API_NODE_FLAGS,
   );
 }

@@ -1,5 +1,4 @@
 import { builtInAdapters } from '@rapport/adapters';
-import { API_NODE_FLAGS } from '../../packages/cli/src/service-processes.js';
 import { startService, type ServiceProcess } from '../bench/service.js';
 import { freePorts } from '../harness/ports.js';
 
@@ -72,11 +71,11 @@ export async function startStack(env: Readonly<Record<string, string>>): Promise
   };
   try {
     const [gateway = '', api = ''] = await start(
-      ['services/gateway/src/main.ts', common, gatewayPort],
-      ['services/api/src/main.ts', common, apiPort, API_NODE_FLAGS],
+      ['gateway', common, gatewayPort],
+      ['api', common, apiPort],
     );
     // After the gateway, which creates the topics: two processes creating them at once can fail.
-    await start(['services/projector/src/main.ts', common, projectorPort]);
+    await start(['projector', common, projectorPort]);
     await seedCustomers(gateway, api);
     return { gateway, api, stop };
   } catch (error) {
