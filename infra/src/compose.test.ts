@@ -120,6 +120,11 @@ describe('docker-compose.yml', async () => {
     },
   );
 
+  it("gives the API and the gateway their own generations' sizes, as `rapport up` does", () => {
+    expect(compose.services['api']?.command).toContain('--initial-old-space-size=128');
+    expect(compose.services['gateway']?.command).toContain('--max-semi-space-size=64');
+  });
+
   it("passes the follow-ups' destinations and their secrets to the worker alone", () => {
     const destinations = [
       'RAPPORT_FOLLOWUP_WEBHOOK_URL',
