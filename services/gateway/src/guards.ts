@@ -132,8 +132,9 @@ export class Guards {
    * second and claims each event with the request's token (`SET NX GET`, one command for them all
    * on one Redis), beside the caller's `alongside` command. Each id is answered as the head of
    * this file says (a batch key or a take-over asks one more round trip, only for ids claimed
-   * before). When the budget refuses, the claims just made are released and `admitted` is false.
-   * `token` confirms the request's claims once it is published.
+   * before). When the budget refuses, the claims just made are released, `admitted` is false and
+   * the outcomes tell only the ids claimed from the others. `token` confirms the request's claims
+   * once it is published.
    */
   async admit(
     request: { readonly budget: string; readonly scope: DedupScope },
