@@ -81,9 +81,20 @@ describe.each(REDIS_TOPOLOGIES)('the dedup claims of a batch on $topology', ({ r
     const confirmed = await claim([302], PENDING_TTL_MS + 1_000);
     await guards.confirm('http', [ref(302)], confirmed.token);
     await claim([303], PENDING_TTL_MS - 5_000);
+    // A batch confirmed by its one key that long ago: its ids stay duplicates, never taken over.
+    const batch = Array.from({ length: 10 }, (_, index) => 310 + index);
+    const confirmedBatch = await claim(batch, PENDING_TTL_MS + 1_000);
+    await guards.confirm('http', batch.map(ref), confirmedBatch.token);
 
-    const retry = await claim([300, 301, 302, 303]);
-    expect(retry.outcomes).toEqual(['new', 'new', 'duplicate', 'in_flight']);
+    const retry = await claim([300, 301, 302, 303, 310, 319]);
+    expect(retry.outcomes).toEqual([
+      'new',
+      'new',
+      'duplicate',
+      'in_flight',
+      'duplicate',
+      'duplicate',
+    ]);
     expect(await client.get(keyOf(300))).toBe(retry.token);
     // Taken over once: another retry finds the new claim in flight.
     expect(await admit(300)).toEqual(['in_flight']);
