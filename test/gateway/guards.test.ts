@@ -50,9 +50,13 @@ describe.each(REDIS_TOPOLOGIES)('the dedup claims of a batch on $topology', ({ r
     // A request of few events confirms each id: the others it claimed stay in flight.
     await guards.confirm('http', [ref(1), ref(3)], token);
     expect(await client.ttl(keyOf(3))).toBeGreaterThan(DEDUP_WINDOW_SECONDS - 5);
-    expect(await admit(4, 1, 2, 3)).toEqual(['new', 'duplicate', 'in_flight', 'duplicate']);
+    const second = await claim([4, 1, 2, 3]);
+    expect(second.outcomes).toEqual(['new', 'duplicate', 'in_flight', 'duplicate']);
 
-    await guards.release('http', [ref(2), ref(4)]);
+    // A request gives back only what it claimed: 4 is the second request's, not the first's.
+    await guards.release('http', [ref(2), ref(4)], token);
+    expect(await existing(2, 4)).toBe(1);
+    await guards.release('http', [ref(4)], second.token);
     expect(await existing(2, 4)).toBe(0);
     expect(await admit(2, 4)).toEqual(['new', 'new']);
     // One id alone takes the same path as a Cluster's.
@@ -98,6 +102,11 @@ describe.each(REDIS_TOPOLOGIES)('the dedup claims of a batch on $topology', ({ r
     expect(await client.get(keyOf(300))).toBe(retry.token);
     // Taken over once: another retry finds the new claim in flight.
     expect(await admit(300)).toEqual(['in_flight']);
+    // The request that abandoned it, failing at last, leaves the retry's claim alone.
+    await guards.release('http', [ref(300)], abandoned.token);
+    await guards.release('http', [ref(301)], abandoned.token);
+    expect(await client.get(keyOf(300))).toBe(retry.token);
+    expect(await client.get(keyOf(301))).toBe(retry.token);
   });
 
   it('reads the claims of a gateway before tokens: acked a duplicate, pending in flight', async () => {

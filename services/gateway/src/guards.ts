@@ -59,6 +59,16 @@ for index, key in ipairs(KEYS) do
 end
 return previous`;
 
+/**
+ * Deletes each key that still holds ARGV[1], the releasing request's token: a claim another
+ * request took over meanwhile (this one's publish outlived the pending timeout) is left to it.
+ */
+const RELEASE_EACH = `
+for _, key in ipairs(KEYS) do
+  if redis.call('GET', key) == ARGV[1] then redis.call('DEL', key) end
+end
+return 0`;
+
 /** Claims an abandoned id for a new token, unless another request took it over first. */
 const TAKE_OVER = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
@@ -72,6 +82,8 @@ declare module 'ioredis' {
       keyCount: number,
       ...keysThenArgs: (string | number)[]
     ): Result<(string | null)[], Context>;
+    rapportReleaseEach(keyCount: number, ...keysThenToken: string[]): Result<number, Context>;
+    rapportReleaseOne(key: string, token: string): Result<number, Context>;
     rapportTakeOver(
       key: string,
       abandoned: string,
@@ -109,6 +121,8 @@ export class Guards {
   ) {
     redis.defineCommand('rapportTakeBudget', { numberOfKeys: 1, lua: TAKE_BUDGET });
     redis.defineCommand('rapportSetEach', { lua: SET_EACH });
+    redis.defineCommand('rapportReleaseEach', { lua: RELEASE_EACH });
+    redis.defineCommand('rapportReleaseOne', { numberOfKeys: 1, lua: RELEASE_EACH });
     redis.defineCommand('rapportTakeOver', { numberOfKeys: 1, lua: TAKE_OVER });
   }
 
@@ -170,12 +184,12 @@ export class Guards {
     const claimed = events.filter((_, index) => previous[index] === null);
     if (extra?.[0]) {
       // The caller's command failed: nothing is admitted, the claims just taken are given back.
-      await this.release(request.scope, claimed);
+      await this.release(request.scope, claimed, token);
       throw extra[0];
     }
     if (budget?.[0]) throw budget[0];
     if (budget?.[1] !== 1) {
-      await this.release(request.scope, claimed);
+      await this.release(request.scope, claimed, token);
       const outcomes = previous.map((value) => (value === null ? 'new' : 'in_flight'));
       return { admitted: false, outcomes, alongside: extra?.[1], token };
     }
@@ -194,11 +208,18 @@ export class Guards {
     );
   }
 
-  /** After a failed publish: the client's retry must be accepted, not called a duplicate. */
-  async release(scope: DedupScope, events: readonly EventRef[]): Promise<void> {
-    await this.forEachSlot(events, (pipeline, group) =>
-      pipeline.del(...group.map((event) => this.seenKey(scope, event))),
-    );
+  /**
+   * After a failed publish: the client's retry must be accepted, not called a duplicate. Only
+   * the claims still holding `token` are given back (one script for several ids on one Redis, one
+   * per id on a Cluster, as `setEach`).
+   */
+  async release(scope: DedupScope, events: readonly EventRef[], token: string): Promise<void> {
+    await this.forEachSlot(events, (pipeline, group) => {
+      const keys = group.map((event) => this.seenKey(scope, event));
+      const [only] = keys;
+      if (keys.length > 1) pipeline.rapportReleaseEach(keys.length, ...keys, token);
+      else if (only !== undefined) pipeline.rapportReleaseOne(only, token);
+    });
   }
 
   /**

@@ -81,7 +81,7 @@ export async function ingest(
   const fresh = unique.filter((_, index) => outcomes[index] === 'new');
   // From here on a refusal gives the claims just taken back (a refused budget gave them back).
   const refuse = async (error: unknown): Promise<never> => {
-    if (admitted) await deps.guards.release(context.scope, fresh);
+    if (admitted) await deps.guards.release(context.scope, fresh, token);
     throw error;
   };
   const routes = readRoutes(alongside);
@@ -130,7 +130,7 @@ export async function ingest(
   const stamped = fresh.map((event) =>
     Object.assign({}, routedById.get(event.eventId) ?? event, stamp),
   );
-  await publishOrRelease(deps, context.scope, [...links, ...stamped], fresh);
+  await publishOrRelease(deps, { scope: context.scope, token }, [...links, ...stamped], fresh);
   // Published: the events are accepted, whatever Redis does now. The claims first: a retry of
   // these events must be a duplicate; a link left pending is published again by the next request
   // that meets it. Claims Redis did not confirm (a failover) are taken over by a retry after the
@@ -150,10 +150,13 @@ export async function ingest(
   return { ...result, survivors: decided.survivors, merged: decided.merged };
 }
 
-/** Publishes; on failure releases the claims (taken by the ids the client sent) and refuses. */
+/**
+ * Publishes; on failure releases the claims (taken by the ids the client sent, with the request's
+ * token) and refuses.
+ */
 async function publishOrRelease(
   deps: IngestDeps,
-  scope: DedupScope,
+  { scope, token }: { readonly scope: DedupScope; readonly token: string },
   records: readonly StampedInteraction[],
   claimed: readonly EventRef[],
 ): Promise<void> {
@@ -162,7 +165,7 @@ async function publishOrRelease(
   try {
     await deps.publisher.publish(records, { timeoutMs: deps.publishTimeoutMs });
   } catch (error) {
-    await deps.guards.release(scope, claimed);
+    await deps.guards.release(scope, claimed, token);
     throw publishFailed('the events', error);
   } finally {
     stopTimer();
