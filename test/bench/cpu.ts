@@ -58,6 +58,15 @@ export async function cpuByGroup(
   return used;
 }
 
+/**
+ * CPU seconds used by these processes alone (not their children): a server known by its pid,
+ * without a pass over all of /proc. NaN when none of them is alive.
+ */
+export async function cpuOf(pids: readonly number[]): Promise<number> {
+  const stats = (await Promise.all(pids.map(procStat))).filter((stat) => stat !== undefined);
+  return stats.length === 0 ? Number.NaN : stats.reduce((sum, stat) => sum + stat.cpuSeconds, 0);
+}
+
 /** The machine's busy and total CPU seconds since boot, over every core (/proc/stat). */
 export async function machineCpu(): Promise<{ busy: number; total: number }> {
   const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0] ?? '';

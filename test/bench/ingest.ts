@@ -93,7 +93,8 @@ const http = client();
 const batchHttp = client();
 const postTo = (to: typeof http) => (body: string) =>
   to.send('POST', '/v1/interactions', body).then(accepted);
-const post = (body: unknown) => postTo(http)(JSON.stringify(body));
+const postSingle = postTo(http);
+const post = (body: unknown) => postSingle(JSON.stringify(body));
 const postBatch = postTo(batchHttp);
 const rawTopic = `bench.${runId}.raw`;
 const producer = await rawProducer(config, [rawTopic], config.kafka.partitions);

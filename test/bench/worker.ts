@@ -31,7 +31,7 @@ import {
 import { buildWorkflowBundle } from '@rapport/worker';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { cpuByGroup, serverPids } from './cpu.js';
+import { cpuOf, serverPids } from './cpu.js';
 import { benchInfrastructure, printTable, rate } from './infra.js';
 import { emailExchange } from './interaction-mix.js';
 import { sleep } from '../harness/processes.js';
@@ -147,10 +147,10 @@ async function measure(
       }),
     );
   };
-  const servers = await serverPids(config.infra.runDir);
+  const temporal = (await serverPids(config.infra.runDir)).get('temporal') ?? [];
   /** Runs `work`, then waits for the worker to settle: its rate, its and the server's CPU per item. */
   const timed = async (items: number, work: () => Promise<void>, done: () => Promise<void>) => {
-    const serverBefore = await temporalCpuSeconds(servers);
+    const serverBefore = await cpuOf(temporal);
     const cpu = process.cpuUsage();
     const began = performance.now();
     await work();
@@ -159,7 +159,7 @@ async function measure(
     return {
       perSecond: rate(items, performance.now() - began),
       cpuMs: (used.user + used.system) / 1_000 / items,
-      serverCpuMs: ((await temporalCpuSeconds(servers)) - serverBefore) * (1_000 / items),
+      serverCpuMs: ((await cpuOf(temporal)) - serverBefore) * (1_000 / items),
     };
   };
   await start(WARM_UP, `${taskQueue}-warm`);
@@ -197,17 +197,6 @@ interface Measured {
   readonly signalsPerSecond: number;
   readonly signalCpuMs: number;
   readonly signalServerCpuMs: number;
-}
-
-/** CPU seconds the Temporal server has used (NaN when no runner of this bench started it). */
-async function temporalCpuSeconds(
-  servers: ReadonlyMap<string, readonly number[]>,
-): Promise<number> {
-  const used = await cpuByGroup(new Map([['temporal', servers.get('temporal') ?? []]]), {
-    name: 'rest',
-    root: process.pid,
-  });
-  return used.get('temporal') ?? Number.NaN;
 }
 
 /** This script again, measuring one variant on the same servers. */

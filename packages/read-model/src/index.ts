@@ -45,7 +45,7 @@ export {
   type ListQuery,
   type ShardChange,
 } from './reader.js';
-export type { ChangeEntry } from './replies.js';
+export { run, type ChangeEntry } from './replies.js';
 export {
   INDEX_CHUNK,
   ReadModelWriter,

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { pipelineOn, slotGroups, type RedisClient } from '@rapport/read-model';
+import { pipelineOn, run, slotGroups, type RedisClient } from '@rapport/read-model';
 import type { ChainableCommander, Result } from 'ioredis';
 
 /**
@@ -224,8 +224,8 @@ export class Guards {
 
   /**
    * Each id's outcome from the value its claim found: none (`new`), or what another request left
-   * there. Tokens are looked up in one round trip for their batch keys; abandoned ones are taken
-   * over in one more.
+   * there. Tokens are looked up for their batch keys in one round trip, abandoned ones taken over
+   * in one more: none is sent while there is nothing to ask.
    */
   private async settle(
     scope: DedupScope,
@@ -234,49 +234,32 @@ export class Guards {
     token: string,
     nowMs: number,
   ): Promise<ClaimOutcome[]> {
+    const claimedAts = previous.map(claimedAt);
     const tokens = [
-      ...new Set(previous.filter((value): value is string => claimedAt(value) !== undefined)),
+      ...new Set(
+        previous.flatMap((value, index) =>
+          value !== null && claimedAts[index] !== undefined ? [value] : [],
+        ),
+      ),
     ];
-    if (tokens.length === 0) {
-      return previous.map((value) => {
-        if (value === null) return 'new';
-        return value === ACKED ? 'duplicate' : 'in_flight';
-      });
-    }
     const lookups = pipelineOn(this.redis);
     for (const other of tokens) lookups.exists(this.batchKey(other));
-    const found = (await lookups.exec()) ?? [];
-    const acked = new Set(
-      tokens.filter((_, index) => {
-        const [error, exists] = found[index] ?? [];
-        if (error) throw error;
-        return exists === 1;
-      }),
-    );
+    const found = await run(lookups);
+    const acked = new Set(tokens.filter((_, index) => found[index] === 1));
     // Claims found unconfirmed for longer than a publish may take: their requests died.
     const abandoned = previous.flatMap((value, index) => {
-      const at = claimedAt(value);
+      const at = claimedAts[index];
       const event = events[index];
       if (value === null || at === undefined || acked.has(value) || event === undefined) return [];
       return nowMs - at >= this.options.pendingTtlMs ? [{ index, value, event }] : [];
     });
     const takeOvers = pipelineOn(this.redis);
     for (const { value, event } of abandoned) {
-      takeOvers.rapportTakeOver(
-        this.seenKey(scope, event),
-        value,
-        token,
-        this.options.dedupWindowSeconds,
-      );
+      const key = this.seenKey(scope, event);
+      takeOvers.rapportTakeOver(key, value, token, this.options.dedupWindowSeconds);
     }
-    const taken = abandoned.length === 0 ? [] : ((await takeOvers.exec()) ?? []);
-    const won = new Set(
-      abandoned.flatMap(({ index }, at) => {
-        const [error, reply] = taken[at] ?? [];
-        if (error) throw error;
-        return reply === 1 ? [index] : [];
-      }),
-    );
+    const taken = await run(takeOvers);
+    const won = new Set(abandoned.filter((_, at) => taken[at] === 1).map(({ index }) => index));
     return previous.map((value, index) => {
       if (value === null || won.has(index)) return 'new';
       return value === ACKED || acked.has(value) ? 'duplicate' : 'in_flight';
@@ -321,9 +304,7 @@ export class Guards {
     if (events.length === 0) return;
     const pipeline = pipelineOn(this.redis);
     for (const group of this.groups(events)) command(pipeline, group);
-    const results = (await pipeline.exec()) ?? [];
-    const failed = results.find(([error]) => error);
-    if (failed?.[0]) throw failed[0];
+    await run(pipeline);
   }
 
   /**

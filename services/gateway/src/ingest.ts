@@ -3,7 +3,7 @@ import type { Logger } from '@rapport/lifecycle';
 import type { IngestResult, Interaction, StampedInteraction } from '@rapport/schema';
 import type { FastifyRequest } from 'fastify';
 import { ApiError, publishFailed, redisUnavailable } from './errors.js';
-import type { DedupScope, EventRef, Guards } from './guards.js';
+import type { DedupScope, Guards } from './guards.js';
 import { decideLinks, erasedPaths, linkEvent, routeEvents, type LinkRequest } from './identity.js';
 import type { Metrics } from './metrics.js';
 import type { PathOf } from './validate.js';
@@ -130,7 +130,7 @@ export async function ingest(
   const stamped = fresh.map((event) =>
     Object.assign({}, routedById.get(event.eventId) ?? event, stamp),
   );
-  await publishOrRelease(deps, { scope: context.scope, token }, [...links, ...stamped], fresh);
+  await publishOrRefuse(deps, [...links, ...stamped], refuse);
   // Published: the events are accepted, whatever Redis does now. The claims first: a retry of
   // these events must be a duplicate; a link left pending is published again by the next request
   // that meets it. Claims Redis did not confirm (a failover) are taken over by a retry after the
@@ -150,23 +150,18 @@ export async function ingest(
   return { ...result, survivors: decided.survivors, merged: decided.merged };
 }
 
-/**
- * Publishes; on failure releases the claims (taken by the ids the client sent, with the request's
- * token) and refuses.
- */
-async function publishOrRelease(
+/** Publishes; on failure refuses, which gives the request's claims back for the client's retry. */
+async function publishOrRefuse(
   deps: IngestDeps,
-  { scope, token }: { readonly scope: DedupScope; readonly token: string },
   records: readonly StampedInteraction[],
-  claimed: readonly EventRef[],
+  refuse: (error: unknown) => Promise<never>,
 ): Promise<void> {
   if (records.length === 0) return;
   const stopTimer = deps.metrics.publishSeconds.startTimer();
   try {
     await deps.publisher.publish(records, { timeoutMs: deps.publishTimeoutMs });
   } catch (error) {
-    await deps.guards.release(scope, claimed, token);
-    throw publishFailed('the events', error);
+    await refuse(publishFailed('the events', error));
   } finally {
     stopTimer();
   }
