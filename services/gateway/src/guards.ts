@@ -225,7 +225,7 @@ export class Guards {
   /**
    * Each id's outcome from the value its claim found: none (`new`), or what another request left
    * there. Tokens are looked up for their batch keys in one round trip, abandoned ones taken over
-   * in one more: none is sent while there is nothing to ask.
+   * in one more, each only when there is something to ask.
    */
   private async settle(
     scope: DedupScope,
@@ -242,9 +242,9 @@ export class Guards {
         ),
       ),
     ];
-    const lookups = pipelineOn(this.redis);
-    for (const other of tokens) lookups.exists(this.batchKey(other));
-    const found = await run(lookups);
+    const found = await this.ask(tokens.length, (pipeline) => {
+      for (const other of tokens) pipeline.exists(this.batchKey(other));
+    });
     const acked = new Set(tokens.filter((_, index) => found[index] === 1));
     // Claims found unconfirmed for longer than a publish may take: their requests died.
     const abandoned = previous.flatMap((value, index) => {
@@ -253,12 +253,12 @@ export class Guards {
       if (value === null || at === undefined || acked.has(value) || event === undefined) return [];
       return nowMs - at >= this.options.pendingTtlMs ? [{ index, value, event }] : [];
     });
-    const takeOvers = pipelineOn(this.redis);
-    for (const { value, event } of abandoned) {
-      const key = this.seenKey(scope, event);
-      takeOvers.rapportTakeOver(key, value, token, this.options.dedupWindowSeconds);
-    }
-    const taken = await run(takeOvers);
+    const taken = await this.ask(abandoned.length, (pipeline) => {
+      for (const { value, event } of abandoned) {
+        const key = this.seenKey(scope, event);
+        pipeline.rapportTakeOver(key, value, token, this.options.dedupWindowSeconds);
+      }
+    });
     const won = new Set(abandoned.filter((_, at) => taken[at] === 1).map(({ index }) => index));
     return previous.map((value, index) => {
       if (value === null || won.has(index)) return 'new';
@@ -301,10 +301,20 @@ export class Guards {
     events: readonly EventRef[],
     command: (pipeline: ChainableCommander, group: readonly EventRef[]) => unknown,
   ): Promise<void> {
-    if (events.length === 0) return;
+    await this.ask(events.length, (pipeline) => {
+      for (const group of this.groups(events)) command(pipeline, group);
+    });
+  }
+
+  /** The replies of the commands `fill` queues, in one round trip; none is sent for `count` 0. */
+  private async ask(
+    count: number,
+    fill: (pipeline: ChainableCommander) => void,
+  ): Promise<unknown[]> {
+    if (count === 0) return [];
     const pipeline = pipelineOn(this.redis);
-    for (const group of this.groups(events)) command(pipeline, group);
-    await run(pipeline);
+    fill(pipeline);
+    return run(pipeline);
   }
 
   /**
