@@ -161,7 +161,7 @@ export class Guards {
     alongside: unknown;
     token: string;
   }> {
-    const token = `${nowMs.toString(36)}.${randomBytes(6).toString('base64url')}`;
+    const token = newToken(nowMs);
     const pipeline = pipelineOn(this.redis);
     // One command of the caller's in the same round trip (the identity routing), first.
     alongside?.(pipeline);
@@ -210,16 +210,17 @@ export class Guards {
 
   /**
    * After a failed publish: the client's retry must be accepted, not called a duplicate. Only
-   * the claims still holding `token` are given back (one script for several ids on one Redis, one
-   * per id on a Cluster, as `setEach`).
+   * the claims still holding `token` are given back.
    */
   async release(scope: DedupScope, events: readonly EventRef[], token: string): Promise<void> {
-    await this.forEachSlot(events, (pipeline, group) => {
-      const keys = group.map((event) => this.seenKey(scope, event));
-      const [only] = keys;
-      if (keys.length > 1) pipeline.rapportReleaseEach(keys.length, ...keys, token);
-      else if (only !== undefined) pipeline.rapportReleaseOne(only, token);
-    });
+    await this.forEachSlot(events, (pipeline, group) =>
+      this.byKeys(
+        scope,
+        group,
+        (keys) => pipeline.rapportReleaseEach(keys.length, ...keys, token),
+        (key) => pipeline.rapportReleaseOne(key, token),
+      ),
+    );
   }
 
   /**
@@ -268,9 +269,7 @@ export class Guards {
 
   /**
    * Claims the events' ids with `value`, only where absent, for the dedup window (`claim`), or
-   * sets ACKED on them (`set`): one `SET` for one id, one script for more. Only ever one id on a
-   * Cluster (`slotGroups`), where a script would be routed by its key count: ioredis's
-   * auto-pipelining takes a custom command's first argument for its key.
+   * sets ACKED on them (`set`): one `SET` for one id, one script for more.
    */
   private setEach(
     pipeline: ChainableCommander,
@@ -279,16 +278,34 @@ export class Guards {
     value: string,
     mode: 'claim' | 'set',
   ): void {
+    const window = this.options.dedupWindowSeconds;
+    this.byKeys(
+      scope,
+      events,
+      (keys) => pipeline.rapportSetEach(keys.length, ...keys, value, 'EX', window, mode),
+      (key) =>
+        mode === 'claim'
+          ? pipeline.set(key, value, 'EX', window, 'NX', 'GET')
+          : pipeline.set(key, value, 'EX', window),
+    );
+  }
+
+  /**
+   * Queues `many` with the events' keys when there are several (a script over them all, on one
+   * Redis), else `one` with the lone event's key. Only ever one on a Cluster (`slotGroups`), where
+   * a script would be routed by its key count: ioredis's auto-pipelining takes a custom command's
+   * first argument for its key.
+   */
+  private byKeys(
+    scope: DedupScope,
+    events: readonly EventRef[],
+    many: (keys: readonly string[]) => unknown,
+    one: (key: string) => unknown,
+  ): void {
     const keys = events.map((event) => this.seenKey(scope, event));
     const [only] = keys;
-    const window = this.options.dedupWindowSeconds;
-    if (keys.length > 1) {
-      pipeline.rapportSetEach(keys.length, ...keys, value, 'EX', window, mode);
-    } else if (only !== undefined && mode === 'claim') {
-      pipeline.set(only, value, 'EX', window, 'NX', 'GET');
-    } else if (only !== undefined) {
-      pipeline.set(only, value, 'EX', window);
-    }
+    if (keys.length > 1) many(keys);
+    else if (only !== undefined) one(only);
   }
 
   /** Events whose keys may share a command: all on one Redis, each alone on a Cluster. */
@@ -368,7 +385,12 @@ export class Guards {
   }
 }
 
-/** When a token was claimed (epoch ms); undefined for ACKED, PENDING and anything else. */
+/** A request's token: when it claimed (epoch ms, base 36), then 48 random bits. */
+function newToken(nowMs: number): string {
+  return `${nowMs.toString(36)}.${randomBytes(6).toString('base64url')}`;
+}
+
+/** When a token (`newToken`) was claimed (epoch ms); undefined for ACKED, PENDING and anything else. */
 function claimedAt(value: string | null): number | undefined {
   const dot = value?.indexOf('.') ?? -1;
   if (value === null || dot <= 0) return undefined;
