@@ -4,7 +4,10 @@
  *
  * - baseline: one signalWithStart per event, 64 in flight (the bridge's default concurrency),
  *   customers drawn from Zipf(1.1) over 10,000: the signals/s the server takes from one client;
- *   and the same with signals as large as the bridge's, just before and just after its burst.
+ *   and the same with signals as large as the bridge's on customers whose workflows exist, just
+ *   before and just after its burst on the backlog's customers (whose workflows exist too); and
+ *   the burst's own events, grouped into signals as the bridge groups them, just before and just
+ *   after it: the server's rate for the same signals to the same workflows.
  * - backlog: that many events already on the topic, then the bridge starts and drains them:
  *   events/s, signals/s and events per signal while it works flat out.
  * - live: events produced at a fixed rate, faster than the baseline's signals/s; the bridge must
@@ -23,6 +26,7 @@ import { loadConfig, type Config } from '@rapport/config';
 import { createInteractionProducer, createKafka, provisionTopics } from '@rapport/kafka';
 import type { StampedInteraction } from '@rapport/schema';
 import { createLogger } from '@rapport/lifecycle';
+import { coalesce } from '@rapport/bridge';
 import { signalCustomer, type EngagementSettingsInput } from '@rapport/workflows';
 import { startWorker } from '@rapport/worker';
 import { Client, Connection } from '@temporalio/client';
@@ -47,15 +51,32 @@ const runId = randomUUID().slice(0, 8);
 
 const drawCustomer = zipf(CUSTOMERS, ZIPF_EXPONENT);
 
+/**
+ * Customers a signal or an event has reached so far: those whose workflow exists (or will once
+ * the bridge delivers what was produced).
+ */
+const reached = new Set<string>();
+/**
+ * A customer of `prefix` from the Zipf draw; `existing`: only one already reached. A draw over
+ * the whole population keeps finding new customers for a long time (a Zipf tail), and a signal
+ * that starts a workflow costs the server two to three times one that finds it (a start and
+ * its visibility record): a burst a third of whose signals started workflows, measured against
+ * a loop whose signals mostly found theirs, compared two different mixes of work.
+ */
+function customerOf(prefix: string, existing: boolean): string {
+  for (;;) {
+    const customerId = `${prefix}-${drawCustomer()}`;
+    if (!existing || reached.has(customerId)) return customerId;
+  }
+}
+
 let sequence = 0;
 /** The same customers in both passes of the loop (`base-`) and in both bridge phases (`br-`). */
-function event(prefix: string): StampedInteraction {
+function event(prefix: string, { existing = false } = {}): StampedInteraction {
   sequence += 1;
-  return emailExchange(
-    `bench-${runId}-${sequence}`,
-    `${prefix}-${drawCustomer()}`,
-    sequence % 2 === 0,
-  );
+  const customerId = customerOf(prefix, existing);
+  reached.add(customerId);
+  return emailExchange(`bench-${runId}-${sequence}`, customerId, sequence % 2 === 0);
 }
 
 function serviceEnv(config: Config, port: number): NodeJS.ProcessEnv {
@@ -137,6 +158,43 @@ async function baseline(
     }),
   );
   return performance.now() - started;
+}
+
+/**
+ * `events` sent by a plain loop as the bridge would group them if they came in one batch (its
+ * own `coalesce`: a signal per customer, split past its cap, a customer's signals one after the
+ * other), CONCURRENCY customers in flight: the server's rate for the bridge's signals, to the
+ * same workflows, without Kafka or the bridge.
+ */
+async function replayed(
+  client: Client,
+  taskQueue: string,
+  events: readonly StampedInteraction[],
+): Promise<{ readonly signals: number; readonly ms: number }> {
+  const customers = coalesce(
+    events.map((value, index) => ({
+      topic: 'replayed',
+      partition: 0,
+      offset: String(index),
+      key: value.customerId,
+      timestampMs: 0,
+      value,
+    })),
+  );
+  let next = 0;
+  let signals = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      for (let customer = customers[next++]; customer; customer = customers[next++]) {
+        for (const deliveries of customer.signals) {
+          await signalCustomer(client, taskQueue, customer.customerId, deliveries);
+          signals += 1;
+        }
+      }
+    }),
+  );
+  return { signals, ms: performance.now() - started };
 }
 
 /** Settings where engagement halves in ten seconds: a crossing a few seconds after the events. */
@@ -251,41 +309,52 @@ try {
       `${config.temporal.address}; load average ${load()}`,
   );
   const produce = (events: StampedInteraction[]) => producer.publish(events, { timeoutMs: 30_000 });
-  const produceBacklog = async () => {
-    for (let sent = 0; sent < BACKLOG_EVENTS; sent += 1_000) {
-      await produce(
-        Array.from({ length: Math.min(1_000, BACKLOG_EVENTS - sent) }, () => event('br')),
-      );
+  const backlogOf = (existing: boolean) =>
+    Array.from({ length: BACKLOG_EVENTS }, () => event('br', { existing }));
+  const produceAll = async (events: readonly StampedInteraction[]) => {
+    for (let sent = 0; sent < events.length; sent += 1_000) {
+      await produce(events.slice(sent, sent + 1_000));
     }
   };
-  await produceBacklog();
+  await produceAll(backlogOf(false));
   bridge = await startService('bridge', serviceEnv(config, BRIDGE_PORT), BRIDGE_PORT);
   const backlog = await drained(bridge, 0, BACKLOG_EVENTS, 600_000);
   const backlogMs = backlog.last - backlog.first;
 
-  // The loops run while the bridge idles between its phases (neither gets a fresher server), and
-  // twice over the same customers: the first pass starts most workflows, the second finds them.
-  const coldMs = await baseline(client, config.temporal.taskQueue, () => event('base'));
-  const warmMs = await baseline(client, config.temporal.taskQueue, () => event('base'));
+  // The loops run while the bridge idles between its phases (neither gets a fresher server). A
+  // started workflow's visibility record is written behind its start, by the server's own queue,
+  // so the loop of new customers goes first: what it leaves lands in the passes that only set up
+  // the population, not beside the burst. Then twice over the same customers: the first pass
+  // starts most of their workflows, the second finds them.
   let fresh = 0;
   const newMs = await baseline(client, config.temporal.taskQueue, () => ({
     ...event('new'),
     customerId: `new-${runId}-${(fresh += 1)}`,
   }));
+  const coldMs = await baseline(client, config.temporal.taskQueue, () => event('base'));
+  const warmMs = await baseline(client, config.temporal.taskQueue, () => event('base'));
 
-  // The server's rate for signals as large as the bridge's, on the loop's existing customers,
-  // just before and just after the burst: the server slows as its in-memory store grows over
-  // a run (docs/performance.md), so the burst is compared with the mean of its two neighbours.
+  // The server's rate for signals as large as the bridge's, on the loop's customers whose
+  // workflows exist, just before and just after the burst: the server slows as its in-memory
+  // store grows over a run (docs/performance.md), so the burst is compared with the mean of its
+  // two neighbours.
   const burstSize = Math.max(1, Math.round(BACKLOG_EVENTS / backlog.counters.signals));
-  const sized = () => baseline(client, config.temporal.taskQueue, () => event('base'), burstSize);
+  const sized = () =>
+    baseline(client, config.temporal.taskQueue, () => event('base', { existing: true }), burstSize);
   const sizedBeforeMs = await sized();
 
-  // The same again with the bridge running: a burst on customers whose workflows exist.
+  // The same again with the bridge running: a burst on the backlog's customers, whose workflows
+  // exist; just before and just after it, its own events sent by a plain loop the bridge's way
+  // (the server's rate for the same signals, item 5's ceiling).
+  const burstEvents = backlogOf(true);
+  const replay = () => replayed(client, config.temporal.taskQueue, burstEvents);
+  const replayBefore = await replay();
   const burst = drained(bridge, BACKLOG_EVENTS, 2 * BACKLOG_EVENTS, 600_000);
-  await produceBacklog();
+  await produceAll(burstEvents);
   const warm = await burst;
   const warmBacklogMs = warm.last - warm.first;
   const warmSignals = warm.counters.signals - backlog.counters.signals;
+  const replayAfter = await replay();
   const sizedAfterMs = await sized();
 
   const liveStarted = performance.now();
@@ -322,11 +391,21 @@ try {
       { when: 'before', ms: sizedBeforeMs },
       { when: 'after', ms: sizedAfterMs },
     ].map(({ when, ms }) => [
-      `plain loop, ${burstSize} events a signal, just ${when} the burst`,
+      `plain loop, ${burstSize} events a signal, existing workflows, just ${when} the burst`,
       BASELINE_SIGNALS,
       rate(BASELINE_SIGNALS, ms),
       rate(BASELINE_SIGNALS * burstSize, ms),
       burstSize.toFixed(1),
+    ]),
+    ...[
+      { when: 'before', ...replayBefore },
+      { when: 'after', ...replayAfter },
+    ].map(({ when, signals, ms }) => [
+      `plain loop, the burst's events coalesced as the bridge does, just ${when} it`,
+      signals,
+      rate(signals, ms),
+      rate(BACKLOG_EVENTS, ms),
+      (BACKLOG_EVENTS / signals).toFixed(1),
     ]),
     [
       'bridge, backlog drain (new customers)',
@@ -336,7 +415,7 @@ try {
       (BACKLOG_EVENTS / backlog.counters.signals).toFixed(1),
     ],
     [
-      'bridge, burst on the same customers',
+      "bridge, burst on the backlog's customers (existing workflows)",
       warmSignals,
       rate(warmSignals, warmBacklogMs),
       rate(BACKLOG_EVENTS, warmBacklogMs),
@@ -355,6 +434,13 @@ try {
     (burstRate / (against.reduce((sum, value) => sum + value, 0) / against.length)).toFixed(2);
   printTable("the bridge's burst in signals/s, against the server's own (issue 26, item 5)", [
     ['against', 'ratio'],
+    [
+      "a plain loop of the burst's own signals around it (mean of both)",
+      ratio([
+        rate(replayBefore.signals, replayBefore.ms),
+        rate(replayAfter.signals, replayAfter.ms),
+      ]),
+    ],
     [
       `the plain loop of ${burstSize}-event signals around it (mean of both)`,
       ratio([rate(BASELINE_SIGNALS, sizedBeforeMs), rate(BASELINE_SIGNALS, sizedAfterMs)]),

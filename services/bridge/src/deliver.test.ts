@@ -4,7 +4,7 @@ import { createLogger } from '@rapport/lifecycle';
 import type { Delivery } from '@rapport/workflows';
 import { ServiceError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
-import { coalesce } from './coalesce.js';
+import { coalesce, MAX_EVENTS_PER_SIGNAL } from './coalesce.js';
 import { deliverBatch, notNow, refusedForGood, type DeliveryDeps } from './deliver.js';
 import { Limiter } from './limiter.js';
 import { createMetrics } from './metrics.js';
@@ -124,6 +124,26 @@ describe('deliverBatch', () => {
       '25',
       '28',
     ]);
+  });
+
+  it("sends the busiest customer's signals first, one after the other, none queued behind the rest", async () => {
+    // Three signals' worth for `hot` (past the cap of MAX_EVENTS_PER_SIGNAL), after the others'.
+    const quiet = ['b', 'c', 'd'].map((customerId, index) => record(customerId, index));
+    const hot = Array.from({ length: 2 * MAX_EVENTS_PER_SIGNAL + 1 }, (_, index) =>
+      record('hot', quiet.length + index),
+    );
+    const order: string[] = [];
+    await deliverBatch(
+      batchOf([...quiet, ...hot], { count: 0 }),
+      deps({
+        limiter: new Limiter(1),
+        signal: async (customerId) => {
+          order.push(customerId);
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        },
+      }),
+    );
+    expect(order).toEqual(['hot', 'hot', 'hot', 'b', 'c', 'd']);
   });
 
   it('retries with back-off while Temporal is unavailable, heartbeating, and counts once', async () => {

@@ -93,7 +93,7 @@ export async function deliverBatch(
     // A failing customer fails the batch once every other customer settled: the retry must not
     // find a signal of the same customer still in flight. A stop or a rebalance leaves at once.
     const settled = Promise.allSettled(
-      coalesce(records, undefined, workflowOf).map((customer) =>
+      longestFirst(coalesce(records, undefined, workflowOf)).map((customer) =>
         deliverCustomer(customer, batch, deps, abort.signal, done),
       ),
     );
@@ -144,6 +144,16 @@ async function notErased<T>(
   return { kept, routes };
 }
 
+/**
+ * The customers with the most signals first. A customer's signals go one after the other, so the
+ * busiest customer's are the longest part of a batch: started last, they would run on nearly
+ * alone once the rest were delivered, the server idle but for them, and the batch (with every
+ * partition of its fetch, which kafkajs fetches again only when all are done) waiting for them.
+ */
+function longestFirst(customers: CustomerDeliveries[]): CustomerDeliveries[] {
+  return customers.sort((a, b) => b.signals.length - a.signals.length);
+}
+
 async function deliverCustomer(
   customer: CustomerDeliveries,
   batch: ConsumedBatch<StampedInteraction>,
@@ -151,14 +161,16 @@ async function deliverCustomer(
   abort: AbortSignal,
   done: (deliveries: readonly Delivery[]) => void,
 ): Promise<void> {
-  // One after the other: never two signals in flight for one customer.
-  for (const deliveries of customer.signals) {
-    await deps.limiter.run(() =>
-      signalWithRetry(customer.customerId, deliveries, batch, deps, abort),
-    );
-    // Delivered, skipped (erased meanwhile) or dead-lettered: finished either way.
-    done(deliveries);
-  }
+  // One after the other, never two in flight for one customer, in one place of the limit: a
+  // signal that queued again behind every other call waiting (every customer of the fetch) for
+  // each next one would leave the busiest customer's last signals to run alone at the end.
+  await deps.limiter.run(async () => {
+    for (const deliveries of customer.signals) {
+      await signalWithRetry(customer.customerId, deliveries, batch, deps, abort);
+      // Delivered, skipped (erased meanwhile) or dead-lettered: finished either way.
+      done(deliveries);
+    }
+  });
 }
 
 async function signalWithRetry(
