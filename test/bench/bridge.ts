@@ -95,24 +95,55 @@ function serviceEnv(config: Config, port: number): NodeJS.ProcessEnv {
   };
 }
 
+/** What a phase had delivered at an instant (performance.now()), counted from its start. */
+interface Delivered {
+  readonly at: number;
+  readonly events: number;
+  readonly signals: number;
+}
+
+/**
+ * Signals/s from the instant a phase had delivered a tenth of its `events` to the instant it had
+ * delivered nine tenths: its rate while behind, without its start (the first fetch, or the first
+ * signals in flight) or its end (the last customers' signals alone, and the bridge's linger: its
+ * last fetch, of the few events left, is held up to 1 s by design).
+ */
+function steadyRate(progress: readonly Delivered[], events: number): number {
+  const reached = (share: number) => progress.find((point) => point.events >= share * events);
+  const from = reached(0.1);
+  const to = reached(0.9);
+  if (from === undefined || to === undefined || to.at <= from.at) return Number.NaN;
+  return ((to.signals - from.signals) / (to.at - from.at)) * 1000;
+}
+
 /**
  * Polls the bridge until it has delivered `events` in all; the instants of its first progress
- * past `from` and of its last progress.
+ * past `from` and of its last progress, and what it had delivered at each poll.
  */
 async function drained(bridge: ServiceProcess, from: number, events: number, timeoutMs: number) {
   let first: number | undefined;
   let last = performance.now();
   let previous = -1;
   let maxLag = 0;
+  let start: { readonly signals: number } | undefined;
+  const progress: Delivered[] = [];
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const counters = await bridgeCounters(bridge);
     const now = performance.now();
+    start ??= counters;
+    progress.push({
+      at: now,
+      events: counters.events - from,
+      signals: counters.signals - start.signals,
+    });
     maxLag = Math.max(maxLag, counters.lag);
     if (counters.events > from) first ??= now;
     if (counters.events !== previous) last = now;
     previous = counters.events;
-    if (counters.events >= events) return { first: first ?? now, last, counters, maxLag };
+    if (counters.events >= events) {
+      return { first: first ?? now, last, counters, maxLag, progress };
+    }
     if (now > deadline) throw new Error(`bridge delivered ${counters.events} of ${events}`);
     await sleep(100);
   }
@@ -170,7 +201,7 @@ async function replayed(
   client: Client,
   taskQueue: string,
   events: readonly StampedInteraction[],
-): Promise<{ readonly signals: number; readonly ms: number }> {
+): Promise<{ readonly signals: number; readonly ms: number; readonly steady: number }> {
   const customers = coalesce(
     events.map((value, index) => ({
       topic: 'replayed',
@@ -182,19 +213,29 @@ async function replayed(
     })),
   );
   let next = 0;
-  let signals = 0;
-  const started = performance.now();
+  const progress: Delivered[] = [];
+  let delivered: Delivered = { at: performance.now(), events: 0, signals: 0 };
+  const started = delivered.at;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       for (let customer = customers[next++]; customer; customer = customers[next++]) {
         for (const deliveries of customer.signals) {
           await signalCustomer(client, taskQueue, customer.customerId, deliveries);
-          signals += 1;
+          delivered = {
+            at: performance.now(),
+            events: delivered.events + deliveries.length,
+            signals: delivered.signals + 1,
+          };
+          progress.push(delivered);
         }
       }
     }),
   );
-  return { signals, ms: performance.now() - started };
+  return {
+    signals: delivered.signals,
+    ms: delivered.at - started,
+    steady: steadyRate(progress, events.length),
+  };
 }
 
 /** Settings where engagement halves in ten seconds: a crossing a few seconds after the events. */
@@ -435,11 +476,18 @@ try {
   printTable("the bridge's burst in signals/s, against the server's own (issue 26, item 5)", [
     ['against', 'ratio'],
     [
-      "a plain loop of the burst's own signals around it (mean of both)",
+      "a plain loop of the burst's own signals around it (mean of both), whole phases",
       ratio([
         rate(replayBefore.signals, replayBefore.ms),
         rate(replayAfter.signals, replayAfter.ms),
       ]),
+    ],
+    [
+      'the same, each phase from a tenth to nine tenths of its events delivered (steady)',
+      (
+        steadyRate(warm.progress, BACKLOG_EVENTS) /
+        ((replayBefore.steady + replayAfter.steady) / 2)
+      ).toFixed(2),
     ],
     [
       `the plain loop of ${burstSize}-event signals around it (mean of both)`,
@@ -447,6 +495,11 @@ try {
     ],
     ['the plain loop of single events, earlier (mean of both passes)', ratio([coldRate, warmRate])],
   ]);
+  console.log(
+    `  steady signals/s: the burst ${steadyRate(warm.progress, BACKLOG_EVENTS).toFixed(0)}, ` +
+      `its signals by the loop ${replayBefore.steady.toFixed(0)} before and ` +
+      `${replayAfter.steady.toFixed(0)} after`,
+  );
   const meanMs = (seconds: number, signals: number) => ((seconds / signals) * 1000).toFixed(0);
   printTable('bridge (its /metrics)', [
     ['phase', 'max lag s', 'mean signal ms', 'retries'],
