@@ -109,9 +109,10 @@ interface Delivered {
  * last fetch, of the few events left, is held up to 1 s by design).
  */
 function steadyRate(progress: readonly Delivered[], events: number): number {
-  const reached = (share: number) => progress.find((point) => point.events >= share * events);
-  const from = reached(0.1);
-  const to = reached(0.9);
+  const deliveredShare = (share: number) =>
+    progress.find((point) => point.events >= share * events);
+  const from = deliveredShare(0.1);
+  const to = deliveredShare(0.9);
   if (from === undefined || to === undefined || to.at <= from.at) return Number.NaN;
   return ((to.signals - from.signals) / (to.at - from.at)) * 1000;
 }
@@ -471,8 +472,10 @@ try {
     ],
   ]);
   const burstRate = rate(warmSignals, warmBacklogMs);
-  const ratio = (against: readonly number[]) =>
-    (burstRate / (against.reduce((sum, value) => sum + value, 0) / against.length)).toFixed(2);
+  const burstSteady = steadyRate(warm.progress, BACKLOG_EVENTS);
+  const ratioOf = (value: number, against: readonly number[]) =>
+    (value / (against.reduce((sum, each) => sum + each, 0) / against.length)).toFixed(2);
+  const ratio = (against: readonly number[]) => ratioOf(burstRate, against);
   printTable("the bridge's burst in signals/s, against the server's own (issue 26, item 5)", [
     ['against', 'ratio'],
     [
@@ -484,10 +487,7 @@ try {
     ],
     [
       'the same, each phase from a tenth to nine tenths of its events delivered (steady)',
-      (
-        steadyRate(warm.progress, BACKLOG_EVENTS) /
-        ((replayBefore.steady + replayAfter.steady) / 2)
-      ).toFixed(2),
+      ratioOf(burstSteady, [replayBefore.steady, replayAfter.steady]),
     ],
     [
       `the plain loop of ${burstSize}-event signals around it (mean of both)`,
@@ -496,7 +496,7 @@ try {
     ['the plain loop of single events, earlier (mean of both passes)', ratio([coldRate, warmRate])],
   ]);
   console.log(
-    `  steady signals/s: the burst ${steadyRate(warm.progress, BACKLOG_EVENTS).toFixed(0)}, ` +
+    `  steady signals/s: the burst ${burstSteady.toFixed(0)}, ` +
       `its signals by the loop ${replayBefore.steady.toFixed(0)} before and ` +
       `${replayAfter.steady.toFixed(0)} after`,
   );
