@@ -226,7 +226,17 @@ export async function quiet(client: Client, workflowId: string, timeoutMs = 30_0
   const deadline = performance.now() + timeoutMs;
   let last = -1;
   for (;;) {
-    const described = await client.workflow.getHandle(workflowId).describe();
+    // The describe call is bounded too: a hang there had run on to the test's timeout, saying
+    // nothing (docs/performance.md, the continue-as-new test's hang).
+    const left = Math.max(1_000, deadline - performance.now());
+    const call = client.connection.withDeadline(Date.now() + left, () =>
+      client.workflow.getHandle(workflowId).describe(),
+    );
+    call.catch(() => undefined); // Abandoned if the bound below wins.
+    const described = await Promise.race([
+      call,
+      unanswered(left + 500, `${workflowId}'s describe`),
+    ]);
     const pending = described.raw.pendingActivities?.length ?? 0;
     if (pending === 0 && described.status.name === 'RUNNING' && described.historyLength === last)
       return;
@@ -259,13 +269,10 @@ function causeOf(failure: unknown): string {
   return cause instanceof Error ? `, because: ${cause.name}: ${cause.message}` : '';
 }
 
-/** Rejects after `ms`: a query that never answers is given up, and the caller asks again. */
-function unanswered(ms: number, customerId: string): Promise<never> {
+/** Rejects after `ms`: a call that never answers is given up (a query is then asked again). */
+function unanswered(ms: number, about: string): Promise<never> {
   return new Promise((_, reject) => {
-    setTimeout(
-      () => reject(new Error(`no answer about ${customerId} within ${ms} ms`)),
-      ms,
-    ).unref();
+    setTimeout(() => reject(new Error(`no answer about ${about} within ${ms} ms`)), ms).unref();
   });
 }
 
