@@ -26,7 +26,7 @@ import { loadConfig, type Config } from '@rapport/config';
 import { createInteractionProducer, createKafka, provisionTopics } from '@rapport/kafka';
 import type { StampedInteraction } from '@rapport/schema';
 import { createLogger } from '@rapport/lifecycle';
-import { coalesce } from '@rapport/bridge';
+import { coalesce, Limiter } from '@rapport/bridge';
 import { signalCustomer, type EngagementSettingsInput } from '@rapport/workflows';
 import { startWorker } from '@rapport/worker';
 import { Client, Connection } from '@temporalio/client';
@@ -162,12 +162,11 @@ async function baseline(
   draw: () => StampedInteraction,
   perSignal = 1,
 ): Promise<number> {
-  let next = 0;
+  const limiter = new Limiter(CONCURRENCY);
   const started = performance.now();
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < BASELINE_SIGNALS) {
-        next += 1;
+    Array.from({ length: BASELINE_SIGNALS }, (_, signal) =>
+      limiter.run(async () => {
         const first = draw();
         const events = [
           first,
@@ -182,12 +181,12 @@ async function baseline(
           first.customerId,
           events.map((event, index) => ({
             partition: 0,
-            offset: String(next * perSignal + index),
+            offset: String(signal * perSignal + index),
             event,
           })),
         );
-      }
-    }),
+      }),
+    ),
   );
   return performance.now() - started;
 }
@@ -213,13 +212,13 @@ async function replayed(
       value,
     })),
   );
-  let next = 0;
+  const limiter = new Limiter(CONCURRENCY);
   const progress: Delivered[] = [];
   let delivered: Delivered = { at: performance.now(), events: 0, signals: 0 };
   const started = delivered.at;
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      for (let customer = customers[next++]; customer; customer = customers[next++]) {
+    customers.map((customer) =>
+      limiter.run(async () => {
         for (const deliveries of customer.signals) {
           await signalCustomer(client, taskQueue, customer.customerId, deliveries);
           delivered = {
@@ -229,8 +228,8 @@ async function replayed(
           };
           progress.push(delivered);
         }
-      }
-    }),
+      }),
+    ),
   );
   return {
     signals: delivered.signals,

@@ -137,12 +137,9 @@ export async function startRig(options: RigOptions): Promise<Rig> {
   const describe = async (customerId: string) => {
     // Bounded: the time-skipping server never answers a query that races a continue-as-new, and
     // the client's retries can outlive the call's deadline, so the wait is bounded here too.
-    const bound = options.queryTimeoutMs ?? 2_000;
-    const query = options.client.connection.withDeadline(Date.now() + bound, () =>
+    const found = await bounded(options.client, options.queryTimeoutMs ?? 2_000, customerId, () =>
       describeCustomer(options.client, customerId),
     );
-    query.catch(() => undefined); // Abandoned if the bound below wins.
-    const found = await Promise.race([query, unanswered(bound + 500, customerId)]);
     if (found === null) throw new Error(`no workflow for ${customerId}`);
     return found;
   };
@@ -229,14 +226,9 @@ export async function quiet(client: Client, workflowId: string, timeoutMs = 30_0
     // The describe call is bounded too: a hang there had run on to the test's timeout, saying
     // nothing (docs/performance.md, the continue-as-new test's hang).
     const left = Math.max(1_000, deadline - performance.now());
-    const call = client.connection.withDeadline(Date.now() + left, () =>
+    const described = await bounded(client, left, `${workflowId}'s describe`, () =>
       client.workflow.getHandle(workflowId).describe(),
     );
-    call.catch(() => undefined); // Abandoned if the bound below wins.
-    const described = await Promise.race([
-      call,
-      unanswered(left + 500, `${workflowId}'s describe`),
-    ]);
     const pending = described.raw.pendingActivities?.length ?? 0;
     if (pending === 0 && described.status.name === 'RUNNING' && described.historyLength === last)
       return;
@@ -267,6 +259,22 @@ export function readable(value: unknown): string {
 function causeOf(failure: unknown): string {
   const cause = failure instanceof Error ? failure.cause : undefined;
   return cause instanceof Error ? `, because: ${cause.name}: ${cause.message}` : '';
+}
+
+/**
+ * `call` with a deadline of `ms`, given up (rejecting, naming `about`) shortly after it if it has
+ * not answered: the client's retries can outlive the call's own deadline, and the time-skipping
+ * server never answers a query that races a continue-as-new.
+ */
+async function bounded<T>(
+  client: Client,
+  ms: number,
+  about: string,
+  call: () => Promise<T>,
+): Promise<T> {
+  const answer = client.connection.withDeadline(Date.now() + ms, call);
+  answer.catch(() => undefined); // Abandoned if the bound below wins.
+  return Promise.race([answer, unanswered(ms + 500, about)]);
 }
 
 /** Rejects after `ms`: a call that never answers is given up (a query is then asked again). */
