@@ -10,14 +10,15 @@
  * Latency is measured open-loop (see `openLoop`): sends are spaced evenly and each latency counts
  * from the instant the send was due. Not autocannon: its rate limiter fires each second's requests
  * in bursts, which is not how clients send, so its latencies measured the bursts
- * (docs/performance.md, ingestion).
+ * (docs/performance.md, ingestion). Beside them, the floor of any HTTP gateway to Kafka
+ * (`http-kafka-floor.ts`: node:http and the same producer, nothing else), in its own process.
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from '@rapport/config';
-import { benchInfrastructure, printTable, rate, rawProducer } from './infra.js';
+import { benchInfrastructure, percentile, printTable, rate, rawProducer } from './infra.js';
 import { expectStatus, httpClient, latencyRow, openLoop, timedInFlight } from './load.js';
 import { rawProducerRate } from './raw-rate.js';
-import { startService } from './service.js';
+import { startProcess, startService } from './service.js';
 
 const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 200_000);
 const BATCH = 500;
@@ -30,6 +31,7 @@ const WARM_UP_SECONDS = 5;
 const BROKER_WARM_UP_SECONDS = 30;
 const WRITE_KEY = 'bench-write-key';
 const GATEWAY_PORT = 18_080;
+const FLOOR_PORT = 18_081;
 /** The gateway's RAPPORT_GATEWAY_PROCESSES: `auto` (one per core, the default) or a count. */
 const PROCESSES = process.env['BENCH_GATEWAY_PROCESSES'] ?? 'auto';
 
@@ -82,7 +84,20 @@ const gateway = await startService(
   gatewayEnv(config, `bench.${runId}.gateway`),
   GATEWAY_PORT,
 );
+// With the gateway's Node flags, so that its collector works as the gateway's does.
+const floorServer = await startProcess(
+  'test/bench/http-kafka-floor.ts',
+  'gateway',
+  {
+    ...process.env,
+    RAPPORT_KAFKA_BROKERS: config.kafka.brokers.join(','),
+    FLOOR_PORT: String(FLOOR_PORT),
+    FLOOR_TOPIC: `bench.${runId}.floor`,
+  },
+  FLOOR_PORT,
+);
 const client = () => httpClient(gateway.url, { authorization: `Bearer ${WRITE_KEY}` });
+const floorHttp = httpClient(floorServer.url, {});
 const http = client();
 /**
  * The batches' own connections, opened together so that the pool's round robin spreads them over
@@ -111,11 +126,15 @@ try {
   const single = (index: number) => post(event(10_000_000 + index));
   const floor = () => http.send('GET', '/healthz').then(ok);
   const raw = (index: number) => sendRaw([stampedRecord(20_000_000 + index)]);
+  const viaFloorServer = (index: number) =>
+    floorHttp.send('POST', '/', JSON.stringify(event(30_000_000 + index))).then(accepted);
   await openLoop(LATENCY_RATE, BROKER_WARM_UP_SECONDS, (index) => single(index + 1_000_000));
   await openLoop(LATENCY_RATE, WARM_UP_SECONDS, (index) => raw(index + 1_000_000));
+  await openLoop(LATENCY_RATE, WARM_UP_SECONDS, (index) => viaFloorServer(index + 1_000_000));
   const viaGateway = await openLoop(LATENCY_RATE, LATENCY_SECONDS, single);
   const httpFloor = await openLoop(LATENCY_RATE, LATENCY_SECONDS, floor);
   const viaRaw = await openLoop(LATENCY_RATE, LATENCY_SECONDS, raw);
+  const viaFloor = await openLoop(LATENCY_RATE, LATENCY_SECONDS, viaFloorServer);
 
   // The bodies are serialised before the clock starts, as a client builds its own; the raw
   // producer's records are strings made beforehand too. The raw producer runs before and after
@@ -138,7 +157,13 @@ try {
     latencyRow('gateway POST /v1/interactions', viaGateway),
     latencyRow('gateway GET /healthz (HTTP floor)', httpFloor),
     latencyRow('raw kafkajs producer send', viaRaw),
+    latencyRow('node:http + that producer (any gateway’s floor)', viaFloor),
   ]);
+  const p99 = (latencies: readonly number[]) => percentile(latencies, 99);
+  console.log(
+    `  p99 / the raw producer's: gateway ${(p99(viaGateway) / p99(viaRaw)).toFixed(2)}, ` +
+      `node:http + producer ${(p99(viaFloor) / p99(viaRaw)).toFixed(2)}`,
+  );
   printTable('throughput (events/s)', [
     ['path', 'events/s', 'ratio'],
     ['gateway POST /v1/interactions', gatewayRate, (gatewayRate / rawRate).toFixed(2)],
@@ -152,6 +177,8 @@ try {
   await producer.disconnect();
   http.close();
   batchHttp.close();
+  floorHttp.close();
+  await floorServer.stop();
   await gateway.stop();
   await stop();
 }

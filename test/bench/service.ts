@@ -32,13 +32,27 @@ export interface ServiceProcess {
  * Its output goes to this process's, or appended to `logFile` (a service that logs under load
  * would bury the benchmark's tables).
  */
-export async function startService(
+export function startService(
   service: string,
   env: NodeJS.ProcessEnv,
   port: number,
   logFile?: string,
 ): Promise<ServiceProcess> {
-  const { entry } = serviceEntry(service, 'src');
+  return startProcess(serviceEntry(service, 'src').entry, service, env, port, logFile);
+}
+
+/**
+ * Starts the TypeScript `entry` (from the repository root) through tsx with the Node flags
+ * `rapport up` gives `service`, and waits for its /readyz, as `startService` does: a benchmark's
+ * own server runs as a Rapport service would.
+ */
+export async function startProcess(
+  entry: string,
+  service: string,
+  env: NodeJS.ProcessEnv,
+  port: number,
+  logFile?: string,
+): Promise<ServiceProcess> {
   const profileDir = process.env['BENCH_PROFILE_DIR'];
   const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const flags = process.env['BENCH_NODE_FLAGS']?.split(' ').filter(Boolean) ?? [];
