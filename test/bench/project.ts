@@ -20,6 +20,8 @@ import {
 } from '@rapport/read-model';
 import { loadConfig, type Config } from '@rapport/config';
 import { run } from '@rapport/infra';
+import { cpus } from 'node:os';
+import { cpuOf, serverPids } from './cpu.js';
 import { benchInfrastructure, deleteKeys, printTable, rate, rawProducer } from './infra.js';
 import { INTERACTION_MIX } from './interaction-mix.js';
 import { httpClient, latencyRow, openLoop } from './load.js';
@@ -135,22 +137,32 @@ function startProjector(config: Config): Promise<ServiceProcess> {
   );
 }
 
-/** Time from the projector's start (`started`) to every event applied, and from its first batch. */
-async function projectBacklog(store: ReadModel, projector: ServiceProcess, started: number) {
+/**
+ * Time from the projector's start (`started`) to every event applied, and from its first batch;
+ * the projector's CPU and the servers' (`serversCpu`) over the latter.
+ */
+async function projectBacklog(
+  store: ReadModel,
+  projector: ServiceProcess,
+  started: number,
+  serversCpu: () => Promise<ServersCpu>,
+) {
   // The projector may be well into the backlog by the time it answers /readyz: what it did before
   // the first look is left out of the steady rate (events and CPU alike).
   let first = Number.NaN;
   let cpuAtFirst = Number.NaN;
   let doneAtFirst = 0;
   let writesAtFirst = 0;
+  let serversAtFirst: ServersCpu = { redis: Number.NaN, kafka: Number.NaN };
   for (;;) {
     const progress = await store.generations.progress('0', names.group);
     const done = [...progress.values()].reduce((sum, offset) => sum + offset + 1, 0);
     if (done > 0 && Number.isNaN(first)) {
       first = performance.now();
-      [cpuAtFirst, writesAtFirst] = await Promise.all([
+      [cpuAtFirst, writesAtFirst, serversAtFirst] = await Promise.all([
         projector.metric(CPU_SECONDS),
         projector.metric(WRITES),
+        serversCpu(),
       ]);
       doneAtFirst = done;
     }
@@ -158,6 +170,7 @@ async function projectBacklog(store: ReadModel, projector: ServiceProcess, start
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const finished = performance.now();
+  const serversAtEnd = await serversCpu();
   const writes = await projector.metric(WRITES);
   // CPU the projector processes used, which competing processes on the machine do not inflate.
   const cpuSeconds = (await projector.metric(CPU_SECONDS)) - cpuAtFirst;
@@ -168,15 +181,32 @@ async function projectBacklog(store: ReadModel, projector: ServiceProcess, start
     steadyWrites: writes - writesAtFirst,
     writes,
     cpuSeconds,
+    servers: {
+      redis: serversAtEnd.redis - serversAtFirst.redis,
+      kafka: serversAtEnd.kafka - serversAtFirst.kafka,
+    },
   };
+}
+
+/** CPU seconds the benchmark's own Redis and Kafka have used (NaN for a server given by URL). */
+interface ServersCpu {
+  readonly redis: number;
+  readonly kafka: number;
 }
 
 /**
  * redis-benchmark doing the Redis work of `writes` customer writes as the projector sends it:
  * the guarded write once per customer, the index script once per INDEX_CHUNK customers;
- * pipelined 16 deep. Returns customers per second for each script.
+ * pipelined 16 deep. Returns customers per second for each script, and Redis's CPU seconds for
+ * both (`serversCpu`).
  */
-async function redisBenchmark(config: Config, redis: Redis, writes: number, data: string) {
+async function redisBenchmark(
+  config: Config,
+  redis: Redis,
+  writes: number,
+  data: string,
+  serversCpu: () => Promise<ServersCpu>,
+) {
   const url = new URL(config.redis.url);
   const commitSha = String(await redis.script('LOAD', WRITE_SCRIPTS.commit));
   const indexSha = String(await redis.script('LOAD', WRITE_SCRIPTS.index));
@@ -248,9 +278,13 @@ async function redisBenchmark(config: Config, redis: Redis, writes: number, data
     const { stdout } = await run('redis-benchmark', args);
     return Number(/([\d.]+) requests per second/.exec(stdout.split('\r').at(-1) ?? stdout)?.[1]);
   };
+  const before = await serversCpu();
+  const commitRate = await perSecond(commit);
+  const indexRate = (await perSecond(indexArgs)) * INDEX_CHUNK;
   return {
-    commit: await perSecond(commit),
-    index: (await perSecond(indexArgs)) * INDEX_CHUNK,
+    commit: commitRate,
+    index: indexRate,
+    redisCpuSeconds: (await serversCpu()).redis - before.redis,
   };
 }
 
@@ -381,6 +415,40 @@ async function memoryPerCustomer(redis: Redis, keys: KeySpace) {
   };
 }
 
+/** The target's share of `redis-benchmark`'s rate (issue 26, item 3). */
+const TARGET_RATIO = 0.8;
+
+/**
+ * Where the projector's rate is bounded on this machine: the servers' CPU per customer write
+ * (Redis's under the projector and under `redis-benchmark`, the broker's serving the fetches),
+ * and the projector's CPU per write that would leave room, on every core this machine has, for
+ * TARGET_RATIO of the baseline with the servers' cost as measured.
+ */
+function printBound(
+  projected: Awaited<ReturnType<typeof projectBacklog>>,
+  baselineRate: number,
+  redisBenchmarkPerWrite: number,
+): void {
+  const perWrite = (seconds: number) => (seconds * 1e6) / projected.steadyWrites;
+  const redisPerWrite = perWrite(projected.servers.redis);
+  const kafkaPerWrite = perWrite(projected.servers.kafka);
+  const projectorPerWrite = perWrite(projected.cpuSeconds);
+  const eventsPerWrite = projected.steadyEvents / projected.steadyWrites;
+  const cores = cpus().length;
+  const room = (cores * 1e6) / (TARGET_RATIO * baselineRate) - redisPerWrite - kafkaPerWrite;
+  const machineRate = (cores * 1e6) / (projectorPerWrite + redisPerWrite + kafkaPerWrite);
+  console.log(
+    `  CPU per customer write: projector ${projectorPerWrite.toFixed(0)} µs, Redis ${redisPerWrite.toFixed(0)} µs ` +
+      `(${(redisBenchmarkPerWrite * 1e6).toFixed(0)} µs under redis-benchmark), Kafka ${kafkaPerWrite.toFixed(0)} µs: ` +
+      `${cores} cores all busy at these costs make ${Math.round(machineRate)} writes/s (ratio ${(machineRate / baselineRate).toFixed(2)})`,
+  );
+  console.log(
+    `  ${TARGET_RATIO} of redis-benchmark (${Math.round(TARGET_RATIO * baselineRate)} writes/s) on ${cores} cores leaves the projector ` +
+      `${room.toFixed(0)} µs of CPU per write (${(room / eventsPerWrite).toFixed(0)} µs per event); it used ${projectorPerWrite.toFixed(0)} ` +
+      `(${(projectorPerWrite / eventsPerWrite).toFixed(0)})`,
+  );
+}
+
 const { config: infraConfig, stop } = await benchInfrastructure();
 const config = loadConfig({
   ...process.env,
@@ -391,6 +459,11 @@ const config = loadConfig({
 });
 const redis = new Redis(config.redis.url);
 const store = new ReadModel(redis, createModel(), readModelOptions(config));
+const servers = await serverPids(infraConfig.infra.runDir);
+const serversCpu = async (): Promise<ServersCpu> => ({
+  redis: await cpuOf(servers.get('redis') ?? []),
+  kafka: await cpuOf(servers.get('kafka') ?? []),
+});
 let projector: ServiceProcess | undefined;
 try {
   console.log(
@@ -403,14 +476,14 @@ try {
   );
   const projectorStarted = performance.now();
   projector = await startProjector(config);
-  const projected = await projectBacklog(store, projector, projectorStarted);
+  const projected = await projectBacklog(store, projector, projectorStarted, serversCpu);
   const memoryAfter = await usedMemory(redis);
   const perCustomer = await memoryPerCustomer(redis, store.keys);
   // As many bytes as a real record: what Redis does with a value does not depend on its bytes,
   // and a command line cannot carry the record's own (they include NULs).
   const sampleBytes = await redis.getBuffer(store.keys.customer('0', 'customer-1').data);
   const sampleData = 'x'.repeat(sampleBytes ? dataOf(sampleBytes).state.length : 256);
-  const baseline = await redisBenchmark(config, redis, projected.writes, sampleData);
+  const baseline = await redisBenchmark(config, redis, projected.writes, sampleData, serversCpu);
   // Customers per second Redis alone gets through, both scripts' work for each.
   const baselineRate = 1 / (1 / baseline.commit + 1 / baseline.index);
   if (projected.steadyEvents === 0) {
@@ -456,6 +529,7 @@ try {
   console.log(
     `  ${projected.writes.toLocaleString('en-US')} customer writes for ${EVENTS.toLocaleString('en-US')} events (${(EVENTS / projected.writes).toFixed(2)} events per write)`,
   );
+  printBound(projected, baselineRate, baseline.redisCpuSeconds / projected.writes);
 
   const totalPerCustomer = (memoryAfter - memoryBefore) / CUSTOMERS;
   printTable('Redis memory per customer (bytes; MEMORY USAGE over 2,000 customers)', [
