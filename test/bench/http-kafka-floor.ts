@@ -4,7 +4,7 @@
  * gateway's guarantees (`rawProducer`: acks=-1, idempotent, one request in flight), answered 202
  * once Kafka acknowledged. No authentication, validation, rate limit, deduplication or Redis: what
  * is left of a gateway's latency is the HTTP hop and the produce, which the gateway cannot go
- * under. `GET /healthz` answers at once. Runs on FLOOR_PORT, writing to FLOOR_TOPIC on the brokers
+ * under. Any other method (`GET /readyz`, `GET /healthz`) is answered 200 at once. Runs on FLOOR_PORT, writing to FLOOR_TOPIC on the brokers
  * in RAPPORT_KAFKA_BROKERS.
  */
 import { createServer, type IncomingMessage } from 'node:http';
@@ -30,7 +30,10 @@ const server = createServer((request, response) => {
   void (async () => {
     try {
       const event = JSON.parse(await bodyOf(request)) as { customerId: string };
-      const stamped = { ...event, receivedAt: new Date().toISOString(), source: 'http' };
+      const stamped = Object.assign(event, {
+        receivedAt: new Date().toISOString(),
+        source: 'http',
+      });
       await producer.send({
         topic,
         acks: -1,

@@ -8,6 +8,7 @@
  * gateway run as their own processes, as in production.
  */
 import { randomUUID } from 'node:crypto';
+import { cpus } from 'node:os';
 import { Redis } from 'ioredis';
 import { createModel, seededRandom } from '@rapport/model';
 import {
@@ -20,7 +21,6 @@ import {
 } from '@rapport/read-model';
 import { loadConfig, type Config } from '@rapport/config';
 import { run } from '@rapport/infra';
-import { cpus } from 'node:os';
 import { cpuOf, serverPids } from './cpu.js';
 import { benchInfrastructure, deleteKeys, printTable, rate, rawProducer } from './infra.js';
 import { INTERACTION_MIX } from './interaction-mix.js';
