@@ -1,20 +1,23 @@
 /**
- * The least any HTTP gateway to Kafka can do, as a process of its own for `bench:ingest`: node:http,
- * each POST's JSON parsed, stamped and sent as one record by a plain kafkajs producer with the
- * gateway's guarantees (`rawProducer`: acks=-1, idempotent, one request in flight), answered 202
- * once Kafka acknowledged. No authentication, validation, rate limit, deduplication or Redis: what
- * is left of a gateway's latency is the HTTP hop and the produce, which the gateway cannot go
- * under. Any other method (`GET /readyz`, `GET /healthz`) is answered 200 at once. Runs on FLOOR_PORT, writing to FLOOR_TOPIC on the brokers
- * in RAPPORT_KAFKA_BROKERS.
+ * The floor under the gateway's single events, as a process of its own for `bench:ingest`:
+ * node:http, each POST's JSON parsed, stamped and published through the gateway's own producer
+ * (@rapport/kafka's: acks=-1, idempotent, one flush at a time carrying every publish that queued
+ * meanwhile), answered 202 once Kafka acknowledged. No authentication, validation, rate limit,
+ * deduplication or Redis: what is left is the HTTP hop and the publish, which the gateway cannot
+ * go under. Any request but a POST (`GET /readyz`) is answered 200 at once. Takes the topics of
+ * RAPPORT_TOPIC_INTERACTIONS and RAPPORT_TOPIC_DLQ on RAPPORT_KAFKA_BROKERS; listens on FLOOR_PORT.
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import { loadConfig } from '@rapport/config';
-import { rawProducer } from './infra.js';
+import { createInteractionProducer, createKafka, provisionTopics } from '@rapport/kafka';
+import type { StampedInteraction } from '@rapport/schema';
 
 const port = Number(process.env['FLOOR_PORT']);
-const topic = process.env['FLOOR_TOPIC'] ?? '';
 const config = loadConfig();
-const producer = await rawProducer(config, [topic], config.kafka.partitions);
+const kafka = createKafka(config.kafka);
+await provisionTopics(kafka, config.kafka);
+const producer = createInteractionProducer(kafka, config.kafka);
+await producer.connect();
 
 async function bodyOf(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
@@ -29,16 +32,13 @@ const server = createServer((request, response) => {
   }
   void (async () => {
     try {
-      const event = JSON.parse(await bodyOf(request)) as { customerId: string };
+      // Trusted as it comes: the gateway's validation is what this floor leaves out.
+      const event = JSON.parse(await bodyOf(request)) as StampedInteraction;
       const stamped = Object.assign(event, {
         receivedAt: new Date().toISOString(),
         source: 'http',
       });
-      await producer.send({
-        topic,
-        acks: -1,
-        messages: [{ key: event.customerId, value: JSON.stringify(stamped) }],
-      });
+      await producer.publish([stamped], { timeoutMs: config.gateway.publishTimeoutMs });
       response
         .writeHead(202, { 'content-type': 'application/json' })
         .end('{"accepted":1,"duplicates":0}');

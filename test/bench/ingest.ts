@@ -10,15 +10,15 @@
  * Latency is measured open-loop (see `openLoop`): sends are spaced evenly and each latency counts
  * from the instant the send was due. Not autocannon: its rate limiter fires each second's requests
  * in bursts, which is not how clients send, so its latencies measured the bursts
- * (docs/performance.md, ingestion). Beside them, the floor of any HTTP gateway to Kafka
- * (`http-kafka-floor.ts`: node:http and the same producer, nothing else), in its own process.
+ * (docs/performance.md, ingestion). Beside them, the gateway's floor (`http-kafka-floor.ts`:
+ * node:http and the gateway's own producer, nothing else), in its own process.
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from '@rapport/config';
 import { benchInfrastructure, percentile, printTable, rate, rawProducer } from './infra.js';
 import { expectStatus, httpClient, latencyRow, openLoop, timedInFlight } from './load.js';
 import { rawProducerRate } from './raw-rate.js';
-import { startProcess, startService } from './service.js';
+import { startProcess, startService, type ServiceProcess } from './service.js';
 
 const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 200_000);
 const BATCH = 500;
@@ -84,20 +84,7 @@ const gateway = await startService(
   gatewayEnv(config, `bench.${runId}.gateway`),
   GATEWAY_PORT,
 );
-// With the gateway's Node flags, so that its collector works as the gateway's does.
-const floorServer = await startProcess(
-  'test/bench/http-kafka-floor.ts',
-  'gateway',
-  {
-    ...process.env,
-    RAPPORT_KAFKA_BROKERS: config.kafka.brokers.join(','),
-    FLOOR_PORT: String(FLOOR_PORT),
-    FLOOR_TOPIC: `bench.${runId}.floor`,
-  },
-  FLOOR_PORT,
-);
 const client = () => httpClient(gateway.url, { authorization: `Bearer ${WRITE_KEY}` });
-const floorHttp = httpClient(floorServer.url, {});
 const http = client();
 /**
  * The batches' own connections, opened together so that the pool's round robin spreads them over
@@ -115,26 +102,46 @@ const rawTopic = `bench.${runId}.raw`;
 const producer = await rawProducer(config, [rawTopic], config.kafka.partitions);
 const sendRaw = (messages: { key: string; value: string }[]) =>
   producer.send({ topic: rawTopic, acks: -1, messages });
+const floorTopic = `bench.${runId}.floor`;
+let floorServer: ServiceProcess | undefined;
+let floorHttp: ReturnType<typeof httpClient> | undefined;
 try {
+  // With the gateway's Node flags, so that its collector works as the gateway's does.
+  floorServer = await startProcess(
+    'test/bench/http-kafka-floor.ts',
+    'gateway',
+    {
+      ...process.env,
+      RAPPORT_KAFKA_BROKERS: config.kafka.brokers.join(','),
+      RAPPORT_TOPIC_INTERACTIONS: floorTopic,
+      RAPPORT_TOPIC_DLQ: `${floorTopic}.dlq`,
+      RAPPORT_LOG_LEVEL: 'warn',
+      FLOOR_PORT: String(FLOOR_PORT),
+    },
+    FLOOR_PORT,
+  );
+  const toFloor = httpClient(floorServer.url, {});
+  floorHttp = toFloor;
   console.log(
     `ingest: single events at ${LATENCY_RATE}/s for ${LATENCY_SECONDS} s, then ${EVENTS} events in batches of ${BATCH}, ${CONCURRENCY} in flight, ${CUSTOMERS} customers; RAPPORT_GATEWAY_PROCESSES=${PROCESSES}`,
   );
-  // Latency first, on a broker not yet busy writing out the throughput runs' data. Both paths
-  // warm up at the same rate before either is measured: the gateway's own JIT and connections,
+  // Latency first, on a broker not yet busy writing out the throughput runs' data. Every path
+  // warms up at the same rate before any is measured: the gateway's own JIT and connections,
   // and the broker's, whose compiler works for its first half minute of traffic and would
   // otherwise weigh on whichever path went first (docs/performance.md, ingestion).
   const single = (index: number) => post(event(10_000_000 + index));
-  const floor = () => http.send('GET', '/healthz').then(ok);
+  const healthz = () => http.send('GET', '/healthz').then(ok);
   const raw = (index: number) => sendRaw([stampedRecord(20_000_000 + index)]);
-  const viaFloorServer = (index: number) =>
-    floorHttp.send('POST', '/', JSON.stringify(event(30_000_000 + index))).then(accepted);
+  const floorPost = (index: number) =>
+    toFloor.send('POST', '/', JSON.stringify(event(30_000_000 + index))).then(accepted);
   await openLoop(LATENCY_RATE, BROKER_WARM_UP_SECONDS, (index) => single(index + 1_000_000));
   await openLoop(LATENCY_RATE, WARM_UP_SECONDS, (index) => raw(index + 1_000_000));
-  await openLoop(LATENCY_RATE, WARM_UP_SECONDS, (index) => viaFloorServer(index + 1_000_000));
+  await openLoop(LATENCY_RATE, WARM_UP_SECONDS, (index) => floorPost(index + 1_000_000));
+  // The gateway and its floor one after the other, the two compared most closely.
   const viaGateway = await openLoop(LATENCY_RATE, LATENCY_SECONDS, single);
-  const httpFloor = await openLoop(LATENCY_RATE, LATENCY_SECONDS, floor);
+  const viaFloor = await openLoop(LATENCY_RATE, LATENCY_SECONDS, floorPost);
+  const viaHealthz = await openLoop(LATENCY_RATE, LATENCY_SECONDS, healthz);
   const viaRaw = await openLoop(LATENCY_RATE, LATENCY_SECONDS, raw);
-  const viaFloor = await openLoop(LATENCY_RATE, LATENCY_SECONDS, viaFloorServer);
 
   // The bodies are serialised before the clock starts, as a client builds its own; the raw
   // producer's records are strings made beforehand too. The raw producer runs before and after
@@ -155,14 +162,14 @@ try {
   printTable(`single events at ${LATENCY_RATE}/s for ${LATENCY_SECONDS} s, open loop (ms)`, [
     ['path', 'events', 'p50', 'p99', 'max'],
     latencyRow('gateway POST /v1/interactions', viaGateway),
-    latencyRow('gateway GET /healthz (HTTP floor)', httpFloor),
+    latencyRow('gateway GET /healthz (HTTP floor)', viaHealthz),
     latencyRow('raw kafkajs producer send', viaRaw),
-    latencyRow('node:http + that producer (any gateway’s floor)', viaFloor),
+    latencyRow("node:http + the gateway's producer (its floor)", viaFloor),
   ]);
   const p99 = (latencies: readonly number[]) => percentile(latencies, 99);
   console.log(
     `  p99 / the raw producer's: gateway ${(p99(viaGateway) / p99(viaRaw)).toFixed(2)}, ` +
-      `node:http + producer ${(p99(viaFloor) / p99(viaRaw)).toFixed(2)}`,
+      `its floor ${(p99(viaFloor) / p99(viaRaw)).toFixed(2)}; gateway ÷ floor ${(p99(viaGateway) / p99(viaFloor)).toFixed(2)}`,
   );
   printTable('throughput (events/s)', [
     ['path', 'events/s', 'ratio'],
@@ -177,8 +184,8 @@ try {
   await producer.disconnect();
   http.close();
   batchHttp.close();
-  floorHttp.close();
-  await floorServer.stop();
+  floorHttp?.close();
+  await floorServer?.stop();
   await gateway.stop();
   await stop();
 }

@@ -1,6 +1,14 @@
 import { cpus } from 'node:os';
 import { printTable } from './infra.js';
-import { format, holds, missed, OBJECTIVES, sustained, type StepFigures } from './slo.js';
+import {
+  ACK_P99_LIMIT_MS,
+  format,
+  holds,
+  missed,
+  OBJECTIVES,
+  sustained,
+  type StepFigures,
+} from './slo.js';
 import type { PostLoad } from './vegeta.js';
 import type { WorkflowBacklog } from './workflow-backlog.js';
 
@@ -11,6 +19,11 @@ export interface StepResult {
   readonly freshness: { p50: number; seen: number; acked: number };
   /** The bridge's own gauge and its group's lag on the log, and the projector's (s). */
   readonly lag: { gauge: number; log: number; projector: number };
+  /**
+   * Answers slower than the acknowledgement's objective: vegeta's, the gateway's own from
+   * arrival to answer (every sender's: the probe's and the crossings' too) and its publishes.
+   */
+  readonly slowAcks: { client: number; gateway: number; publish: number };
   readonly signalsPerSecond: number;
   readonly eventsPerSignal: number;
   readonly followUps: readonly number[];
@@ -49,6 +62,12 @@ export function printStep(result: StepResult, stepSeconds: number): void {
         misses.has(objective) ? 'MISSED' : 'ok',
       ]),
       ['ack p50 (ms)', ms(result.load.p50), '', ''],
+      [
+        `answers over ${ACK_P99_LIMIT_MS} ms: vegeta's of ${result.load.requests}; the gateway's own (every sender's); its publishes`,
+        `${result.slowAcks.client}; ${result.slowAcks.gateway}; ${result.slowAcks.publish}`,
+        '',
+        '',
+      ],
       [
         'freshness p50 (ms); events seen / acknowledged',
         `${ms(result.freshness.p50)}; ${result.freshness.seen} / ${result.freshness.acked}`,

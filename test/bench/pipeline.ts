@@ -28,6 +28,7 @@ import { createInteractionProducer, createKafka, provisionTopics } from '@rappor
 import type { StampedInteraction } from '@rapport/schema';
 import { sleep } from '../harness/processes.js';
 import { bridgeCounters } from './bridge-counters.js';
+import { gatewayCounters } from './gateway-counters.js';
 import { GroupLagWatch } from './consumer-lag.js';
 import { cpuByGroup, machineCpu, serverPids } from './cpu.js';
 import { CrossingSchedule, followUpDelays } from './crossings.js';
@@ -39,7 +40,7 @@ import { ZIPF_EXPONENT } from './population.js';
 import { PipelineTraffic } from './pipeline-traffic.js';
 import { rawProducerRate } from './raw-rate.js';
 import { ADMIN_KEY, type ServiceProcess } from './service.js';
-import { clearlyBroken } from './slo.js';
+import { ACK_P99_LIMIT_MS, clearlyBroken } from './slo.js';
 import { postLoad, type PostLoad } from './vegeta.js';
 import { workflowBacklog, type WorkflowBacklog } from './workflow-backlog.js';
 
@@ -163,12 +164,14 @@ async function snapshot(services: PipelineServices, servers: Map<string, number[
     ...servers,
   ]);
   const bridge = services.get('bridge') as ServiceProcess;
-  const [cpu, machine, counters] = await Promise.all([
+  const gateway = services.get('gateway') as ServiceProcess;
+  const [cpu, machine, counters, gatewayAnswers] = await Promise.all([
     cpuByGroup(groups, { name: LOAD_GENERATOR, root: process.pid }),
     machineCpu(),
     bridgeCounters(bridge),
+    gatewayCounters(gateway, ACK_P99_LIMIT_MS / 1000),
   ]);
-  return { wall: Date.now(), cpu, machine, counters };
+  return { wall: Date.now(), cpu, machine, counters, gatewayAnswers };
 }
 type Snapshot = Awaited<ReturnType<typeof snapshot>>;
 
@@ -228,6 +231,7 @@ async function offer(
     bodies: traffic.bodies(split.vegeta, seconds, BATCH, Date.now()),
     rate: split.vegeta / BATCH,
     seconds,
+    slowerThanMs: ACK_P99_LIMIT_MS,
     sending: async () => {
       await sending?.();
       fresh = probe.measure(split.probe, seconds, graceMs);
@@ -282,6 +286,10 @@ async function step(
   };
   const seconds = (after.wall - before.wall) / 1000;
   const signals = after.counters.signals - before.counters.signals;
+  const slowIn = (total: 'answers' | 'publishes', within: 'answersWithin' | 'publishesWithin') =>
+    after.gatewayAnswers[total] -
+    after.gatewayAnswers[within] -
+    ((before?.gatewayAnswers[total] ?? 0) - (before?.gatewayAnswers[within] ?? 0));
   const cores = new Map(
     [...after.cpu].map(([name, used]) => [name, (used - (before?.cpu.get(name) ?? NaN)) / seconds]),
   );
@@ -303,6 +311,11 @@ async function step(
       acked: freshness.acked,
     },
     lag: lags,
+    slowAcks: {
+      client: load.slow,
+      gateway: slowIn('answers', 'answersWithin'),
+      publish: slowIn('publishes', 'publishesWithin'),
+    },
     signalsPerSecond: signals / seconds,
     eventsPerSignal: (after.counters.events - before.counters.events) / signals,
     followUps: followUps.started,

@@ -8,7 +8,7 @@
  * gateway run as their own processes, as in production.
  */
 import { randomUUID } from 'node:crypto';
-import { cpus } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { Redis } from 'ioredis';
 import { createModel, seededRandom } from '@rapport/model';
 import {
@@ -137,6 +137,12 @@ function startProjector(config: Config): Promise<ServiceProcess> {
   );
 }
 
+/** CPU seconds the benchmark's own Redis and Kafka have used (NaN for a server given by URL). */
+interface ServersCpu {
+  readonly redis: number;
+  readonly kafka: number;
+}
+
 /**
  * Time from the projector's start (`started`) to every event applied, and from its first batch;
  * the projector's CPU and the servers' (`serversCpu`) over the latter.
@@ -170,10 +176,13 @@ async function projectBacklog(
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const finished = performance.now();
-  const serversAtEnd = await serversCpu();
-  const writes = await projector.metric(WRITES);
+  const [cpuAtEnd, writes, serversAtEnd] = await Promise.all([
+    projector.metric(CPU_SECONDS),
+    projector.metric(WRITES),
+    serversCpu(),
+  ]);
   // CPU the projector processes used, which competing processes on the machine do not inflate.
-  const cpuSeconds = (await projector.metric(CPU_SECONDS)) - cpuAtFirst;
+  const cpuSeconds = cpuAtEnd - cpuAtFirst;
   return {
     totalMs: finished - started,
     steadyMs: finished - first,
@@ -188,24 +197,18 @@ async function projectBacklog(
   };
 }
 
-/** CPU seconds the benchmark's own Redis and Kafka have used (NaN for a server given by URL). */
-interface ServersCpu {
-  readonly redis: number;
-  readonly kafka: number;
-}
-
 /**
  * redis-benchmark doing the Redis work of `writes` customer writes as the projector sends it:
  * the guarded write once per customer, the index script once per INDEX_CHUNK customers;
  * pipelined 16 deep. Returns customers per second for each script, and Redis's CPU seconds for
- * both (`serversCpu`).
+ * both (`redisCpu`).
  */
 async function redisBenchmark(
   config: Config,
   redis: Redis,
   writes: number,
   data: string,
-  serversCpu: () => Promise<ServersCpu>,
+  redisCpu: () => Promise<number>,
 ) {
   const url = new URL(config.redis.url);
   const commitSha = String(await redis.script('LOAD', WRITE_SCRIPTS.commit));
@@ -278,13 +281,13 @@ async function redisBenchmark(
     const { stdout } = await run('redis-benchmark', args);
     return Number(/([\d.]+) requests per second/.exec(stdout.split('\r').at(-1) ?? stdout)?.[1]);
   };
-  const before = await serversCpu();
+  const before = await redisCpu();
   const commitRate = await perSecond(commit);
   const indexRate = (await perSecond(indexArgs)) * INDEX_CHUNK;
   return {
     commit: commitRate,
     index: indexRate,
-    redisCpuSeconds: (await serversCpu()).redis - before.redis,
+    redisCpuSeconds: (await redisCpu()) - before,
   };
 }
 
@@ -419,10 +422,12 @@ async function memoryPerCustomer(redis: Redis, keys: KeySpace) {
 const TARGET_RATIO = 0.8;
 
 /**
- * Where the projector's rate is bounded on this machine: the servers' CPU per customer write
- * (Redis's under the projector and under `redis-benchmark`, the broker's serving the fetches),
- * and the projector's CPU per write that would leave room, on every core this machine has, for
- * TARGET_RATIO of the baseline with the servers' cost as measured.
+ * Where the projector's rate is bounded: the servers' CPU per customer write (Redis's under the
+ * projector and under `redis-benchmark`, the broker's serving the fetches) beside the projector's;
+ * the rate this machine's cores make, all busy at those costs; Redis's own ceiling under the
+ * projector's load (its one thread busy, whatever the cores); and the projector's CPU per write
+ * that TARGET_RATIO of the baseline would leave it on this machine. Not printed against servers
+ * given by URL, whose CPU is not read.
  */
 function printBound(
   projected: Awaited<ReturnType<typeof projectBacklog>>,
@@ -432,15 +437,21 @@ function printBound(
   const perWrite = (seconds: number) => (seconds * 1e6) / projected.steadyWrites;
   const redisPerWrite = perWrite(projected.servers.redis);
   const kafkaPerWrite = perWrite(projected.servers.kafka);
+  if (!Number.isFinite(redisPerWrite) || !Number.isFinite(kafkaPerWrite)) return;
   const projectorPerWrite = perWrite(projected.cpuSeconds);
   const eventsPerWrite = projected.steadyEvents / projected.steadyWrites;
-  const cores = cpus().length;
-  const room = (cores * 1e6) / (TARGET_RATIO * baselineRate) - redisPerWrite - kafkaPerWrite;
+  const cores = availableParallelism();
   const machineRate = (cores * 1e6) / (projectorPerWrite + redisPerWrite + kafkaPerWrite);
+  const redisCeiling = 1e6 / redisPerWrite;
+  const room = (cores * 1e6) / (TARGET_RATIO * baselineRate) - redisPerWrite - kafkaPerWrite;
+  const ratio = (rate: number) => (rate / baselineRate).toFixed(2);
   console.log(
     `  CPU per customer write: projector ${projectorPerWrite.toFixed(0)} µs, Redis ${redisPerWrite.toFixed(0)} µs ` +
-      `(${(redisBenchmarkPerWrite * 1e6).toFixed(0)} µs under redis-benchmark), Kafka ${kafkaPerWrite.toFixed(0)} µs: ` +
-      `${cores} cores all busy at these costs make ${Math.round(machineRate)} writes/s (ratio ${(machineRate / baselineRate).toFixed(2)})`,
+      `(${(redisBenchmarkPerWrite * 1e6).toFixed(0)} µs under redis-benchmark), Kafka ${kafkaPerWrite.toFixed(0)} µs`,
+  );
+  console.log(
+    `  ${cores} cores all busy at these costs make ${Math.round(machineRate)} writes/s (ratio ${ratio(machineRate)}); ` +
+      `Redis's one thread at its cost under the projector, ${Math.round(redisCeiling)} (ratio ${ratio(redisCeiling)}, whatever the cores)`,
   );
   console.log(
     `  ${TARGET_RATIO} of redis-benchmark (${Math.round(TARGET_RATIO * baselineRate)} writes/s) on ${cores} cores leaves the projector ` +
@@ -460,8 +471,9 @@ const config = loadConfig({
 const redis = new Redis(config.redis.url);
 const store = new ReadModel(redis, createModel(), readModelOptions(config));
 const servers = await serverPids(infraConfig.infra.runDir);
+const redisCpu = () => cpuOf(servers.get('redis') ?? []);
 const serversCpu = async (): Promise<ServersCpu> => ({
-  redis: await cpuOf(servers.get('redis') ?? []),
+  redis: await redisCpu(),
   kafka: await cpuOf(servers.get('kafka') ?? []),
 });
 let projector: ServiceProcess | undefined;
@@ -483,7 +495,7 @@ try {
   // and a command line cannot carry the record's own (they include NULs).
   const sampleBytes = await redis.getBuffer(store.keys.customer('0', 'customer-1').data);
   const sampleData = 'x'.repeat(sampleBytes ? dataOf(sampleBytes).state.length : 256);
-  const baseline = await redisBenchmark(config, redis, projected.writes, sampleData, serversCpu);
+  const baseline = await redisBenchmark(config, redis, projected.writes, sampleData, redisCpu);
   // Customers per second Redis alone gets through, both scripts' work for each.
   const baselineRate = 1 / (1 / baseline.commit + 1 / baseline.index);
   if (projected.steadyEvents === 0) {

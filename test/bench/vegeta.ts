@@ -59,6 +59,7 @@ export async function httpLoad(options: {
     options.seconds,
     [],
     undefined,
+    undefined,
     (file) => writeFile(file, targets.join('\n')),
   );
   if (Object.keys(report.statuses).some((status) => status !== '200') || report.errors.length > 0) {
@@ -73,6 +74,8 @@ export async function httpLoad(options: {
 export interface PostLoad extends HttpLoad {
   /** Requests sent per second (vegeta's own rate: below the one asked for if it fell behind). */
   readonly sentPerSecond: number;
+  /** Answers slower than `slowerThanMs`, when asked for (else 0). */
+  readonly slow: number;
   /** Answers by status code (`0`: no answer, a timeout or a refused connection). */
   readonly statuses: Readonly<Record<string, number>>;
   readonly errors: readonly string[];
@@ -94,6 +97,8 @@ export async function postLoad(options: {
   readonly seconds: number;
   /** Called once the targets are written, as vegeta starts sending. */
   readonly sending?: () => Promise<void>;
+  /** Counts the answers slower than this (`PostLoad.slow`). */
+  readonly slowerThanMs?: number;
 }): Promise<PostLoad> {
   const header = Object.fromEntries(
     Object.entries({ 'content-type': 'application/json', ...options.headers }).map(
@@ -107,6 +112,7 @@ export async function postLoad(options: {
     options.seconds,
     flags,
     options.sending,
+    options.slowerThanMs,
     async (file) => {
       const out = createWriteStream(file);
       for (const body of options.bodies) {
@@ -135,6 +141,7 @@ async function attack(
   seconds: number,
   targetFlags: readonly string[],
   sending: (() => Promise<void>) | undefined,
+  slowerThanMs: number | undefined,
   writeTargets: (file: string) => Promise<unknown>,
 ): Promise<PostLoad> {
   const dir = await mkdtemp(join(tmpdir(), 'rapport-vegeta-'));
@@ -155,6 +162,13 @@ async function attack(
     ]);
     const { stdout } = await run(vegeta, ['report', '-type=json', join(dir, 'results')]);
     const report = VegetaReport.parse(JSON.parse(stdout));
+    const slow =
+      slowerThanMs === undefined
+        ? 0
+        : slowCount(
+            (await run(vegeta, ['report', `-type=hist[0,${slowerThanMs}ms]`, join(dir, 'results')]))
+              .stdout,
+          );
     const ms = (ns: number) => ns / 1e6;
     return {
       requests: report.requests,
@@ -164,10 +178,22 @@ async function attack(
       p50: ms(report.latencies['50th']),
       p99: ms(report.latencies['99th']),
       max: ms(report.latencies.max),
+      slow,
       statuses: report.status_codes,
       errors: report.errors ?? [],
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The count in the last bucket of `vegeta report -type=hist[0,t]`: the answers slower than t. */
+function slowCount(histogram: string): number {
+  const last = histogram
+    .split('\n')
+    .filter((line) => line.startsWith('['))
+    .at(-1);
+  const count = /\]\s+(\d+)\s/.exec(last ?? '')?.[1];
+  if (count === undefined) throw new Error(`not a vegeta histogram: ${histogram}`);
+  return Number(count);
 }
