@@ -30,4 +30,3 @@ export async function gatewayCounters(gateway: ServiceProcess, seconds: number) 
     publishesWithin: sum('rapport_gateway_publish_seconds_bucket', { le }),
   };
 }
-export type GatewayCounters = Awaited<ReturnType<typeof gatewayCounters>>;

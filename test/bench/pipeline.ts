@@ -28,11 +28,11 @@ import { createInteractionProducer, createKafka, provisionTopics } from '@rappor
 import type { StampedInteraction } from '@rapport/schema';
 import { sleep } from '../harness/processes.js';
 import { bridgeCounters } from './bridge-counters.js';
-import { gatewayCounters } from './gateway-counters.js';
 import { GroupLagWatch } from './consumer-lag.js';
 import { cpuByGroup, machineCpu, serverPids } from './cpu.js';
 import { CrossingSchedule, followUpDelays } from './crossings.js';
 import { FreshnessProbe, type Freshness } from './freshness-probe.js';
+import { gatewayCounters } from './gateway-counters.js';
 import { benchInfrastructure, deleteKeys, percentile, rawProducer } from './infra.js';
 import { startPipeline, stopPipeline, type PipelineServices } from './pipeline-services.js';
 import { printStep, printSummary, type StepResult } from './pipeline-report.js';
