@@ -2,23 +2,20 @@ import type { ServiceProcess } from './service.js';
 
 /**
  * The bridge's counters and per-partition lag from one read of its /metrics: all the figures of a
- * poll from the same instant (`ServiceProcess.metric` reads /metrics once per series), and the
- * lag is the largest of the labelled series, where `metric` gives the first.
+ * poll from the same instant, and the lag the largest of the labelled series.
  */
 export async function bridgeCounters(bridge: ServiceProcess) {
-  const text = await (await fetch(`${bridge.url}/metrics`)).text();
-  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  const reading = await bridge.metrics();
   const partitionLags = new Map(
-    [...text.matchAll(/^rapport_bridge_lag_seconds\{partition="(\d+)"\} (\S+)$/gm)].map((match) => [
-      Number(match[1]),
-      Number(match[2]),
-    ]),
+    reading
+      .samples('rapport_bridge_lag_seconds')
+      .map(({ labels, value }) => [Number(labels['partition']), value]),
   );
   return {
-    events: value('rapport_bridge_events_total'),
-    signals: value('rapport_bridge_signals_total'),
-    retries: value('rapport_bridge_signal_retries_total'),
-    signalSeconds: value('rapport_bridge_signal_seconds_sum'),
+    events: reading.sum('rapport_bridge_events_total'),
+    signals: reading.sum('rapport_bridge_signals_total'),
+    retries: reading.sum('rapport_bridge_signal_retries_total'),
+    signalSeconds: reading.sum('rapport_bridge_signal_seconds_sum'),
     lag: Math.max(0, ...partitionLags.values()),
     /** By partition; each keeps its last batch's value until the next batch is done. */
     partitionLags,

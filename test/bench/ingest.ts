@@ -153,9 +153,9 @@ try {
   const gatewayBodies = bodies(0);
   await timedInFlight(bodies(EVENTS), CONCURRENCY, postBatch); // Warm-up.
   const rawBefore = await rawProducerRate(producer, rawTopic, rawRecords, BATCH, CONCURRENCY);
-  const cpuBefore = await gateway.metric(GATEWAY_CPU);
+  const cpuBefore = (await gateway.metrics()).value(GATEWAY_CPU);
   const gatewayMs = await timedInFlight(gatewayBodies, CONCURRENCY, postBatch);
-  const cpuPerEvent = ((await gateway.metric(GATEWAY_CPU)) - cpuBefore) / EVENTS;
+  const cpuPerEvent = ((await gateway.metrics()).value(GATEWAY_CPU) - cpuBefore) / EVENTS;
   const gatewayRate = rate(EVENTS, gatewayMs);
   const rawAfter = await rawProducerRate(producer, rawTopic, rawRecords, BATCH, CONCURRENCY);
   const rawRate = Math.round((rawBefore + rawAfter) / 2);

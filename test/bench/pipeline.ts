@@ -32,7 +32,7 @@ import { GroupLagWatch } from './consumer-lag.js';
 import { cpuByGroup, machineCpu, serverPids } from './cpu.js';
 import { CrossingSchedule, followUpDelays } from './crossings.js';
 import { FreshnessProbe, type Freshness } from './freshness-probe.js';
-import { gatewayCounters } from './gateway-counters.js';
+import { gatewayCounters, slowBetween } from './gateway-counters.js';
 import { benchInfrastructure, deleteKeys, percentile, rawProducer } from './infra.js';
 import { startPipeline, stopPipeline, type PipelineServices } from './pipeline-services.js';
 import { printStep, printSummary, type StepResult } from './pipeline-report.js';
@@ -286,10 +286,6 @@ async function step(
   };
   const seconds = (after.wall - before.wall) / 1000;
   const signals = after.counters.signals - before.counters.signals;
-  const slowIn = (total: 'answers' | 'publishes', within: 'answersWithin' | 'publishesWithin') =>
-    after.gatewayAnswers[total] -
-    after.gatewayAnswers[within] -
-    ((before?.gatewayAnswers[total] ?? 0) - (before?.gatewayAnswers[within] ?? 0));
   const cores = new Map(
     [...after.cpu].map(([name, used]) => [name, (used - (before?.cpu.get(name) ?? NaN)) / seconds]),
   );
@@ -311,11 +307,7 @@ async function step(
       acked: freshness.acked,
     },
     lag: lags,
-    slowAcks: {
-      client: load.slow,
-      gateway: slowIn('answers', 'answersWithin'),
-      publish: slowIn('publishes', 'publishesWithin'),
-    },
+    slowAcks: { client: load.slow, ...slowBetween(before.gatewayAnswers, after.gatewayAnswers) },
     signalsPerSecond: signals / seconds,
     eventsPerSignal: (after.counters.events - before.counters.events) / signals,
     followUps: followUps.started,

@@ -165,24 +165,20 @@ async function projectBacklog(
     const done = [...progress.values()].reduce((sum, offset) => sum + offset + 1, 0);
     if (done > 0 && Number.isNaN(first)) {
       first = performance.now();
-      [cpuAtFirst, writesAtFirst, serversAtFirst] = await Promise.all([
-        projector.metric(CPU_SECONDS),
-        projector.metric(WRITES),
-        serversCpu(),
-      ]);
+      let reading;
+      [reading, serversAtFirst] = await Promise.all([projector.metrics(), serversCpu()]);
+      cpuAtFirst = reading.value(CPU_SECONDS);
+      writesAtFirst = reading.value(WRITES);
       doneAtFirst = done;
     }
     if (done >= EVENTS) break;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const finished = performance.now();
-  const [cpuAtEnd, writes, serversAtEnd] = await Promise.all([
-    projector.metric(CPU_SECONDS),
-    projector.metric(WRITES),
-    serversCpu(),
-  ]);
+  const [reading, serversAtEnd] = await Promise.all([projector.metrics(), serversCpu()]);
+  const writes = reading.value(WRITES);
   // CPU the projector processes used, which competing processes on the machine do not inflate.
-  const cpuSeconds = cpuAtEnd - cpuAtFirst;
+  const cpuSeconds = reading.value(CPU_SECONDS) - cpuAtFirst;
   return {
     totalMs: finished - started,
     steadyMs: finished - first,

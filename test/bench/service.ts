@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serviceEntry, serviceNodeFlags } from '../../packages/cli/src/service-processes.js';
 import { FROM_SOURCE } from '../harness/processes.js';
+import { MetricsReading } from './metrics.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -18,8 +19,8 @@ const admin = { headers: { authorization: `Bearer ${ADMIN_KEY}` } };
 export interface ServiceProcess {
   readonly child: ChildProcess;
   readonly url: string;
-  /** A sample's value from the service's /metrics (the first series of that name), else NaN. */
-  metric(name: string): Promise<number>;
+  /** One read of the service's /metrics, as an admin asks for it. */
+  metrics(): Promise<MetricsReading>;
   /** SIGTERM, then waits for the graceful shutdown to finish. */
   stop(): Promise<void>;
 }
@@ -72,11 +73,7 @@ export async function startProcess(
   const started: ServiceProcess = {
     child,
     url,
-    metric: async (name) => {
-      const text = await (await fetch(`${url}/metrics`, admin)).text();
-      const sample = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
-      return Number(sample?.[1] ?? Number.NaN);
-    },
+    metrics: async () => new MetricsReading(await (await fetch(`${url}/metrics`, admin)).text()),
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = once(child, 'exit');

@@ -53,15 +53,7 @@ export async function httpLoad(options: {
   const targets = options.paths.map((path) =>
     [`GET ${options.baseUrl}${path}`, ...headers, ''].join('\n'),
   );
-  const report = await attack(
-    options.vegeta,
-    options.rate,
-    options.seconds,
-    [],
-    undefined,
-    undefined,
-    (file) => writeFile(file, targets.join('\n')),
-  );
+  const report = await attack(options, (file) => writeFile(file, targets.join('\n')));
   if (Object.keys(report.statuses).some((status) => status !== '200') || report.errors.length > 0) {
     throw new Error(
       `answers other than 200: ${JSON.stringify(report.statuses)} ${report.errors.slice(0, 3).join('; ')}`,
@@ -105,29 +97,20 @@ export async function postLoad(options: {
       ([name, value]) => [name, [value]],
     ),
   );
-  const flags = ['-format=json', '-lazy'];
-  return attack(
-    options.vegeta,
-    options.rate,
-    options.seconds,
-    flags,
-    options.sending,
-    options.slowerThanMs,
-    async (file) => {
-      const out = createWriteStream(file);
-      for (const body of options.bodies) {
-        const target = {
-          method: 'POST',
-          url: options.url,
-          header,
-          body: Buffer.from(body).toString('base64'),
-        };
-        if (!out.write(`${JSON.stringify(target)}\n`)) await once(out, 'drain');
-      }
-      out.end();
-      await once(out, 'finish');
-    },
-  );
+  return attack({ ...options, targetFlags: ['-format=json', '-lazy'] }, async (file) => {
+    const out = createWriteStream(file);
+    for (const body of options.bodies) {
+      const target = {
+        method: 'POST',
+        url: options.url,
+        header,
+        body: Buffer.from(body).toString('base64'),
+      };
+      if (!out.write(`${JSON.stringify(target)}\n`)) await once(out, 'drain');
+    }
+    out.end();
+    await once(out, 'finish');
+  });
 }
 
 /** Vegeta's `-rate`: a whole count per period, so 2.5 a second is 2,500 in 1,000 s. */
@@ -136,12 +119,21 @@ const ratePerSecond = (rate: number): string =>
 
 /** `vegeta attack` on the targets `writeTargets` puts in a file, then its JSON report. */
 async function attack(
-  vegeta: string,
-  rate: number | { readonly connections: number },
-  seconds: number,
-  targetFlags: readonly string[],
-  sending: (() => Promise<void>) | undefined,
-  slowerThanMs: number | undefined,
+  {
+    vegeta,
+    rate,
+    seconds,
+    targetFlags = [],
+    sending,
+    slowerThanMs,
+  }: {
+    readonly vegeta: string;
+    readonly rate: number | { readonly connections: number };
+    readonly seconds: number;
+    readonly targetFlags?: readonly string[];
+    readonly sending?: () => Promise<void>;
+    readonly slowerThanMs?: number;
+  },
   writeTargets: (file: string) => Promise<unknown>,
 ): Promise<PostLoad> {
   const dir = await mkdtemp(join(tmpdir(), 'rapport-vegeta-'));

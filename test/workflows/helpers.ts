@@ -135,8 +135,6 @@ export async function startRig(options: RigOptions): Promise<Rig> {
   const kafka = createKafka(config.kafka);
   const offsets = new Map<string, number>();
   const describe = async (customerId: string) => {
-    // Bounded: the time-skipping server never answers a query that races a continue-as-new, and
-    // the client's retries can outlive the call's deadline, so the wait is bounded here too.
     const found = await bounded(options.client, options.queryTimeoutMs ?? 2_000, customerId, () =>
       describeCustomer(options.client, customerId),
     );
