@@ -15,6 +15,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from '@rapport/config';
+import { cpuByGroup, serverPids } from './cpu.js';
 import { benchInfrastructure, percentile, printTable, rate, rawProducer } from './infra.js';
 import { expectStatus, httpClient, latencyRow, openLoop, timedInFlight } from './load.js';
 import { rawProducerRate } from './raw-rate.js';
@@ -76,6 +77,7 @@ const gatewayEnv = (config: Config, topic: string): NodeJS.ProcessEnv => ({
 /** Summed over the pool's workers by its /metrics. */
 const GATEWAY_CPU = 'rapport_gateway_process_cpu_seconds_total';
 const accepted = expectStatus(202);
+const CPU_GROUPS = ['gateway', 'floor', 'redis', 'kafka', 'load'] as const;
 const ok = expectStatus(200);
 
 const { config, stop } = await benchInfrastructure();
@@ -122,6 +124,26 @@ try {
   );
   const toFloor = httpClient(floorServer.url, {});
   floorHttp = toFloor;
+  const servers = await serverPids(config.infra.runDir);
+  const groups = new Map<string, readonly number[]>([
+    ['gateway', [gateway.child.pid ?? 0]],
+    ['floor', [floorServer.child.pid ?? 0]],
+    ['redis', servers.get('redis') ?? []],
+    ['kafka', servers.get('kafka') ?? []],
+  ]);
+  const cpuNow = () => cpuByGroup(groups, { name: 'load', root: process.pid });
+  const singleCpu = new Map<string, Map<string, number>>();
+  /** `pass`, with the CPU each process group used over it. */
+  const withCpu = async <T>(path: string, pass: () => Promise<T>): Promise<T> => {
+    const before = await cpuNow();
+    const result = await pass();
+    const after = await cpuNow();
+    singleCpu.set(
+      path,
+      new Map([...after].map(([group, used]) => [group, used - (before.get(group) ?? 0)])),
+    );
+    return result;
+  };
   console.log(
     `ingest: single events at ${LATENCY_RATE}/s for ${LATENCY_SECONDS} s, then ${EVENTS} events in batches of ${BATCH}, ${CONCURRENCY} in flight, ${CUSTOMERS} customers; RAPPORT_GATEWAY_PROCESSES=${PROCESSES}`,
   );
@@ -138,10 +160,12 @@ try {
   await openLoop(LATENCY_RATE, WARM_UP_SECONDS, (index) => raw(index + 1_000_000));
   await openLoop(LATENCY_RATE, WARM_UP_SECONDS, (index) => floorPost(index + 1_000_000));
   // The gateway and its floor one after the other, the two compared most closely.
-  const viaGateway = await openLoop(LATENCY_RATE, LATENCY_SECONDS, single);
-  const viaFloor = await openLoop(LATENCY_RATE, LATENCY_SECONDS, floorPost);
+  const viaGateway = await withCpu('gateway', () =>
+    openLoop(LATENCY_RATE, LATENCY_SECONDS, single),
+  );
+  const viaFloor = await withCpu('floor', () => openLoop(LATENCY_RATE, LATENCY_SECONDS, floorPost));
   const viaHealthz = await openLoop(LATENCY_RATE, LATENCY_SECONDS, healthz);
-  const viaRaw = await openLoop(LATENCY_RATE, LATENCY_SECONDS, raw);
+  const viaRaw = await withCpu('raw', () => openLoop(LATENCY_RATE, LATENCY_SECONDS, raw));
 
   // The bodies are serialised before the clock starts, as a client builds its own; the raw
   // producer's records are strings made beforehand too. The raw producer runs before and after
@@ -165,6 +189,15 @@ try {
     latencyRow('gateway GET /healthz (HTTP floor)', viaHealthz),
     latencyRow('raw kafkajs producer send', viaRaw),
     latencyRow("node:http + the gateway's producer (its floor)", viaFloor),
+  ]);
+  printTable(`CPU per single event over each pass (µs)`, [
+    ['path', ...CPU_GROUPS],
+    ...[...singleCpu].map(([path, used]) => [
+      path,
+      ...CPU_GROUPS.map((group) =>
+        (((used.get(group) ?? Number.NaN) * 1e6) / (LATENCY_RATE * LATENCY_SECONDS)).toFixed(0),
+      ),
+    ]),
   ]);
   const p99 = (latencies: readonly number[]) => percentile(latencies, 99);
   console.log(

@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
 import { createKafka } from '@rapport/kafka';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -64,6 +65,21 @@ describe('the gateway as a pool of worker processes', () => {
     );
     for (const text of scrapes) expect(text).toMatch(accepted);
 
+    // A copy sent the moment its event is acknowledged, on a connection of its own (either worker
+    // may read it), is a duplicate: the answer waits for no reply from Redis, but the claims'
+    // confirmation is sent to it before the answer is.
+    const copied = Array.from({ length: 20 }, () => event('pool-copies'));
+    for (const one of copied) {
+      expect(await postAlone(port, one)).toEqual({
+        status: 202,
+        body: { accepted: 1, duplicates: 0 },
+      });
+      expect(await postAlone(port, one)).toEqual({
+        status: 202,
+        body: { accepted: 0, duplicates: 1 },
+      });
+    }
+
     // A worker that dies is replaced; meanwhile every worker's /readyz says the pool is short.
     const workers = await expectWorkerReplaced(primary, 'gateway', port);
     const more = Array.from({ length: 10 }, (_, index) => event(`pool-${index % 4}`));
@@ -73,10 +89,39 @@ describe('the gateway as a pool of worker processes', () => {
     const kafka = createKafka(testConfig(names).kafka);
     const records = await topicRecords(kafka, names.topic('interactions'));
     expect(records.map((record) => (record.value as { eventId: string }).eventId).sort()).toEqual(
-      [...sent, ...more].map((one) => one.eventId).sort(),
+      [...sent, ...copied, ...more].map((one) => one.eventId).sort(),
     );
 
     await expectPoolStops(primary, workers);
     primary = undefined;
   }, 90_000);
 });
+
+/** POSTs one event on a connection of its own (no keep-alive): the primary hands it to a worker. */
+function postAlone(port: number, body: unknown): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(
+      {
+        port,
+        host: '127.0.0.1',
+        method: 'POST',
+        path: '/v1/interactions',
+        agent: false,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_WRITE_KEY}` },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown,
+          }),
+        );
+        response.on('error', reject);
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end(JSON.stringify(body));
+  });
+}

@@ -134,7 +134,16 @@ export class Identities {
   /** The edges are on the log: events of their `from` ids are routed to the survivor from now. */
   async confirm(edges: readonly Edge[]): Promise<void> {
     if (edges.length === 0) return;
-    await this.redis.rapportIdentityConfirm(
+    const pipeline = this.redis.pipeline();
+    this.queueConfirm(pipeline, edges);
+    const [[error] = [null]] = (await pipeline.exec()) ?? [];
+    if (error) throw error;
+  }
+
+  /** `confirm` as a command of a caller's pipeline (none for no edges): no round trip of its own. */
+  queueConfirm(pipeline: ChainableCommander, edges: readonly Edge[]): void {
+    if (edges.length === 0) return;
+    pipeline.rapportIdentityConfirm(
       this.#keys.links,
       this.#keys.pending,
       ...edges.flatMap(({ from, into }) => [from, into]),

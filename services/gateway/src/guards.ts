@@ -197,15 +197,27 @@ export class Guards {
     return { admitted: true, outcomes, alongside: extra?.[1], token };
   }
 
-  /** After Kafka acknowledged the request claimed with `token`: its ids are duplicates now. */
-  async confirm(scope: DedupScope, events: readonly EventRef[], token: string): Promise<void> {
+  /**
+   * After Kafka acknowledged the request claimed with `token`: its ids are duplicates now. One
+   * round trip, beside the caller's `alongside` commands. On one Redis the commands are written to
+   * its socket before this returns (a pipeline is written at once on a ready connection), so a
+   * request sent once the caller has answered is read by Redis after them, whether or not the
+   * caller waits for the reply.
+   */
+  async confirm(
+    scope: DedupScope,
+    events: readonly EventRef[],
+    token: string,
+    alongside?: (pipeline: ChainableCommander) => void,
+  ): Promise<void> {
+    const pipeline = pipelineOn(this.redis);
+    alongside?.(pipeline);
     if (events.length >= CONFIRM_EACH_BELOW) {
-      await this.redis.set(this.batchKey(token), ACKED, 'EX', this.options.dedupWindowSeconds);
-      return;
+      pipeline.set(this.batchKey(token), ACKED, 'EX', this.options.dedupWindowSeconds);
+    } else {
+      for (const group of this.groups(events)) this.setEach(pipeline, scope, group, ACKED, 'set');
     }
-    await this.forEachSlot(events, (pipeline, group) =>
-      this.setEach(pipeline, scope, group, ACKED, 'set'),
-    );
+    await run(pipeline);
   }
 
   /**
@@ -385,9 +397,17 @@ export class Guards {
   }
 }
 
-/** A request's token: when it claimed (epoch ms, base 36), then 48 random bits. */
+/**
+ * What makes each token unique: 48 random bits drawn once for this process, then a count of its
+ * tokens. Drawing random bytes for every request cost the gateway more than the token's other work.
+ */
+const processNonce = randomBytes(6).toString('base64url');
+let tokensIssued = 0;
+
+/** A request's token: when it claimed (epoch ms, base 36), then this process's nonce and count. */
 function newToken(nowMs: number): string {
-  return `${nowMs.toString(36)}.${randomBytes(6).toString('base64url')}`;
+  tokensIssued += 1;
+  return `${nowMs.toString(36)}.${processNonce}${tokensIssued.toString(36)}`;
 }
 
 /** When a token (`newToken`) was claimed (epoch ms); undefined for ACKED, PENDING and anything else. */

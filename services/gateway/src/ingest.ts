@@ -1,4 +1,4 @@
-import type { Identities } from '@rapport/identity';
+import type { Edge, Identities } from '@rapport/identity';
 import type { Logger } from '@rapport/lifecycle';
 import type { IngestResult, Interaction, StampedInteraction } from '@rapport/schema';
 import type { FastifyRequest } from 'fastify';
@@ -131,23 +131,38 @@ export async function ingest(
     Object.assign({}, routedById.get(event.eventId) ?? event, stamp),
   );
   await publishOrRefuse(deps, [...links, ...stamped], refuse);
-  // Published: the events are accepted, whatever Redis does now. The claims first: a retry of
-  // these events must be a duplicate; a link left pending is published again by the next request
-  // that meets it. Claims Redis did not confirm (a failover) are taken over by a retry after the
-  // pending timeout, which publishes the events again, and the consumers skip the copies by eventId.
-  try {
-    await deps.guards.confirm(context.scope, fresh, token);
-    await deps.identities.confirm(decided.edges);
-  } catch (error) {
-    deps.logger.warn(
-      { err: error, events: fresh.length },
-      'published, but Redis did not confirm the claims: a retry after the pending timeout takes them over',
-    );
-  }
+  confirmPublished(deps, context.scope, fresh, token, decided.edges);
   const result = { accepted: fresh.length, duplicates: events.length - fresh.length };
   deps.metrics.events.inc({ source: context.source, outcome: 'accepted' }, result.accepted);
   deps.metrics.events.inc({ source: context.source, outcome: 'duplicate' }, result.duplicates);
   return { ...result, survivors: decided.survivors, merged: decided.merged };
+}
+
+/**
+ * Published: the events are accepted, whatever Redis does now. Their claims are confirmed (a
+ * retry of these events must be a duplicate) and the links with them, in one round trip that the
+ * answer does not wait for: the commands are on their way to Redis before the answer is (see
+ * `Guards.confirm`), and waiting for Redis's reply held every answer for one more round trip. A
+ * link left pending is published again by the next request that meets it. Claims Redis did not
+ * confirm (a failover) are taken over by a retry after the pending timeout, which publishes the
+ * events again, and the consumers skip the copies by eventId.
+ */
+function confirmPublished(
+  deps: IngestDeps,
+  scope: DedupScope,
+  events: readonly Interaction[],
+  token: string,
+  edges: readonly Edge[],
+): void {
+  if (events.length === 0 && edges.length === 0) return;
+  deps.guards
+    .confirm(scope, events, token, (pipeline) => deps.identities.queueConfirm(pipeline, edges))
+    .catch((error: unknown) => {
+      deps.logger.warn(
+        { err: error, events: events.length },
+        'published, but Redis did not confirm the claims: a retry after the pending timeout takes them over',
+      );
+    });
 }
 
 /** Publishes; on failure refuses, which gives the request's claims back for the client's retry. */
