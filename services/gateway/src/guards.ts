@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { pipelineOn, run, slotGroups, type RedisClient } from '@rapport/read-model';
 import type { ChainableCommander, Result } from 'ioredis';
 
@@ -382,7 +382,7 @@ export class Guards {
 
   /** A digest of what names the request: a signature has no business in `redis-cli --scan`. */
   private requestKey(scope: DedupScope, request: string): string {
-    const digest = createHash('sha256').update(request).digest('hex');
+    const digest = hash('sha256', request, 'hex');
     return `${this.options.keyPrefix}{${scope}}:request:${digest}`;
   }
 
