@@ -18,6 +18,8 @@ export function rawRequest(
     readonly path: string;
     readonly headers?: Record<string, string>;
     readonly body?: string | Buffer;
+    /** On a connection of its own, not one the global agent keeps alive. */
+    readonly ownConnection?: boolean;
   },
 ): Promise<RawAnswer> {
   const { hostname, port } = new URL(baseUrl);
@@ -29,6 +31,7 @@ export function rawRequest(
         method: options.method,
         path: options.path,
         headers: options.headers,
+        ...(options.ownConnection && { agent: false }),
       },
       (response) => {
         const chunks: Buffer[] = [];

@@ -1,5 +1,4 @@
 import type { ChildProcess } from 'node:child_process';
-import { request } from 'node:http';
 import { createKafka } from '@rapport/kafka';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -15,6 +14,7 @@ import {
   uniqueNames,
   untilReady,
 } from '../harness/index.js';
+import { rawRequest } from '../boundary/http.js';
 import { event, topicRecords } from './helpers.js';
 
 describe('the gateway as a pool of worker processes', () => {
@@ -68,13 +68,23 @@ describe('the gateway as a pool of worker processes', () => {
     // A copy sent the moment its event is acknowledged, on a connection of its own (either worker
     // may read it), is a duplicate: the answer waits for no reply from Redis, but the claims'
     // confirmation is sent to it before the answer is.
+    const postAlone = async (one: unknown) => {
+      const answer = await rawRequest(url, {
+        method: 'POST',
+        path: '/v1/interactions',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_WRITE_KEY}` },
+        body: JSON.stringify(one),
+        ownConnection: true,
+      });
+      return { status: answer.status, body: JSON.parse(answer.text) as unknown };
+    };
     const copied = Array.from({ length: 20 }, () => event('pool-copies'));
     for (const one of copied) {
-      expect(await postAlone(port, one)).toEqual({
+      expect(await postAlone(one)).toEqual({
         status: 202,
         body: { accepted: 1, duplicates: 0 },
       });
-      expect(await postAlone(port, one)).toEqual({
+      expect(await postAlone(one)).toEqual({
         status: 202,
         body: { accepted: 0, duplicates: 1 },
       });
@@ -96,32 +106,3 @@ describe('the gateway as a pool of worker processes', () => {
     primary = undefined;
   }, 90_000);
 });
-
-/** POSTs one event on a connection of its own (no keep-alive): the primary hands it to a worker. */
-function postAlone(port: number, body: unknown): Promise<{ status: number; body: unknown }> {
-  return new Promise((resolve, reject) => {
-    const outgoing = request(
-      {
-        port,
-        host: '127.0.0.1',
-        method: 'POST',
-        path: '/v1/interactions',
-        agent: false,
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_WRITE_KEY}` },
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () =>
-          resolve({
-            status: response.statusCode ?? 0,
-            body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown,
-          }),
-        );
-        response.on('error', reject);
-      },
-    );
-    outgoing.on('error', reject);
-    outgoing.end(JSON.stringify(body));
-  });
-}
