@@ -77,8 +77,9 @@ const gatewayEnv = (config: Config, topic: string): NodeJS.ProcessEnv => ({
 /** Summed over the pool's workers by its /metrics. */
 const GATEWAY_CPU = 'rapport_gateway_process_cpu_seconds_total';
 const accepted = expectStatus(202);
-const CPU_GROUPS = ['gateway', 'floor', 'redis', 'kafka', 'load'] as const;
 const ok = expectStatus(200);
+/** Whose CPU is counted per single event: the gateway's pool, its floor, the servers, the load. */
+const CPU_GROUPS = ['gateway', 'floor', 'redis', 'kafka', 'load'] as const;
 
 const { config, stop } = await benchInfrastructure();
 const gateway = await startService(

@@ -1,5 +1,5 @@
-import { Identities } from '@rapport/identity';
-import { connectRedis, scanKeys, type RedisClient } from '@rapport/read-model';
+import { Identities, type Edge } from '@rapport/identity';
+import { connectRedis, pipelineOn, run, scanKeys, type RedisClient } from '@rapport/read-model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDIS_TOPOLOGIES, testConfig, uniqueNames } from '../harness/index.js';
 
@@ -7,10 +7,17 @@ let redis: RedisClient;
 let identities: Identities;
 let prefix: string;
 
+/** Confirms the edges as the gateway does once Kafka acknowledged them. */
+const confirm = async (edges: readonly Edge[]) => {
+  const pipeline = pipelineOn(redis);
+  identities.queueConfirm(pipeline, edges);
+  await run(pipeline);
+};
+
 const decide = async (from: string, into: string) => {
   const reservation = await identities.reserve(from, into);
   if (reservation.erased) throw new Error(`${from} or ${into} was erased`);
-  await identities.confirm(reservation.unpublished);
+  await confirm(reservation.unpublished);
   return reservation;
 };
 
@@ -74,7 +81,7 @@ describe.each(REDIS_TOPOLOGIES)('the identity map on $topology', ({ redis: topol
     expect(retry.erased ? [] : retry.unpublished).toEqual(
       pending.erased ? [] : pending.unpublished,
     );
-    await identities.confirm(retry.erased ? [] : retry.unpublished);
+    await confirm(retry.erased ? [] : retry.unpublished);
     expect(Object.fromEntries(await identities.route(['anon-3']))).toEqual({ 'anon-3': 'user-3' });
   });
 

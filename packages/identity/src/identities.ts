@@ -131,16 +131,11 @@ export class Identities {
     };
   }
 
-  /** The edges are on the log: events of their `from` ids are routed to the survivor from now. */
-  async confirm(edges: readonly Edge[]): Promise<void> {
-    if (edges.length === 0) return;
-    const pipeline = this.redis.pipeline();
-    this.queueConfirm(pipeline, edges);
-    const [[error] = [null]] = (await pipeline.exec()) ?? [];
-    if (error) throw error;
-  }
-
-  /** `confirm` as a command of a caller's pipeline (none for no edges): no round trip of its own. */
+  /**
+   * The edges are on the log: events of their `from` ids are routed to the survivor from now. A
+   * command of the caller's pipeline (none for no edges), which the gateway sends with the claims
+   * of the events published beside the edges.
+   */
   queueConfirm(pipeline: ChainableCommander, edges: readonly Edge[]): void {
     if (edges.length === 0) return;
     pipeline.rapportIdentityConfirm(
