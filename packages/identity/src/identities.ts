@@ -19,7 +19,7 @@ export type Reservation =
       readonly survivor: string;
       /** False when they were one person already (the same link again, or its reverse). */
       readonly merged: boolean;
-      /** Edges decided but not yet on the log: publish them, then `confirm` them. */
+      /** Edges decided but not yet on the log: publish them, then confirm them (`queueConfirm`). */
       readonly unpublished: readonly Edge[];
     };
 

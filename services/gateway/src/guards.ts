@@ -4,7 +4,7 @@ import type { ChainableCommander, Result } from 'ioredis';
 
 /**
  * How an event's id is claimed and confirmed. A new id is claimed (`SET NX GET`, for the dedup
- * window) with its request's token, `<claimed at, ms, base 36>.<random>`. Once Kafka acknowledged
+ * window) with its request's token, `<claimed at, ms, base 36>.<process nonce><count>`. Once Kafka acknowledged
  * the request its claims are confirmed: a request of few events writes ACKED on each id, a larger
  * one writes one key for them all (`{batch:<token>}:acked`) instead of a command per event, which
  * was most of what Redis did for the gateway's batches. Another request then finds each id
@@ -42,20 +42,15 @@ redis.call('PEXPIRE', KEYS[1], 2000)
 return 1`;
 
 /**
- * Sets every key it is given as `SET key ARGV[1] ARGV[2] ARGV[3]` would, one at a time; with
- * ARGV[4] `claim`, only where absent (`NX GET`), answering each key's previous value (nil where
- * there was none). One command for a whole batch: a command per event cost the gateway more, in
- * building and parsing commands and in their garbage, than all else it asks of Redis.
+ * Claims every key it is given as `SET key ARGV[1] ARGV[2] ARGV[3] NX GET` would, one at a time,
+ * answering each key's previous value (nil where there was none). One command for a whole batch:
+ * a command per event cost the gateway more, in building and parsing commands and in their
+ * garbage, than all else it asks of Redis.
  */
-const SET_EACH = `
-local claim = ARGV[4] == 'claim'
+const CLAIM_EACH = `
 local previous = {}
 for index, key in ipairs(KEYS) do
-  if claim then
-    previous[index] = redis.call('SET', key, ARGV[1], ARGV[2], ARGV[3], 'NX', 'GET')
-  else
-    redis.call('SET', key, ARGV[1], ARGV[2], ARGV[3])
-  end
+  previous[index] = redis.call('SET', key, ARGV[1], ARGV[2], ARGV[3], 'NX', 'GET')
 end
 return previous`;
 
@@ -78,7 +73,7 @@ return 1`;
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     rapportTakeBudget(key: string, count: number, limit: number): Result<number, Context>;
-    rapportSetEach(
+    rapportClaimEach(
       keyCount: number,
       ...keysThenArgs: (string | number)[]
     ): Result<(string | null)[], Context>;
@@ -120,7 +115,7 @@ export class Guards {
     },
   ) {
     redis.defineCommand('rapportTakeBudget', { numberOfKeys: 1, lua: TAKE_BUDGET });
-    redis.defineCommand('rapportSetEach', { lua: SET_EACH });
+    redis.defineCommand('rapportClaimEach', { lua: CLAIM_EACH });
     redis.defineCommand('rapportReleaseEach', { lua: RELEASE_EACH });
     redis.defineCommand('rapportReleaseOne', { numberOfKeys: 1, lua: RELEASE_EACH });
     redis.defineCommand('rapportTakeOver', { numberOfKeys: 1, lua: TAKE_OVER });
@@ -171,7 +166,7 @@ export class Guards {
       this.options.rateLimitPerSecond,
     );
     for (const group of this.groups(events)) {
-      this.setEach(pipeline, request.scope, group, token, 'claim');
+      this.claimEach(pipeline, request.scope, group, token);
     }
     const replies = (await pipeline.exec()) ?? [];
     const extra = alongside === undefined ? undefined : replies.shift();
@@ -199,10 +194,12 @@ export class Guards {
 
   /**
    * After Kafka acknowledged the request claimed with `token`: its ids are duplicates now. One
-   * round trip, beside the caller's `alongside` commands. On one Redis the commands are written to
-   * its socket before this returns (a pipeline is written at once on a ready connection), so a
-   * request sent once the caller has answered is read by Redis after them, whether or not the
-   * caller waits for the reply.
+   * round trip, beside the caller's `alongside` commands, of plain `SET`s (a script that Redis
+   * answered NOSCRIPT would be sent again a round trip later). On one Redis with a ready
+   * connection the commands are handed to its socket before this returns (a pipeline is written
+   * at once), so a request sent once the caller has answered practically always reaches Redis
+   * after them, whether or not the caller waits for the reply; one that does not is told
+   * IN_FLIGHT, to retry.
    */
   async confirm(
     scope: DedupScope,
@@ -210,13 +207,13 @@ export class Guards {
     token: string,
     alongside?: (pipeline: ChainableCommander) => void,
   ): Promise<void> {
+    const window = this.options.dedupWindowSeconds;
     const pipeline = pipelineOn(this.redis);
     alongside?.(pipeline);
-    if (events.length >= CONFIRM_EACH_BELOW) {
-      pipeline.set(this.batchKey(token), ACKED, 'EX', this.options.dedupWindowSeconds);
-    } else {
-      for (const group of this.groups(events)) this.setEach(pipeline, scope, group, ACKED, 'set');
-    }
+    if (events.length >= CONFIRM_EACH_BELOW)
+      pipeline.set(this.batchKey(token), ACKED, 'EX', window);
+    else for (const event of events) pipeline.set(this.seenKey(scope, event), ACKED, 'EX', window);
+    // Nothing awaited before this: `run` writes the pipeline in this call.
     await run(pipeline);
   }
 
@@ -280,25 +277,21 @@ export class Guards {
   }
 
   /**
-   * Claims the events' ids with `value`, only where absent, for the dedup window (`claim`), or
-   * sets ACKED on them (`set`): one `SET` for one id, one script for more.
+   * Claims the events' ids with `token`, only where absent, for the dedup window: one `SET` for
+   * one id, one script for more.
    */
-  private setEach(
+  private claimEach(
     pipeline: ChainableCommander,
     scope: DedupScope,
     events: readonly EventRef[],
-    value: string,
-    mode: 'claim' | 'set',
+    token: string,
   ): void {
     const window = this.options.dedupWindowSeconds;
     this.byKeys(
       scope,
       events,
-      (keys) => pipeline.rapportSetEach(keys.length, ...keys, value, 'EX', window, mode),
-      (key) =>
-        mode === 'claim'
-          ? pipeline.set(key, value, 'EX', window, 'NX', 'GET')
-          : pipeline.set(key, value, 'EX', window),
+      (keys) => pipeline.rapportClaimEach(keys.length, ...keys, token, 'EX', window),
+      (key) => pipeline.set(key, token, 'EX', window, 'NX', 'GET'),
     );
   }
 

@@ -141,7 +141,7 @@ export async function ingest(
 /**
  * Published: the events are accepted, whatever Redis does now. Their claims are confirmed (a
  * retry of these events must be a duplicate) and the links with them, in one round trip that the
- * answer does not wait for: the commands are on their way to Redis before the answer is (see
+ * answer does not wait for: the commands are handed to Redis's socket before the answer is (see
  * `Guards.confirm`), and waiting for Redis's reply held every answer for one more round trip. A
  * link left pending is published again by the next request that meets it. Claims Redis did not
  * confirm (a failover) are taken over by a retry after the pending timeout, which publishes the
@@ -159,8 +159,8 @@ function confirmPublished(
     .confirm(scope, events, token, (pipeline) => deps.identities.queueConfirm(pipeline, edges))
     .catch((error: unknown) => {
       deps.logger.warn(
-        { err: error, events: events.length },
-        'published, but Redis did not confirm the claims: a retry after the pending timeout takes them over',
+        { err: error, events: events.length, links: edges.length },
+        'published, but Redis did not confirm the claims or links: a retry after the pending timeout takes the claims over, and the next request to meet a link publishes it again',
       );
     });
 }
