@@ -59,6 +59,20 @@ export async function cpuByGroup(
 }
 
 /**
+ * What each group used between two readings of `cpuByGroup`, divided by `per` (the seconds between
+ * them for cores, a count of events for a cost each); NaN for a group missing from `before`.
+ */
+export function cpuBetween(
+  before: ReadonlyMap<string, number>,
+  after: ReadonlyMap<string, number>,
+  per = 1,
+): Map<string, number> {
+  return new Map(
+    [...after].map(([group, used]) => [group, (used - (before.get(group) ?? Number.NaN)) / per]),
+  );
+}
+
+/**
  * CPU seconds used by these processes alone (not their children): a server known by its pid,
  * without a pass over all of /proc. NaN when none of them is alive.
  */

@@ -15,7 +15,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from '@rapport/config';
-import { cpuByGroup, serverPids } from './cpu.js';
+import { cpuBetween, cpuByGroup, serverPids } from './cpu.js';
 import { benchInfrastructure, percentile, printTable, rate, rawProducer } from './infra.js';
 import { expectStatus, httpClient, latencyRow, openLoop, timedInFlight } from './load.js';
 import { rawProducerRate } from './raw-rate.js';
@@ -133,16 +133,12 @@ try {
     ['kafka', servers.get('kafka') ?? []],
   ]);
   const cpuNow = () => cpuByGroup(groups, { name: 'load', root: process.pid });
+  /** Each pass's CPU per event (µs), by process group. */
   const singleCpu = new Map<string, Map<string, number>>();
-  /** `pass`, with the CPU each process group used over it. */
   const withCpu = async <T>(path: string, pass: () => Promise<T>): Promise<T> => {
     const before = await cpuNow();
     const result = await pass();
-    const after = await cpuNow();
-    singleCpu.set(
-      path,
-      new Map([...after].map(([group, used]) => [group, used - (before.get(group) ?? 0)])),
-    );
+    singleCpu.set(path, cpuBetween(before, await cpuNow(), (LATENCY_RATE * LATENCY_SECONDS) / 1e6));
     return result;
   };
   console.log(
@@ -195,9 +191,7 @@ try {
     ['path', ...CPU_GROUPS],
     ...[...singleCpu].map(([path, used]) => [
       path,
-      ...CPU_GROUPS.map((group) =>
-        (((used.get(group) ?? Number.NaN) * 1e6) / (LATENCY_RATE * LATENCY_SECONDS)).toFixed(0),
-      ),
+      ...CPU_GROUPS.map((group) => (used.get(group) ?? Number.NaN).toFixed(0)),
     ]),
   ]);
   const p99 = (latencies: readonly number[]) => percentile(latencies, 99);

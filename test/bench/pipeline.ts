@@ -29,7 +29,7 @@ import type { StampedInteraction } from '@rapport/schema';
 import { sleep } from '../harness/processes.js';
 import { bridgeCounters } from './bridge-counters.js';
 import { GroupLagWatch } from './consumer-lag.js';
-import { cpuByGroup, machineCpu, serverPids } from './cpu.js';
+import { cpuBetween, cpuByGroup, machineCpu, serverPids } from './cpu.js';
 import { CrossingSchedule, followUpDelays } from './crossings.js';
 import { FreshnessProbe, type Freshness } from './freshness-probe.js';
 import { gatewayCounters, slowBetween } from './gateway-counters.js';
@@ -286,9 +286,7 @@ async function step(
   };
   const seconds = (after.wall - before.wall) / 1000;
   const signals = after.counters.signals - before.counters.signals;
-  const cores = new Map(
-    [...after.cpu].map(([name, used]) => [name, (used - (before?.cpu.get(name) ?? NaN)) / seconds]),
-  );
+  const cores = cpuBetween(before.cpu, after.cpu, seconds);
   return {
     figures: {
       rate: perSecond,

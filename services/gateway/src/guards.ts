@@ -4,10 +4,11 @@ import type { ChainableCommander, Result } from 'ioredis';
 
 /**
  * How an event's id is claimed and confirmed. A new id is claimed (`SET NX GET`, for the dedup
- * window) with its request's token, `<claimed at, ms, base 36>.<process nonce><count>`. Once Kafka acknowledged
- * the request its claims are confirmed: a request of few events writes ACKED on each id, a larger
- * one writes one key for them all (`{batch:<token>}:acked`) instead of a command per event, which
- * was most of what Redis did for the gateway's batches. Another request then finds each id
+ * window) with its request's token, `<claimed at, ms, base 36>.<process nonce><count>`. Once
+ * Kafka acknowledged the request its claims are confirmed: a request of few events writes ACKED
+ * on each id, a larger one writes one key for them all (`{batch:<token>}:acked`) instead of a
+ * command per event, which was most of what Redis did for the gateway's batches. Another request
+ * then finds each id
  * - a duplicate: ACKED, or a token whose batch key exists;
  * - in flight: a token younger than the pending timeout (that request may still be publishing),
  *   or PENDING, a claim taken before tokens (it expires on its own);
