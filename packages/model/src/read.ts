@@ -212,13 +212,20 @@ export function readState(state: State, t: number, context: ReadContext): Readin
   const headline = headlineFrom(state, decayed, context, rhythm);
   const { params } = context;
   // Property by property, not a spread of the headline: V8 builds a literal of known shape much
-  // faster than a spread (docs/performance.md, the engagement model).
+  // faster than a spread (docs/performance.md, the engagement model), and on Node 20 a spread
+  // given more properties costs each object a hidden class of its own (the spreads).
   return {
     asOf: headline.asOf,
     engagement: headline.engagement,
     participation: headline.participation,
     trust: headline.trust,
-    ledger: { ...now, lifetime: lifetimeOf(state), counts: countsOf(state) },
+    ledger: {
+      given: now.given,
+      attention: now.attention,
+      received: now.received,
+      lifetime: lifetimeOf(state),
+      counts: countsOf(state),
+    },
     dimensions: dimensionsOf(state, now, ledgerDecay, params),
     stage: headline.stage,
     status: headline.status,
