@@ -9,6 +9,7 @@ import { describeError, KafkaError } from './errors.js';
 import type { KafkaLogger } from './logger.js';
 import type { InteractionProducer } from './producer.js';
 import {
+  parsedRecord,
   parseRecord,
   toConsumedRecord,
   type ConsumedRecord,
@@ -335,22 +336,6 @@ function splitPoison<T>(records: readonly ConsumedRecord[], schema: z.ZodType<T>
     else poison.push({ record, issues: result.issues });
   }
   return { parsed, poison };
-}
-
-/**
- * Field by field: a rest-and-spread copy given its value back costs every record a hidden class
- * of its own on Node 20, whose garbage kept the records alive through the young generation's
- * collections (docs/performance.md, the spreads).
- */
-function parsedRecord<T>(record: ConsumedRecord, value: T): ParsedRecord<T> {
-  return {
-    topic: record.topic,
-    partition: record.partition,
-    offset: record.offset,
-    key: record.key,
-    value,
-    timestampMs: record.timestampMs,
-  };
 }
 
 type LetterTarget = Pick<BatchHandling<unknown>, 'dlq' | 'groupId'>;

@@ -1,7 +1,7 @@
 import { StampedInteractionSchema } from '@rapport/schema';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { decodeUtf8, parseRecord, type ConsumedRecord } from './records.js';
+import { decodeUtf8, parsedRecord, parseRecord, type ConsumedRecord } from './records.js';
 
 const record = (bytes: Buffer | null): ConsumedRecord => ({
   topic: 't',
@@ -40,6 +40,16 @@ describe('parseRecord', () => {
     const result = parseRecord(StampedInteractionSchema, record(Buffer.from('{"eventId":"e"}')));
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.issues.map((issue) => issue.path)).toContain('customerId');
+  });
+});
+
+describe('parsedRecord', () => {
+  it('keeps every field of the record but its text and bytes, which the parsed value replaces', () => {
+    const { value: _text, bytes: _bytes, ...rest } = record(Buffer.from('{"n":1}'));
+    expect(parsedRecord(record(Buffer.from('{"n":1}')), { n: 1 })).toStrictEqual({
+      ...rest,
+      value: { n: 1 },
+    });
   });
 });
 
